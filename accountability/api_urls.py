@@ -1,0 +1,3 @@
+"""/api/v1/accountability/ endpoints."""
+
+urlpatterns: list = []

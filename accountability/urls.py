@@ -1,0 +1,4 @@
+"""Pages of accountability."""
+
+app_name = "accountability"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""/api/v1/approvals/ endpoints."""
+
+urlpatterns: list = []

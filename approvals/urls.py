@@ -1,0 +1,4 @@
+"""Pages of approvals."""
+
+app_name = "approvals"
+urlpatterns: list = []

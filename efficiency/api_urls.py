@@ -1,0 +1,3 @@
+"""/api/v1/ endpoints of the core (org chart, calendar, notifications)."""
+
+urlpatterns: list = []

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_schedule(sender, **kwargs):
+    from .schedule import sync_beat_schedule
+
+    sync_beat_schedule()
+
+
+class EfficiencyConfig(AppConfig):
+    name = "efficiency"
+    verbose_name = _("效能督查平台")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - login/logout/lockout audit
+
+        post_migrate.connect(_sync_schedule, sender=self)

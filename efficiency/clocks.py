@@ -1,0 +1,354 @@
+"""Services that start, pause, resume, extend, close and recompute a clock (R02, R22, R23).
+
+Apps call these inside their own service functions (which hold the transaction); each one
+changes the item's clock fields, saves them and writes one event. Nothing else writes them,
+except the sweep, which only moves `breach_level`, `clock_state` and `next_at` up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import workdays
+from .events import event_emit
+from .models import ClockState, LimitUnit, Rung, TimeLimitRule
+from .workdays import SHANGHAI, end_of_day, local_date
+
+CLOCK_FIELDS = [
+    "time_rule", "clock_start", "limit_value", "limit_unit", "legal_limit_value", "legal_limit_unit",
+    "due_at", "legal_due_at", "warn_at", "red_at", "notice_at", "escalate_at", "next_at",
+    "breach_level", "clock_state", "paused_at", "pause_reason", "pauses", "extension_value",
+    "extension_unit", "extension_reason", "extension_approver", "extended_at", "is_provisional", "closed_at",
+]
+
+
+class ClockError(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class Limit:
+    value: int
+    unit: str = LimitUnit.WORKDAYS
+
+    def __str__(self):
+        return f"{self.value}{LimitUnit(self.unit).label}"
+
+
+# --- pure arithmetic --------------------------------------------------------------------------
+
+
+def limit_end(start: datetime, value: int, unit: str) -> datetime:
+    """Where a limit counted from `start` ends (R02: the start day itself is not counted)."""
+    if unit == LimitUnit.HOURS:
+        return start + timedelta(hours=value)
+    d = local_date(start)
+    if unit == LimitUnit.WORKDAYS:
+        return end_of_day(workdays.add_workdays(d, value))
+    end = d + timedelta(days=value) if unit == LimitUnit.DAYS else workdays.add_months(d, value)
+    # 民法典 §203: a period whose last day is a statutory holiday ends on the day after it.
+    return end_of_day(workdays.index().next_workday(end))
+
+
+def shift(moment: datetime, value: int, unit: str) -> datetime:
+    """Move a due time later by `value` units, keeping it at the end of a working day."""
+    if value == 0:
+        return moment
+    if unit == LimitUnit.HOURS:
+        return moment + timedelta(hours=value)
+    d = local_date(moment)
+    if unit == LimitUnit.WORKDAYS:
+        return end_of_day(workdays.add_workdays(d, value))
+    return end_of_day(d + timedelta(days=value)) if unit == LimitUnit.DAYS else end_of_day(workdays.add_months(d, value))
+
+
+def pause_credit(paused_at: datetime, resumed_at: datetime, unit: str) -> int:
+    """Paused time, in the limit's unit, that does not count against the item (R23).
+
+    Working days: the working days after the pause day up to and including the resume day,
+    so weekends and holidays inside the pause are never credited. Hours: whole hours paused.
+    """
+    if unit == LimitUnit.HOURS:
+        return int((resumed_at - paused_at).total_seconds() // 3600)
+    a, b = local_date(paused_at), local_date(resumed_at)
+    if unit == LimitUnit.WORKDAYS:
+        return max(0, workdays.count_workdays(a, b))
+    return max(0, (b - a).days)
+
+
+def _before(moment: datetime, value: int | None, unit: str) -> datetime | None:
+    if value is None:
+        return None
+    if unit == LimitUnit.HOURS:
+        return moment - timedelta(hours=value)
+    d = local_date(moment)
+    if unit == LimitUnit.WORKDAYS:
+        # 提示 once at most `value` working days remain: from the end of the working day
+        # `value` working days before the due date.
+        return end_of_day(workdays.sub_workdays(d, value)) if value else moment
+    return end_of_day(d - timedelta(days=value))
+
+
+def _workdays_after(moment: datetime | None, n: int | None) -> datetime | None:
+    if moment is None or n is None:
+        return None
+    return end_of_day(workdays.add_workdays(local_date(moment), n)) if n else moment
+
+
+def level_at(item, now: datetime) -> int:
+    """The rung the item's thresholds put it on at `now`."""
+    for rung, at in ((Rung.ACCOUNTABILITY, item.escalate_at), (Rung.NOTICE, item.notice_at),
+                     (Rung.RED, item.red_at), (Rung.YELLOW, item.due_at), (Rung.HINT, item.warn_at)):
+        if at is not None and at <= now:
+            return rung
+    return Rung.NONE
+
+
+def _next_at(item) -> datetime | None:
+    order = [item.warn_at, item.due_at, item.red_at, item.notice_at, item.escalate_at]
+    for at in order[item.breach_level:]:
+        if at is not None:
+            return at
+    return None
+
+
+def _state_for(level: int) -> str:
+    if level >= Rung.YELLOW:
+        return ClockState.OVERDUE
+    return ClockState.WARNING if level == Rung.HINT else ClockState.ON_TRACK
+
+
+def schedule(item, *, now: datetime | None = None) -> None:
+    """Recompute every threshold of a started clock from its start, limits, extension and
+    pauses. Lowers the rung if the new dates put the item back on time; never raises it —
+    only the sweep does that, so every rung crossed is an event."""
+    if item.clock_start is None or item.limit_value is None:
+        item.due_at = item.legal_due_at = item.warn_at = item.red_at = None
+        item.notice_at = item.escalate_at = item.next_at = None
+        return
+    now = now or timezone.now()
+    rule: TimeLimitRule | None = item.time_rule
+    credits = [(p["credit"], p.get("unit", item.limit_unit)) for p in item.pauses if p.get("to")]
+
+    def end(value, unit):
+        moment = limit_end(item.clock_start, value, unit)
+        if item.extension_value:
+            moment = shift(moment, item.extension_value, item.extension_unit)
+        for credit, credit_unit in credits:
+            moment = shift(moment, credit, credit_unit)
+        return moment
+
+    item.due_at = end(item.limit_value, item.limit_unit)
+    item.legal_due_at = end(item.legal_limit_value, item.legal_limit_unit) if item.legal_limit_value is not None else None
+    warn_value, warn_unit = (rule.warn_value, rule.warn_unit) if rule else (1, LimitUnit.WORKDAYS)
+    if item.limit_unit == LimitUnit.HOURS and warn_unit != LimitUnit.HOURS and warn_value is not None:
+        warn_value, warn_unit = max(1, item.limit_value // 4), LimitUnit.HOURS
+    item.warn_at = _before(item.due_at, warn_value, warn_unit)
+    if item.warn_at is not None and item.warn_at <= item.clock_start:
+        item.warn_at = None  # too short a limit to warn about
+    if item.legal_due_at is not None and item.legal_due_at > item.due_at:
+        item.red_at = item.legal_due_at
+    else:
+        item.red_at = _workdays_after(item.due_at, rule.red_after_workdays if rule else 3)
+    item.notice_at = _workdays_after(item.red_at, rule.notice_after_workdays if rule else 2)
+    item.escalate_at = _workdays_after(item.notice_at, rule.accountability_after_workdays if rule else 3)
+    idx = workdays.index()
+    item.is_provisional = any(
+        at is not None and idx.is_provisional(local_date(at)) for at in (item.due_at, item.legal_due_at)
+    )
+    if item.closed_at is None:
+        item.breach_level = min(item.breach_level, level_at(item, now))
+        item.clock_state = _state_for(item.breach_level)
+    item.next_at = _next_at(item) if item.closed_at is None else None
+
+
+def _save(item, fields=CLOCK_FIELDS):
+    item.save(update_fields=list(fields))
+
+
+def _rule_limits(rule: TimeLimitRule | None, limit: Limit | None, legal: Limit | None):
+    if limit is None and rule is not None:
+        limit = Limit(rule.limit_value, rule.limit_unit)
+    if legal is None and rule is not None and rule.legal_limit_value is not None:
+        legal = Limit(rule.legal_limit_value, rule.legal_limit_unit)
+    if limit is None:
+        raise ClockError(_("没有时限：请指定时限或时限规则。"))
+    if legal is not None and legal.unit == limit.unit and limit.value > legal.value:
+        # R16: the committed limit is never above the legal one.
+        raise ClockError(_("承诺时限（%(limit)s）不得超过法定时限（%(legal)s）。") % {"limit": limit, "legal": legal})
+    return limit, legal
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def rule_get(code: str) -> TimeLimitRule:
+    return TimeLimitRule.objects.get(code=code)
+
+
+def clock_start(item, *, actor, rule: TimeLimitRule | str | None = None, limit: Limit | None = None,
+                legal: Limit | None = None, start: datetime | None = None, save: bool = True,
+                message: str = ""):
+    """Start (or restart) the item's clock. `start` defaults to now; the limit comes from the
+    rule unless given. Emits `clock.started`."""
+    if isinstance(rule, str):
+        rule = rule_get(rule)
+    limit, legal = _rule_limits(rule, limit, legal)
+    now = timezone.now()
+    item.time_rule = rule
+    item.clock_start = start or now
+    item.limit_value, item.limit_unit = limit.value, limit.unit
+    item.legal_limit_value = legal.value if legal else None
+    item.legal_limit_unit = legal.unit if legal else LimitUnit.WORKDAYS
+    item.breach_level = Rung.NONE
+    item.paused_at, item.pause_reason, item.pauses = None, "", []
+    item.extension_value, item.extension_reason, item.extension_approver, item.extended_at = None, "", None, None
+    item.closed_at = None
+    schedule(item, now=now)
+    if save:
+        _save(item)
+        event_emit("clock.started", subject=item, actor=actor,
+                   message=message or _("开始计时，期限 %(due)s") % {"due": format_due(item.due_at)},
+                   payload={"due_at": item.due_at.isoformat(), "limit": str(limit)})
+    return item
+
+
+def clock_pause(item, *, actor, reason: str, note: str = ""):
+    """Suspend the clock for a period the law excludes (R23: 听证、检验检测、专家评审 …)."""
+    if item.closed_at:
+        raise ClockError(_("已办结的事项不能暂停计时。"))
+    if item.paused_at:
+        raise ClockError(_("该事项已在暂停计时中。"))
+    if item.clock_start is None:
+        raise ClockError(_("该事项尚未开始计时。"))
+    now = timezone.now()
+    item.paused_at, item.pause_reason = now, reason
+    item.pauses = [*item.pauses, {"reason": reason, "note": note, "by": actor.pk if actor else None,
+                                  "from": now.isoformat(), "to": None, "credit": 0, "unit": item.limit_unit}]
+    item.next_at = None
+    _save(item)
+    event_emit("clock.paused", subject=item, actor=actor, message=note, payload={"reason": reason})
+    return item
+
+
+def clock_resume(item, *, actor, note: str = "", at: datetime | None = None):
+    """End the pause; the paused working time is credited to every deadline of the item."""
+    if not item.paused_at:
+        raise ClockError(_("该事项没有暂停计时。"))
+    now = at or timezone.now()
+    credit = pause_credit(item.paused_at, now, item.limit_unit)
+    pauses = list(item.pauses)
+    pauses[-1] = {**pauses[-1], "to": now.isoformat(), "credit": credit, "resumed_by": actor.pk if actor else None}
+    old_due = item.due_at
+    item.pauses, item.paused_at, item.pause_reason = pauses, None, ""
+    schedule(item, now=now)
+    _save(item)
+    event_emit("clock.resumed", subject=item, actor=actor, message=note,
+               payload={"credit": credit, "unit": item.limit_unit, "old_due_at": iso(old_due),
+                        "due_at": iso(item.due_at)})
+    return item
+
+
+def clock_extend(item, *, actor, value: int, unit: str = LimitUnit.WORKDAYS, reason: str,
+                 requested_at: datetime | None = None):
+    """Record the one approved extension (R22: 20 + 10 working days, approved by the head).
+
+    It must be asked for and approved before the due time; later it is refused and the
+    item counts as late (超时办结)."""
+    now = timezone.now()
+    if item.closed_at:
+        raise ClockError(_("已办结的事项不能延期。"))
+    if item.extension_value:
+        raise ClockError(_("该事项已延期一次，不能再次延期。"))
+    if not reason or not reason.strip():
+        raise ClockError(_("延期必须说明理由。"))
+    if value <= 0:
+        raise ClockError(_("延期时限必须大于零。"))
+    if item.due_at is None:
+        raise ClockError(_("该事项尚未开始计时。"))
+    deadline = item.due_at
+    if (requested_at or now) > deadline or now > deadline:
+        raise ClockError(_("延期须在期限（%(due)s）届满前申请并批准；逾期申请不予受理，按超时办结计。")
+                         % {"due": format_due(deadline)})
+    old_due = item.due_at
+    item.extension_value, item.extension_unit = value, unit
+    item.extension_reason, item.extension_approver, item.extended_at = reason.strip(), actor, now
+    schedule(item, now=now)
+    _save(item)
+    event_emit("clock.extended", subject=item, actor=actor, message=reason,
+               payload={"value": value, "unit": unit, "old_due_at": iso(old_due), "due_at": iso(item.due_at)})
+    return item
+
+
+def clock_close(item, *, actor, message: str = "", at: datetime | None = None):
+    """Stop the clock: done, or done_late if the (extended, pause-credited) due time passed.
+
+    Closing straight from a pause first ends the pause, so its hold time is kept."""
+    if item.closed_at:
+        raise ClockError(_("该事项已办结。"))
+    now = at or timezone.now()
+    if item.paused_at:
+        credit = pause_credit(item.paused_at, now, item.limit_unit)
+        pauses = list(item.pauses)
+        pauses[-1] = {**pauses[-1], "to": now.isoformat(), "credit": credit}
+        item.pauses, item.paused_at, item.pause_reason = pauses, None, ""
+        schedule(item, now=now)
+    late = item.due_at is not None and now > item.due_at
+    item.closed_at = now
+    item.clock_state = ClockState.DONE_LATE if late else ClockState.DONE
+    item.next_at = None
+    _save(item)
+    event_emit("clock.closed", subject=item, actor=actor, message=message,
+               payload={"late": late, "due_at": iso(item.due_at)})
+    return item
+
+
+def clocks_recompute(*, actor=None, since: date | None = None, reason: str = "") -> dict:
+    """After a calendar change: recompute every open clock whose dates may move, and tell
+    each owner the old and new due date. Runs in batches per registered model."""
+    from .registry import clock_models
+
+    now = timezone.now()
+    moved = 0
+    cutoff = end_of_day(since) - timedelta(days=1) if since else None
+    for entry in clock_models():
+        qs = entry.model.objects.filter(closed_at__isnull=True, clock_start__isnull=False)
+        if cutoff is not None:
+            qs = qs.filter(due_at__gte=cutoff) | qs.filter(legal_due_at__gte=cutoff) | qs.filter(paused_at__isnull=False)
+        ids = list(qs.values_list("pk", flat=True))
+        for start in range(0, len(ids), 1000):
+            with transaction.atomic():
+                for item in entry.model.objects.select_for_update().filter(pk__in=ids[start:start + 1000]):
+                    old_due, old_legal, old_prov = item.due_at, item.legal_due_at, item.is_provisional
+                    schedule(item, now=now)
+                    if (item.due_at, item.legal_due_at, item.is_provisional) == (old_due, old_legal, old_prov):
+                        continue
+                    _save(item)
+                    moved += 1
+                    if item.due_at != old_due:
+                        event_emit(
+                            "clock.rescheduled", subject=item, actor=actor, recipients=["owner"],
+                            message=_("因工作日历调整（%(reason)s），期限由 %(old)s 改为 %(new)s")
+                            % {"reason": reason, "old": format_due(old_due), "new": format_due(item.due_at)},
+                            payload={"old_due_at": iso(old_due), "due_at": iso(item.due_at)},
+                        )
+    return {"recomputed": moved}
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def format_due(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(SHANGHAI)
+    if local.hour == 23 and local.minute == 59:
+        return local.strftime("%Y-%m-%d")
+    return local.strftime("%Y-%m-%d %H:%M")

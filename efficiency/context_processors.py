@@ -1,0 +1,16 @@
+from .models import Role
+
+
+def platform(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"ROLE": None}
+    from .notifications import inbox_unread_count
+    from .queries import provisional_banner
+
+    return {
+        "ROLE": user.role,
+        "Role": Role,
+        "unread_count": inbox_unread_count(user),
+        "provisional_years": provisional_banner(user),
+    }

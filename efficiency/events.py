@@ -1,0 +1,76 @@
+"""Emitting events: the history of every item, and the outbox of every notification."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import registry
+from .models import Event
+
+log = logging.getLogger(__name__)
+
+
+def subject_label(obj) -> str:
+    return obj._meta.label_lower
+
+
+def event_emit(
+    kind: str,
+    *,
+    subject,
+    actor=None,
+    message: str = "",
+    payload: dict | None = None,
+    recipients: list[str] | tuple[str, ...] = (),
+    unit=None,
+    owner_id: int | None = None,
+    level_from: int | None = None,
+    level_to: int | None = None,
+    at=None,
+) -> Event:
+    """Write one event in the caller's transaction, run its subscribers, and after commit ask
+    a worker to fan it out. The event row is the outbox: if the broker is down, the periodic
+    fan-out picks it up later, so nothing is lost."""
+    if unit is None:
+        unit_field = getattr(subject, "clock_unit_field", "unit")
+        unit = getattr(subject, unit_field, None) if hasattr(subject, f"{unit_field}_id") else None
+    if owner_id is None:
+        owner_field = getattr(subject, "clock_owner_field", "owner")
+        owner_id = getattr(subject, f"{owner_field}_id", None)
+    event = Event.objects.create(
+        at=at or timezone.now(),
+        kind=kind,
+        subject_type=subject_label(subject),
+        subject_id=subject.pk,
+        unit=unit,
+        actor=actor if getattr(actor, "pk", None) else None,
+        owner_id=owner_id,
+        level_from=level_from,
+        level_to=level_to,
+        message=message,
+        payload=payload or {},
+        recipients=list(recipients),
+    )
+    for handler in registry.subscribers(kind):
+        handler(event)
+    if recipients:
+        transaction.on_commit(request_fan_out)
+    return event
+
+
+def request_fan_out() -> None:
+    """Ask a worker to deliver pending notifications; never fails the caller (Redis may be down)."""
+    from .tasks import notifications_fan_out_task
+
+    try:
+        notifications_fan_out_task.delay()
+    except Exception:  # noqa: BLE001 - the broker being down must not lose the write
+        log.warning("broker unavailable; pending notifications wait for the periodic fan-out", exc_info=True)
+
+
+def events_for(obj):
+    """The timeline of an item."""
+    return Event.objects.filter(subject_type=subject_label(obj), subject_id=obj.pk).select_related("actor")

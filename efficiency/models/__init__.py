@@ -1,0 +1,11 @@
+from .audit import AppendOnlyError, AuditLog
+from .calendar import CalendarDay, CalendarSource, CalendarVersion, CalendarYear
+from .clock import Clock, ClockState, LimitUnit, PauseReason, Rung, TimeLimitRule
+from .events import Event, Notification
+from .org import ADMIN_ROLES, BUSINESS_ROLES, Region, Role, Section, Unit, User
+
+__all__ = [
+    "ADMIN_ROLES", "BUSINESS_ROLES", "AppendOnlyError", "AuditLog", "CalendarDay", "CalendarSource",
+    "CalendarVersion", "CalendarYear", "Clock", "ClockState", "Event", "LimitUnit", "Notification",
+    "PauseReason", "Region", "Role", "Rung", "Section", "TimeLimitRule", "Unit", "User",
+]

@@ -1,0 +1,235 @@
+"""Notifications: events fanned out to deliveries (inbox, email, SMS), each sent once.
+
+Fan-out resolves an event's recipient specs to people and writes one `Notification` per
+(event, recipient, channel) — the unique constraint makes a repeated fan-out a no-op — and
+marks the event done, in one transaction. Sending claims due deliveries with FOR UPDATE SKIP
+LOCKED, sends, and records the outcome; a failure is retried with back-off. Notices about
+deadlines wait for 09:00 of a working day (never at night or on a holiday).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from . import registry, workdays
+from .models import Event, Notification, Role, Rung, User
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+DEFERRED_KINDS = ("clock.breach", "clock.reminder", "clock.rescheduled")
+
+
+class SmsBackend:
+    """Interface for an SMS gateway: implement `send(phone, text)`, raise on failure."""
+
+    def send(self, phone: str, text: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LoggingSmsBackend(SmsBackend):
+    """Writes messages to the log; the default until a gateway is configured."""
+
+    def send(self, phone: str, text: str) -> None:
+        log.info("SMS to %s: %s", phone, text)
+
+
+def sms_backend() -> SmsBackend:
+    return import_string(settings.SMS_BACKEND)()
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def _subjects(events: list[Event]) -> dict[tuple[str, int], object]:
+    """Load every subject of a batch with one query per model (no N+1)."""
+    from django.apps import apps
+
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for e in events:
+        by_type[e.subject_type].add(e.subject_id)
+    found = {}
+    for label, ids in by_type.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        for pk, obj in model._default_manager.in_bulk(ids).items():
+            found[(label, pk)] = obj
+    return found
+
+
+def format_event(event: Event, subject) -> tuple[str, str, str]:
+    custom = registry.formatter(event.kind)
+    if custom:
+        return custom(event, subject)
+    name = str(subject) if subject is not None else f"{event.subject_type}#{event.subject_id}"
+    link = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
+    if event.kind == "clock.breach":
+        rung = Rung(event.level_to).label
+        from .clocks import format_due
+
+        due = format_due(getattr(subject, "due_at", None))
+        return (f"【{rung}】{name}", _("%(name)s 已到“%(rung)s”级别，期限 %(due)s。") % {
+            "name": name, "rung": rung, "due": due}, link)
+    if event.kind == "clock.reminder":
+        return (f"【提醒】{name}", event.message or _("该事项临近期限，请及时办理。"), link)
+    return (f"{name}", event.message, link)
+
+
+# --- fan-out ----------------------------------------------------------------------------------
+
+
+def _resolve(spec: str, event: Event, people: dict) -> list[tuple[str, User | None]]:
+    """A recipient spec to (recipient key, user or None) pairs."""
+    if spec == "owner":
+        return [(f"user:{event.owner_id}", people["by_id"].get(event.owner_id))] if event.owner_id else []
+    if spec == "head":
+        return [(f"user:{u.pk}", u) for u in people["heads"].get(event.unit_id, [])]
+    if spec in ("office", "leader"):
+        return [(f"user:{u.pk}", u) for u in people[spec]]
+    kind, _sep, value = spec.partition(":")
+    if kind == "user" and value.isdigit():
+        return [(spec, people["by_id"].get(int(value)))]
+    if kind in ("phone", "email") and value:
+        return [(spec, None)]
+    return []
+
+
+def _people(events: list[Event]) -> dict:
+    ids = {e.owner_id for e in events if e.owner_id}
+    for e in events:
+        ids.update(int(s[5:]) for s in e.recipients if s.startswith("user:") and s[5:].isdigit())
+    units = {e.unit_id for e in events if e.unit_id}
+    active = User.objects.filter(is_active=True)
+    heads = defaultdict(list)
+    for u in active.filter(role=Role.HEAD, unit_id__in=units):
+        heads[u.unit_id].append(u)
+    return {
+        "by_id": {u.pk: u for u in active.filter(pk__in=ids)},
+        "heads": heads,
+        "office": list(active.filter(role=Role.OFFICE)),
+        "leader": list(active.filter(role=Role.LEADER)),
+    }
+
+
+def notifications_fan_out(*, batch: int = 1000) -> int:
+    """Turn pending events into deliveries. Returns how many events were fanned out."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            events = list(
+                Event.objects.select_for_update(skip_locked=True).filter(fanned_out=False).order_by("id")[:batch]
+            )
+            if not events:
+                return done
+            subjects = _subjects(events)
+            people = _people(events)
+            now = timezone.now()
+            rows = []
+            for event in events:
+                subject = subjects.get((event.subject_type, event.subject_id))
+                title, body, link = format_event(event, subject)
+                later = workdays.next_working_moment(now) if event.kind in DEFERRED_KINDS else now
+                seen = set()
+                for spec in event.recipients:
+                    for key, user in _resolve(spec, event, people):
+                        if key in seen or (key.startswith("user:") and user is None):
+                            continue
+                        seen.add(key)
+                        common = dict(event=event, user=user, recipient=key, title=title[:200], body=body, link=link)
+                        if user is not None:
+                            rows.append(Notification(channel="inbox", status="sent", sent_at=now, **common))
+                            if user.email:
+                                rows.append(Notification(channel="email", deliver_after=later, **common))
+                        elif key.startswith("phone:"):
+                            rows.append(Notification(channel="sms", deliver_after=later, **common))
+                        elif key.startswith("email:"):
+                            rows.append(Notification(channel="email", deliver_after=later, **common))
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            Event.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out=True)
+        done += len(events)
+        if len(events) < batch:
+            return done
+
+
+def _send_one(n: Notification) -> None:
+    if n.channel == "email":
+        address = n.user.email if n.user_id else n.recipient.partition(":")[2]
+        send_mail(n.title, f"{n.body}\n\n{n.link}".strip(), None, [address], fail_silently=False)
+    elif n.channel == "sms":
+        sms_backend().send(n.recipient.partition(":")[2], f"{n.title} {n.body}")
+
+
+def notifications_send(*, batch: int = 200) -> dict[str, int]:
+    """Send due email and SMS deliveries once each; failures back off and retry."""
+    sent = failed = 0
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("user")
+            .filter(status=Notification.Status.PENDING, deliver_after__lte=now)
+            .exclude(channel=Notification.Channel.INBOX)
+            .order_by("deliver_after")[:batch]
+        )
+        for n in due:
+            try:
+                _send_one(n)
+            except Exception as exc:  # noqa: BLE001 - any gateway failure is retried
+                n.attempts += 1
+                n.last_error = str(exc)[:2000]
+                if n.attempts >= MAX_ATTEMPTS:
+                    n.status = Notification.Status.FAILED
+                else:
+                    n.deliver_after = now + timedelta(minutes=2 ** n.attempts)
+                failed += 1
+            else:
+                n.attempts += 1
+                n.status, n.sent_at = Notification.Status.SENT, now
+                sent += 1
+            n.save(update_fields=["attempts", "last_error", "status", "deliver_after", "sent_at"])
+    return {"sent": sent, "failed": failed}
+
+
+def reminders_emit(*, now=None) -> int:
+    """09:00 on each working day: one reminder per open item in warning, to its owner."""
+    from .events import event_emit
+
+    now = now or timezone.now()
+    if not workdays.is_workday(workdays.local_date(now)):
+        return 0
+    count = 0
+    day = workdays.local_date(now).isoformat()
+    for entry in registry.clock_models():
+        qs = entry.model.objects.filter(closed_at__isnull=True, paused_at__isnull=True, breach_level=Rung.HINT)
+        already = set(Event.objects.filter(kind="clock.reminder", subject_type=entry.label, payload__day=day)
+                      .values_list("subject_id", flat=True))
+        with transaction.atomic():
+            for item in qs.iterator():
+                if item.pk in already:
+                    continue
+                event_emit("clock.reminder", subject=item, recipients=["owner"], payload={"day": day},
+                           message=_("临近期限提醒：请在 %(due)s 前办结。") % {"due": item.due_at.astimezone(workdays.SHANGHAI).strftime("%Y-%m-%d")})
+                count += 1
+    return count
+
+
+def inbox_unread_count(user) -> int:
+    return Notification.objects.filter(user=user, channel="inbox", read_at__isnull=True).count()
+
+
+def inbox_mark_read(*, user, ids=None) -> int:
+    qs = Notification.objects.filter(user=user, channel="inbox", read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

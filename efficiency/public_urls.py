@@ -1,0 +1,3 @@
+"""The public portal (政务公开): no login."""
+
+urlpatterns: list = []

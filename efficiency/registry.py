@@ -1,0 +1,77 @@
+"""Where apps plug into the core without the core importing them.
+
+- `register_clock_model(Model, on_breach=...)`: the sweep moves every registered model's clocks
+  and hands each batch of transitions to the model's breach handlers (same transaction).
+- `subscribe(kind, handler)`: called with each event of that kind, in the emitting transaction;
+  this is how one app reacts to another (a red card opening an accountability proposal).
+- `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link).
+
+Apps register in `AppConfig.ready`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One rung crossed by one clock in one sweep (a row of the sweep's RETURNING)."""
+
+    event_id: int
+    item_id: int
+    level_from: int
+    level_to: int
+
+    def crossed(self, rung: int) -> bool:
+        return self.level_from < rung <= self.level_to
+
+
+@dataclass
+class ClockModel:
+    model: type[models.Model]
+    on_breach: list[Callable[[type[models.Model], list[Transition]], None]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+_clock_models: dict[str, ClockModel] = {}
+_subscribers: dict[str, list[Callable]] = defaultdict(list)
+_formatters: dict[str, Callable] = {}
+
+
+def register_clock_model(model, *, on_breach: Callable | None = None) -> None:
+    entry = _clock_models.setdefault(model._meta.label_lower, ClockModel(model))
+    if on_breach and on_breach not in entry.on_breach:
+        entry.on_breach.append(on_breach)
+
+
+def clock_models() -> Iterable[ClockModel]:
+    return list(_clock_models.values())
+
+
+def clock_model(label: str) -> ClockModel | None:
+    return _clock_models.get(label)
+
+
+def subscribe(kind: str, handler: Callable) -> None:
+    if handler not in _subscribers[kind]:
+        _subscribers[kind].append(handler)
+
+
+def subscribers(kind: str) -> list[Callable]:
+    return list(_subscribers.get(kind, ())) + list(_subscribers.get("*", ()))
+
+
+def register_formatter(kind: str, fn: Callable) -> None:
+    _formatters[kind] = fn
+
+
+def formatter(kind: str) -> Callable | None:
+    return _formatters.get(kind) or _formatters.get(kind.split(".")[0] + ".*")

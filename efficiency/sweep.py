@@ -1,0 +1,155 @@
+"""The sweep: moves every open clock of every registered model up the breach ladder.
+
+Set-based: per model and batch, one UPDATE … RETURNING claims the rows whose next rung is due
+(through the partial index on `next_at`), moves each straight to the highest rung it has
+reached, and — on PostgreSQL in the same statement — inserts one `clock.breach` event per
+row. Exactly once: the UPDATE only matches rows still below the new rung, rows locked by
+another sweep are skipped (FOR UPDATE SKIP LOCKED), and the events and breach handlers run
+in the batch's transaction, so a sweep killed mid-batch leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import registry
+from .events import request_fan_out
+from .models import Event, Rung
+from .registry import Transition
+
+log = logging.getLogger(__name__)
+
+SWEEP_LOCK_KEY = 0x5EE9  # pg advisory lock taken by the beat-scheduled sweep
+
+# Who hears of each rung (DESIGN.md: breach ladder). Notices wait for 09:00 of a working day.
+RUNG_RECIPIENTS = {
+    Rung.HINT: ["owner"],
+    Rung.YELLOW: ["owner", "head"],
+    Rung.RED: ["owner", "head", "office"],
+    Rung.NOTICE: ["owner", "head", "office"],
+    Rung.ACCOUNTABILITY: ["head", "office"],
+}
+
+_LEVEL_SQL = """
+    CASE WHEN t.escalate_at <= %(now)s THEN 5 WHEN t.notice_at <= %(now)s THEN 4
+         WHEN t.red_at <= %(now)s THEN 3 WHEN t.due_at <= %(now)s THEN 2 ELSE 1 END
+"""
+_NEXT_SQL = """
+    CASE c.level WHEN 1 THEN COALESCE(t.due_at, t.red_at, t.notice_at, t.escalate_at)
+                 WHEN 2 THEN COALESCE(t.red_at, t.notice_at, t.escalate_at)
+                 WHEN 3 THEN COALESCE(t.notice_at, t.escalate_at)
+                 WHEN 4 THEN t.escalate_at END
+"""
+_STATE_SQL = "CASE WHEN c.level >= 2 THEN 'overdue' ELSE 'warning' END"
+_RECIPIENTS_SQL = "CASE {col} " + " ".join(
+    f"WHEN {level} THEN '{json.dumps(r)}'" for level, r in RUNG_RECIPIENTS.items()
+) + " END"
+
+
+def _claim_sql(model, vendor: str) -> str:
+    meta = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk = meta.pk.column
+    lock = "FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
+    return f"""
+        UPDATE {table} AS t SET breach_level = c.level, clock_state = {_STATE_SQL}, next_at = {_NEXT_SQL}
+        FROM (SELECT t.{pk} AS id, t.breach_level AS old_level, {_LEVEL_SQL} AS level
+              FROM {table} AS t
+              WHERE t.closed_at IS NULL AND t.paused_at IS NULL AND t.next_at IS NOT NULL
+                AND t.next_at <= %(now)s
+              ORDER BY t.next_at LIMIT %(batch)s {lock}) AS c
+        WHERE t.{pk} = c.id AND c.level > t.breach_level AND t.closed_at IS NULL AND t.paused_at IS NULL
+        RETURNING t.{pk}, t.{_col(model, model.clock_unit_field)}, t.{_col(model, model.clock_owner_field)},
+                  c.old_level, c.level
+    """
+
+
+def _col(model, name: str) -> str:
+    # Every clock model has a unit and an owner (nullable) field, named by
+    # `clock_unit_field` / `clock_owner_field`.
+    return model._meta.get_field(name).column
+
+
+def _sweep_batch_postgres(model, now: datetime, batch: int) -> list[Transition]:
+    label = model._meta.label_lower
+    sql = f"""
+        WITH moved AS ({_claim_sql(model, 'postgresql')})
+        INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
+                                      level_from, level_to, message, payload, recipients, fanned_out)
+        SELECT %(now)s, 'clock.breach', %(label)s, m.{model._meta.pk.column}, m.{_col(model, model.clock_unit_field)},
+               m.{_col(model, model.clock_owner_field)}, m.old_level, m.level, '', '{{}}'::jsonb,
+               ({_RECIPIENTS_SQL.format(col='m.level')})::jsonb, false
+        FROM moved AS m
+        RETURNING id, subject_id, level_from, level_to
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, {"now": now, "batch": batch, "label": label})
+        return [Transition(*row) for row in cur.fetchall()]
+
+
+def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
+    """SQLite (development): the same claim, then the events inserted from its RETURNING rows."""
+    with connection.cursor() as cur:
+        cur.execute(_claim_sql(model, connection.vendor), {"now": now, "batch": batch})
+        rows = cur.fetchall()
+    events = Event.objects.bulk_create(
+        Event(at=now, kind="clock.breach", subject_type=model._meta.label_lower, subject_id=pk, unit_id=unit_id,
+              owner_id=owner_id, level_from=old, level_to=new,
+              recipients=RUNG_RECIPIENTS[Rung(new)])
+        for pk, unit_id, owner_id, old, new in rows
+    )
+    return [Transition(e.pk, e.subject_id, e.level_from, e.level_to) for e in events]
+
+
+def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
+    """Sweep one clock model to completion, batch by batch; each batch one transaction."""
+    batch = batch or settings.SWEEP_BATCH_SIZE
+    entry = registry.clock_model(model._meta.label_lower)
+    run = _sweep_batch_postgres if connection.vendor == "postgresql" else _sweep_batch_generic
+    total = 0
+    while True:
+        with transaction.atomic():
+            moved = run(model, now, batch)
+            if moved and entry:
+                for handler in entry.on_breach:
+                    handler(model, moved)
+        total += len(moved)
+        if len(moved) < batch:
+            # Fewer rows than the batch: nothing left, or the rest is locked by another sweep.
+            return total
+
+
+def sweep(*, now: datetime | None = None, batch: int | None = None) -> dict[str, int]:
+    """One sweep of every clock, as of `now`. Safe to run concurrently and to repeat."""
+    now = now or timezone.now()
+    counts = {}
+    for entry in registry.clock_models():
+        counts[entry.label] = sweep_model(entry.model, now=now, batch=batch)
+    if any(counts.values()):
+        request_fan_out()
+    log.info("sweep as of %s: %s", now.isoformat(), counts)
+    return counts
+
+
+@contextmanager
+def single_sweeper():
+    """Beat may fire while a previous sweep still runs: let only one run; the other returns."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_KEY])
+        got = cur.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])

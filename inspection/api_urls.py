@@ -1,0 +1,3 @@
+"""/api/v1/inspection/ endpoints."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of inspection."""
+
+app_name = "inspection"
+urlpatterns: list = []

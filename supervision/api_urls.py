@@ -1,0 +1,3 @@
+"""/api/v1/supervision/ endpoints."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of supervision."""
+
+app_name = "supervision"
+urlpatterns: list = []

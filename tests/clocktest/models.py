@@ -1,0 +1,18 @@
+"""A minimal clock model for the core's own tests and for bench/sweep.py."""
+
+from django.conf import settings
+from django.db import models
+
+from efficiency.models import Clock
+
+
+class TimedItem(Clock):
+    title = models.CharField(max_length=100, default="item")
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta(Clock.Meta):
+        app_label = "clocktest"
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,48 @@
+"""Fixed people for every test (STYLE.md): a clerk and the head of unit A, a clerk of unit B
+(the outsider), the efficiency office, a leader, the three administrators."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from efficiency.models import Region, Role, Unit
+
+from .factories import RegionFactory, make_unit, make_user
+
+
+@dataclass
+class Org:
+    region: Region
+    unit_a: Unit
+    unit_b: Unit
+    office_unit: Unit
+    clerk_a: object
+    head_a: object
+    clerk_b: object
+    head_b: object
+    office: object
+    leader: object
+    sysadmin: object
+    secadmin: object
+    auditadmin: object
+
+
+@pytest.fixture
+def org(db) -> Org:
+    region = RegionFactory(code="420700", name="鄂州市", level=Region.Level.CITY)
+    unit_a = make_unit("鄂州市自然资源和规划局", region=region, code="A")
+    unit_b = make_unit("鄂州市市场监督管理局", region=region, code="B")
+    office_unit = make_unit("鄂州市效能办", region=region, code="OFFICE", kind=Unit.Kind.OFFICE)
+    leader_unit = make_unit("鄂州市人民政府", region=region, code="GOV", kind=Unit.Kind.GOVERNMENT)
+    return Org(
+        region=region, unit_a=unit_a, unit_b=unit_b, office_unit=office_unit,
+        clerk_a=make_user(Role.CLERK, unit=unit_a, username="clerk_a", full_name="张经办"),
+        head_a=make_user(Role.HEAD, unit=unit_a, username="head_a", full_name="李局长"),
+        clerk_b=make_user(Role.CLERK, unit=unit_b, username="clerk_b", full_name="王经办"),
+        head_b=make_user(Role.HEAD, unit=unit_b, username="head_b", full_name="赵局长"),
+        office=make_user(Role.OFFICE, unit=office_unit, username="office", full_name="陈督查"),
+        leader=make_user(Role.LEADER, unit=leader_unit, username="leader", full_name="刘市长"),
+        sysadmin=make_user(Role.SYSTEM_ADMIN, username="sysadmin", full_name="系统管理员"),
+        secadmin=make_user(Role.SECURITY_ADMIN, username="secadmin", full_name="安全管理员"),
+        auditadmin=make_user(Role.AUDIT_ADMIN, username="auditadmin", full_name="审计管理员"),
+    )
