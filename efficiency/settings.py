@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "inspection",
     "approvals",
     "accountability",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ api_v1 = [
     path("inspection/", include("inspection.api_urls")),
     path("approvals/", include("approvals.api_urls")),
     path("accountability/", include("accountability.api_urls")),
+    path("dashboards/", include("dashboards.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,5 +34,6 @@ urlpatterns = [
     path("inspection/", include("inspection.urls")),
     path("approvals/", include("approvals.urls")),
     path("accountability/", include("accountability.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("", include("efficiency.public_urls")),
 ]

@@ -1,0 +1,4 @@
+"""Pages of dashboards."""
+
+app_name = "dashboards"
+urlpatterns: list = []
