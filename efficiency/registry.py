@@ -2,6 +2,7 @@
 
 - `register_clock_model(Model, on_breach=...)`: the sweep moves every registered model's clocks
   and hands each batch of transitions to the model's breach handlers (same transaction).
+- `subscribe_breach(handler)`: called with every model's transitions (any app's red cards).
 - `subscribe(kind, handler)`: called with each event of that kind, in the emitting transaction;
   this is how one app reacts to another (a red card opening an accountability proposal).
 - `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link).
@@ -42,6 +43,7 @@ class ClockModel:
 
 
 _clock_models: dict[str, ClockModel] = {}
+_breach_subscribers: list[Callable] = []
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 _formatters: dict[str, Callable] = {}
 
@@ -58,6 +60,17 @@ def clock_models() -> Iterable[ClockModel]:
 
 def clock_model(label: str) -> ClockModel | None:
     return _clock_models.get(label)
+
+
+def subscribe_breach(handler: Callable[[type[models.Model], list[Transition]], None]) -> None:
+    """Called for every model's transitions, after the model's own handlers, in the sweep's
+    transaction (e.g. accountability opening a proposal when an item crosses 问责建议)."""
+    if handler not in _breach_subscribers:
+        _breach_subscribers.append(handler)
+
+
+def breach_subscribers() -> list[Callable]:
+    return list(_breach_subscribers)
 
 
 def subscribe(kind: str, handler: Callable) -> None:

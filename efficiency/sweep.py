@@ -117,8 +117,8 @@ def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
     while True:
         with transaction.atomic():
             moved = run(model, now, batch)
-            if moved and entry:
-                for handler in entry.on_breach:
+            if moved:
+                for handler in [*(entry.on_breach if entry else []), *registry.breach_subscribers()]:
                     handler(model, moved)
         total += len(moved)
         if len(moved) < batch:
