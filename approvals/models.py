@@ -1,1 +1,311 @@
-from django.db import models  # noqa: F401
+"""Time-limited approvals (限时办结 / 超时默认): the service catalog, applications, joint review
+steps, ratings and their follow-ups.
+
+Status history is the item's events (`efficiency.events.events_for`); the `status` copied on
+each row is changed only by `approvals.services`. Clock fields are written only through
+`efficiency.clocks`.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from efficiency.models import Clock
+
+def clock_index(name: str) -> models.Index:
+    """The clock's partial index under a name short enough for Django (≤ 30 characters).
+    Used by efficiency.sweep.sweep_model: open, running clocks by their next rung."""
+    return models.Index(fields=["next_at"], name=name,
+                        condition=Q(closed_at__isnull=True, paused_at__isnull=True, next_at__isnull=False))
+
+
+# 行政许可法 §42: 20 working days, one extension of 10; joint handling 45, extension 15.
+DEFAULT_LEGAL_LIMIT = 20
+DEFAULT_EXTENSION = 10
+JOINT_LEGAL_LIMIT = 45
+JOINT_EXTENSION = 15
+
+
+class ServiceItem(models.Model):
+    """事项 / 办事指南: what a unit promises the public (R18) — published without login."""
+
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="service_items", verbose_name=_("实施单位"))
+    code = models.CharField(_("事项编码"), max_length=32, unique=True)
+    name = models.CharField(_("事项名称"), max_length=128)
+    legal_basis = models.TextField(_("设定依据"))
+    conditions = models.TextField(_("受理条件"), blank=True)
+    procedure = models.TextField(_("办理流程"), blank=True)
+    fee = models.CharField(_("收费标准"), max_length=200, blank=True, help_text=_("不收费请留空"))
+    legal_limit = models.PositiveIntegerField(_("法定时限（工作日）"), default=DEFAULT_LEGAL_LIMIT)
+    committed_limit = models.PositiveIntegerField(_("承诺时限（工作日）"), default=DEFAULT_LEGAL_LIMIT)
+    deemed_approval = models.BooleanField(_("适用超时默认（视为同意）"), default=False)
+    joint_units = models.ManyToManyField(
+        "efficiency.Unit", blank=True, related_name="joint_service_items", verbose_name=_("联审单位")
+    )
+    is_published = models.BooleanField(_("公开发布"), default=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("服务事项")
+        verbose_name_plural = _("服务事项")
+        ordering = ["unit_id", "code"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.committed_limit is not None and self.legal_limit is not None and self.committed_limit > self.legal_limit:
+            # R16: 承诺时限 never above 法定时限.
+            raise ValidationError({"committed_limit": _("承诺时限（%(c)s 个工作日）不得超过法定时限（%(l)s 个工作日）。")
+                                   % {"c": self.committed_limit, "l": self.legal_limit}})
+        if self.committed_limit == 0:
+            raise ValidationError({"committed_limit": _("承诺时限必须至少 1 个工作日。")})
+
+    def get_absolute_url(self):
+        return reverse("approvals:public_item", args=[self.code])
+
+    @property
+    def fee_display(self) -> str:
+        return self.fee or str(_("不收费"))
+
+
+class Material(models.Model):
+    """申请材料: one line of the item's checklist."""
+
+    item = models.ForeignKey(ServiceItem, models.CASCADE, related_name="materials", verbose_name=_("事项"))
+    name = models.CharField(_("材料名称"), max_length=200)
+    copies = models.CharField(_("份数/形式"), max_length=64, blank=True)
+    required = models.BooleanField(_("必需"), default=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["item_id", "order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ENTERPRISE = "enterprise", _("法人或其他组织")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("已收件（材料审查中）")
+    NOTICE_ISSUED = "notice", _("已一次性告知，待补齐材料")
+    ACCEPTED = "accepted", _("已受理，审查中")
+    APPROVED = "approved", _("准予许可")
+    REJECTED = "rejected", _("不予许可")
+    WITHDRAWN = "withdrawn", _("申请人撤回")
+    DEEMED_APPROVED = "deemed", _("视为同意（超时默认）")
+
+
+DECIDED = (Status.APPROVED, Status.REJECTED, Status.DEEMED_APPROVED, Status.WITHDRAWN)
+
+
+class Application(Clock):
+    """办件: one application by a person or an enterprise for one service item.
+
+    Before acceptance the clock, if any, is the §32 five-working-day notice clock
+    (rule application.notice); from acceptance it is the item's committed limit with the legal
+    limit as the second limit (application.service, or application.joint). `first_handler`
+    (首问负责) is the clerk who received it and stays answerable; `owner` is the current handler.
+    """
+
+    item = models.ForeignKey(ServiceItem, models.PROTECT, related_name="applications", verbose_name=_("事项"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="applications", verbose_name=_("办理单位"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("承办人")
+    )
+    first_handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("首问责任人")
+    )
+    receipt_number = models.CharField(_("受理编号"), max_length=32, unique=True, null=True, blank=True)
+    check_code_hash = models.CharField(max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    applicant_kind = models.CharField(_("申请人类型"), max_length=10, choices=ApplicantKind.choices)
+    applicant_name = models.CharField(_("申请人"), max_length=128)
+    applicant_id_number = models.CharField(_("证件号码"), max_length=18)
+    applicant_phone = models.CharField(_("联系电话"), max_length=20)
+    project = models.CharField(_("申请事由/项目名称"), max_length=200, blank=True)
+    materials_received = models.ManyToManyField(Material, blank=True, related_name="+", verbose_name=_("已收材料"))
+    missing_materials = models.JSONField(_("缺少材料"), default=list, blank=True)
+    received_at = models.DateTimeField(_("收件时间"))
+    notice_issued_at = models.DateTimeField(_("一次性告知时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    accepted_by_default = models.BooleanField(_("逾期未告知，自收件之日起视为受理"), default=False)
+    extension_requested_at = models.DateTimeField(_("延期申请时间"), null=True, blank=True)
+    extension_request_reason = models.TextField(_("延期申请理由"), blank=True)
+    extension_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("延期申请人")
+    )
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("决定人")
+    )
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+
+    class Meta(Clock.Meta):
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            clock_index("appr_app_clock_next"),
+            models.Index(fields=["unit", "status"], name="appr_app_unit_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt_number or _('待受理')} {self.item.name}（{self.applicant_name}）"
+
+    def get_absolute_url(self):
+        return reverse("approvals:application", args=[self.pk])
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED
+
+    @property
+    def is_joint(self) -> bool:
+        return self.time_rule_id is not None and self.time_rule.code == "application.joint"
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", _("审查中")
+    CONSENTED = "consented", _("同意")
+    REFUSED = "refused", _("不同意（附理由）")
+    DEEMED_CONSENTED = "deemed", _("逾期未答复，视为同意（缺席默认）")
+    VOID_REFUSAL = "void", _("不同意但未说明理由，视为同意")
+
+
+STEP_OPEN = (StepStatus.PENDING,)
+
+
+class ReviewStep(Clock):
+    """联审联批: one co-reviewing unit's step, running in parallel with the others (R24).
+
+    Its clock (application.review_step) is its own: a late step gets its own card against its
+    unit even when the application is on time. `liability_moved` records that the unit
+    answers for a consent it did not give (silence, or a refusal without reasons).
+    """
+
+    application = models.ForeignKey(Application, models.CASCADE, related_name="steps", verbose_name=_("办件"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("会审单位"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("审查人")
+    )
+    status = models.CharField(_("审查意见"), max_length=10, choices=StepStatus.choices, default=StepStatus.PENDING)
+    opinion = models.TextField(_("意见及理由"), blank=True)
+    decided_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("答复人")
+    )
+    liability_moved = models.BooleanField(_("责任转由会审单位承担"), default=False)
+
+    class Meta(Clock.Meta):
+        verbose_name = _("会审环节")
+        verbose_name_plural = _("会审环节")
+        ordering = ["application_id", "id"]
+        indexes = [clock_index("appr_step_clock_next")]
+        constraints = [models.UniqueConstraint(fields=["application", "unit"], name="appr_step_once_per_unit")]
+
+    def __str__(self):
+        return f"{self.application} · {self.unit.name}"
+
+    def get_absolute_url(self):
+        return reverse("approvals:step", args=[self.pk])
+
+
+class Score(models.IntegerChoices):
+    VERY_GOOD = 5, _("非常满意")
+    GOOD = 4, _("满意")
+    FAIR = 3, _("基本满意")
+    BAD = 2, _("不满意")
+    VERY_BAD = 1, _("非常不满意")
+
+
+BAD_SCORES = (Score.BAD, Score.VERY_BAD)
+SATISFIED_SCORES = (Score.VERY_GOOD, Score.GOOD, Score.FAIR)
+
+
+class Rating(models.Model):
+    """好差评: the applicant's rating after the decision. A second rating is allowed only after a
+    bad first one has been followed up (the applicant may rate once more)."""
+
+    application = models.ForeignKey(Application, models.CASCADE, related_name="ratings", verbose_name=_("办件"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    score = models.PositiveSmallIntegerField(_("评价"), choices=Score.choices)
+    comment = models.TextField(_("评价内容"), blank=True)
+    round = models.PositiveSmallIntegerField(_("第几次评价"), default=1)
+    created_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["application", "round"], name="appr_rating_once_per_round")]
+
+    def __str__(self):
+        return f"{self.application} {self.get_score_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.score in BAD_SCORES
+
+
+class FollowUpKind(models.TextChoices):
+    CALLBACK = "callback", _("差评回访（1 个工作日）")
+    FIX = "fix", _("差评整改（15 个工作日）")
+
+
+class RatingFollowUp(Clock):
+    """A bad rating's call back (rating.callback) or fix (rating.fix), each on the clock."""
+
+    rating = models.ForeignKey(Rating, models.CASCADE, related_name="followups", verbose_name=_("评价"))
+    kind = models.CharField(_("类别"), max_length=10, choices=FollowUpKind.choices)
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("责任人")
+    )
+    note = models.TextField(_("办理情况"), blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("办理人")
+    )
+
+    class Meta(Clock.Meta):
+        verbose_name = _("差评处理")
+        verbose_name_plural = _("差评处理")
+        ordering = ["due_at"]
+        indexes = [clock_index("appr_followup_clock_next")]
+        constraints = [models.UniqueConstraint(fields=["rating", "kind"], name="appr_followup_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.rating.application}"
+
+    def get_absolute_url(self):
+        return reverse("approvals:application", args=[self.rating.application_id])
+
+
+# Direct foreign-key object permissions (guardian): an application shared with a co-reviewing unit.
+class ApplicationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Application, models.CASCADE)
+
+
+class ApplicationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Application, models.CASCADE)
+
+
+# ReviewStep and RatingFollowUp are never shared, but `permissions.scope` needs a direct
+# permission model to tell "none" from guardian's generic table (see docs/approvals.md).
+class ReviewStepGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ReviewStep, models.CASCADE)
+
+
+class RatingFollowUpGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(RatingFollowUp, models.CASCADE)

@@ -1,1 +1,142 @@
-from django.db import models  # noqa: F401
+"""Rollups the dashboards read, the scorecard weights and the assessors' marks.
+
+Figures on the cockpit are read from these tables, never from scans of the raw items
+(DESIGN.md: "Dashboards read rollups, not raw rows"). `dashboards.rollups` writes them: the
+beat task every five minutes for yesterday and today, `manage.py rollup_rebuild` for any range.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitDay(models.Model):
+    """One unit's timed items of one type on one day (Asia/Shanghai date).
+
+    `item_type` is the clock model's label (e.g. "approvals.application"). Flows count what
+    happened on the day; `open_at_end` and `overdue_open_at_end` are the stock at 24:00.
+    """
+
+    date = models.DateField(_("日期"))
+    unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
+    item_type = models.CharField(_("事项类型"), max_length=64)
+    opened = models.IntegerField(_("新增"), default=0)
+    closed_on_time = models.IntegerField(_("按期办结"), default=0)
+    closed_late = models.IntegerField(_("超期办结"), default=0)
+    yellow_cards = models.IntegerField(_("黄牌"), default=0)
+    red_cards = models.IntegerField(_("红牌"), default=0)
+    open_at_end = models.IntegerField(_("日末在办"), default=0)
+    overdue_open_at_end = models.IntegerField(_("日末超期在办"), default=0)
+
+    class Meta:
+        verbose_name = _("单位日汇总")
+        verbose_name_plural = _("单位日汇总")
+        constraints = [models.UniqueConstraint(fields=["date", "unit", "item_type"], name="unitday_once")]
+        indexes = [models.Index(fields=["unit", "date"], name="unitday_unit_date")]
+
+
+class UnitMonth(models.Model):
+    """The month's flows per unit and type, summed from UnitDay (the trend and ranking read it)."""
+
+    month = models.DateField(_("月份"))  # the first of the month
+    unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
+    item_type = models.CharField(_("事项类型"), max_length=64)
+    opened = models.IntegerField(_("新增"), default=0)
+    closed_on_time = models.IntegerField(_("按期办结"), default=0)
+    closed_late = models.IntegerField(_("超期办结"), default=0)
+    yellow_cards = models.IntegerField(_("黄牌"), default=0)
+    red_cards = models.IntegerField(_("红牌"), default=0)
+
+    class Meta:
+        verbose_name = _("单位月汇总")
+        verbose_name_plural = _("单位月汇总")
+        constraints = [models.UniqueConstraint(fields=["month", "unit", "item_type"], name="unitmonth_once")]
+
+
+class UnitDayCounter(models.Model):
+    """Events of one kind for one unit on one day: count and, for ratings, the sum of scores
+    (0–100, see rollups.RATING_SCORES)."""
+
+    date = models.DateField(_("日期"))
+    unit = models.ForeignKey(
+        "efficiency.Unit", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
+    kind = models.CharField(_("事件"), max_length=64)
+    count = models.IntegerField(_("次数"), default=0)
+    value_sum = models.BigIntegerField(_("分值合计"), default=0)
+
+    class Meta:
+        verbose_name = _("单位日事件汇总")
+        verbose_name_plural = _("单位日事件汇总")
+        indexes = [models.Index(fields=["kind", "date"], name="unitdaycounter_kind_date")]
+
+
+class UnitNow(models.Model):
+    """The live stock per unit and type, refreshed by the beat task (`refreshed_at`)."""
+
+    unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
+    item_type = models.CharField(_("事项类型"), max_length=64)
+    open = models.IntegerField(_("在办"), default=0)
+    yellow_open = models.IntegerField(_("黄牌在办"), default=0)
+    red_open = models.IntegerField(_("红牌在办"), default=0)
+    overdue_open = models.IntegerField(_("超期在办"), default=0)
+    due_this_week = models.IntegerField(_("本周到期"), default=0)
+    refreshed_at = models.DateTimeField(_("刷新时间"))
+
+    class Meta:
+        verbose_name = _("单位实时汇总")
+        verbose_name_plural = _("单位实时汇总")
+        constraints = [models.UniqueConstraint(fields=["unit", "item_type"], name="unitnow_once")]
+
+
+class ScoreWeight(models.Model):
+    """绩效考评权重 (R37), set by the system administrator. One row per component."""
+
+    class Component(models.TextChoices):
+        ON_TIME = "on_time", _("按期办结率")
+        RED_CARDS = "red_cards", _("红牌")
+        COMPLAINTS = "complaints", _("查实投诉")
+        SATISFACTION = "satisfaction", _("满意度（好差评）")
+        RECTIFICATION = "rectification", _("整改完成率")
+        URGING = "urging", _("督办催办")
+        PERSON_DE = "person_de", _("德")
+        PERSON_NENG = "person_neng", _("能")
+        PERSON_QIN = "person_qin", _("勤")
+        PERSON_JI = "person_ji", _("绩")
+        PERSON_LIAN = "person_lian", _("廉")
+
+    component = models.CharField(_("考评项"), max_length=16, choices=Component.choices, unique=True)
+    weight = models.PositiveSmallIntegerField(_("权重"))
+    penalty = models.PositiveSmallIntegerField(
+        _("每次扣分"), default=10, help_text=_("红牌、查实投诉、督办催办每次扣的分数（满分100）")
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("考评权重")
+        verbose_name_plural = _("考评权重")
+        ordering = ["component"]
+
+    def __str__(self):
+        return f"{self.get_component_display()} {self.weight}"
+
+
+class PersonAssessment(models.Model):
+    """德、能、勤、廉 entered by the assessor for one person and month; 绩 comes from the data."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("被考评人"))
+    month = models.DateField(_("月份"))
+    de = models.PositiveSmallIntegerField(_("德"), default=0)
+    neng = models.PositiveSmallIntegerField(_("能"), default=0)
+    qin = models.PositiveSmallIntegerField(_("勤"), default=0)
+    lian = models.PositiveSmallIntegerField(_("廉"), default=0)
+    note = models.TextField(_("考评意见"), blank=True)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+", verbose_name=_("考评人")
+    )
+    updated_at = models.DateTimeField(_("考评时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("个人考评")
+        verbose_name_plural = _("个人考评")
+        constraints = [models.UniqueConstraint(fields=["user", "month"], name="personassessment_once")]

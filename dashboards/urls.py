@@ -1,4 +1,17 @@
 """Pages of dashboards."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "dashboards"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.cockpit, name="cockpit"),
+    path("items/", views.items, name="items"),
+    path("events/", views.events, name="events"),
+    path("item/<str:label>/<int:pk>/", views.item, name="item"),
+    path("scorecards/", views.scorecards, name="scorecards"),
+    path("scorecards/export/", views.scorecards_export, name="scorecards_export"),
+    path("scorecards/people/", views.people, name="people"),
+    path("scorecards/unit/<int:unit_id>/", views.scorecard, name="scorecard"),
+]

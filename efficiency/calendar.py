@@ -162,12 +162,17 @@ def calendar_import_year(*, actor, year: int, content: str) -> dict:
 
 def calendar_set_day(*, actor, day: date, kind: str | None, name: str = "") -> dict:
     """Mark one date a holiday or an adjusted working day, or (kind=None) a plain day again."""
+    if kind not in (None, CalendarDay.Kind.HOLIDAY, CalendarDay.Kind.WORKDAY):
+        raise CalendarImportError([f"类别“{kind}”无效，应为 holiday 或 workday"])
     with transaction.atomic():
+        if not CalendarYear.objects.filter(year=day.year).exists():
+            # A year not in the table yet is computed provisionally; store it as such first,
+            # or marking one day would drop the year's statutory holidays.
+            _replace_year(day.year, provisional_days(day.year), CalendarSource.PROVISIONAL)
         if kind is None:
             CalendarDay.objects.filter(date=day).delete()
         else:
             CalendarDay.objects.update_or_create(
                 date=day, defaults={"kind": kind, "name": name, "source": CalendarSource.MANUAL}
             )
-        CalendarYear.objects.get_or_create(year=day.year, defaults={"source": CalendarSource.MANUAL})
         return _after_change(actor, f"修改日历 {day} 为 {kind or '普通日'} {name}", day)

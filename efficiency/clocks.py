@@ -68,18 +68,34 @@ def shift(moment: datetime, value: int, unit: str) -> datetime:
     return end_of_day(d + timedelta(days=value)) if unit == LimitUnit.DAYS else end_of_day(workdays.add_months(d, value))
 
 
-def pause_credit(paused_at: datetime, resumed_at: datetime, unit: str) -> int:
-    """Paused time, in the limit's unit, that does not count against the item (R23).
+def credit_unit(limit_unit: str) -> str:
+    """The unit a pause is credited in: a month-limit item is credited calendar days."""
+    return LimitUnit.DAYS if limit_unit == LimitUnit.MONTHS else limit_unit
 
-    Working days: the working days after the pause day up to and including the resume day,
-    so weekends and holidays inside the pause are never credited. Hours: whole hours paused.
+
+def pause_credit(paused_at: datetime, resumed_at: datetime, unit: str) -> int:
+    """Paused time, in `credit_unit(unit)`, that does not count against the item (R23).
+
+    Working days: the working days after the pause day up to and including the resume day
+    (the same counting rule as the limit, R02), so weekends and holidays inside the pause are
+    never credited (glpi#10594, frappe/helpdesk#3776 credited them). Calendar days and months:
+    calendar days, likewise. Hours: whole hours paused.
     """
     if unit == LimitUnit.HOURS:
-        return int((resumed_at - paused_at).total_seconds() // 3600)
+        return max(0, int((resumed_at - paused_at).total_seconds() // 3600))
     a, b = local_date(paused_at), local_date(resumed_at)
     if unit == LimitUnit.WORKDAYS:
         return max(0, workdays.count_workdays(a, b))
     return max(0, (b - a).days)
+
+
+def _end_pause(item, now: datetime, **extra) -> int:
+    credit = pause_credit(item.paused_at, now, item.limit_unit)
+    pauses = list(item.pauses)
+    pauses[-1] = {**pauses[-1], "to": now.isoformat(), "credit": credit,
+                  "unit": credit_unit(item.limit_unit), **extra}
+    item.pauses, item.paused_at, item.pause_reason = pauses, None, ""
+    return credit
 
 
 def _before(moment: datetime, value: int | None, unit: str) -> datetime | None:
@@ -134,7 +150,7 @@ def schedule(item, *, now: datetime | None = None) -> None:
         return
     now = now or timezone.now()
     rule: TimeLimitRule | None = item.time_rule
-    credits = [(p["credit"], p.get("unit", item.limit_unit)) for p in item.pauses if p.get("to")]
+    credits = [(p["credit"], credit_unit(p.get("unit", item.limit_unit))) for p in item.pauses if p.get("to")]
 
     def end(value, unit):
         moment = limit_end(item.clock_start, value, unit)
@@ -165,7 +181,8 @@ def schedule(item, *, now: datetime | None = None) -> None:
     if item.closed_at is None:
         item.breach_level = min(item.breach_level, level_at(item, now))
         item.clock_state = _state_for(item.breach_level)
-    item.next_at = _next_at(item) if item.closed_at is None else None
+    # A paused clock has no next rung: the sweep's index leaves it out until it resumes.
+    item.next_at = _next_at(item) if item.closed_at is None and item.paused_at is None else None
 
 
 def _save(item, fields=CLOCK_FIELDS):
@@ -230,7 +247,8 @@ def clock_pause(item, *, actor, reason: str, note: str = ""):
     now = timezone.now()
     item.paused_at, item.pause_reason = now, reason
     item.pauses = [*item.pauses, {"reason": reason, "note": note, "by": actor.pk if actor else None,
-                                  "from": now.isoformat(), "to": None, "credit": 0, "unit": item.limit_unit}]
+                                  "from": now.isoformat(), "to": None, "credit": 0,
+                                  "unit": credit_unit(item.limit_unit)}]
     item.next_at = None
     _save(item)
     event_emit("clock.paused", subject=item, actor=actor, message=note, payload={"reason": reason})
@@ -242,15 +260,12 @@ def clock_resume(item, *, actor, note: str = "", at: datetime | None = None):
     if not item.paused_at:
         raise ClockError(_("该事项没有暂停计时。"))
     now = at or timezone.now()
-    credit = pause_credit(item.paused_at, now, item.limit_unit)
-    pauses = list(item.pauses)
-    pauses[-1] = {**pauses[-1], "to": now.isoformat(), "credit": credit, "resumed_by": actor.pk if actor else None}
     old_due = item.due_at
-    item.pauses, item.paused_at, item.pause_reason = pauses, None, ""
+    credit = _end_pause(item, now, resumed_by=actor.pk if actor else None)
     schedule(item, now=now)
     _save(item)
     event_emit("clock.resumed", subject=item, actor=actor, message=note,
-               payload={"credit": credit, "unit": item.limit_unit, "old_due_at": iso(old_due),
+               payload={"credit": credit, "unit": credit_unit(item.limit_unit), "old_due_at": iso(old_due),
                         "due_at": iso(item.due_at)})
     return item
 
@@ -294,10 +309,7 @@ def clock_close(item, *, actor, message: str = "", at: datetime | None = None):
         raise ClockError(_("该事项已办结。"))
     now = at or timezone.now()
     if item.paused_at:
-        credit = pause_credit(item.paused_at, now, item.limit_unit)
-        pauses = list(item.pauses)
-        pauses[-1] = {**pauses[-1], "to": now.isoformat(), "credit": credit}
-        item.pauses, item.paused_at, item.pause_reason = pauses, None, ""
+        _end_pause(item, now, resumed_by=actor.pk if actor else None)
         schedule(item, now=now)
     late = item.due_at is not None and now > item.due_at
     item.closed_at = now
@@ -309,9 +321,21 @@ def clock_close(item, *, actor, message: str = "", at: datetime | None = None):
     return item
 
 
+THRESHOLDS = ("due_at", "legal_due_at", "warn_at", "red_at", "notice_at", "escalate_at")
+
+
 def clocks_recompute(*, actor=None, since: date | None = None, reason: str = "") -> dict:
-    """After a calendar change: recompute every open clock whose dates may move, and tell
-    each owner the old and new due date. Runs in batches per registered model."""
+    """After a calendar change: recompute every open clock whose dates may move, clear the
+    provisional flag where the official year now holds its due date, and tell each owner the
+    old and new due date (one `clock.rescheduled` event per moved item).
+
+    A change on day D can move any threshold on or after D — the due date, but also a red
+    card or notice date counted in working days after a due date that is already past — so
+    the candidates are the open clocks with any threshold from the day before D on, plus
+    paused ones. Calendar changes are rare (a year a year, a few edits), so this is a batched
+    Python pass over the candidates, not the sweep's set-based path."""
+    from django.db.models import Q
+
     from .registry import clock_models
 
     now = timezone.now()
@@ -320,25 +344,34 @@ def clocks_recompute(*, actor=None, since: date | None = None, reason: str = "")
     for entry in clock_models():
         qs = entry.model.objects.filter(closed_at__isnull=True, clock_start__isnull=False)
         if cutoff is not None:
-            qs = qs.filter(due_at__gte=cutoff) | qs.filter(legal_due_at__gte=cutoff) | qs.filter(paused_at__isnull=False)
-        ids = list(qs.values_list("pk", flat=True))
+            near = Q(paused_at__isnull=False)
+            for name in THRESHOLDS:
+                near |= Q(**{f"{name}__gte": cutoff})
+            qs = qs.filter(near)
+        ids = list(qs.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), 1000):
             with transaction.atomic():
                 for item in entry.model.objects.select_for_update().filter(pk__in=ids[start:start + 1000]):
-                    old_due, old_legal, old_prov = item.due_at, item.legal_due_at, item.is_provisional
-                    schedule(item, now=now)
-                    if (item.due_at, item.legal_due_at, item.is_provisional) == (old_due, old_legal, old_prov):
-                        continue
-                    _save(item)
-                    moved += 1
-                    if item.due_at != old_due:
-                        event_emit(
-                            "clock.rescheduled", subject=item, actor=actor, recipients=["owner"],
-                            message=_("因工作日历调整（%(reason)s），期限由 %(old)s 改为 %(new)s")
-                            % {"reason": reason, "old": format_due(old_due), "new": format_due(item.due_at)},
-                            payload={"old_due_at": iso(old_due), "due_at": iso(item.due_at)},
-                        )
+                    moved += _recompute_one(item, actor=actor, now=now, reason=reason)
     return {"recomputed": moved}
+
+
+def _recompute_one(item, *, actor, now: datetime, reason: str) -> int:
+    before = [getattr(item, name) for name in (*THRESHOLDS, "is_provisional", "breach_level", "next_at")]
+    old_due = item.due_at
+    schedule(item, now=now)
+    after = [getattr(item, name) for name in (*THRESHOLDS, "is_provisional", "breach_level", "next_at")]
+    if before == after:
+        return 0
+    _save(item)
+    if item.due_at != old_due:
+        event_emit(
+            "clock.rescheduled", subject=item, actor=actor, recipients=["owner"],
+            message=_("因工作日历调整（%(reason)s），期限由 %(old)s 改为 %(new)s")
+            % {"reason": reason, "old": format_due(old_due), "new": format_due(item.due_at)},
+            payload={"old_due_at": iso(old_due), "due_at": iso(item.due_at)},
+        )
+    return 1
 
 
 def iso(moment: datetime | None) -> str | None:

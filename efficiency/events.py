@@ -53,6 +53,8 @@ def event_emit(
         message=message,
         payload=payload or {},
         recipients=list(recipients),
+        # Nothing to deliver: keep it out of the fan-out's pending index.
+        fanned_out=not recipients,
     )
     for handler in registry.subscribers(kind):
         handler(event)

@@ -201,8 +201,16 @@ def notifications_send(*, batch: int = 200) -> dict[str, int]:
     return {"sent": sent, "failed": failed}
 
 
+REMINDER_LOCK_KEY = 0x5EEA  # pg advisory lock: one reminders run at a time
+
+
 def reminders_emit(*, now=None) -> int:
-    """09:00 on each working day: one reminder per open item in warning, to its owner."""
+    """09:00 on each working day: one reminder per open item in warning, to its owner.
+
+    Once per item per day: the day is in the event's payload and checked under a
+    transaction-level advisory lock, so a repeated or concurrent run adds nothing."""
+    from django.db import connection
+
     from .events import event_emit
 
     now = now or timezone.now()
@@ -210,16 +218,20 @@ def reminders_emit(*, now=None) -> int:
         return 0
     count = 0
     day = workdays.local_date(now).isoformat()
-    for entry in registry.clock_models():
-        qs = entry.model.objects.filter(closed_at__isnull=True, paused_at__isnull=True, breach_level=Rung.HINT)
-        already = set(Event.objects.filter(kind="clock.reminder", subject_type=entry.label, payload__day=day)
-                      .values_list("subject_id", flat=True))
-        with transaction.atomic():
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_LOCK_KEY])
+        for entry in registry.clock_models():
+            qs = entry.model.objects.filter(closed_at__isnull=True, paused_at__isnull=True, breach_level=Rung.HINT)
+            already = set(Event.objects.filter(kind="clock.reminder", subject_type=entry.label, payload__day=day)
+                          .values_list("subject_id", flat=True))
             for item in qs.iterator():
                 if item.pk in already:
                     continue
+                due = item.due_at.astimezone(workdays.SHANGHAI).strftime("%Y-%m-%d") if item.due_at else "—"
                 event_emit("clock.reminder", subject=item, recipients=["owner"], payload={"day": day},
-                           message=_("临近期限提醒：请在 %(due)s 前办结。") % {"due": item.due_at.astimezone(workdays.SHANGHAI).strftime("%Y-%m-%d")})
+                           message=_("临近期限提醒：请在 %(due)s 前办结。") % {"due": due})
                 count += 1
     return count
 

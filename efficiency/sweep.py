@@ -48,8 +48,20 @@ _NEXT_SQL = """
                  WHEN 4 THEN t.escalate_at END
 """
 _STATE_SQL = "CASE WHEN c.level >= 2 THEN 'overdue' ELSE 'warning' END"
-_RECIPIENTS_SQL = "CASE {col} " + " ".join(
-    f"WHEN {level} THEN '{json.dumps(r)}'" for level, r in RUNG_RECIPIENTS.items()
+
+
+def recipients_for(level_from: int, level_to: int) -> list[str]:
+    """Everyone who hears of any rung crossed: a sweep that jumps 0 → 5 (a clock resumed or
+    started late) still tells the owner."""
+    out: list[str] = []
+    for rung in range(level_from + 1, level_to + 1):
+        out += [r for r in RUNG_RECIPIENTS[Rung(rung)] if r not in out]
+    return out
+
+
+_RECIPIENTS_SQL = "CASE " + " ".join(
+    f"WHEN {{old}} = {a} AND {{new}} = {b} THEN '{json.dumps(recipients_for(a, b))}'"
+    for a in range(0, 5) for b in range(a + 1, 6)
 ) + " END"
 
 
@@ -85,7 +97,7 @@ def _sweep_batch_postgres(model, now: datetime, batch: int) -> list[Transition]:
                                       level_from, level_to, message, payload, recipients, fanned_out)
         SELECT %(now)s, 'clock.breach', %(label)s, m.{model._meta.pk.column}, m.{_col(model, model.clock_unit_field)},
                m.{_col(model, model.clock_owner_field)}, m.old_level, m.level, '', '{{}}'::jsonb,
-               ({_RECIPIENTS_SQL.format(col='m.level')})::jsonb, false
+               ({_RECIPIENTS_SQL.format(old='m.old_level', new='m.level')})::jsonb, false
         FROM moved AS m
         RETURNING id, subject_id, level_from, level_to
     """
@@ -95,15 +107,41 @@ def _sweep_batch_postgres(model, now: datetime, batch: int) -> list[Transition]:
 
 
 def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
-    """SQLite (development): the same claim, then the events inserted from its RETURNING rows."""
+    """SQLite (development). SQLite's RETURNING cannot name the FROM subquery and it has no
+    SKIP LOCKED, so: take the database's write lock first (a no-op UPDATE), read the rows
+    due with their old and new rung, then one conditional UPDATE per new rung, and insert
+    the events. The write lock makes the read and the writes one step for other sweeps."""
+    meta = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk = meta.pk.column
+    unit, owner = _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
+    params = {"now": now, "batch": batch}
     with connection.cursor() as cur:
-        cur.execute(_claim_sql(model, connection.vendor), {"now": now, "batch": batch})
-        rows = cur.fetchall()
+        cur.execute(f"UPDATE {table} SET next_at = next_at WHERE 1 = 0")
+        cur.execute(f"""
+            SELECT t.{pk}, t.{unit}, t.{owner}, t.breach_level, {_LEVEL_SQL} AS level FROM {table} AS t
+            WHERE t.closed_at IS NULL AND t.paused_at IS NULL AND t.next_at IS NOT NULL
+              AND t.next_at <= %(now)s
+            ORDER BY t.next_at LIMIT %(batch)s""", params)
+        rows = [r for r in cur.fetchall() if r[4] > r[3]]
+        by_level: dict[int, list] = {}
+        for row in rows:
+            by_level.setdefault(row[4], []).append(row[0])
+        for level, ids in by_level.items():
+            nxt = _NEXT_SQL.replace("c.level", str(level)).replace("t.", "")
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cur.execute(
+                    f"UPDATE {table} SET breach_level = %s, clock_state = %s, next_at = {nxt} "
+                    f"WHERE {pk} IN ({marks}) AND breach_level < %s",
+                    [level, "overdue" if level >= Rung.YELLOW else "warning", *chunk, level],
+                )
     events = Event.objects.bulk_create(
-        Event(at=now, kind="clock.breach", subject_type=model._meta.label_lower, subject_id=pk, unit_id=unit_id,
+        Event(at=now, kind="clock.breach", subject_type=meta.label_lower, subject_id=pk_, unit_id=unit_id,
               owner_id=owner_id, level_from=old, level_to=new,
-              recipients=RUNG_RECIPIENTS[Rung(new)])
-        for pk, unit_id, owner_id, old, new in rows
+              recipients=recipients_for(old, new))
+        for pk_, unit_id, owner_id, old, new in rows
     )
     return [Transition(e.pk, e.subject_id, e.level_from, e.level_to) for e in events]
 

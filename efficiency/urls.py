@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from . import views
 
 api_v1 = [
+    # Stable public interfaces (DESIGN.md): citizens' complaints and application lookup.
+    path("public/complaints/", include("accountability.public_api_urls")),
+    path("public/applications/", include("approvals.public_api_urls")),
     path("", include("efficiency.api_urls")),
     path("supervision/", include("supervision.api_urls")),
     path("inspection/", include("inspection.api_urls")),
@@ -21,8 +24,10 @@ urlpatterns = [
     path("inbox/read/", views.inbox_read, name="inbox_read"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/security/", views.security, name="security"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("org/units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

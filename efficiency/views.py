@@ -2,13 +2,24 @@
 
 import logging
 
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .models import Notification
+from . import services
+from .audit import audit_record
+from .models import AuditLog, Notification, Role, Unit, User
 from .notifications import inbox_mark_read
 
 log = logging.getLogger(__name__)
@@ -26,7 +37,8 @@ def healthz(request):
     try:
         from .celery import app
 
-        with app.connection_for_write() as conn:
+        # The URL from settings, so that a test (or an operator) overriding it is what is probed.
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         checks["broker"] = "ok"
     except Exception as exc:  # noqa: BLE001
@@ -34,6 +46,38 @@ def healthz(request):
     failed = [name for name, state in checks.items() if state != "ok"]
     return JsonResponse({"status": "ok" if not failed else "fail", "failed": failed, "checks": checks},
                         status=200 if not failed else 503)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=gettext_lazy("类别"), required=False,
+                               choices=[("", gettext_lazy("全部"))] + list(AuditLog.Action.choices))
+    actor = forms.CharField(label=gettext_lazy("操作人账号"), required=False, max_length=150)
+    object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=64)
+    date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(gettext_lazy("起始日期不能晚于截止日期。"))
+        return data
+
+    def apply(self, rows):
+        data = self.cleaned_data
+        if data.get("action"):
+            rows = rows.filter(action=data["action"])
+        if data.get("actor"):
+            rows = rows.filter(actor_name__icontains=data["actor"])
+        if data.get("object_type"):
+            rows = rows.filter(object_type__icontains=data["object_type"])
+        # Dates are Asia/Shanghai dates (the __date lookup uses the current time zone).
+        if data.get("date_from"):
+            rows = rows.filter(at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            rows = rows.filter(at__date__lte=data["date_to"])
+        return rows
 
 
 @login_required
@@ -53,3 +97,99 @@ def inbox_read(request):
     ids = request.POST.getlist("id") or None
     inbox_mark_read(user=request.user, ids=ids)
     return inbox(request)
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing one's password clears the first-login flag and restarts the 90-day period."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        services.user_set_password(actor=self.request.user, user=self.request.user,
+                                   password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("密码已修改。"))
+        return redirect(self.get_success_url())
+
+
+def _require_role(request, *roles):
+    """Pages of one role: anyone else gets 404 (and an audit row), as for a cross-unit item."""
+    if request.user.role not in roles:
+        audit_record("denied", actor=request.user, object_type="page", object_id=request.path[:64],
+                     summary="越权访问被拒", request=request)
+        raise Http404
+
+
+@login_required
+def audit_list(request):
+    """The audit log, for the audit administrator only (三员分立)."""
+    _require_role(request, Role.AUDIT_ADMIN)
+    form = AuditFilterForm(request.GET or None)
+    rows = AuditLog.objects.select_related("actor")
+    if form.is_valid():
+        rows = form.apply(rows)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "efficiency/audit_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def security(request):
+    """The security administrator's page: the password policy and the locked accounts."""
+    _require_role(request, Role.SECURITY_ADMIN)
+    if request.method == "POST":
+        person = get_object_or_404(User, pk=request.POST.get("user"))
+        services.user_unlock(actor=request.user, user=person)
+        messages.success(request, _("已解除 %(name)s 的登录锁定。") % {"name": person.get_username()})
+        return redirect("security")
+    from axes.models import AccessAttempt
+
+    usernames = set(AccessAttempt.objects.values_list("username", flat=True))
+    locked = [u for u in User.objects.filter(username__in=usernames) if services.user_is_locked(u)]
+    policy = [
+        (_("密码最小长度"), settings.PASSWORD_MIN_LENGTH),
+        (_("至少包含的字符类别（小写、大写、数字、符号）"), settings.PASSWORD_MIN_CLASSES),
+        (_("密码有效期（天）"), settings.PASSWORD_MAX_AGE_DAYS),
+        (_("连续登录失败锁定次数"), settings.AXES_FAILURE_LIMIT),
+        (_("锁定时长（分钟）"), int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)),
+        (_("会话空闲超时（分钟）"), settings.SESSION_IDLE_TIMEOUT // 60),
+        (_("审计日志保留（天）"), max(settings.AUDIT_RETENTION_DAYS, 180)),
+    ]
+    return render(request, "efficiency/security.html", {"policy": policy, "locked": locked})
+
+
+# --- org chart --------------------------------------------------------------------------------
+
+
+def units_visible_in_detail(user):
+    """Units whose members a user may list: all for the office and leaders, one's own for
+    clerks and heads, none for the three administrators."""
+    if not user.is_authenticated or not user.is_active:
+        return Unit.objects.none()
+    if user.sees_all_units:
+        return Unit.objects.all()
+    if user.role in (Role.CLERK, Role.HEAD) and user.unit_id:
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+def unit_access(request, pk) -> Unit:
+    try:
+        return units_visible_in_detail(request.user).get(pk=pk)
+    except (Unit.DoesNotExist, ValueError):
+        if Unit.objects.filter(pk=pk).exists():
+            audit_record("denied", actor=request.user, object_type="efficiency.unit", object_id=str(pk),
+                         summary="越权访问被拒", request=request)
+        raise Http404 from None
+
+
+@login_required
+def unit_detail(request, pk):
+    unit = unit_access(request, pk)
+    members = unit.members.filter(is_active=True).select_related("section").order_by("section__name", "username")
+    return render(request, "efficiency/unit_detail.html", {"unit": unit, "members": members})

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class InspectionConfig(AppConfig):
     name = "inspection"
     verbose_name = _("督查检查与整改")
+
+    def ready(self):
+        from efficiency.registry import register_clock_model, register_formatter
+
+        from .events import format_event
+        from .models import Rectification
+
+        # R13: rectification deadlines run on the shared clock and sweep.
+        register_clock_model(Rectification)
+        for kind in ("inspection.*", "rectification.*"):
+            register_formatter(kind, format_event)

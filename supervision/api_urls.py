@@ -1,3 +1,25 @@
 """/api/v1/supervision/ endpoints."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("assignments/", api.AssignmentListView.as_view(), name="sv-assignments"),
+    path("assignments/<int:pk>/", api.AssignmentDetailView.as_view(), name="sv-assignment"),
+    path("assignments/<int:pk>/dispatch/", api.DispatchView.as_view(), name="sv-dispatch"),
+    path("assignments/<int:pk>/coordinations/<int:cpk>/", api.CoordinateView.as_view(), name="sv-coordinate"),
+    path("targets/", api.TargetListView.as_view(), name="sv-targets"),
+    path("targets/<int:pk>/", api.TargetDetailView.as_view(), name="sv-target"),
+    path("targets/<int:pk>/<slug:action>/", api.TargetActionView.as_view(), name="sv-target-action"),
+    path("overview/", api.OverviewView.as_view(), name="sv-overview"),
+    path("task-lists/", api.TaskListListView.as_view(), name="sv-tasklists"),
+    path("task-lists/<int:year>/tasks/", api.TaskListTasksView.as_view(), name="sv-tasklist-tasks"),
+    path("task-lists/<int:year>/import/", api.TaskImportView.as_view(), name="sv-task-import"),
+    path("task-lists/<int:year>/export/", api.TaskExportView.as_view(), name="sv-task-export"),
+    path("tasks/<int:pk>/", api.TaskDetailView.as_view(), name="sv-task"),
+    path("tasks/<int:pk>/reports/", api.TaskReportView.as_view(), name="sv-task-reports"),
+    path("tasks/<int:pk>/nodes/", api.TaskNodeView.as_view(), name="sv-task-nodes"),
+    path("tasks/<int:pk>/urge/", api.TaskUrgeView.as_view(), name="sv-task-urge"),
+    path("nodes/<int:pk>/complete/", api.NodeCompleteView.as_view(), name="sv-node-complete"),
+]

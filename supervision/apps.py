@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class SupervisionConfig(AppConfig):
     name = "supervision"
     verbose_name = _("重点任务与交办督办")
+
+    def ready(self):
+        from efficiency.registry import register_clock_model
+
+        from . import models
+
+        for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment,
+                      models.AssignmentTarget):
+            register_clock_model(model)

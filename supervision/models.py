@@ -1,1 +1,307 @@
-from django.db import models  # noqa: F401
+"""Key tasks (重点任务清单) and assignments (交办件).
+
+State on these rows is written only by `supervision.services`; clock fields only through
+`efficiency.clocks`. The history of every item is its events (`efficiency.events.events_for`);
+the `status` columns are a copy of the current step that only services change.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from efficiency.models import Clock
+
+
+def clock_index(name: str) -> models.Index:
+    """The sweep's partial index on open, running clocks (efficiency.sweep.sweep_model).
+
+    Clock.Meta's `%(app_label)s_%(class)s_clock_next` is longer than Django's 30-character
+    index-name limit for our model names, so each model names its own copy."""
+    return models.Index(fields=["next_at"], name=name,
+                        condition=Q(closed_at__isnull=True, paused_at__isnull=True, next_at__isnull=False))
+
+
+# --- key tasks (R14, R15) -------------------------------------------------------------------
+
+
+class ReportCycle(models.TextChoices):
+    WEEK = "week", _("每周")
+    MONTH = "month", _("每月")
+    QUARTER = "quarter", _("每季度")
+
+
+class KeyTaskList(models.Model):
+    """年度重点任务清单: issued at the start of the year (2019 意见（七）)."""
+
+    year = models.PositiveIntegerField(_("年度"), unique=True)
+    title = models.CharField(_("清单名称"), max_length=200)
+    issued_at = models.DateTimeField(_("印发时间"))
+    # R15 预警: a task lags when progress trails the elapsed share of time by more than this.
+    lag_margin = models.PositiveSmallIntegerField(_("预警阈值（百分点）"), default=20)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("创建人"))
+
+    class Meta:
+        verbose_name = _("重点任务清单")
+        verbose_name_plural = _("重点任务清单")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("supervision:tasklist", args=[self.year])
+
+
+class KeyTask(Clock):
+    """重点任务: one row of the list. Its clock runs to the task's deadline (or rule)."""
+
+    task_list = models.ForeignKey(KeyTaskList, models.CASCADE, related_name="tasks", verbose_name=_("清单"))
+    number = models.CharField(_("编号"), max_length=32)
+    title = models.CharField(_("任务名称"), max_length=200)
+    goal = models.TextField(_("目标任务"))
+    standard = models.TextField(_("工作标准"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("牵头单位"))
+    co_units = models.ManyToManyField("efficiency.Unit", blank=True, related_name="+", verbose_name=_("配合单位"))
+    leader_name = models.CharField(_("责任领导"), max_length=64, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("责任人"))
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    report_cycle = models.CharField(_("进度报告周期"), max_length=8, choices=ReportCycle.choices,
+                                    default=ReportCycle.MONTH)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    reported_at = models.DateTimeField(_("最近报告时间"), null=True, blank=True)
+    urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+
+    class Meta(Clock.Meta):
+        indexes = [clock_index("sv_keytask_clock_next")]
+        verbose_name = _("重点任务")
+        verbose_name_plural = _("重点任务")
+        ordering = ["task_list", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_list", "number"], name="keytask_number_unique_per_list"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:task", args=[self.pk])
+
+
+class TaskNode(Clock):
+    """A sub-task or milestone, down to project, post and person (任务具体到项目、落实到岗位、量化到个人)."""
+
+    class Kind(models.TextChoices):
+        SUBTASK = "subtask", _("子任务")
+        MILESTONE = "milestone", _("节点")
+        PROJECT = "project", _("项目")
+
+    task = models.ForeignKey(KeyTask, models.CASCADE, related_name="nodes", verbose_name=_("重点任务"))
+    parent = models.ForeignKey("self", models.CASCADE, null=True, blank=True, related_name="children",
+                               verbose_name=_("上级节点"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.SUBTASK)
+    title = models.CharField(_("名称"), max_length=200)
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("责任单位"))
+    post = models.CharField(_("责任岗位"), max_length=64, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("责任人"))
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+
+    class Meta(Clock.Meta):
+        indexes = [clock_index("sv_tasknode_clock_next")]
+        verbose_name = _("任务节点")
+        verbose_name_plural = _("任务节点")
+        ordering = ["task", "deadline", "id"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("supervision:task", args=[self.task_id]) + f"#node-{self.pk}"
+
+
+class ProgressDue(Clock):
+    """The clock on a task's next progress report (rule task.progress_report): a missed report is
+    itself a deadline (2019 意见（十一）). Restarted by every report."""
+
+    task = models.OneToOneField(KeyTask, models.CASCADE, related_name="report_due", verbose_name=_("重点任务"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("责任人"))
+
+    class Meta(Clock.Meta):
+        indexes = [clock_index("sv_progressdue_clock_next")]
+        verbose_name = _("进度报告期限")
+        verbose_name_plural = _("进度报告期限")
+
+    def __str__(self):
+        return f"{self.task} · 进度报告"
+
+    def get_absolute_url(self):
+        return self.task.get_absolute_url()
+
+
+class ProgressReport(models.Model):
+    """One progress report; append-only."""
+
+    task = models.ForeignKey(KeyTask, models.CASCADE, related_name="reports", verbose_name=_("重点任务"))
+    percent = models.PositiveSmallIntegerField(_("完成进度（%）"))
+    narrative = models.TextField(_("进展情况"))
+    attachment = models.FileField(_("附件"), upload_to="supervision/reports/%Y/%m/", blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                    verbose_name=_("报告人"))
+    reported_at = models.DateTimeField(_("报告时间"))
+    was_late = models.BooleanField(_("逾期报告"), default=False)
+
+    class Meta:
+        verbose_name = _("进度报告")
+        verbose_name_plural = _("进度报告")
+        ordering = ["-reported_at", "-id"]
+
+    def __str__(self):
+        return f"{self.task.number} {self.percent}%"
+
+
+# --- assignments (R03–R12, R39) ---------------------------------------------------------------
+
+
+class AssignmentKind(models.TextChoices):
+    INSTRUCTION = "instruction", _("领导批示")
+    UPPER_DOC = "upper_doc", _("上级文件/重大决策")
+    MEETING = "meeting", _("会议决定")
+    FIELD_RESEARCH = "field_research", _("调研/现场办公问题")
+    POLICY_DIFFICULTY = "policy_difficulty", _("政策执行困难报告")
+    POLICY_INTERPRETATION = "policy_interpretation", _("政策解读")
+    NO_DEADLINE = "no_deadline", _("未明确时限的决策部署")
+    EMERGENCY = "emergency", _("重大突发事件新闻发布")
+
+
+class Assignment(Clock):
+    """交办件. `unit` is the issuing office; the clock is the office's own step (splitting a
+    field-research problem R05, replying to a policy difficulty R08). Each receiving unit's
+    work and clock is an `AssignmentTarget`; target units see the item through sharing."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("待交办")
+        IN_PROGRESS = "in_progress", _("办理中")
+        CLOSED = "closed", _("已办结")
+
+    class Reply(models.TextChoices):
+        CONTINUE = "continue", _("继续执行")
+        SUSPEND = "suspend", _("暂停执行")
+        NEW_METHOD = "new_method", _("研究新办法")
+
+    number = models.CharField(_("交办编号"), max_length=32, unique=True)
+    kind = models.CharField(_("来源类别"), max_length=24, choices=AssignmentKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    source_text = models.TextField(_("来源内容（批示/文件/决定原文）"))
+    issuing_leader = models.CharField(_("批示/交办领导"), max_length=64, blank=True)
+    deadline = models.DateField(_("办理时限"), null=True, blank=True)
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("交办单位"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("经办人"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.REGISTERED)
+    reply = models.CharField(_("答复意见"), max_length=12, choices=Reply.choices, blank=True)
+    reply_text = models.TextField(_("答复说明"), blank=True)
+    created_at = models.DateTimeField(_("登记时间"))
+
+    class Meta(Clock.Meta):
+        indexes = [clock_index("sv_assignment_clock_next")]
+        verbose_name = _("交办件")
+        verbose_name_plural = _("交办件")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:assignment", args=[self.pk])
+
+
+class AssignmentTarget(Clock):
+    """One receiving unit of an assignment (lead or co-unit) with its own step and clock:
+    签收 → (布置落实) → 反馈 → 办结, or 退回 with reason back to handling (the clock resumes)."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("待签收")
+        HANDLING = "handling", _("办理中")
+        DEPLOYED = "deployed", _("已部署")
+        FED_BACK = "fed_back", _("已反馈待审核")
+        CLOSED = "closed", _("已办结")
+
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="targets", verbose_name=_("交办件"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("承办单位"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("责任人"))
+    is_lead = models.BooleanField(_("牵头单位"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ASSIGNED)
+    step = models.CharField(_("当前环节规则"), max_length=64, blank=True)
+    reports_done = models.PositiveSmallIntegerField(_("已报告次数"), default=0)
+    feedback = models.TextField(_("反馈意见"), blank=True)
+    evidence = models.FileField(_("佐证材料"), upload_to="supervision/evidence/%Y/%m/", blank=True)
+    return_reason = models.TextField(_("退回理由"), blank=True)
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    assigned_at = models.DateTimeField(_("交办时间"))
+
+    class Meta(Clock.Meta):
+        indexes = [clock_index("sv_target_clock_next")]
+        verbose_name = _("承办单位")
+        verbose_name_plural = _("承办单位")
+        ordering = ["-is_lead", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "unit"], name="assignment_target_once_per_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment.number} · {self.unit}"
+
+    def get_absolute_url(self):
+        return self.assignment.get_absolute_url() + f"#target-{self.pk}"
+
+
+class Coordination(models.Model):
+    """A dispute between units about an assignment and the office's coordination opinion (协调意见)."""
+
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="coordinations",
+                                   verbose_name=_("交办件"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                  verbose_name=_("提出人"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("提出单位"))
+    reason = models.TextField(_("争议事由"))
+    raised_at = models.DateTimeField(_("提出时间"))
+    opinion = models.TextField(_("协调意见"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("协调人"))
+    decided_at = models.DateTimeField(_("协调时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("争议协调")
+        verbose_name_plural = _("争议协调")
+        ordering = ["raised_at", "id"]
+
+    def __str__(self):
+        return f"{self.assignment.number} · {self.unit}"
+
+
+# --- guardian direct permission tables (co-units see shared items) --------------------------
+
+
+class AssignmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Assignment, models.CASCADE)
+
+
+class AssignmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Assignment, models.CASCADE)
+
+
+class KeyTaskGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(KeyTask, models.CASCADE)
+
+
+class KeyTaskUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(KeyTask, models.CASCADE)

@@ -1,4 +1,22 @@
 """Pages of supervision."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "supervision"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.work_list, name="work"),
+    path("overview/", views.overview, name="overview"),
+    path("assignments/new/", views.assignment_new, name="assignment_new"),
+    path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
+    path("assignments/<int:pk>/dispatch/", views.assignment_dispatch, name="dispatch"),
+    path("assignments/<int:pk>/coordinations/<int:cpk>/", views.coordinate, name="coordinate"),
+    path("targets/<int:pk>/<slug:action>/", views.target_action, name="target_action"),
+    path("tasks/", views.task_lists, name="tasklists"),
+    path("tasks/template.xlsx", views.task_template, name="task_template"),
+    path("tasks/<int:year>/", views.task_list, name="tasklist"),
+    path("tasks/<int:year>/export.xlsx", views.task_export, name="task_export"),
+    path("tasks/<int:year>/import/", views.task_import, name="task_import"),
+    path("tasks/item/<int:pk>/", views.task_detail, name="task"),
+]

@@ -89,6 +89,19 @@ class TimeLimitRule(models.Model):
         return f"{self.name}（{self.limit_value}{self.get_limit_unit_display()}）"
 
 
+class _IndexName(str):
+    """`%(app_label)s_%(class)s_clock_next`, shortened to Django's 30 characters with a stable
+    hash when the model's name is long (models.E034)."""
+
+    def __mod__(self, values):
+        import hashlib
+
+        full = str.__mod__(self, values)
+        if len(full) <= 30:
+            return full
+        return f"{full[:23]}_{hashlib.md5(full.encode()).hexdigest()[:6]}"
+
+
 class Clock(models.Model):
     """Abstract deadline carried by every timed item.
 
@@ -140,7 +153,7 @@ class Clock(models.Model):
             # Used by efficiency.sweep.sweep_model: open, running clocks by their next rung.
             models.Index(
                 fields=["next_at"],
-                name="%(app_label)s_%(class)s_clock_next",
+                name=_IndexName("%(app_label)s_%(class)s_clock_next"),
                 condition=Q(closed_at__isnull=True, paused_at__isnull=True, next_at__isnull=False),
             ),
         ]

@@ -1,4 +1,13 @@
+import os
+import time
+
 from django.apps import AppConfig
+
+
+def _slow_breach(model, transitions):
+    """For the kill test: hold each batch's transaction open after its UPDATE, so that a
+    SIGKILL lands mid-batch (set CLOCKTEST_SLOW_BREACH=<seconds>)."""
+    time.sleep(float(os.environ["CLOCKTEST_SLOW_BREACH"]))
 
 
 class ClocktestConfig(AppConfig):
@@ -10,4 +19,5 @@ class ClocktestConfig(AppConfig):
 
         from .models import TimedItem
 
-        register_clock_model(TimedItem)
+        slow = _slow_breach if os.environ.get("CLOCKTEST_SLOW_BREACH") else None
+        register_clock_model(TimedItem, on_breach=slow)

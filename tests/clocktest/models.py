@@ -16,3 +16,21 @@ class TimedItem(Clock):
 
     def __str__(self):
         return self.title
+
+
+# Direct foreign-key object permissions (guardian), so a TimedItem can be shared with a co-unit.
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase  # noqa: E402
+
+
+class TimedItemUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(TimedItem, models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        app_label = "clocktest"
+
+
+class TimedItemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(TimedItem, models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        app_label = "clocktest"

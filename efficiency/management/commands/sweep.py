@@ -11,6 +11,8 @@ from efficiency.workdays import SHANGHAI
 
 
 class Command(BaseCommand):
+    # A script interface: a system-check error in some app must not stop it.
+    requires_system_checks = []
     help = "扫描所有时限，推进预警级别（--now 指定时间，ISO 格式）"
 
     def add_arguments(self, parser):

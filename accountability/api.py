@@ -1,0 +1,279 @@
+"""REST API: the public complaint endpoints (no login) and /api/v1/accountability/."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from efficiency.api import error_response
+from efficiency.models import Role, Unit, User
+
+from . import queries, security, serializers, services
+from .models import Bulletin
+
+SLOW_DOWN = "提交过于频繁，请稍后再试。"
+
+
+def _channel_token(request) -> str:
+    auth = request.META.get("HTTP_AUTHORIZATION", "")
+    if auth.startswith("Channel "):
+        return auth[len("Channel "):].strip()
+    return request.META.get("HTTP_X_CHANNEL_TOKEN", "").strip()
+
+
+class PublicComplaintCreate(APIView):
+    """POST /api/v1/public/complaints/ — a citizen's complaint (R26). Anonymous callers answer
+    the CAPTCHA (GET captcha/ first); registered channels send `Authorization: Channel <token>`."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    serializer_class = serializers.PublicComplaintInSerializer
+
+    @extend_schema(request=serializers.PublicComplaintInSerializer,
+                   responses={201: serializers.PublicComplaintCreatedSerializer})
+    def post(self, request):
+        token = _channel_token(request)
+        channel = services.channel_for_token(token) if token else None
+        if token and channel is None:
+            return error_response("渠道令牌无效或已停用。", code="not_authenticated", status_code=401)
+        ip = security.client_ip(request)
+        if channel is None and not security.submit_allowed(ip):
+            return error_response(SLOW_DOWN, code="throttled", status_code=429)
+        # Never deep-copy request.data: with uploads it holds open temporary files.
+        data = {k: request.data.get(k) for k in request.data.keys() if k != "attachments"}
+        files = request.FILES.getlist("attachments")
+        s = serializers.PublicComplaintInSerializer(data=data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        if channel is None and not security.captcha_check(d.get("captcha_id", ""), d.get("captcha_answer", "")):
+            return error_response("验证码不正确或已失效，请重新获取验证码。", code="captcha",
+                                  fields={"captcha_answer": ["验证码不正确"]})
+        unit = Unit.objects.filter(pk=d["subject_unit"], is_active=True).first()
+        if unit is None:
+            return error_response("被投诉单位不存在。", fields={"subject_unit": ["被投诉单位不存在"]})
+        filed = services.complaint_file(
+            category=d["category"], subject_unit=unit, description=d["description"],
+            occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", True),
+            name=d.get("name", ""), phone=d.get("phone", ""), files=files, channel=channel, ip=ip)
+        link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
+        return Response({"tracking_number": filed.complaint.tracking_number, "check_code": filed.check_code,
+                         "link": link, "status": filed.complaint.status}, status=status.HTTP_201_CREATED)
+
+
+class PublicCaptcha(APIView):
+    """GET: a new CAPTCHA challenge (an image drawn by the server, no third party)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = serializers.CaptchaSerializer
+
+    def get(self, request):
+        return Response(security.captcha_new())
+
+
+def _lookup(request, tracking_number: str, code: str):
+    ip, number = security.client_ip(request), (tracking_number or "").strip().upper()
+    if security.lookup_blocked(ip, number):
+        return None, error_response("查询过于频繁，请稍后再试。", code="throttled", status_code=429)
+    c = services.complaint_by_code(number, code)
+    if c is None:
+        security.lookup_failed(ip, number)
+        return None, error_response("未找到该投诉，请核对投诉编号和查询码。", code="not_found", status_code=404)
+    return c, None
+
+
+class PublicComplaintStatus(APIView):
+    """GET …/{tracking_number}/?code=CHECK_CODE — 404 for an unknown number and a wrong code alike."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = serializers.PublicComplaintStatusSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("code", str, required=True)])
+    def get(self, request, tracking_number):
+        c, error = _lookup(request, tracking_number, request.query_params.get("code", ""))
+        if error:
+            return error
+        return Response(serializers.PublicComplaintStatusSerializer(queries.complaint_public(c)).data)
+
+
+class PublicComplaintRate(APIView):
+    """POST {code, rating, comment} — the citizen rates the reply; {code, reexamine: reason} asks
+    for the one re-examination."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = serializers.RatingSerializer
+
+    def post(self, request, tracking_number):
+        c, error = _lookup(request, tracking_number, request.data.get("code", ""))
+        if error:
+            return error
+        if request.data.get("reexamine"):
+            c = services.complaint_reexamine(complaint=c, reason=request.data["reexamine"])
+        else:
+            c = services.complaint_rate(complaint=c, rating=request.data.get("rating", ""),
+                                        comment=request.data.get("comment", ""))
+        return Response(serializers.PublicComplaintStatusSerializer(queries.complaint_public(c)).data)
+
+
+# --- /api/v1/accountability/ ----------------------------------------------------------------
+
+
+class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.ComplaintSerializer
+    filterset_fields = ["status", "category", "is_problem"]
+
+    def get_queryset(self):
+        return queries.complaint_list(self.request.user)
+
+    def get_object(self):
+        return queries.access_complaint(self.request.user, self.kwargs["pk"], request=self.request)
+
+    def _act(self, fn, **kw):
+        c = fn(complaint=self.get_object(), actor=self.request.user, **kw)
+        return Response(serializers.ComplaintSerializer(c).data)
+
+    @extend_schema(request=serializers.ComplaintActionSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._act(services.complaint_accept)
+
+    @extend_schema(request=serializers.ComplaintActionSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._act(services.complaint_decline, reason=request.data.get("reason", ""))
+
+    @extend_schema(request=serializers.ComplaintActionSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        unit = Unit.objects.filter(pk=request.data.get("unit") or 0).first()
+        if unit is None:
+            raise ValidationError({"unit": ["请选择承办单位。"]})
+        return self._act(services.complaint_assign, unit=unit)
+
+    @extend_schema(request=serializers.ComplaintActionSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def send_back(self, request, pk=None):
+        return self._act(services.complaint_return, reason=request.data.get("reason", ""))
+
+    @extend_schema(request=serializers.ComplaintActionSerializer)
+    @action(detail=True, methods=["post"], url_path="unit-reply")
+    def unit_reply(self, request, pk=None):
+        return self._act(services.complaint_unit_reply, reply=request.data.get("reply", ""),
+                         substantiated=request.data.get("substantiated"))
+
+    @extend_schema(request=serializers.ComplaintActionSerializer)
+    @action(detail=True, methods=["post"], url_path="send-reply")
+    def send_reply(self, request, pk=None):
+        return self._act(services.complaint_send_reply, reply=request.data.get("reply", ""),
+                         substantiated=request.data.get("substantiated"))
+
+    @extend_schema(request=serializers.ComplaintActionSerializer)
+    @action(detail=True, methods=["post"])
+    def rework(self, request, pk=None):
+        return self._act(services.complaint_rework, reason=request.data.get("reason", ""))
+
+
+class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.CaseSerializer
+    filterset_fields = ["status", "source", "unit", "person"]
+
+    def get_queryset(self):
+        return queries.case_list(self.request.user)
+
+    def get_object(self):
+        return queries.access_case(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=serializers.CaseOpenSerializer, responses=serializers.CaseSerializer)
+    def create(self, request):
+        s = serializers.CaseOpenSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        unit = Unit.objects.filter(pk=s.validated_data["unit"]).first()
+        if unit is None:
+            raise ValidationError({"unit": ["责任单位不存在。"]})
+        person = User.objects.filter(pk=s.validated_data.get("person") or 0).first()
+        case = services.case_open(actor=request.user, unit=unit, person=person, reason=s.validated_data["reason"])
+        return Response(serializers.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    def _act(self, fn, *names, **extra):
+        case = self.get_object()
+        s = serializers.CaseActionSerializer(data=self.request.data)
+        s.is_valid(raise_exception=True)
+        kw = {n: s.validated_data.get(n, [] if n.endswith(("grounds", "measures")) else "") for n in names}
+        case = fn(case=case, actor=self.request.user, **kw, **extra)
+        return Response(serializers.CaseSerializer(case).data)
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"])
+    def investigate(self, request, pk=None):
+        return self._act(services.case_investigate)
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        return self._act(services.case_dismiss, "reason")
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"])
+    def facts(self, request, pk=None):
+        return self._act(services.case_record_facts, "facts", "evidence")
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"])
+    def statement(self, request, pk=None):
+        return self._act(services.case_record_statement, "statement")
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        return self._act(services.case_decide, "decision", "reason", "grounds", "person_measures", "head_measures")
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"])
+    def appeal(self, request, pk=None):
+        return self._act(services.case_appeal, "reason")
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"], url_path="appeal-decide")
+    def appeal_decide(self, request, pk=None):
+        return self._act(services.case_appeal_decide, "result")
+
+
+class BulletinViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.BulletinSerializer
+
+    def get_queryset(self):
+        return queries.bulletin_list(self.request.user, published_only=False)
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.bulletin_create(
+            actor=self.request.user, title=d.get("title", ""), body=d.get("body", ""), kind=d.get("kind", "mixed"),
+            cases=d.get("cases", []), complaints=d.get("complaints", []))
+
+    def get_object(self):
+        b = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if b is None or (self.request.user.role not in (Role.OFFICE, Role.LEADER)
+                         and b.status != Bulletin.Status.PUBLISHED):
+            raise Http404
+        return b
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return Response(self.get_serializer(services.bulletin_approve(bulletin=self.get_object(), actor=request.user)).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return Response(self.get_serializer(services.bulletin_publish(bulletin=self.get_object(), actor=request.user)).data)
+

@@ -1,0 +1,109 @@
+"""Reads for pages, the API and dashboards; access selectors raise 404 for anything not visible."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from efficiency.models import Role, Unit
+from efficiency.permissions import access, scope
+
+from .models import AccountabilityCase, Bulletin, Complaint
+
+
+def complaint_list(user, *, status: str = "", open_only: bool = False):
+    """The office's list (all, by due date), or a unit's (assigned to it)."""
+    qs = scope(user, Complaint.objects.select_related("subject_unit", "unit", "channel"))
+    if user.role == Role.OFFICE:
+        qs = qs.filter(about_office=False)  # 投诉效能办本身的，由领导办理
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.exclude(status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED])
+    return qs.order_by("closed_at", "due_at", "-filed_at")
+
+
+def access_complaint(user, pk, *, lock: bool = False, request=None) -> Complaint:
+    qs = Complaint.objects.select_related("subject_unit", "unit", "owner", "channel")
+    if getattr(user, "role", None) == Role.OFFICE:
+        qs = qs.filter(about_office=False)
+    return access(user, qs, pk, lock=lock, request=request)
+
+
+def _case_scope(user):
+    qs = scope(user, AccountabilityCase.objects.select_related("unit", "person", "head", "owner"))
+    if getattr(user, "role", None) == Role.CLERK:
+        qs = qs.filter(Q(person=user) | Q(head=user))  # a clerk sees only their own cases
+    return qs
+
+
+def case_list(user, *, status: str = "", unit_id=None, person_id=None):
+    qs = _case_scope(user)
+    if status:
+        qs = qs.filter(status=status)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if person_id:
+        qs = qs.filter(Q(person_id=person_id) | Q(head_id=person_id))
+    return qs.order_by("-created_at")
+
+
+def access_case(user, pk, *, request=None) -> AccountabilityCase:
+    from django.http import Http404
+
+    try:
+        return _case_scope(user).get(pk=pk)
+    except (AccountabilityCase.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_unit_record(user, unit_id) -> Unit:
+    """A unit's record: the office and leaders see any; a unit head their own."""
+    from django.http import Http404
+
+    if user.role in (Role.OFFICE, Role.LEADER) or (user.role == Role.HEAD and str(user.unit_id) == str(unit_id)):
+        unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
+        if unit:
+            return unit
+    raise Http404
+
+
+def bulletin_list(user=None, *, published_only: bool = True):
+    qs = Bulletin.objects.select_related("author", "approved_by")
+    if published_only or getattr(user, "role", None) not in (Role.OFFICE, Role.LEADER):
+        qs = qs.filter(status=Bulletin.Status.PUBLISHED)
+    return qs
+
+
+def bulletin_public_get(pk) -> Bulletin:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Bulletin, pk=pk, status=Bulletin.Status.PUBLISHED)
+
+
+def units_active(q: str = "", *, limit: int = 30):
+    qs = Unit.objects.filter(is_active=True).order_by("code")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
+    return qs[:limit]
+
+
+def complaint_public(c: Complaint) -> dict:
+    """What a citizen may see: status, dates, the reply; never a handler's identity."""
+    return {
+        "tracking_number": c.tracking_number,
+        "status": c.status,
+        "status_display": c.get_status_display(),
+        "category": c.get_category_display(),
+        "subject_unit": c.subject_unit.name,
+        "filed_at": c.filed_at,
+        "accepted_at": c.accepted_at,
+        "due_at": c.due_at if c.closed_at is None else None,
+        "decline_reason": c.decline_reason,
+        "reply": c.reply if c.answered_at else "",
+        "answered_at": c.answered_at,
+        "rating": c.rating,
+        "rating_display": c.get_rating_display() if c.rating else "",
+        "can_rate": c.status == Complaint.Status.ANSWERED and not (c.rated_at and c.rated_at > c.answered_at),
+        "can_reexamine": c.status == Complaint.Status.ANSWERED and c.reexamine_requested_at is None,
+        "reexamine_requested_at": c.reexamine_requested_at,
+    }

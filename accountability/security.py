@@ -1,0 +1,110 @@
+"""Secrets a citizen holds (check code, link token), channel tokens, the offline CAPTCHA, and
+per-address rate limits that fail open when the cache (Redis) is down."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+# Unambiguous characters for a code read out on the phone or typed by hand.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def digest(value: str) -> str:
+    """Keyed hash of a secret we must recognise but never store (check code, link token)."""
+    return hmac.new(settings.SECRET_KEY.encode(), value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def token_digest(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def new_check_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def new_link_token() -> str:
+    # OWASP ASVS 11.5.1: at least 128 bits of entropy for a secret in a link.
+    return secrets.token_urlsafe(16)
+
+
+def channel_token_hash(token: str) -> str:
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+
+def allow(key: str, *, limit: int, window: int) -> bool:
+    """Count one hit on `key`; False once more than `limit` hits fell in the window.
+
+    Fails open: with the cache unreachable a citizen's complaint must still be accepted."""
+    full = f"acc:rl:{key}"
+    try:
+        cache.add(full, 0, window)
+        return cache.incr(full) <= limit
+    except Exception:  # noqa: BLE001 - Redis down: never refuse a complaint for it
+        log.warning("rate-limit cache unavailable; allowing %s", key)
+        return True
+
+
+def blocked(key: str, *, limit: int) -> bool:
+    try:
+        return (cache.get(f"acc:rl:{key}") or 0) >= limit
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def submit_allowed(ip: str) -> bool:
+    return allow(f"submit:{ip}", limit=getattr(settings, "COMPLAINT_SUBMITS_PER_MINUTE", 20), window=60)
+
+
+LOOKUP_FAILS_PER_IP = 10  # per 10 minutes
+LOOKUP_FAILS_PER_NUMBER = 5  # per hour: a typed check code is short, so guessing is stopped hard
+
+
+def lookup_blocked(ip: str, number: str) -> bool:
+    return blocked(f"lookup-ip:{ip}", limit=LOOKUP_FAILS_PER_IP) or blocked(
+        f"lookup-no:{number.upper()[:20]}", limit=LOOKUP_FAILS_PER_NUMBER)
+
+
+def lookup_failed(ip: str, number: str) -> None:
+    allow(f"lookup-ip:{ip}", limit=LOOKUP_FAILS_PER_IP, window=600)
+    allow(f"lookup-no:{number.upper()[:20]}", limit=LOOKUP_FAILS_PER_NUMBER, window=3600)
+
+
+# --- CAPTCHA (django-simple-captcha: images drawn locally, answers kept in the database) --------
+
+
+def captcha_new() -> dict:
+    from captcha.helpers import captcha_image_url
+    from captcha.models import CaptchaStore
+
+    key = CaptchaStore.generate_key()
+    return {"captcha_id": key, "image_url": captcha_image_url(key)}
+
+
+def captcha_check(key: str, answer: str) -> bool:
+    """One use per challenge: a right answer deletes it."""
+    from captcha.models import CaptchaStore
+
+    answer = (answer or "").strip().lower()
+    if not key or not answer:
+        return False
+    if getattr(settings, "CAPTCHA_TEST_MODE", False) and answer == "passed":
+        CaptchaStore.objects.filter(hashkey=key).delete()
+        return True
+    deleted, _ = CaptchaStore.objects.filter(hashkey=key, response=answer, expiration__gt=timezone.now()).delete()
+    return deleted > 0

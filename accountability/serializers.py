@@ -1,0 +1,110 @@
+from rest_framework import serializers
+
+from .models import AccountabilityCase, Bulletin, Category, Complaint, ExemptionGround, Measure, Rating
+
+
+class PublicComplaintInSerializer(serializers.Serializer):
+    """Multipart: attachments as repeated `attachments` files."""
+
+    category = serializers.ChoiceField(choices=Category.choices)
+    subject_unit = serializers.IntegerField(help_text="id from /accountability/public/units.json")
+    description = serializers.CharField(max_length=5000)
+    occurred_on = serializers.DateField(required=False, allow_null=True)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    is_anonymous = serializers.BooleanField(required=False, default=True)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False)
+    captcha_id = serializers.CharField(required=False, allow_blank=True)
+    captcha_answer = serializers.CharField(required=False, allow_blank=True)
+
+
+class PublicComplaintCreatedSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    check_code = serializers.CharField()
+    link = serializers.CharField()
+    status = serializers.CharField()
+
+
+class PublicComplaintStatusSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    category = serializers.CharField()
+    subject_unit = serializers.CharField()
+    filed_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    decline_reason = serializers.CharField()
+    reply = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    rating = serializers.CharField()
+
+
+class CaptchaSerializer(serializers.Serializer):
+    captcha_id = serializers.CharField()
+    image_url = serializers.CharField()
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    subject_unit_name = serializers.CharField(source="subject_unit.name", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    channel_name = serializers.CharField(source="channel.name", read_only=True, default=None)
+
+    class Meta:
+        model = Complaint
+        fields = ["id", "tracking_number", "status", "category", "subject_unit", "subject_unit_name", "unit",
+                  "unit_name", "owner", "occurred_on", "place", "description", "is_anonymous", "complainant_name",
+                  "complainant_phone", "channel_name", "about_office", "filed_at", "accepted_at", "decline_reason",
+                  "unit_reply", "reply", "answered_at", "substantiated", "rating", "rating_comment",
+                  "reexamine_reason", "handling_rounds", "is_problem", "due_at", "clock_state", "breach_level"]
+        read_only_fields = fields
+
+
+class ComplaintActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+    reply = serializers.CharField(required=False, allow_blank=True)
+    unit = serializers.IntegerField(required=False)
+    substantiated = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AccountabilityCase
+        fields = ["id", "number", "status", "source", "subject_type", "subject_id", "unit", "person", "owner",
+                  "reason", "facts", "evidence", "statement", "statement_at", "decision", "exemption_grounds",
+                  "person_measures", "head", "head_measures", "decision_reason", "decided_at", "appeal_reason",
+                  "appealed_at", "appeal_result", "created_at", "due_at", "clock_state", "breach_level"]
+        read_only_fields = fields
+
+
+class CaseOpenSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    person = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField()
+
+
+class CaseActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+    facts = serializers.CharField(required=False, allow_blank=True)
+    evidence = serializers.CharField(required=False, allow_blank=True)
+    statement = serializers.CharField(required=False, allow_blank=True)
+    result = serializers.CharField(required=False, allow_blank=True)
+    decision = serializers.ChoiceField(choices=AccountabilityCase.Decision.choices, required=False)
+    grounds = serializers.ListField(child=serializers.ChoiceField(choices=ExemptionGround.choices), required=False)
+    person_measures = serializers.ListField(child=serializers.ChoiceField(choices=Measure.choices), required=False)
+    head_measures = serializers.ListField(child=serializers.ChoiceField(choices=Measure.choices), required=False)
+
+
+class BulletinSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Bulletin
+        fields = ["id", "number", "title", "kind", "body", "cases", "complaints", "status", "author",
+                  "approved_by", "approved_at", "published_at", "created_at"]
+        read_only_fields = ["id", "number", "status", "author", "approved_by", "approved_at", "published_at",
+                            "created_at"]
+        extra_kwargs = {"body": {"required": False, "allow_blank": True}}
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)

@@ -1,0 +1,360 @@
+"""Pages: the citizens' (no login: form, tracking, bulletins), the office's and the units'."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efficiency.events import events_for
+from efficiency.models import Role, User
+
+from . import forms, queries, security, services
+from .models import AccountabilityCase, Complaint, ComplaintAttachment
+from .pdf import bulletin_pdf
+
+TOO_MANY = _("提交过于频繁，请稍后再试。")
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- citizens --------------------------------------------------------------------------------
+
+
+def units_json(request):
+    """Active units for the searchable select (also used by channel apps)."""
+    q = request.GET.get("q", "")[:50]
+    return JsonResponse({"results": [{"id": u.pk, "name": u.name} for u in queries.units_active(q, limit=50)]})
+
+
+def public_form(request):
+    if request.method == "POST":
+        ip = security.client_ip(request)
+        if not security.submit_allowed(ip):
+            return render(request, "accountability/public/slow_down.html", status=429)
+        form = forms.ComplaintForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            if not security.captcha_check(d["captcha_id"], d["captcha_answer"]):
+                form.add_error("captcha_answer", _("验证码不正确，请重新输入。"))
+            else:
+                try:
+                    filed = services.complaint_file(
+                        category=d["category"], subject_unit=d["subject_unit"], description=d["description"],
+                        occurred_on=d["occurred_on"], place=d["place"], is_anonymous=d["is_anonymous"],
+                        name=d["name"], phone=d["phone"], files=d["attachments"], ip=ip)
+                except ValidationError as exc:
+                    _errors_to_form(form, exc)
+                else:
+                    link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
+                    return render(request, "accountability/public/filed.html",
+                                  {"c": filed.complaint, "code": filed.check_code, "link": link})
+        data = form.data.copy()
+        data.update(security.captcha_new())  # a used or wrong challenge is never offered again
+        data["captcha_answer"] = ""
+        form.data = data
+    else:
+        form = forms.ComplaintForm(initial={**security.captcha_new(), "is_anonymous": True})
+    captcha = form["captcha_id"].value()
+    from captcha.helpers import captcha_image_url
+
+    return render(request, "accountability/public/form.html", {
+        "form": form, "units": queries.units_active(limit=500), "captcha_url": captcha_image_url(captcha)})
+
+
+def _show(request, c: Complaint, *, token: str = "", number: str = "", code: str = ""):
+    return render(request, "accountability/public/status.html", {
+        "p": queries.complaint_public(c), "token": token, "number": number, "code": code,
+        "rate_form": forms.RateForm(), "reexamine_form": forms.ReexamineForm()})
+
+
+def public_track(request):
+    """Lookup by tracking number + check code; a wrong code looks like an unknown number."""
+    form = forms.TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ip, number = security.client_ip(request), form.cleaned_data["tracking_number"].strip().upper()
+        if security.lookup_blocked(ip, number):
+            return render(request, "accountability/public/slow_down.html", status=429)
+        c = services.complaint_by_code(number, form.cleaned_data["code"])
+        if c is not None:
+            return _show(request, c, number=number, code=form.cleaned_data["code"])
+        security.lookup_failed(ip, number)
+        form.add_error(None, _("没有找到该投诉，请核对投诉编号和查询码。"))
+    return render(request, "accountability/public/track.html", {"form": form}, status=404 if form.errors else 200)
+
+
+def public_track_token(request, token):
+    c = services.complaint_by_token(token)
+    if c is None:
+        raise Http404
+    return _show(request, c, token=token)
+
+
+def _citizen_complaint(request) -> Complaint:
+    token = request.POST.get("token", "")
+    if token:
+        c = services.complaint_by_token(token)
+    else:
+        ip, number = security.client_ip(request), request.POST.get("number", "").strip().upper()
+        if security.lookup_blocked(ip, number):
+            raise Http404
+        c = services.complaint_by_code(number, request.POST.get("code", ""))
+        if c is None:
+            security.lookup_failed(ip, number)
+    if c is None:
+        raise Http404
+    return c
+
+
+@require_POST
+def public_act(request, action):
+    c = _citizen_complaint(request)
+    try:
+        if action == "rate":
+            form = forms.RateForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("请选择满意、基本满意或不满意。"))
+            c = services.complaint_rate(complaint=c, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+            messages.success(request, _("感谢您的评价。"))
+        elif action == "reexamine":
+            c = services.complaint_reexamine(complaint=c, reason=request.POST.get("reason", ""))
+            messages.success(request, _("复查申请已提交，效能办将重新办理。"))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    c.refresh_from_db()
+    return _show(request, c, token=request.POST.get("token", ""), number=request.POST.get("number", ""),
+                 code=request.POST.get("code", ""))
+
+
+def public_bulletins(request):
+    return render(request, "accountability/public/bulletins.html", {"bulletins": queries.bulletin_list()})
+
+
+def public_bulletin(request, pk):
+    return render(request, "accountability/public/bulletin.html", {"b": queries.bulletin_public_get(pk)})
+
+
+def public_bulletin_pdf(request, pk):
+    b = queries.bulletin_public_get(pk)
+    return _pdf_response(b)
+
+
+def _pdf_response(b):
+    resp = HttpResponse(bulletin_pdf(b), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="bulletin-{b.pk}.pdf"'
+    return resp
+
+
+# --- office and units --------------------------------------------------------------------------
+
+
+@login_required
+def complaint_list(request):
+    status = request.GET.get("status", "")
+    items = queries.complaint_list(request.user, status=status, open_only=not status)[:200]
+    return render(request, "accountability/complaint_list.html", {
+        "items": items, "status": status, "statuses": Complaint.Status.choices})
+
+
+@login_required
+def complaint_detail(request, pk):
+    c = queries.access_complaint(request.user, pk, request=request)
+    return render(request, "accountability/complaint_detail.html", {
+        "c": c, "events": events_for(c), "assignments": c.assignments.select_related("unit"),
+        "attachments": c.attachments.all(), "assign_form": forms.AssignForm(),
+        "reply_form": forms.ReplyForm(initial={"reply": c.unit_reply}),
+        "is_handler": request.user.role == Role.LEADER or (request.user.role == Role.OFFICE and not c.about_office),
+        "is_unit": request.user.unit_id == c.unit_id and request.user.role in (Role.CLERK, Role.HEAD),
+    })
+
+
+@login_required
+def complaint_attachment(request, pk, att):
+    c = queries.access_complaint(request.user, pk, request=request)
+    a = ComplaintAttachment.objects.filter(complaint=c, pk=att).first()
+    if a is None:
+        raise Http404
+    resp = HttpResponse(a.file.open("rb").read(), content_type=a.content_type)
+    resp["Content-Disposition"] = "inline"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _substantiated(value):
+    return {"true": True, "false": False}.get(value)
+
+
+@login_required
+@require_POST
+def complaint_act(request, pk, action):
+    c = queries.access_complaint(request.user, pk, request=request)
+    u, p = request.user, request.POST
+    try:
+        if action == "accept":
+            services.complaint_accept(complaint=c, actor=u)
+        elif action == "decline":
+            services.complaint_decline(complaint=c, actor=u, reason=p.get("reason", ""))
+        elif action == "assign":
+            form = forms.AssignForm(p)
+            if not form.is_valid():
+                raise ValidationError(_("请选择承办单位。"))
+            services.complaint_assign(complaint=c, actor=u, unit=form.cleaned_data["unit"])
+        elif action == "return":
+            services.complaint_return(complaint=c, actor=u, reason=p.get("reason", ""))
+        elif action == "reply":
+            services.complaint_unit_reply(complaint=c, actor=u, reply=p.get("reply", ""),
+                                          substantiated=_substantiated(p.get("substantiated")))
+        elif action == "send":
+            services.complaint_send_reply(complaint=c, actor=u, reply=p.get("reply", ""),
+                                          substantiated=_substantiated(p.get("substantiated")))
+        elif action == "rework":
+            services.complaint_rework(complaint=c, actor=u, reason=p.get("reason", ""))
+        elif action == "close":
+            services.complaint_close(complaint=c, actor=u)
+        else:
+            raise Http404
+        messages.success(request, _("已办理。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        if action == "return":  # no longer ours: back to the unit's list
+            return redirect("accountability:complaint_list")
+    return redirect("accountability:complaint_detail", pk=c.pk)
+
+
+@login_required
+def case_list(request):
+    return render(request, "accountability/case_list.html", {
+        "items": queries.case_list(request.user, status=request.GET.get("status", ""))[:200],
+        "form": forms.CaseOpenForm() if request.user.role == Role.OFFICE else None})
+
+
+@login_required
+@require_POST
+def case_new(request):
+    form = forms.CaseOpenForm(request.POST)
+    if form.is_valid():
+        person = User.objects.filter(pk=form.cleaned_data["person"]).first() if form.cleaned_data["person"] else None
+        try:
+            case = services.case_open(actor=request.user, unit=form.cleaned_data["unit"], person=person,
+                                      reason=form.cleaned_data["reason"])
+            return redirect(case)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, _("请填写责任单位和问责事由。"))
+    return redirect("accountability:case_list")
+
+
+@login_required
+def case_detail(request, pk):
+    case = queries.access_case(request.user, pk)
+    return render(request, "accountability/case_detail.html", {
+        "case": case, "events": events_for(case), "is_office": request.user.role == Role.OFFICE,
+        "facts_form": forms.FactsForm(initial={"facts": case.facts, "evidence": case.evidence}),
+        "statement_form": forms.StatementForm(initial={"statement": case.statement}), "decide_form": forms.DecideForm(),
+        "can_appeal": request.user.pk in (case.person_id, case.head_id) and case.status == AccountabilityCase.Status.DECIDED,
+        "person_measures": case.measure_labels(case.person_measures), "head_measures": case.measure_labels(case.head_measures),
+    })
+
+
+@login_required
+@require_POST
+def case_act(request, pk, action):
+    case = queries.access_case(request.user, pk)
+    u, p = request.user, request.POST
+    try:
+        if action == "investigate":
+            services.case_investigate(case=case, actor=u)
+        elif action == "dismiss":
+            services.case_dismiss(case=case, actor=u, reason=p.get("reason", ""))
+        elif action == "facts":
+            services.case_record_facts(case=case, actor=u, facts=p.get("facts", ""), evidence=p.get("evidence", ""))
+        elif action == "statement":
+            services.case_record_statement(case=case, actor=u, statement=p.get("statement", ""))
+        elif action == "decide":
+            services.case_decide(case=case, actor=u, decision=p.get("decision", ""), reason=p.get("reason", ""),
+                                 grounds=p.getlist("grounds"), person_measures=p.getlist("person_measures"),
+                                 head_measures=p.getlist("head_measures"))
+        elif action == "appeal":
+            services.case_appeal(case=case, actor=u, reason=p.get("reason", ""))
+        elif action == "appeal_decide":
+            services.case_appeal_decide(case=case, actor=u, result=p.get("result", ""))
+        else:
+            raise Http404
+        messages.success(request, _("已办理。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect(case)
+
+
+@login_required
+def person_record(request, pk):
+    if request.user.role not in (Role.OFFICE, Role.LEADER) and request.user.pk != int(pk):
+        raise Http404
+    person = User.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return render(request, "accountability/record.html", {
+        "title": _("%(n)s 的问责记录") % {"n": person.full_name},
+        "cases": queries.case_list(request.user, person_id=person.pk) if request.user.pk != person.pk
+        else AccountabilityCase.objects.filter(person=person) | AccountabilityCase.objects.filter(head=person)})
+
+
+@login_required
+def unit_record(request, pk):
+    unit = queries.access_unit_record(request.user, pk)
+    return render(request, "accountability/record.html", {
+        "title": _("%(n)s 的问责记录") % {"n": unit.name}, "cases": queries.case_list(request.user, unit_id=unit.pk),
+        "complaints": Complaint.objects.filter(subject_unit=unit).order_by("-filed_at")[:100]})
+
+
+@login_required
+def bulletin_list(request):
+    if request.user.role not in (Role.OFFICE, Role.LEADER):
+        raise Http404
+    form = forms.BulletinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            b = services.bulletin_create(actor=request.user, title=d["title"], body=d["body"], kind=d["kind"],
+                                         cases=d["cases"], complaints=d["complaints"])
+            return redirect(b)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+    return render(request, "accountability/bulletin_list.html", {
+        "items": queries.bulletin_list(request.user, published_only=False), "form": form})
+
+
+@login_required
+def bulletin_detail(request, pk):
+    if request.user.role not in (Role.OFFICE, Role.LEADER):
+        raise Http404
+    b = queries.bulletin_list(request.user, published_only=False).filter(pk=pk).first()
+    if b is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "approve":
+                services.bulletin_approve(bulletin=b, actor=request.user)
+            elif request.POST.get("action") == "publish":
+                services.bulletin_publish(bulletin=b, actor=request.user)
+            messages.success(request, _("已办理。"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(b)
+    if request.GET.get("format") == "pdf":
+        return _pdf_response(b)
+    return render(request, "accountability/bulletin_detail.html", {"b": b})

@@ -1,0 +1,87 @@
+"""Demo service items and applications for the approvals app (idempotent: natural keys)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import Application, ServiceItem, Status
+from .validators import id_card_check_digit, uscc_check_char
+
+ITEMS = [
+    # unit code, item code, name, legal basis, conditions, procedure, fee, legal, committed, deemed, joint, materials
+    ("EZ-ZRZY", "EZ-ZRZY-001", "建设工程规划许可证核发", "《中华人民共和国城乡规划法》第四十条；《湖北省城乡规划条例》",
+     "已取得建设用地使用权；建设工程设计方案符合控制性详细规划和规划条件。",
+     "网上申报或窗口收件 → 受理 → 住建、生态环境部门并联审查 → 审查决定 → 发证", "", 45, 15, True,
+     ["EZ-ZJ", "EZ-STHJ"],
+     ["建设工程规划许可证申请表", "建设用地使用权证明文件", "建设工程设计方案总平面图", "建筑施工图（含效果图）"]),
+    ("EZ-ZRZY", "EZ-ZRZY-002", "建设用地规划许可证核发", "《中华人民共和国城乡规划法》第三十七条、第三十八条",
+     "建设项目已批准、核准或备案；取得规划条件。", "收件 → 受理 → 审查 → 决定", "", 20, 7, False, [],
+     ["建设用地规划许可申请表", "项目批准、核准或备案文件", "宗地勘测定界图"]),
+    ("EZ-SCJG", "EZ-SCJG-001", "食品经营许可", "《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》",
+     "有与经营的食品品种、数量相适应的经营场所和设施；有食品安全管理人员和管理制度。",
+     "申请 → 受理 → 材料审查（必要时现场核查）→ 决定 → 发证", "", 20, 10, True, [],
+     ["食品经营许可申请书", "营业执照复印件", "与食品经营相适应的主要设备设施布局、操作流程等文件", "食品安全自查、从业人员健康管理等制度"]),
+    ("EZ-SCJG", "EZ-SCJG-002", "个体工商户设立登记", "《促进个体工商户发展条例》；《市场主体登记管理条例》第二十一条",
+     "经营者具有完全民事行为能力；经营场所合法。", "申请 → 受理 → 核准 → 发照", "", 15, 3, True, [],
+     ["个体工商户登记（备案）申请书", "经营者身份证明", "经营场所使用证明"]),
+    ("EZ-ZWSJ", "EZ-ZWSJ-001", "企业投资项目备案", "《企业投资项目核准和备案管理条例》第十三条",
+     "不属于《政府核准的投资项目目录》的企业投资项目。", "在线平台告知项目信息 → 备案 → 出具备案证明", "", 3, 1, False, [],
+     ["项目备案信息表（企业基本情况、项目名称、建设地点、规模和内容、总投资）", "企业营业执照"]),
+]
+
+
+def _person_id(seq: str) -> str:
+    first = f"42070219850312{seq}"
+    return first + id_card_check_digit(first)
+
+
+def _uscc(body: str) -> str:
+    first = f"91420700{body}"
+    return first + uscc_check_char(first)
+
+
+APPLICATIONS = [
+    # item code, kind, name, id, phone, project, materials missing, then: None / "decide" / "rate"
+    ("EZ-ZRZY-001", "enterprise", "鄂州市滨湖置业有限公司", _uscc("MA49K2L1P"), "13871100001", "滨湖商业综合体一期", 0, None),
+    ("EZ-ZRZY-001", "enterprise", "湖北鄂东物流发展有限公司", _uscc("MA4A3B7CX"), "13871100002", "三江港物流仓储中心", 1, None),
+    ("EZ-SCJG-001", "person", "陈小红", _person_id("123"), "13871100003", "小红家常菜馆", 0, "rate"),
+    ("EZ-SCJG-002", "person", "刘大勇", _person_id("456"), "13871100004", "大勇五金店", 0, "decide"),
+    ("EZ-ZRZY-002", "enterprise", "鄂州市临空产业投资有限公司", _uscc("MA4C5D8E1"), "13871100005", "临空经济区标准厂房", 0, None),
+]
+
+
+def seed(stdout=None) -> None:
+    from efficiency.demo import unit, user
+
+    from . import services
+
+    if unit("EZ-ZRZY") is None:
+        return
+    with transaction.atomic():
+        for (unit_code, code, name, basis, cond, proc, fee, legal, committed, deemed, joint, materials) in ITEMS:
+            owner_unit = unit(unit_code)
+            if owner_unit is None or ServiceItem.objects.filter(code=code).exists():
+                continue
+            services.item_save(
+                actor=user("xiaoneng2") or user("xiaoneng"), unit=owner_unit, code=code, name=name, legal_basis=basis,
+                conditions=cond, procedure=proc, fee=fee, legal_limit=legal, committed_limit=committed,
+                deemed_approval=deemed, is_published=True, materials=materials,
+                joint_units=[u for u in (unit(c) for c in joint) if u])
+        clerks = {"EZ-ZRZY": user("jingban"), "EZ-SCJG": user("jingban2"), "EZ-ZWSJ": None}
+        for item_code, kind, name, id_number, phone, project, missing, then in APPLICATIONS:
+            item = ServiceItem.objects.filter(code=item_code).first()
+            clerk = clerks.get(item.unit.code) if item else None
+            if clerk is None or Application.objects.filter(item=item, applicant_id_number=id_number).exists():
+                continue
+            materials = list(item.materials.filter(required=True).order_by("order"))
+            app, _code = services.application_receive(
+                actor=clerk, item=item, applicant_kind=kind, applicant_name=name, applicant_id_number=id_number,
+                applicant_phone=phone, project=project, materials=materials[: len(materials) - missing])
+            if missing:
+                services.application_issue_notice(actor=clerk, application=app)
+            if then in ("decide", "rate"):
+                services.application_decide(actor=clerk, application=app, outcome=Status.APPROVED)
+            if then == "rate":
+                services.rating_submit(application=app, score=5, comment="窗口服务热情，一次办结")
+    if stdout:
+        stdout.write(f"  approvals: {ServiceItem.objects.count()} service items, {Application.objects.count()} applications")

@@ -1,0 +1,107 @@
+"""Reads of the approvals app: lists for the pages, selectors that check access, figures."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from efficiency import permissions
+from efficiency.models import Event
+from efficiency.workdays import SHANGHAI
+
+from .models import (
+    DECIDED, SATISFIED_SCORES, Application, Rating, RatingFollowUp, ReviewStep, ServiceItem, Status, StepStatus,
+)
+
+
+def _applications():
+    return Application.objects.select_related("item", "unit", "owner", "first_handler", "time_rule")
+
+
+def application_list(user, *, status: str | None = None, mine: bool = False):
+    qs = permissions.scope(user, _applications())
+    if status:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(owner=user)
+    return qs
+
+
+def access_application(user, pk, *, lock: bool = False, request=None) -> Application:
+    """The application if the user may see it (own unit, a co-reviewing unit, the office);
+    else 404."""
+    return permissions.access(user, _applications(), pk, lock=lock, request=request)
+
+
+def access_step(user, pk, *, request=None) -> ReviewStep:
+    qs = ReviewStep.objects.select_related("application__item", "unit", "application__unit")
+    return permissions.access(user, qs, pk, request=request)
+
+
+def access_followup(user, pk, *, request=None) -> RatingFollowUp:
+    return permissions.access(user, RatingFollowUp.objects.select_related("rating__application"), pk, request=request)
+
+
+def clerk_today(user):
+    """Today's intake at the user's window (Asia/Shanghai day)."""
+    start = timezone.localtime(timezone.now(), SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    return application_list(user).filter(first_handler=user, received_at__gte=start)
+
+
+def clerk_open(user):
+    """My open applications, the nearest deadline first."""
+    return (application_list(user).filter(owner=user).exclude(status__in=DECIDED)
+            .order_by("paused_at", "due_at", "received_at"))
+
+
+def steps_for_unit(user):
+    """Review steps my unit must answer."""
+    qs = ReviewStep.objects.select_related("application__item", "application__unit", "unit")
+    return permissions.scope(user, qs).filter(status=StepStatus.PENDING).order_by("due_at")
+
+
+def extension_requests(user):
+    return application_list(user).filter(extension_requested_at__isnull=False, status=Status.ACCEPTED)
+
+
+def followups_open(user):
+    qs = RatingFollowUp.objects.select_related("rating__application__item", "unit")
+    return permissions.scope(user, qs).filter(closed_at__isnull=True).order_by("due_at")
+
+
+def item_catalog(*, unit=None):
+    qs = ServiceItem.objects.filter(is_published=True).select_related("unit").prefetch_related("materials", "joint_units")
+    return qs.filter(unit=unit) if unit else qs
+
+
+def satisfaction_by_unit(*, since=None) -> list[dict]:
+    """R36: satisfied ratings (非常满意/满意/基本满意) over all, per unit; the applicant's latest
+    rating of each application counts. ≥ 90% meets the target."""
+    latest = Rating.objects.order_by("application_id", "-round").distinct("application_id").values("pk")
+    qs = Rating.objects.filter(pk__in=latest)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    rows = (qs.values("unit_id", "unit__name")
+            .annotate(total=Count("pk"), satisfied=Count("pk", filter=Q(score__in=SATISFIED_SCORES)))
+            .order_by("unit__name"))
+    return [{**r, "rate": round(100.0 * r["satisfied"] / r["total"], 1) if r["total"] else None,
+             "meets": bool(r["total"]) and r["satisfied"] * 10 >= r["total"] * 9} for r in rows]
+
+
+def satisfaction_from_events(*, since=None) -> dict[int, dict]:
+    """The same figure from the `approvals.rated` events, for the dashboards (no import of this
+    app needed there: the payload carries score and unit_id)."""
+    qs = Event.objects.filter(kind="approvals.rated")
+    if since:
+        qs = qs.filter(at__gte=since)
+    latest: dict[int, dict] = {}
+    for subject_id, payload in qs.order_by("at", "id").values_list("subject_id", "payload"):
+        latest[subject_id] = payload
+    out: dict[int, dict] = {}
+    for p in latest.values():
+        row = out.setdefault(p["unit_id"], {"total": 0, "satisfied": 0})
+        row["total"] += 1
+        row["satisfied"] += p["score"] >= 3
+    for row in out.values():
+        row["rate"] = round(100.0 * row["satisfied"] / row["total"], 1)
+    return out

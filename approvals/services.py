@@ -1,0 +1,556 @@
+"""Every write of the approvals app: one named service per state change (R16–R25, R36).
+
+Each service is keyword-only with a required `actor`, validates, writes in one transaction,
+writes the audit row and emits the item's event there too. The applicant hears through
+events with a `phone:` recipient (SMS through the notification outbox).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efficiency import clocks, permissions
+from efficiency.audit import audit_record, snapshot
+from efficiency.clocks import Limit, format_due
+from efficiency.events import event_emit
+from efficiency.models import Event, LimitUnit, PauseReason, Role, Rung, User
+from efficiency.workdays import local_date
+
+from .models import (
+    BAD_SCORES, JOINT_EXTENSION, DEFAULT_EXTENSION, Application, FollowUpKind, Material, Rating,
+    RatingFollowUp, ReviewStep, Score, ServiceItem, Status, StepStatus,
+)
+from .validators import validate_applicant_id
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+
+def can_edit_items(user, unit) -> bool:
+    """Unit heads edit their own unit's guide; the efficiency office edits any. The system
+    administrator does not: under 三员分立 business content is not an administrator's."""
+    return permissions.is_office(user) or permissions.is_head_of(user, unit.pk)
+
+
+def _require_unit_member(actor, unit_id) -> None:
+    if not permissions.in_unit(actor, unit_id):
+        raise PermissionDenied(_("只有本单位的经办人或负责人可以办理。"))
+
+
+def _require_head(actor, unit_id) -> None:
+    if not permissions.is_head_of(actor, unit_id):
+        raise PermissionDenied(_("只有本单位负责人可以批准。"))
+
+
+def _sms(app: Application) -> list[str]:
+    return [f"phone:{app.applicant_phone}"] if app.applicant_phone else []
+
+
+# --- service catalog ----------------------------------------------------------------------------
+
+ITEM_FIELDS = ["code", "name", "legal_basis", "conditions", "procedure", "fee", "legal_limit", "committed_limit",
+               "deemed_approval", "is_published"]
+
+
+def _item_validate(item: ServiceItem) -> None:
+    item.full_clean(exclude=["unit"], validate_unique=True)
+
+
+@transaction.atomic
+def item_save(*, actor, unit, item: ServiceItem | None = None, materials: list[str] | None = None,
+              joint_units=None, **fields) -> ServiceItem:
+    """Create or change a service item (R18). The committed limit above the legal one is
+    refused with a clear message (R16)."""
+    if not can_edit_items(actor, unit):
+        raise PermissionDenied(_("只有本单位负责人或效能办可以维护办事指南。"))
+    before = snapshot(item, ITEM_FIELDS) if item else None
+    item = item or ServiceItem(unit=unit)
+    for name, value in fields.items():
+        if name not in ITEM_FIELDS:
+            raise ValueError(name)
+        setattr(item, name, value)
+    item.unit = unit
+    _item_validate(item)
+    item.save()
+    if joint_units is not None:
+        item.joint_units.set([u for u in joint_units if u.pk != unit.pk])
+    if materials is not None:
+        names = [m.strip() for m in materials if m and m.strip()]
+        existing = {m.name: m for m in item.materials.all()}
+        for i, name in enumerate(names):
+            m = existing.pop(name, None) or Material(item=item, name=name)
+            m.order = i
+            m.save()
+        for m in existing.values():
+            m.required = False  # kept for history of old applications, no longer asked for
+            m.save(update_fields=["required"])
+    audit_record("appr.item_save", actor=actor, obj=item, summary=item.name[:200],
+                 before=before, after=snapshot(item, ITEM_FIELDS))
+    return item
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+def check_code_hash(receipt_number: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{receipt_number}:{code.strip().upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+def _missing(item: ServiceItem, received: list[Material]) -> list[dict]:
+    got = {m.pk for m in received}
+    return [{"id": m.pk, "name": m.name} for m in item.materials.filter(required=True) if m.pk not in got]
+
+
+@transaction.atomic
+def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applicant_name: str,
+                        applicant_id_number: str, applicant_phone: str, project: str = "",
+                        materials: list[Material] = ()) -> tuple[Application, str | None]:
+    """受理登记 by the first handler (R19, R25). Complete materials: accepted at once, returns the
+    check code (shown once). Missing materials: the application waits on the §32 clock for
+    the one-time notice (R20, R21); returns no code yet."""
+    _require_unit_member(actor, item.unit_id)
+    errors = {}
+    try:
+        applicant_id_number = validate_applicant_id(applicant_kind, applicant_id_number)
+    except ValidationError as exc:
+        errors["applicant_id_number"] = exc.messages
+    if not (applicant_name or "").strip():
+        errors["applicant_name"] = [_("请填写申请人名称。")]
+    phone = (applicant_phone or "").strip()
+    if not (phone.isdigit() and 7 <= len(phone) <= 12):
+        errors["applicant_phone"] = [_("请填写有效的联系电话（7–12 位数字）。")]
+    if errors:
+        raise ValidationError(errors)
+    materials = [m for m in materials if m.item_id == item.pk]
+    app = Application.objects.create(
+        item=item, unit=item.unit, owner=actor, first_handler=actor, applicant_kind=applicant_kind,
+        applicant_name=applicant_name.strip(), applicant_id_number=applicant_id_number, applicant_phone=phone,
+        project=project.strip(), received_at=timezone.now(), missing_materials=_missing(item, materials),
+    )
+    app.materials_received.set(materials)
+    audit_record("appr.receive", actor=actor, obj=app, summary=f"收件 {item.name} {app.applicant_name}"[:200])
+    if not app.missing_materials:
+        return app, _accept(app, actor=actor)
+    # 行政许可法 §32: the notice of missing materials within 5 working days of receipt.
+    clocks.clock_start(app, actor=actor, rule="application.notice",
+                       message=_("收件，材料不全：须在 5 个工作日内一次性告知。"))
+    return app, None
+
+
+@transaction.atomic
+def application_issue_notice(*, actor, application: Application) -> Application:
+    """一次性告知 (R20): every missing item, at once, once. The application then waits, with no
+    clock, until the applicant brings them."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_unit_member(actor, app.unit_id)
+    if app.status != Status.RECEIVED:
+        raise ValidationError(_("只有已收件、尚未受理的办件可以出具一次性告知书；当前状态：%(s)s。")
+                              % {"s": app.get_status_display()})
+    if not app.missing_materials:
+        raise ValidationError(_("材料齐全，无需告知，请直接受理。"))
+    now = timezone.now()
+    app.status, app.notice_issued_at = Status.NOTICE_ISSUED, now
+    app.save(update_fields=["status", "notice_issued_at"])
+    clocks.clock_close(app, actor=actor, message=_("已一次性告知，等待申请人补齐材料。"))
+    names = "、".join(m["name"] for m in app.missing_materials)
+    event_emit("approvals.notice_issued", subject=app, actor=actor, recipients=_sms(app),
+               message=_("您申请的“%(item)s”尚缺以下材料，请一次补齐：%(names)s。") % {"item": app.item.name, "names": names},
+               payload={"missing": app.missing_materials})
+    audit_record("appr.notice", actor=actor, obj=app, summary=f"一次性告知：{names}"[:200])
+    return app
+
+
+@transaction.atomic
+def application_complete(*, actor, application: Application, materials: list[Material]) -> tuple[Application, str]:
+    """The applicant brought the missing materials: tick them; when complete, accept."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_unit_member(actor, app.unit_id)
+    if app.status not in (Status.RECEIVED, Status.NOTICE_ISSUED):
+        raise ValidationError(_("该办件已受理或已办结。"))
+    app.materials_received.add(*[m for m in materials if m.item_id == app.item_id])
+    app.missing_materials = _missing(app.item, list(app.materials_received.all()))
+    app.save(update_fields=["missing_materials"])
+    if app.missing_materials:
+        raise ValidationError(_("材料仍不齐全，尚缺：%(names)s。") % {
+            "names": "、".join(m["name"] for m in app.missing_materials)})
+    if app.clock_start and not app.closed_at:
+        clocks.clock_close(app, actor=actor, message=_("材料已补齐。"))
+    return app, _accept(app, actor=actor)
+
+
+def _accept(app: Application, *, actor, start: datetime | None = None, by_default: bool = False) -> str:
+    """受理: the receipt number and the check code, the clock from the committed limit with the
+    legal limit second (R16, R22), and the joint review steps started together (R24)."""
+    now = timezone.now()
+    start = start or now
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
+    app.receipt_number = f"SL{local_date(start):%Y%m%d}{app.pk:06d}"
+    app.check_code_hash = check_code_hash(app.receipt_number, code)
+    app.status, app.accepted_at, app.accepted_by_default = Status.ACCEPTED, start, by_default
+    app.save(update_fields=["receipt_number", "check_code_hash", "status", "accepted_at", "accepted_by_default"])
+    joint = list(app.item.joint_units.all())
+    rule = "application.joint" if joint else "application.service"
+    clocks.clock_start(app, actor=actor, rule=rule, start=start,
+                       limit=Limit(app.item.committed_limit), legal=Limit(app.item.legal_limit))
+    for unit in joint:
+        step = ReviewStep.objects.create(application=app, unit=unit)
+        clocks.clock_start(step, actor=actor, rule="application.review_step", start=start,
+                           message=_("联审联批：%(unit)s 并联审查") % {"unit": unit.name})
+        permissions.share_with_unit(app, unit)
+    message = _("您申请的“%(item)s”已受理，受理编号 %(no)s，查询码 %(code)s，承诺 %(due)s 前办结。") % {
+        "item": app.item.name, "no": app.receipt_number, "code": code, "due": format_due(app.due_at)}
+    if by_default:
+        message = _("逾期未一次性告知，依行政许可法第三十二条自收件之日起视为受理。") + message
+    # At the window the code is printed on the receipt and shown once; accepted by default
+    # (§32) the applicant never stood at the window, so the SMS is the only way it reaches them.
+    event_emit("approvals.accepted", subject=app, actor=actor, recipients=_sms(app),
+               message=message if by_default else message.replace(code, "********"),
+               payload={"receipt_number": app.receipt_number, "by_default": by_default,
+                        "joint_units": [u.pk for u in joint]})
+    audit_record("appr.accept", actor=actor, obj=app, summary=f"受理 {app.receipt_number}")
+    return code
+
+
+# --- joint review ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def step_decide(*, actor, step: ReviewStep, consent: bool, opinion: str = "") -> ReviewStep:
+    """A co-reviewing unit answers. A refusal without reasons counts as consent and the
+    liability moves to that unit (2014 二(二))."""
+    step = ReviewStep.objects.select_for_update().get(pk=step.pk)
+    _require_unit_member(actor, step.unit_id)
+    if step.status != StepStatus.PENDING:
+        raise ValidationError(_("该会审环节已答复：%(s)s。") % {"s": step.get_status_display()})
+    opinion = (opinion or "").strip()
+    if consent:
+        step.status = StepStatus.CONSENTED
+    elif opinion:
+        step.status = StepStatus.REFUSED
+    else:
+        step.status, step.liability_moved = StepStatus.VOID_REFUSAL, True
+    step.opinion, step.decided_at, step.decided_by = opinion, timezone.now(), actor
+    if step.owner_id is None:
+        step.owner = actor
+    step.save(update_fields=["status", "opinion", "decided_at", "decided_by", "liability_moved", "owner"])
+    clocks.clock_close(step, actor=actor, message=step.get_status_display())
+    event_emit("approvals.step_decided", subject=step, actor=actor, message=step.get_status_display(),
+               payload={"status": step.status, "liability_moved": step.liability_moved,
+                        "application_id": step.application_id},
+               recipients=[f"user:{step.application.owner_id}"] if step.application.owner_id else [])
+    audit_record("appr.step", actor=actor, obj=step, summary=step.get_status_display()[:200])
+    return step
+
+
+def _steps_deem_consented(step_ids: list[int], now: datetime) -> list[int]:
+    """缺席默认: silent steps count as consent, liability on their unit. Claimed once by a
+    conditional UPDATE; a second sweep finds nothing to claim."""
+    if not step_ids:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE approvals_reviewstep SET status = %s, liability_moved = true, decided_at = %s "
+            "WHERE id = ANY(%s) AND status = %s RETURNING id",
+            [StepStatus.DEEMED_CONSENTED, now, list(step_ids), StepStatus.PENDING],
+        )
+        claimed = [row[0] for row in cur.fetchall()]
+    for step in ReviewStep.objects.filter(pk__in=claimed).select_related("application", "unit"):
+        if step.closed_at is None:
+            clocks.clock_close(step, actor=None, at=now, message=_("逾期未答复，视为同意。"))
+        event_emit("approvals.step_deemed_consented", subject=step, recipients=["head", "office"],
+                   message=_("%(unit)s 逾期未答复联审意见，视为同意，责任由该单位承担。") % {"unit": step.unit.name},
+                   payload={"application_id": step.application_id})
+        if step.due_at and step.due_at <= now:
+            event_emit("accountability.propose", subject=step, unit=step.unit, payload={
+                "person_id": step.owner_id, "unit_id": step.unit_id, "source": "review_step",
+                "reason": _("联审联批会审环节（%(app)s）逾期未答复，按缺席默认视为同意。") % {"app": step.application},
+            })
+    return claimed
+
+
+def step_on_breach(model, transitions) -> None:
+    """Sweep handler (its transaction): a step past its deadline is deemed to consent."""
+    ids = [t.item_id for t in transitions if t.crossed(Rung.YELLOW)]
+    if ids:
+        _steps_deem_consented(ids, _sweep_now(transitions))
+
+
+def _sweep_now(transitions) -> datetime:
+    # The sweep's `now` is the `at` of the breach events it just wrote.
+    return Event.objects.filter(pk=transitions[0].event_id).values_list("at", flat=True).first() or timezone.now()
+
+
+# --- pauses, extension ------------------------------------------------------------------------------
+
+PAUSE_REASONS = [c for c in PauseReason.choices if c[0] != PauseReason.OTHER]
+
+
+@transaction.atomic
+def application_pause(*, actor, application: Application, reason: str, note: str = "") -> Application:
+    """Suspend for a period the law excludes (R23); the applicant is told."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_unit_member(actor, app.unit_id)
+    if app.status != Status.ACCEPTED:
+        raise ValidationError(_("只有审查中的办件可以暂停计时。"))
+    if reason not in PauseReason.values:
+        raise ValidationError(_("请选择法定的暂停事由。"))
+    clocks.clock_pause(app, actor=actor, reason=reason, note=note)
+    event_emit("approvals.paused", subject=app, actor=actor, recipients=_sms(app),
+               message=_("您申请的“%(item)s”因%(reason)s暂停计时，所需时间不计入办理时限。%(note)s") % {
+                   "item": app.item.name, "reason": PauseReason(reason).label, "note": note},
+               payload={"reason": reason})
+    audit_record("appr.pause", actor=actor, obj=app, summary=f"暂停：{PauseReason(reason).label}")
+    return app
+
+
+@transaction.atomic
+def application_resume(*, actor, application: Application, note: str = "") -> Application:
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_unit_member(actor, app.unit_id)
+    clocks.clock_resume(app, actor=actor, note=note)
+    event_emit("approvals.resumed", subject=app, actor=actor, recipients=_sms(app),
+               message=_("您申请的“%(item)s”恢复计时，办理期限 %(due)s。") % {"item": app.item.name,
+                                                                    "due": format_due(app.due_at)})
+    audit_record("appr.resume", actor=actor, obj=app, summary="恢复计时")
+    return app
+
+
+@transaction.atomic
+def application_request_extension(*, actor, application: Application, reason: str) -> Application:
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_unit_member(actor, app.unit_id)
+    if app.status != Status.ACCEPTED:
+        raise ValidationError(_("只有审查中的办件可以申请延期。"))
+    if app.extension_value:
+        raise ValidationError(_("该办件已延期一次，不能再次延期。"))
+    if not (reason or "").strip():
+        raise ValidationError(_("延期必须说明理由。"))
+    now = timezone.now()
+    if app.due_at and now > app.due_at:
+        raise ValidationError(_("延期须在期限（%(due)s）届满前申请；逾期申请不予受理，按超时办结计。")
+                              % {"due": format_due(app.due_at)})
+    app.extension_requested_at, app.extension_request_reason, app.extension_requested_by = now, reason.strip(), actor
+    app.save(update_fields=["extension_requested_at", "extension_request_reason", "extension_requested_by"])
+    event_emit("approvals.extension_requested", subject=app, actor=actor, recipients=["head"], message=reason)
+    audit_record("appr.ext_request", actor=actor, obj=app, summary=reason[:200])
+    return app
+
+
+@transaction.atomic
+def application_approve_extension(*, actor, application: Application) -> Application:
+    """One extension, approved by the unit head before the due time (R22: +10; joint +15)."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_head(actor, app.unit_id)
+    if not app.extension_requested_at:
+        raise ValidationError(_("没有待批准的延期申请。"))
+    value = JOINT_EXTENSION if app.is_joint else DEFAULT_EXTENSION
+    try:
+        clocks.clock_extend(app, actor=actor, value=value, unit=LimitUnit.WORKDAYS,
+                            reason=app.extension_request_reason, requested_at=app.extension_requested_at)
+    except clocks.ClockError:
+        app.extension_requested_at = None
+        app.save(update_fields=["extension_requested_at"])
+        raise
+    app.extension_requested_at = None
+    app.save(update_fields=["extension_requested_at"])
+    event_emit("approvals.extended", subject=app, actor=actor, recipients=["owner", *_sms(app)],
+               message=_("经单位负责人批准延长 %(n)s 个工作日，新期限 %(due)s。") % {"n": value, "due": format_due(app.due_at)})
+    audit_record("appr.ext_approve", actor=actor, obj=app, summary=f"延期 {value} 个工作日")
+    return app
+
+
+# --- decision ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_decide(*, actor, application: Application, outcome: str, reason: str = "") -> Application:
+    """准予 / 不予许可. Waits for every review step (R24); a refusal needs its reasons."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_unit_member(actor, app.unit_id)
+    if outcome not in (Status.APPROVED, Status.REJECTED):
+        raise ValidationError(_("请选择准予许可或不予许可。"))
+    if app.status != Status.ACCEPTED:
+        raise ValidationError(_("该办件当前不能作出决定：%(s)s。") % {"s": app.get_status_display()})
+    pending = [s.unit.name for s in app.steps.select_related("unit").filter(status=StepStatus.PENDING)]
+    if pending:
+        raise ValidationError(_("联审单位尚未全部答复：%(units)s。") % {"units": "、".join(pending)})
+    if outcome == Status.REJECTED and not (reason or "").strip():
+        raise ValidationError({"reason": [_("不予许可必须说明理由。")]})
+    return _decide(app, actor=actor, outcome=outcome, reason=reason)
+
+
+def _decide(app: Application, *, actor, outcome: str, reason: str, at: datetime | None = None) -> Application:
+    now = at or timezone.now()
+    app.status, app.decided_at, app.decided_by, app.decision_reason = outcome, now, actor, (reason or "").strip()
+    app.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    if app.clock_start and not app.closed_at:
+        clocks.clock_close(app, actor=actor, at=now, message=app.get_status_display())
+    event_emit("approvals.decided", subject=app, actor=actor, recipients=_sms(app), at=now,
+               message=_("您申请的“%(item)s”（%(no)s）：%(s)s。") % {
+                   "item": app.item.name, "no": app.receipt_number or "", "s": app.get_status_display()},
+               payload={"outcome": outcome, "late": app.clock_state == "done_late"})
+    audit_record("appr.decide", actor=actor, obj=app, summary=f"{app.get_status_display()} {reason}"[:200])
+    return app
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
+    """The applicant withdraws (recorded by the clerk at the window)."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    _require_unit_member(actor, app.unit_id)
+    if app.is_decided:
+        raise ValidationError(_("该办件已办结，不能撤回。"))
+    ReviewStep.objects.filter(application=app, status=StepStatus.PENDING).update(status=StepStatus.CONSENTED)
+    for step in app.steps.filter(closed_at__isnull=True):
+        clocks.clock_close(step, actor=actor, message=_("申请人撤回，会审终止。"))
+    return _decide(app, actor=actor, outcome=Status.WITHDRAWN, reason=reason or _("申请人撤回申请"))
+
+
+# --- the sweep: §32 acceptance by default, deemed approval, escalation ------------------------------
+
+
+def application_on_breach(model, transitions) -> None:
+    """Sweep handler, in the sweep's transaction."""
+    yellow = [t.item_id for t in transitions if t.crossed(Rung.YELLOW)]
+    red = [t.item_id for t in transitions if t.crossed(Rung.RED)]
+    if not yellow and not red:
+        return
+    now = _sweep_now(transitions)
+    apps = {a.pk: a for a in Application.objects.filter(pk__in=set(yellow) | set(red)).select_related("item", "time_rule")}
+    notice = [pk for pk in yellow if apps[pk].status == Status.RECEIVED]
+    _accept_by_default(notice, now)
+    eligible = [pk for pk in yellow if apps[pk].status == Status.ACCEPTED and apps[pk].item.deemed_approval]
+    application_deem_approved(eligible, now=now)
+    for pk in red:
+        app = apps[pk]
+        if app.status == Status.ACCEPTED and not app.item.deemed_approval:
+            # Not eligible for 超时默认: red card and escalation to the head, the office and leaders.
+            event_emit("approvals.escalated", subject=app, recipients=["head", "office", "leader"], at=now,
+                       message=_("办件 %(no)s 超过法定期限未办结，该事项不适用超时默认，提请督办。") % {"no": app.receipt_number})
+
+
+def _accept_by_default(ids: list[int], now: datetime) -> None:
+    """行政许可法 §32 (R21): no notice within 5 working days — accepted from the day of receipt."""
+    if not ids:
+        return
+    with connection.cursor() as cur:
+        cur.execute("UPDATE approvals_application SET status = %s WHERE id = ANY(%s) AND status = %s RETURNING id",
+                    [Status.ACCEPTED, list(ids), Status.RECEIVED])
+        claimed = [row[0] for row in cur.fetchall()]
+    for app in Application.objects.filter(pk__in=claimed).select_related("item"):
+        app.status = Status.RECEIVED  # _accept sets it with the number and the code
+        _accept(app, actor=None, start=app.received_at, by_default=True)
+
+
+def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
+    """超时默认 (R17): an eligible application past its due time with no decision is approved.
+    Exactly once: the conditional UPDATE claims only rows still undecided; a second sweep or a
+    second worker claims nothing and emits nothing."""
+    if not ids:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE approvals_application SET status = %s, decided_at = %s "
+            "WHERE id = ANY(%s) AND status = %s RETURNING id",
+            [Status.DEEMED_APPROVED, now, list(ids), Status.ACCEPTED],
+        )
+        claimed = [row[0] for row in cur.fetchall()]
+    for app in Application.objects.filter(pk__in=claimed).select_related("item", "unit", "owner"):
+        _steps_deem_consented(list(app.steps.filter(status=StepStatus.PENDING).values_list("pk", flat=True)), now)
+        app.decision_reason = _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")
+        app.save(update_fields=["decision_reason"])
+        if app.closed_at is None:
+            clocks.clock_close(app, actor=None, at=now, message=_("超时默认，视为同意。"))
+        event_emit("approvals.deemed_approved", subject=app, at=now,
+                   recipients=[*_sms(app), "owner", "head", "office"],
+                   message=_("您申请的“%(item)s”（%(no)s）超过承诺期限未作出决定，视为同意，可凭视为同意通知书办理后续事项。")
+                   % {"item": app.item.name, "no": app.receipt_number},
+                   payload={"receipt_number": app.receipt_number})
+        event_emit("approvals.decided", subject=app, at=now, payload={"outcome": Status.DEEMED_APPROVED, "late": True})
+        event_emit("accountability.propose", subject=app, at=now, unit=app.unit, payload={
+            "person_id": app.owner_id, "unit_id": app.unit_id, "source": "deemed_approval",
+            "reason": _("办件 %(no)s（%(item)s）超过承诺期限未作出决定，已视为同意。") % {
+                "no": app.receipt_number, "item": app.item.name},
+        })
+        audit_record("appr.deemed", obj=app, actor_name="sweep", summary=f"视为同意 {app.receipt_number}")
+    return claimed
+
+
+# --- public lookup and rating -------------------------------------------------------------------------
+
+
+def application_lookup(receipt_number: str, code: str) -> Application | None:
+    """The application if number and code match; None alike for an unknown number and a wrong
+    code, so the answer tells nothing."""
+    number = (receipt_number or "").strip().upper()
+    app = Application.objects.select_related("item", "unit").filter(receipt_number=number).first()
+    expected = app.check_code_hash if app else check_code_hash("x", "x")
+    ok = hmac.compare_digest(expected, check_code_hash(number, code or ""))
+    return app if app and ok else None
+
+
+def rating_allowed(app: Application) -> int | None:
+    """The round the applicant may rate now, or None."""
+    if not app.is_decided or app.status == Status.WITHDRAWN:
+        return None
+    ratings = list(app.ratings.order_by("round"))
+    if not ratings:
+        return 1
+    if len(ratings) == 1 and ratings[0].is_bad:
+        return 2
+    return None
+
+
+@transaction.atomic
+def rating_submit(*, actor=None, application: Application, score: int, comment: str = "") -> Rating:
+    """好差评 (R36). A bad rating goes to the unit head and the office, to be called back within
+    1 working day and fixed within 15, both on the clock; the applicant may rate once more."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    rnd = rating_allowed(app)
+    if rnd is None:
+        raise ValidationError(_("该办件目前不能评价（尚未办结，或已评价）。"))
+    if score not in Score.values:
+        raise ValidationError({"score": [_("请选择评价等级。")]})
+    rating = Rating.objects.create(application=app, unit=app.unit, score=score, comment=(comment or "").strip()[:2000],
+                                   round=rnd, created_at=timezone.now())
+    event_emit("approvals.rated", subject=app, payload={"score": score, "unit_id": app.unit_id, "round": rnd,
+                                                        "rating_id": rating.pk},
+               message=f"{rating.get_score_display()} {rating.comment}"[:500])
+    if score in BAD_SCORES:
+        head = User.objects.filter(unit=app.unit, role=Role.HEAD, is_active=True).order_by("pk").first()
+        for kind, rule in ((FollowUpKind.CALLBACK, "rating.callback"), (FollowUpKind.FIX, "rating.fix")):
+            f = RatingFollowUp.objects.create(rating=rating, kind=kind, unit=app.unit, owner=head)
+            clocks.clock_start(f, actor=None, rule=rule)
+        event_emit("approvals.bad_rating", subject=app, recipients=["head", "office"],
+                   message=_("办件 %(no)s 收到差评（%(s)s）：%(c)s。请 1 个工作日内回访，15 个工作日内整改。") % {
+                       "no": app.receipt_number, "s": rating.get_score_display(), "c": rating.comment})
+    audit_record("appr.rate", actor=actor, obj=rating, actor_name="applicant", summary=rating.get_score_display())
+    return rating
+
+
+@transaction.atomic
+def followup_done(*, actor, followup: RatingFollowUp, note: str) -> RatingFollowUp:
+    f = RatingFollowUp.objects.select_for_update().get(pk=followup.pk)
+    if not (permissions.in_unit(actor, f.unit_id) or permissions.is_office(actor)):
+        raise PermissionDenied(_("只有本单位或效能办可以办理差评。"))
+    if f.closed_at:
+        raise ValidationError(_("该差评处理已完成。"))
+    if not (note or "").strip():
+        raise ValidationError({"note": [_("请填写回访或整改情况。")]})
+    f.note, f.done_by = note.strip(), actor
+    f.save(update_fields=["note", "done_by"])
+    clocks.clock_close(f, actor=actor, message=note)
+    audit_record("appr.followup", actor=actor, obj=f, summary=f"{f.get_kind_display()}：{note}"[:200])
+    return f

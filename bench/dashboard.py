@@ -1,0 +1,332 @@
+"""Benchmark: the leader cockpit and the unit ranking on a province-size data set, against the
+raw aggregate SQL over the unrolled tables.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/eff_dash python bench/dashboard.py [--scale 0.01]
+
+DATABASE_URL names the server; the benchmark creates its own scratch database (`eff_bench_dash`,
+or --db), migrates it with DJANGO_SETTINGS_MODULE=tests.settings and drops it at the end.
+
+At --scale 1: 5,000 units in 1 province / 17 cities / 120 counties; 10,000,000 applications
+over the last 365 days as rows of the test clock table (clocktest.TimedItem, shaped like every
+clock table) and 1,000,000 other timed items in a second clock table (`bench_otheritem`,
+created LIKE it and registered as a clock model for the run, so the rollups see two item
+types); `clock.breach` events for every yellow and red card those items earned, and about
+650,000 events of the other parts (complaints, ratings, deemed approvals, cases, urgings,
+findings, rectifications). Everything is seeded with INSERT … SELECT generate_series.
+
+Then: the rollups for the whole year (`dashboards.rollups.rollup_days` + `refresh_now`), the
+cockpit page (Django test client, server time, median of 5 after one warm-up), the unit ranking
+(scoring.unit_scores, and the scorecards page), and the same figures computed by raw aggregate
+SQL over the item and event tables. Prints both and the ratio. No assertions on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ITEM_COLUMNS = """(title, unit_id, clock_start, limit_value, limit_unit, legal_limit_unit, due_at, breach_level,
+    clock_state, pause_reason, pauses, extension_unit, extension_reason, is_provisional, closed_at)"""
+# One row per item: start in the last year, a limit of 1–20 days; 90% close in about the limit
+# (9% of those late), the rest stay open if recent, else close late; open items past due carry
+# their card (2 黄牌, 3 红牌 three days after).
+ITEM_SELECT = """
+SELECT %(title)s || g, 1 + (g * 7919) %% %(units)s + %(unit0)s - 1, s, lim, 'd', 'd', due,
+       CASE WHEN closed IS NOT NULL THEN 0 WHEN due < %(now)s - interval '3 days' THEN 3
+            WHEN due < %(now)s THEN 2 ELSE 0 END,
+       CASE WHEN closed IS NOT NULL THEN (CASE WHEN closed > due THEN 'done_late' ELSE 'done' END)
+            WHEN due < %(now)s THEN 'overdue' ELSE 'on_track' END,
+       '', '[]'::jsonb, 'wd', '', false, closed
+FROM (
+    SELECT g, s, lim, s + lim * interval '1 day' AS due,
+           CASE WHEN r1 < 0.9 AND s + lim * r2 * 1.1 * interval '1 day' <= %(now)s
+                    THEN s + lim * r2 * 1.1 * interval '1 day'
+                WHEN r1 >= 0.9 AND s < %(now)s - interval '60 days'
+                    THEN s + lim * interval '1 day' + r2 * interval '10 days' END AS closed
+    FROM (SELECT g, %(now)s - random() * interval '365 days' AS s, 1 + floor(random() * 20)::int AS lim,
+                 random() AS r1, random() AS r2
+          FROM generate_series(1, %(n)s) AS g) AS x
+) AS y
+"""
+BREACH_EVENTS = """
+INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, level_from, level_to, message, payload,
+                              recipients, fanned_out)
+SELECT due_at, 'clock.breach', %(label)s, id, unit_id, 0, 2, '', '{}', '[]', true FROM {table}
+ WHERE clock_state = 'done_late' OR breach_level >= 2
+UNION ALL
+SELECT due_at + interval '3 days', 'clock.breach', %(label)s, id, unit_id, 2, 3, '', '{}', '[]', true FROM {table}
+ WHERE (closed_at IS NULL AND breach_level >= 3) OR closed_at > due_at + interval '3 days'
+"""
+OTHER_EVENTS = [  # kind, how many at scale 1, payload SQL
+    ("complaints.filed", 50_000, "'{}'"), ("complaints.accepted", 45_000, "'{}'"),
+    ("complaints.substantiated", 10_000, "'{}'"),
+    ("complaints.rated", 100_000, """jsonb_build_object('rating', (ARRAY['满意','满意','满意','基本满意','不满意'])[1 + g %% 5])"""),
+    ("approvals.rated", 300_000, "jsonb_build_object('score', 1 + g %% 5)"),
+    ("approvals.deemed_approved", 2_000, "'{}'"), ("cases.opened", 5_000, "'{}'"), ("cases.decided", 4_000, "'{}'"),
+    ("supervision.urged", 20_000, "'{}'"), ("inspection.finding", 30_000, "'{}'"),
+    ("rectification.verified", 25_000, "'{}'"),
+]
+OTHER_EVENT_SQL = """
+INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, message, payload, recipients, fanned_out)
+SELECT %(now)s - random() * interval '365 days', %(kind)s, 'bench.other', g, 1 + (g * 104729) %% %(units)s + %(unit0)s - 1,
+       '', {payload}, '[]', true
+FROM generate_series(1, %(n)s) AS g
+"""
+
+# The baseline: what the cockpit shows, computed from the raw tables every time.
+RAW_QUERIES = {
+    "today's stock": """SELECT count(*), count(*) FILTER (WHERE breach_level = 2), count(*) FILTER (WHERE breach_level >= 3),
+        count(*) FILTER (WHERE due_at < %(now)s), count(*) FILTER (WHERE due_at >= %(now)s AND due_at < %(week)s)
+        FROM {table} WHERE clock_start IS NOT NULL AND closed_at IS NULL""",
+    "cards today": """SELECT count(*) FILTER (WHERE level_to >= 3) FROM efficiency_event
+        WHERE kind = 'clock.breach' AND at >= %(today)s""",
+    "event figures": """SELECT kind, count(*) FROM efficiency_event WHERE kind IN
+        ('complaints.filed', 'approvals.deemed_approved', 'cases.opened', 'cases.decided') GROUP BY kind""",
+    "red by unit": """SELECT unit_id, count(*) FROM {table} WHERE closed_at IS NULL AND breach_level >= 3
+        GROUP BY unit_id ORDER BY 2 DESC LIMIT 15""",
+    "on-time by region": """SELECT u.region_id, count(*) FILTER (WHERE clock_state = 'done'), count(*) FILTER
+        (WHERE clock_state = 'done_late') FROM {table} t JOIN efficiency_unit u ON u.id = t.unit_id
+        WHERE closed_at >= %(month)s GROUP BY 1""",
+    "12-month trend": """SELECT date_trunc('month', clock_start AT TIME ZONE 'Asia/Shanghai'), count(*)
+        FROM {table} WHERE clock_start >= %(year)s GROUP BY 1""",
+    "12-month closes": """SELECT date_trunc('month', closed_at AT TIME ZONE 'Asia/Shanghai'),
+        count(*) FILTER (WHERE clock_state = 'done'), count(*) FILTER (WHERE clock_state = 'done_late')
+        FROM {table} WHERE closed_at >= %(year)s GROUP BY 1""",
+    "unit ranking (on-time, month)": """SELECT unit_id, count(*) FILTER (WHERE clock_state = 'done'),
+        count(*) FILTER (WHERE clock_state = 'done_late') FROM {table} WHERE closed_at >= %(month)s GROUP BY 1""",
+    "unit ranking (events, month)": """SELECT unit_id, kind, count(*) FROM efficiency_event
+        WHERE at >= %(month)s AND kind <> 'clock.breach' GROUP BY 1, 2""",
+}
+
+
+def _with_db(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(_with_db(url, "postgres"))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 5,000 units, 10M applications, 1M other")
+    parser.add_argument("--db", default="eff_bench_dash")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgres"):
+        sys.exit("DATABASE_URL must point to a PostgreSQL server")
+    _admin(server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+    _admin(server, f'CREATE DATABASE "{args.db}"')
+    os.environ["DATABASE_URL"] = _with_db(server, args.db)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+    started = time.perf_counter()
+    try:
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            _admin(server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+    print(f"total run {time.perf_counter() - started:.0f} s")
+
+
+def _step(label: str):
+    class Step:
+        def __enter__(self):
+            self.t = time.perf_counter()
+            return self
+
+        def __exit__(self, *exc):
+            self.s = time.perf_counter() - self.t
+            print(f"  {label:<44} {self.s:8.1f} s", flush=True)
+
+    return Step()
+
+
+def other_model():
+    """A second clock table for the run, shaped like the first (1M 'other items')."""
+    from django.conf import settings
+    from django.db import models
+
+    from efficiency.models import Clock
+
+    class OtherItem(Clock):
+        title = models.CharField(max_length=100, default="item")
+        unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+")
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
+
+        class Meta(Clock.Meta):
+            app_label = "clocktest"
+            db_table = "bench_otheritem"
+            managed = False
+            verbose_name = "其他事项"
+
+        def __str__(self):
+            return self.title
+
+    return OtherItem
+
+
+def seed(cur, scale: float, now) -> tuple[int, int]:
+    n_units = max(50, int(5000 * scale))
+    n_apps, n_other = int(10_000_000 * scale), int(1_000_000 * scale)
+    cur.execute("SET synchronous_commit = off")
+    with _step(f"org chart: {n_units:,} units"):
+        cur.execute("INSERT INTO efficiency_region (code, name, level) VALUES ('420000', '湖北省', 'province') RETURNING id")
+        province = cur.fetchone()[0]
+        cur.execute("""INSERT INTO efficiency_region (code, name, level, parent_id)
+            SELECT '42' || lpad(g::text, 2, '0') || '00', '第' || g || '市', 'city', %s FROM generate_series(1, 17) g""",
+                    [province])
+        cur.execute("""INSERT INTO efficiency_region (code, name, level, parent_id)
+            SELECT '43' || lpad(g::text, 4, '0'), '第' || g || '县区', 'county',
+                   (SELECT id FROM efficiency_region WHERE level = 'city' ORDER BY id OFFSET g %% 17 LIMIT 1)
+            FROM generate_series(1, 120) g""")
+        cur.execute("INSERT INTO auth_group (name) SELECT 'bench-unit-' || g FROM generate_series(1, %s) g", [n_units])
+        cur.execute("""INSERT INTO efficiency_unit (code, name, short_name, kind, region_id, group_id, is_active)
+            SELECT 'B' || lpad(g::text, 5, '0'), '第' || g || '号单位', '', 'department',
+                   r.ids[1 + g %% array_length(r.ids, 1)], ag.id, true
+            FROM (SELECT id, substr(name, 12)::int AS g FROM auth_group WHERE name LIKE 'bench-unit-%%') ag,
+                 (SELECT array_agg(id ORDER BY id) AS ids FROM efficiency_region WHERE level <> 'province') r""")
+        cur.execute("SELECT min(id) FROM efficiency_unit WHERE code LIKE 'B%%'")
+        unit0 = cur.fetchone()[0]
+    for table, title, n in (("clocktest_timeditem", "办件", n_apps), ("bench_otheritem", "事项", n_other)):
+        cur.execute(f"""SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'f'""")
+        fks = [r[0] for r in cur.fetchall()]
+        for fk in fks:  # checked once below, not per row
+            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{fk}"')
+        with _step(f"{table}: {n:,} items"):
+            cur.execute(f"INSERT INTO {table} {ITEM_COLUMNS} {ITEM_SELECT}",
+                        {"title": title, "units": n_units, "unit0": unit0, "now": now, "n": n})
+        with _step(f"{table}: breach events"):
+            cur.execute(BREACH_EVENTS.format(table=table),
+                        {"label": "clocktest.timeditem" if table == "clocktest_timeditem" else "clocktest.otheritem"})
+        cur.execute(f"""ALTER TABLE {table} ADD CONSTRAINT {table}_unit_bench_fk FOREIGN KEY (unit_id)
+                        REFERENCES efficiency_unit (id) NOT VALID""")
+    with _step("other parts' events"):
+        for kind, count, payload in OTHER_EVENTS:
+            cur.execute(OTHER_EVENT_SQL.format(payload=payload),
+                        {"now": now, "kind": kind, "units": n_units, "unit0": unit0, "n": max(1, int(count * scale))})
+    with _step("VACUUM ANALYZE"):
+        for table in ("clocktest_timeditem", "bench_otheritem", "efficiency_event", "efficiency_unit"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+    cur.execute("SELECT count(*) FROM efficiency_event")
+    print(f"  seeded {n_units:,} units, {n_apps:,} applications, {n_other:,} other items, "
+          f"{cur.fetchone()[0]:,} events")
+    return n_units, n_apps + n_other
+
+
+def timed(fn, runs=5) -> tuple[float, float]:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), min(times)
+
+
+def run(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.utils import timezone
+
+    from dashboards import rollups, scoring
+    from dashboards.queries import month_of
+    from efficiency.models import Role, Unit
+    from efficiency.registry import register_clock_model
+    from efficiency.workdays import local_date
+    from tests.factories import make_user
+
+    with _step("migrate scratch database"):
+        call_command("migrate", verbosity=0)
+    model = other_model()
+    register_clock_model(model)
+    now = timezone.now()
+    today = local_date(now)
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_otheritem (LIKE clocktest_timeditem INCLUDING ALL)")
+        seed(cur, args.scale, now)
+    with _step("rollups for the year (rollup_days + refresh_now)"):
+        rollups.rollup_days(today - timedelta(days=366), today)
+        rollups.refresh_now(now=now)
+    with _step("beat task once (yesterday + today + live stock)"):
+        rollups.rollup_recent(now=now)
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE dashboards_unitday")
+        cur.execute("VACUUM ANALYZE dashboards_unitmonth")
+        cur.execute("SELECT count(*) FROM dashboards_unitday")
+        print(f"  {cur.fetchone()[0]:,} UnitDay rows")
+
+    setup_test_environment()
+    leader = make_user(Role.LEADER, unit=Unit.objects.order_by("id").first(), username="bench_leader")
+    client = Client()
+    client.force_login(leader)
+
+    def cockpit():
+        response = client.get("/dashboards/")
+        assert response.status_code == 200, response.status_code
+
+    def scorecards_page():
+        assert client.get("/dashboards/scorecards/").status_code == 200
+
+    month = month_of(today)
+    results = {
+        "cockpit page /dashboards/": timed(cockpit),
+        "unit ranking (scoring.unit_scores)": timed(lambda: scoring.unit_scores(month)),
+        "scorecards page (all units ranked)": timed(scorecards_page, runs=3),
+    }
+    params = {"now": now, "week": rollups.week_end(now), "today": rollups.day_start(today),
+              "month": rollups.day_start(month), "year": rollups.day_start(today - timedelta(days=365))}
+
+    def raw(names):
+        def go():
+            with connection.cursor() as cur:
+                for name in names:
+                    for table in ("clocktest_timeditem", "bench_otheritem"):
+                        cur.execute(RAW_QUERIES[name].format(table=table), params)
+                        cur.fetchall()
+                        if "{table}" not in RAW_QUERIES[name]:
+                            break
+        return go
+
+    raw_cockpit = timed(raw([k for k in RAW_QUERIES if not k.startswith("unit ranking")]), runs=3)
+    raw_ranking = timed(raw([k for k in RAW_QUERIES if k.startswith("unit ranking")]), runs=3)
+    print()
+    print(f"{'figure':<40} {'median ms':>10} {'best ms':>10}")
+    for name, (med, best) in results.items():
+        print(f"{name:<40} {med:10.1f} {best:10.1f}")
+    print(f"{'raw SQL, cockpit figures':<40} {raw_cockpit[0]:10.1f} {raw_cockpit[1]:10.1f}")
+    print(f"{'raw SQL, unit ranking':<40} {raw_ranking[0]:10.1f} {raw_ranking[1]:10.1f}")
+    cockpit_ms, ranking_ms = results["cockpit page /dashboards/"][0], results["unit ranking (scoring.unit_scores)"][0]
+    print(f"ratio raw / cockpit page: {raw_cockpit[0] / cockpit_ms:.1f}x;  raw / ranking: "
+          f"{raw_ranking[0] / ranking_ms:.1f}x;  cockpit target < 300 ms: "
+          f"{'met' if cockpit_ms < 300 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Benchmark: the sweep's transition of 1,000,000 open clocks against a raw UPDATE.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/eff_clock python bench/sweep.py [--n 1000000]
+
+DATABASE_URL names the server (and a database to connect to for administration); the
+benchmark creates its own scratch database (`eff_bench`, or --db), migrates it with
+DJANGO_SETTINGS_MODULE=tests.settings (the test clock model `clocktest.TimedItem` lives there),
+and drops it at the end.
+
+In one run: N open clocks, about half of them past due (warning and due both passed, so each
+goes 0 → 黄牌 2 in one step). A copy of the table (CREATE TABLE … (LIKE … INCLUDING ALL)) gets
+the same transition by one raw `UPDATE … SET breach_level = 2, clock_state = 'overdue',
+next_at = red_at WHERE due_at <= now`; the sweep (`efficiency.sweep.sweep(now=…)`) does it
+on the real table, with one `clock.breach` event per row. Prints both times and the ratio,
+then the steady-state sweep with nothing due (milliseconds). No assertions on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(_with_db(url, "postgres"))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+SEED = """
+INSERT INTO clocktest_timeditem
+    (title, unit_id, clock_start, limit_value, limit_unit, legal_limit_unit, due_at, warn_at, red_at,
+     notice_at, escalate_at, next_at, breach_level, clock_state, pause_reason, pauses, extension_unit,
+     extension_reason, is_provisional)
+SELECT 'bench ' || g, %(unit)s, d.due - interval '28 days', 20, 'wd', 'wd', d.due, d.due - interval '1 day',
+       d.due + interval '3 days', d.due + interval '5 days', d.due + interval '8 days',
+       d.due - interval '1 day', 0, 'on_track', '', '[]'::jsonb, 'wd', '', false
+FROM generate_series(1, %(n)s) AS g,
+     LATERAL (SELECT CASE WHEN g %% 2 = 0
+                          THEN %(now)s - interval '2 hours' - (g %% 1440) * interval '1 minute'
+                          ELSE %(now)s + interval '10 days' + (g %% 1440) * interval '1 minute' END AS due) AS d
+"""
+
+RAW = """
+UPDATE bench_copy SET breach_level = 2, clock_state = 'overdue', next_at = red_at
+WHERE closed_at IS NULL AND paused_at IS NULL AND breach_level < 2 AND due_at <= %(now)s
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--db", default="eff_bench")
+    parser.add_argument("--batch", type=int, default=None, help="sweep batch size (default: settings)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgres"):
+        sys.exit("DATABASE_URL must point to a PostgreSQL server")
+    _admin(server, f'DROP DATABASE IF EXISTS "{args.db}"')
+    _admin(server, f'CREATE DATABASE "{args.db}"')
+    os.environ["DATABASE_URL"] = _with_db(server, args.db)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+    try:
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            _admin(server, f'DROP DATABASE IF EXISTS "{args.db}"')
+
+
+def run(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from efficiency import events
+    from efficiency.models import Event, Unit
+    from efficiency.sweep import sweep
+
+    events.request_fan_out = lambda: None  # no broker needed for the benchmark
+    import efficiency.sweep as sweep_module
+
+    sweep_module.request_fan_out = lambda: None
+
+    t = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrated scratch database {args.db} in {time.perf_counter() - t:.1f} s")
+    from tests.factories import make_unit
+
+    unit = Unit.objects.first() or make_unit("基准测试单位", code="BENCH")
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+    with connection.cursor() as cur:
+        t = time.perf_counter()
+        cur.execute(SEED, {"unit": unit.pk, "n": args.n, "now": now})
+        cur.execute("CREATE TABLE bench_copy (LIKE clocktest_timeditem INCLUDING ALL)")
+        cur.execute("INSERT INTO bench_copy SELECT * FROM clocktest_timeditem")
+        cur.execute("VACUUM ANALYZE clocktest_timeditem")
+        cur.execute("VACUUM ANALYZE bench_copy")
+        cur.execute("VACUUM ANALYZE efficiency_event")
+        cur.execute("CHECKPOINT")
+        print(f"seeded {args.n:,} clocks (+ copy) in {time.perf_counter() - t:.1f} s")
+
+        t = time.perf_counter()
+        cur.execute(RAW, {"now": now})
+        raw_rows = cur.rowcount
+        raw = time.perf_counter() - t
+    print(f"raw UPDATE on the copy:  {raw_rows:>9,} rows in {raw:8.2f} s")
+    with connection.cursor() as cur:
+        cur.execute("CHECKPOINT")
+
+    t = time.perf_counter()
+    counts = sweep(now=now, batch=args.batch)
+    swept = time.perf_counter() - t
+    moved = sum(counts.values())
+    print(f"sweep transition:        {moved:>9,} rows in {swept:8.2f} s  "
+          f"({Event.objects.filter(kind='clock.breach').count():,} events written)")
+    print(f"ratio sweep / raw UPDATE: {swept / raw:.2f}x")
+
+    runs = []
+    for i in range(5):
+        t = time.perf_counter()
+        again = sweep(now=now + timedelta(seconds=i + 1), batch=args.batch)
+        runs.append((time.perf_counter() - t) * 1000)
+        assert sum(again.values()) == 0, again
+    print(f"steady-state sweep (nothing due): best {min(runs):.1f} ms, median {sorted(runs)[2]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Reads for the cockpit, the drill-down lists and the portal.
+
+The cockpit reads only the rollup tables (UnitNow, UnitDay, UnitMonth, UnitDayCounter); the
+lists read the live items of one figure, filtered and capped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from efficiency import permissions
+from efficiency.models import Event, Rung, Unit
+from efficiency.registry import clock_model, clock_models
+from efficiency.workdays import local_date
+
+from .models import UnitDay, UnitDayCounter, UnitMonth, UnitNow
+from .rollups import day_start, week_end
+from .scoring import month_after, unit_scores
+
+LIST_LIMIT = 200
+
+
+def month_of(d: date) -> date:
+    return d.replace(day=1)
+
+
+def months_back(month: date, n: int) -> list[date]:
+    out = [month]
+    for _ in range(n - 1):
+        out.append((out[-1] - timedelta(days=1)).replace(day=1))
+    return list(reversed(out))
+
+
+def parse_month(text: str | None, default: date) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date() if text else default
+    except ValueError:
+        return default
+
+
+def item_types() -> dict[str, str]:
+    return {e.label: str(e.model._meta.verbose_name) for e in clock_models()}
+
+
+def complaint_types() -> list[str]:
+    return [label for label in item_types() if "complaint" in label]
+
+
+def counter_total(kind: str, start: date | None = None, end: date | None = None, unit_id=None) -> int:
+    qs = UnitDayCounter.objects.filter(kind=kind)
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lt=end)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    return qs.aggregate(n=Coalesce(Sum("count"), 0))["n"]
+
+
+def today_figures(now: datetime) -> dict:
+    today = local_date(now)
+    month = month_of(today)
+    stock = UnitNow.objects.aggregate(
+        open=Coalesce(Sum("open"), 0), yellow=Coalesce(Sum("yellow_open"), 0), red=Coalesce(Sum("red_open"), 0),
+        overdue=Coalesce(Sum("overdue_open"), 0), due_week=Coalesce(Sum("due_this_week"), 0),
+    )
+    stock["complaints_overdue"] = UnitNow.objects.filter(item_type__in=complaint_types()).aggregate(
+        n=Coalesce(Sum("overdue_open"), 0))["n"]
+    cards = UnitDay.objects.filter(date=today).aggregate(
+        yellow=Coalesce(Sum("yellow_cards"), 0), red=Coalesce(Sum("red_cards"), 0))
+    return {
+        **stock,
+        "yellow_today": cards["yellow"], "red_today": cards["red"],
+        "complaints_today": counter_total("complaints.filed", today, today + timedelta(days=1)),
+        "complaints_month": counter_total("complaints.filed", month),
+        "deemed_month": counter_total("approvals.deemed_approved", month),
+        "cases_open": max(0, counter_total("cases.opened") - counter_total("cases.decided")),
+        "refreshed_at": UnitNow.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first(),
+        "month": month, "today": today,
+    }
+
+
+def rate(on_time, late):
+    closed = (on_time or 0) + (late or 0)
+    return round(100 * on_time / closed, 1) if closed else None
+
+
+def on_time_by_region(month: date) -> list[dict]:
+    rows = (UnitMonth.objects.filter(month=month).values(name=F("unit__region__name"))
+            .annotate(on_time=Sum("closed_on_time"), late=Sum("closed_late"), red=Sum("red_cards"))
+            .order_by("name"))
+    return [{**r, "rate": rate(r["on_time"], r["late"])} for r in rows]
+
+
+def cards_by_unit(field: str, n: int = 15) -> list[dict]:
+    """Units with the most open red (or yellow) items now, for the bar chart and the 红黄牌榜."""
+    rows = (UnitNow.objects.values("unit_id", name=F("unit__name")).annotate(n=Sum(field))
+            .filter(n__gt=0).order_by("-n", "name")[:n])
+    return list(rows)
+
+
+def trend(months: list[date]) -> list[dict]:
+    rows = {r["month"]: r for r in UnitMonth.objects.filter(month__in=months).values("month").annotate(
+        opened=Sum("opened"), on_time=Sum("closed_on_time"), late=Sum("closed_late"),
+        yellow=Sum("yellow_cards"), red=Sum("red_cards"))}
+    complaints = dict(
+        UnitDayCounter.objects.filter(kind="complaints.filed", date__gte=months[0])
+        .annotate(m=TruncMonth("date")).values("m").annotate(n=Sum("count")).values_list("m", "n"))
+    out = []
+    for m in months:
+        r = rows.get(m, {})
+        out.append({"month": m.strftime("%Y-%m"), "opened": r.get("opened") or 0, "on_time": r.get("on_time") or 0,
+                    "late": r.get("late") or 0, "yellow": r.get("yellow") or 0, "red": r.get("red") or 0,
+                    "rate": rate(r.get("on_time") or 0, r.get("late") or 0),
+                    "complaints": complaints.get(m, 0)})
+    return out
+
+
+def cockpit(now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    figures = today_figures(now)
+    month = figures["month"]
+    scores = unit_scores(month)
+    return {
+        "f": figures,
+        "regions": on_time_by_region(month),
+        "red_units": cards_by_unit("red_open"),
+        "yellow_units": cards_by_unit("yellow_open"),
+        "trend": trend(months_back(month, 12)),
+        "top": scores[:10], "bottom": list(reversed(scores[-10:])) if len(scores) > 10 else [],
+        "unit_count": len(scores),
+    }
+
+
+# --- drill-down lists ---------------------------------------------------------------------------
+
+STATES = {
+    "open": "在办事项", "yellow": "黄牌事项", "red": "红牌事项", "overdue": "超期在办", "due_week": "本周到期",
+    "closed_late": "本月超期办结", "closed": "本月办结",
+}
+
+
+@dataclass
+class Row:
+    label: str
+    type_name: str
+    item: object
+
+
+def _state_filter(state: str, now: datetime) -> Q:
+    month_start = day_start(month_of(local_date(now)))
+    return {
+        "open": Q(closed_at__isnull=True),
+        "yellow": Q(closed_at__isnull=True, breach_level=Rung.YELLOW),
+        "red": Q(closed_at__isnull=True, breach_level__gte=Rung.RED),
+        "overdue": Q(closed_at__isnull=True, due_at__lt=now),
+        "due_week": Q(closed_at__isnull=True, due_at__gte=now, due_at__lt=week_end(now)),
+        "closed_late": Q(closed_at__gte=month_start, clock_state="done_late"),
+        "closed": Q(closed_at__gte=month_start),
+    }[state]
+
+
+def item_list(user, *, state: str, unit_id=None, types=None, now=None) -> list[Row]:
+    now = now or timezone.now()
+    rows: list[Row] = []
+    for entry in clock_models():
+        if types and entry.label not in types:
+            continue
+        model = entry.model
+        qs = permissions.scope(user, model._default_manager.filter(clock_start__isnull=False),
+                               unit_field=model.clock_unit_field)
+        qs = qs.filter(_state_filter(state, now))
+        if unit_id:
+            qs = qs.filter(**{f"{model.clock_unit_field}_id": unit_id})
+        qs = qs.select_related(model.clock_unit_field).order_by("due_at", "pk")[:LIST_LIMIT]
+        rows += [Row(entry.label, str(model._meta.verbose_name), obj) for obj in qs]
+    rows.sort(key=lambda r: (r.item.due_at is None, r.item.due_at or now))
+    return rows[:LIST_LIMIT]
+
+
+def event_list(*, kind: str, month: date | None, unit_id=None) -> list[Event]:
+    qs = Event.objects.filter(kind=kind).select_related("unit")
+    if month:
+        qs = qs.filter(at__gte=day_start(month), at__lt=day_start(month_after(month)))
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    return list(qs.order_by("-at")[:LIST_LIMIT])
+
+
+def item_get(user, label: str, pk):
+    entry = clock_model(label)
+    if entry is None:
+        from django.http import Http404
+
+        raise Http404
+    model = entry.model
+    return permissions.access(user, model._default_manager.all(), pk, unit_field=model.clock_unit_field)
+
+
+# --- public portal ------------------------------------------------------------------------------
+
+def public_unit_table(now: datetime | None = None) -> tuple[list[date], list[dict]]:
+    """Each unit's on-time rate and satisfaction for the last 12 months (figures only, no names
+    of people: R38)."""
+    now = now or timezone.now()
+    months = months_back(month_of(local_date(now)), 12)
+    units = {u.pk: u for u in Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.OFFICE)}
+    closed = {}
+    for r in UnitMonth.objects.filter(month__in=months).values("unit_id", "month").annotate(
+            a=Sum("closed_on_time"), b=Sum("closed_late")):
+        closed[(r["unit_id"], r["month"])] = (r["a"], r["b"])
+    ratings = {}
+    for r in UnitDayCounter.objects.filter(kind__in=["complaints.rated", "approvals.rated"], date__gte=months[0],
+                                           unit_id__isnull=False).values("unit_id").annotate(
+            n=Sum("count"), v=Sum("value_sum")):
+        ratings[r["unit_id"]] = (r["n"], r["v"])
+    rows = []
+    for pk, unit in sorted(units.items(), key=lambda kv: kv[1].code):
+        a = sum(closed.get((pk, m), (0, 0))[0] for m in months)
+        b = sum(closed.get((pk, m), (0, 0))[1] for m in months)
+        n, v = ratings.get(pk, (0, 0))
+        rows.append({"unit": unit, "closed": a + b, "rate": rate(a, b),
+                     "satisfaction": round(v / n, 1) if n else None, "ratings": n,
+                     "monthly": [rate(*closed.get((pk, m), (0, 0))) for m in months]})
+    return months, rows

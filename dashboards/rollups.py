@@ -1,0 +1,198 @@
+"""Writing the rollup tables, set-based, from the raw items and events.
+
+Every registered clock model is rolled up the same way (`efficiency.registry.clock_models`),
+so a new part of the product shows on the cockpit without code here. Dates are
+Asia/Shanghai dates. For a window [start, end] one pass over the model's table gives:
+
+- flows per day: opened (clock_start), closed on time / late (closed_at, clock_state);
+- the stock at the end of each day, as a running sum: an item is open from the day it starts
+  to the day it closes, and overdue-open from its due day to its close day (a base count of
+  the stock before `start` comes from the same pass);
+- yellow and red cards from the sweep's `clock.breach` events.
+
+`rollup_days` replaces the window's rows, so it is safe to repeat; the beat task runs it for
+yesterday and today, `manage.py rollup_rebuild` for any range.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from efficiency.registry import clock_models
+from efficiency.workdays import SHANGHAI, local_date
+
+TZ = "Asia/Shanghai"
+ROLLUP_LOCK = 0x0DA5_B0A2D  # pg_advisory_xact_lock key: one rollup at a time
+
+# Event kinds counted per unit and day (the contract with the other parts).
+COUNTED_KINDS = (
+    "complaints.filed", "complaints.accepted", "complaints.substantiated", "complaints.rated",
+    "approvals.deemed_approved", "approvals.rated", "cases.opened", "cases.decided",
+    "rectification.verified", "inspection.finding", "supervision.urged",
+)
+# Satisfaction on a 0–100 scale: 好差评 满意 / 基本满意 / 不满意, and 1–5 stars for applications.
+RATING_SCORES = {"满意": 100, "基本满意": 60, "不满意": 0}
+RATING_SQL = """CASE
+    WHEN kind = 'complaints.rated' THEN CASE payload->>'rating'
+        WHEN '满意' THEN 100 WHEN '基本满意' THEN 60 ELSE 0 END
+    WHEN kind = 'approvals.rated' AND payload->>'score' ~ '^[1-5]$' THEN (payload->>'score')::int * 20
+    ELSE 0 END"""
+RATING_COUNTED_SQL = """CASE WHEN kind = 'approvals.rated' AND NOT coalesce(payload->>'score', '') ~ '^[1-5]$'
+    THEN 0 ELSE 1 END"""
+
+
+def day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=SHANGHAI)
+
+
+def _table(model) -> tuple[str, str]:
+    unit_col = model._meta.get_field(model.clock_unit_field).column
+    return connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(unit_col)
+
+
+def _items_sql(model) -> str:
+    table, unit_col = _table(model)
+    return f"""
+WITH t AS (
+    SELECT {unit_col} AS unit_id,
+           (clock_start AT TIME ZONE '{TZ}')::date AS ds,
+           (closed_at AT TIME ZONE '{TZ}')::date AS dc,
+           (due_at AT TIME ZONE '{TZ}')::date AS dd,
+           clock_state
+    FROM {table}
+    WHERE clock_start IS NOT NULL AND clock_start < %(E)s AND (closed_at IS NULL OR closed_at >= %(S)s)
+      AND {unit_col} IS NOT NULL
+), base AS (
+    SELECT unit_id, count(*) FILTER (WHERE ds < %(start)s) AS open0,
+           count(*) FILTER (WHERE ds < %(start)s AND dd < %(start)s) AS overdue0
+    FROM t GROUP BY unit_id
+), deltas AS (
+    SELECT unit_id, ds AS d, 1 AS opened, 0 AS on_time, 0 AS late, 1 AS dopen, 0 AS dover
+      FROM t WHERE ds >= %(start)s
+    UNION ALL
+    SELECT unit_id, dc, 0, (clock_state <> 'done_late')::int, (clock_state = 'done_late')::int, -1, 0
+      FROM t WHERE dc <= %(end)s
+    UNION ALL
+    SELECT unit_id, dd, 0, 0, 0, 0, 1 FROM t WHERE dd BETWEEN %(start)s AND %(end)s
+    UNION ALL
+    SELECT unit_id, greatest(dd, dc), 0, 0, 0, 0, -1 FROM t WHERE dd IS NOT NULL AND dc IS NOT NULL AND greatest(dd, dc) <= %(end)s
+), daily AS (
+    SELECT unit_id, d, sum(opened) AS opened, sum(on_time) AS on_time, sum(late) AS late,
+           sum(dopen) AS dopen, sum(dover) AS dover
+    FROM deltas GROUP BY unit_id, d
+), cards AS (
+    SELECT unit_id, (at AT TIME ZONE '{TZ}')::date AS d,
+           count(*) FILTER (WHERE level_from < 2 AND level_to >= 2) AS yellow,
+           count(*) FILTER (WHERE level_from < 3 AND level_to >= 3) AS red
+    FROM efficiency_event
+    WHERE kind = 'clock.breach' AND subject_type = %(label)s AND at >= %(S)s AND at < %(E)s
+      AND unit_id IS NOT NULL
+    GROUP BY 1, 2
+), units AS (
+    SELECT unit_id FROM base UNION SELECT unit_id FROM daily UNION SELECT unit_id FROM cards
+), dense AS (
+    SELECT u.unit_id, days.d::date AS d,
+           coalesce(daily.opened, 0) AS opened, coalesce(daily.on_time, 0) AS on_time,
+           coalesce(daily.late, 0) AS late, coalesce(cards.yellow, 0) AS yellow, coalesce(cards.red, 0) AS red,
+           coalesce(base.open0, 0) + sum(coalesce(daily.dopen, 0)) OVER w AS open_end,
+           coalesce(base.overdue0, 0) + sum(coalesce(daily.dover, 0)) OVER w AS overdue_end
+    FROM units u
+    CROSS JOIN generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS days(d)
+    LEFT JOIN base ON base.unit_id = u.unit_id
+    LEFT JOIN daily ON daily.unit_id = u.unit_id AND daily.d = days.d::date
+    LEFT JOIN cards ON cards.unit_id = u.unit_id AND cards.d = days.d::date
+    WINDOW w AS (PARTITION BY u.unit_id ORDER BY days.d)
+)
+INSERT INTO dashboards_unitday (date, unit_id, item_type, opened, closed_on_time, closed_late,
+                                yellow_cards, red_cards, open_at_end, overdue_open_at_end)
+SELECT d, unit_id, %(label)s, opened, on_time, late, yellow, red, open_end, overdue_end
+FROM dense
+WHERE opened + on_time + late + yellow + red + open_end + overdue_end > 0
+"""
+
+
+def _rollup_model(cursor, entry, start: date, end: date) -> None:
+    params = {"start": start, "end": end, "S": day_start(start), "E": day_start(end + timedelta(days=1)),
+              "label": entry.label}
+    cursor.execute("DELETE FROM dashboards_unitday WHERE item_type = %(label)s AND date BETWEEN %(start)s AND %(end)s",
+                   params)
+    cursor.execute(_items_sql(entry.model), params)
+
+
+def _rollup_counters(cursor, start: date, end: date) -> None:
+    params = {"start": start, "end": end, "S": day_start(start), "E": day_start(end + timedelta(days=1)),
+              "kinds": list(COUNTED_KINDS)}
+    cursor.execute("DELETE FROM dashboards_unitdaycounter WHERE date BETWEEN %(start)s AND %(end)s", params)
+    cursor.execute(f"""
+        INSERT INTO dashboards_unitdaycounter (date, unit_id, kind, count, value_sum)
+        SELECT (at AT TIME ZONE '{TZ}')::date, coalesce(unit_id, CASE WHEN payload->>'unit_id' ~ '^[0-9]+$'
+                   THEN (SELECT id FROM efficiency_unit WHERE id = (payload->>'unit_id')::bigint) END),
+               kind, sum({RATING_COUNTED_SQL}), sum({RATING_SQL})
+        FROM efficiency_event
+        WHERE kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s
+        GROUP BY 1, 2, 3
+    """, params)
+
+
+def _rollup_months(cursor, start: date, end: date) -> None:
+    first = start.replace(day=1)
+    last = (end.replace(day=1) + timedelta(days=32)).replace(day=1)
+    params = {"first": first, "last": last}
+    cursor.execute("DELETE FROM dashboards_unitmonth WHERE month >= %(first)s AND month < %(last)s", params)
+    cursor.execute("""
+        INSERT INTO dashboards_unitmonth (month, unit_id, item_type, opened, closed_on_time, closed_late,
+                                          yellow_cards, red_cards)
+        SELECT date_trunc('month', date)::date, unit_id, item_type, sum(opened), sum(closed_on_time),
+               sum(closed_late), sum(yellow_cards), sum(red_cards)
+        FROM dashboards_unitday WHERE date >= %(first)s AND date < %(last)s
+        GROUP BY 1, 2, 3
+    """, params)
+
+
+def week_end(now: datetime) -> datetime:
+    today = local_date(now)
+    return day_start(today + timedelta(days=7 - today.weekday()))  # next Monday 00:00
+
+
+def refresh_now(*, now: datetime | None = None) -> None:
+    """The live stock per unit and type (UnitNow)."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK + 1])
+        for entry in clock_models():
+            table, unit_col = _table(entry.model)
+            params = {"label": entry.label, "now": now, "week_end": week_end(now)}
+            cursor.execute("DELETE FROM dashboards_unitnow WHERE item_type = %(label)s", params)
+            cursor.execute(f"""
+                INSERT INTO dashboards_unitnow (unit_id, item_type, open, yellow_open, red_open, overdue_open,
+                                                due_this_week, refreshed_at)
+                SELECT {unit_col}, %(label)s, count(*), count(*) FILTER (WHERE breach_level = 2),
+                       count(*) FILTER (WHERE breach_level >= 3), count(*) FILTER (WHERE due_at < %(now)s),
+                       count(*) FILTER (WHERE due_at >= %(now)s AND due_at < %(week_end)s), %(now)s
+                FROM {table}
+                WHERE clock_start IS NOT NULL AND closed_at IS NULL AND {unit_col} IS NOT NULL
+                GROUP BY {unit_col}
+            """, params)
+
+
+def rollup_days(start: date, end: date) -> None:
+    """Recompute every rollup of the days [start, end] from the raw items and events."""
+    if end < start:
+        raise ValueError("end before start")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        for entry in clock_models():
+            _rollup_model(cursor, entry, start, end)
+        _rollup_counters(cursor, start, end)
+        _rollup_months(cursor, start, end)
+
+
+def rollup_recent(*, now: datetime | None = None) -> None:
+    """The beat task: yesterday (late closes and breaches after midnight) and today so far."""
+    now = now or timezone.now()
+    today = local_date(now)
+    rollup_days(today - timedelta(days=1), today)
+    refresh_now(now=now)

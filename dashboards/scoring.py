@@ -1,0 +1,174 @@
+"""绩效考评 (R37): a unit's monthly score from its rollups, with the administrator's weights.
+
+Each component is on a 0–100 scale, then weighted:
+
+- 按期办结率: items closed on time / items closed in the month (100 when none closed);
+- 红牌: 100 less `penalty` per red card of the month;
+- 查实投诉: 100 less `penalty` per substantiated complaint;
+- 满意度 (好差评, R35: citizens' and third parties' evaluation counts): the mean rating, 满意 100,
+  基本满意 60, 不满意 0, stars ×20 (100 when nobody rated);
+- 整改完成率: rectifications verified / inspection findings of the month (100 when none);
+- 督办催办: 100 less `penalty` per urging the unit received.
+
+A person: 德、能、勤、廉 entered by the assessor, 绩 the on-time rate of the items the person owns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import Sum
+
+from efficiency.models import Unit
+from efficiency.registry import clock_models
+
+from .models import ScoreWeight, UnitDayCounter, UnitMonth
+from .rollups import day_start
+
+C = ScoreWeight.Component
+UNIT_COMPONENTS = [C.ON_TIME, C.RED_CARDS, C.COMPLAINTS, C.SATISFACTION, C.RECTIFICATION, C.URGING]
+PERSON_COMPONENTS = [C.PERSON_DE, C.PERSON_NENG, C.PERSON_QIN, C.PERSON_JI, C.PERSON_LIAN]
+DEFAULT_WEIGHTS = {
+    C.ON_TIME: 30, C.RED_CARDS: 15, C.COMPLAINTS: 15, C.SATISFACTION: 20, C.RECTIFICATION: 10, C.URGING: 10,
+    C.PERSON_DE: 20, C.PERSON_NENG: 20, C.PERSON_QIN: 20, C.PERSON_JI: 30, C.PERSON_LIAN: 10,
+}
+DEFAULT_PENALTY = {C.RED_CARDS: 10, C.COMPLAINTS: 20, C.URGING: 10}
+
+
+def month_after(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def weights() -> dict[str, tuple[int, int]]:
+    """component -> (weight, penalty); the administrator's rows over the defaults."""
+    out = {c: (w, DEFAULT_PENALTY.get(c, 10)) for c, w in DEFAULT_WEIGHTS.items()}
+    for row in ScoreWeight.objects.all():
+        out[row.component] = (row.weight, row.penalty)
+    return out
+
+
+@dataclass
+class UnitScore:
+    unit_id: int
+    unit_name: str = ""
+    region_name: str = ""
+    closed_on_time: int = 0
+    closed_late: int = 0
+    red_cards: int = 0
+    yellow_cards: int = 0
+    complaints: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    findings: int = 0
+    verified: int = 0
+    urgings: int = 0
+    parts: dict = field(default_factory=dict)
+    score: float = 0.0
+    rank: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        closed = self.closed_on_time + self.closed_late
+        return round(100 * self.closed_on_time / closed, 1) if closed else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return round(self.rating_sum / self.ratings, 1) if self.ratings else None
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return round(min(100.0, 100 * self.verified / self.findings), 1) if self.findings else None
+
+
+def _score(s: UnitScore, w: dict) -> None:
+    def less(n, comp):
+        return max(0.0, 100.0 - w[comp][1] * n)
+
+    s.parts = {
+        C.ON_TIME: s.on_time_rate if s.on_time_rate is not None else 100.0,
+        C.RED_CARDS: less(s.red_cards, C.RED_CARDS),
+        C.COMPLAINTS: less(s.complaints, C.COMPLAINTS),
+        C.SATISFACTION: s.satisfaction if s.satisfaction is not None else 100.0,
+        C.RECTIFICATION: s.rectification_rate if s.rectification_rate is not None else 100.0,
+        C.URGING: less(s.urgings, C.URGING),
+    }
+    total = sum(w[c][0] for c in UNIT_COMPONENTS) or 1
+    s.score = round(sum(s.parts[c] * w[c][0] for c in UNIT_COMPONENTS) / total, 2)
+
+
+COUNTER_FIELDS = {
+    "complaints.substantiated": "complaints", "inspection.finding": "findings",
+    "rectification.verified": "verified", "supervision.urged": "urgings",
+}
+
+
+def unit_scores(month: date, *, unit_ids=None) -> list[UnitScore]:
+    """Every active unit's score for the month, ranked (1 = best); read from the rollups only."""
+    units = Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.OFFICE)
+    if unit_ids is not None:
+        units = units.filter(pk__in=unit_ids)
+    scores = {u["pk"]: UnitScore(u["pk"], u["name"], u["region__name"])
+              for u in units.values("pk", "name", "region__name")}
+    months = UnitMonth.objects.filter(month=month)
+    if unit_ids is not None:
+        months = months.filter(unit_id__in=unit_ids)
+    for row in months.values("unit_id").annotate(
+            on_time=Sum("closed_on_time"), late=Sum("closed_late"), red=Sum("red_cards"), yellow=Sum("yellow_cards")):
+        s = scores.get(row["unit_id"])
+        if s:
+            s.closed_on_time, s.closed_late, s.red_cards, s.yellow_cards = (
+                row["on_time"], row["late"], row["red"], row["yellow"])
+    end = month_after(month)
+    counters = UnitDayCounter.objects.filter(date__gte=month, date__lt=end, unit_id__isnull=False)
+    for row in counters.values("unit_id", "kind").annotate(n=Sum("count"), v=Sum("value_sum")):
+        s = scores.get(row["unit_id"])
+        if s is None:
+            continue
+        if row["kind"] in ("complaints.rated", "approvals.rated"):
+            s.ratings += row["n"]
+            s.rating_sum += row["v"]
+        elif row["kind"] in COUNTER_FIELDS:
+            setattr(s, COUNTER_FIELDS[row["kind"]], getattr(s, COUNTER_FIELDS[row["kind"]]) + row["n"])
+    w = weights()
+    ranked = sorted(scores.values(), key=lambda s: (-_scored(s, w), s.unit_name))
+    for i, s in enumerate(ranked, 1):
+        s.rank = i
+    return ranked
+
+
+def _scored(s: UnitScore, w) -> float:
+    _score(s, w)
+    return s.score
+
+
+def person_ji(user, month: date) -> float | None:
+    """绩: the on-time rate of the items the person owns that closed in the month (raw, by owner FK)."""
+    end = month_after(month)
+    on_time = late = 0
+    with connection.cursor() as cursor:
+        for entry in clock_models():
+            model = entry.model
+            try:
+                owner_col = model._meta.get_field(model.clock_owner_field).column
+            except Exception:  # noqa: BLE001 - a model without an owner field
+                continue
+            cursor.execute(
+                f"SELECT count(*) FILTER (WHERE clock_state <> 'done_late'), count(*) FILTER (WHERE clock_state = 'done_late') "
+                f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {owner_col} = %s "
+                f"AND closed_at >= %s AND closed_at < %s",
+                [user.pk, day_start(month), day_start(end)],
+            )
+            a, b = cursor.fetchone()
+            on_time, late = on_time + a, late + b
+    return round(100 * on_time / (on_time + late), 1) if on_time + late else None
+
+
+def person_total(assessment, ji: float | None) -> float:
+    w = weights()
+    parts = {C.PERSON_DE: assessment.de if assessment else 0, C.PERSON_NENG: assessment.neng if assessment else 0,
+             C.PERSON_QIN: assessment.qin if assessment else 0, C.PERSON_LIAN: assessment.lian if assessment else 0,
+             C.PERSON_JI: ji if ji is not None else 100.0}
+    total = sum(w[c][0] for c in PERSON_COMPONENTS) or 1
+    return round(sum(parts[c] * w[c][0] for c in PERSON_COMPONENTS) / total, 2)

@@ -1,0 +1,211 @@
+"""Pages: the leader cockpit, drill-down lists, the generic item page and the scorecards.
+
+Who sees what (decided here, DESIGN.md roles): leaders and the efficiency office see the
+cockpit, every list and every unit's scorecard; a unit head or clerk sees only the scorecard of
+their own unit (anything else is 404, like every cross-unit access); the three administrators
+see no business figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from efficiency.events import events_for
+from efficiency.models import Role, Unit, User
+from efficiency.registry import clock_model
+from efficiency.workdays import local_date
+
+from . import queries, scoring, services
+from .models import PersonAssessment
+
+BOARD_ROLES = (Role.LEADER, Role.OFFICE)
+
+
+def _board(user) -> None:
+    if user.role not in BOARD_ROLES:
+        raise Http404
+
+
+def _month(request) -> date:
+    return queries.parse_month(request.GET.get("month"), queries.month_of(local_date(timezone.now())))
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() else None
+
+
+@login_required
+def cockpit(request):
+    _board(request.user)
+    data = queries.cockpit()
+    chart = {
+        "red": [{"name": r["name"], "value": r["n"], "url": _items_url("red", r["unit_id"])} for r in data["red_units"]],
+        "yellow": [{"name": r["name"], "value": r["n"], "url": _items_url("yellow", r["unit_id"])}
+                   for r in data["yellow_units"]],
+        "trend": data["trend"],
+        "regions": [{"name": r["name"], "rate": r["rate"]} for r in data["regions"]],
+    }
+    return render(request, "dashboards/cockpit.html", {**data, "chart": chart,
+                                                       "complaint_types": queries.complaint_types()})
+
+
+def _items_url(state, unit_id=None):
+    url = reverse("dashboards:items") + f"?state={state}"
+    return url + f"&unit={unit_id}" if unit_id else url
+
+
+@login_required
+def items(request):
+    _board(request.user)
+    state = request.GET.get("state", "open")
+    if state not in queries.STATES:
+        state = "open"
+    unit = Unit.objects.filter(pk=_int(request.GET.get("unit"))).first()
+    types = [t for t in request.GET.getlist("type") if t in queries.item_types()]
+    rows = queries.item_list(request.user, state=state, unit_id=unit.pk if unit else None, types=types)
+    return render(request, "dashboards/items.html", {
+        "rows": rows, "state": state, "title": queries.STATES[state], "unit": unit, "limit": queries.LIST_LIMIT})
+
+
+@login_required
+def events(request):
+    _board(request.user)
+    kind = request.GET.get("kind", "")
+    month = queries.parse_month(request.GET.get("month"), None) if request.GET.get("month") else None
+    unit = Unit.objects.filter(pk=_int(request.GET.get("unit"))).first()
+    rows = queries.event_list(kind=kind, month=month, unit_id=unit.pk if unit else None)
+    for e in rows:
+        e.item_url = (reverse("dashboards:item", args=[e.subject_type, e.subject_id])
+                      if clock_model(e.subject_type) else "")
+    return render(request, "dashboards/events.html", {"rows": rows, "kind": kind, "month": month, "unit": unit})
+
+
+@login_required
+def item(request, label, pk):
+    obj = queries.item_get(request.user, label, pk)
+    own_url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+    return render(request, "dashboards/item.html", {
+        "obj": obj, "label": label, "type_name": obj._meta.verbose_name, "timeline": events_for(obj),
+        "own_url": own_url, "unit": getattr(obj, obj.clock_unit_field, None)})
+
+
+# --- scorecards (绩效考评) ----------------------------------------------------------------------
+
+def _scorecard_unit_ok(user, unit_id) -> bool:
+    if user.role in BOARD_ROLES:
+        return True
+    return user.role in (Role.CLERK, Role.HEAD) and user.unit_id == unit_id
+
+
+@login_required
+def scorecards(request):
+    month = _month(request)
+    if request.user.role not in BOARD_ROLES:
+        if request.user.role in (Role.CLERK, Role.HEAD) and request.user.unit_id:
+            return redirect(reverse("dashboards:scorecard", args=[request.user.unit_id]) + f"?month={month:%Y-%m}")
+        raise Http404
+    scores = scoring.unit_scores(month)
+    return render(request, "dashboards/scorecards.html", {
+        "scores": scores, "month": month, "months": queries.months_back(queries.month_of(local_date(timezone.now())), 12),
+        "weights": scoring.weights(), "components": scoring.UNIT_COMPONENTS})
+
+
+@login_required
+def scorecard(request, unit_id):
+    if not _scorecard_unit_ok(request.user, unit_id):
+        raise Http404
+    unit = get_object_or_404(Unit, pk=unit_id)
+    month = _month(request)
+    scores = {s.unit_id: s for s in scoring.unit_scores(month)}
+    score = scores.get(unit_id)
+    if score is None:
+        raise Http404
+    history = []
+    for m in queries.months_back(month, 12):
+        s = scoring.unit_scores(m, unit_ids=[unit_id])
+        history.append((m, s[0] if s else None))
+    return render(request, "dashboards/scorecard.html", {
+        "unit": unit, "score": score, "month": month, "history": history, "total": len(scores),
+        "weights": scoring.weights(), "components": scoring.UNIT_COMPONENTS, "board": request.user.role in BOARD_ROLES})
+
+
+@login_required
+def scorecards_export(request):
+    """台账: the month's unit scores as an Excel workbook."""
+    _board(request.user)
+    from openpyxl import Workbook
+
+    month = _month(request)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{month:%Y-%m}"
+    ws.append([_("排名"), _("单位"), _("区域"), _("得分"), _("按期办结"), _("超期办结"), _("按期办结率%"),
+               _("红牌"), _("黄牌"), _("查实投诉"), _("评价数"), _("满意度"), _("问题"), _("整改销号"),
+               _("整改完成率%"), _("督办催办")])
+    for s in scoring.unit_scores(month):
+        ws.append([s.rank, s.unit_name, s.region_name, s.score, s.closed_on_time, s.closed_late, s.on_time_rate,
+                   s.red_cards, s.yellow_cards, s.complaints, s.ratings, s.satisfaction, s.findings, s.verified,
+                   s.rectification_rate, s.urgings])
+    out = BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="scorecards-{month:%Y-%m}.xlsx"'
+    return response
+
+
+def _assessor_units(user):
+    if user.role in BOARD_ROLES:
+        return Unit.objects.all()
+    if user.role == Role.HEAD:
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people(request):
+    """个人考评: the unit's people, 绩 from the data, 德能勤廉 entered by the assessor (the office,
+    a leader, or the unit's head for the unit's own people)."""
+    units = _assessor_units(request.user)
+    if not units.exists():
+        raise Http404
+    month = _month(request)
+    unit = units.filter(pk=_int(request.GET.get("unit")) or request.user.unit_id).first() or units.first()
+    error = ""
+    if request.method == "POST":
+        person = get_object_or_404(User, pk=_int(request.POST.get("user")), unit=unit)
+        try:
+            services.person_assess(actor=request.user, user=person, month=month,
+                                   de=_score(request.POST.get("de")), neng=_score(request.POST.get("neng")),
+                                   qin=_score(request.POST.get("qin")), lian=_score(request.POST.get("lian")),
+                                   note=request.POST.get("note", ""))
+            return redirect(reverse("dashboards:people") + f"?unit={unit.pk}&month={month:%Y-%m}")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    marks = {a.user_id: a for a in PersonAssessment.objects.filter(month=month, user__unit=unit)}
+    rows = []
+    for person in User.objects.filter(unit=unit, is_active=True).order_by("username"):
+        ji = scoring.person_ji(person, month)
+        rows.append({"person": person, "a": marks.get(person.pk), "ji": ji,
+                     "total": scoring.person_total(marks.get(person.pk), ji)})
+    rows.sort(key=lambda r: -r["total"])
+    return render(request, "dashboards/people.html", {"rows": rows, "unit": unit, "units": units[:500],
+                                                      "month": month, "error": error})
+
+
+def _score(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("分数须为 0 到 100 的整数。")) from None

@@ -1,0 +1,113 @@
+"""The public portal (政务公开, R38): no login, no personal data.
+
+The core imports no app, so the parts plug in here from their AppConfig.ready:
+`register_public_link(code, title, url, section)` for their public pages (service guide,
+complaint form, lookups, bulletins) and `register_unit_figures(fn)` for the units' public
+on-time rates and satisfaction (the dashboards part provides it from its rollups).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Callable
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import workdays
+
+# Default addresses of the other parts' public pages; a part may re-register its own.
+_links: dict[str, dict] = {
+    "guide": {"title": gettext_lazy("办事指南（服务事项目录）"), "url": "/approvals/public/", "section": "service"},
+    "lookup": {"title": gettext_lazy("办件进度查询"), "url": "/approvals/public/lookup/", "section": "service"},
+    "complaint": {"title": gettext_lazy("效能投诉"), "url": "/accountability/public/complaints/new/",
+                  "section": "complaint"},
+    "complaint_track": {"title": gettext_lazy("投诉办理进度查询"), "url": "/accountability/public/complaints/track/",
+                        "section": "complaint"},
+    "bulletins": {"title": gettext_lazy("效能通报"), "url": "/supervision/public/bulletins/", "section": "open"},
+    "inspections": {"title": gettext_lazy("监督检查结果公开"), "url": "/inspection/public/", "section": "open"},
+}
+_unit_figures: list[Callable] = []
+
+MAX_CALC_DAYS = 366
+
+
+def register_public_link(code: str, title, url: str, section: str = "open") -> None:
+    _links[code] = {"title": title, "url": url, "section": section}
+
+
+def register_unit_figures(fn: Callable) -> None:
+    """fn(now=None) -> (months, rows) with rows of {"unit", "closed", "rate", "satisfaction",
+    "ratings", "monthly"}; figures only, never people."""
+    if fn not in _unit_figures:
+        _unit_figures.append(fn)
+
+
+def links(section: str | None = None) -> list[dict]:
+    return [{"code": c, **v} for c, v in _links.items() if section is None or v["section"] == section]
+
+
+def _figures():
+    if not _unit_figures:
+        return [], []
+    return _unit_figures[0]()
+
+
+def index(request):
+    return render(request, "portal/index.html", {
+        "service": links("service"), "complaint": links("complaint"), "open": links("open")})
+
+
+def units(request):
+    months, rows = _figures()
+    return render(request, "portal/units.html", {"months": months, "rows": rows})
+
+
+def unit_detail(request, code):
+    months, rows = _figures()
+    row = next((r for r in rows if r["unit"].code == code), None)
+    if row is None:
+        raise Http404
+    return render(request, "portal/unit.html", {"months": months, "row": row,
+                                                "monthly": list(zip(months, row["monthly"]))})
+
+
+def _calc(start_text: str, n_text: str) -> dict:
+    try:
+        start = date.fromisoformat(start_text)
+    except ValueError:
+        return {"error": _("请输入正确的起算日期，例如 2026-09-28。")}
+    try:
+        n = int(n_text)
+    except ValueError:
+        return {"error": _("请输入工作日天数（整数）。")}
+    if not 1 <= n <= MAX_CALC_DAYS:
+        return {"error": _("工作日天数应在 1 到 %(max)s 之间。") % {"max": MAX_CALC_DAYS}}
+    idx = workdays.index()
+    try:
+        due = idx.add(start, n)
+    except workdays.CalendarRangeError as exc:
+        return {"error": _("超出工作日历范围：%(e)s") % {"e": exc}}
+    days = []
+    d = start + timedelta(days=1)
+    while d <= due:
+        kind = idx.day_kind(d)
+        if kind != "workday" or d in idx.exceptions:
+            days.append({"date": d, "kind": kind, "name": idx.exceptions.get(d, (None, ""))[1]})
+        d += timedelta(days=1)
+    return {"start": start, "n": n, "due": due, "calendar_days": (due - start).days,
+            "exceptions": [x for x in days if x["name"]], "weekends": sum(1 for x in days if x["kind"] == "weekend"),
+            "provisional": idx.is_provisional(due)}
+
+
+def calculator(request):
+    """办理期限计算器: start date + N working days → the due date (民法典: the start day is not
+    counted; the period ends at 24:00 of the last day), with the holidays and adjusted
+    working days on the way."""
+    result = {}
+    if request.GET.get("start") or request.GET.get("n"):
+        result = _calc(request.GET.get("start", ""), request.GET.get("n", ""))
+    return render(request, "portal/calculator.html", {"r": result, "start": request.GET.get("start", ""),
+                                                      "n": request.GET.get("n", "")})

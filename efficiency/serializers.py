@@ -1,0 +1,61 @@
+"""Serializers of the core's API: the current user, units, notifications."""
+
+from rest_framework import serializers
+
+from .models import Notification, Region, Unit, User
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    region = RegionSerializer(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "short_name", "kind", "kind_display", "region", "parent", "is_active"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    section = serializers.CharField(source="section.name", default="", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "post", "section", "role", "role_display"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    unit = UnitSerializer(read_only=True)
+    section = serializers.CharField(source="section.name", default="", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    unread_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "role_display", "unit", "section", "post",
+                  "must_change_password", "unread_count"]
+
+    def get_unread_count(self, user) -> int:
+        from .notifications import inbox_unread_count
+
+        return inbox_unread_count(user)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "link", "created_at", "read_at"]
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                help_text="不填则全部标为已读")
+
+
+class MarkReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()

@@ -1,0 +1,345 @@
+"""Pages of inspection: parse input, check access, call a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efficiency import permissions
+from efficiency.events import events_for
+from efficiency.models import Role
+
+from . import exports, forms, queries, services
+from .models import Draw, InspectorPool, TargetPool, VisitPhoto
+
+
+def _errors(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+def _act(request, fn, *, ok: str, form=None):
+    """Call a service; on refusal put its Chinese message on the form or in the messages."""
+    try:
+        result = fn()
+    except ValidationError as exc:
+        if form is not None and hasattr(exc, "error_dict"):
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.error(request, _errors(exc))
+        return None
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
+        return None
+    messages.success(request, ok)
+    return result or True
+
+
+def _office_or_leader(user):
+    if user.role not in (Role.OFFICE, Role.LEADER):
+        raise Http404
+
+
+@login_required
+def plan_list(request):
+    year = int(request.GET.get("year") or timezone.now().year)
+    return render(request, "inspection/plan_list.html", {
+        "plans": queries.plan_list(request.user), "caps": queries.cap_rows(year), "year": year,
+        "can_file": permissions.is_office(request.user),
+    })
+
+
+@login_required
+def plan_create(request):
+    form = forms.PlanForm(request.POST or None, initial={"issuing_unit": request.user.unit_id})
+    if request.method == "POST" and form.is_valid():
+        plan = _act(request, lambda: services.plan_create(actor=request.user, **form.cleaned_data),
+                    ok=_("计划已保存为草稿。"), form=form)
+        if plan:
+            return redirect(plan)
+    return render(request, "inspection/form.html", {"form": form, "title": _("填报督查检查计划")})
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = queries.access_plan(request.user, pk, request=request)
+    excess = services.plan_excesses(plan)
+    return render(request, "inspection/plan_detail.html", {
+        "plan": plan, "excess": {k: services.excess_message(k, v) for k, v in excess.items()},
+        "report": queries.plan_report(plan), "draws": plan.draws.all(), "visits": queries.visit_list(request.user)
+        .filter(plan=plan), "approve_form": forms.ApproveForm(), "reject_form": forms.NoteForm(),
+        "overrides": plan.overrides.select_related("approved_by"), "events": events_for(plan),
+        "is_office": permissions.is_office(request.user), "is_leader": permissions.is_leader(request.user),
+    })
+
+
+@login_required
+@require_POST
+def plan_submit(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    _act(request, lambda: services.plan_submit(actor=request.user, plan=plan), ok=_("已报领导审批。"))
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_approve(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    form = forms.ApproveForm(request.POST)
+    if form.is_valid():
+        _act(request, lambda: services.plan_approve(actor=request.user, plan=plan, **form.cleaned_data),
+             ok=_("计划已批准。"))
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_reject(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    form = forms.NoteForm(request.POST)
+    if form.is_valid():
+        _act(request, lambda: services.plan_reject(actor=request.user, plan=plan, **form.cleaned_data),
+             ok=_("计划已退回。"))
+    else:
+        messages.error(request, _("退回须说明理由。"))
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_publish(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    _act(request, lambda: services.plan_publish_results(actor=request.user, plan=plan), ok=_("结果已公开。"))
+    return redirect(plan)
+
+
+@login_required
+def plan_export(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    response = HttpResponse(exports.plan_workbook(plan),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="inspection-plan-{plan.pk}.xlsx"'
+    return response
+
+
+@login_required
+def draw_create(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    form = forms.DrawForm(request.POST or None, initial={"n_targets": plan.sample_size})
+    if request.method == "POST" and form.is_valid():
+        draw = _act(request, lambda: services.draw_make(actor=request.user, plan=plan, **form.cleaned_data),
+                    ok=_("抽取完成。"), form=form)
+        if draw:
+            return redirect(draw)
+    return render(request, "inspection/form.html", {"form": form, "title": _("双随机抽取：%s") % plan})
+
+
+@login_required
+def draw_detail(request, pk):
+    draw = queries.access_draw(request.user, pk, request=request)
+    return render(request, "inspection/draw_detail.html", {
+        "draw": draw, "assignments": draw.assignments.select_related("target", "inspector", "inspector__unit"),
+        "verified": services.draw_verify(draw), "is_office": permissions.is_office(request.user),
+    })
+
+
+@login_required
+@require_POST
+def draw_publish(request, pk):
+    draw = queries.access_draw(request.user, pk)
+    _act(request, lambda: services.draw_publish(actor=request.user, draw=draw), ok=_("抽取结果已公开。"))
+    return redirect(draw)
+
+
+@login_required
+def visit_create(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    initial = {"kind": plan.method, "unit": request.GET.get("unit"), "draw": request.GET.get("draw")}
+    form = forms.VisitForm(request.POST or None, plan=plan, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        visit = _act(request, lambda: services.visit_record(actor=request.user, plan=plan, **form.cleaned_data),
+                     ok=_("检查记录已保存。"), form=form)
+        if visit:
+            return redirect(visit)
+    return render(request, "inspection/form.html", {"form": form, "title": _("明查暗访记录：%s") % plan})
+
+
+@login_required
+def visit_detail(request, pk):
+    visit = queries.access_visit(request.user, pk, request=request)
+    is_office = permissions.is_office(request.user)
+    return render(request, "inspection/visit_detail.html", {
+        "visit": visit, "photos": visit.photos.all(), "findings": visit.findings.select_related("rectification"),
+        "photo_form": forms.PhotoForm(), "finding_form": forms.FindingForm(unit=visit.unit), "is_office": is_office,
+    })
+
+
+@login_required
+@require_POST
+def visit_photo(request, pk):
+    visit = queries.access_visit(request.user, pk)
+    form = forms.PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        _act(request, lambda: services.visit_photo_add(actor=request.user, visit=visit, upload=form.cleaned_data["image"],
+                                                       caption=form.cleaned_data["caption"]), ok=_("照片已上传。"))
+    else:
+        messages.error(request, _("请选择照片。"))
+    return redirect(visit)
+
+
+@login_required
+def photo_file(request, pk):
+    photo = VisitPhoto.objects.filter(pk=pk).select_related("visit").first()
+    if photo is None:
+        raise Http404
+    queries.access_visit(request.user, photo.visit_id)
+    return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+
+
+@login_required
+def finding_create(request, pk):
+    visit = queries.access_visit(request.user, pk)
+    form = forms.FindingForm(request.POST or None, unit=visit.unit)
+    if request.method == "POST" and form.is_valid():
+        finding = _act(request, lambda: services.finding_record(actor=request.user, visit=visit, **form.cleaned_data),
+                       ok=_("问题已登记。"), form=form)
+        if finding:
+            return redirect(finding)
+    return render(request, "inspection/form.html", {"form": form, "title": _("登记发现问题：%s") % visit})
+
+
+@login_required
+@require_POST
+def visit_close(request, pk):
+    visit = queries.access_visit(request.user, pk)
+    _act(request, lambda: services.visit_close(actor=request.user, visit=visit), ok=_("已反馈被检查单位。"))
+    return redirect(visit)
+
+
+@login_required
+def finding_detail(request, pk):
+    finding = queries.access_finding(request.user, pk)
+    return render(request, "inspection/finding_detail.html", {
+        "finding": finding, "rect": getattr(finding, "rectification", None), "reason_form": forms.ReasonForm(),
+        "is_office": permissions.is_office(request.user),
+    })
+
+
+@login_required
+@require_POST
+def finding_accountability(request, pk):
+    finding = queries.access_finding(request.user, pk)
+    form = forms.ReasonForm(request.POST)
+    if form.is_valid():
+        _act(request, lambda: services.finding_propose_accountability(actor=request.user, finding=finding,
+                                                                      **form.cleaned_data), ok=_("已移送问责。"))
+    else:
+        messages.error(request, _("请说明移送问责的理由。"))
+    return redirect(finding)
+
+
+@login_required
+def rectification_list(request):
+    items = queries.rectification_list(request.user)
+    status = request.GET.get("status")
+    if status:
+        items = items.filter(status=status)
+    return render(request, "inspection/rectification_list.html", {"items": items, "status": status})
+
+
+@login_required
+def rectification_detail(request, pk):
+    rect = queries.access_rectification(request.user, pk, request=request)
+    return render(request, "inspection/rectification_detail.html", {
+        "rect": rect, "events": events_for(rect), "report_form": forms.ReportForm(initial={"measures": rect.measures}),
+        "note_form": forms.NoteForm(), "is_office": permissions.is_office(request.user),
+        "is_member": permissions.in_unit(request.user, rect.unit_id),
+    })
+
+
+@login_required
+@require_POST
+def rectification_action(request, pk, action):
+    rect = queries.access_rectification(request.user, pk)
+    if action == "report":
+        form = forms.ReportForm(request.POST)
+        call = lambda: services.rectification_report(actor=request.user, rect=rect, **form.cleaned_data)  # noqa: E731
+        ok = _("整改情况已报告，等待验收。")
+    elif action in ("verify", "return"):
+        form = forms.NoteForm(request.POST) if action == "return" else forms.ApproveForm(request.POST)
+        fn = services.rectification_return if action == "return" else services.rectification_verify
+        call = lambda: fn(actor=request.user, rect=rect, note=form.cleaned_data.get("note", ""))  # noqa: E731
+        ok = _("已退回整改。") if action == "return" else _("验收通过。")
+    else:
+        raise Http404
+    if form.is_valid():
+        _act(request, call, ok=ok)
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect(rect)
+
+
+@login_required
+def caps(request):
+    _office_or_leader_or_admin = request.user.role in (Role.OFFICE, Role.LEADER, Role.SYSTEM_ADMIN)
+    if not _office_or_leader_or_admin:
+        raise Http404
+    form = forms.CapForm(request.POST or None, initial={"year": timezone.now().year})
+    if request.method == "POST" and form.is_valid():
+        if _act(request, lambda: services.cap_set(actor=request.user, **form.cleaned_data), ok=_("年度上限已设定。"),
+                form=form):
+            return redirect("inspection:caps")
+    year = int(request.GET.get("year") or timezone.now().year)
+    return render(request, "inspection/caps.html", {"form": form, "caps": queries.cap_rows(year), "year": year})
+
+
+@login_required
+def pools(request):
+    _office_or_leader(request.user)
+    tform = forms.TargetPoolForm(request.POST if request.POST.get("pool") == "target" else None, prefix="t")
+    iform = forms.InspectorPoolForm(request.POST if request.POST.get("pool") == "inspector" else None, prefix="i")
+    if request.method == "POST":
+        unit = request.user.unit
+        if tform.is_bound and tform.is_valid():
+            if _act(request, lambda: services.target_pool_create(actor=request.user, issuing_unit=unit,
+                                                                 **tform.cleaned_data), ok=_("检查对象库已建立。")):
+                return redirect("inspection:pools")
+        if iform.is_bound and iform.is_valid():
+            if _act(request, lambda: services.inspector_pool_create(actor=request.user, issuing_unit=unit,
+                                                                    **iform.cleaned_data), ok=_("检查人员库已建立。")):
+                return redirect("inspection:pools")
+    return render(request, "inspection/pools.html", {
+        "target_pools": TargetPool.objects.prefetch_related("units"),
+        "inspector_pools": InspectorPool.objects.prefetch_related("members"), "tform": tform, "iform": iform,
+    })
+
+
+def public_results(request):
+    """一公开: published draws and results, without personal data. No login."""
+    return render(request, "inspection/public.html", {
+        "plans": queries.public_plans(), "draws": queries.public_draws(),
+    })
+
+
+def public_draw(request, pk):
+    draw = Draw.objects.filter(pk=pk, published_at__isnull=False).select_related("plan").first()
+    if draw is None:
+        raise Http404
+    rows = []
+    for a in draw.assignments.select_related("target", "inspector"):
+        rows.append({"position": a.position, "target": a.target.name,
+                     "inspector": queries.mask_name(a.inspector.full_name)})
+    return render(request, "inspection/public_draw.html", {"draw": draw, "rows": rows})
+
+
+def public_plan(request, pk):
+    plan = queries.public_plans().filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return render(request, "inspection/public_plan.html", {"plan": plan, "report": queries.plan_report(plan)})

@@ -1,0 +1,259 @@
+"""/api/v1/supervision/: every action of the pages (R39 网上交办、网上监督、网上反馈)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from efficiency.api import error_response
+from efficiency.models import Role
+
+from . import excel, queries, services
+from .models import Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, TaskNode
+from .serializers import (
+    AssignmentCreateSerializer, AssignmentDetailSerializer, AssignmentSerializer, AssignmentDispatchSerializer,
+    TimelineEventSerializer, KeyTaskImportSerializer, KeyTaskSerializer, TaskNodeSerializer, CoordinationOpinionSerializer, ProgressReportSerializer,
+    TargetActionSerializer, AssignmentTargetSerializer, KeyTaskListSerializer, TaskUrgeSerializer,
+)
+
+PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+class AssignmentListView(generics.ListCreateAPIView):
+    serializer_class = AssignmentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Assignment.objects.none()
+        return queries.assignment_list(self.request.user).prefetch_related("targets__assignment", "targets__unit")
+
+    @extend_schema(request=AssignmentCreateSerializer, responses={201: AssignmentSerializer})
+    def post(self, request):
+        if request.user.role != Role.OFFICE:
+            raise PermissionDenied("只有效能办可以登记交办件。")
+        s = AssignmentCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        item = services.assignment_create(actor=request.user, **s.validated_data)
+        return Response(AssignmentSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class AssignmentDetailView(APIView):
+    serializer_class = AssignmentDetailSerializer
+
+    @extend_schema(responses=AssignmentDetailSerializer)
+    def get(self, request, pk):
+        item = queries.access_assignment(request.user, pk, request=request)
+        data = AssignmentDetailSerializer(item).data
+        data["timeline"] = TimelineEventSerializer(queries.assignment_timeline(item), many=True).data
+        return Response(data)
+
+
+class DispatchView(APIView):
+    serializer_class = AssignmentDispatchSerializer
+
+    @extend_schema(request=AssignmentDispatchSerializer, responses=AssignmentTargetSerializer(many=True))
+    def post(self, request, pk):
+        item = queries.access_assignment(request.user, pk, request=request)
+        s = AssignmentDispatchSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        targets = services.assignment_dispatch(actor=request.user, assignment=item, **s.validated_data)
+        return Response(AssignmentTargetSerializer(targets, many=True).data)
+
+
+class CoordinateView(APIView):
+    serializer_class = CoordinationOpinionSerializer
+
+    @extend_schema(request=CoordinationOpinionSerializer, responses=CoordinationOpinionSerializer)
+    def post(self, request, pk, cpk):
+        item = queries.access_assignment(request.user, pk, request=request)
+        c = get_object_or_404(Coordination, pk=cpk, assignment=item)
+        s = CoordinationOpinionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        c = services.dispute_coordinate(actor=request.user, coordination=c, opinion=s.validated_data["opinion"])
+        return Response({"opinion": c.opinion})
+
+
+class TargetListView(generics.ListAPIView):
+    """The work list: ?status=&kind=&window=overdue|3|7|30&owner=&unit=, sorted by due."""
+
+    serializer_class = AssignmentTargetSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AssignmentTarget.objects.none()
+        f = self.request.query_params
+        return queries.target_list(self.request.user, status=f.get("status", ""), kind=f.get("kind", ""),
+                                   window=f.get("window", ""), owner=f.get("owner", ""), unit=f.get("unit", ""))
+
+
+ACTIONS = {
+    "acknowledge": lambda u, t, d: services.target_acknowledge(actor=u, target=t, note=d["note"]),
+    "deploy": lambda u, t, d: services.target_deploy(actor=u, target=t, note=d["note"]),
+    "feedback": lambda u, t, d: services.target_feedback(actor=u, target=t, text=d["text"], evidence=d["evidence"]),
+    "return": lambda u, t, d: services.target_return(actor=u, target=t, reason=d["reason"]),
+    "close": lambda u, t, d: services.target_close(actor=u, target=t, note=d["note"], reply=d["reply"]),
+    "urge": lambda u, t, d: services.target_urge(actor=u, target=t, message=d["message"]),
+    "dispute": lambda u, t, d: services.dispute_raise(actor=u, target=t, reason=d["reason"]),
+}
+
+
+class TargetDetailView(APIView):
+    serializer_class = AssignmentTargetSerializer
+
+    @extend_schema(responses=AssignmentTargetSerializer)
+    def get(self, request, pk):
+        target = queries.access_target(request.user, pk, request=request)
+        data = AssignmentTargetSerializer(target).data
+        data["actions"] = services.target_actions(request.user, target)
+        return Response(data)
+
+
+class TargetActionView(APIView):
+    """POST /targets/{id}/{action}/ with action one of acknowledge, deploy, feedback, return,
+    close, urge, dispute."""
+
+    serializer_class = TargetActionSerializer
+    parser_classes = PARSERS
+
+    @extend_schema(request=TargetActionSerializer, responses=AssignmentTargetSerializer)
+    def post(self, request, pk, action):
+        if action not in ACTIONS:
+            raise Http404
+        target = queries.access_target(request.user, pk, request=request)
+        s = TargetActionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        ACTIONS[action](request.user, target, s.validated_data)
+        target = queries.access_target(request.user, pk)
+        return Response(AssignmentTargetSerializer(target).data)
+
+
+class OverviewView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        if request.user.role not in (Role.OFFICE, Role.LEADER):
+            raise Http404
+        return Response({"units": queries.overview()})
+
+
+# --- key tasks --------------------------------------------------------------------------------
+
+
+class TaskListListView(generics.ListCreateAPIView):
+    serializer_class = KeyTaskListSerializer
+    queryset = KeyTaskList.objects.all()
+    filter_backends: list = []
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.tasklist_create(actor=self.request.user, year=d["year"],
+                                                       title=d.get("title", ""), lag_margin=d.get("lag_margin", 20))
+
+
+class TaskListTasksView(generics.ListAPIView):
+    serializer_class = KeyTaskSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return KeyTask.objects.none()
+        tl = get_object_or_404(KeyTaskList, year=self.kwargs["year"])
+        return queries.tasks_of(self.request.user, tl)
+
+
+class TaskImportView(APIView):
+    """All or nothing: 400 with {"error": {..., "fields": {"rows": [{"row", "message"}]}}}."""
+
+    serializer_class = KeyTaskImportSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=KeyTaskImportSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request, year):
+        if request.user.role != Role.OFFICE:
+            raise Http404
+        tl = get_object_or_404(KeyTaskList, year=year)
+        s = KeyTaskImportSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        result = excel.import_xlsx(actor=request.user, task_list=tl, data=s.validated_data["file"])
+        if not result.ok:
+            rows = [{"row": n, "message": m} for n, m in result.errors]
+            return error_response("；".join(f"第 {n} 行：{m}" for n, m in result.errors),
+                                  fields={"rows": rows})
+        return Response({"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+
+
+class TaskExportView(APIView):
+    @extend_schema(responses={(200, excel.XLSX): OpenApiTypes.BINARY})
+    def get(self, request, year):
+        tl = get_object_or_404(KeyTaskList, year=year)
+        response = HttpResponse(excel.export_xlsx(tl, queries.tasks_of(request.user, tl)), content_type=excel.XLSX)
+        response["Content-Disposition"] = f'attachment; filename="key-tasks-{year}.xlsx"'
+        return response
+
+
+class TaskDetailView(APIView):
+    serializer_class = KeyTaskSerializer
+
+    @extend_schema(responses=KeyTaskSerializer)
+    def get(self, request, pk):
+        task = queries.access_task(request.user, pk, request=request)
+        data = KeyTaskSerializer(task).data
+        data["lag"] = queries.lag_of(task)
+        data["reports"] = ProgressReportSerializer(task.reports.all(), many=True).data
+        data["timeline"] = TimelineEventSerializer(queries.task_timeline(task), many=True).data
+        return Response(data)
+
+
+class TaskReportView(APIView):
+    serializer_class = ProgressReportSerializer
+    parser_classes = PARSERS
+
+    @extend_schema(request=ProgressReportSerializer, responses={201: ProgressReportSerializer})
+    def post(self, request, pk):
+        task = queries.access_task(request.user, pk, request=request)
+        s = ProgressReportSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        report = services.progress_report(actor=request.user, task=task, **s.validated_data)
+        return Response(ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class TaskNodeView(APIView):
+    serializer_class = TaskNodeSerializer
+
+    @extend_schema(request=TaskNodeSerializer, responses={201: TaskNodeSerializer})
+    def post(self, request, pk):
+        task = queries.access_task(request.user, pk, request=request)
+        s = TaskNodeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        node = services.node_create(actor=request.user, task=task, **s.validated_data)
+        return Response(TaskNodeSerializer(node).data, status=status.HTTP_201_CREATED)
+
+
+class NodeCompleteView(APIView):
+    serializer_class = TaskNodeSerializer
+
+    @extend_schema(request=None, responses=TaskNodeSerializer)
+    def post(self, request, pk):
+        node = get_object_or_404(TaskNode, pk=pk)
+        queries.access_task(request.user, node.task_id, request=request)
+        node = services.node_complete(actor=request.user, node=node)
+        return Response(TaskNodeSerializer(node).data)
+
+
+class TaskUrgeView(APIView):
+    serializer_class = TaskUrgeSerializer
+
+    @extend_schema(request=TaskUrgeSerializer, responses=KeyTaskSerializer)
+    def post(self, request, pk):
+        task = queries.access_task(request.user, pk, request=request)
+        s = TaskUrgeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        task = services.keytask_urge(actor=request.user, task=task, message=s.validated_data["message"])
+        return Response({"urge_count": task.urge_count})

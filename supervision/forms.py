@@ -1,0 +1,53 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from efficiency.models import Unit
+
+from .models import AssignmentKind, ReportCycle
+
+
+class AssignmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("来源类别"), choices=AssignmentKind.choices)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    source_text = forms.CharField(label=_("来源内容（批示/文件/决定原文）"), widget=forms.Textarea(attrs={"rows": 4}))
+    issuing_leader = forms.CharField(label=_("批示/交办领导"), max_length=64, required=False)
+    deadline = forms.DateField(label=_("办理时限（可空，空则按规则）"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+    lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.filter(is_active=True),
+                                       required=False, help_text=_("调研/现场办公问题可先登记，再分解交办"))
+    co_units = forms.ModelMultipleChoiceField(label=_("配合单位"), queryset=Unit.objects.filter(is_active=True),
+                                              required=False)
+
+
+class DispatchForm(forms.Form):
+    lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.filter(is_active=True))
+    co_units = forms.ModelMultipleChoiceField(label=_("配合单位"), queryset=Unit.objects.filter(is_active=True),
+                                              required=False)
+
+
+class ProgressForm(forms.Form):
+    percent = forms.IntegerField(label=_("完成进度（%）"), min_value=0, max_value=100)
+    narrative = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    attachment = forms.FileField(label=_("附件"), required=False)
+
+
+class NodeForm(forms.Form):
+    title = forms.CharField(label=_("名称"), max_length=200)
+    kind = forms.ChoiceField(label=_("类型"), choices=[("subtask", _("子任务")), ("milestone", _("节点")),
+                                                      ("project", _("项目"))])
+    parent = forms.IntegerField(label=_("上级节点"), required=False, widget=forms.HiddenInput)
+    post = forms.CharField(label=_("责任岗位"), max_length=64, required=False)
+    deadline = forms.DateField(label=_("完成时限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+
+
+class TaskListForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("清单名称"), max_length=200, required=False)
+    lag_margin = forms.IntegerField(label=_("预警阈值（百分点）"), min_value=1, max_value=100, initial=20)
+
+
+REPORT_CYCLES = ReportCycle

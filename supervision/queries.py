@@ -1,0 +1,150 @@
+"""Reads for the pages, the API and the Excel export; permission checks through
+`efficiency.permissions` (anything outside the user's scope is 404)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Func, IntegerField, Q, Value
+from django.db.models.functions import Greatest, Least
+from django.http import Http404
+from django.utils import timezone
+
+from efficiency import permissions
+from efficiency.models import Event, Role, Rung
+
+from .models import Assignment, AssignmentTarget, KeyTask, KeyTaskList
+
+
+class Epoch(Func):
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    output_field = FloatField()
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def access_assignment(user, pk, *, lock: bool = False, request=None) -> Assignment:
+    return permissions.access(user, Assignment.objects.select_related("unit", "owner"), pk, lock=lock,
+                              request=request)
+
+
+def access_target(user, pk, *, request=None) -> AssignmentTarget:
+    """A target is visible to whoever may see its assignment (lead and co-units see each other)."""
+    target = AssignmentTarget.objects.select_related("assignment", "unit", "owner").filter(pk=pk).first() \
+        if str(pk).isdigit() else None
+    if target is None:
+        raise Http404
+    access_assignment(user, target.assignment_id, request=request)
+    return target
+
+
+def access_task(user, pk, *, request=None) -> KeyTask:
+    return permissions.access(user, KeyTask.objects.select_related("unit", "owner", "task_list"), pk,
+                              request=request)
+
+
+# --- lagging warning (R15 预警) ----------------------------------------------------------------
+
+
+def with_lag(qs, *, now: datetime | None = None):
+    """Annotate `elapsed` (share of the task's time gone, 0–100) and `lag` (elapsed − progress),
+    in SQL so lists and dashboards can filter and count lagging tasks."""
+    now = now or timezone.now()
+    span = Epoch(F("due_at") - F("clock_start"))
+    gone = Epoch(Value(now) - F("clock_start"))
+    elapsed = Least(Value(100.0), Greatest(Value(0.0), ExpressionWrapper(
+        100.0 * gone / Greatest(span, Value(1.0)), output_field=FloatField())))
+    return qs.annotate(elapsed=elapsed).annotate(
+        lag=ExpressionWrapper(Func(F("elapsed") - F("progress"), function="ROUND"), output_field=IntegerField()))
+
+
+def lagging(qs, *, now: datetime | None = None):
+    return with_lag(qs, now=now).filter(closed_at__isnull=True, lag__gt=F("task_list__lag_margin"))
+
+
+def lag_of(task: KeyTask, *, now: datetime | None = None) -> int | None:
+    if task.clock_start is None or task.due_at is None:
+        return None
+    now = now or timezone.now()
+    span = max((task.due_at - task.clock_start).total_seconds(), 1.0)
+    elapsed = min(100.0, max(0.0, 100.0 * (now - task.clock_start).total_seconds() / span))
+    return round(elapsed - task.progress)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+WINDOWS = {"overdue": None, "3": 3, "7": 7, "30": 30}
+
+
+def target_list(user, *, status: str = "", kind: str = "", window: str = "", owner: str = "",
+                unit: str = "", now: datetime | None = None):
+    """My unit's work list (office and leaders: everything), sorted by due."""
+    qs = AssignmentTarget.objects.select_related("assignment", "unit", "owner")
+    if user.role in (Role.OFFICE, Role.LEADER):
+        if str(unit).isdigit():
+            qs = qs.filter(unit_id=unit)
+    elif user.role in (Role.CLERK, Role.HEAD) and user.unit_id:
+        qs = qs.filter(unit_id=user.unit_id)
+    else:
+        return qs.none()
+    now = now or timezone.now()
+    if status == "open":
+        qs = qs.exclude(status=AssignmentTarget.Status.CLOSED)
+    elif status == "late":
+        qs = qs.filter(closed_at__isnull=True, breach_level__gte=Rung.YELLOW)
+    elif status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(assignment__kind=kind)
+    if window == "overdue":
+        qs = qs.filter(closed_at__isnull=True, due_at__lt=now)
+    elif window in WINDOWS:
+        qs = qs.filter(closed_at__isnull=True, due_at__gte=now, due_at__lte=now + timedelta(days=WINDOWS[window]))
+    if owner:
+        qs = qs.filter(owner_id=owner) if str(owner).isdigit() else qs.filter(owner__full_name__contains=owner)
+    return qs.order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+def assignment_list(user):
+    return permissions.scope(user, Assignment.objects.select_related("unit")).order_by("-created_at", "-id")
+
+
+def assignment_timeline(item: Assignment):
+    """Every step of the item and of each receiving unit, in order."""
+    target_ids = list(item.targets.values_list("pk", flat=True))
+    return (Event.objects.filter(Q(subject_type="supervision.assignment", subject_id=item.pk)
+                                 | Q(subject_type="supervision.assignmenttarget", subject_id__in=target_ids))
+            .select_related("actor", "unit").order_by("at", "id"))
+
+
+def task_timeline(task: KeyTask):
+    return (Event.objects.filter(Q(subject_type="supervision.keytask", subject_id=task.pk)
+                                 | Q(subject_type="supervision.progressdue", subject_id=getattr(
+                                     getattr(task, "report_due", None), "pk", 0)))
+            .select_related("actor").order_by("at", "id"))
+
+
+def overview(*, now: datetime | None = None) -> list[dict]:
+    """The office's overview: per unit, open / yellow / red / done / late-done items and urges."""
+    rows = (AssignmentTarget.objects.values("unit_id", "unit__name")
+            .annotate(total=Count("id"),
+                      open=Count("id", filter=Q(closed_at__isnull=True)),
+                      yellow=Count("id", filter=Q(closed_at__isnull=True, breach_level=Rung.YELLOW)),
+                      red=Count("id", filter=Q(closed_at__isnull=True, breach_level__gte=Rung.RED)),
+                      done=Count("id", filter=Q(clock_state="done", status="closed")),
+                      done_late=Count("id", filter=Q(clock_state="done_late", status="closed")),
+                      returned=Count("id", filter=Q(return_count__gt=0)),
+                      urged=Count("id", filter=Q(urge_count__gt=0)))
+            .order_by("-red", "-yellow", "unit__name"))
+    return list(rows)
+
+
+def task_lists(user):
+    return KeyTaskList.objects.all()
+
+
+def tasks_of(user, task_list: KeyTaskList, *, now: datetime | None = None):
+    qs = permissions.scope(user, task_list.tasks.select_related("unit", "owner", "report_due", "task_list")
+                           .prefetch_related("co_units", "nodes__owner", "nodes__unit"))
+    return with_lag(qs, now=now).order_by("number")

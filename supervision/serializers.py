@@ -1,0 +1,145 @@
+from rest_framework import serializers
+
+from efficiency.models import Event, Unit, User
+
+from .models import (
+    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressReport, ReportCycle,
+    TaskNode,
+)
+
+CLOCK = ["due_at", "clock_state", "breach_level", "colour", "card", "closed_at", "paused_at"]
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.full_name", default=None, read_only=True)
+    unit = serializers.CharField(source="unit.name", default=None, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["id", "at", "kind", "subject_type", "subject_id", "unit", "actor", "level_from", "level_to",
+                  "message"]
+
+
+class AssignmentTargetSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    colour = serializers.CharField(read_only=True)
+    card = serializers.CharField(read_only=True)
+    assignment_number = serializers.CharField(source="assignment.number", read_only=True)
+    assignment_title = serializers.CharField(source="assignment.title", read_only=True)
+    kind = serializers.CharField(source="assignment.kind", read_only=True)
+
+    class Meta:
+        model = AssignmentTarget
+        fields = ["id", "assignment", "assignment_number", "assignment_title", "kind", "unit", "unit_name", "owner",
+                  "is_lead", "status", "step", "reports_done", "feedback", "evidence", "return_reason",
+                  "return_count", "urge_count", "assigned_at", *CLOCK]
+
+
+class CoordinationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Coordination
+        fields = ["id", "unit", "reason", "raised_by", "raised_at", "opinion", "decided_by", "decided_at"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    colour = serializers.CharField(read_only=True)
+    card = serializers.CharField(read_only=True)
+    targets = AssignmentTargetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "number", "kind", "title", "source_text", "issuing_leader", "deadline", "unit", "status",
+                  "reply", "reply_text", "created_at", "targets", *CLOCK]
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    coordinations = CoordinationSerializer(many=True, read_only=True)
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [*AssignmentSerializer.Meta.fields, "coordinations"]
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AssignmentKind.choices)
+    title = serializers.CharField(max_length=200)
+    source_text = serializers.CharField()
+    issuing_leader = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True), required=False,
+                                                   allow_null=True, default=None)
+    co_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True), many=True,
+                                                  required=False, default=list)
+    lead_owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+                                                    allow_null=True, default=None)
+
+
+class AssignmentDispatchSerializer(serializers.Serializer):
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
+    co_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True), many=True,
+                                                  required=False, default=list)
+    lead_owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+                                                    allow_null=True, default=None)
+
+
+class TargetActionSerializer(serializers.Serializer):
+    """Fields by action: deploy `note`; feedback `text` (+ `evidence` file); return/dispute
+    `reason`; close `note` (+ `reply` for a policy difficulty); urge `message`."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+    reply = serializers.ChoiceField(choices=Assignment.Reply.choices, required=False, allow_blank=True, default="")
+    evidence = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class CoordinationOpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField()
+
+
+class KeyTaskListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KeyTaskList
+        fields = ["id", "year", "title", "issued_at", "lag_margin"]
+        read_only_fields = ["issued_at"]
+
+
+class TaskNodeSerializer(serializers.ModelSerializer):
+    colour = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = TaskNode
+        fields = ["id", "task", "parent", "kind", "title", "unit", "post", "owner", "deadline", *CLOCK]
+        read_only_fields = ["task", *CLOCK]
+
+
+class KeyTaskSerializer(serializers.ModelSerializer):
+    colour = serializers.CharField(read_only=True)
+    card = serializers.CharField(read_only=True)
+    lag = serializers.IntegerField(read_only=True, required=False)
+    nodes = TaskNodeSerializer(many=True, read_only=True)
+    next_report_due = serializers.DateTimeField(source="report_due.due_at", read_only=True, default=None)
+
+    class Meta:
+        model = KeyTask
+        fields = ["id", "task_list", "number", "title", "goal", "standard", "unit", "co_units", "leader_name",
+                  "owner", "deadline", "report_cycle", "progress", "reported_at", "urge_count", "lag",
+                  "next_report_due", "nodes", *CLOCK]
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgressReport
+        fields = ["id", "task", "percent", "narrative", "attachment", "reported_by", "reported_at", "was_late"]
+        read_only_fields = ["task", "reported_by", "reported_at", "was_late"]
+
+
+class KeyTaskImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class TaskUrgeSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+REPORT_CYCLES = ReportCycle

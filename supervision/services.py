@@ -1,0 +1,566 @@
+"""Every write of key tasks and assignments: validated, in one transaction, with an event on the
+item's timeline and an audit row. Clock fields change only through `efficiency.clocks`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efficiency import clocks, permissions
+from efficiency.audit import audit_record
+from efficiency.clocks import Limit
+from efficiency.events import event_emit
+from efficiency.models import LimitUnit, PauseReason, Role, Unit
+from efficiency.workdays import local_date
+
+from .models import (
+    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressDue,
+    ProgressReport, ReportCycle, TaskNode,
+)
+
+K = AssignmentKind
+TS = AssignmentTarget.Status
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Which seeded rules (efficiency/rules_seed.py) an assignment kind runs.
+
+    office: the office's own step before it hands the item out; steps: the unit's steps before
+    its feedback (签收 = report to the principal, then deploy); feedback: the unit's report
+    rules in order (all but the last are intermediate reports); reply: the office's step after
+    the unit's feedback."""
+
+    feedback: tuple[str, ...]
+    steps: tuple[str, ...] = ()
+    office: str | None = None
+    reply: str | None = None
+
+
+FLOWS = {
+    # 2019 意见（七）: reported to the principal the same day (R03), deployed within 3 wd (R04).
+    K.INSTRUCTION: Flow(steps=("instruction.report", "instruction.deploy"), feedback=("decision.first_report",)),
+    K.UPPER_DOC: Flow(steps=("instruction.report", "instruction.deploy"), feedback=("decision.first_report",)),
+    # 2019 意见（七）: the office splits it out in 3 wd (R05); units feed back in 10 wd (R06).
+    K.MEETING: Flow(office="field_research.split", feedback=("field_research.feedback",)),
+    K.FIELD_RESEARCH: Flow(office="field_research.split", feedback=("field_research.feedback",)),
+    # 2019 意见（六）: reported in 5 wd (R07); the office replies in 3 wd (R08).
+    K.POLICY_DIFFICULTY: Flow(feedback=("policy_difficulty.report",), reply="policy_difficulty.reply"),
+    # 2019 意见（十三）: interpretation within 5 wd (R09).
+    K.POLICY_INTERPRETATION: Flow(feedback=("policy.interpretation",)),
+    # 2019 意见（十）: first report in 1 month (R10), first month's execution in 2 months (R11).
+    K.NO_DEADLINE: Flow(feedback=("decision.first_report", "decision.month_report")),
+    # 2019 意见（十二）: press conference within 24 hours (R12).
+    K.EMERGENCY: Flow(feedback=("emergency.press",)),
+}
+
+STEP_NAMES = {
+    "instruction.report": _("当日报告主要负责人"),
+    "instruction.deploy": _("布置落实"),
+    "deadline": _("按交办时限办理反馈"),
+    "decision.first_report": _("首次报告"),
+    "decision.month_report": _("首月执行情况报告"),
+    "field_research.feedback": _("反馈办理意见"),
+    "policy_difficulty.report": _("报告政策执行困难"),
+    "policy.interpretation": _("政策解读"),
+    "emergency.press": _("新闻发布"),
+}
+
+
+def _office(actor, *, leader_too: bool = False) -> None:
+    roles = (Role.OFFICE, Role.LEADER) if leader_too else (Role.OFFICE,)
+    if getattr(actor, "role", None) not in roles:
+        raise PermissionDenied(_("只有效能办可以进行此操作。"))
+
+
+def _member(actor, unit_id: int) -> None:
+    if not permissions.in_unit(actor, unit_id):
+        raise PermissionDenied(_("只有承办单位的人员可以进行此操作。"))
+
+
+def _require(text: str | None, label: str) -> str:
+    if not text or not str(text).strip():
+        raise ValidationError(_("请填写%(f)s。") % {"f": label})
+    return str(text).strip()
+
+
+def _audit(actor, obj, summary: str) -> None:
+    audit_record("update", actor=actor, obj=obj, summary=summary)
+
+
+def _deadline_limit(deadline: date, *, start: datetime) -> Limit:
+    days = (deadline - local_date(start)).days
+    if days <= 0:
+        raise ValidationError(_("时限 %(d)s 已过或就是今天，请设定今后的日期。") % {"d": deadline.isoformat()})
+    return Limit(days, LimitUnit.DAYS)
+
+
+# --- assignments ------------------------------------------------------------------------------
+
+
+def _next_number(now: datetime) -> str:
+    year = local_date(now).year
+    prefix = f"JB{year}-"
+    last = (Assignment.objects.select_for_update().filter(number__startswith=prefix)
+            .order_by("-number").values_list("number", flat=True).first())
+    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
+
+
+@transaction.atomic
+def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing_leader: str = "",
+                      deadline: date | None = None, lead_unit: Unit | None = None,
+                      co_units: list[Unit] | tuple = (), lead_owner=None) -> Assignment:
+    """The office registers an item (R39 网上交办); with a lead unit it is handed out at once."""
+    _office(actor)
+    if kind not in FLOWS:
+        raise ValidationError(_("来源类别无效。"))
+    now = timezone.now()
+    if deadline is not None:
+        _deadline_limit(deadline, start=now)
+    item = Assignment.objects.create(
+        number=_next_number(now), kind=kind, title=_require(title, _("标题")),
+        source_text=_require(source_text, _("来源内容")), issuing_leader=issuing_leader.strip(),
+        deadline=deadline, unit=actor.unit, owner=actor, created_at=now,
+    )
+    event_emit("assignment.created", subject=item, actor=actor,
+               message=_("登记%(kind)s：%(title)s") % {"kind": item.get_kind_display(), "title": item.title})
+    flow = FLOWS[kind]
+    if flow.office:
+        clocks.clock_start(item, actor=actor, rule=flow.office, message=_("效能办分解交办时限起算"))
+    audit_record("create", actor=actor, obj=item, summary=f"登记交办件 {item.number}")
+    if lead_unit is not None:
+        assignment_dispatch(actor=actor, assignment=item, lead_unit=lead_unit, co_units=co_units,
+                            lead_owner=lead_owner)
+    return item
+
+
+@transaction.atomic
+def assignment_dispatch(*, actor, assignment: Assignment, lead_unit: Unit, co_units=(), lead_owner=None
+                        ) -> list[AssignmentTarget]:
+    """交办: hand the item to a lead unit and co-units; each gets its own clock."""
+    _office(actor)
+    item = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if item.status != Assignment.Status.REGISTERED:
+        raise ValidationError(_("该交办件已交办，不能重复交办。"))
+    co_units = [u for u in co_units if u.pk != lead_unit.pk]
+    if lead_owner is not None and lead_owner.unit_id != lead_unit.pk:
+        raise ValidationError(_("责任人必须是牵头单位的人员。"))
+    now = timezone.now()
+    flow = FLOWS[item.kind]
+    targets = []
+    for unit, is_lead in [(lead_unit, True), *[(u, False) for u in co_units]]:
+        target = AssignmentTarget.objects.create(assignment=item, unit=unit, is_lead=is_lead, assigned_at=now,
+                                                 owner=lead_owner if is_lead else None)
+        permissions.share_with_unit(item, unit)
+        first = flow.steps[0] if flow.steps else flow.feedback[0]
+        event_emit("assignment.dispatched", subject=target, actor=actor, recipients=["head", "owner"],
+                   message=_("交办给 %(unit)s（%(role)s）") % {"unit": unit.name,
+                                                           "role": _("牵头") if is_lead else _("配合")})
+        _target_start(target, actor=actor, step=first, start=now)
+        targets.append(target)
+    item.status = Assignment.Status.IN_PROGRESS
+    item.save(update_fields=["status"])
+    if item.clock_start and item.closed_at is None:
+        clocks.clock_close(item, actor=actor, message=_("已分解交办到单位"))
+    _audit(actor, item, f"交办 {item.number} 给 {', '.join(t.unit.name for t in targets)}")
+    return targets
+
+
+def _target_start(target: AssignmentTarget, *, actor, step: str, start: datetime | None = None) -> None:
+    """Start the target's clock for one step. A set deadline replaces the default feedback rule."""
+    item = target.assignment
+    feedback = FLOWS[item.kind].feedback
+    target.step = step
+    target.save(update_fields=["step"])
+    name = STEP_NAMES.get(step, step)
+    if step in feedback and item.deadline is not None and len(feedback) == 1:
+        target.step = "deadline"
+        target.save(update_fields=["step"])
+        clocks.clock_start(target, actor=actor, limit=_deadline_limit(item.deadline, start=start or timezone.now()),
+                           start=start, message=_("环节：%(s)s，时限 %(d)s") % {"s": STEP_NAMES["deadline"],
+                                                                          "d": item.deadline.isoformat()})
+        return
+    clocks.clock_start(target, actor=actor, rule=step, start=start, message=_("环节：%(s)s") % {"s": name})
+
+
+def _lock_target(target: AssignmentTarget) -> AssignmentTarget:
+    return AssignmentTarget.objects.select_for_update().select_related("assignment", "unit").get(pk=target.pk)
+
+
+def target_actions(user, target: AssignmentTarget) -> list[str]:
+    """The actions `user` may take on `target` now (the item page shows only these)."""
+    flow = FLOWS[target.assignment.kind]
+    actions = []
+    if target.status == TS.CLOSED:
+        return actions
+    if permissions.in_unit(user, target.unit_id):
+        if target.status == TS.ASSIGNED:
+            actions.append("acknowledge")
+        elif target.step == "instruction.deploy" and target.status == TS.HANDLING:
+            actions.append("deploy")
+        elif target.status in (TS.HANDLING, TS.DEPLOYED):
+            actions.append("feedback")
+        actions.append("dispute")
+    if getattr(user, "role", None) in (Role.OFFICE, Role.LEADER):
+        if target.status != TS.FED_BACK:
+            actions.append("urge")
+    if getattr(user, "role", None) == Role.OFFICE and target.status == TS.FED_BACK:
+        actions += ["close", "return"]
+    del flow
+    return actions
+
+
+def _check(actor, target, action: str) -> None:
+    if action not in target_actions(actor, target):
+        raise ValidationError(_("当前状态（%(s)s）下不能进行此操作。") % {"s": target.get_status_display()})
+
+
+@transaction.atomic
+def target_acknowledge(*, actor, target: AssignmentTarget, note: str = "") -> AssignmentTarget:
+    """签收. For instructions and upper-level documents, signing is the same-day report to the
+    unit's principal (R03); the deploy clock (R04, 3 wd) starts."""
+    target = _lock_target(target)
+    _member(actor, target.unit_id)
+    _check(actor, target, "acknowledge")
+    target.status = TS.HANDLING
+    if target.owner_id is None:
+        target.owner = actor
+    target.save(update_fields=["status", "owner"])
+    event_emit("assignment.acknowledged", subject=target, actor=actor,
+               message=note or _("%(unit)s 已签收") % {"unit": target.unit.name})
+    flow = FLOWS[target.assignment.kind]
+    if target.step in flow.steps:
+        clocks.clock_close(target, actor=actor, message=_("已当日报告主要负责人"))
+        _target_start(target, actor=actor, step=flow.steps[1])
+    _audit(actor, target, f"签收 {target}")
+    return target
+
+
+@transaction.atomic
+def target_deploy(*, actor, target: AssignmentTarget, note: str) -> AssignmentTarget:
+    """布置落实 (R04); the feedback clock starts (the set deadline, or R10's first report)."""
+    target = _lock_target(target)
+    _member(actor, target.unit_id)
+    _check(actor, target, "deploy")
+    note = _require(note, _("部署情况"))
+    target.status = TS.DEPLOYED
+    target.save(update_fields=["status"])
+    event_emit("assignment.deployed", subject=target, actor=actor, message=note)
+    clocks.clock_close(target, actor=actor, message=_("已布置落实"))
+    _target_start(target, actor=actor, step=FLOWS[target.assignment.kind].feedback[0])
+    _audit(actor, target, f"布置落实 {target}")
+    return target
+
+
+@transaction.atomic
+def target_feedback(*, actor, target: AssignmentTarget, text: str, evidence=None) -> AssignmentTarget:
+    """反馈 with evidence. An intermediate report (R10 first report) starts the next report's
+    clock (R11, counted from the hand-out); the final one holds the clock while the office checks."""
+    target = _lock_target(target)
+    _member(actor, target.unit_id)
+    _check(actor, target, "feedback")
+    text = _require(text, _("反馈意见"))
+    flow = FLOWS[target.assignment.kind]
+    target.feedback = text
+    if evidence:
+        target.evidence = evidence
+    target.reports_done += 1
+    fields = ["feedback", "evidence", "reports_done", "status"]
+    position = flow.feedback.index(target.step) if target.step in flow.feedback else len(flow.feedback) - 1
+    if position < len(flow.feedback) - 1:
+        target.save(update_fields=fields)
+        event_emit("assignment.reported", subject=target, actor=actor, recipients=["office"], message=text,
+                   payload={"step": target.step})
+        clocks.clock_close(target, actor=actor, message=_("已报告：%(s)s") % {"s": STEP_NAMES.get(target.step)})
+        _target_start(target, actor=actor, step=flow.feedback[position + 1], start=target.assigned_at)
+        _audit(actor, target, f"报告 {target}")
+        return target
+    target.status = TS.FED_BACK
+    target.save(update_fields=fields)
+    event_emit("assignment.fed_back", subject=target, actor=actor, recipients=["office"], message=text,
+               payload={"evidence": target.evidence.name if target.evidence else ""})
+    clocks.clock_pause(target, actor=actor, reason=PauseReason.OTHER, note=_("已反馈，待效能办审核"))
+    item = target.assignment
+    if flow.reply and target.is_lead and item.clock_start is None:
+        clocks.clock_start(item, actor=actor, rule=flow.reply, message=_("效能办答复时限起算"))
+    _audit(actor, target, f"反馈 {target}")
+    return target
+
+
+@transaction.atomic
+def target_return(*, actor, target: AssignmentTarget, reason: str) -> AssignmentTarget:
+    """退回 for rework, with reason; the clock resumes (the office's checking time is credited)."""
+    _office(actor)
+    target = _lock_target(target)
+    _check(actor, target, "return")
+    reason = _require(reason, _("退回理由"))
+    target.status = TS.HANDLING
+    target.return_reason = reason
+    target.return_count += 1
+    target.save(update_fields=["status", "return_reason", "return_count"])
+    event_emit("assignment.returned", subject=target, actor=actor, recipients=["owner", "head"], message=reason)
+    clocks.clock_resume(target, actor=actor, note=_("退回重办，恢复计时"))
+    _audit(actor, target, f"退回 {target}：{reason}")
+    return target
+
+
+@transaction.atomic
+def target_close(*, actor, target: AssignmentTarget, note: str = "", reply: str = "") -> AssignmentTarget:
+    """办结 (件件有落实、事事有回音). A policy difficulty needs the office's reply (R08)."""
+    _office(actor)
+    target = _lock_target(target)
+    _check(actor, target, "close")
+    item = Assignment.objects.select_for_update().get(pk=target.assignment_id)
+    if FLOWS[item.kind].reply and target.is_lead:
+        if reply not in Assignment.Reply.values:
+            raise ValidationError(_("请选择答复意见：继续执行、暂停执行或研究新办法。"))
+        item.reply, item.reply_text = reply, note
+        item.save(update_fields=["reply", "reply_text"])
+        event_emit("assignment.replied", subject=item, actor=actor,
+                   message=f"{item.get_reply_display()}。{note}".strip("。") + "。")
+        if item.clock_start and item.closed_at is None:
+            clocks.clock_close(item, actor=actor, message=_("已答复"))
+    target.status = TS.CLOSED
+    target.save(update_fields=["status"])
+    event_emit("assignment.closed", subject=target, actor=actor, recipients=["owner", "head"],
+               message=note or _("审核通过，办结"))
+    clocks.clock_close(target, actor=actor)
+    if not item.targets.exclude(status=TS.CLOSED).exists():
+        item.status = Assignment.Status.CLOSED
+        item.save(update_fields=["status"])
+        event_emit("assignment.completed", subject=item, actor=actor, message=_("全部承办单位已办结"))
+    _audit(actor, target, f"办结 {target}")
+    return target
+
+
+@transaction.atomic
+def target_urge(*, actor, target: AssignmentTarget, message: str = "") -> AssignmentTarget:
+    """督办/催办: a notice to the unit's responsible person and head, counted."""
+    _office(actor, leader_too=True)
+    target = _lock_target(target)
+    _check(actor, target, "urge")
+    target.urge_count += 1
+    target.save(update_fields=["urge_count"])
+    event_emit("assignment.urged", subject=target, actor=actor, recipients=["owner", "head"],
+               message=message.strip() or _("请抓紧办理并按时反馈（第 %(n)s 次督办）") % {"n": target.urge_count},
+               payload={"count": target.urge_count})
+    _audit(actor, target, f"督办 {target}（第 {target.urge_count} 次）")
+    return target
+
+
+@transaction.atomic
+def dispute_raise(*, actor, target: AssignmentTarget, reason: str) -> Coordination:
+    """A unit disputes the hand-out (推诿扯皮 is settled by the office, not between units)."""
+    target = _lock_target(target)
+    _member(actor, target.unit_id)
+    _check(actor, target, "dispute")
+    c = Coordination.objects.create(assignment=target.assignment, raised_by=actor, unit=target.unit,
+                                    reason=_require(reason, _("争议事由")), raised_at=timezone.now())
+    event_emit("assignment.disputed", subject=target.assignment, actor=actor, unit=target.unit,
+               recipients=["office"], message=c.reason, payload={"coordination_id": c.pk})
+    _audit(actor, target, f"提出争议 {target}")
+    return c
+
+
+@transaction.atomic
+def dispute_coordinate(*, actor, coordination: Coordination, opinion: str) -> Coordination:
+    """The office records its coordination opinion (协调意见), binding on the units."""
+    _office(actor)
+    c = Coordination.objects.select_for_update().get(pk=coordination.pk)
+    if c.decided_at:
+        raise ValidationError(_("该争议已协调。"))
+    c.opinion, c.decided_by, c.decided_at = _require(opinion, _("协调意见")), actor, timezone.now()
+    c.save(update_fields=["opinion", "decided_by", "decided_at"])
+    event_emit("assignment.coordinated", subject=c.assignment, actor=actor, message=c.opinion,
+               payload={"coordination_id": c.pk, "unit_id": c.unit_id})
+    _audit(actor, c.assignment, f"协调争议 {c.assignment.number}")
+    return c
+
+
+# --- key tasks (R14, R15) ---------------------------------------------------------------------
+
+REPORT_LIMITS = {
+    ReportCycle.WEEK: Limit(7, LimitUnit.DAYS),
+    ReportCycle.MONTH: None,  # the rule's own limit: one month
+    ReportCycle.QUARTER: Limit(3, LimitUnit.MONTHS),
+}
+
+
+@transaction.atomic
+def tasklist_create(*, actor, year: int, title: str = "", lag_margin: int = 20) -> KeyTaskList:
+    _office(actor)
+    if KeyTaskList.objects.filter(year=year).exists():
+        raise ValidationError(_("%(y)s 年度的重点任务清单已存在。") % {"y": year})
+    tl = KeyTaskList.objects.create(year=year, title=title or _("%(y)s 年度重点任务清单") % {"y": year},
+                                    issued_at=timezone.now(), lag_margin=lag_margin, created_by=actor)
+    audit_record("create", actor=actor, obj=tl, summary=f"新建 {tl.title}")
+    return tl
+
+
+def _task_clock(task: KeyTask, *, actor, start: datetime | None = None) -> None:
+    start = start or timezone.now()
+    if task.deadline:
+        clocks.clock_start(task, actor=actor, limit=_deadline_limit(task.deadline, start=start), start=start,
+                           message=_("完成时限 %(d)s") % {"d": task.deadline.isoformat()})
+    else:
+        clocks.clock_start(task, actor=actor, rule="task.node", start=start)
+
+
+@transaction.atomic
+def keytask_create(*, actor, task_list: KeyTaskList, number: str, title: str, goal: str, standard: str,
+                   unit: Unit, co_units=(), leader_name: str = "", owner=None, deadline: date | None = None,
+                   report_cycle: str = ReportCycle.MONTH) -> KeyTask:
+    """One task of the list (R14: responsible party, goal, standard, time limit)."""
+    _office(actor)
+    number = _require(number, _("编号"))
+    if KeyTask.objects.filter(task_list=task_list, number=number).exists():
+        raise ValidationError(_("编号 %(n)s 已存在。") % {"n": number})
+    if owner is not None and owner.unit_id != unit.pk:
+        raise ValidationError(_("责任人必须是牵头单位的人员。"))
+    task = KeyTask.objects.create(
+        task_list=task_list, number=number, title=_require(title, _("任务名称")), goal=_require(goal, _("目标任务")),
+        standard=_require(standard, _("工作标准")), unit=unit, leader_name=leader_name, owner=owner,
+        deadline=deadline, report_cycle=report_cycle,
+    )
+    task.co_units.set([u for u in co_units if u.pk != unit.pk])
+    for u in task.co_units.all():
+        permissions.share_with_unit(task, u)
+    event_emit("keytask.created", subject=task, actor=actor, recipients=["head", "owner"],
+               message=_("下达重点任务 %(n)s %(t)s") % {"n": number, "t": task.title})
+    _task_clock(task, actor=actor)
+    due = ProgressDue.objects.create(task=task, unit=unit, owner=owner)
+    clocks.clock_start(due, actor=actor, rule="task.progress_report", limit=REPORT_LIMITS[report_cycle],
+                       message=_("进度报告（%(c)s）") % {"c": task.get_report_cycle_display()})
+    audit_record("create", actor=actor, obj=task, summary=f"新增重点任务 {number}")
+    return task
+
+
+TASK_FIELDS = ("title", "goal", "standard", "unit", "leader_name", "owner", "deadline", "report_cycle")
+
+
+@transaction.atomic
+def keytask_update(*, actor, task: KeyTask, co_units=None, **values) -> bool:
+    """Change a task's fields; returns whether anything changed (an unchanged import writes nothing)."""
+    _office(actor)
+    task = KeyTask.objects.select_for_update().get(pk=task.pk)
+    changed = [f for f in TASK_FIELDS if f in values and getattr(task, f) != values[f]]
+    new_co = None
+    if co_units is not None:
+        new_co = {u.pk for u in co_units if u.pk != values.get("unit", task.unit).pk}
+        if new_co == set(task.co_units.values_list("pk", flat=True)):
+            new_co = None
+    if not changed and new_co is None:
+        return False
+    for f in changed:
+        setattr(task, f, values[f])
+    task.save(update_fields=changed or None) if changed else None
+    if new_co is not None:
+        for u in task.co_units.all():
+            permissions.unshare_with_unit(task, u)
+        task.co_units.set(new_co)
+        for u in task.co_units.all():
+            permissions.share_with_unit(task, u)
+    if "deadline" in changed and task.closed_at is None:
+        _task_clock(task, actor=actor, start=task.clock_start)
+    event_emit("keytask.updated", subject=task, actor=actor,
+               message=_("修改：%(f)s") % {"f": "、".join(str(KeyTask._meta.get_field(f).verbose_name)
+                                                      for f in changed) or _("配合单位")})
+    _audit(actor, task, f"修改重点任务 {task.number}")
+    return True
+
+
+@transaction.atomic
+def node_create(*, actor, task: KeyTask, title: str, kind: str = TaskNode.Kind.SUBTASK, parent: TaskNode | None = None,
+                unit: Unit | None = None, post: str = "", owner=None, deadline: date | None = None) -> TaskNode:
+    """Decompose a task (任务具体到项目、落实到岗位、量化到个人): office or the lead unit's head."""
+    if not (getattr(actor, "role", None) == Role.OFFICE or permissions.is_head_of(actor, task.unit_id)):
+        raise PermissionDenied(_("只有效能办或牵头单位负责人可以分解任务。"))
+    if parent is not None and parent.task_id != task.pk:
+        raise ValidationError(_("上级节点不属于该任务。"))
+    unit = unit or task.unit
+    if owner is not None and owner.unit_id != unit.pk:
+        raise ValidationError(_("责任人必须是责任单位的人员。"))
+    if deadline and task.deadline and deadline > task.deadline:
+        raise ValidationError(_("节点时限不得晚于任务完成时限 %(d)s。") % {"d": task.deadline.isoformat()})
+    node = TaskNode.objects.create(task=task, parent=parent, kind=kind, title=_require(title, _("名称")), unit=unit,
+                                   post=post, owner=owner, deadline=deadline)
+    if deadline:
+        clocks.clock_start(node, actor=actor, limit=_deadline_limit(deadline, start=timezone.now()))
+    else:
+        clocks.clock_start(node, actor=actor, rule="task.node")
+    event_emit("keytask.node_added", subject=task, actor=actor,
+               message=_("分解%(k)s：%(t)s") % {"k": node.get_kind_display(), "t": node.title})
+    audit_record("create", actor=actor, obj=node, summary=f"分解 {task.number}：{node.title}")
+    return node
+
+
+@transaction.atomic
+def node_complete(*, actor, node: TaskNode, note: str = "") -> TaskNode:
+    node = TaskNode.objects.select_for_update().get(pk=node.pk)
+    if not (getattr(actor, "role", None) == Role.OFFICE or permissions.in_unit(actor, node.unit_id)):
+        raise PermissionDenied(_("只有责任单位可以完成该节点。"))
+    clocks.clock_close(node, actor=actor, message=note or _("节点完成"))
+    event_emit("keytask.node_done", subject=node.task, actor=actor, message=_("完成：%(t)s") % {"t": node.title})
+    return node
+
+
+@transaction.atomic
+def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attachment=None) -> ProgressReport:
+    """进度报告 (R15). Reporting restarts the next report's clock; a late one is marked late;
+    100% closes the task; a lagging task raises a 预警 event."""
+    from .queries import lag_of
+
+    task = KeyTask.objects.select_for_update().get(pk=task.pk)
+    if not permissions.in_unit(actor, task.unit_id):
+        raise PermissionDenied(_("只有牵头单位可以报告进度。"))
+    if task.closed_at:
+        raise ValidationError(_("该任务已完成，无需再报告。"))
+    try:
+        percent = int(percent)
+    except (TypeError, ValueError):
+        raise ValidationError(_("完成进度须为 0 到 100 的整数。")) from None
+    if not 0 <= percent <= 100:
+        raise ValidationError(_("完成进度须为 0 到 100 的整数。"))
+    if percent < task.progress:
+        raise ValidationError(_("完成进度不能低于上次报告的 %(p)s%%。") % {"p": task.progress})
+    now = timezone.now()
+    due = ProgressDue.objects.select_for_update().get(task=task)
+    late = due.due_at is not None and now > due.due_at
+    report = ProgressReport.objects.create(task=task, percent=percent, narrative=_require(narrative, _("进展情况")),
+                                           attachment=attachment or "", reported_by=actor, reported_at=now,
+                                           was_late=late)
+    task.progress, task.reported_at = percent, now
+    task.save(update_fields=["progress", "reported_at"])
+    event_emit("keytask.reported", subject=task, actor=actor, message=f"{percent}%：{report.narrative}",
+               payload={"percent": percent, "late": late})
+    clocks.clock_close(due, actor=actor, message=_("已报告进度"))
+    if percent == 100:
+        clocks.clock_close(task, actor=actor, message=_("任务完成"))
+    else:
+        clocks.clock_start(due, actor=actor, rule="task.progress_report", limit=REPORT_LIMITS[task.report_cycle])
+        lag = lag_of(task, now=now)
+        if lag is not None and lag > task.task_list.lag_margin:
+            event_emit("keytask.lagging", subject=task, actor=None, recipients=["owner", "head", "office"],
+                       message=_("进度 %(p)s%% 落后于时间进度 %(l)s 个百分点，予以预警") % {"p": percent, "l": lag},
+                       payload={"lag": lag})
+    audit_record("create", actor=actor, obj=report, summary=f"报告进度 {task.number} {percent}%")
+    return report
+
+
+@transaction.atomic
+def keytask_urge(*, actor, task: KeyTask, message: str = "") -> KeyTask:
+    _office(actor, leader_too=True)
+    task = KeyTask.objects.select_for_update().get(pk=task.pk)
+    if task.closed_at:
+        raise ValidationError(_("该任务已完成。"))
+    task.urge_count += 1
+    task.save(update_fields=["urge_count"])
+    event_emit("keytask.urged", subject=task, actor=actor, recipients=["owner", "head"],
+               message=message.strip() or _("请加快推进并按时报告进度（第 %(n)s 次督办）") % {"n": task.urge_count})
+    _audit(actor, task, f"督办重点任务 {task.number}")
+    return task

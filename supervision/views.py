@@ -1,0 +1,277 @@
+"""Pages: my unit's work list, the item page, the office's overview, the key-task list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efficiency.models import Role, User
+
+from . import excel, queries, services
+from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, TaskListForm
+from .models import Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTaskList, TaskNode
+
+ACTION_LABELS = {
+    "acknowledge": _("签收"), "deploy": _("布置落实"), "feedback": _("反馈"), "dispute": _("提出争议"),
+    "urge": _("督办"), "close": _("办结"), "return": _("退回"),
+}
+EVENT_LABELS = {
+    "assignment.created": _("登记"), "assignment.dispatched": _("交办"), "assignment.acknowledged": _("签收"),
+    "assignment.deployed": _("布置落实"), "assignment.reported": _("阶段报告"), "assignment.fed_back": _("反馈"),
+    "assignment.returned": _("退回"), "assignment.closed": _("办结"), "assignment.completed": _("全部办结"),
+    "assignment.urged": _("督办"), "assignment.disputed": _("争议"), "assignment.coordinated": _("协调意见"),
+    "assignment.replied": _("答复"), "clock.started": _("计时"), "clock.closed": _("环节完成"),
+    "clock.paused": _("暂停计时"), "clock.resumed": _("恢复计时"), "clock.breach": _("预警升级"),
+    "clock.extended": _("延期"), "keytask.created": _("下达"), "keytask.reported": _("进度报告"),
+    "keytask.lagging": _("进度预警"), "keytask.urged": _("督办"), "keytask.node_added": _("分解"),
+    "keytask.node_done": _("节点完成"), "keytask.updated": _("修改"),
+}
+RUNG_LABELS = {1: _("提示"), 2: _("黄牌"), 3: _("红牌"), 4: _("督办单"), 5: _("问责建议")}
+
+
+def _office_only(user) -> None:
+    if user.role != Role.OFFICE:
+        raise Http404
+
+
+def _timeline(events):
+    for e in events:
+        label = EVENT_LABELS.get(e.kind, e.kind)
+        if e.kind == "clock.breach":
+            label = RUNG_LABELS.get(e.level_to, label)
+        yield {"event": e, "label": label}
+
+
+@login_required
+def work_list(request):
+    f = request.GET
+    targets = queries.target_list(request.user, status=f.get("status", ""), kind=f.get("kind", ""),
+                                  window=f.get("window", ""), owner=f.get("owner", ""),
+                                  unit=f.get("unit", ""))
+    people = User.objects.filter(unit_id=request.user.unit_id, is_active=True) \
+        if request.user.role in (Role.CLERK, Role.HEAD) else User.objects.none()
+    return render(request, "supervision/work_list.html", {
+        "targets": targets[:200], "kinds": AssignmentKind.choices, "statuses": AssignmentTarget.Status.choices,
+        "people": people, "f": f, "is_office": request.user.role == Role.OFFICE,
+    })
+
+
+@login_required
+def assignment_new(request):
+    _office_only(request.user)
+    form = AssignmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            item = services.assignment_create(
+                actor=request.user, kind=d["kind"], title=d["title"], source_text=d["source_text"],
+                issuing_leader=d["issuing_leader"], deadline=d["deadline"], lead_unit=d["lead_unit"],
+                co_units=list(d["co_units"]))
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, _("已登记交办件 %(n)s") % {"n": item.number})
+            return redirect(item)
+    return render(request, "supervision/assignment_form.html", {"form": form})
+
+
+@login_required
+def assignment_detail(request, pk):
+    item = queries.access_assignment(request.user, pk, request=request)
+    targets = list(item.targets.select_related("unit", "owner"))
+    for t in targets:
+        t.actions = [(a, ACTION_LABELS[a]) for a in services.target_actions(request.user, t)]
+    return render(request, "supervision/assignment_detail.html", {
+        "item": item, "targets": targets, "timeline": list(_timeline(queries.assignment_timeline(item))),
+        "coordinations": item.coordinations.select_related("unit", "raised_by", "decided_by"),
+        "is_office": request.user.role == Role.OFFICE,
+        "dispatch_form": DispatchForm() if item.status == Assignment.Status.REGISTERED else None,
+        "replies": Assignment.Reply.choices, "needs_reply": bool(services.FLOWS[item.kind].reply),
+        "step_names": services.STEP_NAMES,
+    })
+
+
+@login_required
+@require_POST
+def target_action(request, pk, action):
+    target = queries.access_target(request.user, pk, request=request)
+    p, user = request.POST, request.user
+    handlers = {
+        "acknowledge": lambda: services.target_acknowledge(actor=user, target=target, note=p.get("note", "")),
+        "deploy": lambda: services.target_deploy(actor=user, target=target, note=p.get("note", "")),
+        "feedback": lambda: services.target_feedback(actor=user, target=target, text=p.get("text", ""),
+                                                     evidence=request.FILES.get("evidence")),
+        "return": lambda: services.target_return(actor=user, target=target, reason=p.get("reason", "")),
+        "close": lambda: services.target_close(actor=user, target=target, note=p.get("note", ""),
+                                               reply=p.get("reply", "")),
+        "urge": lambda: services.target_urge(actor=user, target=target, message=p.get("message", "")),
+        "dispute": lambda: services.dispute_raise(actor=user, target=target, reason=p.get("reason", "")),
+    }
+    if action not in handlers:
+        raise Http404
+    try:
+        handlers[action]()
+    except (ValidationError, PermissionDenied) as e:
+        messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    else:
+        messages.success(request, _("已%(a)s") % {"a": ACTION_LABELS[action]})
+    return redirect(target.assignment)
+
+
+@login_required
+@require_POST
+def assignment_dispatch(request, pk):
+    item = queries.access_assignment(request.user, pk, request=request)
+    form = DispatchForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请选择牵头单位。"))
+        services.assignment_dispatch(actor=request.user, assignment=item, lead_unit=form.cleaned_data["lead_unit"],
+                                     co_units=list(form.cleaned_data["co_units"]))
+    except (ValidationError, PermissionDenied) as e:
+        messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    return redirect(item)
+
+
+@login_required
+@require_POST
+def coordinate(request, pk, cpk):
+    item = queries.access_assignment(request.user, pk, request=request)
+    c = get_object_or_404(Coordination, pk=cpk, assignment=item)
+    try:
+        services.dispute_coordinate(actor=request.user, coordination=c, opinion=request.POST.get("opinion", ""))
+    except (ValidationError, PermissionDenied) as e:
+        messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    return redirect(item)
+
+
+@login_required
+def overview(request):
+    if request.user.role not in (Role.OFFICE, Role.LEADER):
+        raise Http404
+    return render(request, "supervision/overview.html", {
+        "rows": queries.overview(), "assignments": queries.assignment_list(request.user)[:50],
+    })
+
+
+# --- key tasks --------------------------------------------------------------------------------
+
+
+@login_required
+def task_lists(request):
+    form = TaskListForm(request.POST or None)
+    if request.method == "POST":
+        _office_only(request.user)
+        if form.is_valid():
+            try:
+                tl = services.tasklist_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                return redirect(tl)
+    return render(request, "supervision/task_lists.html", {
+        "lists": KeyTaskList.objects.all(), "form": form, "is_office": request.user.role == Role.OFFICE})
+
+
+@login_required
+def task_list(request, year):
+    tl = get_object_or_404(KeyTaskList, year=year)
+    tasks = list(queries.tasks_of(request.user, tl))
+    for t in tasks:
+        nodes = list(t.nodes.all())
+        t.tree = _tree(nodes)
+        t.lagging = t.closed_at is None and t.lag is not None and t.lag > tl.lag_margin
+    return render(request, "supervision/task_list.html", {
+        "tl": tl, "tasks": tasks, "is_office": request.user.role == Role.OFFICE, "import_form": ImportForm(),
+    })
+
+
+def _tree(nodes, parent=None, depth=0):
+    out = []
+    for n in nodes:
+        if n.parent_id == (parent.pk if parent else None):
+            n.depth = depth
+            out += [n, *_tree(nodes, n, depth + 1)]
+    return out
+
+
+@login_required
+def task_detail(request, pk):
+    task = queries.access_task(request.user, pk, request=request)
+    form = ProgressForm()
+    node_form = NodeForm()
+    if request.method == "POST":
+        kind = request.POST.get("form")
+        try:
+            if kind == "report":
+                form = ProgressForm(request.POST, request.FILES)
+                if form.is_valid():
+                    services.progress_report(actor=request.user, task=task, **form.cleaned_data)
+                    messages.success(request, _("已报告进度"))
+                    return redirect(task)
+            elif kind == "node":
+                node_form = NodeForm(request.POST)
+                if node_form.is_valid():
+                    d = node_form.cleaned_data
+                    parent = get_object_or_404(TaskNode, pk=d.pop("parent"), task=task) if d.get("parent") else None
+                    d.pop("parent", None)
+                    services.node_create(actor=request.user, task=task, parent=parent, **d)
+                    return redirect(task)
+            elif kind == "node_done":
+                node = get_object_or_404(TaskNode, pk=request.POST.get("node"), task=task)
+                services.node_complete(actor=request.user, node=node)
+                return redirect(task)
+            elif kind == "urge":
+                services.keytask_urge(actor=request.user, task=task, message=request.POST.get("message", ""))
+                messages.success(request, _("已督办"))
+                return redirect(task)
+        except (ValidationError, PermissionDenied) as e:
+            messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    lag = queries.lag_of(task)
+    return render(request, "supervision/task_detail.html", {
+        "task": task, "form": form, "node_form": node_form, "nodes": _tree(list(task.nodes.select_related(
+            "owner", "unit"))), "reports": task.reports.select_related("reported_by"),
+        "timeline": list(_timeline(queries.task_timeline(task))), "lag": lag,
+        "lagging": task.closed_at is None and lag is not None and lag > task.task_list.lag_margin,
+        "can_report": request.user.role in (Role.CLERK, Role.HEAD) and request.user.unit_id == task.unit_id,
+        "can_decompose": request.user.role == Role.OFFICE or (request.user.role == Role.HEAD
+                                                              and request.user.unit_id == task.unit_id),
+        "can_urge": request.user.role in (Role.OFFICE, Role.LEADER),
+    })
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=excel.XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+@login_required
+def task_template(request):
+    return _xlsx(excel.template_xlsx(), "key-task-template.xlsx")
+
+
+@login_required
+def task_export(request, year):
+    tl = get_object_or_404(KeyTaskList, year=year)
+    return _xlsx(excel.export_xlsx(tl, queries.tasks_of(request.user, tl)), f"key-tasks-{year}.xlsx")
+
+
+@login_required
+def task_import(request, year):
+    _office_only(request.user)
+    tl = get_object_or_404(KeyTaskList, year=year)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = excel.import_xlsx(actor=request.user, task_list=tl, data=form.cleaned_data["file"])
+        if result.ok:
+            messages.success(request, _("导入完成：新增 %(c)s 项，修改 %(u)s 项，未变 %(n)s 项")
+                             % {"c": result.created, "u": result.updated, "n": result.unchanged})
+            return redirect(tl)
+    return render(request, "supervision/task_import.html", {"tl": tl, "form": form, "result": result})

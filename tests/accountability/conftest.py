@@ -1,0 +1,43 @@
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from accountability import services
+from accountability.models import Category
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CAPTCHA_TEST_MODE = True  # the answer "PASSED" works
+    try:
+        cache.clear()
+    except Exception:  # noqa: BLE001 - a test may have pointed the cache at a closed port
+        pass
+    yield
+
+
+def png(name="photo.png", size=(40, 30)) -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def file_complaint(unit, **kw):
+    defaults = dict(category=Category.SLOW, subject_unit=unit, description="窗口办理营业执照拖了一个月还没办好",
+                    place="市政务服务中心 3 号窗口")
+    defaults.update(kw)
+    return services.complaint_file(**defaults)
+
+
+def to_replied(org, *, unit=None, substantiated=True):
+    filed = file_complaint(org.unit_a)
+    c = services.complaint_accept(complaint=filed.complaint, actor=org.office)
+    c = services.complaint_assign(complaint=c, actor=org.office, unit=unit or org.unit_a)
+    actor = org.head_a if (unit or org.unit_a) == org.unit_a else org.head_b
+    c = services.complaint_unit_reply(complaint=c, actor=actor, reply="经核查属实，已责令窗口当日办结并向群众道歉。",
+                                      substantiated=substantiated)
+    return filed, c

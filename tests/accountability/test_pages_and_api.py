@@ -1,0 +1,99 @@
+"""Pages and the REST API for the office and units; cross-unit access is 404."""
+
+import pytest
+
+from accountability import services
+from accountability.models import AccountabilityCase
+
+from .conftest import file_complaint
+
+pytestmark = pytest.mark.django_db
+
+
+def assigned(org):
+    c = file_complaint(org.unit_a).complaint
+    services.complaint_accept(complaint=c, actor=org.office)
+    return services.complaint_assign(complaint=c, actor=org.office, unit=org.unit_a)
+
+
+def test_the_office_sees_incoming_complaints_by_due_date(client, org):
+    c = file_complaint(org.unit_a).complaint
+    client.force_login(org.office)
+    page = client.get("/accountability/complaints/").content.decode()
+    assert c.tracking_number in page
+
+
+def test_a_unit_sees_complaints_assigned_to_it(client, org):
+    c = assigned(org)
+    client.force_login(org.clerk_a)
+    assert c.tracking_number in client.get("/accountability/complaints/").content.decode()
+    assert client.get(c.get_absolute_url()).status_code == 200
+
+
+def test_another_unit_gets_404(client, org):
+    c = assigned(org)
+    client.force_login(org.clerk_b)
+    assert c.tracking_number not in client.get("/accountability/complaints/").content.decode()
+    assert client.get(c.get_absolute_url()).status_code == 404
+    assert client.post(f"/accountability/complaints/{c.pk}/reply/", {"reply": "x"}).status_code == 404
+    assert client.get(f"/api/v1/accountability/complaints/{c.pk}/").status_code == 404
+    assert client.post(f"/api/v1/accountability/complaints/{c.pk}/unit-reply/", {"reply": "x"}).status_code == 404
+    c.refresh_from_db()
+    assert c.status == "assigned"
+
+
+def test_a_unit_does_not_see_a_complaint_before_it_is_assigned(client, org):
+    c = file_complaint(org.unit_a).complaint
+    client.force_login(org.head_a)
+    assert client.get(c.get_absolute_url()).status_code == 404
+
+
+def test_the_unit_replies_through_the_page(client, org):
+    c = assigned(org)
+    client.force_login(org.clerk_a)
+    resp = client.post(f"/accountability/complaints/{c.pk}/reply/", {"reply": "已办结并道歉", "substantiated": "true"})
+    assert resp.status_code == 302
+    c.refresh_from_db()
+    assert c.status == "replied" and c.substantiated is True
+
+
+def test_the_api_runs_the_whole_handling(client, org):
+    c = file_complaint(org.unit_a).complaint
+    client.force_login(org.office)
+    base = f"/api/v1/accountability/complaints/{c.pk}/"
+    assert client.post(base + "accept/").json()["status"] == "accepted"
+    assert client.post(base + "assign/", {"unit": org.unit_a.pk}).json()["status"] == "assigned"
+    bad = client.post(base + "assign/", {"unit": org.unit_b.pk})
+    assert bad.status_code == 400 and bad.json()["error"]["message"]
+    client.force_login(org.clerk_a)
+    assert client.post(base + "unit-reply/", {"reply": "已处理"}, content_type="application/json").json()["status"] == "replied"
+    client.force_login(org.office)
+    data = client.post(base + "send-reply/", {"substantiated": True}, content_type="application/json").json()
+    assert data["status"] == "answered"
+    assert AccountabilityCase.objects.filter(source="complaint").count() == 1
+
+
+def test_the_case_api_and_record_pages(client, org):
+    client.force_login(org.office)
+    resp = client.post("/api/v1/accountability/cases/", {"unit": org.unit_a.pk, "person": org.clerk_a.pk,
+                                                        "reason": "不作为"}, content_type="application/json")
+    assert resp.status_code == 201
+    case_id = resp.json()["id"]
+    client.post(f"/api/v1/accountability/cases/{case_id}/facts/", {"facts": "属实"}, content_type="application/json")
+    resp = client.post(f"/api/v1/accountability/cases/{case_id}/decide/",
+                       {"decision": "exempt", "reason": "探索", "grounds": []}, content_type="application/json")
+    assert resp.status_code == 400 and "三个区分开来" in resp.json()["error"]["message"]  # R29
+    number = AccountabilityCase.objects.get().number
+    assert number in client.get(f"/accountability/records/unit/{org.unit_a.pk}/").content.decode()
+    assert number in client.get(f"/accountability/records/person/{org.clerk_a.pk}/").content.decode()
+    client.force_login(org.clerk_b)
+    assert client.get(f"/api/v1/accountability/cases/{case_id}/").status_code == 404
+    assert client.get(f"/accountability/records/unit/{org.unit_a.pk}/").status_code == 404
+    client.force_login(org.clerk_a)
+    assert client.get(f"/accountability/cases/{case_id}/").status_code == 200
+
+
+def test_the_schema_generates(client, org):
+    client.force_login(org.office)
+    resp = client.get("/api/schema/")
+    assert resp.status_code == 200 and b"/api/v1/public/complaints/" in resp.content

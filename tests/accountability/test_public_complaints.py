@@ -1,0 +1,157 @@
+"""The public complaint form and API (R26): bad input, CAPTCHA, channels, rate limits, tracking."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from accountability.models import Complaint, IntakeChannel
+from efficiency.models import Event
+
+from .conftest import file_complaint, png
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/public/complaints/"
+FORM = "/accountability/public/complaint/"
+
+
+def form_data(unit, **kw):
+    data = {"category": "slow", "subject_unit": unit.name, "description": "办证拖了一个月", "place": "政务中心",
+            "is_anonymous": "on", "captcha_id": "x", "captcha_answer": "PASSED"}
+    data.update(kw)
+    return data
+
+
+def api_data(unit, **kw):
+    data = {"category": "slow", "subject_unit": unit.pk, "description": "办证拖了一个月",
+            "captcha_id": "x", "captcha_answer": "PASSED"}
+    data.update(kw)
+    return data
+
+
+def test_the_form_files_an_anonymous_complaint_with_a_photo(client, org):  # R26
+    resp = client.post(FORM, form_data(org.unit_a, attachments=[png()]))
+    assert resp.status_code == 200
+    c = Complaint.objects.get()
+    assert c.is_anonymous and c.attachments.get().content_type == "image/png"
+    page = resp.content.decode()
+    assert c.tracking_number in page and "/accountability/public/t/" in page
+
+
+def test_the_form_page_shows_a_captcha_and_units(client, org):
+    resp = client.get(FORM)
+    assert resp.status_code == 200
+    page = resp.content.decode()
+    assert "/captcha/image/" in page and org.unit_a.name in page and "门难进脸难看事难办" in page
+
+
+def test_an_exe_renamed_jpg_is_refused_with_a_clear_message(client, org):
+    exe = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03" + b"\x00" * 2000, content_type="image/jpeg")
+    resp = client.post(FORM, form_data(org.unit_a, attachments=[exe]))
+    assert resp.status_code == 200 and "不是图片或 PDF 文件" in resp.content.decode()
+    exe.seek(0)
+    resp = client.post(API, api_data(org.unit_a, attachments=[exe]))
+    assert resp.status_code == 400 and "不是图片或 PDF" in resp.json()["error"]["message"]
+    assert not Complaint.objects.exists()
+
+
+def test_a_50_mb_file_is_refused(client, org):
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024), content_type="application/pdf")
+    resp = client.post(API, api_data(org.unit_a, attachments=[big]))
+    assert resp.status_code == 400 and "超过 10 MB" in resp.json()["error"]["message"]
+    assert not Complaint.objects.exists()
+
+
+def test_a_pdf_is_accepted_by_its_content(client, org):
+    pdf = SimpleUploadedFile("扫描件.bin", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", content_type="application/octet-stream")
+    resp = client.post(API, api_data(org.unit_a, attachments=[pdf]))
+    assert resp.status_code == 201
+    assert Complaint.objects.get().attachments.get().content_type == "application/pdf"
+
+
+def test_html_in_the_text_is_shown_as_text(client, org):
+    filed = file_complaint(org.unit_a, description='<script>alert("x")</script><b>粗</b>')
+    client.force_login(org.office)
+    page = client.get(filed.complaint.get_absolute_url()).content.decode()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert '<script>alert("x")' not in page
+
+
+def test_30_submissions_a_minute_from_one_address_are_slowed_down(client, org):
+    codes = [client.post(API, api_data(org.unit_a)).status_code for _ in range(30)]
+    assert codes.count(201) == 20 and codes[-1] == 429
+    resp = client.post(API, api_data(org.unit_a))
+    assert "频繁" in resp.json()["error"]["message"]
+    assert client.post(FORM, form_data(org.unit_a)).status_code == 429
+    other = client.post(API, api_data(org.unit_a), REMOTE_ADDR="10.9.8.7")
+    assert other.status_code == 201
+
+
+def test_an_anonymous_api_call_needs_the_captcha(client, org, settings):
+    settings.CAPTCHA_TEST_MODE = False
+    resp = client.post(API, api_data(org.unit_a, captcha_answer="WRONG"))
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "captcha"
+    challenge = client.get(API + "captcha/").json()
+    from captcha.models import CaptchaStore
+
+    answer = CaptchaStore.objects.get(hashkey=challenge["captcha_id"]).response
+    assert challenge["image_url"].startswith("/captcha/image/")
+    resp = client.post(API, api_data(org.unit_a, captcha_id=challenge["captcha_id"], captcha_answer=answer))
+    assert resp.status_code == 201
+    again = client.post(API, api_data(org.unit_a, captcha_id=challenge["captcha_id"], captcha_answer=answer))
+    assert again.status_code == 400  # one use per challenge
+
+
+def test_a_registered_channel_skips_the_captcha_and_is_marked(client, org, settings, capsys):
+    settings.CAPTCHA_TEST_MODE = False
+    call_command("intake_channel", "add", "12345 热线")
+    token = capsys.readouterr().out.strip()
+    channel = IntakeChannel.objects.get()
+    assert token and channel.token_hash != token  # only the hash is kept
+    resp = client.post(API, api_data(org.unit_a, captcha_answer=""), HTTP_AUTHORIZATION=f"Channel {token}")
+    assert resp.status_code == 201
+    assert Complaint.objects.get().channel == channel
+    resp = client.post(API, api_data(org.unit_a), HTTP_X_CHANNEL_TOKEN="forged")
+    assert resp.status_code == 401
+
+
+def test_public_status_by_number_and_code_hides_the_handlers(client, org):
+    from accountability import services
+
+    filed = file_complaint(org.unit_a)
+    services.complaint_accept(complaint=filed.complaint, actor=org.office)
+    resp = client.get(f"{API}{filed.complaint.tracking_number}/?code={filed.check_code}")
+    assert resp.status_code == 200 and resp.json()["status"] == "accepted"
+    assert org.office.full_name not in resp.content.decode()
+    page = client.get(f"/accountability/public/t/{filed.link_token}/").content.decode()
+    assert "已受理" in page and org.office.full_name not in page
+
+
+def test_a_wrong_code_answers_like_an_unknown_number_and_is_rate_limited(client, org):
+    filed = file_complaint(org.unit_a)
+    no = filed.complaint.tracking_number
+    wrong = client.get(f"{API}{no}/?code=AAAAAAAA")
+    unknown = client.get(f"{API}TS2099010100000/?code=AAAAAAAA")
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    codes = [client.get(f"{API}{no}/?code=BBBBBBB{i}").status_code for i in range(6)]
+    assert 429 in codes
+    # locked out: even the right code waits
+    assert client.get(f"{API}{no}/?code={filed.check_code}").status_code == 429
+
+
+def test_the_filed_event_is_in_the_same_transaction_as_the_row(org):
+    filed = file_complaint(org.unit_a)
+    assert Event.objects.filter(kind="complaints.filed", subject_id=filed.complaint.pk).count() == 1
+
+
+def test_units_json_lists_active_units(client, org):
+    data = client.get("/accountability/public/units.json?q=自然资源").json()
+    assert [u["name"] for u in data["results"]] == [org.unit_a.name]
+
+
+def test_bad_fields_give_a_400_in_chinese(client, org):
+    resp = client.post(API, {"category": "nope", "subject_unit": "abc", "description": ""})
+    assert resp.status_code == 400 and resp.json()["error"]["message"]
+    resp = client.post(API, api_data(org.unit_a, is_anonymous="false", name="", phone=""))
+    assert resp.status_code == 400 and "实名" in resp.json()["error"]["message"]

@@ -1,0 +1,18 @@
+import pytest
+
+from approvals import demo
+from approvals.models import Application, Rating, ServiceItem
+from efficiency import demo as org_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_seed_is_idempotent():  # R18
+    org_demo.seed_org()
+    demo.seed()
+    counts = (ServiceItem.objects.count(), Application.objects.count(), Rating.objects.count())
+    demo.seed()
+    assert counts == (ServiceItem.objects.count(), Application.objects.count(), Rating.objects.count())
+    assert counts[0] == 5 and counts[1] == 5 and counts[2] == 1
+    joint = Application.objects.get(applicant_name="鄂州市滨湖置业有限公司")
+    assert joint.steps.count() == 2 and joint.time_rule.code == "application.joint"

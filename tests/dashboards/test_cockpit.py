@@ -1,0 +1,109 @@
+"""The leader cockpit: its numbers equal raw SQL counts; who may open it."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+
+from dashboards import rollups
+from dashboards.rollups import day_start, week_end
+
+from .conftest import FIRST, NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def raw(sql, params=()):
+    with connection.cursor() as c:
+        c.execute(sql, params)
+        return c.fetchone()[0]
+
+
+OPEN = "FROM clocktest_timeditem WHERE clock_start IS NOT NULL AND closed_at IS NULL"
+
+
+@pytest.fixture
+def cockpit(data, client):
+    with time_machine.travel(NOW, tick=False):
+        rollups.rollup_days(FIRST, NOW.date())
+        rollups.refresh_now(now=NOW)
+        client.force_login(data.leader)
+        response = client.get(reverse("dashboards:cockpit"))
+    assert response.status_code == 200
+    return response
+
+
+def test_todays_figures_equal_raw_sql_counts(cockpit):
+    f = cockpit.context["f"]
+    month = day_start(NOW.date().replace(day=1))
+    assert f["open"] == raw(f"SELECT count(*) {OPEN}")
+    assert f["yellow"] == raw(f"SELECT count(*) {OPEN} AND breach_level = 2")
+    assert f["red"] == raw(f"SELECT count(*) {OPEN} AND breach_level >= 3")
+    assert f["overdue"] == raw(f"SELECT count(*) {OPEN} AND due_at < %s", [NOW])
+    assert f["due_week"] == raw(f"SELECT count(*) {OPEN} AND due_at >= %s AND due_at < %s", [NOW, week_end(NOW)])
+    assert f["complaints_month"] == raw(
+        "SELECT count(*) FROM efficiency_event WHERE kind = 'complaints.filed' AND at >= %s", [month])
+    assert f["deemed_month"] == raw(
+        "SELECT count(*) FROM efficiency_event WHERE kind = 'approvals.deemed_approved' AND at >= %s", [month])
+    assert f["cases_open"] == raw("SELECT count(*) FILTER (WHERE kind = 'cases.opened') - "
+                                  "count(*) FILTER (WHERE kind = 'cases.decided') FROM efficiency_event")
+    assert f["red_today"] == raw("SELECT count(*) FROM efficiency_event WHERE kind = 'clock.breach' "
+                                 "AND level_from < 3 AND level_to >= 3 AND at >= %s AND at < %s",
+                                 [day_start(NOW.date()), day_start(NOW.date() + timedelta(days=1))])
+    assert f"id=\"fig-open\">{f['open']}<" in cockpit.content.decode()
+
+
+def test_the_monthly_ranking_follows_the_on_time_rate_from_raw_sql(cockpit, data):
+    month = day_start(NOW.date().replace(day=1))
+    top = {s.unit_id: s for s in cockpit.context["top"]}
+    for unit in (data.unit_a, data.unit_b):
+        assert top[unit.pk].closed_late == raw(
+            "SELECT count(*) FROM clocktest_timeditem WHERE unit_id = %s AND closed_at >= %s "
+            "AND clock_state = 'done_late'", [unit.pk, month])
+
+
+def test_the_red_bar_links_to_the_units_red_list(cockpit, data, client):
+    red_units = cockpit.context["red_units"]
+    assert red_units
+    unit_id = red_units[0]["unit_id"]
+    url = f"{reverse('dashboards:items')}?state=red&unit={unit_id}"
+    assert url in cockpit.content.decode()
+    with time_machine.travel(NOW, tick=False):
+        rows = client.get(url).context["rows"]
+    assert len(rows) == red_units[0]["n"]
+    assert all(r.item.unit_id == unit_id and r.item.breach_level >= 3 for r in rows)
+
+
+def test_the_trend_has_twelve_months(cockpit):
+    trend = cockpit.context["trend"]
+    assert len(trend) == 12 and trend[-1]["month"] == "2026-11"
+    assert trend[-2]["opened"] == raw(
+        "SELECT count(*) FROM clocktest_timeditem WHERE clock_start >= %s AND clock_start < %s",
+        [day_start(FIRST.replace(day=1)), day_start(NOW.date().replace(day=1))])
+
+
+@pytest.mark.parametrize("who,status", [("leader", 200), ("office", 200), ("head_a", 404), ("clerk_a", 404),
+                                        ("sysadmin", 404)])
+def test_only_leaders_and_the_office_open_the_cockpit(org, client, who, status):
+    client.force_login(getattr(org, who))
+    assert client.get(reverse("dashboards:cockpit")).status_code == status
+    assert client.get(reverse("dashboards:items") + "?state=red").status_code == status
+
+
+def test_the_item_page_shows_the_timeline_and_hides_other_units_items(data, client):
+    from tests.clocktest.models import TimedItem
+
+    item = TimedItem.objects.filter(unit=data.unit_a, breach_level__gte=3).first()
+    url = reverse("dashboards:item", args=["clocktest.timeditem", item.pk])
+    client.force_login(data.clerk_b)
+    assert client.get(url).status_code == 404
+    client.force_login(data.leader)
+    page = client.get(url).content.decode()
+    assert item.title in page and "clock.breach" in page
+
+
+def test_an_unknown_item_type_is_not_found(org, client):
+    client.force_login(org.leader)
+    assert client.get(reverse("dashboards:item", args=["nope.model", 1])).status_code == 404

@@ -1,0 +1,118 @@
+"""Each assignment kind runs its rule from the seeded table (2019 意见)."""
+
+import pytest
+import time_machine
+
+from efficiency.models import Rung
+from efficiency.sweep import sweep
+from supervision import services
+from supervision.models import Assignment, AssignmentKind as K
+
+from .conftest import FRIDAY, at
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_instruction_must_be_reported_to_the_principal_the_same_day(make_assignment):  # R03
+    target = make_assignment(K.INSTRUCTION).targets.get()
+    assert target.step == "instruction.report"
+    assert target.due_at == at(2024, 9, 13, 23, 59, 59)
+
+
+def test_signing_an_instruction_starts_three_working_days_to_deploy_across_the_holiday(org, make_assignment):  # R04
+    target = make_assignment(K.INSTRUCTION).targets.get()
+    with time_machine.travel(at(2024, 9, 13, 15, 0), tick=False):
+        services.target_acknowledge(actor=org.clerk_a, target=target)
+    target.refresh_from_db()
+    assert target.step == "instruction.deploy"
+    # Sat 14 is an adjusted working day; 15–17 Mid-Autumn: 14, 18, 19.
+    assert target.due_at == at(2024, 9, 19, 23, 59, 59)
+    assert target.time_rule.code == "instruction.deploy"
+
+
+def test_a_field_research_problem_gives_the_office_three_working_days_to_split_it(org, make_assignment):  # R05
+    item = make_assignment(K.FIELD_RESEARCH, lead_unit=None)
+    assert item.status == Assignment.Status.REGISTERED
+    assert item.due_at == at(2024, 9, 19, 23, 59, 59)
+    with time_machine.travel(at(2024, 9, 18, 9, 0), tick=False):
+        services.assignment_dispatch(actor=org.office, assignment=item, lead_unit=org.unit_a)
+    item.refresh_from_db()
+    assert item.clock_state == "done" and item.status == Assignment.Status.IN_PROGRESS
+
+
+def test_units_feed_back_on_a_field_research_problem_within_ten_working_days(make_assignment):  # R06
+    target = make_assignment(K.FIELD_RESEARCH).targets.get()
+    assert target.time_rule.code == "field_research.feedback"
+    assert target.due_at == at(2024, 9, 29, 23, 59, 59)  # Sun 29 is an adjusted working day
+
+
+def test_a_policy_difficulty_is_reported_within_five_working_days(make_assignment):  # R07
+    target = make_assignment(K.POLICY_DIFFICULTY).targets.get()
+    assert target.time_rule.code == "policy_difficulty.report"
+    assert target.due_at == at(2024, 9, 23, 23, 59, 59)
+
+
+def test_the_office_replies_to_a_policy_difficulty_within_three_working_days_with_an_option(org, make_assignment):  # R08
+    item = make_assignment(K.POLICY_DIFFICULTY)
+    target = item.targets.get()
+    with time_machine.travel(at(2024, 9, 18, 10, 0), tick=False):
+        services.target_acknowledge(actor=org.clerk_a, target=target)
+        services.target_feedback(actor=org.clerk_a, target=target, text="土地指标不足，执行困难")
+    item.refresh_from_db()
+    assert item.time_rule.code == "policy_difficulty.reply"
+    assert item.due_at == at(2024, 9, 23, 23, 59, 59)  # 19, 20, 23
+    with time_machine.travel(at(2024, 9, 19, 10, 0), tick=False):
+        with pytest.raises(services.ValidationError):
+            services.target_close(actor=org.office, target=target)
+        services.target_close(actor=org.office, target=target, reply=Assignment.Reply.NEW_METHOD,
+                              note="改为分期供地")
+    item.refresh_from_db()
+    assert item.reply == "new_method" and item.clock_state == "done" and item.status == "closed"
+
+
+def test_a_policy_is_interpreted_within_five_working_days(make_assignment):  # R09
+    target = make_assignment(K.POLICY_INTERPRETATION).targets.get()
+    assert target.time_rule.code == "policy.interpretation"
+    assert target.due_at == at(2024, 9, 23, 23, 59, 59)
+
+
+def test_a_decision_without_deadline_needs_a_first_report_within_a_month(make_assignment):  # R10
+    target = make_assignment(K.NO_DEADLINE).targets.get()
+    assert target.time_rule.code == "decision.first_report"
+    assert target.due_at == at(2024, 10, 14, 23, 59, 59)  # Oct 13 is a Sunday
+
+
+def test_after_the_first_report_the_first_month_report_is_due_two_months_after_hand_out(org, make_assignment):  # R11
+    target = make_assignment(K.NO_DEADLINE).targets.get()
+    with time_machine.travel(at(2024, 10, 8, 10, 0), tick=False):
+        services.target_acknowledge(actor=org.clerk_a, target=target)
+        services.target_feedback(actor=org.clerk_a, target=target, text="已成立专班，制定方案")
+    target.refresh_from_db()
+    assert target.status == "handling" and target.reports_done == 1
+    assert target.time_rule.code == "decision.month_report"
+    assert target.due_at == at(2024, 11, 13, 23, 59, 59)
+
+
+def test_a_major_emergency_needs_a_press_conference_within_24_hours(make_assignment):  # R12
+    target = make_assignment(K.EMERGENCY).targets.get()
+    assert target.due_at == at(2024, 9, 14, 10, 0)
+
+
+def test_a_set_deadline_replaces_the_default_feedback_rule(org, make_assignment):
+    import datetime as dt
+
+    target = make_assignment(K.MEETING, deadline=dt.date(2024, 10, 31)).targets.get()
+    assert target.step == "deadline"
+    assert target.due_at == at(2024, 10, 31, 23, 59, 59)
+
+
+def test_a_late_deploy_step_gets_a_yellow_then_a_red_card(org, make_assignment):
+    target = make_assignment(K.INSTRUCTION).targets.get()
+    with time_machine.travel(FRIDAY, tick=False):
+        services.target_acknowledge(actor=org.clerk_a, target=target)
+    sweep(now=at(2024, 9, 20, 9, 0))
+    target.refresh_from_db()
+    assert target.breach_level == Rung.YELLOW
+    sweep(now=at(2024, 9, 25, 9, 0))
+    target.refresh_from_db()
+    assert target.breach_level == Rung.RED
