@@ -16,7 +16,7 @@ from efficiency.api import error_response
 from efficiency.models import Role, Unit, User
 
 from . import queries, security, serializers, services
-from .models import Bulletin
+from .models import AccountabilityCase, Bulletin, Complaint
 
 SLOW_DOWN = "提交过于频繁，请稍后再试。"
 
@@ -130,6 +130,7 @@ class PublicComplaintRate(APIView):
 
 class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ComplaintSerializer
+    queryset = Complaint.objects.none()  # for the schema; requests use get_queryset
     filterset_fields = ["status", "category", "is_problem"]
 
     def get_queryset(self):
@@ -185,6 +186,7 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
 
 class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CaseSerializer
+    queryset = AccountabilityCase.objects.none()
     filterset_fields = ["status", "source", "unit", "person"]
 
     def get_queryset(self):
@@ -250,6 +252,7 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class BulletinViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.BulletinSerializer
+    queryset = Bulletin.objects.none()
 
     def get_queryset(self):
         return queries.bulletin_list(self.request.user, published_only=False)

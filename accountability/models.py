@@ -252,11 +252,11 @@ class AccountabilityCase(Clock):
         return reverse("accountability:case_detail", args=[self.pk])
 
     def measure_labels(self, codes) -> list[str]:
-        return [Measure(c).label for c in codes if c in Measure.values]
+        return [str(Measure(c).label) for c in codes if c in Measure.values]
 
     @property
     def ground_labels(self) -> list[str]:
-        return [ExemptionGround(c).label for c in self.exemption_grounds if c in ExemptionGround.values]
+        return [str(ExemptionGround(c).label) for c in self.exemption_grounds if c in ExemptionGround.values]
 
 
 # Direct permission models also for cases: efficiency.permissions.scope would otherwise fall

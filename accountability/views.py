@@ -17,7 +17,6 @@ from . import forms, queries, security, services
 from .models import AccountabilityCase, Complaint, ComplaintAttachment
 from .pdf import bulletin_pdf
 
-TOO_MANY = _("提交过于频繁，请稍后再试。")
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:

@@ -34,7 +34,7 @@ class ItemListView(APIView):
     def post(self, request):
         data = _valid(s.ServiceItemWriteSerializer, request)
         unit = request.user.unit
-        if request.data.get("unit") and services.permissions.is_office(request.user):
+        if request.data.get("unit"):
             unit = get_object_or_404(Unit, pk=request.data["unit"])
         if unit is None:
             raise Http404

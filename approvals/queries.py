@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from efficiency import permissions
@@ -77,8 +77,8 @@ def item_catalog(*, unit=None):
 def satisfaction_by_unit(*, since=None) -> list[dict]:
     """R36: satisfied ratings (非常满意/满意/基本满意) over all, per unit; the applicant's latest
     rating of each application counts. ≥ 90% meets the target."""
-    latest = Rating.objects.order_by("application_id", "-round").distinct("application_id").values("pk")
-    qs = Rating.objects.filter(pk__in=latest)
+    last_round = Rating.objects.filter(application=OuterRef("application")).order_by("-round").values("round")[:1]
+    qs = Rating.objects.filter(round=Subquery(last_round))
     if since:
         qs = qs.filter(created_at__gte=since)
     rows = (qs.values("unit_id", "unit__name")

@@ -38,9 +38,13 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over th
 
 
 def can_edit_items(user, unit) -> bool:
-    """Unit heads edit their own unit's guide; the efficiency office edits any. The system
-    administrator does not: under 三员分立 business content is not an administrator's."""
-    return permissions.is_office(user) or permissions.is_head_of(user, unit.pk)
+    """Unit heads edit their own unit's guide; the efficiency office and the system
+    administrator (who keeps the catalog with the other reference data, DESIGN.md) edit any.
+    Applications stay out of the administrator's reach (三员分立)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (permissions.is_office(user) or user.role == Role.SYSTEM_ADMIN
+            or permissions.is_head_of(user, unit.pk))
 
 
 def _require_unit_member(actor, unit_id) -> None:
@@ -73,7 +77,7 @@ def item_save(*, actor, unit, item: ServiceItem | None = None, materials: list[s
     """Create or change a service item (R18). The committed limit above the legal one is
     refused with a clear message (R16)."""
     if not can_edit_items(actor, unit):
-        raise PermissionDenied(_("只有本单位负责人或效能办可以维护办事指南。"))
+        raise PermissionDenied(_("只有本单位负责人、效能办或系统管理员可以维护办事指南。"))
     before = snapshot(item, ITEM_FIELDS) if item else None
     item = item or ServiceItem(unit=unit)
     for name, value in fields.items():
@@ -259,13 +263,8 @@ def _steps_deem_consented(step_ids: list[int], now: datetime) -> list[int]:
     conditional UPDATE; a second sweep finds nothing to claim."""
     if not step_ids:
         return []
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE approvals_reviewstep SET status = %s, liability_moved = true, decided_at = %s "
-            "WHERE id = ANY(%s) AND status = %s RETURNING id",
-            [StepStatus.DEEMED_CONSENTED, now, list(step_ids), StepStatus.PENDING],
-        )
-        claimed = [row[0] for row in cur.fetchall()]
+    claimed = _claim(ReviewStep, step_ids, StepStatus.PENDING,
+                     {"status": StepStatus.DEEMED_CONSENTED, "liability_moved": True, "decided_at": now})
     for step in ReviewStep.objects.filter(pk__in=claimed).select_related("application", "unit"):
         if step.closed_at is None:
             clocks.clock_close(step, actor=None, at=now, message=_("逾期未答复，视为同意。"))
@@ -278,6 +277,24 @@ def _steps_deem_consented(step_ids: list[int], now: datetime) -> list[int]:
                 "reason": _("联审联批会审环节（%(app)s）逾期未答复，按缺席默认视为同意。") % {"app": step.application},
             })
     return claimed
+
+
+def _claim(model, ids, from_status: str, values: dict) -> list[int]:
+    """UPDATE … WHERE status = from_status … RETURNING id: the rows this caller moved. Another
+    sweep or worker that got there first leaves nothing to claim (healthchecks' sendalerts)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    q = connection.ops.quote_name
+    fields = {name: model._meta.get_field(name) for name in values}
+    sets = ", ".join(f"{q(f.column)} = %s" for f in fields.values())
+    params = [f.get_db_prep_save(values[name], connection) for name, f in fields.items()]
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(model._meta.pk.column)} IN ({marks}) "
+           f"AND {q('status')} = %s RETURNING {q(model._meta.pk.column)}")
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, *ids, from_status])
+        return [row[0] for row in cur.fetchall()]
 
 
 def step_on_breach(model, transitions) -> None:
@@ -445,10 +462,7 @@ def _accept_by_default(ids: list[int], now: datetime) -> None:
     """行政许可法 §32 (R21): no notice within 5 working days — accepted from the day of receipt."""
     if not ids:
         return
-    with connection.cursor() as cur:
-        cur.execute("UPDATE approvals_application SET status = %s WHERE id = ANY(%s) AND status = %s RETURNING id",
-                    [Status.ACCEPTED, list(ids), Status.RECEIVED])
-        claimed = [row[0] for row in cur.fetchall()]
+    claimed = _claim(Application, ids, Status.RECEIVED, {"status": Status.ACCEPTED})
     for app in Application.objects.filter(pk__in=claimed).select_related("item"):
         app.status = Status.RECEIVED  # _accept sets it with the number and the code
         _accept(app, actor=None, start=app.received_at, by_default=True)
@@ -460,17 +474,12 @@ def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
     second worker claims nothing and emits nothing."""
     if not ids:
         return []
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE approvals_application SET status = %s, decided_at = %s "
-            "WHERE id = ANY(%s) AND status = %s RETURNING id",
-            [Status.DEEMED_APPROVED, now, list(ids), Status.ACCEPTED],
-        )
-        claimed = [row[0] for row in cur.fetchall()]
-    for app in Application.objects.filter(pk__in=claimed).select_related("item", "unit", "owner"):
-        _steps_deem_consented(list(app.steps.filter(status=StepStatus.PENDING).values_list("pk", flat=True)), now)
-        app.decision_reason = _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")
-        app.save(update_fields=["decision_reason"])
+    claimed = _claim(Application, ids, Status.ACCEPTED, {
+        "status": Status.DEEMED_APPROVED, "decided_at": now,
+        "decision_reason": _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")})
+    _steps_deem_consented(list(ReviewStep.objects.filter(application_id__in=claimed, status=StepStatus.PENDING)
+                               .values_list("pk", flat=True)), now)
+    for app in Application.objects.filter(pk__in=claimed).select_related("item", "unit"):
         if app.closed_at is None:
             clocks.clock_close(app, actor=None, at=now, message=_("超时默认，视为同意。"))
         event_emit("approvals.deemed_approved", subject=app, at=now,

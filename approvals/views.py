@@ -72,7 +72,8 @@ def application_list(request):
 def item_edit(request, pk=None):
     item = get_object_or_404(ServiceItem, pk=pk) if pk else None
     unit = item.unit if item else (request.user.unit if request.user.unit_id else None)
-    if permissions.is_office(request.user) and not item and request.GET.get("unit"):
+    if not item and request.GET.get("unit") and (permissions.is_office(request.user)
+                                                 or request.user.role == Role.SYSTEM_ADMIN):
         unit = get_object_or_404(Unit, pk=request.GET["unit"])
     if unit is None or not services.can_edit_items(request.user, unit):
         raise Http404

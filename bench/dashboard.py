@@ -40,7 +40,7 @@ ITEM_COLUMNS = """(title, unit_id, clock_start, limit_value, limit_unit, legal_l
 # (9% of those late), the rest stay open if recent, else close late; open items past due carry
 # their card (2 黄牌, 3 红牌 three days after).
 ITEM_SELECT = """
-SELECT %(title)s || g, 1 + (g * 7919) %% %(units)s + %(unit0)s - 1, s, lim, 'd', 'd', due,
+SELECT %(title)s || g, 1 + (g::bigint * 7919) %% %(units)s + %(unit0)s - 1, s, lim, 'd', 'd', due,
        CASE WHEN closed IS NOT NULL THEN 0 WHEN due < %(now)s - interval '3 days' THEN 3
             WHEN due < %(now)s THEN 2 ELSE 0 END,
        CASE WHEN closed IS NOT NULL THEN (CASE WHEN closed > due THEN 'done_late' ELSE 'done' END)
@@ -60,10 +60,10 @@ FROM (
 BREACH_EVENTS = """
 INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, level_from, level_to, message, payload,
                               recipients, fanned_out)
-SELECT due_at, 'clock.breach', %(label)s, id, unit_id, 0, 2, '', '{}', '[]', true FROM {table}
+SELECT due_at, 'clock.breach', %(label)s, id, unit_id, 0, 2, '', '{{}}'::jsonb, '[]'::jsonb, true FROM {table}
  WHERE clock_state = 'done_late' OR breach_level >= 2
 UNION ALL
-SELECT due_at + interval '3 days', 'clock.breach', %(label)s, id, unit_id, 2, 3, '', '{}', '[]', true FROM {table}
+SELECT due_at + interval '3 days', 'clock.breach', %(label)s, id, unit_id, 2, 3, '', '{{}}'::jsonb, '[]'::jsonb, true FROM {table}
  WHERE (closed_at IS NULL AND breach_level >= 3) OR closed_at > due_at + interval '3 days'
 """
 OTHER_EVENTS = [  # kind, how many at scale 1, payload SQL
@@ -77,7 +77,7 @@ OTHER_EVENTS = [  # kind, how many at scale 1, payload SQL
 ]
 OTHER_EVENT_SQL = """
 INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, message, payload, recipients, fanned_out)
-SELECT %(now)s - random() * interval '365 days', %(kind)s, 'bench.other', g, 1 + (g * 104729) %% %(units)s + %(unit0)s - 1,
+SELECT %(now)s - random() * interval '365 days', %(kind)s, 'bench.other', g, 1 + (g::bigint * 104729) %% %(units)s + %(unit0)s - 1,
        '', {payload}, '[]', true
 FROM generate_series(1, %(n)s) AS g
 """
@@ -199,15 +199,15 @@ def seed(cur, scale: float, now) -> tuple[int, int]:
                     [province])
         cur.execute("""INSERT INTO efficiency_region (code, name, level, parent_id)
             SELECT '43' || lpad(g::text, 4, '0'), '第' || g || '县区', 'county',
-                   (SELECT id FROM efficiency_region WHERE level = 'city' ORDER BY id OFFSET g %% 17 LIMIT 1)
+                   (SELECT id FROM efficiency_region WHERE level = 'city' ORDER BY id OFFSET g % 17 LIMIT 1)
             FROM generate_series(1, 120) g""")
         cur.execute("INSERT INTO auth_group (name) SELECT 'bench-unit-' || g FROM generate_series(1, %s) g", [n_units])
         cur.execute("""INSERT INTO efficiency_unit (code, name, short_name, kind, region_id, group_id, is_active)
             SELECT 'B' || lpad(g::text, 5, '0'), '第' || g || '号单位', '', 'department',
-                   r.ids[1 + g %% array_length(r.ids, 1)], ag.id, true
-            FROM (SELECT id, substr(name, 12)::int AS g FROM auth_group WHERE name LIKE 'bench-unit-%%') ag,
+                   r.ids[1 + g % array_length(r.ids, 1)], ag.id, true
+            FROM (SELECT id, substr(name, 12)::int AS g FROM auth_group WHERE name LIKE 'bench-unit-%') ag,
                  (SELECT array_agg(id ORDER BY id) AS ids FROM efficiency_region WHERE level <> 'province') r""")
-        cur.execute("SELECT min(id) FROM efficiency_unit WHERE code LIKE 'B%%'")
+        cur.execute("SELECT min(id) FROM efficiency_unit WHERE code LIKE 'B%'")
         unit0 = cur.fetchone()[0]
     for table, title, n in (("clocktest_timeditem", "办件", n_apps), ("bench_otheritem", "事项", n_other)):
         cur.execute(f"""SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'f'""")

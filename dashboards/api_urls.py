@@ -1,3 +1,10 @@
 """/api/v1/dashboards/ endpoints."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("figures/", api.FiguresView.as_view(), name="dashboards-figures"),
+    path("ranking/", api.RankingView.as_view(), name="dashboards-ranking"),
+]

@@ -54,6 +54,8 @@ def _table(model) -> tuple[str, str]:
 
 
 def _items_sql(model) -> str:
+    # One UNION ALL of per-item deltas, one hash aggregate, one window: no joins between the
+    # intermediate sets (the planner cannot estimate them and would nest loops).
     table, unit_col = _table(model)
     return f"""
 WITH t AS (
@@ -65,46 +67,42 @@ WITH t AS (
     FROM {table}
     WHERE clock_start IS NOT NULL AND clock_start < %(E)s AND (closed_at IS NULL OR closed_at >= %(S)s)
       AND {unit_col} IS NOT NULL
-), base AS (
-    SELECT unit_id, count(*) FILTER (WHERE ds < %(start)s) AS open0,
-           count(*) FILTER (WHERE ds < %(start)s AND dd < %(start)s) AS overdue0
-    FROM t GROUP BY unit_id
-), deltas AS (
-    SELECT unit_id, ds AS d, 1 AS opened, 0 AS on_time, 0 AS late, 1 AS dopen, 0 AS dover
-      FROM t WHERE ds >= %(start)s
+), deltas (unit_id, d, opened, on_time, late, yellow, red, dopen, dover) AS (
+    -- the stock before the window, carried in on its first day
+    SELECT unit_id, %(start)s::date, 0, 0, 0, 0, 0, 1, (dd < %(start)s)::int FROM t WHERE ds < %(start)s
     UNION ALL
-    SELECT unit_id, dc, 0, (clock_state <> 'done_late')::int, (clock_state = 'done_late')::int, -1, 0
+    SELECT unit_id, ds, 1, 0, 0, 0, 0, 1, 0 FROM t WHERE ds >= %(start)s
+    UNION ALL
+    SELECT unit_id, dc, 0, (clock_state <> 'done_late')::int, (clock_state = 'done_late')::int, 0, 0, -1, 0
       FROM t WHERE dc <= %(end)s
     UNION ALL
-    SELECT unit_id, dd, 0, 0, 0, 0, 1 FROM t WHERE dd BETWEEN %(start)s AND %(end)s
+    SELECT unit_id, dd, 0, 0, 0, 0, 0, 0, 1 FROM t WHERE dd BETWEEN %(start)s AND %(end)s
     UNION ALL
-    SELECT unit_id, greatest(dd, dc), 0, 0, 0, 0, -1 FROM t WHERE dd IS NOT NULL AND dc IS NOT NULL AND greatest(dd, dc) <= %(end)s
-), daily AS (
-    SELECT unit_id, d, sum(opened) AS opened, sum(on_time) AS on_time, sum(late) AS late,
-           sum(dopen) AS dopen, sum(dover) AS dover
-    FROM deltas GROUP BY unit_id, d
-), cards AS (
-    SELECT unit_id, (at AT TIME ZONE '{TZ}')::date AS d,
-           count(*) FILTER (WHERE level_from < 2 AND level_to >= 2) AS yellow,
-           count(*) FILTER (WHERE level_from < 3 AND level_to >= 3) AS red
+    SELECT unit_id, greatest(dd, dc), 0, 0, 0, 0, 0, 0, -1
+      FROM t WHERE dd IS NOT NULL AND dc IS NOT NULL AND greatest(dd, dc) <= %(end)s
+    UNION ALL
+    SELECT unit_id, (at AT TIME ZONE '{TZ}')::date, 0, 0, 0,
+           (level_from < 2 AND level_to >= 2)::int, (level_from < 3 AND level_to >= 3)::int, 0, 0
     FROM efficiency_event
     WHERE kind = 'clock.breach' AND subject_type = %(label)s AND at >= %(S)s AND at < %(E)s
       AND unit_id IS NOT NULL
-    GROUP BY 1, 2
 ), units AS (
-    SELECT unit_id FROM base UNION SELECT unit_id FROM daily UNION SELECT unit_id FROM cards
+    SELECT DISTINCT unit_id FROM deltas
+), daily AS (
+    SELECT unit_id, d, sum(opened) AS opened, sum(on_time) AS on_time, sum(late) AS late,
+           sum(yellow) AS yellow, sum(red) AS red, sum(dopen) AS dopen, sum(dover) AS dover
+    FROM (
+        SELECT * FROM deltas
+        UNION ALL
+        SELECT unit_id, days.d::date, 0, 0, 0, 0, 0, 0, 0
+        FROM units CROSS JOIN generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS days(d)
+    ) AS all_rows
+    GROUP BY unit_id, d
 ), dense AS (
-    SELECT u.unit_id, days.d::date AS d,
-           coalesce(daily.opened, 0) AS opened, coalesce(daily.on_time, 0) AS on_time,
-           coalesce(daily.late, 0) AS late, coalesce(cards.yellow, 0) AS yellow, coalesce(cards.red, 0) AS red,
-           coalesce(base.open0, 0) + sum(coalesce(daily.dopen, 0)) OVER w AS open_end,
-           coalesce(base.overdue0, 0) + sum(coalesce(daily.dover, 0)) OVER w AS overdue_end
-    FROM units u
-    CROSS JOIN generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS days(d)
-    LEFT JOIN base ON base.unit_id = u.unit_id
-    LEFT JOIN daily ON daily.unit_id = u.unit_id AND daily.d = days.d::date
-    LEFT JOIN cards ON cards.unit_id = u.unit_id AND cards.d = days.d::date
-    WINDOW w AS (PARTITION BY u.unit_id ORDER BY days.d)
+    SELECT unit_id, d, opened, on_time, late, yellow, red,
+           sum(dopen) OVER w AS open_end, sum(dover) OVER w AS overdue_end
+    FROM daily
+    WINDOW w AS (PARTITION BY unit_id ORDER BY d)
 )
 INSERT INTO dashboards_unitday (date, unit_id, item_type, opened, closed_on_time, closed_late,
                                 yellow_cards, red_cards, open_at_end, overdue_open_at_end)
@@ -184,6 +182,7 @@ def rollup_days(start: date, end: date) -> None:
         raise ValueError("end before start")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # the year's deltas aggregate in memory
         for entry in clock_models():
             _rollup_model(cursor, entry, start, end)
         _rollup_counters(cursor, start, end)

@@ -122,6 +122,8 @@ def unit_scores(month: date, *, unit_ids=None) -> list[UnitScore]:
                 row["on_time"], row["late"], row["red"], row["yellow"])
     end = month_after(month)
     counters = UnitDayCounter.objects.filter(date__gte=month, date__lt=end, unit_id__isnull=False)
+    if unit_ids is not None:
+        counters = counters.filter(unit_id__in=unit_ids)
     for row in counters.values("unit_id", "kind").annotate(n=Sum("count"), v=Sum("value_sum")):
         s = scores.get(row["unit_id"])
         if s is None:

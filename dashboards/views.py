@@ -13,15 +13,17 @@ from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from efficiency.events import events_for
-from efficiency.models import Role, Unit, User
+from efficiency.models import Role, Rung, Unit, User
 from efficiency.registry import clock_model
 from efficiency.workdays import local_date
 
@@ -29,6 +31,7 @@ from . import queries, scoring, services
 from .models import PersonAssessment
 
 BOARD_ROLES = (Role.LEADER, Role.OFFICE)
+SCORECARDS_PER_PAGE = 100
 
 
 def _board(user) -> None:
@@ -90,12 +93,28 @@ def events(request):
     return render(request, "dashboards/events.html", {"rows": rows, "kind": kind, "month": month, "unit": unit})
 
 
+EVENT_NAMES = {
+    "clock.started": gettext_lazy("开始计时"), "clock.paused": gettext_lazy("暂停计时"),
+    "clock.resumed": gettext_lazy("恢复计时"), "clock.extended": gettext_lazy("延期"),
+    "clock.closed": gettext_lazy("办结"), "clock.breach": gettext_lazy("预警升级"),
+}
+
+
+def _timeline(obj):
+    events = list(events_for(obj))
+    for e in events:
+        e.title = EVENT_NAMES.get(e.kind, e.kind)
+        if e.kind == "clock.breach" and e.level_to is not None:
+            e.title = f"{e.title}：{Rung(e.level_from or 0).label} → {Rung(e.level_to).label}"
+    return events
+
+
 @login_required
 def item(request, label, pk):
     obj = queries.item_get(request.user, label, pk)
     own_url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
     return render(request, "dashboards/item.html", {
-        "obj": obj, "label": label, "type_name": obj._meta.verbose_name, "timeline": events_for(obj),
+        "obj": obj, "label": label, "type_name": obj._meta.verbose_name, "timeline": _timeline(obj),
         "own_url": own_url, "unit": getattr(obj, obj.clock_unit_field, None)})
 
 
@@ -115,8 +134,9 @@ def scorecards(request):
             return redirect(reverse("dashboards:scorecard", args=[request.user.unit_id]) + f"?month={month:%Y-%m}")
         raise Http404
     scores = scoring.unit_scores(month)
+    page = Paginator(scores, SCORECARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "dashboards/scorecards.html", {
-        "scores": scores, "month": month, "months": queries.months_back(queries.month_of(local_date(timezone.now())), 12),
+        "scores": page, "page": page, "month": month, "months": queries.months_back(queries.month_of(local_date(timezone.now())), 12),
         "weights": scoring.weights(), "components": scoring.UNIT_COMPONENTS})
 
 

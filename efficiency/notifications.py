@@ -176,7 +176,8 @@ def notifications_send(*, batch: int = 200) -> dict[str, int]:
     now = timezone.now()
     with transaction.atomic():
         due = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            # of=self: the user is an outer join (SMS and plain addresses have none).
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
             .filter(status=Notification.Status.PENDING, deliver_after__lte=now)
             .exclude(channel=Notification.Channel.INBOX)

@@ -85,7 +85,7 @@ class DrawViewSet(viewsets.ReadOnlyModelViewSet):
         data = s.DrawInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        plan = queries.access_plan(request.user, v["plan"].pk)
+        plan = queries.access_plan(request.user, v["plan"])
         try:
             tp, ip = TargetPool.objects.get(pk=v["target_pool"]), InspectorPool.objects.get(pk=v["inspector_pool"])
         except (TargetPool.DoesNotExist, InspectorPool.DoesNotExist):

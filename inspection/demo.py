@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from efficiency.models import Unit, User
+from efficiency.models import Role, Unit, User
 from efficiency.workdays import local_date
 
 from . import services
@@ -52,19 +52,23 @@ def seed(stdout=None) -> None:
     plan = services.plan_approve(actor=leader, plan=plan, note="同意。注意减少陪同、不打招呼、直奔现场。")
     draw = services.draw_make(actor=office, plan=plan, target_pool=tp, inspector_pool=ip, n_targets=3,
                               per_target=2, seed=SEED)
-    services.draw_publish(actor=office, draw=draw)
-    first = units.get("EZ-ZRZY")
+    drawn = [Unit.objects.get(pk=row["target"]) for row in draw.result]
+    team = [User.objects.get(pk=i) for i in draw.result[0]["inspectors"]]
     visit = services.visit_record(
-        actor=office, plan=plan, draw=draw, unit=first, kind=Method.OPEN, visited_on=start + timedelta(days=2),
-        place="市民之家二楼不动产登记窗口", people_met="窗口负责人1名、办事群众3名",
-        summary="上午10时许，3号窗口无人值守约20分钟；一次性告知单未上墙。", inspectors=[office, people["xiaoneng"]])
+        actor=office, plan=plan, draw=draw, unit=drawn[0], kind=Method.OPEN, visited_on=start + timedelta(days=2),
+        place="市民之家二楼综合窗口", people_met="窗口负责人1名、办事群众3名",
+        summary="上午10时许，3号窗口无人值守约20分钟；一次性告知单未上墙。", inspectors=team)
+    responsible = User.objects.filter(unit=drawn[0], role__in=[Role.CLERK, Role.HEAD], is_active=True).first()
     finding = services.finding_record(
         actor=office, visit=visit, title="工作时间窗口空岗、一次性告知未落实", severity="general",
         description="3号窗口工作时间无人值守约20分钟，群众等候；一次性告知单未公示。",
         rectify_target="窗口全时段有人值守，建立AB岗；一次性告知单上墙并上网公示。",
-        rectify_days=15, feedback_date=start + timedelta(days=3), responsible=people["jingban"])
+        rectify_days=15, feedback_date=start + timedelta(days=3), responsible=responsible)
     services.visit_close(actor=office, visit=visit)
-    services.visit_record(actor=office, plan=plan, draw=draw, unit=units["EZ-ZWZX"], kind=Method.UNANNOUNCED,
-                          visited_on=today - timedelta(days=1), place="综合受理窗口",
+    services.draw_publish(actor=office, draw=draw)
+    # An unannounced visit (暗访) outside the draw, still open: hidden from that unit.
+    hidden_target = next(units[c] for c in TARGETS if units[c] not in drawn)
+    services.visit_record(actor=office, plan=plan, unit=hidden_target, kind=Method.UNANNOUNCED,
+                          visited_on=today - timedelta(days=1), place="办事大厅",
                           people_met="以办事群众身份咨询", summary="暗访：咨询企业开办事项，答复清楚。")
     _log(stdout, f"plan #{plan.pk}, draw seed {draw.seed}, rectification #{finding.rectification.pk}")

@@ -9,7 +9,6 @@ from efficiency import permissions
 from efficiency.models import Role
 
 from .models import Draw, Finding, InspectionCap, InspectionPlan, Method, Rectification, Visit
-from .services import plan_count
 
 
 def _sees_all(user) -> bool:
@@ -63,10 +62,11 @@ def finding_list(user):
     return _hide_open_unannounced(permissions.scope(user, qs), "visit__")
 
 
-def access_finding(user, pk) -> Finding:
+def access_finding(user, pk, *, request=None) -> Finding:
     try:
         return finding_list(user).get(pk=pk)
     except (Finding.DoesNotExist, ValueError, TypeError):
+        permissions.access(user, Finding.objects.none(), pk, request=request)  # audits the refusal
         raise Http404 from None
 
 
@@ -80,6 +80,17 @@ def access_rectification(user, pk, *, request=None) -> Rectification:
                               request=request)
 
 
+def plan_count(issuing_unit, year: int, *, exclude_pk=None) -> int:
+    """Approved plans of the issuing body in that year: what the cap counts (R31)."""
+    qs = InspectionPlan.objects.filter(
+        issuing_unit=issuing_unit, start_date__year=year,
+        status__in=[InspectionPlan.Status.APPROVED, InspectionPlan.Status.CLOSED],
+    )
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.count()
+
+
 def cap_rows(year: int):
     """Each issuing body's cap for the year with the count of approved plans against it."""
     caps = list(InspectionCap.objects.filter(year=year).select_related("issuing_unit"))
@@ -89,9 +100,13 @@ def cap_rows(year: int):
     return caps
 
 
-def plan_report(plan: InspectionPlan) -> dict:
-    """Findings of the plan with their rectification status (结果报告)."""
-    findings = list(plan.findings.select_related("unit", "rectification", "visit").order_by("unit__code", "id"))
+def plan_report(plan: InspectionPlan, *, public: bool = False) -> dict:
+    """Findings of the plan with their rectification status (结果报告); the public version
+    leaves out findings of unannounced visits still open (R33)."""
+    qs = plan.findings.select_related("unit", "rectification", "visit").order_by("unit__code", "id")
+    if public:
+        qs = _hide_open_unannounced(qs, "visit__")
+    findings = list(qs)
     by_status = {"open": 0, "reported": 0, "verified": 0, "late": 0, "pending": 0}
     for f in findings:
         rect = getattr(f, "rectification", None)
@@ -121,3 +136,17 @@ def public_draws():
 def mask_name(name: str) -> str:
     """Public pages show an inspector as 陈** (no personal data)."""
     return (name[:1] + "*" * max(1, len(name) - 1)) if name else ""
+
+
+def public_snapshot(draw: Draw) -> dict:
+    """What anyone needs to re-run a published draw: the seed, the procedure, the targets, and
+    the inspectors by their place in the sorted pool (名录序号) instead of their accounts."""
+    seq = {p["id"]: n for n, p in enumerate(draw.pools["inspectors"], start=1)}
+    return {
+        "seed": str(draw.seed), "algorithm": draw.algorithm, "n_targets": draw.n_targets,
+        "per_target": draw.per_target,
+        "targets": draw.pools["targets"],
+        "inspectors": [{"username": f"{seq[p['id']]:06d}", "id": seq[p["id"]], "unit_id": p["unit_id"]}
+                       for p in draw.pools["inspectors"]],
+        "result": [{"target": row["target"], "inspectors": [seq[i] for i in row["inspectors"]]} for row in draw.result],
+    }

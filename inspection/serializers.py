@@ -62,7 +62,7 @@ class DrawSerializer(serializers.ModelSerializer):
 
 
 class DrawInputSerializer(serializers.Serializer):
-    plan = serializers.PrimaryKeyRelatedField(queryset=InspectionPlan.objects.all())
+    plan = serializers.IntegerField()
     target_pool = serializers.IntegerField()
     inspector_pool = serializers.IntegerField()
     n_targets = serializers.IntegerField(min_value=1)

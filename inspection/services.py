@@ -18,10 +18,11 @@ from efficiency.workdays import SHANGHAI, local_date
 
 from . import draws
 from .models import (
-    Draw, DrawAssignment, Finding, InspectionCap, InspectionPlan, InspectorPool, PlanOverride,
+    Draw, DrawAssignment, Finding, InspectionCap, InspectionPlan, InspectorPool, Method, PlanOverride,
     Rectification, TargetPool, Visit, VisitPhoto,
 )
 from .photos import photo_validate
+from .queries import plan_count
 
 # 2008b 二(二): below city level an inspection samples 5–10% of the units in scope (R30).
 SAMPLING_MAX_PERCENT = 10
@@ -54,17 +55,6 @@ def cap_set(*, actor, issuing_unit, year: int, base_2018: int, cap: int) -> Insp
     audit_record("create" if created else "update", actor=actor, obj=obj, after=snapshot(obj),
                  summary=f"设定督查检查年度上限 {issuing_unit} {year}: {cap}")
     return obj
-
-
-def plan_count(issuing_unit, year: int, *, exclude_pk=None) -> int:
-    """Approved plans of the issuing body in that year (what the cap counts)."""
-    qs = InspectionPlan.objects.filter(
-        issuing_unit=issuing_unit, start_date__year=year,
-        status__in=[InspectionPlan.Status.APPROVED, InspectionPlan.Status.CLOSED],
-    )
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.count()
 
 
 def sampling_max(n_scope: int) -> int:
@@ -193,6 +183,8 @@ def plan_publish_results(*, actor, plan: InspectionPlan) -> InspectionPlan:
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status not in (InspectionPlan.Status.APPROVED, InspectionPlan.Status.CLOSED):
         raise ValidationError(_("计划批准后才能公开结果。"))
+    if plan.visits.filter(kind=Method.UNANNOUNCED, status=Visit.Status.OPEN).exists():
+        raise ValidationError(_("尚有暗访未结束（未反馈），暂不能公开结果。"))
     plan.results_published_at = timezone.now()
     plan.save(update_fields=["results_published_at"])
     plan.draws.filter(published_at__isnull=True).update(published_at=plan.results_published_at)
@@ -274,6 +266,9 @@ def draw_verify(draw: Draw) -> bool:
 @transaction.atomic
 def draw_publish(*, actor, draw: Draw) -> Draw:
     _office(actor)
+    targets = [row["target"] for row in draw.result]
+    if draw.plan.visits.filter(kind=Method.UNANNOUNCED, status=Visit.Status.OPEN, unit_id__in=targets).exists():
+        raise ValidationError(_("对抽中单位的暗访尚未结束，公开抽取结果会泄露暗访对象，请反馈后再公开。"))
     draw.published_at = timezone.now()
     draw.save(update_fields=["published_at"])
     audit_record("action", actor=actor, obj=draw, summary="公开双随机抽取结果")
@@ -329,8 +324,8 @@ def visit_close(*, actor, visit: Visit) -> Visit:
         raise ValidationError(_("该检查已反馈。"))
     visit.status, visit.closed_at = Visit.Status.CLOSED, timezone.now()
     visit.save(update_fields=["status", "closed_at"])
-    for finding in visit.findings.filter(rectification__isnull=True):
-        _rectification_open(finding, actor=actor)
+    for finding in visit.findings.filter(rectification__isnull=True).order_by("id"):
+        _finding_announce(finding, actor=actor)
     audit_record("action", actor=actor, obj=visit, summary=f"检查反馈：{visit}")
     event_emit("inspection.visit_closed", subject=visit, actor=actor, recipients=["head"], message=str(visit))
     return visit
@@ -371,12 +366,17 @@ def finding_record(*, actor, visit: Visit, title: str, rectify_target: str, rect
     )
     audit_record("create", actor=actor, obj=finding, after=snapshot(finding, ["title", "unit", "rectify_days"]),
                  summary=f"督查发现问题：{title}")
-    hidden = visit.hidden_from_unit
-    event_emit("inspection.finding", subject=finding, actor=actor, unit=visit.plan.issuing_unit if hidden else unit,
-               message=title, payload={"plan_id": visit.plan_id, "severity": severity, "unit_id": unit.pk})
-    if not hidden:
-        _rectification_open(finding, actor=actor)
+    if not visit.hidden_from_unit:
+        _finding_announce(finding, actor=actor)
     return finding
+
+
+def _finding_announce(finding: Finding, *, actor) -> Rectification:
+    """The finding becomes known to its unit: the event the dashboards count, and the
+    rectification with its clock. For an 暗访 visit this waits until the visit is closed."""
+    event_emit("inspection.finding", subject=finding, actor=actor, unit=finding.unit, message=finding.title,
+               payload={"plan_id": finding.plan_id, "severity": finding.severity, "unit_id": finding.unit_id})
+    return _rectification_open(finding, actor=actor)
 
 
 def _rectification_open(finding: Finding, *, actor) -> Rectification:

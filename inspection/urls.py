@@ -32,5 +32,6 @@ urlpatterns = [
     path("pools/", views.pools, name="pools"),
     path("public/", views.public_results, name="public"),
     path("public/draws/<int:pk>/", views.public_draw, name="public_draw"),
+    path("public/draws/<int:pk>/snapshot.json", views.public_draw_snapshot, name="public_draw_snapshot"),
     path("public/plans/<int:pk>/", views.public_plan, name="public_plan"),
 ]

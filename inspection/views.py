@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,7 +70,9 @@ def plan_create(request):
 def plan_detail(request, pk):
     plan = queries.access_plan(request.user, pk, request=request)
     excess = services.plan_excesses(plan)
+    cap = next((c for c in queries.cap_rows(plan.year) if c.issuing_unit_id == plan.issuing_unit_id), None)
     return render(request, "inspection/plan_detail.html", {
+        "cap": cap, "sampling_max": services.sampling_max(plan.units.count()) if plan.region.below_city else None,
         "plan": plan, "excess": {k: services.excess_message(k, v) for k, v in excess.items()},
         "report": queries.plan_report(plan), "draws": plan.draws.all(), "visits": queries.visit_list(request.user)
         .filter(plan=plan), "approve_form": forms.ApproveForm(), "reject_form": forms.NoteForm(),
@@ -224,7 +226,7 @@ def visit_close(request, pk):
 
 @login_required
 def finding_detail(request, pk):
-    finding = queries.access_finding(request.user, pk)
+    finding = queries.access_finding(request.user, pk, request=request)
     return render(request, "inspection/finding_detail.html", {
         "finding": finding, "rect": getattr(finding, "rectification", None), "reason_form": forms.ReasonForm(),
         "is_office": permissions.is_office(request.user),
@@ -287,8 +289,7 @@ def rectification_action(request, pk, action):
 
 @login_required
 def caps(request):
-    _office_or_leader_or_admin = request.user.role in (Role.OFFICE, Role.LEADER, Role.SYSTEM_ADMIN)
-    if not _office_or_leader_or_admin:
+    if request.user.role not in (Role.OFFICE, Role.LEADER, Role.SYSTEM_ADMIN):
         raise Http404
     form = forms.CapForm(request.POST or None, initial={"year": timezone.now().year})
     if request.method == "POST" and form.is_valid():
@@ -338,8 +339,15 @@ def public_draw(request, pk):
     return render(request, "inspection/public_draw.html", {"draw": draw, "rows": rows})
 
 
+def public_draw_snapshot(request, pk):
+    draw = Draw.objects.filter(pk=pk, published_at__isnull=False).first()
+    if draw is None:
+        raise Http404
+    return JsonResponse(queries.public_snapshot(draw), json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
 def public_plan(request, pk):
     plan = queries.public_plans().filter(pk=pk).first()
     if plan is None:
         raise Http404
-    return render(request, "inspection/public_plan.html", {"plan": plan, "report": queries.plan_report(plan)})
+    return render(request, "inspection/public_plan.html", {"plan": plan, "report": queries.plan_report(plan, public=True)})

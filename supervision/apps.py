@@ -9,8 +9,9 @@ class SupervisionConfig(AppConfig):
     def ready(self):
         from efficiency.registry import register_clock_model
 
-        from . import models
+        from . import models, services
 
-        for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment,
-                      models.AssignmentTarget):
+        for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment):
             register_clock_model(model)
+        for model in (models.AssignmentTarget, models.KeyTask):
+            register_clock_model(model, on_breach=services.on_breach)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from efficiency import clocks, permissions
 from efficiency.audit import audit_record
@@ -60,15 +61,15 @@ FLOWS = {
 }
 
 STEP_NAMES = {
-    "instruction.report": _("当日报告主要负责人"),
-    "instruction.deploy": _("布置落实"),
-    "deadline": _("按交办时限办理反馈"),
-    "decision.first_report": _("首次报告"),
-    "decision.month_report": _("首月执行情况报告"),
-    "field_research.feedback": _("反馈办理意见"),
-    "policy_difficulty.report": _("报告政策执行困难"),
-    "policy.interpretation": _("政策解读"),
-    "emergency.press": _("新闻发布"),
+    "instruction.report": gettext_lazy("当日报告主要负责人"),
+    "instruction.deploy": gettext_lazy("布置落实"),
+    "deadline": gettext_lazy("按交办时限办理反馈"),
+    "decision.first_report": gettext_lazy("首次报告"),
+    "decision.month_report": gettext_lazy("首月执行情况报告"),
+    "field_research.feedback": gettext_lazy("反馈办理意见"),
+    "policy_difficulty.report": gettext_lazy("报告政策执行困难"),
+    "policy.interpretation": gettext_lazy("政策解读"),
+    "emergency.press": gettext_lazy("新闻发布"),
 }
 
 
@@ -564,3 +565,37 @@ def keytask_urge(*, actor, task: KeyTask, message: str = "") -> KeyTask:
                message=message.strip() or _("请加快推进并按时报告进度（第 %(n)s 次督办）") % {"n": task.urge_count})
     _audit(actor, task, f"督办重点任务 {task.number}")
     return task
+
+
+def keytasks_warn_lagging(*, now: datetime | None = None, every_days: int = 30) -> int:
+    """预警 (R15 警示滞后): one `keytask.lagging` event per lagging task, repeated at most every
+    `every_days` days. Set-based read; safe to repeat (the recent-warning check makes it once)."""
+    from datetime import timedelta
+
+    from efficiency.models import Event
+
+    from .queries import lagging
+
+    now = now or timezone.now()
+    recent = Event.objects.filter(kind="keytask.lagging", subject_type="supervision.keytask",
+                                  at__gte=now - timedelta(days=every_days)).values("subject_id")
+    warned = 0
+    for task in lagging(KeyTask.objects.exclude(pk__in=recent).select_related("task_list"), now=now)[:1000]:
+        with transaction.atomic():
+            event_emit("keytask.lagging", subject=task, actor=None, recipients=["owner", "head", "office"], at=now,
+                       message=_("进度 %(p)s%% 落后于时间进度 %(l)s 个百分点，予以预警")
+                       % {"p": task.progress, "l": task.lag}, payload={"lag": task.lag})
+        warned += 1
+    return warned
+
+
+def on_breach(model, transitions) -> None:
+    """Sweep handler (in the sweep's transaction): an item that climbs to the last rung asks the
+    accountability app for a proposal (问责建议), once per item — the app is idempotent too."""
+    from efficiency.models import Rung
+
+    ids = [t.item_id for t in transitions if t.crossed(Rung.ACCOUNTABILITY)]
+    for item in model.objects.filter(pk__in=ids).select_related("unit"):
+        event_emit("accountability.propose", subject=item, actor=None, unit=item.unit,
+                   payload={"person_id": item.owner_id, "unit_id": item.unit_id, "source": "red_card",
+                            "reason": _("%(item)s 超期未办，经黄牌、红牌、督办单仍未办结") % {"item": str(item)}})

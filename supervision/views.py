@@ -44,6 +44,8 @@ def _timeline(events):
         label = EVENT_LABELS.get(e.kind, e.kind)
         if e.kind == "clock.breach":
             label = RUNG_LABELS.get(e.level_to, label)
+        elif e.kind == "clock.closed" and e.payload.get("late"):
+            label = _("环节超期完成")
         yield {"event": e, "label": label}
 
 
@@ -86,6 +88,7 @@ def assignment_detail(request, pk):
     targets = list(item.targets.select_related("unit", "owner"))
     for t in targets:
         t.actions = [(a, ACTION_LABELS[a]) for a in services.target_actions(request.user, t)]
+        t.step_name = services.STEP_NAMES.get(t.step, t.step)
     return render(request, "supervision/assignment_detail.html", {
         "item": item, "targets": targets, "timeline": list(_timeline(queries.assignment_timeline(item))),
         "coordinations": item.coordinations.select_related("unit", "raised_by", "decided_by"),

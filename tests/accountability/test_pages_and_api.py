@@ -97,3 +97,49 @@ def test_the_schema_generates(client, org):
     client.force_login(org.office)
     resp = client.get("/api/schema/")
     assert resp.status_code == 200 and b"/api/v1/public/complaints/" in resp.content
+
+
+def test_every_office_page_renders(client, org):
+    from .conftest import to_replied
+
+    filed, c = to_replied(org)
+    services.complaint_send_reply(complaint=c, actor=org.office)
+    case = AccountabilityCase.objects.get()
+    b = services.bulletin_create(actor=org.office, title="通报", cases=[case], complaints=[c])
+    client.force_login(org.office)
+    for url in ["/accountability/complaints/", "/accountability/complaints/?status=answered", c.get_absolute_url(),
+                "/accountability/cases/", case.get_absolute_url(), "/accountability/bulletins/", b.get_absolute_url(),
+                f"/accountability/records/unit/{org.unit_a.pk}/", "/accountability/public/complaint/",
+                "/accountability/public/track/", "/accountability/public/bulletins/"]:
+        assert client.get(url).status_code == 200, url
+    assert client.get(b.get_absolute_url() + "?format=pdf")["Content-Type"] == "application/pdf"
+    resp = client.post(f"/accountability/cases/{case.pk}/investigate/")
+    assert resp.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "investigating"
+    assert client.post(f"/accountability/cases/{case.pk}/decide/", {"decision": "exempt", "reason": "x"}).status_code == 302
+
+
+def test_the_office_drafts_a_bulletin_from_the_page(client, org):
+    client.force_login(org.office)
+    resp = client.post("/accountability/bulletins/", {"title": "表扬通报", "kind": "commendation", "body": "市数据局窗口延时服务获群众好评"})
+    assert resp.status_code == 302
+    client.force_login(org.clerk_a)
+    assert client.get("/accountability/bulletins/").status_code == 404
+
+
+def test_the_complaint_list_endpoint_uses_a_fixed_number_of_queries(client, org, django_assert_num_queries):
+    client.force_login(org.office)
+    client.get("/api/v1/accountability/complaints/")  # warm the session
+    for _ in range(3):
+        file_complaint(org.unit_a)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/api/v1/accountability/complaints/").json()["count"] == 3
+    for _ in range(7):
+        file_complaint(org.unit_b)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/api/v1/accountability/complaints/").json()["count"] == 10
+    assert len(many) == len(few)

@@ -32,12 +32,21 @@ def test_it_refuses_a_committed_limit_above_the_legal_one(org):  # R16 R18
     assert make_item(org, committed=20, legal=20).committed_limit == 20
 
 
-def test_only_the_unit_head_or_office_edits_a_unit_guide(org):  # R18
-    with pytest.raises(PermissionDenied):
-        services.item_save(actor=org.head_b, unit=org.unit_a, code="X", name="x", legal_basis="x")
-    with pytest.raises(PermissionDenied):
-        services.item_save(actor=org.sysadmin, unit=org.unit_a, code="X", name="x", legal_basis="x")
+def test_only_the_unit_head_the_office_or_the_system_admin_edits_a_unit_guide(org):  # R18
+    for outsider in (org.head_b, org.clerk_a, org.secadmin, org.auditadmin):
+        with pytest.raises(PermissionDenied):
+            services.item_save(actor=outsider, unit=org.unit_a, code="X", name="x", legal_basis="x")
     assert services.item_save(actor=org.office, unit=org.unit_a, code="X", name="x", legal_basis="x").pk
+    assert services.item_save(actor=org.sysadmin, unit=org.unit_a, code="Y", name="y", legal_basis="y").pk
+
+
+def test_the_system_admin_sees_no_application(org, client):
+    item = make_item(org)
+    with time_machine.travel(MONDAY, tick=False):
+        app, _ = receive(org, item)
+    client.force_login(org.sysadmin)
+    assert client.get(f"/approvals/{app.pk}/").status_code == 404
+    assert client.get("/api/v1/approvals/applications/").json()["count"] == 0
 
 
 def test_it_validates_id_card_and_credit_code_check_characters():

@@ -107,3 +107,14 @@ def test_the_item_page_shows_the_timeline_and_hides_other_units_items(data, clie
 def test_an_unknown_item_type_is_not_found(org, client):
     client.force_login(org.leader)
     assert client.get(reverse("dashboards:item", args=["nope.model", 1])).status_code == 404
+
+
+def test_the_api_gives_leaders_the_figures_and_hides_them_from_clerks(data, client):
+    rollups.refresh_now()
+    client.force_login(data.clerk_a)
+    assert client.get("/api/v1/dashboards/figures/").status_code == 404
+    client.force_login(data.office)
+    body = client.get("/api/v1/dashboards/figures/").json()
+    assert body["open"] == raw(f"SELECT count(*) {OPEN}")
+    ranking = client.get("/api/v1/dashboards/ranking/?month=2026-11").json()
+    assert [r["rank"] for r in ranking] == list(range(1, len(ranking) + 1))

@@ -51,5 +51,5 @@ def test_a_leader_clicks_a_red_bar_and_opens_an_item(flushable_db, page, live_se
     page.click("#item-list tbody tr:first-child a")
     page.wait_for_url("**/dashboards/item/clocktest.timeditem/**")
     assert "红牌" in page.text_content("#clock")
-    assert "clock.breach" in page.text_content(".timeline")
+    assert "黄牌 → 红牌" in page.text_content(".timeline")
     shot(page, "dashboards_red_item")

@@ -73,3 +73,28 @@ def test_the_algorithm_is_stable_for_a_known_seed():  # R32: documented procedur
     inspectors = [draws.Inspector(f"p{i}", 100 + i, None) for i in range(1, 5)]
     assert draws.run(42, targets, inspectors, n_targets=2, per_target=2) == \
         draws.run(42, list(reversed(targets)), list(reversed(inspectors)), n_targets=2, per_target=2)
+
+
+def test_the_drawn_inspectors_are_notified_and_the_targets_are_not(org, setup):  # R32
+    from efficiency.models import Event
+    plan, tp, ip = setup
+    draw = services.draw_make(actor=org.office, plan=plan, target_pool=tp, inspector_pool=ip, n_targets=2,
+                              per_target=2, seed=7)
+    event = Event.objects.get(kind="inspection.draw", subject_id=draw.pk)
+    drawn = {i for row in draw.result for i in row["inspectors"]}
+    assert set(event.recipients) == {f"user:{i}" for i in drawn}
+    assert event.unit == org.office_unit
+
+
+def test_anyone_can_rerun_a_published_draw_from_its_public_snapshot(client, org, setup):  # R32 一公开
+    plan, tp, ip = setup
+    draw = services.draw_make(actor=org.office, plan=plan, target_pool=tp, inspector_pool=ip, n_targets=3,
+                              per_target=2)
+    assert client.get(f"/inspection/public/draws/{draw.pk}/snapshot.json").status_code == 404
+    services.draw_publish(actor=org.office, draw=draw)
+    body = client.get(f"/inspection/public/draws/{draw.pk}/snapshot.json").json()
+    again = draws.rerun(int(body["seed"]), body, n_targets=body["n_targets"], per_target=body["per_target"])
+    assert [{"target": t, "inspectors": team} for t, team in again] == body["result"]
+    assert "insp_" not in str(body)  # no accounts
+    page = client.get(f"/inspection/public/draws/{draw.pk}/").content.decode()
+    assert body["seed"] in page and "insp_" not in page

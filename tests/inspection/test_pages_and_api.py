@@ -1,5 +1,4 @@
 import io
-from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -7,7 +6,7 @@ from openpyxl import load_workbook
 
 from efficiency.workdays import local_date
 from inspection import services
-from inspection.models import InspectionPlan, Method, Rectification
+from inspection.models import InspectionPlan, Method
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +150,15 @@ def test_the_openapi_schema_generates(client, org):
     client.force_login(org.office)
     r = client.get("/api/schema/")
     assert r.status_code == 200 and b"/api/v1/inspection/plans/" in r.content
+
+
+def test_the_rectification_list_api_takes_a_fixed_number_of_queries(client, org, approved_plan,
+                                                                     django_assert_max_num_queries):
+    for i in range(5):
+        v = services.visit_record(actor=org.office, plan=approved_plan, unit=org.unit_a, kind=Method.OPEN,
+                                  visited_on=local_date(timezone.now()))
+        services.finding_record(actor=org.office, visit=v, title=f"问题{i}", rectify_target="整改", rectify_days=10)
+    client.force_login(org.office)
+    with django_assert_max_num_queries(8):
+        r = client.get("/api/v1/inspection/rectifications/")
+    assert r.json()["count"] == 5

@@ -93,3 +93,57 @@ def test_a_draw_needs_an_approved_plan(org, plan_factory, draw_org):
                                         members=inspectors)
     with pytest.raises(ValidationError, match="批准"):
         services.draw_make(actor=org.office, plan=plan, target_pool=tp, inspector_pool=ip, n_targets=2)
+
+
+def test_a_leader_returns_a_plan_with_a_reason_and_the_office_resubmits_it(org, plan_factory):  # R31
+    plan = plan_factory()
+    with pytest.raises(ValidationError):
+        services.plan_reject(actor=org.leader, plan=plan, note=" ")
+    services.plan_reject(actor=org.leader, plan=plan, note="范围过宽，请压减")
+    plan.refresh_from_db()
+    assert plan.status == InspectionPlan.Status.REJECTED
+    services.plan_submit(actor=org.office, plan=plan)
+    plan.refresh_from_db()
+    assert plan.status == InspectionPlan.Status.SUBMITTED
+
+
+def test_a_rejected_plan_does_not_count_against_the_cap(org, plan_factory):  # R31
+    services.cap_set(actor=org.sysadmin, issuing_unit=org.office_unit, year=2026, base_2018=2, cap=1)
+    services.plan_reject(actor=org.leader, plan=plan_factory(), note="不同意")
+    services.plan_approve(actor=org.leader, plan=plan_factory())
+    assert services.plan_count(org.office_unit, 2026) == 1
+
+
+def test_a_clerk_cannot_file_a_plan(org):
+    with pytest.raises(PermissionDenied):
+        services.plan_create(actor=org.clerk_a, topic="t", scope="s", method="open", issuing_unit=org.unit_a,
+                             region=org.region, start_date=date(2026, 1, 1), end_date=date(2026, 1, 2),
+                             units=[org.unit_b], sample_size=1)
+
+
+def test_the_plan_page_shows_the_years_count_against_the_cap(client, org, plan_factory):  # R31
+    services.cap_set(actor=org.sysadmin, issuing_unit=org.office_unit, year=2026, base_2018=10, cap=5)
+    plan = services.plan_approve(actor=org.leader, plan=plan_factory())
+    client.force_login(org.office)
+    html = client.get(plan.get_absolute_url()).content.decode()
+    assert "2026 年已批准督查检查 1 次 / 年度上限 5 次" in html
+
+
+def test_a_unit_clerk_gets_404_for_a_plan_page(client, org, plan_factory):
+    plan = plan_factory()
+    client.force_login(org.clerk_a)
+    assert client.get(plan.get_absolute_url()).status_code == 404
+    assert client.get(f"/api/v1/inspection/plans/{plan.pk}/").status_code == 404
+
+
+def test_the_leader_approves_over_the_sampling_share_on_the_page_with_a_reason(client, org, county, plan_factory):  # R30
+    units = [make_unit(f"华容区单位{i}", region=county, code=f"HP{i:02d}") for i in range(10)]
+    plan = plan_factory(units=units, sample_size=3, region=county)
+    client.force_login(org.leader)
+    client.post(f"/inspection/plans/{plan.pk}/approve/", {"note": "同意"})
+    plan.refresh_from_db()
+    assert plan.status == InspectionPlan.Status.SUBMITTED
+    client.post(f"/inspection/plans/{plan.pk}/approve/", {"note": "同意", "override_reason": "专项整治需要"})
+    plan.refresh_from_db()
+    assert plan.status == InspectionPlan.Status.APPROVED
+    assert plan.overrides.get().reason == "专项整治需要"

@@ -127,3 +127,38 @@ def test_a_finding_proposes_an_accountability_case(org, approved_plan):
                              "source": "finding"}
     with pytest.raises(ValidationError):
         services.finding_propose_accountability(actor=org.office, finding=finding, reason="again")
+
+
+def test_a_visit_to_a_unit_outside_the_plans_scope_is_refused(org, plan_factory):  # R33
+    plan = services.plan_approve(actor=org.leader, plan=plan_factory(units=[org.unit_a], sample_size=1))
+    with pytest.raises(ValidationError, match="检查范围"):
+        services.visit_record(actor=org.office, plan=plan, unit=org.unit_b, kind=Method.OPEN,
+                              visited_on=date(2026, 3, 9))
+
+
+def test_a_finding_of_an_unannounced_visit_is_announced_to_its_unit_when_the_visit_closes(org, approved_plan):  # R33
+    visit = _visit(org, approved_plan, kind=Method.UNANNOUNCED)
+    finding = _finding(org, visit)
+    assert not Event.objects.filter(kind="inspection.finding").exists()
+    assert not Event.objects.filter(unit=org.unit_a).exists()
+    services.visit_close(actor=org.office, visit=visit)
+    assert Event.objects.get(kind="inspection.finding", subject_id=finding.pk).unit == org.unit_a
+
+
+def test_the_rectification_turns_yellow_exactly_at_its_due_time(org, approved_plan):  # R13
+    rect = _finding(org, _visit(org, approved_plan), days=5).rectification
+    due = rect.due_at
+    sweep(now=due - timedelta(seconds=1))
+    rect.refresh_from_db()
+    assert rect.breach_level < Rung.YELLOW
+    sweep(now=due)
+    rect.refresh_from_db()
+    assert rect.breach_level == Rung.YELLOW and rect.clock_state == ClockState.OVERDUE
+
+
+def test_results_are_not_published_while_an_unannounced_visit_is_open(org, approved_plan):  # R33
+    visit = _visit(org, approved_plan, kind=Method.UNANNOUNCED)
+    with pytest.raises(ValidationError, match="暗访"):
+        services.plan_publish_results(actor=org.office, plan=approved_plan)
+    services.visit_close(actor=org.office, visit=visit)
+    services.plan_publish_results(actor=org.office, plan=approved_plan)

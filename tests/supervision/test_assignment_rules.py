@@ -3,7 +3,7 @@
 import pytest
 import time_machine
 
-from efficiency.models import Rung
+from efficiency.models import Event, Rung
 from efficiency.sweep import sweep
 from supervision import services
 from supervision.models import Assignment, AssignmentKind as K
@@ -116,3 +116,13 @@ def test_a_late_deploy_step_gets_a_yellow_then_a_red_card(org, make_assignment):
     sweep(now=at(2024, 9, 25, 9, 0))
     target.refresh_from_db()
     assert target.breach_level == Rung.RED
+
+
+def test_a_target_left_past_every_rung_asks_for_an_accountability_proposal_once(org, make_assignment):
+    target = make_assignment(K.POLICY_INTERPRETATION).targets.get()
+    sweep(now=at(2024, 11, 1, 9, 0))
+    sweep(now=at(2024, 11, 2, 9, 0))
+    target.refresh_from_db()
+    assert target.breach_level == Rung.ACCOUNTABILITY
+    proposals = Event.objects.filter(kind="accountability.propose", subject_id=target.pk)
+    assert proposals.count() == 1 and proposals.get().payload["source"] == "red_card"

@@ -94,3 +94,10 @@ def test_the_office_urges_a_task_and_it_is_counted(task, org):  # R15
     task.refresh_from_db()
     assert task.urge_count == 1
     assert Event.objects.filter(kind="keytask.urged", subject_id=task.pk).count() == 1
+
+
+def test_a_silent_lagging_task_is_warned_once_by_the_scan(task, org):  # R15
+    assert services.keytasks_warn_lagging(now=at(2025, 3, 1, 9, 0)) == 0  # 15% of the time gone: within 20
+    assert services.keytasks_warn_lagging(now=at(2025, 7, 1, 9, 0)) == 1
+    assert services.keytasks_warn_lagging(now=at(2025, 7, 2, 9, 0)) == 0
+    assert Event.objects.filter(kind="keytask.lagging", subject_id=task.pk).count() == 1

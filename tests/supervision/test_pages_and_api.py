@@ -103,3 +103,23 @@ def test_the_office_overview_counts_per_unit(client, org, item):
     assert org.unit_a.name in client.get(reverse("supervision:overview")).content.decode()
     client.force_login(org.clerk_a)
     assert client.get(reverse("supervision:overview")).status_code == 404
+
+
+def test_the_work_list_runs_a_fixed_number_of_queries(client, org, make_assignment):
+    client.force_login(org.office)
+    make_assignment(K.EMERGENCY, co_units=[org.unit_b])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("supervision:work"))
+    for _ in range(5):
+        make_assignment(K.MEETING, co_units=[org.unit_b])
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("supervision:work"))
+    assert len(many) == len(few)
+    api = APIClient()
+    api.force_authenticate(org.office)
+    with CaptureQueriesContext(connection) as api_many:
+        assert api.get("/api/v1/supervision/targets/").json()["count"] == 12
+    assert len(api_many) <= 8

@@ -24,5 +24,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\n  演示账号（密码均为 {demo.DEMO_PASSWORD}）:")
         for person in people:
             unit = person.unit.name if person.unit_id else "-"
-            self.stdout.write(f"    {person.username:<11} {person.get_role_display():<8} {person.full_name}  {unit}")
+            role = str(person.get_role_display())
+            pad = " " * max(0, 12 - sum(2 if ord(c) > 0x2E80 else 1 for c in role))
+            self.stdout.write(f"    {person.username:<11} {role}{pad}{person.full_name}  {unit}")
         self.stdout.write("")

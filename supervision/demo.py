@@ -1,0 +1,109 @@
+"""Demo data for supervision: this year's key-task list for 鄂州市 and a handful of assignments at
+different steps. Idempotent (looked up by natural keys); does nothing without the demo org."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from efficiency.models import Unit, User
+from efficiency.workdays import local_date
+
+from . import services
+from .models import Assignment, AssignmentKind as K, KeyTask, KeyTaskList
+
+UNITS = ["EZ-XNB", "EZ-ZRZY", "EZ-SCJG", "EZ-ZWSJ", "EZ-ZJ", "EZ-JT", "EZ-STHJ", "EZ-RS"]
+PEOPLE = ["xiaoneng2", "jingban", "fuzeren", "jingban2", "fuzeren2", "lingdao"]
+
+TASKS = [
+    # number, title, goal, standard, lead, co-units, leader, owner, months to deadline, cycle
+    ("1", "工程建设项目审批制度改革", "工程建设项目全流程审批时间压缩至 80 个工作日以内",
+     "审批事项100%网上办理，“多规合一”业务协同平台全覆盖", "EZ-ZRZY", ["EZ-ZJ", "EZ-ZWSJ"], "刘振华",
+     "jingban", 1, "month"),
+    ("2", "“高效办成一件事”主题事项落地", "年内上线 13 个“一件事”主题套餐，平均跑动次数不超过 0.3 次",
+     "每个事项一张表单、一套材料、一次办结", "EZ-ZWSJ", ["EZ-RS", "EZ-SCJG"], "刘振华", None, 1, "month"),
+    ("3", "经营主体登记便利化", "企业开办全流程 1 个工作日内办结", "登记、刻章、申领发票、社保登记一网通办",
+     "EZ-SCJG", ["EZ-ZWSJ"], "刘振华", "jingban2", 1, "month"),
+    ("4", "花湖机场配套道路建设", "机场快速通道主体完工", "按月完成投资计划，质量安全零事故",
+     "EZ-JT", ["EZ-ZRZY", "EZ-STHJ"], "刘振华", None, 1, "quarter"),
+]
+
+ASSIGNMENTS = [
+    # kind, title, source text, leader, lead unit, co-units, days to deadline or None, progress
+    (K.INSTRUCTION, "关于加快推进不动产登记“交房即交证”的批示",
+     "市自然资源和规划局牵头，会同住建局，年底前实现新建商品房“交房即交证”全覆盖，每月报告进展。",
+     "刘振华", "EZ-ZRZY", ["EZ-ZJ"], None, "signed"),
+    (K.FIELD_RESEARCH, "葛店片区企业反映水电气报装时间长",
+     "市领导在葛店片区调研时企业反映：用水、用电、用气报装分别跑多个窗口，平均耗时 20 个工作日以上。",
+     "刘振华", "EZ-ZWSJ", ["EZ-ZJ"], None, "dispatched"),
+    (K.POLICY_DIFFICULTY, "耕地占补平衡新规执行困难的报告",
+     "市自然资源和规划局报告：新规要求“先补后占”，在建重点项目补充耕地指标缺口约 300 亩，按期执行困难。",
+     "", "EZ-ZRZY", [], None, "fed_back"),
+    (K.MEETING, "市政府常务会议决定：开展窗口服务“好差评”专项整治",
+     "市政府第 12 次常务会议决定：市数据局牵头，一个月内完成全市政务服务窗口“好差评”差评整改回访全覆盖。",
+     "刘振华", "EZ-ZWSJ", ["EZ-SCJG", "EZ-RS"], 30, "dispatched"),
+    (K.NO_DEADLINE, "优化营商环境三年行动部署", "市委市政府部署优化营商环境三年行动，未明确完成时限。",
+     "刘振华", "EZ-SCJG", [], None, "signed"),
+]
+
+
+def _log(stdout, msg):
+    if stdout is not None:
+        stdout.write(f"  supervision: {msg}")
+
+
+@transaction.atomic
+def seed(stdout=None) -> None:
+    units = {u.code: u for u in Unit.objects.filter(code__in=UNITS)}
+    people = {u.username: u for u in User.objects.filter(username__in=PEOPLE)}
+    if len(units) < len(UNITS) or len(people) < len(PEOPLE):
+        _log(stdout, "demo org missing, skipped")
+        return
+    office = people["xiaoneng2"]
+    _key_tasks(office, units, people)
+    for row in ASSIGNMENTS:
+        _assignment(office, units, people, *row)
+    _log(stdout, f"{KeyTask.objects.count()} key tasks, {Assignment.objects.count()} assignments")
+
+
+def _key_tasks(office, units, people) -> None:
+    today = local_date(timezone.now())
+    tl = KeyTaskList.objects.filter(year=today.year).first() or services.tasklist_create(
+        actor=office, year=today.year, title=f"鄂州市 {today.year} 年度重点任务清单")
+    for number, title, goal, standard, lead, co, leader, owner, months, cycle in TASKS:
+        if tl.tasks.filter(number=number).exists():
+            continue
+        deadline = date(today.year, 12, 31) if today.month < 12 else today + timedelta(days=90 * months)
+        task = services.keytask_create(
+            actor=office, task_list=tl, number=number, title=title, goal=goal, standard=standard, unit=units[lead],
+            co_units=[units[c] for c in co], leader_name=leader, owner=people.get(owner) if owner else None,
+            deadline=deadline, report_cycle=cycle)
+        if number == "1":
+            sub = services.node_create(actor=office, task=task, title="“多规合一”业务协同平台升级",
+                                       deadline=deadline - timedelta(days=20))
+            services.node_create(actor=office, task=task, parent=sub, kind="project", title="规划条件网上核提",
+                                 post="行政审批科科长", owner=people["jingban"], deadline=deadline - timedelta(days=25))
+            services.node_create(actor=office, task=task, kind="milestone", title="联合验收一次办结",
+                                 unit=units["EZ-ZJ"], post="建筑市场监管科", deadline=deadline - timedelta(days=10))
+            services.progress_report(actor=people["jingban"], task=task, percent=35,
+                                     narrative="已完成审批流程再造方案，平台升级招标完成。")
+
+
+def _assignment(office, units, people, kind, title, text, leader, lead, co, days, progress) -> None:
+    if Assignment.objects.filter(title=title).exists():
+        return
+    today = local_date(timezone.now())
+    item = services.assignment_create(
+        actor=office, kind=kind, title=title, source_text=text, issuing_leader=leader,
+        deadline=today + timedelta(days=days) if days else None, lead_unit=units[lead],
+        co_units=[units[c] for c in co])
+    target = item.targets.get(is_lead=True)
+    clerk = {"EZ-ZRZY": people["jingban"], "EZ-SCJG": people["jingban2"]}.get(lead)
+    if clerk is None or progress == "dispatched":
+        return
+    services.target_acknowledge(actor=clerk, target=target)
+    if progress == "fed_back":
+        services.target_feedback(actor=clerk, target=target,
+                                 text="建议对已批在建重点项目给予 6 个月过渡期，过渡期内“占补同步”。")

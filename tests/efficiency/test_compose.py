@@ -1,0 +1,105 @@
+"""docker-compose.yml, checked without a Docker engine: every service, image, command,
+healthcheck, volume and dependency."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {"postgres", "redis", "web", "worker", "beat", "nginx"}
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose):
+    return compose["services"]
+
+
+def test_it_has_exactly_the_six_services(services):
+    assert set(services) == SERVICES
+
+
+def test_every_service_has_an_image_or_a_build(services):
+    for name, svc in services.items():
+        assert svc.get("image") or svc.get("build"), name
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    assert services["nginx"]["image"].startswith("nginx:")
+    for name in ("web", "worker", "beat"):
+        assert services[name]["build"] == "." and (ROOT / "Dockerfile").exists()
+
+
+def test_every_service_has_a_healthcheck(services):
+    for name, svc in services.items():
+        check = svc.get("healthcheck", {})
+        assert isinstance(check.get("test"), list) and check["test"][0] in ("CMD", "CMD-SHELL"), name
+        assert check.get("interval") and check.get("retries"), name
+
+
+def test_the_app_services_run_gunicorn_celery_worker_and_beat(services):
+    assert services["web"]["command"][0] == "gunicorn" and "efficiency.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "efficiency", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "efficiency", "beat"]
+
+
+def test_beat_runs_exactly_once(services):
+    beat = services["beat"]
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+    assert "scale" not in beat
+    assert all("beat" not in " ".join(svc.get("command", [])) for name, svc in services.items() if name != "beat")
+
+
+def test_secrets_come_from_the_env_file_and_an_example_exists(services):
+    for name in ("postgres", "web", "worker", "beat"):
+        assert services[name]["env_file"] in (".env", [".env"]), name
+    example = (ROOT / "deploy" / "env.example").read_text()
+    for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG=0", "POSTGRES_PASSWORD"):
+        assert key in example
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def _volume_names(svc):
+    return {v.split(":")[0] for v in svc.get("volumes", [])}
+
+
+def test_database_and_uploads_live_in_named_volumes(compose, services):
+    declared = set(compose["volumes"])
+    assert "pgdata" in _volume_names(services["postgres"]) and "pgdata" in declared
+    assert "media" in _volume_names(services["web"]) and "media" in declared
+    for name, svc in services.items():
+        for volume in _volume_names(svc):
+            assert volume.startswith("./") or volume in declared, (name, volume)
+
+
+def test_nginx_serves_static_and_media_and_its_config_exists(services):
+    nginx = services["nginx"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in nginx["volumes"]}
+    assert mounts["/srv/static"] == "static" and mounts["/srv/media"] == "media"
+    conf_path = ROOT / mounts["/etc/nginx/conf.d/default.conf"]
+    conf = conf_path.read_text()
+    assert "location /static/" in conf and "alias /srv/static/" in conf
+    assert "location /media/" in conf and "proxy_pass http://efficiency_web" in conf and "server web:8000" in conf
+    assert "80:80" in nginx["ports"]
+
+
+def test_dependencies_wait_for_health(services):
+    for name, svc in services.items():
+        for dep, cond in (svc.get("depends_on") or {}).items():
+            assert dep in SERVICES, (name, dep)
+            assert cond["condition"] == "service_healthy", (name, dep)
+    assert set(services["web"]["depends_on"]) == {"postgres", "redis"}
+    for name in ("worker", "beat", "nginx"):
+        assert "web" in services[name]["depends_on"]
+
+
+def test_the_dockerfile_builds_a_non_root_gunicorn_image_with_local_assets():
+    text = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim" in text and "FROM node:" in text
+    assert "pip install -r requirements.txt" in text and "collectstatic" in text and "compilemessages" in text
+    assert "\nUSER app" in text and "gunicorn" in text
+    assert (ROOT / "deploy" / "entrypoint.sh").exists() and (ROOT / ".dockerignore").exists()
