@@ -98,3 +98,16 @@ def test_anyone_can_rerun_a_published_draw_from_its_public_snapshot(client, org,
     assert "insp_" not in str(body)  # no accounts
     page = client.get(f"/inspection/public/draws/{draw.pk}/").content.decode()
     assert body["seed"] in page and "insp_" not in page
+
+
+def test_a_draw_is_not_published_while_an_unannounced_visit_to_a_drawn_unit_is_open(org, setup):  # R32 R33
+    from inspection.models import Method, Unit
+    plan, tp, ip = setup
+    draw = services.draw_make(actor=org.office, plan=plan, target_pool=tp, inspector_pool=ip, n_targets=2, seed=3)
+    target = Unit.objects.get(pk=draw.result[0]["target"])
+    visit = services.visit_record(actor=org.office, plan=plan, draw=draw, unit=target, kind=Method.UNANNOUNCED,
+                                  visited_on=plan.start_date)
+    with pytest.raises(ValidationError, match="暗访"):
+        services.draw_publish(actor=org.office, draw=draw)
+    services.visit_close(actor=org.office, visit=visit)
+    assert services.draw_publish(actor=org.office, draw=draw).published_at is not None
