@@ -27,8 +27,11 @@ class MultipleFileField(forms.FileField):
 class ComplaintForm(forms.Form):
     category = forms.ChoiceField(label=_("投诉类别"), choices=[("", _("请选择"))] + list(Category.choices))
     subject_unit = forms.CharField(label=_("被投诉单位"), max_length=128,
-                                   widget=forms.TextInput(attrs={"list": "unit-list", "autocomplete": "off",
-                                                                 "placeholder": _("输入单位名称查找")}))
+                                   widget=forms.TextInput(attrs={
+                                       "list": "unit-list", "autocomplete": "off", "placeholder": _("输入单位名称查找"),
+                                       "hx-get": "/accountability/public/units.json?format=options",
+                                       "hx-trigger": "input changed delay:300ms", "hx-target": "#unit-list",
+                                       "hx-swap": "innerHTML"}))
     occurred_on = forms.DateField(label=_("发生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("发生地点"), max_length=200, required=False)
     description = forms.CharField(label=_("投诉内容（发生了什么）"), max_length=5000,

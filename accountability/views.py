@@ -32,7 +32,10 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 def units_json(request):
     """Active units for the searchable select (also used by channel apps)."""
-    q = request.GET.get("q", "")[:50]
+    q = request.GET.get("q", "") or request.GET.get("subject_unit", "")
+    q = q[:50]
+    if request.GET.get("format") == "options":  # htmx: refill the form's <datalist> as the citizen types
+        return render(request, "accountability/public/_unit_options.html", {"units": queries.units_active(q, limit=50)})
     return JsonResponse({"results": [{"id": u.pk, "name": u.name} for u in queries.units_active(q, limit=50)]})
 
 
@@ -68,7 +71,7 @@ def public_form(request):
     from captcha.helpers import captcha_image_url
 
     return render(request, "accountability/public/form.html", {
-        "form": form, "units": queries.units_active(limit=500), "captcha_url": captcha_image_url(captcha)})
+        "form": form, "units": queries.units_active(limit=100), "captcha_url": captcha_image_url(captcha)})
 
 
 def _show(request, c: Complaint, *, token: str = "", number: str = "", code: str = ""):
@@ -89,7 +92,8 @@ def public_track(request):
             return _show(request, c, number=number, code=form.cleaned_data["code"])
         security.lookup_failed(ip, number)
         form.add_error(None, _("没有找到该投诉，请核对投诉编号和查询码。"))
-    return render(request, "accountability/public/track.html", {"form": form}, status=404 if form.errors else 200)
+        return render(request, "accountability/public/track.html", {"form": form}, status=404)
+    return render(request, "accountability/public/track.html", {"form": form})
 
 
 def public_track_token(request, token):

@@ -87,6 +87,18 @@ class RoleAdmin(admin.ModelAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (a unit's sections) are writes too: each gets its audit row."""
+        with transaction.atomic():
+            formset.save()
+            changed = {obj.pk for obj, _fields in formset.changed_objects}
+            for obj in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+                audit_record("update" if obj.pk in changed else "create", actor=request.user, obj=obj,
+                             summary=f"保存{obj._meta.verbose_name} {obj}", after=snapshot(obj), request=request)
+            for obj in formset.deleted_objects:
+                audit_record("delete", actor=request.user, object_type=obj._meta.label_lower,
+                             summary=f"删除{obj._meta.verbose_name} {obj}", before=snapshot(obj), request=request)
+
 
 class ReadOnlyAdmin(RoleAdmin):
     def has_add_permission(self, request):

@@ -38,7 +38,9 @@ class PasswordExpiryMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and request.method == "GET" and not request.path.startswith(("/static/", "/api/")):
+        # Every method: a user who must change the password may do nothing else (a POST
+        # elsewhere is redirected too; the login POST happens before authentication).
+        if user.is_authenticated and not request.path.startswith(("/static/", "/api/")):
             expired = user.password_changed_at < timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
             if user.must_change_password or expired:
                 allowed = {reverse(name) for name in ALLOWED_WHILE_CHANGING}

@@ -25,9 +25,11 @@ def _direct_group_model(model):
         perm_model = get_group_obj_perms_model(model)
     except Exception:  # noqa: BLE001 - the model has no direct permission model
         return None
-    if perm_model._meta.get_field("content_object").is_relation:
-        return perm_model
-    return None
+    # guardian falls back to its generic table (a GenericForeignKey), which we never scope by.
+    from django.db import models
+
+    field = perm_model._meta.get_field("content_object")
+    return perm_model if isinstance(field, models.ForeignKey) else None
 
 
 def scope(user, qs, *, unit_field: str = "unit"):

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
+from . import calendar_views, views
 
 api_v1 = [
     # Stable public interfaces (DESIGN.md): citizens' complaints and application lookup.
@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/security/", views.security, name="security"),
     path("audit/", views.audit_list, name="audit_list"),
     path("org/units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

@@ -169,6 +169,14 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def _rect(self, pk):
         return queries.access_rectification(self.request.user, pk, request=self.request)
 
+    @extend_schema(request=s.MeasuresSerializer, responses=s.RectificationSerializer)
+    @action(detail=True, methods=["post"])
+    def measures(self, request, pk=None):
+        data = s.MeasuresSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rect = services.rectification_measures_set(actor=request.user, rect=self._rect(pk), **data.validated_data)
+        return Response(s.RectificationSerializer(rect).data)
+
     @extend_schema(request=s.ReportSerializer, responses=s.RectificationSerializer)
     @action(detail=True, methods=["post"])
     def report(self, request, pk=None):

@@ -14,6 +14,7 @@ LABELS = {
     "inspection.visit_closed": _("检查反馈"),
     "inspection.finding": _("发现问题"),
     "rectification.opened": _("交办整改"),
+    "rectification.measures": _("报送整改方案"),
     "rectification.reported": _("报告整改情况"),
     "rectification.verified": _("验收通过"),
     "rectification.returned": _("退回整改"),

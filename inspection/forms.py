@@ -123,3 +123,12 @@ class InspectorPoolForm(forms.Form):
     members = forms.ModelMultipleChoiceField(
         label=_("检查人员"), queryset=User.objects.filter(role__in=[Role.OFFICE, Role.CLERK, Role.HEAD], is_active=True)
         .select_related("unit").order_by("unit__code", "username"), widget=forms.SelectMultiple(attrs={"size": 8}))
+
+
+class MeasuresForm(forms.Form):
+    measures = forms.CharField(label=_("整改措施（整改方案）"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.ModelChoiceField(label=_("整改责任人（单位负责人指定）"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(unit=unit, role__in=[Role.CLERK, Role.HEAD], is_active=True)

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from efficiency.models import Clock
 
@@ -290,6 +290,7 @@ class Rectification(Clock):
     )
     target = models.TextField(_("整改目标"))
     measures = models.TextField(_("整改措施"), blank=True)
+    measures_at = models.DateTimeField(_("整改方案报送时间"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     report = models.TextField(_("整改情况报告"), blank=True)
     reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)

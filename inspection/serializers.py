@@ -124,7 +124,8 @@ class RectificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rectification
-        fields = ["id", "finding", "unit", "owner", "target", "measures", "status", "report", "reported_at", "returns",
+        fields = ["id", "finding", "unit", "owner", "target", "measures", "measures_at", "status", "report",
+                  "reported_at", "returns",
                   "verified_by", "verified_at", "verify_note", "due_at", "clock_state", "breach_level", "colour",
                   "closed_at"]
 
@@ -136,3 +137,8 @@ class ReportSerializer(serializers.Serializer):
 
 class VerifySerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeasuresSerializer(serializers.Serializer):
+    measures = serializers.CharField()
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)

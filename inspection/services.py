@@ -416,6 +416,31 @@ def _unit_member(actor, rect: Rectification):
 
 
 @transaction.atomic
+def rectification_measures_set(*, actor, rect: Rectification, measures: str, owner=None) -> Rectification:
+    """整改方案 (R13): the unit files its measures and, if its head so decides, the responsible person."""
+    _unit_member(actor, rect)
+    rect = Rectification.objects.select_for_update().get(pk=rect.pk)
+    if rect.status == Rectification.Status.VERIFIED:
+        raise ValidationError(_("已验收的整改不能修改方案。"))
+    if not measures.strip():
+        raise ValidationError({"measures": _("请填写整改措施。")})
+    fields = ["measures", "measures_at"]
+    if owner is not None and owner.pk != rect.owner_id:
+        if actor.role != Role.HEAD:
+            raise PermissionDenied(_("只有单位负责人可以指定整改责任人。"))
+        if owner.unit_id != rect.unit_id:
+            raise ValidationError({"owner": _("责任人须为整改单位的人员。")})
+        rect.owner = owner
+        fields.append("owner")
+    rect.measures, rect.measures_at = measures.strip(), timezone.now()
+    rect.save(update_fields=fields)
+    audit_record("update", actor=actor, obj=rect, summary="报送整改方案", after={"measures": rect.measures,
+                                                                               "owner": rect.owner_id})
+    event_emit("rectification.measures", subject=rect, actor=actor, recipients=["office"], message=rect.measures)
+    return rect
+
+
+@transaction.atomic
 def rectification_report(*, actor, rect: Rectification, report: str, measures: str = "") -> Rectification:
     """The unit reports the rectification done; the clock pauses while the office checks."""
     _unit_member(actor, rect)

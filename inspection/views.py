@@ -16,7 +16,7 @@ from efficiency.events import events_for
 from efficiency.models import Role
 
 from . import exports, forms, queries, services
-from .models import Draw, InspectorPool, TargetPool, VisitPhoto
+from .models import Draw, InspectionPlan, InspectorPool, TargetPool, VisitPhoto
 
 
 def _errors(exc: ValidationError) -> str:
@@ -48,9 +48,15 @@ def _office_or_leader(user):
 
 @login_required
 def plan_list(request):
-    year = int(request.GET.get("year") or timezone.now().year)
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() else timezone.now().year
+    plans = queries.plan_list(request.user)
+    status = request.GET.get("status", "")
+    if status in InspectionPlan.Status.values:
+        plans = plans.filter(status=status)
     return render(request, "inspection/plan_list.html", {
-        "plans": queries.plan_list(request.user), "caps": queries.cap_rows(year), "year": year,
+        "plans": plans, "caps": queries.cap_rows(year), "year": year, "status": status,
+        "pending": queries.plan_list(request.user).filter(status=InspectionPlan.Status.SUBMITTED).count(),
         "can_file": permissions.is_office(request.user),
     })
 
@@ -260,6 +266,7 @@ def rectification_detail(request, pk):
     rect = queries.access_rectification(request.user, pk, request=request)
     return render(request, "inspection/rectification_detail.html", {
         "rect": rect, "events": events_for(rect), "report_form": forms.ReportForm(initial={"measures": rect.measures}),
+        "measures_form": forms.MeasuresForm(unit=rect.unit, initial={"measures": rect.measures, "owner": rect.owner_id}),
         "note_form": forms.NoteForm(), "is_office": permissions.is_office(request.user),
         "is_member": permissions.in_unit(request.user, rect.unit_id),
     })
@@ -269,7 +276,11 @@ def rectification_detail(request, pk):
 @require_POST
 def rectification_action(request, pk, action):
     rect = queries.access_rectification(request.user, pk)
-    if action == "report":
+    if action == "measures":
+        form = forms.MeasuresForm(request.POST, unit=rect.unit)
+        call = lambda: services.rectification_measures_set(actor=request.user, rect=rect, **form.cleaned_data)  # noqa: E731
+        ok = _("整改方案已报送。")
+    elif action == "report":
         form = forms.ReportForm(request.POST)
         call = lambda: services.rectification_report(actor=request.user, rect=rect, **form.cleaned_data)  # noqa: E731
         ok = _("整改情况已报告，等待验收。")
@@ -296,7 +307,8 @@ def caps(request):
         if _act(request, lambda: services.cap_set(actor=request.user, **form.cleaned_data), ok=_("年度上限已设定。"),
                 form=form):
             return redirect("inspection:caps")
-    year = int(request.GET.get("year") or timezone.now().year)
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() else timezone.now().year
     return render(request, "inspection/caps.html", {"form": form, "caps": queries.cap_rows(year), "year": year})
 
 

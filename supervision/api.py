@@ -102,6 +102,7 @@ ACTIONS = {
     "close": lambda u, t, d: services.target_close(actor=u, target=t, note=d["note"], reply=d["reply"]),
     "urge": lambda u, t, d: services.target_urge(actor=u, target=t, message=d["message"]),
     "dispute": lambda u, t, d: services.dispute_raise(actor=u, target=t, reason=d["reason"]),
+    "extend": lambda u, t, d: services.target_extend(actor=u, target=t, value=d["value"], reason=d["reason"]),
 }
 
 
@@ -118,7 +119,7 @@ class TargetDetailView(APIView):
 
 class TargetActionView(APIView):
     """POST /targets/{id}/{action}/ with action one of acknowledge, deploy, feedback, return,
-    close, urge, dispute."""
+    close, urge, dispute, extend."""
 
     serializer_class = TargetActionSerializer
     parser_classes = PARSERS

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from efficiency.models import Unit
 
-from .models import AssignmentKind, ReportCycle
+from .models import AssignmentKind
 
 
 class AssignmentForm(forms.Form):
@@ -50,4 +50,3 @@ class TaskListForm(forms.Form):
     lag_margin = forms.IntegerField(label=_("预警阈值（百分点）"), min_value=1, max_value=100, initial=20)
 
 
-REPORT_CYCLES = ReportCycle

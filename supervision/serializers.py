@@ -3,7 +3,7 @@ from rest_framework import serializers
 from efficiency.models import Event, Unit, User
 
 from .models import (
-    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressReport, ReportCycle,
+    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressReport,
     TaskNode,
 )
 
@@ -83,7 +83,7 @@ class AssignmentDispatchSerializer(serializers.Serializer):
 
 class TargetActionSerializer(serializers.Serializer):
     """Fields by action: deploy `note`; feedback `text` (+ `evidence` file); return/dispute
-    `reason`; close `note` (+ `reply` for a policy difficulty); urge `message`."""
+    `reason`; close `note` (+ `reply` for a policy difficulty); urge `message`; extend `value` + `reason`."""
 
     note = serializers.CharField(required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="")
@@ -91,6 +91,8 @@ class TargetActionSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
     reply = serializers.ChoiceField(choices=Assignment.Reply.choices, required=False, allow_blank=True, default="")
     evidence = serializers.FileField(required=False, allow_null=True, default=None)
+    value = serializers.IntegerField(required=False, min_value=1, max_value=60, default=None,
+                                     help_text="extend: working days (hours for a 24-hour rule)")
 
 
 class CoordinationOpinionSerializer(serializers.Serializer):
@@ -142,4 +144,3 @@ class TaskUrgeSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-REPORT_CYCLES = ReportCycle

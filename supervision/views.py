@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efficiency.models import Role, User
@@ -17,21 +18,22 @@ from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressF
 from .models import Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTaskList, TaskNode
 
 ACTION_LABELS = {
-    "acknowledge": _("签收"), "deploy": _("布置落实"), "feedback": _("反馈"), "dispute": _("提出争议"),
-    "urge": _("督办"), "close": _("办结"), "return": _("退回"),
+    "acknowledge": gettext_lazy("签收"), "deploy": gettext_lazy("布置落实"), "feedback": gettext_lazy("反馈"), "dispute": gettext_lazy("提出争议"),
+    "urge": gettext_lazy("督办"), "close": gettext_lazy("办结"), "return": gettext_lazy("退回"),
+    "extend": gettext_lazy("延期"),
 }
 EVENT_LABELS = {
-    "assignment.created": _("登记"), "assignment.dispatched": _("交办"), "assignment.acknowledged": _("签收"),
-    "assignment.deployed": _("布置落实"), "assignment.reported": _("阶段报告"), "assignment.fed_back": _("反馈"),
-    "assignment.returned": _("退回"), "assignment.closed": _("办结"), "assignment.completed": _("全部办结"),
-    "assignment.urged": _("督办"), "assignment.disputed": _("争议"), "assignment.coordinated": _("协调意见"),
-    "assignment.replied": _("答复"), "clock.started": _("计时"), "clock.closed": _("环节完成"),
-    "clock.paused": _("暂停计时"), "clock.resumed": _("恢复计时"), "clock.breach": _("预警升级"),
-    "clock.extended": _("延期"), "keytask.created": _("下达"), "keytask.reported": _("进度报告"),
-    "keytask.lagging": _("进度预警"), "keytask.urged": _("督办"), "keytask.node_added": _("分解"),
-    "keytask.node_done": _("节点完成"), "keytask.updated": _("修改"),
+    "assignment.created": gettext_lazy("登记"), "assignment.dispatched": gettext_lazy("交办"), "assignment.acknowledged": gettext_lazy("签收"),
+    "assignment.deployed": gettext_lazy("布置落实"), "assignment.reported": gettext_lazy("阶段报告"), "assignment.fed_back": gettext_lazy("反馈"),
+    "assignment.returned": gettext_lazy("退回"), "assignment.closed": gettext_lazy("办结"), "assignment.completed": gettext_lazy("全部办结"),
+    "assignment.urged": gettext_lazy("督办"), "assignment.disputed": gettext_lazy("争议"), "assignment.coordinated": gettext_lazy("协调意见"),
+    "assignment.replied": gettext_lazy("答复"), "clock.started": gettext_lazy("计时"), "clock.closed": gettext_lazy("环节完成"),
+    "clock.paused": gettext_lazy("暂停计时"), "clock.resumed": gettext_lazy("恢复计时"), "clock.breach": gettext_lazy("预警升级"),
+    "clock.extended": gettext_lazy("延期"), "keytask.created": gettext_lazy("下达"), "keytask.reported": gettext_lazy("进度报告"),
+    "keytask.lagging": gettext_lazy("进度预警"), "keytask.urged": gettext_lazy("督办"), "keytask.node_added": gettext_lazy("分解"),
+    "keytask.node_done": gettext_lazy("节点完成"), "keytask.updated": gettext_lazy("修改"),
 }
-RUNG_LABELS = {1: _("提示"), 2: _("黄牌"), 3: _("红牌"), 4: _("督办单"), 5: _("问责建议")}
+RUNG_LABELS = {1: gettext_lazy("提示"), 2: gettext_lazy("黄牌"), 3: gettext_lazy("红牌"), 4: gettext_lazy("督办单"), 5: gettext_lazy("问责建议")}
 
 
 def _office_only(user) -> None:
@@ -114,6 +116,8 @@ def target_action(request, pk, action):
                                                reply=p.get("reply", "")),
         "urge": lambda: services.target_urge(actor=user, target=target, message=p.get("message", "")),
         "dispute": lambda: services.dispute_raise(actor=user, target=target, reason=p.get("reason", "")),
+        "extend": lambda: services.target_extend(actor=user, target=target, value=p.get("value"),
+                                                 reason=p.get("reason", "")),
     }
     if action not in handlers:
         raise Http404

@@ -10,6 +10,30 @@ from efficiency.models import Region, Role, Unit
 from .factories import RegionFactory, make_unit, make_user
 
 
+@pytest.fixture(autouse=True)
+def _seeded_calendar_and_rules(request):
+    """The data migrations seed the calendar and the time-limit rules; a transactional test's
+    flush empties them for the tests after it. Put them back when a test uses the database."""
+    names = request.fixturenames
+    if not ({"db", "transactional_db", "live_server"} & set(names) or request.node.get_closest_marker("django_db")):
+        return
+    request.getfixturevalue("transactional_db" if {"transactional_db", "live_server"} & set(names) else "db")
+    from efficiency.models import CalendarYear, TimeLimitRule
+
+    if CalendarYear.objects.exists() and TimeLimitRule.objects.exists():
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from efficiency import workdays
+    from efficiency.schedule import sync_beat_schedule
+
+    import_module("efficiency.migrations.0002_seed_calendar_rules_audit_trigger").seed(apps, None)
+    sync_beat_schedule()
+    workdays.forget_index()
+
+
 @dataclass
 class Org:
     region: Region

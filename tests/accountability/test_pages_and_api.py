@@ -143,3 +143,19 @@ def test_the_complaint_list_endpoint_uses_a_fixed_number_of_queries(client, org,
     with CaptureQueriesContext(connection) as many:
         assert client.get("/api/v1/accountability/complaints/").json()["count"] == 10
     assert len(many) == len(few)
+
+
+def test_the_office_list_puts_the_nearest_deadline_first(client, org):
+    from datetime import datetime
+
+    import time_machine
+
+    from efficiency.workdays import SHANGHAI
+
+    with time_machine.travel(datetime(2025, 11, 10, 9, 0, tzinfo=SHANGHAI), tick=False):
+        later = file_complaint(org.unit_a).complaint
+    with time_machine.travel(datetime(2025, 11, 3, 9, 0, tzinfo=SHANGHAI), tick=False):
+        sooner = file_complaint(org.unit_b).complaint
+    client.force_login(org.office)
+    page = client.get("/accountability/complaints/").content.decode()
+    assert page.index(sooner.tracking_number) < page.index(later.tracking_number)

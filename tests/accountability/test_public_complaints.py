@@ -155,3 +155,80 @@ def test_bad_fields_give_a_400_in_chinese(client, org):
     assert resp.status_code == 400 and resp.json()["error"]["message"]
     resp = client.post(API, api_data(org.unit_a, is_anonymous="false", name="", phone=""))
     assert resp.status_code == 400 and "实名" in resp.json()["error"]["message"]
+
+
+def test_a_wrong_captcha_on_the_page_is_a_form_error_with_a_new_challenge(client, org, settings):
+    settings.CAPTCHA_TEST_MODE = False
+    resp = client.post(FORM, form_data(org.unit_a, captcha_answer="nope"))
+    assert resp.status_code == 200 and "验证码不正确" in resp.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_an_unknown_unit_on_the_page_is_a_form_error(client, org):
+    resp = client.post(FORM, form_data(org.unit_a, subject_unit="不存在的局"))
+    assert resp.status_code == 200 and "没有找到该单位" in resp.content.decode()
+
+
+def test_the_unit_field_searches_as_the_citizen_types(client, org):
+    resp = client.get("/accountability/public/units.json?format=options&subject_unit=市场")
+    assert org.unit_b.name in resp.content.decode() and org.unit_a.name not in resp.content.decode()
+
+
+def test_a_bad_link_token_is_404(client, org):
+    file_complaint(org.unit_a)
+    assert client.get("/accountability/public/t/not-a-token/").status_code == 404
+
+
+def test_a_channel_is_not_slowed_down(client, org):
+    from accountability.services import channel_add
+
+    _, token = channel_add(name="微信小程序")
+    codes = {client.post(API, api_data(org.unit_a), HTTP_X_CHANNEL_TOKEN=token).status_code for _ in range(25)}
+    assert codes == {201}
+
+
+def test_the_tracking_page_shows_the_reply_and_takes_the_rating(client, org):  # R26
+    from accountability import services
+
+    from .conftest import to_replied
+
+    filed, c = to_replied(org)
+    services.complaint_send_reply(complaint=c, actor=org.office, reply="已责令窗口当日办结。<i>致歉</i>")
+    resp = client.post("/accountability/public/track/", {"tracking_number": c.tracking_number.lower(), "code": filed.check_code.lower()})
+    page = resp.content.decode()
+    assert resp.status_code == 200 and "已责令窗口当日办结" in page and "&lt;i&gt;致歉&lt;/i&gt;" in page
+    assert org.head_a.full_name not in page
+    wrong = client.post("/accountability/public/track/", {"tracking_number": c.tracking_number, "code": "ZZZZZZZZ"})
+    assert wrong.status_code == 404 and "没有找到该投诉" in wrong.content.decode()
+    resp = client.post("/accountability/public/act/rate/", {"token": filed.link_token, "rating": "satisfied"})
+    assert resp.status_code == 200
+    c.refresh_from_db()
+    assert (c.rating, c.status) == ("satisfied", "closed")
+
+
+def test_the_api_takes_the_rating_and_one_reexamination(client, org):
+    from accountability import services
+
+    from .conftest import to_replied
+
+    filed, c = to_replied(org)
+    services.complaint_send_reply(complaint=c, actor=org.office)
+    url = f"{API}{c.tracking_number}/rate/"
+    resp = client.post(url, {"code": filed.check_code, "rating": "dissatisfied"}, content_type="application/json")
+    assert resp.status_code == 200 and resp.json()["rating"] == "dissatisfied"
+    resp = client.post(url, {"code": filed.check_code, "reexamine": "没解决"}, content_type="application/json")
+    assert resp.json()["status"] == "reexamining"
+    again = client.post(url, {"code": filed.check_code, "reexamine": "再查"}, content_type="application/json")
+    assert again.status_code == 400 and "一次" in again.json()["error"]["message"]
+
+
+def test_a_citizen_who_left_a_phone_gets_a_text_when_it_is_accepted(org):
+    from accountability import services
+    from efficiency.models import Notification
+    from efficiency.notifications import notifications_fan_out
+
+    filed = file_complaint(org.unit_a, is_anonymous=False, name="王先生", phone="13800000001")
+    services.complaint_accept(complaint=filed.complaint, actor=org.office)
+    notifications_fan_out()
+    sms = Notification.objects.get(channel="sms", event__kind="complaints.accepted")
+    assert sms.recipient == "phone:13800000001" and filed.complaint.tracking_number in sms.body

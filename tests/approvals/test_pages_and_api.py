@@ -3,6 +3,8 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals import services
@@ -143,3 +145,22 @@ def test_the_head_approves_an_extension_from_the_workspace(org, client):  # R22
         client.post(reverse("approvals:extension_approve", args=[app.pk]))
     app.refresh_from_db()
     assert app.extension_value == 10 and app.extension_approver == org.head_a
+
+
+def test_the_list_api_and_the_workspace_take_the_same_queries_for_more_rows(org, client):
+    item = make_item(org, joint=[org.unit_b], legal=45, committed=30)
+    client.force_login(org.clerk_a)
+
+    def counted(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    with time_machine.travel(MONDAY, tick=False):
+        for _ in range(2):
+            receive(org, item)
+        counted(reverse("approvals:index"))  # warms the content-type cache
+        few = counted("/api/v1/approvals/applications/"), counted(reverse("approvals:index"))
+        for _ in range(4):
+            receive(org, item)
+        assert (counted("/api/v1/approvals/applications/"), counted(reverse("approvals:index"))) == few

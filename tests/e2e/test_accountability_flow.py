@@ -79,6 +79,7 @@ def test_a_citizen_complains_from_a_phone_and_follows_it_to_reexamination(
     office.select_option("#assign-form select[name=unit]", label=org.unit_a.name)
     office.click("#assign-form button")
     assert "办理中" in office.inner_text("#status")
+    shot(office, "accountability_office_assigned")
     ctx.close()
     c.refresh_from_db()
     assert c.status == Complaint.Status.ASSIGNED and c.unit == org.unit_a
@@ -93,6 +94,7 @@ def test_a_citizen_complains_from_a_phone_and_follows_it_to_reexamination(
         ctx, unit = _as(browser, live_server, "head_a")
         unit.goto(f"{live_server.url}{c.get_absolute_url()}")
         assert "红牌" in unit.inner_text("h1")
+        shot(unit, "accountability_unit_red_card")
         unit.fill("#unit-reply-form textarea[name=reply]", "经核查，因系统数据迁移延误，已于今日办结，并向申请人致歉。")
         unit.select_option("#unit-reply-form select[name=substantiated]", "true")
         unit.click("#unit-reply")

@@ -38,6 +38,7 @@ def test_a_leader_clicks_a_red_bar_and_opens_an_item(flushable_db, page, live_se
     shot(page, "dashboards_cockpit")
 
     # Click the first (tallest) bar where ECharts drew it: unit A, three red cards.
+    page.locator("#chart-red").scroll_into_view_if_needed()
     x, y = page.evaluate("""() => {
         const c = window.cockpitCharts;
         return c.red.convertToPixel({seriesIndex: 0}, [0, c.redData[0].value / 2]);

@@ -53,3 +53,19 @@ def test_a_locked_account_sees_the_chinese_lockout_page(page, live_server):
         login(page, live_server, "jingban2", "wrong-password")
     assert "账号已锁定" in page.content()
     shot(page, "foundation_locked_out")
+
+
+def test_a_seeded_account_changes_its_password_at_first_login(page, live_server):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--org-only", "--first-login-change")
+    login(page, live_server, "fuzeren", demo.DEMO_PASSWORD)
+    page.wait_for_url("**/accounts/password/**")
+    assert "首次登录" in page.content()
+    page.fill("input[name=old_password]", demo.DEMO_PASSWORD)
+    page.fill("input[name=new_password1]", "Xinmima#2026b")
+    page.fill("input[name=new_password2]", "Xinmima#2026b")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("[data-testid=role]")
+    assert "密码已修改" in page.content() and "本单位" in page.inner_text("nav.nav")
+    shot(page, "foundation_first_login_changed")

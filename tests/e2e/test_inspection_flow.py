@@ -1,11 +1,13 @@
 """One inspection end to end in Chromium: plan → approval → draw → visit → finding →
 rectification late (red) → verified."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from PIL import Image
 
 from efficiency.sweep import sweep
 from efficiency.workdays import local_date
@@ -26,12 +28,23 @@ def _restore_audit_trigger(django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
 def _let_the_test_database_be_flushed(transactional_db, _restore_audit_trigger):
     """The audit log refuses TRUNCATE (R40), which the flush after a transactional test uses.
     Only in the test database, and only for that flush: re-enabled after this module."""
     yield
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE efficiency_auditlog DISABLE TRIGGER {TRIGGER}")
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 60, 60)).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def _as(page, live_server, username):
@@ -89,6 +102,9 @@ def test_inspection_flow_to_a_late_verified_rectification(page, live_server, org
     page.fill("input[name=place]", "市民之家二楼不动产登记窗口")
     page.fill("textarea[name=people_met]", "窗口值班人员2名")
     page.click("button[type=submit]:has-text('提交')")
+    page.set_input_files("input[name=image]", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": _png()}])
+    page.click("button[type=submit]:has-text('上传')")
+    assert page.locator("figure img").count() == 1
     page.click("text=登记问题")
     page.fill("input[name=title]", "工作时间窗口空岗")
     page.fill("textarea[name=rectify_target]", "窗口全时段有人值守，建立AB岗")

@@ -183,3 +183,11 @@ def test_the_api_token_endpoint_gives_a_token_and_counts_failures(client, org):
     bad = client.post("/api/v1/auth/token/", {"username": "clerk_a", "password": "nope"})
     assert bad.status_code == 400 and "error" in bad.json()
     assert AuditLog.objects.filter(action="login_failed", actor_name="clerk_a").exists()
+
+
+def test_a_user_who_must_change_the_password_cannot_post_elsewhere(client, db):
+    services.user_create(username="newbie", full_name="新人", role=Role.CLERK,
+                         unit=make_user(Role.CLERK).unit, password=PASSWORD)
+    _login(client, "newbie")
+    response = client.post("/inbox/read/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/password/")

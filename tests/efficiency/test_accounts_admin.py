@@ -141,3 +141,24 @@ def test_units_are_created_with_their_group_and_audited(client, org):
     unit = Unit.objects.get(code="NEW")
     assert unit.group.name == "unit:NEW" and list(unit.sections.values_list("name", flat=True)) == ["办公室"]
     assert AuditLog.objects.filter(action="create", object_type="efficiency.unit", object_id=str(unit.pk)).exists()
+
+
+def test_a_new_section_in_the_unit_form_is_audited(client, org):
+    client.force_login(org.sysadmin)
+    unit = org.unit_a
+    data = {"code": unit.code, "name": unit.name, "short_name": "", "kind": unit.kind, "region": unit.region_id,
+            "parent": "", "is_active": "on", "sections-TOTAL_FORMS": "1", "sections-INITIAL_FORMS": "0",
+            "sections-0-name": "行政审批科", "sections-0-unit": unit.pk}
+    assert client.post(f"/admin/efficiency/unit/{unit.pk}/change/", data).status_code == 302
+    assert AuditLog.objects.filter(action="create", object_type="efficiency.section",
+                                   summary__contains="行政审批科").exists()
+
+
+@pytest.mark.parametrize("name", ["sysadmin", "secadmin"])
+def test_the_user_pages_render_for_both_account_administrators(client, org, name):
+    client.force_login(getattr(org, name))
+    assert client.get(f"/admin/efficiency/user/{org.clerk_a.pk}/change/").status_code == 200
+    assert client.get("/admin/efficiency/user/", {"locked": "1"}).status_code == 200
+    assert client.get("/admin/").status_code == 200
+    add = client.get("/admin/efficiency/user/add/").status_code
+    assert add == (200 if name == "sysadmin" else 403)

@@ -146,3 +146,14 @@ def test_a_clerk_sees_the_calendar_but_cannot_import(org, client):
     upload = __import__("django.core.files.uploadedfile", fromlist=["x"]).SimpleUploadedFile("a.csv", b"x")
     assert client.post("/calendar/", {"year": 2027, "file": upload}).status_code == 403
     assert CalendarYear.objects.get(year=2027).source == CalendarSource.PROVISIONAL
+
+
+def test_open_deadlines_in_a_provisional_year_raise_the_banner(org):
+    from efficiency.queries import provisional_years_with_open_deadlines
+
+    assert provisional_years_with_open_deadlines() == []
+    item = started(org, datetime(2026, 12, 28, 10, tzinfo=SHANGHAI), Limit(10))
+    assert item.is_provisional and item.due_at.year == 2027
+    assert provisional_years_with_open_deadlines() == [2027]
+    clocks.clock_close(item, actor=org.clerk_a, at=datetime(2026, 12, 29, 10, tzinfo=SHANGHAI))
+    assert provisional_years_with_open_deadlines() == []

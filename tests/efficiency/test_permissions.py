@@ -102,3 +102,9 @@ def test_the_notifications_api_matrix_is_own_inbox_only(org):
     expected["clerk_a"] = OWN
     expected["clerk_b"] = {"own": 404, "other": 200}
     assert_matrix(client_for_org(org), lambda n: f"/api/v1/notifications/{n.pk}/", notes, expected)
+
+
+def test_the_system_administrator_reaches_the_calendar_page_from_the_nav(client, org):
+    client.force_login(org.sysadmin)
+    assert 'href="/calendar/"' in client.get("/").content.decode()
+    assert client.get("/calendar/").status_code == 200

@@ -8,6 +8,11 @@ from inspection.models import Method
 from tests.factories import RegionFactory, make_unit, make_user
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def plan_factory(org):
     def make(*, units=None, sample_size=1, region=None, start=date(2026, 3, 1), method=Method.OPEN, submit=True):

@@ -162,3 +162,11 @@ def test_the_rectification_list_api_takes_a_fixed_number_of_queries(client, org,
     with django_assert_max_num_queries(8):
         r = client.get("/api/v1/inspection/rectifications/")
     assert r.json()["count"] == 5
+
+
+def test_the_plan_list_filters_by_status_and_ignores_a_bad_year(client, org, plan_factory):
+    plan_factory()
+    client.force_login(org.leader)
+    r = client.get("/inspection/?status=submitted&year=abc")
+    assert r.status_code == 200 and "优化营商环境专项督查" in r.content.decode()
+    assert "优化营商环境专项督查" not in client.get("/inspection/?status=approved").content.decode()

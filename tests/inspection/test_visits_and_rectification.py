@@ -162,3 +162,16 @@ def test_results_are_not_published_while_an_unannounced_visit_is_open(org, appro
         services.plan_publish_results(actor=org.office, plan=approved_plan)
     services.visit_close(actor=org.office, visit=visit)
     services.plan_publish_results(actor=org.office, plan=approved_plan)
+
+
+def test_the_unit_files_its_measures_and_its_head_names_the_responsible_person(org, approved_plan):  # R13
+    rect = _finding(org, _visit(org, approved_plan)).rectification
+    with pytest.raises(PermissionDenied):
+        services.rectification_measures_set(actor=org.clerk_a, rect=rect, measures="建立AB岗", owner=org.head_a)
+    with pytest.raises(PermissionDenied):
+        services.rectification_measures_set(actor=org.head_b, rect=rect, measures="x")
+    services.rectification_measures_set(actor=org.head_a, rect=rect, measures="建立AB岗；公示一次性告知单",
+                                        owner=org.head_a)
+    rect.refresh_from_db()
+    assert rect.owner == org.head_a and rect.measures_at is not None and rect.measures.startswith("建立AB岗")
+    assert Event.objects.filter(kind="rectification.measures", subject_id=rect.pk).exists()

@@ -109,3 +109,29 @@ def test_hand_out_notifies_the_receiving_unit(org, make_assignment):
     ev = Event.objects.get(kind="assignment.dispatched")
     assert ev.unit == org.unit_a and "head" in ev.recipients
     assert item.created_at == FRIDAY
+
+
+def test_the_office_extends_a_step_once_before_it_is_due(org, make_assignment):
+    target = make_assignment(K.FIELD_RESEARCH).targets.get()
+    with time_machine.travel(at(2024, 9, 20, 10, 0), tick=False):
+        services.target_extend(actor=org.office, target=target, value=5, reason="涉及多部门会商")
+        target.refresh_from_db()
+        assert target.due_at == at(2024, 10, 11, 23, 59, 59)  # Sep 29 + 5 wd: Sep 30, Oct 8–11 (Oct 1–7 off)
+        with pytest.raises(ValidationError):
+            services.target_extend(actor=org.office, target=target, value=2, reason="再次延期")
+
+
+def test_an_extension_asked_after_the_due_time_is_refused(org, make_assignment):
+    target = make_assignment(K.EMERGENCY).targets.get()
+    with time_machine.travel(at(2024, 9, 15, 10, 0), tick=False), pytest.raises(ValidationError):
+        services.target_extend(actor=org.office, target=target, value=1, reason="晚了")
+
+
+def test_our_events_read_well_in_the_inbox(org, make_assignment):
+    from efficiency.registry import formatter
+
+    target = make_assignment(K.EMERGENCY).targets.get()
+    services.target_urge(actor=org.office, target=target)
+    event = Event.objects.get(kind="assignment.urged")
+    title, body, link = formatter(event.kind)(event, target)
+    assert title.startswith("【督办】") and link.endswith(f"#target-{target.pk}")

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from .models import Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressReport, TaskNode
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Business rows change only through services; the admin is for looking."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for model, cols in (
+    (KeyTaskList, ("year", "title", "lag_margin")),
+    (KeyTask, ("number", "title", "unit", "progress", "due_at", "clock_state", "breach_level")),
+    (TaskNode, ("title", "task", "unit", "due_at", "clock_state")),
+    (ProgressReport, ("task", "percent", "reported_at", "was_late")),
+    (Assignment, ("number", "kind", "title", "status", "created_at")),
+    (AssignmentTarget, ("assignment", "unit", "status", "due_at", "breach_level", "urge_count")),
+    (Coordination, ("assignment", "unit", "raised_at", "decided_at")),
+):
+    admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnly,), {"list_display": cols}))
