@@ -317,7 +317,8 @@ def followup_done(request, pk):
 
 def public_catalog(request):
     items = queries.item_catalog()
-    return render(request, "approvals/public_catalog.html", {"items": items})
+    return render(request, "approvals/public_catalog.html", {"items": items,
+                                                             "satisfaction": queries.satisfaction_by_unit()})
 
 
 def public_item(request, code):

@@ -127,6 +127,7 @@ def _admin(url: str, sql: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 5,000 units, 10M applications, 1M other")
+    parser.add_argument("--units", type=int, default=None, help="units (default 5,000 × scale, at least 50)")
     parser.add_argument("--db", default="eff_bench_dash")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
@@ -198,8 +199,8 @@ def drop_indexes(cur, table: str) -> list[str]:
     return [definition for _name, definition in rows]
 
 
-def seed(cur, scale: float, now) -> tuple[int, int]:
-    n_units = max(50, int(5000 * scale))
+def seed(cur, scale: float, now, units: int | None = None) -> tuple[int, int]:
+    n_units = units or max(50, int(5000 * scale))
     n_apps, n_other = int(10_000_000 * scale), int(1_000_000 * scale)
     cur.execute("SET synchronous_commit = off")
     with _step(f"org chart: {n_units:,} units"):
@@ -289,7 +290,7 @@ def run(args) -> None:
     today = local_date(now)
     with connection.cursor() as cur:
         cur.execute("CREATE TABLE bench_otheritem (LIKE clocktest_timeditem INCLUDING ALL)")
-        seed(cur, args.scale, now)
+        seed(cur, args.scale, now, args.units)
     with _step("rollups for the year (rollup_days + refresh_now)"):
         rollups.rollup_days(today - timedelta(days=366), today)
         rollups.refresh_now(now=now)

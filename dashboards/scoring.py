@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from efficiency.models import Unit
 from efficiency.registry import clock_models
@@ -98,6 +98,7 @@ def _score(s: UnitScore, w: dict) -> None:
     s.score = round(sum(s.parts[c] * w[c][0] for c in UNIT_COMPONENTS) / total, 2)
 
 
+RATING_KINDS = ("complaints.rated", "approvals.rated")
 COUNTER_FIELDS = {
     "complaints.substantiated": "complaints", "inspection.finding": "findings",
     "rectification.verified": "verified", "supervision.urged": "urgings",
@@ -121,18 +122,20 @@ def unit_scores(month: date, *, unit_ids=None) -> list[UnitScore]:
             s.closed_on_time, s.closed_late, s.red_cards, s.yellow_cards = (
                 row["on_time"], row["late"], row["red"], row["yellow"])
     end = month_after(month)
-    counters = UnitDayCounter.objects.filter(date__gte=month, date__lt=end, unit_id__isnull=False)
+    counters = UnitDayCounter.objects.filter(kind__in=[*RATING_KINDS, *COUNTER_FIELDS], date__gte=month,
+                                             date__lt=end, unit_id__isnull=False)
     if unit_ids is not None:
         counters = counters.filter(unit_id__in=unit_ids)
-    for row in counters.values("unit_id", "kind").annotate(n=Sum("count"), v=Sum("value_sum")):
+    rated = Q(kind__in=RATING_KINDS)
+    sums = {name: Sum("count", filter=Q(kind=kind)) for kind, name in COUNTER_FIELDS.items()}
+    for row in counters.values("unit_id").annotate(
+            ratings=Sum("count", filter=rated), rating_sum=Sum("value_sum", filter=rated), **sums):
         s = scores.get(row["unit_id"])
         if s is None:
             continue
-        if row["kind"] in ("complaints.rated", "approvals.rated"):
-            s.ratings += row["n"]
-            s.rating_sum += row["v"]
-        elif row["kind"] in COUNTER_FIELDS:
-            setattr(s, COUNTER_FIELDS[row["kind"]], getattr(s, COUNTER_FIELDS[row["kind"]]) + row["n"])
+        s.ratings, s.rating_sum = row["ratings"] or 0, row["rating_sum"] or 0
+        for name in COUNTER_FIELDS.values():
+            setattr(s, name, row[name] or 0)
     w = weights()
     ranked = sorted(scores.values(), key=lambda s: (-_scored(s, w), s.unit_name))
     for i, s in enumerate(ranked, 1):

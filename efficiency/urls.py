@@ -22,7 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/security/", views.security, name="security"),
@@ -43,3 +43,7 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("", include("efficiency.public_urls")),
 ]
+
+handler403 = "efficiency.views.permission_denied"
+handler404 = "efficiency.views.page_not_found"
+handler500 = "efficiency.views.server_error"

@@ -102,11 +102,29 @@ def inbox_read(request):
 # --- accounts ---------------------------------------------------------------------------------
 
 
+def _policy() -> dict:
+    return {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "min_length": settings.PASSWORD_MIN_LENGTH,
+        "min_classes": settings.PASSWORD_MIN_CLASSES,
+        "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
+    }
+
+
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_policy()}
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Changing one's password clears the first-login flag and restarts the 90-day period."""
 
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("home")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_policy()}
 
     def form_valid(self, form):
         services.user_set_password(actor=self.request.user, user=self.request.user,
@@ -143,7 +161,8 @@ def security(request):
     """The security administrator's page: the password policy and the locked accounts."""
     _require_role(request, Role.SECURITY_ADMIN)
     if request.method == "POST":
-        person = get_object_or_404(User, pk=request.POST.get("user"))
+        raw = request.POST.get("user", "")
+        person = get_object_or_404(User, pk=int(raw) if raw.isdigit() else 0)
         services.user_unlock(actor=request.user, user=person)
         messages.success(request, _("已解除 %(name)s 的登录锁定。") % {"name": person.get_username()})
         return redirect("security")
@@ -193,3 +212,22 @@ def unit_detail(request, pk):
     unit = unit_access(request, pk)
     members = unit.members.filter(is_active=True).select_related("section").order_by("section__name", "username")
     return render(request, "efficiency/unit_detail.html", {"unit": unit, "members": members})
+
+
+# --- error pages ------------------------------------------------------------------------------
+
+
+def permission_denied(request, exception=None):
+    """403: in Chinese, and an audit row (等保: permission denied is an audited event)."""
+    user = getattr(request, "user", None)
+    audit_record("denied", actor=user if getattr(user, "is_authenticated", False) else None,
+                 object_type="page", object_id=request.path[:64], summary="越权访问被拒", request=request)
+    return render(request, "efficiency/403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "efficiency/404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "efficiency/500.html", status=500)

@@ -51,6 +51,8 @@ def plan_list(request):
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() else timezone.now().year
     plans = queries.plan_list(request.user)
+    if request.GET.get("year", "").isdigit():
+        plans = plans.filter(start_date__year=year)
     status = request.GET.get("status", "")
     if status in InspectionPlan.Status.values:
         plans = plans.filter(status=status)

@@ -164,3 +164,41 @@ def test_the_list_api_and_the_workspace_take_the_same_queries_for_more_rows(org,
         for _ in range(4):
             receive(org, item)
         assert (counted("/api/v1/approvals/applications/"), counted(reverse("approvals:index"))) == few
+
+
+def test_the_deemed_approval_notice_is_printable_and_the_public_sees_satisfaction(org, client):  # R17 R36
+    from datetime import timedelta
+
+    from efficiency.sweep import sweep
+
+    item = make_item(org, deemed=True)
+    with time_machine.travel(MONDAY, tick=False):
+        app, code = receive(org, item)
+    moment = app.due_at + timedelta(seconds=1)
+    with time_machine.travel(moment, tick=False):
+        sweep(now=moment)
+        services.rating_submit(application=Application.objects.get(pk=app.pk), score=2, comment="拖到超时")
+    client.force_login(org.clerk_a)
+    notice = client.get(reverse("approvals:decision", args=[app.pk])).content.decode()
+    assert "视为同意通知书" in notice and app.receipt_number in notice
+    client.logout()
+    catalog = client.get(reverse("approvals:public_catalog")).content.decode()
+    assert "0.0%" in catalog and "status-red" in catalog
+
+
+def test_every_page_renders_for_its_user(org, client):
+    item = make_item(org, joint=[org.unit_b], legal=45, committed=30)
+    with time_machine.travel(MONDAY, tick=False):
+        app, _ = receive(org, item)
+    client.force_login(org.office)
+    office_list = client.get(reverse("approvals:list") + "?status=accepted").content.decode()
+    assert app.receipt_number in office_list
+    assert client.get(reverse("approvals:item_new") + f"?unit={org.unit_b.pk}").status_code == 200
+    client.force_login(org.head_a)
+    assert client.get(reverse("approvals:item_edit", args=[item.pk])).status_code == 200
+    assert client.get(reverse("approvals:intake") + f"?item={item.pk}").status_code == 200
+    client.force_login(org.clerk_b)  # the co-reviewing unit: sees the application and its step form
+    page = client.get(reverse("approvals:application", args=[app.pk])).content.decode()
+    assert 'id="step-form"' in page and "作出决定" not in page
+    assert client.get(reverse("approvals:item_edit", args=[item.pk])).status_code == 404
+    assert client.get(reverse("approvals:public_lookup")).status_code == 200

@@ -294,3 +294,14 @@ def test_satisfaction_per_unit_uses_the_latest_rating(org):  # R36
     [row] = queries.satisfaction_by_unit()
     assert (row["total"], row["satisfied"], row["rate"], row["meets"]) == (3, 3, 100.0, True)
     assert queries.satisfaction_from_events()[org.unit_a.pk]["rate"] == 100.0
+
+
+def test_a_joint_application_extends_by_fifteen_workdays(org):  # R22
+    item = make_item(org, joint=[org.unit_b], legal=45, committed=45)
+    with time_machine.travel(MONDAY, tick=False):
+        app, _ = receive(org, item)
+        before = app.due_at
+        services.application_request_extension(actor=org.clerk_a, application=app, reason="联合踏勘")
+        app = services.application_approve_extension(actor=org.head_a, application=app)
+    assert app.extension_value == 15 and app.due_at > before
+    assert app.legal_due_at == app.due_at  # 45 + 15 working days, committed = legal here

@@ -58,6 +58,12 @@ def login(page, live_server, username, password="Passw0rd!2024"):
     page.click("button[type=submit]")
 
 
+def login_as(page, live_server, username, password="Passw0rd!2024"):
+    """Switch the browser to another person."""
+    page.context.clear_cookies()
+    login(page, live_server, username, password)
+
+
 def shot(page, name):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
@@ -18,22 +17,6 @@ from efficiency.sweep import sweep
 from .conftest import login, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-# The audit log's trigger refuses TRUNCATE, so the flush after a transaction=True test fails.
-# Until the shared e2e conftest handles it: let the flush through, and only for this module.
-@pytest.fixture(scope="module")
-def _restore_triggers(django_db_blocker):
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cur:
-        cur.execute("SET session_replication_role = origin")
-
-
-@pytest.fixture
-def flushable_audit_log(_restore_triggers, transactional_db):
-    yield
-    with connection.cursor() as cur:
-        cur.execute("SET session_replication_role = replica")
 
 
 def _png() -> bytes:
@@ -51,7 +34,7 @@ def _as(browser, live_server, username, **ctx):
 
 
 def test_a_citizen_complains_from_a_phone_and_follows_it_to_reexamination(
-        flushable_audit_log, browser, phone_page, live_server, org, settings, tmp_path):  # R26 R28
+        browser, phone_page, live_server, org, settings, tmp_path):  # R26 R28
     settings.CAPTCHA_TEST_MODE = True
     settings.MEDIA_ROOT = tmp_path
     p = phone_page

@@ -5,7 +5,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
@@ -14,17 +13,7 @@ from efficiency.workdays import local_date
 from inspection import services
 from inspection.models import Rectification
 
-from .conftest import login, shot
-
-
-TRIGGER = "efficiency_auditlog_no_truncate"
-
-
-@pytest.fixture(scope="module")
-def _restore_audit_trigger(django_db_blocker):
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE efficiency_auditlog ENABLE TRIGGER {TRIGGER}")
+from .conftest import login_as as _as, shot
 
 
 @pytest.fixture(autouse=True)
@@ -32,24 +21,10 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture(autouse=True)
-def _let_the_test_database_be_flushed(transactional_db, _restore_audit_trigger):
-    """The audit log refuses TRUNCATE (R40), which the flush after a transactional test uses.
-    Only in the test database, and only for that flush: re-enabled after this module."""
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE efficiency_auditlog DISABLE TRIGGER {TRIGGER}")
-
-
 def _png() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 60, 60)).save(buf, "PNG")
     return buf.getvalue()
-
-
-def _as(page, live_server, username):
-    page.context.clear_cookies()
-    login(page, live_server, username)
 
 
 @pytest.mark.django_db(transaction=True)

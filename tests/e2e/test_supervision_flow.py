@@ -4,49 +4,17 @@ sweep), the unit deploys and feeds back, the office returns it once and then clo
 timeline shows every step."""
 
 from datetime import datetime
-from importlib import import_module
 
 import pytest
 import time_machine
-from django.apps import apps
-from django.db import connection
 
-from efficiency import workdays
 from efficiency.sweep import sweep
 from efficiency.workdays import SHANGHAI
 from supervision.models import Assignment
 
-from .conftest import login, shot
+from .conftest import login_as as _as, shot
 
-TRIGGER = "efficiency_auditlog_no_truncate"
 FRIDAY = datetime(2024, 9, 13, 9, 30, tzinfo=SHANGHAI)  # Mid-Autumn: Sep 15–17 off, Sat 14 works
-
-
-@pytest.fixture(scope="module")
-def _restore_audit_trigger(django_db_blocker):
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE efficiency_auditlog ENABLE TRIGGER {TRIGGER}")
-
-
-@pytest.fixture(autouse=True)
-def _let_the_test_database_be_flushed(transactional_db, _restore_audit_trigger):
-    """The audit log refuses TRUNCATE (R40), which the flush after a transactional test uses."""
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE efficiency_auditlog DISABLE TRIGGER {TRIGGER}")
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    """A previous transactional test may have flushed the seeded calendar and rules."""
-    import_module("efficiency.migrations.0002_seed_calendar_rules_audit_trigger").seed(apps, None)
-    workdays.forget_index()
-
-
-def _as(page, live_server, username):
-    page.context.clear_cookies()
-    login(page, live_server, username)
 
 
 def _act(page, action, **fields):
@@ -58,7 +26,7 @@ def _act(page, action, **fields):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_instruction_is_handed_out_urged_returned_and_closed(page, live_server, org, seeded):  # R03 R04 R39
+def test_an_instruction_is_handed_out_urged_returned_and_closed(page, live_server, org):  # R03 R04 R39
     with time_machine.travel(FRIDAY, tick=True) as traveller:
         _as(page, live_server, "office")
         page.goto(f"{live_server.url}/supervision/assignments/new/")

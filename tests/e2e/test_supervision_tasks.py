@@ -12,8 +12,7 @@ from supervision import excel, services
 from supervision.models import KeyTask
 from efficiency.workdays import SHANGHAI
 
-from .conftest import shot
-from .test_supervision_flow import _as, _let_the_test_database_be_flushed, _restore_audit_trigger, seeded  # noqa: F401
+from .conftest import login_as as _as, shot
 
 
 def _file(tmp_path, rows, name):
@@ -26,7 +25,7 @@ def _file(tmp_path, rows, name):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_office_imports_a_list_and_sees_progress(page, live_server, org, seeded, tmp_path):  # R14 R15
+def test_the_office_imports_a_list_and_sees_progress(page, live_server, org, tmp_path):  # R14 R15
     a, b = org.unit_a.name, org.unit_b.name
     good = [["1", "工程建设项目审批提速", "审批时间压缩至80个工作日", "全流程网上办理", a, b, "刘市长", "张经办", "2025-12-31", "每月"],
             ["2", "企业开办一日办结", "1个工作日内办结", "一网通办", b, "", "刘市长", "", "2025-10-31", "每季度"]]

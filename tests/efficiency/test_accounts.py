@@ -191,3 +191,8 @@ def test_a_user_who_must_change_the_password_cannot_post_elsewhere(client, db):
     _login(client, "newbie")
     response = client.post("/inbox/read/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/password/")
+
+
+def test_unlocking_a_bad_user_id_is_not_found_not_an_error(client, org):
+    client.force_login(org.secadmin)
+    assert client.post("/accounts/security/", {"user": "abc"}).status_code == 404

@@ -111,3 +111,17 @@ def test_a_denied_page_is_audited(client, org):
     client.force_login(org.clerk_a)
     client.get("/audit/")
     assert AuditLog.objects.filter(action="denied", actor=org.clerk_a, object_id="/audit/").exists()
+
+
+def test_a_403_in_the_admin_is_audited_and_chinese(client, org):
+    client.force_login(org.sysadmin)
+    response = client.get("/admin/efficiency/auditlog/")
+    assert response.status_code == 403 and "无权访问" in response.content.decode()
+    assert AuditLog.objects.filter(action="denied", actor=org.sysadmin, object_id="/admin/efficiency/auditlog/").exists()
+
+
+def test_the_404_page_is_chinese(client, org, settings):
+    settings.DEBUG = False
+    client.force_login(org.clerk_a)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()
