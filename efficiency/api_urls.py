@@ -4,6 +4,7 @@ from django.urls import path
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -123,7 +124,12 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(responses=Output)
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        # django-axes counts failures on the Django request (its middleware answers a locked
+        # account), not on DRF's wrapper.
+        serializer = self.serializer_class(data=request.data, context={"request": request._request})
+        serializer.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
 
 
 urlpatterns = [

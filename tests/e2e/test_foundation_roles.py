@@ -3,10 +3,9 @@
 import pytest
 
 from efficiency import demo
-from tests.clocktest.fixtures import flushable_db  # noqa: F401 - the audit log refuses TRUNCATE
 from tests.e2e.conftest import login, shot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("flushable_db")]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # username → (role shown in the top bar, a nav entry it must see, nav entries it must not see)
 EXPECTED = {

@@ -196,3 +196,12 @@ def test_a_user_who_must_change_the_password_cannot_post_elsewhere(client, db):
 def test_unlocking_a_bad_user_id_is_not_found_not_an_error(client, org):
     client.force_login(org.secadmin)
     assert client.post("/accounts/security/", {"user": "abc"}).status_code == 404
+
+
+def test_a_locked_account_gets_the_api_error_body_on_the_token_endpoint(client, org):
+    for _ in range(5):
+        client.post("/api/v1/auth/token/", {"username": "clerk_a", "password": "wrong-password"})
+    response = client.post("/api/v1/auth/token/", {"username": "clerk_a", "password": "Passw0rd!2024"})
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "locked_out"
+    assert "锁定" in response.json()["error"]["message"]

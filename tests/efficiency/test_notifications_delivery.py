@@ -3,7 +3,7 @@ and the broker being down."""
 
 import logging
 import smtplib
-from datetime import datetime, timedelta
+from datetime import datetime
 from unittest import mock
 
 import pytest
