@@ -301,6 +301,29 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name across apps get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "CalendarDayKindEnum": "efficiency.models.calendar.CalendarDay.Kind",
+        "NotificationStatusEnum": "efficiency.models.events.Notification.Status",
+        "UnitKindEnum": "efficiency.models.org.Unit.Kind",
+        "TaskNodeKindEnum": "supervision.models.TaskNode.Kind",
+        "AssignmentKindEnum": "supervision.models.AssignmentKind",
+        "AssignmentStatusEnum": "supervision.models.Assignment.Status",
+        "AssignmentTargetStatusEnum": "supervision.models.AssignmentTarget.Status",
+        "InspectionMethodEnum": "inspection.models.Method",
+        "InspectionPlanStatusEnum": "inspection.models.InspectionPlan.Status",
+        "PlanOverrideKindEnum": "inspection.models.PlanOverride.Kind",
+        "VisitStatusEnum": "inspection.models.Visit.Status",
+        "RectificationStatusEnum": "inspection.models.Rectification.Status",
+        "ApplicationStatusEnum": "approvals.models.Status",
+        "ReviewStepStatusEnum": "approvals.models.StepStatus",
+        "RatingFollowUpKindEnum": "approvals.models.FollowUpKind",
+        "ComplaintStatusEnum": "accountability.models.Complaint.Status",
+        "AccountabilityCaseStatusEnum": "accountability.models.AccountabilityCase.Status",
+        "BulletinKindEnum": "accountability.models.Bulletin.Kind",
+        "BulletinStatusEnum": "accountability.models.Bulletin.Status",
+        "MeasureEnum": "accountability.models.Measure",
+    },
 }
 
 GUARDIAN_RAISE_403 = False
