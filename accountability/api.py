@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,7 +20,7 @@ from efficiency.models import Role, Unit, User
 from . import queries, security, serializers, services
 from .models import AccountabilityCase, Bulletin, Complaint
 
-SLOW_DOWN = "提交过于频繁，请稍后再试。"
+SLOW_DOWN = gettext_lazy("提交过于频繁，请稍后再试。")
 
 
 def _channel_token(request) -> str:
@@ -43,10 +45,10 @@ class PublicComplaintCreate(APIView):
         token = _channel_token(request)
         channel = services.channel_for_token(token) if token else None
         if token and channel is None:
-            return error_response("渠道令牌无效或已停用。", code="not_authenticated", status_code=401)
+            return error_response(_("渠道令牌无效或已停用。"), code="not_authenticated", status_code=401)
         ip = security.client_ip(request)
         if channel is None and not security.submit_allowed(ip):
-            return error_response(SLOW_DOWN, code="throttled", status_code=429)
+            return error_response(str(SLOW_DOWN), code="throttled", status_code=429)
         # Never deep-copy request.data: with uploads it holds open temporary files.
         data = {k: request.data.get(k) for k in request.data.keys() if k != "attachments"}
         files = request.FILES.getlist("attachments")
@@ -54,11 +56,11 @@ class PublicComplaintCreate(APIView):
         s.is_valid(raise_exception=True)
         d = s.validated_data
         if channel is None and not security.captcha_check(d.get("captcha_id", ""), d.get("captcha_answer", "")):
-            return error_response("验证码不正确或已失效，请重新获取验证码。", code="captcha",
-                                  fields={"captcha_answer": ["验证码不正确"]})
+            return error_response(_("验证码不正确或已失效，请重新获取验证码。"), code="captcha",
+                                  fields={"captcha_answer": [_("验证码不正确")]})
         unit = Unit.objects.filter(pk=d["subject_unit"], is_active=True).first()
         if unit is None:
-            return error_response("被投诉单位不存在。", fields={"subject_unit": ["被投诉单位不存在"]})
+            return error_response(_("被投诉单位不存在。"), fields={"subject_unit": [_("被投诉单位不存在")]})
         filed = services.complaint_file(
             category=d["category"], subject_unit=unit, description=d["description"],
             occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", True),
@@ -82,11 +84,11 @@ class PublicCaptcha(APIView):
 def _lookup(request, tracking_number: str, code: str):
     ip, number = security.client_ip(request), (tracking_number or "").strip().upper()
     if security.lookup_blocked(ip, number):
-        return None, error_response("查询过于频繁，请稍后再试。", code="throttled", status_code=429)
+        return None, error_response(_("查询过于频繁，请稍后再试。"), code="throttled", status_code=429)
     c = services.complaint_by_code(number, code)
     if c is None:
         security.lookup_failed(ip, number)
-        return None, error_response("未找到该投诉，请核对投诉编号和查询码。", code="not_found", status_code=404)
+        return None, error_response(_("未找到该投诉，请核对投诉编号和查询码。"), code="not_found", status_code=404)
     return c, None
 
 
@@ -158,7 +160,7 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     def assign(self, request, pk=None):
         unit = Unit.objects.filter(pk=request.data.get("unit") or 0).first()
         if unit is None:
-            raise ValidationError({"unit": ["请选择承办单位。"]})
+            raise ValidationError({"unit": [_("请选择承办单位。")]})
         return self._act(services.complaint_assign, unit=unit)
 
     @extend_schema(request=serializers.ComplaintActionSerializer)
@@ -201,7 +203,7 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         s.is_valid(raise_exception=True)
         unit = Unit.objects.filter(pk=s.validated_data["unit"]).first()
         if unit is None:
-            raise ValidationError({"unit": ["责任单位不存在。"]})
+            raise ValidationError({"unit": [_("责任单位不存在。")]})
         person = User.objects.filter(pk=s.validated_data.get("person") or 0).first()
         case = services.case_open(actor=request.user, unit=unit, person=person, reason=s.validated_data["reason"])
         return Response(serializers.CaseSerializer(case).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions as drf_permissions
 from rest_framework import status
@@ -185,16 +187,16 @@ class SatisfactionView(APIView):
 
 # --- public ------------------------------------------------------------------------------------
 
-_NOT_FOUND = "未找到该办件，请核对受理编号和查询码。"
+_NOT_FOUND = gettext_lazy("未找到该办件，请核对受理编号和查询码。")
 
 
 def _public_app(request, receipt_number, code):
     if public.throttled(request):
-        return None, error_response("查询过于频繁，请一分钟后再试。", code="throttled", status_code=429)
+        return None, error_response(_("查询过于频繁，请一分钟后再试。"), code="throttled", status_code=429)
     app = public.lookup(request, receipt_number, code)
     if app is None:
         # Unknown number and wrong code answer alike.
-        return None, error_response(_NOT_FOUND, code="not_found", status_code=404)
+        return None, error_response(str(_NOT_FOUND), code="not_found", status_code=404)
     return app, None
 
 

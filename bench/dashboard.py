@@ -314,11 +314,15 @@ def run(args) -> None:
     def scorecards_page():
         assert client.get("/dashboards/scorecards/").status_code == 200
 
+    def public_units():
+        assert Client().get("/public/units/").status_code == 200
+
     month = month_of(today)
     results = {
         "cockpit page /dashboards/": timed(cockpit),
         "unit ranking (scoring.unit_scores)": timed(lambda: scoring.unit_scores(month)),
-        "scorecards page (all units ranked)": timed(scorecards_page, runs=3),
+        "scorecards page (ranking, 100 per page)": timed(scorecards_page, runs=3),
+        "public portal /public/units/ (no login)": timed(public_units, runs=3),
     }
     params = {"now": now, "week": rollups.week_end(now), "today": rollups.day_start(today),
               "month": rollups.day_start(month), "year": rollups.day_start(today - timedelta(days=365))}

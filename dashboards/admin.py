@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import PersonAssessment, ScoreWeight
 
 
@@ -9,6 +10,10 @@ class ScoreWeightAdmin(admin.ModelAdmin):
 
     list_display = ["component", "weight", "penalty", "updated_at"]
     list_editable = ["weight", "penalty"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: audited, and the stored rankings are recomputed.
+        services.weight_set(actor=request.user, component=obj.component, weight=obj.weight, penalty=obj.penalty)
 
 
 @admin.register(PersonAssessment)

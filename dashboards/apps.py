@@ -12,10 +12,13 @@ class DashboardsConfig(AppConfig):
 
     def ready(self):
         from efficiency.portal import register_unit_figures
+        from efficiency.registry import subscribe
         from efficiency.schedule import register_schedule
 
-        from . import queries, tasks  # noqa: F401 - tasks registers the Celery task
+        from . import queries, rollups, tasks  # noqa: F401 - tasks registers the Celery task
 
         register_schedule("dashboards rollup", "dashboards.rollup_recent", EVERY_5_MINUTES)
+        for kind in rollups.COUNTED_KINDS:
+            subscribe(kind, rollups.counter_bump)
         # R38: the portal shows each unit's on-time rate and satisfaction from our rollups.
         register_unit_figures(queries.public_unit_table)

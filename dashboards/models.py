@@ -68,6 +68,10 @@ class UnitDayCounter(models.Model):
     class Meta:
         verbose_name = _("单位日事件汇总")
         verbose_name_plural = _("单位日事件汇总")
+        constraints = [
+            # One row per day, unit (or none) and kind: `rollups.counter_bump` upserts on it.
+            models.UniqueConstraint(fields=["date", "unit", "kind"], name="unitdaycounter_once", nulls_distinct=False),
+        ]
         indexes = [models.Index(fields=["kind", "date"], name="unitdaycounter_kind_date")]
 
 
@@ -140,3 +144,27 @@ class PersonAssessment(models.Model):
         verbose_name = _("个人考评")
         verbose_name_plural = _("个人考评")
         constraints = [models.UniqueConstraint(fields=["user", "month"], name="personassessment_once")]
+
+
+class UnitMonthScore(models.Model):
+    """A unit's score and rank for a month (绩效考评, R37), stored by the rollup task and
+    whenever the weights change, so the cockpit reads the ranking instead of computing it."""
+
+    month = models.DateField(_("月份"))
+    unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
+    rank = models.PositiveIntegerField(_("名次"))
+    score = models.FloatField(_("得分"))
+    on_time_rate = models.FloatField(_("按期办结率"), null=True)
+    closed_on_time = models.IntegerField(_("按期办结"), default=0)
+    closed_late = models.IntegerField(_("超期办结"), default=0)
+    red_cards = models.IntegerField(_("红牌"), default=0)
+
+    class Meta:
+        verbose_name = _("单位月度考评")
+        verbose_name_plural = _("单位月度考评")
+        constraints = [models.UniqueConstraint(fields=["month", "unit"], name="unitmonthscore_once")]
+        indexes = [models.Index(fields=["month", "rank"], name="unitmonthscore_rank")]
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name

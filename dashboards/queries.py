@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
 from django.utils import timezone
 
 from efficiency import permissions
@@ -18,9 +19,9 @@ from efficiency.models import Event, Rung, Unit
 from efficiency.registry import clock_model, clock_models
 from efficiency.workdays import local_date
 
-from .models import UnitDay, UnitDayCounter, UnitMonth, UnitNow
+from .models import UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
 from .rollups import day_start, week_end
-from .scoring import month_after, unit_scores
+from .scoring import month_after
 
 LIST_LIMIT = 200
 
@@ -125,15 +126,17 @@ def cockpit(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     figures = today_figures(now)
     month = figures["month"]
-    scores = unit_scores(month)
+    ranked = UnitMonthScore.objects.filter(month=month).select_related("unit")
+    count = ranked.count()
     return {
         "f": figures,
         "regions": on_time_by_region(month),
         "red_units": cards_by_unit("red_open"),
         "yellow_units": cards_by_unit("yellow_open"),
         "trend": trend(months_back(month, 12)),
-        "top": scores[:10], "bottom": list(reversed(scores[-10:])) if len(scores) > 10 else [],
-        "unit_count": len(scores),
+        "top": list(ranked.order_by("rank")[:10]),
+        "bottom": list(reversed(ranked.order_by("-rank")[:min(10, max(0, count - 10))])),
+        "unit_count": count,
     }
 
 
@@ -195,8 +198,6 @@ def event_list(*, kind: str, month: date | None, unit_id=None) -> list[Event]:
 def item_get(user, label: str, pk):
     entry = clock_model(label)
     if entry is None:
-        from django.http import Http404
-
         raise Http404
     model = entry.model
     return permissions.access(user, model._default_manager.all(), pk, unit_field=model.clock_unit_field)
@@ -204,27 +205,31 @@ def item_get(user, label: str, pk):
 
 # --- public portal ------------------------------------------------------------------------------
 
-def public_unit_table(now: datetime | None = None) -> tuple[list[date], list[dict]]:
-    """Each unit's on-time rate and satisfaction for the last 12 months (figures only, no names
-    of people: R38)."""
+def public_unit_table(now: datetime | None = None, *, unit_id: int | None = None) -> tuple[list[date], list[dict]]:
+    """Each unit's on-time rate and satisfaction over the last 12 months (figures only, no names
+    of people: R38); with `unit_id`, that unit alone with its month-by-month rates."""
     now = now or timezone.now()
     months = months_back(month_of(local_date(now)), 12)
-    units = {u.pk: u for u in Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.OFFICE)}
-    closed = {}
-    for r in UnitMonth.objects.filter(month__in=months).values("unit_id", "month").annotate(
-            a=Sum("closed_on_time"), b=Sum("closed_late")):
-        closed[(r["unit_id"], r["month"])] = (r["a"], r["b"])
-    ratings = {}
-    for r in UnitDayCounter.objects.filter(kind__in=["complaints.rated", "approvals.rated"], date__gte=months[0],
-                                           unit_id__isnull=False).values("unit_id").annotate(
-            n=Sum("count"), v=Sum("value_sum")):
-        ratings[r["unit_id"]] = (r["n"], r["v"])
+    units = Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.OFFICE).order_by("code")
+    month_rows = UnitMonth.objects.filter(month__in=months)
+    rating_rows = UnitDayCounter.objects.filter(kind__in=["complaints.rated", "approvals.rated"],
+                                                date__gte=months[0], unit_id__isnull=False)
+    if unit_id is not None:
+        units, month_rows, rating_rows = (units.filter(pk=unit_id), month_rows.filter(unit_id=unit_id),
+                                          rating_rows.filter(unit_id=unit_id))
+    closed = {r["unit_id"]: (r["a"], r["b"]) for r in month_rows.values("unit_id").annotate(
+        a=Sum("closed_on_time"), b=Sum("closed_late"))}
+    ratings = {r["unit_id"]: (r["n"], r["v"]) for r in rating_rows.values("unit_id").annotate(
+        n=Sum("count"), v=Sum("value_sum"))}
+    monthly = {}
+    if unit_id is not None:
+        monthly = {r["month"]: (r["a"], r["b"]) for r in month_rows.values("month").annotate(
+            a=Sum("closed_on_time"), b=Sum("closed_late"))}
     rows = []
-    for pk, unit in sorted(units.items(), key=lambda kv: kv[1].code):
-        a = sum(closed.get((pk, m), (0, 0))[0] for m in months)
-        b = sum(closed.get((pk, m), (0, 0))[1] for m in months)
-        n, v = ratings.get(pk, (0, 0))
+    for unit in units.only("pk", "code", "name"):
+        a, b = closed.get(unit.pk, (0, 0))
+        n, v = ratings.get(unit.pk, (0, 0))
         rows.append({"unit": unit, "closed": a + b, "rate": rate(a, b),
                      "satisfaction": round(v / n, 1) if n else None, "ratings": n,
-                     "monthly": [rate(*closed.get((pk, m), (0, 0))) for m in months]})
+                     "monthly": [rate(*monthly.get(m, (0, 0))) for m in months] if unit_id is not None else []})
     return months, rows

@@ -135,6 +135,34 @@ def _rollup_counters(cursor, start: date, end: date) -> None:
     """, params)
 
 
+def _event_score(kind: str, payload: dict) -> tuple[int, int]:
+    """(count, score) of one event, as RATING_SQL / RATING_COUNTED_SQL compute them."""
+    if kind == "complaints.rated":
+        return 1, RATING_SCORES.get(payload.get("rating"), 0)
+    if kind == "approvals.rated":
+        score = str(payload.get("score", ""))
+        return (1, int(score) * 20) if score in {"1", "2", "3", "4", "5"} else (0, 0)
+    return 1, 0
+
+
+def counter_bump(event) -> None:
+    """Subscriber of the counted kinds: today's counter moves as the event is written (same
+    transaction), so the cockpit does not wait for the beat task; the task recounts the day from
+    the events anyway, so both agree."""
+    count, score = _event_score(event.kind, event.payload or {})
+    unit_id = event.unit_id
+    if unit_id is None and str((event.payload or {}).get("unit_id", "")).isdigit():
+        unit_id = int(event.payload["unit_id"])
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO dashboards_unitdaycounter (date, unit_id, kind, count, value_sum)
+            VALUES (%s, (SELECT id FROM efficiency_unit WHERE id = %s), %s, %s, %s)
+            ON CONFLICT (date, unit_id, kind) DO UPDATE
+               SET count = dashboards_unitdaycounter.count + EXCLUDED.count,
+                   value_sum = dashboards_unitdaycounter.value_sum + EXCLUDED.value_sum
+        """, [local_date(event.at), unit_id, event.kind, count, score])
+
+
 def _rollup_months(cursor, start: date, end: date) -> None:
     first = start.replace(day=1)
     last = (end.replace(day=1) + timedelta(days=32)).replace(day=1)
@@ -148,6 +176,16 @@ def _rollup_months(cursor, start: date, end: date) -> None:
         FROM dashboards_unitday WHERE date >= %(first)s AND date < %(last)s
         GROUP BY 1, 2, 3
     """, params)
+
+
+def _store_scores(start: date, end: date) -> None:
+    from .scoring import scores_store  # scoring reads the tables written here
+
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    scores_store(months)
 
 
 def week_end(now: datetime) -> datetime:
@@ -187,6 +225,7 @@ def rollup_days(start: date, end: date) -> None:
             _rollup_model(cursor, entry, start, end)
         _rollup_counters(cursor, start, end)
         _rollup_months(cursor, start, end)
+        _store_scores(start, end)
 
 
 def rollup_recent(*, now: datetime | None = None) -> None:

@@ -24,7 +24,7 @@ from django.db.models import Q, Sum
 from efficiency.models import Unit
 from efficiency.registry import clock_models
 
-from .models import ScoreWeight, UnitDayCounter, UnitMonth
+from .models import ScoreWeight, UnitDayCounter, UnitMonth, UnitMonthScore
 from .rollups import day_start
 
 C = ScoreWeight.Component
@@ -177,3 +177,18 @@ def person_total(assessment, ji: float | None) -> float:
              C.PERSON_JI: ji if ji is not None else 100.0}
     total = sum(w[c][0] for c in PERSON_COMPONENTS) or 1
     return round(sum(parts[c] * w[c][0] for c in PERSON_COMPONENTS) / total, 2)
+
+
+def scores_store(months) -> None:
+    """Store every unit's score and rank for these months (the cockpit's ranking reads them)."""
+    for month in months:
+        rows = [UnitMonthScore(month=month, unit_id=s.unit_id, rank=s.rank, score=s.score,
+                               on_time_rate=s.on_time_rate, closed_on_time=s.closed_on_time,
+                               closed_late=s.closed_late, red_cards=s.red_cards)
+                for s in unit_scores(month)]
+        UnitMonthScore.objects.filter(month=month).delete()
+        UnitMonthScore.objects.bulk_create(rows, batch_size=2000)
+
+
+def stored_months() -> list[date]:
+    return sorted(set(UnitMonthScore.objects.values_list("month", flat=True).distinct()))

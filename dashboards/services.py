@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from efficiency.audit import audit_record, snapshot
 
 from .models import PersonAssessment, ScoreWeight
+from .scoring import scores_store, stored_months
 
 
 def person_assess(*, actor, user, month: date, de: int, neng: int, qin: int, lian: int,
@@ -38,4 +39,6 @@ def weight_set(*, actor, component: str, weight: int, penalty: int = 10) -> Scor
             component=component, defaults={"weight": weight, "penalty": penalty})
         audit_record("score_weight_set", actor=actor, obj=obj, summary=f"考评权重 {component}={weight}",
                      after=snapshot(obj))
+        # The stored ranking follows the new weights (R37).
+        scores_store(stored_months())
     return obj

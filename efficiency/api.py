@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from django.utils.translation import gettext as _
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -18,7 +19,7 @@ def exception_handler(exc, context):
         response.data = {"error": {"code": "invalid", "message": message, "fields": fields}}
         return response
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("未找到，或您无权查看。")
+        exc = exceptions.NotFound(_("未找到，或您无权查看。"))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -36,7 +37,7 @@ def exception_handler(exc, context):
     code = getattr(exc, "default_code", "error")
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-        response.data["error"]["message"] = f"请求过于频繁，请稍后再试。{message}"
+        response.data["error"]["message"] = _("请求过于频繁，请稍后再试。") + message
     return response
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from .calendar import CalendarImportError, calendar_import_year
 from .models import CalendarDay, CalendarYear, Role
@@ -20,8 +20,11 @@ from .queries import provisional_years_with_open_deadlines
 
 
 class CalendarImportForm(forms.Form):
-    year = forms.IntegerField(label=_l("年份"), min_value=2004, max_value=2100)
-    file = forms.FileField(label=_l("CSV 文件"), help_text=_l("每行：日期,类别,名称；类别为 放假/holiday 或 上班/workday"))
+    year = forms.IntegerField(label=gettext_lazy("年份"), min_value=2004, max_value=2100)
+    file = forms.FileField(
+        label=gettext_lazy("CSV 文件"),
+        help_text=gettext_lazy("每行：日期,类别,名称；类别为 放假/holiday 或 上班/workday"),
+    )
 
     def clean_file(self):
         f = self.cleaned_data["file"]

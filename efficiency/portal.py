@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Callable
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import workdays
+from .models import Unit
 
 # Default addresses of the other parts' public pages; a part may re-register its own.
 _links: dict[str, dict] = {
@@ -32,6 +34,7 @@ _links: dict[str, dict] = {
 _unit_figures: list[Callable] = []
 
 MAX_CALC_DAYS = 366
+UNITS_PER_PAGE = 100
 
 
 def register_public_link(code: str, title, url: str, section: str = "open") -> None:
@@ -39,8 +42,9 @@ def register_public_link(code: str, title, url: str, section: str = "open") -> N
 
 
 def register_unit_figures(fn: Callable) -> None:
-    """fn(now=None) -> (months, rows) with rows of {"unit", "closed", "rate", "satisfaction",
-    "ratings", "monthly"}; figures only, never people."""
+    """fn(unit_id=None) -> (months, rows) with rows of {"unit", "closed", "rate", "satisfaction",
+    "ratings", "monthly"} (monthly rates only when one unit is asked for); figures only, never
+    people."""
     if fn not in _unit_figures:
         _unit_figures.append(fn)
 
@@ -49,10 +53,10 @@ def links(section: str | None = None) -> list[dict]:
     return [{"code": c, **v} for c, v in _links.items() if section is None or v["section"] == section]
 
 
-def _figures():
+def _figures(unit_id=None):
     if not _unit_figures:
         return [], []
-    return _unit_figures[0]()
+    return _unit_figures[0](unit_id=unit_id)
 
 
 def index(request):
@@ -62,12 +66,14 @@ def index(request):
 
 def units(request):
     months, rows = _figures()
-    return render(request, "portal/units.html", {"months": months, "rows": rows})
+    page = Paginator(rows, UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portal/units.html", {"months": months, "rows": page, "page": page})
 
 
 def unit_detail(request, code):
-    months, rows = _figures()
-    row = next((r for r in rows if r["unit"].code == code), None)
+    unit = Unit.objects.filter(code=code, is_active=True).first()
+    months, rows = _figures(unit.pk) if unit else ([], [])
+    row = rows[0] if rows else None
     if row is None:
         raise Http404
     return render(request, "portal/unit.html", {"months": months, "row": row,

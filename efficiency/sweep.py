@@ -3,9 +3,10 @@
 Set-based: per model and batch, one UPDATE … RETURNING claims the rows whose next rung is due
 (through the partial index on `next_at`), moves each straight to the highest rung it has
 reached, and — on PostgreSQL in the same statement — inserts one `clock.breach` event per
-row. Exactly once: the UPDATE only matches rows still below the new rung, rows locked by
-another sweep are skipped (FOR UPDATE SKIP LOCKED), and the events and breach handlers run
-in the batch's transaction, so a sweep killed mid-batch leaves nothing behind.
+row. Exactly once: the UPDATE only matches rows still below the new rung (a conditional
+UPDATE is the claim; a concurrent sweep waits on the rows another batch holds, then finds
+them already moved), and the events and breach handlers run in the batch's transaction, so
+a sweep killed mid-batch leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -69,7 +70,12 @@ def _claim_sql(model, vendor: str) -> str:
     meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
     pk = meta.pk.column
-    lock = "FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
+    # No FOR UPDATE in the subquery: the UPDATE's own condition (`c.level > t.breach_level`,
+    # re-checked by PostgreSQL on the newest row version when another sweep got there first)
+    # is the claim. A row lock pass first cost a WAL record and a heap write per row (a quarter
+    # of the sweep, bench/sweep.py); without it a second sweep waits for the first's batch and
+    # then skips its rows. Both sweeps lock in the same (index) order, so they do not deadlock.
+    lock = ""
     return f"""
         UPDATE {table} AS t SET breach_level = c.level, clock_state = {_STATE_SQL}, next_at = {_NEXT_SQL}
         FROM (SELECT t.{pk} AS id, t.breach_level AS old_level, {_LEVEL_SQL} AS level
@@ -107,7 +113,7 @@ def _sweep_batch_postgres(model, now: datetime, batch: int) -> list[Transition]:
         # picks for a large batch, once per batch: 10 full scans for a wave of 500,000).
         cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
         cur.execute(sql, {"now": now, "batch": batch, "label": label})
-        return [Transition(*row) for row in cur.fetchall()]
+        return list(map(Transition._make, cur.fetchall()))
 
 
 def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:

@@ -22,6 +22,8 @@ import random
 import secrets
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 ALGORITHM = "shuangsuiji-v1"
 
 
@@ -53,16 +55,16 @@ def run(seed: int, targets: list[Target], inspectors: list[Inspector], *, n_targ
     targets = sorted(targets, key=lambda t: t.code)
     inspectors = sorted(inspectors, key=lambda i: i.username)
     if n_targets < 1 or per_target < 1:
-        raise DrawError("抽取数量必须大于零。")
+        raise DrawError(_("抽取数量必须大于零。"))
     if n_targets > len(targets):
-        raise DrawError(f"检查对象库只有 {len(targets)} 个单位，不能抽取 {n_targets} 个。")
+        raise DrawError(_("检查对象库只有 %(have)s 个单位，不能抽取 %(want)s 个。") % {"have": len(targets), "want": n_targets})
     rng = random.Random(int(seed))
     chosen = rng.sample(targets, n_targets)
     result = []
     for target in chosen:
         eligible = [i for i in inspectors if i.unit_id != target.id]
         if len(eligible) < per_target:
-            raise DrawError(f"回避本单位后，可派往“{target.name or target.code}”的检查人员不足 {per_target} 名。")
+            raise DrawError(_("回避本单位后，可派往“%(unit)s”的检查人员不足 %(n)s 名。") % {"unit": target.name or target.code, "n": per_target})
         team = rng.sample(eligible, per_target)
         result.append((target.id, [i.id for i in team]))
     return result

@@ -214,7 +214,8 @@ class Visit(models.Model):
         ordering = ["-visited_on", "-id"]
 
     def __str__(self):
-        return f"{self.unit} {self.visited_on}（{self.get_kind_display()}）"
+        parts = {"unit": self.unit, "date": self.visited_on, "kind": self.get_kind_display()}
+        return _("%(unit)s %(date)s（%(kind)s）") % parts
 
     def get_absolute_url(self):
         return reverse("inspection:visit_detail", args=[self.pk])

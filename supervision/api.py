@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -37,7 +38,7 @@ class AssignmentListView(generics.ListCreateAPIView):
     @extend_schema(request=AssignmentCreateSerializer, responses={201: AssignmentSerializer})
     def post(self, request):
         if request.user.role != Role.OFFICE:
-            raise PermissionDenied("只有效能办可以登记交办件。")
+            raise PermissionDenied(_("只有效能办可以登记交办件。"))
         s = AssignmentCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         item = services.assignment_create(actor=request.user, **s.validated_data)
@@ -185,7 +186,7 @@ class TaskImportView(APIView):
         result = excel.import_xlsx(actor=request.user, task_list=tl, data=s.validated_data["file"])
         if not result.ok:
             rows = [{"row": n, "message": m} for n, m in result.errors]
-            return error_response("；".join(f"第 {n} 行：{m}" for n, m in result.errors),
+            return error_response("；".join(_("第 %(row)s 行：%(message)s") % {"row": n, "message": m} for n, m in result.errors),
                                   fields={"rows": rows})
         return Response({"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
 

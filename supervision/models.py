@@ -139,7 +139,7 @@ class ProgressDue(Clock):
         verbose_name_plural = _("进度报告期限")
 
     def __str__(self):
-        return f"{self.task} · 进度报告"
+        return f"{self.task} · {_('进度报告')}"
 
     def get_absolute_url(self):
         return self.task.get_absolute_url()

@@ -38,7 +38,9 @@ def test_the_portal_shows_each_units_public_on_time_rate_and_satisfaction(public
     rows = {r["unit"].code: r for r in client.get("/public/units/").context["rows"]}
     assert rows["A"]["satisfaction"] == 100.0
     assert rows["B"]["satisfaction"] is not None and rows["B"]["rate"] is not None
-    assert len(rows["A"]["monthly"]) == 12
+    detail = client.get("/public/units/A/").context["row"]
+    assert len(detail["monthly"]) == 12 and detail["rate"] == rows["A"]["rate"]
+    assert client.get("/public/units/NOPE/").status_code == 404
 
 
 def test_the_portal_links_to_the_service_guide_and_complaints(client, db):  # R38

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from dashboards import rollups
 from dashboards.models import UnitDay, UnitDayCounter, UnitMonth, UnitNow
@@ -126,3 +127,26 @@ def test_the_rebuild_command_refuses_a_bad_date(db):
 
     with pytest.raises(CommandError, match="日期格式"):
         call_command("rollup_rebuild", "--from", "2026-13-01")
+
+
+def test_counted_events_move_todays_counter_at_once_and_the_recount_agrees(org):
+    from efficiency.events import event_emit
+    from efficiency.workdays import local_date
+    from tests.clocktest.models import TimedItem
+
+    item = TimedItem.objects.create(title="投诉件", unit=org.unit_a)
+    event_emit("complaints.filed", subject=item)
+    event_emit("complaints.rated", subject=item, payload={"rating": "基本满意"})
+    event_emit("approvals.rated", subject=item, payload={"score": 5})
+    event_emit("approvals.rated", subject=item, payload={"score": "bad"})  # not a rating: not counted
+
+    def counters():
+        return sorted(UnitDayCounter.objects.values_list("unit_id", "kind", "count", "value_sum"))
+
+    live = counters()
+    assert (org.unit_a.pk, "complaints.filed", 1, 0) in live
+    assert (org.unit_a.pk, "complaints.rated", 1, 60) in live
+    assert (org.unit_a.pk, "approvals.rated", 1, 100) in live
+    today = local_date(timezone.now())
+    rollups.rollup_days(today, today)
+    assert counters() == live

@@ -102,3 +102,14 @@ def test_a_head_cannot_assess_another_units_people(rolled, client):
     assert response.status_code == 404
     client.force_login(rolled.clerk_a)
     assert client.get(reverse("dashboards:people")).status_code == 404
+
+
+def test_the_stored_ranking_follows_a_weight_change(rolled):  # R37
+    from dashboards.models import UnitMonthScore
+
+    stored = UnitMonthScore.objects.get(month=MONTH, unit=rolled.unit_b)
+    assert stored.score == score_of(rolled.unit_b).score
+    services.weight_set(actor=rolled.sysadmin, component="urging", weight=90, penalty=30)
+    stored = UnitMonthScore.objects.get(month=MONTH, unit=rolled.unit_b)
+    assert stored.score == score_of(rolled.unit_b).score
+    assert stored.rank == score_of(rolled.unit_b).rank
