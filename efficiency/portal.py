@@ -20,17 +20,8 @@ from django.utils.translation import gettext_lazy
 from . import workdays
 from .models import Unit
 
-# Default addresses of the other parts' public pages; a part may re-register its own.
-_links: dict[str, dict] = {
-    "guide": {"title": gettext_lazy("办事指南（服务事项目录）"), "url": "/approvals/public/", "section": "service"},
-    "lookup": {"title": gettext_lazy("办件进度查询"), "url": "/approvals/public/lookup/", "section": "service"},
-    "complaint": {"title": gettext_lazy("效能投诉"), "url": "/accountability/public/complaints/new/",
-                  "section": "complaint"},
-    "complaint_track": {"title": gettext_lazy("投诉办理进度查询"), "url": "/accountability/public/complaints/track/",
-                        "section": "complaint"},
-    "bulletins": {"title": gettext_lazy("效能通报"), "url": "/supervision/public/bulletins/", "section": "open"},
-    "inspections": {"title": gettext_lazy("监督检查结果公开"), "url": "/inspection/public/", "section": "open"},
-}
+# The other parts' public pages: each app registers its own in AppConfig.ready.
+_links: dict[str, dict] = {}
 _unit_figures: list[Callable] = []
 
 MAX_CALC_DAYS = 366

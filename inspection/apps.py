@@ -16,3 +16,10 @@ class InspectionConfig(AppConfig):
         register_clock_model(Rectification)
         for kind in ("inspection.*", "rectification.*"):
             register_formatter(kind, format_event)
+
+        # The public portal lists this part's public pages (R38).
+        from django.urls import reverse_lazy
+
+        from efficiency.portal import register_public_link
+
+        register_public_link("inspections", _("监督检查结果公开"), reverse_lazy("inspection:public"), "open")

@@ -118,3 +118,17 @@ def test_the_api_gives_leaders_the_figures_and_hides_them_from_clerks(data, clie
     assert body["open"] == raw(f"SELECT count(*) {OPEN}")
     ranking = client.get("/api/v1/dashboards/ranking/?month=2026-11").json()
     assert [r["rank"] for r in ranking] == list(range(1, len(ranking) + 1))
+
+
+def test_the_charts_come_from_the_local_echarts_copy(cockpit):
+    page = cockpit.content.decode()
+    assert "/static/vendor/echarts.min.js" in page and "cdn" not in page.lower()
+
+
+def test_the_menu_offers_the_cockpit_to_leaders_and_the_scorecard_to_clerks(org, client):
+    client.force_login(org.leader)
+    page = client.get("/inbox/").content.decode()
+    assert "驾驶舱" in page and "绩效考评" in page
+    client.force_login(org.clerk_a)
+    page = client.get("/inbox/").content.decode()
+    assert "驾驶舱" not in page and "绩效考评" in page

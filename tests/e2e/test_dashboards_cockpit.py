@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from dashboards import rollups
 from efficiency.models import ClockState, Event, Rung
-from tests.clocktest.fixtures import flushable_db  # noqa: F401
 from tests.clocktest.models import TimedItem
 
 from .conftest import login, shot
@@ -25,7 +24,7 @@ def red_items(unit, n, now):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_leader_clicks_a_red_bar_and_opens_an_item(flushable_db, page, live_server, org):  # noqa: F811
+def test_a_leader_clicks_a_red_bar_and_opens_an_item(page, live_server, org):
     now = timezone.now()
     red_items(org.unit_a, 3, now)
     red_items(org.unit_b, 1, now)
