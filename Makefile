@@ -50,7 +50,7 @@ browser:
 
 # The whole suite. Uses PostgreSQL and Redis when DATABASE_URL and REDIS_URL point at them.
 test: setup browser
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var

@@ -122,7 +122,6 @@ def test_the_calendar_command_imports_a_year(org, tmp_path):
     assert exit_.value.code == 2 and "无法读取文件" in err.getvalue()
 
 
-@pytest.mark.urls("tests.clocktest.urls")
 def test_the_system_administrator_imports_a_year_on_the_calendar_page(org, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -138,7 +137,6 @@ def test_the_system_administrator_imports_a_year_on_the_calendar_page(org, clien
     assert response.status_code == 400 and "格式错误" in response.content.decode()
 
 
-@pytest.mark.urls("tests.clocktest.urls")
 def test_a_clerk_sees_the_calendar_but_cannot_import(org, client):
     client.force_login(org.clerk_a)
     page = client.get("/calendar/")

@@ -19,13 +19,12 @@ from efficiency.models import Event, Notification
 from efficiency.notifications import notifications_fan_out
 from efficiency.sweep import sweep
 from efficiency.workdays import SHANGHAI
-from tests.clocktest.fixtures import flushable_db  # noqa: F401
 from tests.clocktest.models import TimedItem
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2025, 9, 1, 9, tzinfo=SHANGHAI)
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("flushable_db")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def make_items(org, n: int) -> list[TimedItem]:

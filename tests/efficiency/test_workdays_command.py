@@ -16,7 +16,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.clocktest.fixtures import flushable_db  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,7 +111,7 @@ def test_workdays_command_exits_2_with_a_message_on_bad_input(args, message):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_workdays_command_runs_as_a_script(flushable_db):  # R01 R02
+def test_workdays_command_runs_as_a_script():  # R01 R02
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
            "DATABASE_URL": _url(connection.settings_dict)}
     ok = subprocess.run([sys.executable, "manage.py", "workdays", "add", "2025-09-30", "3"],

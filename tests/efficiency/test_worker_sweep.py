@@ -16,7 +16,6 @@ from efficiency.celery import app as celery_app
 from efficiency.clocks import Limit
 from efficiency.models import Event, Rung
 from efficiency.workdays import SHANGHAI
-from tests.clocktest.fixtures import flushable_db  # noqa: F401
 from tests.clocktest.models import TimedItem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +43,7 @@ def _worker_env() -> dict:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_celery_worker_runs_the_scheduled_sweep(org, flushable_db):  # noqa: F811
+def test_a_celery_worker_runs_the_scheduled_sweep(org):
     if not celery_app.conf.broker_url.startswith("redis://"):
         pytest.skip("needs CELERY_BROKER_URL=redis://…")
     item = TimedItem.objects.create(unit=org.unit_a, owner=org.clerk_a, title="已超期的交办件")
