@@ -131,7 +131,8 @@ def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
     table = connection.ops.quote_name(meta.db_table)
     pk = meta.pk.column
     unit, owner = _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
-    params = {"now": now, "batch": batch}
+    # SQLite compares datetimes as text: pass `now` as Django stores them (naive UTC).
+    params = {"now": connection.ops.adapt_datetimefield_value(now), "batch": batch}
     with connection.cursor() as cur:
         cur.execute(f"UPDATE {table} SET next_at = next_at WHERE 1 = 0")
         cur.execute(f"""
