@@ -31,13 +31,16 @@ ROLLUP_LOCK = 0x0DA5_B0A2D  # pg_advisory_xact_lock key: one rollup at a time
 COUNTED_KINDS = (
     "complaints.filed", "complaints.accepted", "complaints.substantiated", "complaints.rated",
     "approvals.deemed_approved", "approvals.rated", "cases.opened", "cases.decided",
-    "rectification.verified", "inspection.finding", "supervision.urged",
+    "rectification.verified", "inspection.finding", "assignment.urged", "keytask.urged",
 )
 # Satisfaction on a 0–100 scale: 好差评 满意 / 基本满意 / 不满意, and 1–5 stars for applications.
-RATING_SCORES = {"满意": 100, "基本满意": 60, "不满意": 0}
+# complaints.rated carries the choice value (accountability.models.Rating); the Chinese labels
+# are accepted too.
+RATING_SCORES = {"satisfied": 100, "basically": 60, "dissatisfied": 0, "满意": 100, "基本满意": 60, "不满意": 0}
 RATING_SQL = """CASE
-    WHEN kind = 'complaints.rated' THEN CASE payload->>'rating'
-        WHEN '满意' THEN 100 WHEN '基本满意' THEN 60 ELSE 0 END
+    WHEN kind = 'complaints.rated' THEN CASE
+        WHEN payload->>'rating' IN ('satisfied', '满意') THEN 100
+        WHEN payload->>'rating' IN ('basically', '基本满意') THEN 60 ELSE 0 END
     WHEN kind = 'approvals.rated' AND payload->>'score' ~ '^[1-5]$' THEN (payload->>'score')::int * 20
     ELSE 0 END"""
 RATING_COUNTED_SQL = """CASE WHEN kind = 'approvals.rated' AND NOT coalesce(payload->>'score', '') ~ '^[1-5]$'

@@ -101,7 +101,7 @@ def _score(s: UnitScore, w: dict) -> None:
 RATING_KINDS = ("complaints.rated", "approvals.rated")
 COUNTER_FIELDS = {
     "complaints.substantiated": "complaints", "inspection.finding": "findings",
-    "rectification.verified": "verified", "supervision.urged": "urgings",
+    "rectification.verified": "verified", "assignment.urged": "urgings", "keytask.urged": "urgings",
 }
 
 
@@ -127,7 +127,8 @@ def unit_scores(month: date, *, unit_ids=None) -> list[UnitScore]:
     if unit_ids is not None:
         counters = counters.filter(unit_id__in=unit_ids)
     rated = Q(kind__in=RATING_KINDS)
-    sums = {name: Sum("count", filter=Q(kind=kind)) for kind, name in COUNTER_FIELDS.items()}
+    sums = {name: Sum("count", filter=Q(kind__in=[k for k, n in COUNTER_FIELDS.items() if n == name]))
+            for name in set(COUNTER_FIELDS.values())}
     for row in counters.values("unit_id").annotate(
             ratings=Sum("count", filter=rated), rating_sum=Sum("value_sum", filter=rated), **sums):
         s = scores.get(row["unit_id"])

@@ -60,12 +60,12 @@ def data(org):
         day = FIRST + timedelta(days=d)
         events += [
             event("complaints.filed", org.unit_a, at(day, 10)),
-            event("complaints.rated", org.unit_a, at(day, 11), payload={"rating": "满意"}),
+            event("complaints.rated", org.unit_a, at(day, 11), payload={"rating": "satisfied"}),
             event("complaints.rated", org.unit_b, at(day, 11), payload={"rating": "不满意"}),
             event("approvals.rated", org.unit_b, at(day, 12), payload={"score": 4, "unit_id": org.unit_b.pk}),
             event("approvals.deemed_approved", org.unit_b, at(day, 13)),
             event("cases.opened", org.unit_a, at(day, 14)),
-            event("supervision.urged", org.unit_b, at(day, 15)),
+            event("assignment.urged", org.unit_b, at(day, 15)),
             event("inspection.finding", org.unit_a, at(day, 16)),
         ]
         if d % 2:
