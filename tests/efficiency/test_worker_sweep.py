@@ -49,7 +49,9 @@ def test_a_celery_worker_runs_the_scheduled_sweep(org):
     item = TimedItem.objects.create(unit=org.unit_a, owner=org.clerk_a, title="已超期的交办件")
     clocks.clock_start(item, actor=org.head_a, limit=Limit(3), start=datetime(2025, 9, 30, 10, tzinfo=SHANGHAI))
     entry = PeriodicTask.objects.get(name="sweep")
-    celery_app.control.purge()  # requests left in the queue by earlier tests
+    # A connection of its own: earlier tests swap the app's broker and pool for a closed port.
+    broker = celery_app.connection_for_write(celery_app.conf.broker_url)
+    celery_app.control.purge(connection=broker)  # requests left in the queue by earlier tests
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "efficiency", "worker", "--pool=solo",
          "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
@@ -57,15 +59,19 @@ def test_a_celery_worker_runs_the_scheduled_sweep(org):
     )
     try:
         # What beat does when the entry is due: send the task by name, with the entry's args.
-        celery_app.send_task(entry.task, kwargs={})
+        celery_app.send_task(entry.task, kwargs={}, connection=broker)
         deadline = time.monotonic() + 120
         while not Event.objects.filter(kind="clock.breach", subject_id=item.pk).exists():
+            try:  # wait on the worker itself: it either keeps running or has died
+                worker.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
             assert worker.poll() is None, worker.stdout.read().decode()
             assert time.monotonic() < deadline, "the worker never ran the sweep"
-            time.sleep(0.2)
     finally:
         worker.terminate()
         worker.wait(30)
+        broker.release()
     item.refresh_from_db()
     assert item.breach_level == Rung.ACCOUNTABILITY  # months overdue: straight to the top rung
     assert Event.objects.filter(kind="clock.breach", subject_id=item.pk).count() == 1
