@@ -56,6 +56,23 @@ def access_case(user, pk, *, request=None) -> AccountabilityCase:
         raise Http404 from None
 
 
+def can_see_person_record(user, person) -> bool:
+    """A person's record: the office and leaders see anyone's; a unit head their unit's people; anyone their own."""
+    role = getattr(user, "role", None)
+    return (role in (Role.OFFICE, Role.LEADER) or user.pk == person.pk
+            or (role == Role.HEAD and user.unit_id is not None and person.unit_id == user.unit_id))
+
+
+def can_see_unit_record(user, unit_id) -> bool:
+    role = getattr(user, "role", None)
+    return role in (Role.OFFICE, Role.LEADER) or (role == Role.HEAD and str(user.unit_id) == str(unit_id))
+
+
+def unit_complaints(user, unit):
+    """Complaints about a unit that this user may open (the list links to each)."""
+    return complaint_list(user).filter(subject_unit=unit).order_by("-filed_at")
+
+
 def access_unit_record(user, unit_id) -> Unit:
     """A unit's record: the office and leaders see any; a unit head their own."""
     from django.http import Http404

@@ -239,8 +239,12 @@ def complaint_act(request, pk, action):
 
 @login_required
 def case_list(request):
+    items = list(queries.case_list(request.user, status=request.GET.get("status", ""))[:200])
+    for c in items:  # link a unit or person only where the record page opens for this user
+        c.unit_record_ok = queries.can_see_unit_record(request.user, c.unit_id)
+        c.person_record_ok = c.person is not None and queries.can_see_person_record(request.user, c.person)
     return render(request, "accountability/case_list.html", {
-        "items": queries.case_list(request.user, status=request.GET.get("status", ""))[:200],
+        "items": items,
         "form": forms.CaseOpenForm() if request.user.role == Role.OFFICE else None})
 
 
@@ -305,10 +309,8 @@ def case_act(request, pk, action):
 
 @login_required
 def person_record(request, pk):
-    if request.user.role not in (Role.OFFICE, Role.LEADER) and request.user.pk != int(pk):
-        raise Http404
     person = User.objects.filter(pk=pk).first()
-    if person is None:
+    if person is None or not queries.can_see_person_record(request.user, person):
         raise Http404
     return render(request, "accountability/record.html", {
         "title": _("%(n)s 的问责记录") % {"n": person.full_name},
@@ -321,7 +323,7 @@ def unit_record(request, pk):
     unit = queries.access_unit_record(request.user, pk)
     return render(request, "accountability/record.html", {
         "title": _("%(n)s 的问责记录") % {"n": unit.name}, "cases": queries.case_list(request.user, unit_id=unit.pk),
-        "complaints": Complaint.objects.filter(subject_unit=unit).order_by("-filed_at")[:100]})
+        "complaints": queries.unit_complaints(request.user, unit)[:100]})
 
 
 @login_required

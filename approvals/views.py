@@ -103,7 +103,7 @@ def item_edit(request, pk=None):
     unit = item.unit if item else (request.user.unit if request.user.unit_id else None)
     if not item and request.GET.get("unit") and (permissions.is_office(request.user)
                                                  or request.user.role == Role.SYSTEM_ADMIN):
-        unit = get_object_or_404(Unit, pk=request.GET["unit"])
+        unit = get_object_or_404(Unit, pk=request.GET["unit"]) if request.GET["unit"].isdigit() else None
     if unit is None or not services.can_edit_items(request.user, unit):
         raise Http404
     form = forms.ServiceItemForm(request.POST or None, instance=item, unit=unit)
@@ -128,7 +128,8 @@ def intake(request):
     if user.role not in (Role.CLERK, Role.HEAD):
         raise Http404
     items = ServiceItem.objects.filter(unit_id=user.unit_id).order_by("code")
-    item = items.filter(pk=request.GET.get("item") or request.POST.get("item") or 0).first()
+    item_id = request.GET.get("item") or request.POST.get("item") or ""
+    item = items.filter(pk=item_id).first() if item_id.isdigit() else None  # ?item=abc was a 500
     form = forms.IntakeForm(request.POST or None, item=item) if item else None
     if request.method == "POST" and form is not None and form.is_valid():
         d = form.cleaned_data
@@ -220,6 +221,7 @@ def complete(request, pk):
 @login_required
 @require_POST
 def decide(request, pk):
+    queries.access_application(request.user, pk, request=request)  # another unit's: 404 before any form message
     form = forms.DecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择决定。"))
@@ -240,6 +242,7 @@ def withdraw(request, pk):
 @login_required
 @require_POST
 def pause(request, pk):
+    queries.access_application(request.user, pk, request=request)  # another unit's: 404 before any form message
     form = forms.PauseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择法定的暂停事由。"))

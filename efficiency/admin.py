@@ -254,13 +254,24 @@ class UserAdmin(RoleAdmin):
         if obj is None:
             return ["username", "full_name", "role", "unit", "section", "post", "phone", "email",
                     "password1", "password2"]
-        return ["username", *UserChangeForm.Meta.fields, *self.readonly_fields]
+        fields = ["username", *UserChangeForm.Meta.fields, *self.readonly_fields]
+        if _role(request) == Role.SECURITY_ADMIN:  # plain text: a read-only FK is a link to a page it may not open
+            fields = [{"unit": "unit_label", "section": "section_label"}.get(f, f) for f in fields]
+        return fields
+
+    @admin.display(description=_("单位"))
+    def unit_label(self, obj):
+        return str(obj.unit) if obj.unit_id else "—"
+
+    @admin.display(description=_("科室"))
+    def section_label(self, obj):
+        return str(obj.section) if obj.section_id else "—"
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         if _role(request) == Role.SECURITY_ADMIN:
-            return ["username", "full_name", "role", "unit", "section", "post", "phone", "email",
+            return ["username", "full_name", "role", "unit_label", "section_label", "post", "phone", "email",
                     *self.readonly_fields]
         return ["username", *self.readonly_fields]
 

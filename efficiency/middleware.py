@@ -47,3 +47,37 @@ class PasswordExpiryMiddleware:
                 if request.path not in allowed:
                     return redirect(f"{reverse('password_change')}?required=1")
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL byte in a query string, a form field or a JSON body cannot be stored in PostgreSQL
+    (psycopg raises ValueError: a 500 on any page or API filter). No real input has one: answer 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            from django.http import HttpResponse, JsonResponse
+            from django.utils.translation import gettext as _
+
+            message = _("请求中含有非法字符（NUL），请检查输入后重试。")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        def nul(data):
+            return any("\x00" in k or any("\x00" in v for v in data.getlist(k)) for k in data)
+
+        if nul(request.GET) or "\x00" in request.path:
+            return True
+        if request.method in ("POST", "PUT", "PATCH"):
+            ctype = request.content_type or ""
+            if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                return nul(request.POST)
+            if ctype == "application/json":
+                return b"\\u0000" in request.body
+        return False

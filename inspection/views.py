@@ -48,10 +48,11 @@ def _office_or_leader(user):
 
 @login_required
 def plan_list(request):
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() else timezone.now().year
+    asked = request.GET.get("year", "")
+    asked = int(asked) if asked.isdigit() and len(asked) == 4 else None  # ?year=99999999999999999999 was a 500
+    year = asked or timezone.now().year
     plans = queries.plan_list(request.user)
-    if request.GET.get("year", "").isdigit():
+    if asked:
         plans = plans.filter(start_date__year=year)
     status = request.GET.get("status", "")
     if status in InspectionPlan.Status.values:
@@ -215,6 +216,8 @@ def photo_file(request, pk):
 @login_required
 def finding_create(request, pk):
     visit = queries.access_visit(request.user, pk)
+    if not permissions.is_office(request.user):  # the inspected unit sees the visit, not the office's form
+        raise Http404
     form = forms.FindingForm(request.POST or None, unit=visit.unit)
     if request.method == "POST" and form.is_valid():
         finding = _act(request, lambda: services.finding_record(actor=request.user, visit=visit, **form.cleaned_data),

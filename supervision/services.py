@@ -17,7 +17,7 @@ from efficiency.audit import audit_record
 from efficiency.clocks import Limit
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
-from efficiency.workdays import local_date
+from efficiency.workdays import CalendarRangeError, local_date
 
 from .models import (
     Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressDue,
@@ -614,7 +614,10 @@ def target_extend(*, actor, target: AssignmentTarget, value: int, reason: str) -
     except (TypeError, ValueError):
         raise ValidationError(_("延期天数须为正整数。")) from None
     unit = LimitUnit.HOURS if target.limit_unit == LimitUnit.HOURS else LimitUnit.WORKDAYS
-    clocks.clock_extend(target, actor=actor, value=value, unit=unit, reason=reason)
+    try:
+        clocks.clock_extend(target, actor=actor, value=value, unit=unit, reason=reason)
+    except CalendarRangeError:  # e.g. 99999999 days: past the end of the work calendar (was a 500)
+        raise ValidationError(_("延期后的期限超出工作日历范围，请缩短延期时长。")) from None
     _audit(actor, target, f"延期 {target} {value}{LimitUnit(unit).label}")
     return target
 

@@ -5,43 +5,18 @@ deems the application approved → the applicant sees 视为同意 and rates it.
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from approvals import services
 from approvals.models import Application, Material, ReviewStep, StepStatus
-from efficiency.models import Event, Rung, TimeLimitRule
-from efficiency.rules_seed import seed_rules
+from efficiency.models import Event, Rung
 from efficiency.sweep import sweep
 from tests.factories import make_unit
 
-from .conftest import login, shot
-
-TRIGGER = "efficiency_auditlog_no_truncate"
-
-
-@pytest.fixture(scope="module")
-def _restore_audit_trigger(django_db_blocker):
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE efficiency_auditlog ENABLE TRIGGER {TRIGGER}")
-
-
-@pytest.fixture(autouse=True)
-def _let_the_test_database_be_flushed(transactional_db, _restore_audit_trigger):
-    """The audit log refuses TRUNCATE (R40), which the flush after a transactional test uses."""
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE efficiency_auditlog DISABLE TRIGGER {TRIGGER}")
-
-
-def _as(page, live_server, username):
-    page.context.clear_cookies()
-    login(page, live_server, username)
+from .conftest import login_as as _as, shot
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_joint_application_is_deemed_approved_and_rated(page, phone_page, live_server, org):  # R17 R19 R20 R24 R25 R36
-    seed_rules(TimeLimitRule)  # a previous transactional test may have flushed the seeded rules
     unit_c = make_unit("鄂州市住房和城乡建设局", region=org.region, code="C")
     item = services.item_save(
         actor=org.head_a, unit=org.unit_a, code="ZRZY-E2E", name="建设工程规划许可证核发",

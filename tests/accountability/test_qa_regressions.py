@@ -1,0 +1,63 @@
+"""QA regressions: every record link a user is shown opens for that user (no 404 from a link)."""
+
+import re
+
+import pytest
+
+from accountability import services
+
+from .conftest import file_complaint
+
+pytestmark = pytest.mark.django_db
+
+
+def _links(html, prefix):
+    return sorted(set(re.findall(r'href="(%s\d+/)"' % re.escape(prefix), html)))
+
+
+def _case_for_clerk_a(org):
+    return services.case_open(actor=org.office, unit=org.unit_a, person=org.clerk_a, reason="办理不动产登记超期")
+
+
+@pytest.mark.parametrize("who", ["clerk_a", "head_a", "office", "leader"])
+def test_record_links_on_the_case_list_open_for_the_viewer(client, org, who):
+    _case_for_clerk_a(org)
+    client.force_login(getattr(org, who))
+    html = client.get("/accountability/cases/").content.decode()
+    for url in _links(html, "/accountability/records/unit/") + _links(html, "/accountability/records/person/"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_clerk_sees_the_unit_name_without_a_link_to_the_unit_record(client, org):
+    _case_for_clerk_a(org)
+    client.force_login(org.clerk_a)
+    html = client.get("/accountability/cases/").content.decode()
+    assert org.unit_a.name in html
+    assert f"/accountability/records/unit/{org.unit_a.pk}/" not in html
+
+
+def test_a_unit_head_opens_the_record_of_a_person_of_the_unit(client, org):
+    _case_for_clerk_a(org)
+    client.force_login(org.head_a)
+    assert client.get(f"/accountability/records/person/{org.clerk_a.pk}/").status_code == 200
+
+
+def test_a_unit_head_cannot_open_the_record_of_another_units_person(client, org):
+    client.force_login(org.head_a)
+    assert client.get(f"/accountability/records/person/{org.clerk_b.pk}/").status_code == 404
+
+
+def test_the_unit_record_lists_only_complaints_the_viewer_may_open(client, org):
+    file_complaint(org.unit_a)  # filed, not yet assigned: the unit head may not open it
+    client.force_login(org.head_a)
+    html = client.get(f"/accountability/records/unit/{org.unit_a.pk}/").content.decode()
+    links = _links(html, "/accountability/complaints/")
+    assert links == []
+    client.force_login(org.office)
+    html = client.get(f"/accountability/records/unit/{org.unit_a.pk}/").content.decode()
+    links = _links(html, "/accountability/complaints/")
+    assert links and all(client.get(u).status_code == 200 for u in links)
+
+
+def test_the_public_unit_search_refuses_a_nul_byte_with_a_400(client, org):
+    assert client.get("/accountability/public/units.json?q=%00").status_code == 400

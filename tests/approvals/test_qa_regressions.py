@@ -1,0 +1,27 @@
+"""QA regressions: bad input on the approvals pages gives a 4xx, never a 500."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_service_item_for_a_junk_unit_is_not_found(client, org):
+    client.force_login(org.office)
+    assert client.get("/approvals/items/new/?unit=abc").status_code == 404
+
+
+def test_the_intake_page_ignores_a_junk_item_id(client, org):
+    client.force_login(org.clerk_a)
+    assert client.get("/approvals/new/?item=abc").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["decide", "pause"])
+def test_another_units_application_is_not_found_even_with_an_empty_form(client, org, action):
+    import time_machine
+
+    from .helpers import MONDAY, make_item, receive
+
+    with time_machine.travel(MONDAY, tick=False):
+        app, _code = receive(org, make_item(org))
+        client.force_login(org.clerk_b)
+        assert client.post(f"/approvals/{app.pk}/{action}/", {}).status_code == 404
