@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -23,6 +24,15 @@ from .models import AccountabilityCase, Bulletin, Complaint
 SLOW_DOWN = gettext_lazy("提交过于频繁，请稍后再试。")
 
 
+class ObjectBody:
+    """A write's body must be an object: a JSON list or string reached `request.data.get` (a 500)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH") and not isinstance(request.data, dict):
+            raise ParseError(_("请求体须为 JSON 对象。"))
+
+
 def _channel_token(request) -> str:
     auth = request.META.get("HTTP_AUTHORIZATION", "")
     if auth.startswith("Channel "):
@@ -30,7 +40,7 @@ def _channel_token(request) -> str:
     return request.META.get("HTTP_X_CHANNEL_TOKEN", "").strip()
 
 
-class PublicComplaintCreate(APIView):
+class PublicComplaintCreate(ObjectBody, APIView):
     """POST /api/v1/public/complaints/ — a citizen's complaint (R26). Anonymous callers answer
     the CAPTCHA (GET captcha/ first); registered channels send `Authorization: Channel <token>`."""
 
@@ -107,7 +117,7 @@ class PublicComplaintStatus(APIView):
         return Response(serializers.PublicComplaintStatusSerializer(queries.complaint_public(c)).data)
 
 
-class PublicComplaintRate(APIView):
+class PublicComplaintRate(ObjectBody, APIView):
     """POST {code, rating, comment} — the citizen rates the reply; {code, reexamine: reason} asks
     for the one re-examination."""
 
@@ -130,7 +140,7 @@ class PublicComplaintRate(APIView):
 # --- /api/v1/accountability/ ----------------------------------------------------------------
 
 
-class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
+class ComplaintViewSet(ObjectBody, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ComplaintSerializer
     queryset = Complaint.objects.none()  # for the schema; requests use get_queryset
     filterset_fields = ["status", "category", "is_problem"]
@@ -158,7 +168,9 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=serializers.ComplaintActionSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        unit = Unit.objects.filter(pk=request.data.get("unit") or 0).first()
+        self.get_object()  # another unit's complaint: 404 before looking at the body
+        unit_id = str(request.data.get("unit") or "")
+        unit = Unit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None  # "abc" was a 500
         if unit is None:
             raise ValidationError({"unit": [_("请选择承办单位。")]})
         return self._act(services.complaint_assign, unit=unit)
@@ -186,7 +198,7 @@ class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
         return self._act(services.complaint_rework, reason=request.data.get("reason", ""))
 
 
-class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CaseSerializer
     queryset = AccountabilityCase.objects.none()
     filterset_fields = ["status", "source", "unit", "person"]
@@ -252,7 +264,7 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._act(services.case_appeal_decide, "result")
 
 
-class BulletinViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BulletinViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.BulletinSerializer
     queryset = Bulletin.objects.none()
 

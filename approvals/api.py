@@ -37,6 +37,8 @@ class ItemListView(APIView):
         data = _valid(s.ServiceItemWriteSerializer, request)
         unit = request.user.unit
         if request.data.get("unit"):
+            if not str(request.data["unit"]).isdigit():  # "unit": "abc" was a 500
+                return error_response(_("单位编号须为整数。"), fields={"unit": [_("单位编号须为整数。")]})
             unit = get_object_or_404(Unit, pk=request.data["unit"])
         if unit is None:
             raise Http404

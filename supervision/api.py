@@ -153,6 +153,9 @@ class TaskListListView(generics.ListCreateAPIView):
     queryset = KeyTaskList.objects.all()
     filter_backends: list = []
 
+    def get_queryset(self):
+        return queries.task_lists(self.request.user)
+
     def perform_create(self, serializer):
         d = serializer.validated_data
         serializer.instance = services.tasklist_create(actor=self.request.user, year=d["year"],
@@ -166,7 +169,7 @@ class TaskListTasksView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return KeyTask.objects.none()
-        tl = get_object_or_404(KeyTaskList, year=self.kwargs["year"])
+        tl = get_object_or_404(queries.task_lists(self.request.user), year=self.kwargs["year"])
         return queries.tasks_of(self.request.user, tl)
 
 
@@ -180,7 +183,7 @@ class TaskImportView(APIView):
     def post(self, request, year):
         if request.user.role != Role.OFFICE:
             raise Http404
-        tl = get_object_or_404(KeyTaskList, year=year)
+        tl = get_object_or_404(queries.task_lists(request.user), year=year)
         s = KeyTaskImportSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         result = excel.import_xlsx(actor=request.user, task_list=tl, data=s.validated_data["file"])
@@ -194,7 +197,7 @@ class TaskImportView(APIView):
 class TaskExportView(APIView):
     @extend_schema(responses={(200, excel.XLSX): OpenApiTypes.BINARY})
     def get(self, request, year):
-        tl = get_object_or_404(KeyTaskList, year=year)
+        tl = get_object_or_404(queries.task_lists(request.user), year=year)
         response = HttpResponse(excel.export_xlsx(tl, queries.tasks_of(request.user, tl)), content_type=excel.XLSX)
         response["Content-Disposition"] = f'attachment; filename="key-tasks-{year}.xlsx"'
         return response

@@ -141,6 +141,11 @@ def overview(*, now: datetime | None = None) -> list[dict]:
 
 
 def task_lists(user):
+    """The yearly lists; none for the three administrators (三员分立: no business data)."""
+    from efficiency.models import ADMIN_ROLES
+
+    if not user.is_authenticated or user.role in ADMIN_ROLES:
+        return KeyTaskList.objects.none()
     return KeyTaskList.objects.all()
 
 

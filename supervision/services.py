@@ -17,6 +17,7 @@ from efficiency.audit import audit_record
 from efficiency.clocks import Limit
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
+from efficiency.uploads import upload_check
 from efficiency.workdays import CalendarRangeError, local_date
 
 from .models import (
@@ -270,6 +271,7 @@ def target_feedback(*, actor, target: AssignmentTarget, text: str, evidence=None
     flow = FLOWS[target.assignment.kind]
     target.feedback = text
     if evidence:
+        upload_check(evidence, what=_("佐证材料"))
         target.evidence = evidence
     target.reports_done += 1
     fields = ["feedback", "evidence", "reports_done", "status"]
@@ -522,6 +524,8 @@ def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attac
         raise PermissionDenied(_("只有牵头单位可以报告进度。"))
     if task.closed_at:
         raise ValidationError(_("该任务已完成，无需再报告。"))
+    if attachment:
+        upload_check(attachment)
     try:
         percent = int(percent)
     except (TypeError, ValueError):

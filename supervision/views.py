@@ -182,12 +182,12 @@ def task_lists(request):
             else:
                 return redirect(tl)
     return render(request, "supervision/task_lists.html", {
-        "lists": KeyTaskList.objects.all(), "form": form, "is_office": request.user.role == Role.OFFICE})
+        "lists": queries.task_lists(request.user), "form": form, "is_office": request.user.role == Role.OFFICE})
 
 
 @login_required
 def task_list(request, year):
-    tl = get_object_or_404(KeyTaskList, year=year)
+    tl = get_object_or_404(queries.task_lists(request.user), year=year)
     tasks = list(queries.tasks_of(request.user, tl))
     for t in tasks:
         nodes = list(t.nodes.all())
@@ -265,14 +265,14 @@ def task_template(request):
 
 @login_required
 def task_export(request, year):
-    tl = get_object_or_404(KeyTaskList, year=year)
+    tl = get_object_or_404(queries.task_lists(request.user), year=year)
     return _xlsx(excel.export_xlsx(tl, queries.tasks_of(request.user, tl)), f"key-tasks-{year}.xlsx")
 
 
 @login_required
 def task_import(request, year):
     _office_only(request.user)
-    tl = get_object_or_404(KeyTaskList, year=year)
+    tl = get_object_or_404(queries.task_lists(request.user), year=year)
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():

@@ -61,3 +61,34 @@ def test_the_unit_record_lists_only_complaints_the_viewer_may_open(client, org):
 
 def test_the_public_unit_search_refuses_a_nul_byte_with_a_400(client, org):
     assert client.get("/accountability/public/units.json?q=%00").status_code == 400
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "[1, 2]"])
+def test_a_public_complaint_whose_body_is_not_an_object_is_a_400(client, org, body):
+    response = client.post("/api/v1/public/complaints/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
+
+
+def test_a_rating_whose_body_is_not_an_object_is_a_400(client, org):
+    filed = file_complaint(org.unit_a)
+    url = f"/api/v1/public/complaints/{filed.complaint.tracking_number}/rate/"
+    assert client.post(url, data="[]", content_type="application/json").status_code == 400
+
+
+def test_a_staff_action_whose_body_is_not_an_object_is_a_400(client, org):
+    filed = file_complaint(org.unit_a)
+    client.force_login(org.office)
+    url = f"/api/v1/accountability/complaints/{filed.complaint.pk}/decline/"
+    assert client.post(url, data='"text"', content_type="application/json").status_code == 400
+
+
+def test_assigning_a_complaint_to_a_junk_unit_through_the_api_is_a_400(client, org):
+    filed = file_complaint(org.unit_a)
+    client.force_login(org.office)
+    url = f"/api/v1/accountability/complaints/{filed.complaint.pk}/accept/"
+    assert client.post(url, data={}, content_type="application/json").status_code == 200
+    url = f"/api/v1/accountability/complaints/{filed.complaint.pk}/assign/"
+    response = client.post(url, data={"unit": "abc"}, content_type="application/json")
+    assert response.status_code == 400
+    assert "unit" in response.json()["error"]["fields"]

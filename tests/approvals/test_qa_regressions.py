@@ -25,3 +25,12 @@ def test_another_units_application_is_not_found_even_with_an_empty_form(client, 
         app, _code = receive(org, make_item(org))
         client.force_login(org.clerk_b)
         assert client.post(f"/approvals/{app.pk}/{action}/", {}).status_code == 404
+
+
+def test_creating_a_service_item_through_the_api_for_a_junk_unit_is_a_400(client, org):
+    client.force_login(org.office)
+    response = client.post("/api/v1/approvals/items/", content_type="application/json", data={
+        "code": "ZRZY-009", "name": "建设工程规划许可证核发", "legal_basis": "《中华人民共和国城乡规划法》第四十条",
+        "unit": "abc"})
+    assert response.status_code == 400
+    assert "unit" in response.json()["error"]["fields"]

@@ -29,3 +29,44 @@ def test_an_extension_past_the_end_of_the_work_calendar_is_a_clear_error(org, ma
     target = make_assignment(AssignmentKind.FIELD_RESEARCH).targets.get()
     with time_machine.travel(at(2024, 9, 20, 10, 0), tick=False), pytest.raises(ValidationError, match="工作日历"):
         services.target_extend(actor=org.office, target=target, value=99999999, reason="涉及多部门会商")
+
+
+@pytest.mark.parametrize("who", ["sysadmin", "secadmin", "auditadmin"])
+def test_the_three_administrators_see_no_key_task_list(client, org, who):
+    from supervision import services
+
+    services.tasklist_create(actor=org.office, year=2026, title="2026年度重点任务清单")
+    client.force_login(getattr(org, who))
+    assert "2026年度重点任务清单" not in client.get("/supervision/tasks/").content.decode()
+    assert client.get("/supervision/tasks/2026/").status_code == 404
+    assert client.get("/api/v1/supervision/task-lists/").json()["results"] == []
+    client.force_login(org.clerk_a)  # and a business user still does
+    assert client.get("/supervision/tasks/2026/").status_code == 200
+
+
+def test_evidence_is_checked_by_content_not_by_name(org, make_assignment, settings, tmp_path):
+    import io
+
+    import time_machine
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from supervision import services
+    from supervision.models import AssignmentKind
+
+    from .conftest import at
+
+    settings.MEDIA_ROOT = tmp_path
+    target = make_assignment(AssignmentKind.FIELD_RESEARCH).targets.get(unit=org.unit_a)
+    fake = SimpleUploadedFile("现场照片.jpg", b"MZ\x90\x00" + b"\x00" * 200, content_type="image/jpeg")
+    with time_machine.travel(at(2024, 9, 18, 10, 0), tick=False):
+        services.target_acknowledge(actor=org.clerk_a, target=target)
+        with pytest.raises(ValidationError, match="按文件内容识别"):
+            services.target_feedback(actor=org.clerk_a, target=target, text="已完成", evidence=fake)
+        photo = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(photo, "PNG")
+        real = SimpleUploadedFile("现场照片.png", photo.getvalue(), content_type="image/png")
+        services.target_feedback(actor=org.clerk_a, target=target, text="已完成", evidence=real)
+    target.refresh_from_db()
+    assert target.evidence.name.endswith(".png")
