@@ -13,6 +13,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from efficiency import permissions
 from efficiency.models import Event, Rung, Unit
@@ -143,8 +144,9 @@ def cockpit(now: datetime | None = None) -> dict:
 # --- drill-down lists ---------------------------------------------------------------------------
 
 STATES = {
-    "open": "在办事项", "yellow": "黄牌事项", "red": "红牌事项", "overdue": "超期在办", "due_week": "本周到期",
-    "closed_late": "本月超期办结", "closed": "本月办结",
+    "open": gettext_lazy("在办事项"), "yellow": gettext_lazy("黄牌事项"), "red": gettext_lazy("红牌事项"),
+    "overdue": gettext_lazy("超期在办"), "due_week": gettext_lazy("本周到期"),
+    "closed_late": gettext_lazy("本月超期办结"), "closed": gettext_lazy("本月办结"),
 }
 
 

@@ -17,7 +17,7 @@ from .scoring import scores_store, stored_months
 def person_assess(*, actor, user, month: date, de: int, neng: int, qin: int, lian: int,
                   note: str = "") -> PersonAssessment:
     """Record 德、能、勤、廉 for one person and month (R37); 绩 comes from the data."""
-    for name, value in (("德", de), ("能", neng), ("勤", qin), ("廉", lian)):
+    for name, value in ((_("德"), de), (_("能"), neng), (_("勤"), qin), (_("廉"), lian)):
         if not 0 <= int(value) <= 100:
             raise ValidationError(_("%(name)s 的分数应在 0 到 100 之间。") % {"name": name})
     with transaction.atomic():

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from .models import CalendarDay, CalendarSource, CalendarVersion, CalendarYear
 
@@ -142,17 +143,17 @@ def calendar_import_year(*, actor, year: int, content: str) -> dict:
         try:
             d = date.fromisoformat(row[0].strip())
         except ValueError:
-            errors.append(f"第 {lineno} 行：日期“{row[0]}”格式错误，应为 YYYY-MM-DD")
+            errors.append(_("第 %(row)s 行：日期“%(value)s”格式错误，应为 YYYY-MM-DD") % {"row": lineno, "value": row[0]})
             continue
         kind = kinds.get(row[1].strip().lower() if len(row) > 1 else "")
         if d.year != year:
-            errors.append(f"第 {lineno} 行：日期 {d} 不在 {year} 年")
+            errors.append(_("第 %(row)s 行：日期 %(date)s 不在 %(year)s 年") % {"row": lineno, "date": d, "year": year})
         elif kind is None:
-            errors.append(f"第 {lineno} 行：类别应为 holiday/放假 或 workday/上班")
+            errors.append(_("第 %(row)s 行：类别应为 holiday/放假 或 workday/上班") % {"row": lineno})
         else:
             days[d] = (kind, row[2].strip() if len(row) > 2 else "")
     if not days and not errors:
-        errors.append("文件中没有任何日期")
+        errors.append(_("文件中没有任何日期"))
     if errors:
         raise CalendarImportError(errors)
     with transaction.atomic():
@@ -163,7 +164,7 @@ def calendar_import_year(*, actor, year: int, content: str) -> dict:
 def calendar_set_day(*, actor, day: date, kind: str | None, name: str = "") -> dict:
     """Mark one date a holiday or an adjusted working day, or (kind=None) a plain day again."""
     if kind not in (None, CalendarDay.Kind.HOLIDAY, CalendarDay.Kind.WORKDAY):
-        raise CalendarImportError([f"类别“{kind}”无效，应为 holiday 或 workday"])
+        raise CalendarImportError([_("类别“%(kind)s”无效，应为 holiday 或 workday") % {"kind": kind}])
     with transaction.atomic():
         if not CalendarYear.objects.filter(year=day.year).exists():
             # A year not in the table yet is computed provisionally; store it as such first,

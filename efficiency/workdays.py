@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRST_YEAR = 2004  # the first year the chinese-calendar package covers
 PROVISIONAL_YEARS_AHEAD = 2  # years past the last official one we are willing to guess
@@ -57,7 +59,8 @@ class WorkdayIndex:
     def _offset(self, d: date) -> int:
         if not (self.first <= d <= self.last):
             raise CalendarRangeError(
-                f"{d.isoformat()} 超出工作日历范围（{self.first.isoformat()} 至 {self.last.isoformat()}）"
+                _("%(date)s 超出工作日历范围（%(first)s 至 %(last)s）")
+                % {"date": d.isoformat(), "first": self.first.isoformat(), "last": self.last.isoformat()}
             )
         return (d - self.first).days
 
@@ -83,7 +86,7 @@ class WorkdayIndex:
             return start
         target = self.cum[self._offset(start)] + n - 1
         if target >= len(self.workdays):
-            raise CalendarRangeError(f"{start.isoformat()} 之后第 {n} 个工作日超出工作日历范围")
+            raise CalendarRangeError(_("%(date)s 之后第 %(n)s 个工作日超出工作日历范围") % {"date": start.isoformat(), "n": n})
         return self.first + timedelta(days=self.workdays[target])
 
     def sub(self, end: date, n: int) -> date:
@@ -92,7 +95,7 @@ class WorkdayIndex:
         before = self.cum[i] - (1 if self.is_workday(end) else 0)
         target = before - n
         if target < 0:
-            raise CalendarRangeError(f"{end.isoformat()} 之前第 {n} 个工作日超出工作日历范围")
+            raise CalendarRangeError(_("%(date)s 之前第 %(n)s 个工作日超出工作日历范围") % {"date": end.isoformat(), "n": n})
         return self.first + timedelta(days=self.workdays[target])
 
     def count(self, a: date, b: date) -> int:

@@ -64,7 +64,8 @@ def run(seed: int, targets: list[Target], inspectors: list[Inspector], *, n_targ
     for target in chosen:
         eligible = [i for i in inspectors if i.unit_id != target.id]
         if len(eligible) < per_target:
-            raise DrawError(_("回避本单位后，可派往“%(unit)s”的检查人员不足 %(n)s 名。") % {"unit": target.name or target.code, "n": per_target})
+            raise DrawError(_("回避本单位后，可派往“%(unit)s”的检查人员不足 %(n)s 名。")
+                            % {"unit": target.name or target.code, "n": per_target})
         team = rng.sample(eligible, per_target)
         result.append((target.id, [i.id for i in team]))
     return result

@@ -189,7 +189,8 @@ class TaskImportView(APIView):
         result = excel.import_xlsx(actor=request.user, task_list=tl, data=s.validated_data["file"])
         if not result.ok:
             rows = [{"row": n, "message": m} for n, m in result.errors]
-            return error_response("；".join(_("第 %(row)s 行：%(message)s") % {"row": n, "message": m} for n, m in result.errors),
+            lines = (_("第 %(row)s 行：%(message)s") % {"row": n, "message": m} for n, m in result.errors)
+            return error_response("；".join(lines),
                                   fields={"rows": rows})
         return Response({"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
 

@@ -11,6 +11,16 @@ from .factories import RegionFactory, make_unit, make_user
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """An English request leaves English active in the thread (LocaleMiddleware does not reset
+    it): put the default back after every test, so the next one sees the Chinese messages."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _seeded_calendar_and_rules(request):
     """The data migrations seed the calendar and the time-limit rules; a transactional test's
     flush empties them for the tests after it. Put them back when a test uses the database."""
