@@ -12,8 +12,8 @@ the rows due, up to max(batch, the table's pages) — nothing due, and the sweep
 millisecond without reading the table. A wave (at least that many due: a row per page or more)
 is walked in physical order: each batch is the next `batch` rows due after a ctid cursor, read
 by a TID range scan, so every page is read and written once and in order, as a raw UPDATE's
-seq scan would (bench/sweep.py: 1.9–2.0× the raw UPDATE at 1,000,000 clocks, against
-2.2–2.6× taking each batch by `next_at` order through the index). Fewer rows due, or a walk
+seq scan would (bench/sweep.py: 1.95–2.1× the raw UPDATE at 1,000,000 clocks, against
+2.5–2.6× taking each batch in `next_at` order through the index). Fewer rows due, or a walk
 that skipped a row (another sweep moved it first), and the sweep takes the oldest `batch`
 rows due through the index, batch after batch, until a batch comes back short.
 """
@@ -137,8 +137,11 @@ def _col(model, name: str) -> str:
 # no row. Walking pages, no index or bitmap scan either: the rows are taken in physical order.
 _SET_BATCH = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; "
 _SET_PAGES = _SET_BATCH + "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
-_SET_WALK = "SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off; SET LOCAL jit = off; " \
-            "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
+# SET LOCAL lasts to the end of the transaction — the batch's, whose breach handlers run after
+# the statement, or a caller's around the whole sweep — so each statement puts them back.
+_PLANNER = ("enable_hashjoin", "enable_mergejoin", "jit", "enable_indexscan", "enable_bitmapscan",
+            "enable_seqscan", "enable_indexonlyscan")
+_RESET = " ".join(f"SET LOCAL {name} TO DEFAULT;" for name in _PLANNER)
 
 
 def _breach_sql(model, due) -> str:
@@ -165,46 +168,12 @@ def _breach_sql(model, due) -> str:
     """
 
 
-def _walk_sql(model) -> str:
-    """A batch of the walk: the next `batch` rows due after the ctid cursor (a TID range scan),
-    moved by one UPDATE over their ctids (a TID scan of the sorted list: no join), with the
-    new rung computed from the row being written; the events join the rows moved to their old
-    rungs by primary key. Returns as `_breach_sql`."""
-    meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    pk, unit, owner = meta.pk.column, _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
-    level = f"({_LEVEL_SQL})"
-    return f"""
-        WITH due AS MATERIALIZED (
-            SELECT t.ctid AS tid, t.{pk} AS id, t.breach_level AS old_level FROM {table} AS t
-            WHERE t.ctid > %(after)s::tid AND t.ctid < %(end)s::tid AND {_OPEN_DUE_SQL}
-              AND {level} > t.breach_level
-            LIMIT %(batch)s),
-        moved AS (
-            UPDATE {table} AS t
-            SET breach_level = {level}, clock_state = {_STATE_SQL.replace("c.level", level)},
-                next_at = {_NEXT_SQL.replace("c.level", level)}
-            WHERE t.ctid = ANY((SELECT array_agg(tid) FROM due)::tid[])
-              AND {level} > t.breach_level AND t.closed_at IS NULL AND t.paused_at IS NULL
-            RETURNING t.{pk}, t.{unit}, t.{owner}, t.breach_level AS level),
-        ev AS (
-            INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
-                                          level_from, level_to, message, payload, recipients, fanned_out)
-            SELECT %(now)s, 'clock.breach', %(label)s, m.{pk}, m.{unit}, m.{owner}, d.old_level, m.level,
-                   '', '{{}}'::jsonb, {_RECIPIENTS_SQL.format(old='d.old_level', new='m.level')}, false
-            FROM moved AS m JOIN due AS d ON d.id = m.{pk}
-            RETURNING id, subject_id, level_from, level_to)
-        SELECT array_agg(ev.id), array_agg(ev.subject_id), array_agg(ev.level_from), array_agg(ev.level_to),
-               (SELECT max(tid)::text FROM due), (SELECT count(*) FROM due)
-        FROM ev
-    """
-
-
 def _run_breach(model, sql: str, settings_sql: str, params: dict) -> tuple[list[Transition], str | None, int]:
     """(transitions, cursor, rows taken)."""
     with connection.cursor() as cur:
         cur.execute(settings_sql + sql, {**params, "label": model._meta.label_lower})
         ids, subjects, levels_from, levels_to, cursor, taken = cur.fetchone()
+        cur.execute(_RESET)
     if not ids:
         return [], cursor, taken
     # tuple.__new__ straight from the zipped arrays: the named tuple's own __new__ (a Python
@@ -219,7 +188,7 @@ def _sweep_batch_postgres(model, now: datetime, batch: int) -> list[Transition]:
 
 def _sweep_pages_postgres(model, now: datetime, batch: int, after: str, end: str):
     """The next `batch` rows due after ctid `after`, in physical order."""
-    return _run_breach(model, _walk_sql(model), _SET_WALK,
+    return _run_breach(model, _breach_sql(model, _due_by_pages), _SET_PAGES,
                        {"now": now, "batch": batch, "after": after, "end": end})
 
 
@@ -237,7 +206,9 @@ def _due_wave(model, now: datetime, batch: int) -> tuple[int, int]:
         pages = cur.fetchone()[0]
         cur.execute(f"""SELECT count(*) FROM (SELECT t.breach_level FROM {table} AS t WHERE {_OPEN_DUE_SQL}
                         ORDER BY t.next_at LIMIT %(cap)s) AS s""", {"now": now, "cap": max(batch, pages)})
-        return cur.fetchone()[0], pages
+        due = cur.fetchone()[0]
+        cur.execute(_RESET)
+        return due, pages
 
 
 def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
