@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from efficiency.models import Rung, Unit, User
+from efficiency.registry import items_crossing
 
 from .models import AccountabilityCase, Complaint
 from .services import case_propose
 
 
 def _propose_for_items(model, transitions, rung: int) -> None:
-    ids = [t.item_id for t in transitions if t.crossed(rung)]
+    ids = items_crossing(transitions, rung)
     if not ids:
         return
     unit_field, owner_field = model.clock_unit_field, model.clock_owner_field

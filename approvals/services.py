@@ -23,6 +23,7 @@ from efficiency.audit import audit_record, snapshot
 from efficiency.clocks import Limit, format_due
 from efficiency.events import event_emit
 from efficiency.models import Event, LimitUnit, PauseReason, Role, Rung, User
+from efficiency.registry import items_crossing
 from efficiency.workdays import local_date
 
 from .models import (
@@ -299,7 +300,7 @@ def _claim(model, ids, from_status: str, values: dict) -> list[int]:
 
 def step_on_breach(model, transitions) -> None:
     """Sweep handler (its transaction): a step past its deadline is deemed to consent."""
-    ids = [t.item_id for t in transitions if t.crossed(Rung.YELLOW)]
+    ids = items_crossing(transitions, Rung.YELLOW)
     if ids:
         _steps_deem_consented(ids, _sweep_now(transitions))
 
@@ -440,8 +441,8 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
 
 def application_on_breach(model, transitions) -> None:
     """Sweep handler, in the sweep's transaction."""
-    yellow = [t.item_id for t in transitions if t.crossed(Rung.YELLOW)]
-    red = [t.item_id for t in transitions if t.crossed(Rung.RED)]
+    yellow = items_crossing(transitions, Rung.YELLOW)
+    red = items_crossing(transitions, Rung.RED)
     if not yellow and not red:
         return
     now = _sweep_now(transitions)

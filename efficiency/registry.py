@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Callable, Iterable, NamedTuple
 
 from django.db import models
 
 
 class Transition(NamedTuple):
-    """One rung crossed by one clock in one sweep (a row of the sweep's RETURNING).
-
-    A named tuple, not a frozen dataclass: the sweep builds one per transition, and a
-    dataclass's __init__ cost half a second per 500,000 (bench/sweep.py)."""
+    """One rung crossed by one clock in one sweep (a row of the sweep's RETURNING)."""
 
     event_id: int
     item_id: int
@@ -34,10 +32,53 @@ class Transition(NamedTuple):
         return self.level_from < rung <= self.level_to
 
 
+class Transitions(Sequence):
+    """A sweep batch's transitions as PostgreSQL returns them: grouped by (from-rung, to-rung),
+    each group two arrays of event ids and item ids. A wave moves most clocks the same way, so
+    a handler asking which items crossed a rung (`items_crossing`) gets whole arrays without a
+    Python step per transition; `Transition`s are built only for a handler that iterates."""
+
+    __slots__ = ("groups",)
+
+    def __init__(self, groups: Iterable[tuple[int, int, list[int], list[int]]]):
+        self.groups = [g for g in groups if g[2]]
+
+    def __len__(self) -> int:
+        return sum(len(g[2]) for g in self.groups)
+
+    def __iter__(self):
+        for level_from, level_to, events, items in self.groups:
+            for event_id, item_id in zip(events, items):
+                yield Transition(event_id, item_id, level_from, level_to)
+
+    def __getitem__(self, index: int) -> Transition:
+        if index < 0:
+            index += len(self)
+        for level_from, level_to, events, items in self.groups:
+            if 0 <= index < len(events):
+                return Transition(events[index], items[index], level_from, level_to)
+            index -= len(events)
+        raise IndexError("transition index out of range")
+
+    def __repr__(self) -> str:
+        return f"<Transitions {[(f, t, len(e)) for f, t, e, _ in self.groups]}>"
+
+
+def items_crossing(transitions: Sequence[Transition], rung: int) -> list[int]:
+    """The ids of the items whose transition crossed `rung`."""
+    if isinstance(transitions, Transitions):
+        out: list[int] = []
+        for level_from, level_to, _events, items in transitions.groups:
+            if level_from < rung <= level_to:
+                out += items
+        return out
+    return [t.item_id for t in transitions if t.crossed(rung)]
+
+
 @dataclass
 class ClockModel:
     model: type[models.Model]
-    on_breach: list[Callable[[type[models.Model], list[Transition]], None]] = field(default_factory=list)
+    on_breach: list[Callable[[type[models.Model], Sequence[Transition]], None]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -64,7 +105,7 @@ def clock_model(label: str) -> ClockModel | None:
     return _clock_models.get(label)
 
 
-def subscribe_breach(handler: Callable[[type[models.Model], list[Transition]], None]) -> None:
+def subscribe_breach(handler: Callable[[type[models.Model], Sequence[Transition]], None]) -> None:
     """Called for every model's transitions, after the model's own handlers, in the sweep's
     transaction (e.g. accountability opening a proposal when an item crosses 问责建议)."""
     if handler not in _breach_subscribers:

@@ -10,21 +10,22 @@ handlers run in the batch's transaction, so a sweep killed mid-batch leaves noth
 How a batch is taken (PostgreSQL, `sweep_model`): first the partial index on `next_at` counts
 the rows due, up to max(batch, the table's pages) — nothing due, and the sweep is over in a
 millisecond without reading the table. A wave (at least that many due: a row per page or more)
-is walked in physical order: each batch is the next `batch` rows due after a ctid cursor, read
-by a TID range scan, so every page is read and written once and in order, as a raw UPDATE's
-seq scan would (bench/sweep.py: 1.95–2.1× the raw UPDATE at 1,000,000 clocks, against
-2.5–2.6× taking each batch in `next_at` order through the index). Fewer rows due, or a walk
-that skipped a row (another sweep moved it first), and the sweep takes the oldest `batch`
-rows due through the index, batch after batch, until a batch comes back short.
+is walked in physical order, a batch being the heap pages that hold about `batch` rows, read
+by a TID range scan and updated in place by one plain UPDATE — no read of the rows first and
+no join back to it, so each page is read and written once and in order, as a raw UPDATE's seq
+scan would (bench/sweep.py, 1,000,000 clocks: 1.9–2.0× the raw UPDATE, against 2.1–2.2× for
+the walk that read each batch first and joined it back by ctid, and 2.5–2.6× for batches in
+`next_at` order). Fewer rows due, and the sweep takes the oldest `batch` rows due through the
+index, batch after batch, until a batch comes back short.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import repeat
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -33,7 +34,7 @@ from django.utils import timezone
 from . import registry
 from .events import request_fan_out
 from .models import Event, Rung
-from .registry import Transition
+from .registry import Transition, Transitions
 
 log = logging.getLogger(__name__)
 
@@ -81,134 +82,112 @@ _OPEN_DUE_SQL = """t.closed_at IS NULL AND t.paused_at IS NULL AND t.next_at IS 
                   AND t.next_at <= %(now)s"""
 
 
-def _due_by_next_at(table: str) -> str:
-    """The oldest `batch` rows due (through the partial index), in physical order."""
-    return f"""
-        SELECT * FROM (
-            SELECT t.ctid AS tid, t.breach_level AS old_level, {_LEVEL_SQL} AS level
-            FROM {table} AS t WHERE {_OPEN_DUE_SQL}
-            ORDER BY t.next_at LIMIT %(batch)s) AS due
-        ORDER BY due.tid"""
-
-
-def _due_by_pages(table: str) -> str:
-    """The next `batch` rows due after the cursor `after`, walking the heap in physical order
-    (a TID range scan up to `end`, the table's size when the sweep began)."""
-    return f"""
-        SELECT t.ctid AS tid, t.breach_level AS old_level, {_LEVEL_SQL} AS level
-        FROM {table} AS t
-        WHERE t.ctid > %(after)s::tid AND t.ctid < %(end)s::tid AND {_OPEN_DUE_SQL}
-          AND {_LEVEL_SQL} > t.breach_level
-        LIMIT %(batch)s"""
-
-
-def _claim_sql(model) -> str:
-    meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    pk = meta.pk.column
-    # No FOR UPDATE in the subquery: the UPDATE's own condition (`c.level > t.breach_level`,
-    # re-checked by PostgreSQL on the newest row version when another sweep got there first)
-    # is the claim. A row lock pass cost a WAL record and a heap write per row (a quarter of
-    # the sweep, bench/sweep.py); without it a second sweep waits for the first's batch, then
-    # skips its rows. The batch is joined back by its rows' physical address (`ctid`, a TID
-    # scan: no index probe) and written in that order: pages dirtied once each, in order, and
-    # — every sweep locking rows in ascending ctid order, whichever way it picked them — no
-    # deadlock between two sweeps. A row another transaction rewrote meanwhile is skipped
-    # (its ctid or its rung no longer matches) and stays due for the next batch or sweep.
-    return f"""
-        UPDATE {table} AS t SET breach_level = c.level, clock_state = {_STATE_SQL}, next_at = {_NEXT_SQL}
-        FROM due AS c
-        WHERE t.ctid = c.tid AND c.level > t.breach_level AND t.closed_at IS NULL AND t.paused_at IS NULL
-        RETURNING t.{pk}, t.{_col(model, model.clock_unit_field)}, t.{_col(model, model.clock_owner_field)},
-                  c.old_level, c.level
-    """
-
-
 def _col(model, name: str) -> str:
     # Every clock model has a unit and an owner (nullable) field, named by
     # `clock_unit_field` / `clock_owner_field`.
     return model._meta.get_field(name).column
 
 
-# A batch joins its claimed rows back by ctid: a nested loop over TID scans whose cost follows
-# the batch, never a hash join over a seq scan of every open clock (which the planner picks
-# for a large batch, once per batch). No JIT: with stale statistics the planner's estimates
-# reach its thresholds and the steady-state sweep spent 10–200 ms compiling a plan that finds
-# no row. Walking pages, no index or bitmap scan either: the rows are taken in physical order.
-_SET_BATCH = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; "
-_SET_PAGES = _SET_BATCH + "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
-# SET LOCAL lasts to the end of the transaction — the batch's, whose breach handlers run after
-# the statement, or a caller's around the whole sweep — so each statement puts them back.
-_PLANNER = ("enable_hashjoin", "enable_mergejoin", "jit", "enable_indexscan", "enable_bitmapscan",
-            "enable_seqscan", "enable_indexonlyscan")
-_RESET = " ".join(f"SET LOCAL {name} TO DEFAULT;" for name in _PLANNER)
+def _breach_sql(model, rows: str) -> str:
+    """The claim of the rows `rows` picks and, in the same statement, one `clock.breach` event
+    per row moved. Returns a row per (from-rung, to-rung): the events' ids and the subject ids
+    as two arrays (a wave's 500,000 transitions come back as one or a few such rows, not as a
+    row or four array elements each).
 
-
-def _breach_sql(model, due) -> str:
-    """The claim and, in the same statement, one `clock.breach` event per row moved. Returns
-    one row: the events' ids, subject ids, levels from and to as four arrays (fetched and
-    converted in under half the time of a row per event: 0.3 against 0.7 s per 500,000), the
-    last ctid taken (the cursor) and how many rows were taken."""
-    table = connection.ops.quote_name(model._meta.db_table)
+    The claim is one plain UPDATE with no FOR UPDATE and no join: its own condition (`level >
+    t.breach_level`, re-checked by PostgreSQL on the newest row version when another sweep got
+    there first) is the claim; a second sweep waits for the first's batch, then skips its rows.
+    The new rung, state and next time are computed from the row being replaced, and so is the
+    event's from-rung (`prev_level = t.breach_level`: every SET expression reads the old row),
+    which RETURNING then gives with the new one. Rows are read and written in physical order
+    (a TID range or a sorted TID list), so every page is dirtied once and — two sweeps locking
+    rows in ascending ctid order — there is no deadlock between them. A row another
+    transaction rewrote meanwhile is skipped (its ctid no longer matches) and stays due for
+    the next batch or sweep."""
+    meta = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk, unit, owner = meta.pk.column, _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
+    level = f"({_LEVEL_SQL})"
     return f"""
-        WITH due AS MATERIALIZED ({due(table)}),
-        moved AS ({_claim_sql(model)}),
+        WITH moved AS (
+            UPDATE {table} AS t
+            SET prev_level = t.breach_level, breach_level = {level},
+                clock_state = {_STATE_SQL.replace("c.level", level)}, next_at = {_NEXT_SQL.replace("c.level", level)}
+            WHERE {rows.format(table=table)} AND {_OPEN_DUE_SQL} AND {level} > t.breach_level
+            RETURNING t.{pk} AS id, t.{unit} AS unit_id, t.{owner} AS owner_id,
+                      t.prev_level AS level_from, t.breach_level AS level_to),
         ev AS (
             INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
                                           level_from, level_to, message, payload, recipients, fanned_out)
-            SELECT %(now)s, 'clock.breach', %(label)s, m.{model._meta.pk.column},
-                   m.{_col(model, model.clock_unit_field)}, m.{_col(model, model.clock_owner_field)},
-                   m.old_level, m.level, '', '{{}}'::jsonb,
-                   {_RECIPIENTS_SQL.format(old='m.old_level', new='m.level')}, false
+            SELECT %(now)s, 'clock.breach', %(label)s, m.id, m.unit_id, m.owner_id, m.level_from, m.level_to,
+                   '', '{{}}'::jsonb, {_RECIPIENTS_SQL.format(old='m.level_from', new='m.level_to')}, false
             FROM moved AS m
             RETURNING id, subject_id, level_from, level_to)
-        SELECT array_agg(ev.id), array_agg(ev.subject_id), array_agg(ev.level_from), array_agg(ev.level_to),
-               (SELECT max(tid)::text FROM due), (SELECT count(*) FROM due)
-        FROM ev
+        SELECT ev.level_from, ev.level_to, array_agg(ev.id), array_agg(ev.subject_id)
+        FROM ev GROUP BY ev.level_from, ev.level_to
     """
 
 
-def _run_breach(model, sql: str, settings_sql: str, params: dict) -> tuple[list[Transition], str | None, int]:
-    """(transitions, cursor, rows taken)."""
+# The oldest `batch` rows due, through the partial index on `next_at`, as a TID list (which a
+# TID scan sorts into physical order).
+_ROWS_BY_NEXT_AT = """t.ctid = ANY(ARRAY(
+    SELECT d.ctid FROM {table} AS d
+    WHERE d.closed_at IS NULL AND d.paused_at IS NULL AND d.next_at IS NOT NULL AND d.next_at <= %(now)s
+    ORDER BY d.next_at LIMIT %(batch)s))"""
+# The pages [first, end) of the heap, by a TID range scan.
+_ROWS_BY_PAGES = "t.ctid >= %(first)s::tid AND t.ctid < %(end)s::tid"
+
+# No JIT: with stale statistics the planner's estimates reach its thresholds and the
+# steady-state sweep spent 10–200 ms compiling a plan that finds no row. Walking pages, no index
+# or bitmap scan either: the rows are taken in physical order by the TID range scan, whatever
+# the planner's statistics from before the wave say about the partial index.
+_SET_BATCH = "SET LOCAL jit = off; "
+_SET_PAGES = _SET_BATCH + "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
+# SET LOCAL lasts to the end of the transaction — the batch's, whose breach handlers run after
+# the statement, or a caller's around the whole sweep — so each statement puts them back.
+_PLANNER = ("jit", "enable_indexscan", "enable_bitmapscan", "enable_seqscan", "enable_indexonlyscan")
+_RESET = " ".join(f"SET LOCAL {name} TO DEFAULT;" for name in _PLANNER)
+
+
+def _run_breach(model, rows: str, settings_sql: str, params: dict) -> Transitions:
     with connection.cursor() as cur:
-        cur.execute(settings_sql + sql, {**params, "label": model._meta.label_lower})
-        ids, subjects, levels_from, levels_to, cursor, taken = cur.fetchone()
+        cur.execute(settings_sql + _breach_sql(model, rows), {**params, "label": model._meta.label_lower})
+        groups = cur.fetchall()
         cur.execute(_RESET)
-    if not ids:
-        return [], cursor, taken
-    # tuple.__new__ straight from the zipped arrays: the named tuple's own __new__ (a Python
-    # function) took 0.2 s per 500,000 transitions, this takes 0.05.
-    return list(map(tuple.__new__, repeat(Transition), zip(ids, subjects, levels_from, levels_to))), cursor, taken
+    return Transitions(groups)
 
 
-def _sweep_batch_postgres(model, now: datetime, batch: int) -> list[Transition]:
+def _sweep_batch_postgres(model, now: datetime, batch: int) -> Transitions:
     """The oldest `batch` rows due, through the partial index on `next_at`."""
-    return _run_breach(model, _breach_sql(model, _due_by_next_at), _SET_BATCH, {"now": now, "batch": batch})[0]
+    return _run_breach(model, _ROWS_BY_NEXT_AT, _SET_BATCH, {"now": now, "batch": batch})
 
 
-def _sweep_pages_postgres(model, now: datetime, batch: int, after: str, end: str):
-    """The next `batch` rows due after ctid `after`, in physical order."""
-    return _run_breach(model, _breach_sql(model, _due_by_pages), _SET_PAGES,
-                       {"now": now, "batch": batch, "after": after, "end": end})
+def _sweep_pages_postgres(model, now: datetime, first: int, end: int) -> Transitions:
+    """The rows due in the heap pages [first, end), in physical order."""
+    return _run_breach(model, _ROWS_BY_PAGES, _SET_PAGES,
+                       {"now": now, "first": f"({first},0)", "end": f"({end},0)"})
 
 
-def _due_wave(model, now: datetime, batch: int) -> tuple[int, int]:
-    """(rows due, counted up to max(batch, pages); the table's pages), through the partial
-    index: milliseconds, and no page of the table read when nothing is due. A plain index
-    scan, in the index's order: the planner's statistics from before a wave would have it
-    count by a seq scan (120 ms at 1,000,000 clocks, on every steady-state sweep), and an
-    index-only scan would not mark the index entries of the rows the last wave moved dead."""
+def _due_wave(model, now: datetime, batch: int) -> tuple[int, int, float]:
+    """(rows due, counted up to max(batch, pages); the table's pages; rows per page), through
+    the partial index: milliseconds, and no page of the table read when nothing is due. A
+    plain index scan, in the index's order: the planner's statistics from before a wave would
+    have it count by a seq scan (120 ms at 1,000,000 clocks, on every steady-state sweep), and
+    an index-only scan would not mark the index entries of the rows the last wave moved dead."""
     table = connection.ops.quote_name(model._meta.db_table)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
                     "SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off")
-        cur.execute("SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int", [table])
-        pages = cur.fetchone()[0]
+        cur.execute("""SELECT pg_relation_size(c.oid) / current_setting('block_size')::int,
+                              CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages END
+                       FROM pg_class AS c WHERE c.oid = %s::regclass""", [table])
+        pages, density = cur.fetchone()
         cur.execute(f"""SELECT count(*) FROM (SELECT t.breach_level FROM {table} AS t WHERE {_OPEN_DUE_SQL}
                         ORDER BY t.next_at LIMIT %(cap)s) AS s""", {"now": now, "cap": max(batch, pages)})
         due = cur.fetchone()[0]
         cur.execute(_RESET)
-        return due, pages
+        # Not analysed yet: about 40 clock rows fit a page.
+        return due, pages, float(density or 40)
 
 
 def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
@@ -239,7 +218,7 @@ def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
                 chunk = ids[start:start + 500]
                 marks = ", ".join(["%s"] * len(chunk))
                 cur.execute(
-                    f"UPDATE {table} SET breach_level = %s, clock_state = %s, next_at = {nxt} "
+                    f"UPDATE {table} SET prev_level = breach_level, breach_level = %s, clock_state = %s, next_at = {nxt} "
                     f"WHERE {pk} IN ({marks}) AND breach_level < %s",
                     [level, "overdue" if level >= Rung.YELLOW else "warning", *chunk, level],
                 )
@@ -256,13 +235,15 @@ def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
     """Sweep one clock model to completion, batch by batch; each batch one transaction.
 
     PostgreSQL: nothing due → one index probe, done. A wave (at least a batch and a row per
-    page of the table due) is walked page by page in physical order first; then, and for
-    small waves only, the oldest rows due are taken batch by batch through the partial index
-    until none is left (which also picks up any row the walk skipped)."""
+    page of the table due) is walked in physical order, each batch the heap pages that hold
+    about `batch` rows, so a batch never moves more than about `batch` rows; a row that
+    another transaction rewrote behind the walk meanwhile is due still, and the next sweep
+    takes it. Otherwise, and for small waves, the oldest `batch` rows due are taken through
+    the partial index, batch after batch, until a batch comes back short."""
     batch = batch or settings.SWEEP_BATCH_SIZE
     entry = registry.clock_model(model._meta.label_lower)
 
-    def step(claim) -> list[Transition]:
+    def step(claim) -> Sequence[Transition]:
         with transaction.atomic():
             moved = claim()
             if moved:
@@ -278,29 +259,14 @@ def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
             if len(moved) < batch:
                 return total
 
-    due, pages = _due_wave(model, now, batch)
+    due, pages, density = _due_wave(model, now, batch)
     if not due:
         return 0
     if due >= max(batch, pages):
-        after, end, clean = "(0,0)", f"({pages},0)", True
-        while True:
-            walked = []
-
-            def claim():
-                moved, cursor, taken = _sweep_pages_postgres(model, now, batch, after, end)
-                walked.append((cursor, taken))
-                return moved
-
-            moved = step(claim)
-            total += len(moved)
-            (after, taken), = walked
-            clean = clean and len(moved) == taken
-            if taken < batch:
-                break  # the end of the table
-        if clean:
-            # Every row taken was moved: nothing left behind. (A row another transaction
-            # rewrote behind the cursor during the walk is left to the next sweep.)
-            return total
+        span = max(1, int(batch / density))
+        for first in range(0, pages, span):
+            total += len(step(lambda: _sweep_pages_postgres(model, now, first, min(first + span, pages))))
+        return total
     while True:
         moved = step(lambda: _sweep_batch_postgres(model, now, batch))
         total += len(moved)

@@ -17,6 +17,7 @@ from efficiency.audit import audit_record
 from efficiency.clocks import Limit
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
+from efficiency.registry import items_crossing
 from efficiency.uploads import upload_check
 from efficiency.workdays import CalendarRangeError, local_date
 
@@ -599,7 +600,7 @@ def on_breach(model, transitions) -> None:
     accountability app for a proposal (问责建议), once per item — the app is idempotent too."""
     from efficiency.models import Rung
 
-    ids = [t.item_id for t in transitions if t.crossed(Rung.ACCOUNTABILITY)]
+    ids = items_crossing(transitions, Rung.ACCOUNTABILITY)
     for item in model.objects.filter(pk__in=ids).select_related("unit"):
         event_emit("accountability.propose", subject=item, actor=None, unit=item.unit,
                    payload={"person_id": item.owner_id, "unit_id": item.unit_id, "source": "red_card",

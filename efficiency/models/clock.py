@@ -129,6 +129,11 @@ class Clock(models.Model):
     escalate_at = models.DateTimeField(_("问责建议时间"), null=True, blank=True)
     next_at = models.DateTimeField(_("下一级时间"), null=True, blank=True)
     breach_level = models.PositiveSmallIntegerField(_("预警级别"), choices=Rung.choices, default=Rung.NONE)
+    # The rung before the sweep's last move, written by the sweep's UPDATE from the row it
+    # replaces (`SET prev_level = breach_level, breach_level = …`), so the UPDATE's RETURNING
+    # gives the event's from-rung without a join back to a read of the old rows.
+    prev_level = models.PositiveSmallIntegerField(_("上一预警级别"), default=Rung.NONE, db_default=Rung.NONE,
+                                                 editable=False)
     clock_state = models.CharField(_("时限状态"), max_length=10, choices=ClockState.choices, default=ClockState.ON_TRACK)
     paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
     pause_reason = models.CharField(_("暂停事由"), max_length=12, choices=PauseReason.choices, blank=True)
