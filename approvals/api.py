@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from efficiency.api import error_response
-from efficiency.models import Unit
+from efficiency.models import Unit, User
 
 from . import public, queries, serializers as s, services
 from .models import Material, ServiceItem
@@ -146,6 +146,11 @@ ExtensionRequestView = _action("ExtensionRequestView", s.ApprovalReasonSerialize
 ExtensionApproveView = _action("ExtensionApproveView", s.ApprovalEmptySerializer, lambda self, r, app, d:
                                services.application_approve_extension(actor=r.user, application=app),
                                "单位负责人批准延期 (R22)")
+
+ReassignView = _action("ReassignView", s.ApplicationReassignSerializer, lambda self, r, app, d:
+                       services.application_reassign(actor=r.user, application=app, reason=d["reason"],
+                                                     to_user=User.objects.filter(pk=d["to_user"]).first()),
+                       "单位负责人改派承办人（期限不变）")
 
 
 class StepListView(ListAPIView):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("applications/<int:pk>/resume/", api.ResumeView.as_view()),
     path("applications/<int:pk>/extension/", api.ExtensionRequestView.as_view()),
     path("applications/<int:pk>/extension/approve/", api.ExtensionApproveView.as_view()),
+    path("applications/<int:pk>/reassign/", api.ReassignView.as_view()),
     path("steps/", api.StepListView.as_view(), name="approvals-api-steps"),
     path("steps/<int:pk>/decide/", api.StepDecideView.as_view()),
     path("followups/<int:pk>/done/", api.FollowUpDoneView.as_view()),

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from efficiency.models import PauseReason, Unit
+from efficiency.models import PauseReason, Role, Unit, User
 
 from .models import ApplicantKind, Material, Score, ServiceItem, Status
 from .validators import validate_applicant_id
@@ -99,6 +99,20 @@ class PauseForm(forms.Form):
 
 class ExtensionForm(forms.Form):
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReassignForm(forms.Form):
+    """The head's 改派承办人 form. The choices are the unit's other active clerks; the service
+    checks the same again (an id from elsewhere gets its message, not a form error)."""
+
+    to_user = forms.ModelChoiceField(label=_("改派给"), queryset=User.objects.none(), empty_label=_("请选择经办人"))
+    reason = forms.CharField(label=_("改派理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = (User.objects.filter(unit_id=application.unit_id, role=Role.CLERK,
+                                                               is_active=True)
+                                           .exclude(pk=application.owner_id).order_by("full_name", "pk"))
 
 
 class StepForm(forms.Form):

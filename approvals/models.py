@@ -193,6 +193,8 @@ class ReviewStep(Clock):
     Its clock (application.review_step) is its own: a late step gets its own card against its
     unit even when the application is on time. `liability_moved` records that the unit
     answers for a consent it did not give (silence, or a refusal without reasons).
+    `paused_with_application` marks a pause started by the application's suspension (行政许可法
+    §45, R23), so that resuming the application resumes exactly these steps.
     """
 
     application = models.ForeignKey(Application, models.CASCADE, related_name="steps", verbose_name=_("办件"))
@@ -207,6 +209,7 @@ class ReviewStep(Clock):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("答复人")
     )
     liability_moved = models.BooleanField(_("责任转由会审单位承担"), default=False)
+    paused_with_application = models.BooleanField(_("随办件暂停计时"), default=False)
 
     class Meta(Clock.Meta):
         verbose_name = _("会审环节")

@@ -98,6 +98,11 @@ class ApplicationPauseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ApplicationReassignSerializer(serializers.Serializer):
+    to_user = serializers.IntegerField(min_value=1, help_text="本单位在岗经办人的用户编号")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="改派理由（必填）")
+
+
 class ApprovalEmptySerializer(serializers.Serializer):
     pass
 

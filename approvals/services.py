@@ -249,7 +249,9 @@ def step_decide(*, actor, step: ReviewStep, consent: bool, opinion: str = "") ->
     step.opinion, step.decided_at, step.decided_by = opinion, timezone.now(), actor
     if step.owner_id is None:
         step.owner = actor
-    step.save(update_fields=["status", "opinion", "decided_at", "decided_by", "liability_moved", "owner"])
+    step.paused_with_application = False  # answered during a suspension: the close ends its pause
+    step.save(update_fields=["status", "opinion", "decided_at", "decided_by", "liability_moved", "owner",
+                             "paused_with_application"])
     clocks.clock_close(step, actor=actor, message=step.get_status_display())
     event_emit("approvals.step_decided", subject=step, actor=actor, message=step.get_status_display(),
                payload={"status": step.status, "liability_moved": step.liability_moved,
@@ -265,7 +267,8 @@ def _steps_deem_consented(step_ids: list[int], now: datetime) -> list[int]:
     if not step_ids:
         return []
     claimed = _claim(ReviewStep, step_ids, StepStatus.PENDING,
-                     {"status": StepStatus.DEEMED_CONSENTED, "liability_moved": True, "decided_at": now})
+                     {"status": StepStatus.DEEMED_CONSENTED, "liability_moved": True, "decided_at": now,
+                      "paused_with_application": False})
     for step in ReviewStep.objects.filter(pk__in=claimed).select_related("application", "unit"):
         if step.closed_at is None:
             clocks.clock_close(step, actor=None, at=now, message=_("逾期未答复，视为同意。"))
@@ -317,7 +320,10 @@ PAUSE_REASONS = [c for c in PauseReason.choices if c[0] != PauseReason.OTHER]
 
 @transaction.atomic
 def application_pause(*, actor, application: Application, reason: str, note: str = "") -> Application:
-    """Suspend for a period the law excludes (R23); the applicant is told."""
+    """Suspend for a period the law excludes (R23); the applicant is told. The whole
+    application is suspended, so every running review step is paused with it and its unit told:
+    a co-unit must not go late, be deemed to consent or get a card while the application is
+    legally on hold."""
     app = Application.objects.select_for_update().get(pk=application.pk)
     _require_unit_member(actor, app.unit_id)
     if app.status != Status.ACCEPTED:
@@ -325,23 +331,59 @@ def application_pause(*, actor, application: Application, reason: str, note: str
     if reason not in PauseReason.values:
         raise ValidationError(_("请选择法定的暂停事由。"))
     clocks.clock_pause(app, actor=actor, reason=reason, note=note)
+    steps = _steps_pause(app, actor=actor, reason=reason, note=note)
     event_emit("approvals.paused", subject=app, actor=actor, recipients=_sms(app),
                message=_("您申请的“%(item)s”因%(reason)s暂停计时，所需时间不计入办理时限。%(note)s") % {
                    "item": app.item.name, "reason": PauseReason(reason).label, "note": note},
-               payload={"reason": reason})
-    audit_record("appr.pause", actor=actor, obj=app, summary=f"暂停：{PauseReason(reason).label}")
+               payload={"reason": reason, "steps": [s.pk for s in steps]})
+    summary = f"暂停：{PauseReason(reason).label}" + (f"（会审环节 {len(steps)} 个同时暂停）" if steps else "")
+    audit_record("appr.pause", actor=actor, obj=app, summary=summary)
     return app
+
+
+def _steps_pause(app: Application, *, actor, reason: str, note: str) -> list[ReviewStep]:
+    """Pause the application's pending, running steps with the same reason. A step already
+    past its due time is left alone: the suspension cannot excuse a delay that happened
+    before it, and the sweep deems it consented as usual."""
+    now = timezone.now()
+    steps = list(ReviewStep.objects.select_for_update().select_related("unit").filter(
+        application=app, status=StepStatus.PENDING, closed_at__isnull=True, paused_at__isnull=True,
+        clock_start__isnull=False, due_at__gt=now).order_by("pk"))
+    for step in steps:
+        clocks.clock_pause(step, actor=actor, reason=reason, note=note)
+        step.paused_with_application = True
+        step.save(update_fields=["paused_with_application"])
+        event_emit("approvals.step_paused", subject=step, actor=actor, recipients=["head", "owner"],
+                   message=_("办件 %(no)s 因%(reason)s暂停计时，贵单位的会审环节同时暂停，暂停期间不计入会审时限。") % {
+                       "no": app.receipt_number, "reason": PauseReason(reason).label},
+                   payload={"application_id": app.pk, "reason": reason})
+    return steps
 
 
 @transaction.atomic
 def application_resume(*, actor, application: Application, note: str = "") -> Application:
+    """End the suspension; the steps it paused resume at the same moment, so each is credited
+    exactly the paused working time. A step paused for another reason stays paused."""
     app = Application.objects.select_for_update().get(pk=application.pk)
     _require_unit_member(actor, app.unit_id)
-    clocks.clock_resume(app, actor=actor, note=note)
+    now = timezone.now()
+    clocks.clock_resume(app, actor=actor, note=note, at=now)
+    steps = list(ReviewStep.objects.select_for_update().select_related("unit").filter(
+        application=app, paused_with_application=True, paused_at__isnull=False, closed_at__isnull=True).order_by("pk"))
+    for step in steps:
+        clocks.clock_resume(step, actor=actor, note=note, at=now)
+        step.paused_with_application = False
+        step.save(update_fields=["paused_with_application"])
+        event_emit("approvals.step_resumed", subject=step, actor=actor, recipients=["head", "owner"],
+                   message=_("办件 %(no)s 恢复计时，贵单位的会审环节同时恢复，答复期限 %(due)s。") % {
+                       "no": app.receipt_number, "due": format_due(step.due_at)},
+                   payload={"application_id": app.pk, "due_at": clocks.iso(step.due_at)})
     event_emit("approvals.resumed", subject=app, actor=actor, recipients=_sms(app),
                message=_("您申请的“%(item)s”恢复计时，办理期限 %(due)s。") % {"item": app.item.name,
-                                                                    "due": format_due(app.due_at)})
-    audit_record("appr.resume", actor=actor, obj=app, summary="恢复计时")
+                                                                    "due": format_due(app.due_at)},
+               payload={"steps": [s.pk for s in steps]})
+    audit_record("appr.resume", actor=actor, obj=app,
+                 summary="恢复计时" + (f"（会审环节 {len(steps)} 个同时恢复）" if steps else ""))
     return app
 
 
@@ -389,6 +431,45 @@ def application_approve_extension(*, actor, application: Application) -> Applica
     return app
 
 
+# --- the handler (承办人) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_reassign(*, actor, application: Application, to_user: User | None, reason: str) -> Application:
+    """The unit head hands an open application to another active clerk of the unit (R27: the
+    head answers for the unit's work). The new handler owns the clock from now on (reminders,
+    cards, a deemed-approval proposal); the clock itself runs on unchanged. The first handler
+    (首问负责, R19) stays on the record."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if not permissions.is_head_of(actor, app.unit_id):
+        raise PermissionDenied(_("只有本单位负责人可以改派承办人。"))
+    if app.is_decided:
+        raise ValidationError(_("该办件已办结（%(s)s），不能改派承办人。") % {"s": app.get_status_display()})
+    errors = {}
+    if (to_user is None or not to_user.is_active or to_user.role != Role.CLERK
+            or to_user.unit_id != app.unit_id):
+        errors["to_user"] = [_("改派对象须为本单位在岗的经办人。")]
+    elif to_user.pk == app.owner_id:
+        errors["to_user"] = [_("%(name)s 已是该办件的承办人。") % {"name": to_user}]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("改派承办人必须说明理由。")]
+    if errors:
+        raise ValidationError(errors)
+    before = app.owner
+    app.owner = to_user
+    app.save(update_fields=["owner"])
+    message = _("办件 %(no)s（%(item)s）的承办人由 %(old)s 改派为 %(new)s，办理期限不变（%(due)s）。理由：%(reason)s") % {
+        "no": app.receipt_number or _("待受理"), "item": app.item.name, "old": before or "—", "new": to_user,
+        "due": format_due(app.due_at), "reason": reason}
+    recipients = [f"user:{to_user.pk}"] + ([f"user:{before.pk}"] if before else [])
+    event_emit("approvals.handler_reassigned", subject=app, actor=actor, recipients=recipients, message=message,
+               payload={"from": before.pk if before else None, "to": to_user.pk, "reason": reason})
+    audit_record("appr.reassign", actor=actor, obj=app, summary=f"改派承办人 {before or '—'} → {to_user}：{reason}"[:200],
+                 before={"owner": before.pk if before else None}, after={"owner": to_user.pk})
+    return app
+
+
 # --- decision ---------------------------------------------------------------------------------------
 
 
@@ -430,7 +511,8 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
     _require_unit_member(actor, app.unit_id)
     if app.is_decided:
         raise ValidationError(_("该办件已办结，不能撤回。"))
-    ReviewStep.objects.filter(application=app, status=StepStatus.PENDING).update(status=StepStatus.CONSENTED)
+    ReviewStep.objects.filter(application=app, status=StepStatus.PENDING).update(
+        status=StepStatus.CONSENTED, paused_with_application=False)
     for step in app.steps.filter(closed_at__isnull=True):
         clocks.clock_close(step, actor=actor, message=_("申请人撤回，会审终止。"))
     return _decide(app, actor=actor, outcome=Status.WITHDRAWN, reason=reason or _("申请人撤回申请"))

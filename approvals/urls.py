@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/resume/", views.resume, name="resume"),
     path("<int:pk>/extension/", views.extension_request, name="extension_request"),
     path("<int:pk>/extension/approve/", views.extension_approve, name="extension_approve"),
+    path("<int:pk>/reassign/", views.reassign, name="reassign"),
     path("<int:pk>/decision/", views.decision_print, name="decision"),
     path("steps/<int:pk>/", views.step_detail, name="step"),
     path("steps/<int:pk>/decide/", views.step_decide, name="step_decide"),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from efficiency import permissions
-from efficiency.models import Event, Role, Rung, Unit
+from efficiency.models import Event, Role, Rung, Unit, User
 
 from . import forms, public, queries, services
 from .models import Application, ServiceItem, Status, StepStatus
@@ -28,6 +28,8 @@ EVENT_LABELS = {
     "approvals.resumed": _lazy("通知申请人恢复"), "approvals.extension_requested": _lazy("申请延期"),
     "approvals.extended": _lazy("批准延期"), "approvals.escalated": _lazy("提请督办"), "approvals.rated": _lazy("评价"),
     "approvals.bad_rating": _lazy("差评"), "accountability.propose": _lazy("问责建议"),
+    "approvals.step_paused": _lazy("随办件暂停，通知会审单位"), "approvals.step_resumed": _lazy("随办件恢复，通知会审单位"),
+    "approvals.handler_reassigned": _lazy("改派承办人"),
 }
 
 
@@ -175,6 +177,7 @@ def application_detail(request, pk):
         "complete_form": forms.CompleteForm(application=app),
         "decide_form": forms.DecideForm(), "pause_form": forms.PauseForm(), "extension_form": forms.ExtensionForm(),
         "withdraw_form": forms.WithdrawForm(), "step_form": forms.StepForm(), "followup_form": forms.FollowUpForm(),
+        "reassign_form": forms.ReassignForm(application=app),
         "ratings": app.ratings.prefetch_related("followups").order_by("round"),
         "pending_steps": any(s.status == StepStatus.PENDING for s in steps),
     }
@@ -272,6 +275,20 @@ def extension_request(request, pk):
 def extension_approve(request, pk):
     return _post_action(request, pk, lambda app: services.application_approve_extension(
         actor=request.user, application=app), _("已批准延期。"))
+
+
+@login_required
+@require_POST
+def reassign(request, pk):
+    """改派承办人 by the unit head. The service checks everything (head, open, target, reason),
+    so the page and the API refuse alike and in the same order."""
+    app = queries.access_application(request.user, pk, request=request)  # another unit's: 404
+    target = request.POST.get("to_user", "")
+    to_user = User.objects.filter(pk=target).first() if target.isdigit() else None
+    reason = request.POST.get("reason", "")
+    _act(request, app, lambda: services.application_reassign(actor=request.user, application=app, to_user=to_user,
+                                                             reason=reason), _("已改派承办人，并通知新承办人。"))
+    return redirect(app)
 
 
 @login_required
