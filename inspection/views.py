@@ -147,7 +147,8 @@ def plan_assessment(request, pk):
         _act(request, lambda: services.plan_assessment_record(actor=request.user, plan=plan, **form.cleaned_data),
              ok=_("第三方评估已登记。"))
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(f"{form.fields[k].label}{_('：')}{e}" for k, errs in form.errors.items()
+                                         for e in errs))
     return redirect(plan)
 
 
