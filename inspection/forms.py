@@ -8,7 +8,8 @@ from efficiency.workdays import local_date
 
 from .models import Finding, InspectionPlan, InspectorPool, Method, TargetPool
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> takes only ISO dates, whatever the language renders dates as.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _units():

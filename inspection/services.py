@@ -166,11 +166,14 @@ def plan_update(*, actor, plan: InspectionPlan, topic: str | None = None, scope:
     if after == before:
         return plan
     excess = plan_excesses(plan)
+    changed = [f for f in PLAN_EDITABLE if after[f] != before[f]]
     audit_record("update", actor=actor, obj=plan, summary=f"修改督查检查计划：{plan.topic}",
                  before=before, after={**after, "excess": excess})
+    names = "、".join(str(InspectionPlan._meta.get_field(f).verbose_name) for f in changed)
     event_emit("inspection.plan_updated", subject=plan, actor=actor, unit=plan.issuing_unit,
-               message=" ".join(excess_message(k, v) for k, v in excess.items()),
-               payload={"changed": sorted(k for k in after if after[k] != before[k]), "excess": excess})
+               message=" ".join([_("修改了：%(fields)s。") % {"fields": names},
+                                 *(excess_message(k, v) for k, v in excess.items())]),
+               payload={"changed": changed, "excess": excess})
     return plan
 
 

@@ -117,7 +117,8 @@ def test_an_edit_over_the_sampling_share_needs_the_leaders_recorded_override(org
     services.plan_update(actor=org.office, plan=plan, sample_size=5)
     row = _edit_audits(plan).get()
     assert row.after["excess"]["sampling"]["max"] == 2 and "excess" not in row.before
-    assert "10%" in Event.objects.get(kind="inspection.plan_updated").message
+    message = Event.objects.get(kind="inspection.plan_updated").message
+    assert message.startswith("修改了：抽查单位数。") and "10%" in message
     services.plan_submit(actor=org.office, plan=plan)
     with pytest.raises(ValidationError, match="10%"):
         services.plan_approve(actor=org.leader, plan=plan)
@@ -161,6 +162,7 @@ def test_the_edit_page_is_filled_in_and_saves_the_change(client, org, plan_facto
     client.force_login(org.office)
     html = client.get(f"/inspection/plans/{plan.pk}/edit/").content.decode()
     assert 'value="优化营商环境专项督查"' in html and "修改督查检查计划" in html
+    assert 'value="2026-03-01"' in html  # <input type="date"> needs the ISO form
     assert "修改计划" in client.get(plan.get_absolute_url()).content.decode()
     r = client.post(f"/inspection/plans/{plan.pk}/edit/", _form(org))
     assert r.status_code == 302 and r["Location"] == plan.get_absolute_url()
