@@ -23,7 +23,7 @@ class CapAdmin(ReadOnly):
 
 @admin.register(InspectionPlan)
 class PlanAdmin(ReadOnly):
-    list_display = ["topic", "method", "issuing_unit", "start_date", "sample_size", "status"]
+    list_display = ["topic", "method", "issuing_unit", "start_date", "sample_size", "status", "closed_on"]
     list_filter = ["status", "method"]
 
 

@@ -1,12 +1,15 @@
 """/api/v1/inspection/: every action a page can do. Access through inspection.queries (404
 outside the user's scope); writes through inspection.services."""
 
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+
+from efficiency.api import error_response
 
 from . import queries, serializers as s, services
 from .models import InspectionCap, InspectorPool, TargetPool
@@ -25,8 +28,53 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         plan = services.plan_create(actor=request.user, **data.validated_data)
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
+    def get_serializer_class(self):
+        return s.PlanDetailSerializer if self.action == "retrieve" else s.PlanSerializer
+
     def _plan(self, pk):
         return queries.access_plan(self.request.user, pk, request=self.request)
+
+    @extend_schema(request=s.PlanUpdateSerializer, responses=s.PlanDetailSerializer)
+    def update(self, request, pk=None, partial=False):
+        plan = self._plan(pk)
+        fixed = {f: _("发文单位和区域不能修改；如需调整，请另行填报计划。") for f in ("issuing_unit", "region")
+                 if f in request.data and str(request.data[f]) != str(getattr(plan, f"{f}_id"))}
+        if fixed:
+            return error_response("；".join(dict.fromkeys(fixed.values())), fields=fixed)
+        data = s.PlanUpdateSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        plan = services.plan_update(actor=request.user, plan=plan, **data.validated_data)
+        return Response(s.PlanDetailSerializer(plan).data)
+
+    @extend_schema(request=s.PlanUpdateSerializer, responses=s.PlanDetailSerializer)
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)
+
+    @extend_schema(request=s.CloseSerializer, responses=s.PlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        plan = self._plan(pk)
+        data = s.CloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(s.PlanDetailSerializer(services.plan_close(actor=request.user, plan=plan,
+                                                                   **data.validated_data)).data)
+
+    @extend_schema(methods=["POST"], request={"multipart/form-data": s.AssessmentSerializer},
+                   responses=s.PlanDetailSerializer)
+    @extend_schema(methods=["GET"], responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def assessment(self, request, pk=None):
+        """GET: the third-party assessment report (PDF); POST: record the assessor and the report."""
+        plan = self._plan(pk)
+        if request.method == "GET":
+            if not plan.assessment_report:
+                raise Http404
+            return FileResponse(plan.assessment_report.open("rb"), content_type="application/pdf",
+                                filename=f"assessment-plan-{plan.pk}.pdf")
+        data = s.AssessmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = services.plan_assessment_record(actor=request.user, plan=plan, **data.validated_data)
+        return Response(s.PlanDetailSerializer(plan).data)
 
     @extend_schema(request=None, responses=s.PlanSerializer)
     @action(detail=True, methods=["post"])

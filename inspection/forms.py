@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +8,8 @@ from efficiency.workdays import local_date
 
 from .models import Finding, InspectionPlan, InspectorPool, Method, TargetPool
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> takes only ISO dates, whatever the language renders dates as.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _units():
@@ -30,6 +32,43 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["issuing_unit"].queryset = _units()
         self.fields["units"].queryset = _units()
+
+
+class PlanEditForm(forms.Form):
+    """What the office may change in a draft or returned plan (issuing body and region stay)."""
+
+    topic = forms.CharField(label=_("督查主题"), max_length=200)
+    scope = forms.CharField(label=_("检查内容与范围"), widget=forms.Textarea(attrs={"rows": 3}))
+    method = forms.ChoiceField(label=_("方式"), choices=Method.choices)
+    start_date = forms.DateField(label=_("开始日期"), widget=DATE)
+    end_date = forms.DateField(label=_("结束日期"), widget=DATE)
+    units = forms.ModelMultipleChoiceField(label=_("检查范围内单位"), queryset=Unit.objects.none(),
+                                           widget=forms.SelectMultiple(attrs={"size": 8}))
+    sample_size = forms.IntegerField(label=_("抽查单位数"), min_value=1)
+
+    def __init__(self, *args, plan: InspectionPlan, **kwargs):
+        kwargs.setdefault("initial", {
+            "topic": plan.topic, "scope": plan.scope, "method": plan.method, "start_date": plan.start_date,
+            "end_date": plan.end_date, "units": list(plan.units.values_list("pk", flat=True)),
+            "sample_size": plan.sample_size,
+        })
+        super().__init__(*args, **kwargs)
+        # Units already in scope stay choosable even if since made inactive.
+        self.fields["units"].queryset = Unit.objects.filter(Q(is_active=True) | Q(pk__in=plan.units.all())).order_by("code")
+
+
+class CloseForm(forms.Form):
+    summary = forms.CharField(label=_("督查检查总结"), widget=forms.Textarea(attrs={"rows": 5}))
+    closed_on = forms.DateField(label=_("完成日期"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closed_on"].initial = local_date(timezone.now())
+
+
+class AssessmentForm(forms.Form):
+    assessor = forms.CharField(label=_("第三方评估机构"), max_length=200)
+    report = forms.FileField(label=_("评估报告（PDF）"), required=False)
 
 
 class ApproveForm(forms.Form):

@@ -74,6 +74,19 @@ class InspectionPlan(models.Model):
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True)
     results_published_at = models.DateTimeField(_("结果公开时间"), null=True, blank=True)
+    # Closing (完成): recorded once by the office when every visit of the plan is closed.
+    closed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("完成登记时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("完成登记人")
+    )
+    closing_summary = models.TextField(_("督查检查总结"), blank=True)
+    # The findings and rectification status as they stood at closing, with the items still open.
+    closing_report = models.JSONField(_("完成时问题整改情况"), default=dict, blank=True)
+    # 第三方评估: only for plans whose method is third-party assessment.
+    assessor = models.CharField(_("第三方评估机构"), max_length=200, blank=True)
+    assessment_report = models.FileField(_("评估报告"), upload_to="inspection/assessments/%Y/%m/", blank=True)
+    assessment_recorded_at = models.DateTimeField(_("评估报告登记时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("督查检查计划")

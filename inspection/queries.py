@@ -122,6 +122,21 @@ def plan_report(plan: InspectionPlan, *, public: bool = False) -> dict:
             "visits": plan.visits.count(), "draws": plan.draws.count()}
 
 
+def open_rectifications(report: dict) -> list[dict]:
+    """The findings of a plan report not yet verified (验收), as plain rows: what a closing
+    summary lists as still open."""
+    rows = []
+    for f in report["findings"]:
+        rect = getattr(f, "rectification", None)
+        if rect is not None and rect.status == Rectification.Status.VERIFIED:
+            continue
+        rows.append({"finding": f.pk, "title": f.title, "unit": f.unit.name, "unit_id": f.unit_id,
+                     "rectification": rect.pk if rect else None, "status": rect.status if rect else "pending",
+                     "due_at": rect.due_at.isoformat() if rect and rect.due_at else None,
+                     "late": bool(rect and rect.clock_state in ("overdue", "done_late"))})
+    return rows
+
+
 def public_plans():
     """一公开: plans whose results the office published."""
     return (InspectionPlan.objects.filter(results_published_at__isnull=False)

@@ -13,14 +13,56 @@ class OverrideSerializer(serializers.ModelSerializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     overrides = OverrideSerializer(many=True, read_only=True)
+    has_assessment_report = serializers.SerializerMethodField()
 
     class Meta:
         model = InspectionPlan
         fields = ["id", "topic", "scope", "method", "issuing_unit", "region", "start_date", "end_date", "units",
                   "sample_size", "status", "filed_by", "submitted_at", "approved_by", "approved_at", "decision_note",
-                  "results_published_at", "overrides"]
-        read_only_fields = ["status", "filed_by", "submitted_at", "approved_by", "approved_at", "decision_note",
-                            "results_published_at"]
+                  "results_published_at", "overrides", "closed_on", "closed_at", "closed_by", "closing_summary",
+                  "closing_report", "assessor", "assessment_recorded_at", "has_assessment_report"]
+        read_only_fields = fields
+
+    def get_has_assessment_report(self, plan) -> bool:
+        return bool(plan.assessment_report)
+
+
+class PlanDetailSerializer(PlanSerializer):
+    """One plan with what it exceeds (R30/R31): a leader must record an override for each."""
+
+    excess = serializers.SerializerMethodField()
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, "excess"]
+        read_only_fields = fields
+
+    def get_excess(self, plan) -> dict:
+        from .services import excess_message, plan_excesses
+
+        return {kind: {**figures, "message": excess_message(kind, figures)}
+                for kind, figures in plan_excesses(plan).items()}
+
+
+class PlanUpdateSerializer(serializers.Serializer):
+    """PUT takes every field, PATCH any of them; the issuing body and the region do not change."""
+
+    topic = serializers.CharField(max_length=200)
+    scope = serializers.CharField()
+    method = serializers.ChoiceField(choices=Method.choices)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), many=True)
+    sample_size = serializers.IntegerField(min_value=1)
+
+
+class CloseSerializer(serializers.Serializer):
+    summary = serializers.CharField()
+    closed_on = serializers.DateField(required=False)
+
+
+class AssessmentSerializer(serializers.Serializer):
+    assessor = serializers.CharField(max_length=200)
+    report = serializers.FileField(required=False)
 
 
 class PlanInputSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from efficiency import clocks
 from efficiency.audit import audit_record, snapshot
 from efficiency.events import event_emit
 from efficiency.models import PauseReason, Role
+from efficiency.uploads import PDF, upload_check
 from efficiency.workdays import SHANGHAI, local_date
 
 from . import draws
@@ -22,7 +23,7 @@ from .models import (
     Rectification, TargetPool, Visit, VisitPhoto,
 )
 from .photos import photo_validate
-from .queries import plan_count
+from .queries import open_rectifications, plan_count, plan_report
 
 # 2008b 二(二): below city level an inspection samples 5–10% of the units in scope (R30).
 SAMPLING_MAX_PERCENT = 10
@@ -113,6 +114,69 @@ def plan_create(*, actor, topic: str, scope: str, method: str, issuing_unit, reg
     return plan
 
 
+# What the office may change while a plan is a draft or returned for revision (issuing body and
+# region stay: they decide whose cap and which sampling rule apply).
+PLAN_EDITABLE = ("topic", "scope", "method", "start_date", "end_date", "units", "sample_size")
+EDITABLE_STATUSES = (InspectionPlan.Status.DRAFT, InspectionPlan.Status.REJECTED)
+
+
+def _plan_state(plan: InspectionPlan) -> dict:
+    state = snapshot(plan, [f for f in PLAN_EDITABLE if f != "units"])
+    state["units"] = sorted(plan.units.values_list("pk", flat=True))
+    return state
+
+
+def not_editable_message(plan: InspectionPlan) -> str:
+    if plan.status == InspectionPlan.Status.SUBMITTED:
+        return _("计划已报领导审批，审批期间不能修改；如需修改，请领导退回后再改。")
+    if plan.status == InspectionPlan.Status.CLOSED:
+        return _("计划已完成，不能修改。")
+    return _("计划已经领导批准，不能修改；如需调整，请另行填报计划并报批。")
+
+
+@transaction.atomic
+def plan_update(*, actor, plan: InspectionPlan, topic: str | None = None, scope: str | None = None,
+                method: str | None = None, start_date: date | None = None, end_date: date | None = None,
+                units=None, sample_size: int | None = None) -> InspectionPlan:
+    """The office edits a draft or returned plan (None leaves a field as it is). Checked as at
+    filing; the cap (R31) and sampling share (R30) are checked again when a leader approves, so a
+    change that now exceeds them needs the leader's recorded override like any other plan."""
+    _office(actor)
+    plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status not in EDITABLE_STATUSES:
+        raise ValidationError(not_editable_message(plan))
+    before = _plan_state(plan)
+    units = list(plan.units.all()) if units is None else list(units)
+    values = {"topic": topic, "scope": scope, "method": method, "start_date": start_date, "end_date": end_date,
+              "sample_size": sample_size}
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if v is not None}
+    errors = {k: _("此项不能为空。") for k in ("topic", "scope") if k in values and not values[k]}
+    if len(values.get("topic", "")) > 200:
+        errors["topic"] = _("督查主题不能超过 200 个字。")
+    if "method" in values and values["method"] not in Method.values:
+        errors["method"] = _("请选择有效的检查方式。")
+    if errors:
+        raise ValidationError(errors)
+    for field, value in values.items():
+        setattr(plan, field, value)
+    _plan_validate(start_date=plan.start_date, end_date=plan.end_date, units=units, sample_size=plan.sample_size)
+    plan.save(update_fields=[f for f in PLAN_EDITABLE if f != "units"])
+    plan.units.set(units)
+    after = _plan_state(plan)
+    if after == before:
+        return plan
+    excess = plan_excesses(plan)
+    changed = [f for f in PLAN_EDITABLE if after[f] != before[f]]
+    audit_record("update", actor=actor, obj=plan, summary=f"修改督查检查计划：{plan.topic}",
+                 before=before, after={**after, "excess": excess})
+    names = "、".join(str(InspectionPlan._meta.get_field(f).verbose_name) for f in changed)
+    event_emit("inspection.plan_updated", subject=plan, actor=actor, unit=plan.issuing_unit,
+               message=" ".join([_("修改了：%(fields)s。") % {"fields": names},
+                                 *(excess_message(k, v) for k, v in excess.items())]),
+               payload={"changed": changed, "excess": excess})
+    return plan
+
+
 @transaction.atomic
 def plan_submit(*, actor, plan: InspectionPlan) -> InspectionPlan:
     """报批: send the plan to a leader. Any excess is shown to the leader, who must approve it."""
@@ -193,6 +257,94 @@ def plan_publish_results(*, actor, plan: InspectionPlan) -> InspectionPlan:
     return plan
 
 
+@transaction.atomic
+def plan_close(*, actor, plan: InspectionPlan, summary: str, closed_on: date | None = None,
+               now: datetime | None = None) -> InspectionPlan:
+    """完成: the office closes a plan whose visits are all closed (反馈), with a summary (总结).
+    Open rectifications do not block it (each has its own clock, R13); they are recorded in the
+    closing report as still open. A closed plan takes no new draws, visits or findings."""
+    _office(actor)
+    now = now or timezone.now()
+    today = local_date(now)
+    plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == InspectionPlan.Status.CLOSED:
+        raise ValidationError(_("该计划已于 %(d)s 完成，不能重复办理。") % {"d": plan.closed_on})
+    if plan.status != InspectionPlan.Status.APPROVED:
+        raise ValidationError(_("只有已批准的计划可以完成（当前：%(s)s）。") % {"s": plan.get_status_display()})
+    # visit_record locks the plan row too, so no visit is added while the plan closes.
+    open_visits = plan.visits.filter(status=Visit.Status.OPEN).count()
+    if open_visits:
+        raise ValidationError(_("本计划尚有 %(n)s 次检查未反馈，全部反馈后才能完成计划。") % {"n": open_visits})
+    summary = (summary or "").strip()
+    closed_on = closed_on or today
+    errors = {}
+    if not summary:
+        errors["summary"] = _("请填写督查检查总结。")
+    last_visit = plan.visits.order_by("-visited_on").values_list("visited_on", flat=True).first()
+    if closed_on > today:
+        errors["closed_on"] = _("完成日期不能晚于今天。")
+    elif closed_on < plan.start_date:
+        errors["closed_on"] = _("完成日期不能早于计划开始日期（%(d)s）。") % {"d": plan.start_date}
+    elif last_visit and closed_on < last_visit:
+        errors["closed_on"] = _("完成日期不能早于最后一次检查日期（%(d)s）。") % {"d": last_visit}
+    if errors:
+        raise ValidationError(errors)
+    report = plan_report(plan)
+    still_open = open_rectifications(report)
+    plan.status, plan.closed_on, plan.closed_at, plan.closed_by = InspectionPlan.Status.CLOSED, closed_on, now, actor
+    plan.closing_summary = summary
+    plan.closing_report = {"total": report["total"], "counts": report["counts"], "rate": report["rate"],
+                           "visits": report["visits"], "draws": report["draws"], "open": still_open}
+    plan.save(update_fields=["status", "closed_on", "closed_at", "closed_by", "closing_summary", "closing_report"])
+    audit_record("action", actor=actor, obj=plan, summary=f"督查检查计划完成：{plan.topic}",
+                 before={"status": InspectionPlan.Status.APPROVED},
+                 after={"status": plan.status, "closed_on": closed_on, "summary": summary,
+                        "report": plan.closing_report})
+    event_emit("inspection.plan_closed", subject=plan, actor=actor, unit=plan.issuing_unit, recipients=["leader"],
+               message=summary, payload={"closed_on": closed_on.isoformat(), "total": report["total"],
+                                         "open": len(still_open), "rate": report["rate"]})
+    return plan
+
+
+@transaction.atomic
+def plan_assessment_record(*, actor, plan: InspectionPlan, assessor: str, report=None) -> InspectionPlan:
+    """第三方评估: the office records the assessing organisation and its report (a PDF, checked
+    by its content). Only for plans whose method is third-party assessment, once approved."""
+    _office(actor)
+    plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.method != Method.THIRD_PARTY:
+        raise ValidationError(_("只有方式为“第三方评估”的计划可以登记评估机构和评估报告。"))
+    if plan.status == InspectionPlan.Status.CLOSED:
+        raise ValidationError(_("计划已完成，不能再登记评估报告。"))
+    if plan.status != InspectionPlan.Status.APPROVED:
+        raise ValidationError(_("计划经领导批准后才能登记评估报告。"))
+    assessor = (assessor or "").strip()
+    errors = {}
+    if not assessor:
+        errors["assessor"] = _("请填写第三方评估机构。")
+    elif len(assessor) > 200:
+        errors["assessor"] = _("评估机构名称不能超过 200 个字。")
+    if report is None and not plan.assessment_report:
+        errors["report"] = _("请上传评估报告（PDF）。")
+    elif report is not None:
+        try:
+            upload_check(report, allowed=PDF, what=_("评估报告"))
+        except ValidationError as exc:
+            errors["report"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    before = {"assessor": plan.assessor, "report": plan.assessment_report.name or None}
+    plan.assessor, plan.assessment_recorded_at = assessor, timezone.now()
+    if report is not None:
+        # Stored under a name of ours: the uploaded name is not trusted.
+        plan.assessment_report.save(f"plan-{plan.pk}.pdf", report, save=False)
+    plan.save(update_fields=["assessor", "assessment_report", "assessment_recorded_at"])
+    after = {"assessor": plan.assessor, "report": plan.assessment_report.name}
+    audit_record("update", actor=actor, obj=plan, summary=f"登记第三方评估：{assessor}", before=before, after=after)
+    event_emit("inspection.assessment", subject=plan, actor=actor, unit=plan.issuing_unit, message=assessor)
+    return plan
+
+
 # --- pools and draws --------------------------------------------------------------------------
 
 
@@ -223,6 +375,8 @@ def draw_make(*, actor, plan: InspectionPlan, target_pool: TargetPool, inspector
     inspectors for each avoiding their own unit (回避). The seed is recorded and audited."""
     _office(actor)
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == InspectionPlan.Status.CLOSED:
+        raise ValidationError(_("计划已完成，不能再抽取。"))
     if plan.status != InspectionPlan.Status.APPROVED:
         raise ValidationError(_("计划经领导批准后才能抽取。"))
     if n_targets > plan.sample_size:
@@ -284,8 +438,11 @@ def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: da
                  people_met: str = "", summary: str = "", inspectors=(), draw: Draw | None = None) -> Visit:
     """明查暗访 (R33). An unannounced visit notifies nobody in the unit and stays hidden from it."""
     _office(actor)
-    plan.refresh_from_db(fields=["status"])
-    if plan.status not in (InspectionPlan.Status.APPROVED, InspectionPlan.Status.CLOSED):
+    # Locked so the plan cannot close between this check and the new visit (plan_close).
+    plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == InspectionPlan.Status.CLOSED:
+        raise ValidationError(_("计划已完成，不能再记录检查。"))
+    if plan.status != InspectionPlan.Status.APPROVED:
         raise ValidationError(_("计划经领导批准后才能开展检查。"))
     if not plan.units.filter(pk=unit.pk).exists():
         raise ValidationError({"unit": _("被检查单位不在本计划的检查范围内。")})
@@ -348,6 +505,10 @@ def finding_record(*, actor, visit: Visit, title: str, rectify_target: str, rect
     """A finding; its rectification clock (R13) counts from the feedback date. For an open
     unannounced visit the rectification starts when the visit is closed."""
     _office(actor)
+    # Locked so the plan cannot close while its finding is being recorded (plan_close).
+    if InspectionPlan.objects.select_for_update().values_list("status", flat=True).get(pk=visit.plan_id) == \
+            InspectionPlan.Status.CLOSED:
+        raise ValidationError(_("计划已完成，不能再登记问题。"))
     today = local_date(timezone.now())
     feedback_date = feedback_date or today
     if feedback_date > today:

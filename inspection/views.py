@@ -16,7 +16,7 @@ from efficiency.events import events_for
 from efficiency.models import Role
 
 from . import exports, forms, queries, services
-from .models import Draw, InspectionPlan, InspectorPool, TargetPool, VisitPhoto
+from .models import Draw, InspectionPlan, InspectorPool, TargetPool, Visit, VisitPhoto
 
 
 def _errors(exc: ValidationError) -> str:
@@ -86,8 +86,79 @@ def plan_detail(request, pk):
         "report": queries.plan_report(plan), "draws": plan.draws.all(), "visits": queries.visit_list(request.user)
         .filter(plan=plan), "approve_form": forms.ApproveForm(), "reject_form": forms.NoteForm(),
         "overrides": plan.overrides.select_related("approved_by"), "events": events_for(plan),
+        "assessment_form": forms.AssessmentForm(initial={"assessor": plan.assessor}),
+        "closing_open": plan.closing_report.get("open", []),
         "is_office": permissions.is_office(request.user), "is_leader": permissions.is_leader(request.user),
     })
+
+
+def _office_only(user):
+    # The office's forms: anyone else who can see the plan gets "not found", as for findings.
+    if not permissions.is_office(user):
+        raise Http404
+
+
+@login_required
+def plan_edit(request, pk):
+    plan = queries.access_plan(request.user, pk, request=request)
+    _office_only(request.user)
+    if plan.status not in services.EDITABLE_STATUSES:
+        messages.error(request, services.not_editable_message(plan))
+        return redirect(plan)
+    form = forms.PlanEditForm(request.POST or None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        updated = _act(request, lambda: services.plan_update(actor=request.user, plan=plan, **form.cleaned_data),
+                       ok=_("计划已修改。"), form=form)
+        if updated:
+            for kind, figures in services.plan_excesses(updated).items():
+                messages.warning(request, services.excess_message(kind, figures)
+                                 + _("报批后须由领导填写理由批准（超限审批）。"))
+            return redirect(updated)
+    return render(request, "inspection/form.html", {"form": form, "title": _("修改督查检查计划：%s") % plan})
+
+
+@login_required
+def plan_close(request, pk):
+    plan = queries.access_plan(request.user, pk, request=request)
+    _office_only(request.user)
+    if plan.status != InspectionPlan.Status.APPROVED:
+        messages.error(request, _("计划已完成。") if plan.status == InspectionPlan.Status.CLOSED
+                       else _("只有已批准的计划可以完成（当前：%(s)s）。") % {"s": plan.get_status_display()})
+        return redirect(plan)
+    form = forms.CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _act(request, lambda: services.plan_close(actor=request.user, plan=plan, **form.cleaned_data),
+                ok=_("计划已完成。"), form=form):
+            return redirect(plan)
+    report = queries.plan_report(plan)
+    return render(request, "inspection/plan_close.html", {
+        "plan": plan, "form": form, "report": report, "still_open": queries.open_rectifications(report),
+        "open_visits": plan.visits.filter(status=Visit.Status.OPEN).select_related("unit"),
+    })
+
+
+@login_required
+@require_POST
+def plan_assessment(request, pk):
+    plan = queries.access_plan(request.user, pk)
+    _office_only(request.user)
+    form = forms.AssessmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        _act(request, lambda: services.plan_assessment_record(actor=request.user, plan=plan, **form.cleaned_data),
+             ok=_("第三方评估已登记。"))
+    else:
+        messages.error(request, "；".join(f"{form.fields[k].label}{_('：')}{e}" for k, errs in form.errors.items()
+                                         for e in errs))
+    return redirect(plan)
+
+
+@login_required
+def plan_assessment_file(request, pk):
+    plan = queries.access_plan(request.user, pk, request=request)
+    if not plan.assessment_report:
+        raise Http404
+    return FileResponse(plan.assessment_report.open("rb"), content_type="application/pdf",
+                        filename=f"assessment-plan-{plan.pk}.pdf")
 
 
 @login_required

@@ -107,3 +107,47 @@ def test_inspection_flow_to_a_late_verified_rectification(page, live_server, org
     shot(page, "inspection_flow")
     rect.refresh_from_db()
     assert rect.status == Rectification.Status.VERIFIED and rect.clock_state == "done_late"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_office_edits_a_returned_plan_then_closes_it_and_the_public_sees_it_closed(page, live_server, org):
+    today = local_date(timezone.now())
+    plan = services.plan_create(
+        actor=org.office, topic="减证便民专项督查", scope="证明事项清理", method="special", issuing_unit=org.office_unit,
+        region=org.region, start_date=today - timedelta(days=20), end_date=today, units=[org.unit_a, org.unit_b],
+        sample_size=2)
+    services.plan_submit(actor=org.office, plan=plan)
+    services.plan_reject(actor=org.leader, plan=plan, note="抽查面过大，请压减")
+
+    _as(page, live_server, "office")
+    plan_url = f"{live_server.url}{plan.get_absolute_url()}"
+    page.goto(plan_url)
+    page.click("#plan-edit")
+    page.fill("input[name=topic]", "减证便民专项督查（压减后）")
+    page.fill("input[name=sample_size]", "1")
+    page.click("button[type=submit]:has-text('提交')")
+    assert "计划已修改" in page.inner_text(".messages")
+    assert "已退回" in page.inner_text("#plan-status")
+    page.click("text=报领导审批")
+    services.plan_approve(actor=org.leader, plan=plan, note="同意")
+    visit = services.visit_record(actor=org.office, plan=plan, unit=org.unit_a, kind="open",
+                                  visited_on=today - timedelta(days=5))
+    services.finding_record(actor=org.office, visit=visit, title="证明材料仍要求群众自行开具", rectify_target="取消该证明",
+                            rectify_days=30)
+
+    page.goto(plan_url)
+    page.click("#plan-close")
+    assert "尚有 1 次检查未反馈" in page.inner_text("#close-open-visits")
+    services.visit_close(actor=org.office, visit=visit)
+    page.reload()
+    assert "证明材料仍要求群众自行开具" in page.inner_text("#close-still-open")
+    page.fill("textarea[name=summary]", "检查单位1个，发现问题1个，整改中。")
+    page.click("#close-submit")
+    assert "已完成" in page.inner_text("#plan-status")
+    assert "完成时仍未整改完毕的事项 1 项" in page.inner_text("#plan-closing")
+    page.click("button:has-text('公开结果')")
+    shot(page, "inspection_plan_closed")
+
+    page.goto(f"{live_server.url}/inspection/public/plans/{plan.pk}/")
+    assert "已完成" in page.inner_text("#public-plan-state")
+    assert "减证便民专项督查（压减后）" in page.inner_text("h1")
