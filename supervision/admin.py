@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressReport, TaskNode
+from .models import (
+    Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, PauseRequest, ProgressReport, TaskNode,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -23,6 +25,7 @@ for model, cols in (
     (ProgressReport, ("task", "percent", "reported_at", "was_late")),
     (Assignment, ("number", "kind", "title", "status", "created_at")),
     (AssignmentTarget, ("assignment", "unit", "status", "due_at", "breach_level", "urge_count")),
-    (Coordination, ("assignment", "unit", "raised_at", "decided_at")),
+    (Coordination, ("assignment", "unit", "raised_at", "decided_at", "reassign_mode", "reassigned_to")),
+    (PauseRequest, ("target", "reason", "status", "requested_at", "decided_at", "resumed_at", "credit")),
 ):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnly,), {"list_display": cols}))

@@ -22,6 +22,7 @@ from .serializers import (
     AssignmentCreateSerializer, AssignmentDetailSerializer, AssignmentSerializer, AssignmentDispatchSerializer,
     TimelineEventSerializer, KeyTaskImportSerializer, KeyTaskSerializer, TaskNodeSerializer, CoordinationOpinionSerializer, ProgressReportSerializer,
     TargetActionSerializer, AssignmentTargetSerializer, KeyTaskListSerializer, TaskUrgeSerializer,
+    CoordinationSerializer, PauseRequestSerializer, ReassignSerializer,
 )
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
@@ -71,14 +72,29 @@ class DispatchView(APIView):
 class CoordinateView(APIView):
     serializer_class = CoordinationOpinionSerializer
 
-    @extend_schema(request=CoordinationOpinionSerializer, responses=CoordinationOpinionSerializer)
+    @extend_schema(request=CoordinationOpinionSerializer, responses=CoordinationSerializer)
     def post(self, request, pk, cpk):
         item = queries.access_assignment(request.user, pk, request=request)
         c = get_object_or_404(Coordination, pk=cpk, assignment=item)
         s = CoordinationOpinionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        c = services.dispute_coordinate(actor=request.user, coordination=c, opinion=s.validated_data["opinion"])
-        return Response({"opinion": c.opinion})
+        c = services.dispute_coordinate(actor=request.user, coordination=c, **s.validated_data)
+        return Response(CoordinationSerializer(c).data)
+
+
+class ReassignView(APIView):
+    """Act on a recorded coordination opinion, once: 转办 (`transfer`) or 调整牵头 (`lead`)."""
+
+    serializer_class = ReassignSerializer
+
+    @extend_schema(request=ReassignSerializer, responses=CoordinationSerializer)
+    def post(self, request, pk, cpk):
+        item = queries.access_assignment(request.user, pk, request=request)
+        c = get_object_or_404(Coordination, pk=cpk, assignment=item)
+        s = ReassignSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        c = services.coordination_reassign(actor=request.user, coordination=c, **s.validated_data)
+        return Response(CoordinationSerializer(c).data)
 
 
 class TargetListView(generics.ListAPIView):
@@ -104,7 +120,15 @@ ACTIONS = {
     "urge": lambda u, t, d: services.target_urge(actor=u, target=t, message=d["message"]),
     "dispute": lambda u, t, d: services.dispute_raise(actor=u, target=t, reason=d["reason"]),
     "extend": lambda u, t, d: services.target_extend(actor=u, target=t, value=d["value"], reason=d["reason"]),
+    "pause-request": lambda u, t, d: services.pause_request(actor=u, target=t, reason=d["pause_reason"],
+                                                            explanation=d["explanation"]),
+    "pause-approve": lambda u, t, d: services.pause_approve(actor=u, target=t, note=d["note"]),
+    "pause-refuse": lambda u, t, d: services.pause_refuse(actor=u, target=t, reason=d["reason"]),
+    "pause-gone": lambda u, t, d: services.pause_report_gone(actor=u, target=t, note=d["note"]),
+    "pause-resume": lambda u, t, d: services.pause_resume(actor=u, target=t, note=d["note"]),
 }
+# What only the target's own unit may ask for: a co-unit that sees the item gets 404, as an outsider.
+OWN_UNIT_ACTIONS = ("pause-request", "pause-gone")
 
 
 class TargetDetailView(APIView):
@@ -115,12 +139,13 @@ class TargetDetailView(APIView):
         target = queries.access_target(request.user, pk, request=request)
         data = AssignmentTargetSerializer(target).data
         data["actions"] = services.target_actions(request.user, target)
+        data["pause_requests"] = PauseRequestSerializer(target.pause_requests.all(), many=True).data
         return Response(data)
 
 
 class TargetActionView(APIView):
     """POST /targets/{id}/{action}/ with action one of acknowledge, deploy, feedback, return,
-    close, urge, dispute, extend."""
+    close, urge, dispute, extend, pause-request, pause-approve, pause-refuse, pause-gone, pause-resume."""
 
     serializer_class = TargetActionSerializer
     parser_classes = PARSERS
@@ -129,7 +154,8 @@ class TargetActionView(APIView):
     def post(self, request, pk, action):
         if action not in ACTIONS:
             raise Http404
-        target = queries.access_target(request.user, pk, request=request)
+        access = queries.access_own_target if action in OWN_UNIT_ACTIONS else queries.access_target
+        target = access(request.user, pk, request=request)
         s = TargetActionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         ACTIONS[action](request.user, target, s.validated_data)

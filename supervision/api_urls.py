@@ -9,6 +9,7 @@ urlpatterns = [
     path("assignments/<int:pk>/", api.AssignmentDetailView.as_view(), name="sv-assignment"),
     path("assignments/<int:pk>/dispatch/", api.DispatchView.as_view(), name="sv-dispatch"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/", api.CoordinateView.as_view(), name="sv-coordinate"),
+    path("assignments/<int:pk>/coordinations/<int:cpk>/reassign/", api.ReassignView.as_view(), name="sv-reassign"),
     path("targets/", api.TargetListView.as_view(), name="sv-targets"),
     path("targets/<int:pk>/", api.TargetDetailView.as_view(), name="sv-target"),
     path("targets/<int:pk>/<slug:action>/", api.TargetActionView.as_view(), name="sv-target-action"),

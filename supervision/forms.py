@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from efficiency.models import Unit
 
-from .models import AssignmentKind
+from .models import AssignmentKind, Coordination
 
 
 class AssignmentForm(forms.Form):
@@ -23,6 +23,18 @@ class DispatchForm(forms.Form):
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.filter(is_active=True))
     co_units = forms.ModelMultipleChoiceField(label=_("配合单位"), queryset=Unit.objects.filter(is_active=True),
                                               required=False)
+
+
+class ReassignForm(forms.Form):
+    """Acting on a coordination opinion: the unit to move the disputing unit's part to (转办), or
+    the co-unit to make the lead (调整牵头)."""
+
+    to_unit = forms.ModelChoiceField(label=_("调整给"), queryset=Unit.objects.filter(is_active=True))
+    mode = forms.ChoiceField(label=_("调整方式"), choices=Coordination.Reassign.choices, required=False,
+                             initial=Coordination.Reassign.TRANSFER)
+
+    def clean_mode(self):
+        return self.cleaned_data["mode"] or Coordination.Reassign.TRANSFER
 
 
 class ProgressForm(forms.Form):

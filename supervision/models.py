@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from efficiency.models import Clock
+from efficiency.models import Clock, LimitUnit, PauseReason
 
 
 def clock_index(name: str) -> models.Index:
@@ -224,7 +224,10 @@ class Assignment(Clock):
 
 class AssignmentTarget(Clock):
     """One receiving unit of an assignment (lead or co-unit) with its own step and clock:
-    签收 → (布置落实) → 反馈 → 办结, or 退回 with reason back to handling (the clock resumes)."""
+    签收 → (布置落实) → 反馈 → 办结, or 退回 with reason back to handling (the clock resumes).
+    After a coordination opinion the office may move it to another unit (转办): this row ends
+    as `transferred` and a new row for the other unit starts its own clock (`transferred_from`).
+    Exactly one row of a dispatched item is the lead (`is_lead`); a transferred row is not."""
 
     class Status(models.TextChoices):
         ASSIGNED = "assigned", _("待签收")
@@ -232,14 +235,25 @@ class AssignmentTarget(Clock):
         DEPLOYED = "deployed", _("已部署")
         FED_BACK = "fed_back", _("已反馈待审核")
         CLOSED = "closed", _("已办结")
+        TRANSFERRED = "transferred", _("已转办")
+
+    # The statuses in which the unit's part is over (nothing more to do, the clock is closed).
+    ENDED = (Status.CLOSED, Status.TRANSFERRED)
 
     assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="targets", verbose_name=_("交办件"))
     unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("承办单位"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("责任人"))
     is_lead = models.BooleanField(_("牵头单位"), default=False)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ASSIGNED)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ASSIGNED)
     step = models.CharField(_("当前环节规则"), max_length=64, blank=True)
+    # Only on a row created by a transfer of an item with a set deadline: the same number of
+    # calendar days the unit it replaces had, counted from the transfer (services._target_transfer).
+    deadline = models.DateField(_("本单位办理时限"), null=True, blank=True)
+    transferred_from = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+",
+                                         verbose_name=_("转办自"))
+    transferred_to = models.ForeignKey("efficiency.Unit", models.PROTECT, null=True, blank=True, related_name="+",
+                                       verbose_name=_("转办给"))
     reports_done = models.PositiveSmallIntegerField(_("已报告次数"), default=0)
     feedback = models.TextField(_("反馈意见"), blank=True)
     evidence = models.FileField(_("佐证材料"), upload_to="supervision/evidence/%Y/%m/", blank=True)
@@ -265,7 +279,14 @@ class AssignmentTarget(Clock):
 
 
 class Coordination(models.Model):
-    """A dispute between units about an assignment and the office's coordination opinion (协调意见)."""
+    """A dispute between units about an assignment and the office's coordination opinion (协调意见).
+
+    With (or after) the opinion the office may act on it once (`reassign_mode`): 转办 moves the
+    disputing unit's part to another unit; 调整牵头 makes a co-unit the lead."""
+
+    class Reassign(models.TextChoices):
+        TRANSFER = "transfer", _("转办给其他单位")
+        LEAD = "lead", _("调整牵头单位")
 
     assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="coordinations",
                                    verbose_name=_("交办件"))
@@ -278,6 +299,10 @@ class Coordination(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("协调人"))
     decided_at = models.DateTimeField(_("协调时间"), null=True, blank=True)
+    reassign_mode = models.CharField(_("调整方式"), max_length=10, choices=Reassign.choices, blank=True)
+    reassigned_to = models.ForeignKey("efficiency.Unit", models.PROTECT, null=True, blank=True, related_name="+",
+                                      verbose_name=_("调整给"))
+    reassigned_at = models.DateTimeField(_("调整时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("争议协调")
@@ -286,6 +311,62 @@ class Coordination(models.Model):
 
     def __str__(self):
         return f"{self.assignment.number} · {self.unit}"
+
+
+class PauseRequest(models.Model):
+    """暂停计时申请: a receiving unit asks the office to stop its clock for one of the core's pause
+    reasons (行政许可法 §45's excluded periods, or 其他 such as waiting for another authority's
+    decision), with an explanation. Append-only per target; `status` is a copy of its current
+    step that only services change: 待审批 → 暂停中 → 已恢复计时, or 不予批准; 已撤销 when the
+    unit's part ends (feedback, transfer) before the office decided. At most one open (待审批 or
+    暂停中) request per target, enforced by the database too."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("暂停中")
+        REFUSED = "refused", _("不予批准")
+        RESUMED = "resumed", _("已恢复计时")
+        CANCELLED = "cancelled", _("已撤销")
+
+    OPEN = (Status.PENDING, Status.APPROVED)
+
+    target = models.ForeignKey(AssignmentTarget, models.CASCADE, related_name="pause_requests",
+                               verbose_name=_("承办单位"))
+    reason = models.CharField(_("暂停事由"), max_length=12, choices=PauseReason.choices)
+    explanation = models.TextField(_("暂停说明"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    gone_reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("报告事由消除人"))
+    gone_reported_at = models.DateTimeField(_("事由消除报告时间"), null=True, blank=True)
+    gone_note = models.TextField(_("事由消除说明"), blank=True)
+    resumed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("恢复计时人"))
+    resumed_at = models.DateTimeField(_("恢复计时时间"), null=True, blank=True)
+    credit = models.PositiveIntegerField(_("不计入时限"), null=True, blank=True,
+                                         help_text=_("恢复时核减的暂停时长"))
+    credit_unit = models.CharField(_("核减单位"), max_length=2, choices=LimitUnit.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("暂停计时申请")
+        verbose_name_plural = _("暂停计时申请")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target"], condition=Q(status__in=["pending", "approved"]),
+                                    name="one_open_pause_request_per_target"),
+        ]
+
+    def __str__(self):
+        return f"{self.target} · {self.get_reason_display()}"
+
+    def get_absolute_url(self):
+        return self.target.get_absolute_url()
 
 
 # --- guardian direct permission tables (co-units see shared items) --------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Func, IntegerField, Q, Value
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Func, IntegerField, Prefetch, Q, Value
 from django.db.models.functions import Greatest, Least
 from django.http import Http404
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils import timezone
 from efficiency import permissions
 from efficiency.models import Event, Role, Rung
 
-from .models import Assignment, AssignmentTarget, KeyTask, KeyTaskList
+from .models import Assignment, AssignmentTarget, KeyTask, KeyTaskList, PauseRequest
 
 
 class Epoch(Func):
@@ -37,6 +37,13 @@ def access_target(user, pk, *, request=None) -> AssignmentTarget:
         raise Http404
     access_assignment(user, target.assignment_id, request=request)
     return target
+
+
+def access_own_target(user, pk, *, request=None) -> AssignmentTarget:
+    """A target of the user's own unit (the office and leaders: any). For what only the target's
+    unit may ask (a pause): a co-unit that sees the item through sharing gets 404 here too."""
+    return permissions.access(user, AssignmentTarget.objects.select_related("assignment", "unit", "owner"), pk,
+                              request=request)
 
 
 def access_task(user, pk, *, request=None) -> KeyTask:
@@ -90,7 +97,7 @@ def target_list(user, *, status: str = "", kind: str = "", window: str = "", own
         return qs.none()
     now = now or timezone.now()
     if status == "open":
-        qs = qs.exclude(status=AssignmentTarget.Status.CLOSED)
+        qs = qs.exclude(status__in=AssignmentTarget.ENDED)
     elif status == "late":
         qs = qs.filter(closed_at__isnull=True, breach_level__gte=Rung.YELLOW)
     elif status:
@@ -108,6 +115,19 @@ def target_list(user, *, status: str = "", kind: str = "", window: str = "", own
 
 def assignment_list(user):
     return permissions.scope(user, Assignment.objects.select_related("unit")).order_by("-created_at", "-id")
+
+
+def assignment_targets(item: Assignment):
+    """The item's targets for its page, each with its open pause request (`open_pause_requests`)."""
+    return item.targets.select_related("unit", "owner", "transferred_to", "transferred_from__unit").prefetch_related(
+        Prefetch("pause_requests", queryset=PauseRequest.objects.filter(status__in=PauseRequest.OPEN),
+                 to_attr="open_pause_requests"))
+
+
+def pause_requests_of(item: Assignment):
+    """Every pause request of the item's targets, oldest first."""
+    return (PauseRequest.objects.filter(target__assignment=item)
+            .select_related("target__unit", "requested_by", "decided_by", "resumed_by"))
 
 
 def assignment_timeline(item: Assignment):

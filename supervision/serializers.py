@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
-from efficiency.models import Event, Unit, User
+from efficiency.models import Event, PauseReason, Unit, User
 
 from .models import (
-    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressReport,
+    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, PauseRequest, ProgressReport,
     TaskNode,
 )
 
@@ -32,13 +32,26 @@ class AssignmentTargetSerializer(serializers.ModelSerializer):
         model = AssignmentTarget
         fields = ["id", "assignment", "assignment_number", "assignment_title", "kind", "unit", "unit_name", "owner",
                   "is_lead", "status", "step", "reports_done", "feedback", "evidence", "return_reason",
-                  "return_count", "urge_count", "assigned_at", *CLOCK]
+                  "return_count", "urge_count", "assigned_at", "deadline", "transferred_from", "transferred_to",
+                  *CLOCK]
 
 
 class CoordinationSerializer(serializers.ModelSerializer):
+    # A plain string here, so the schema has one enum for the mode (ReassignSerializer's).
+    reassign_mode = serializers.CharField(read_only=True, help_text="transfer, lead, or empty (not reassigned)")
+
     class Meta:
         model = Coordination
-        fields = ["id", "unit", "reason", "raised_by", "raised_at", "opinion", "decided_by", "decided_at"]
+        fields = ["id", "unit", "reason", "raised_by", "raised_at", "opinion", "decided_by", "decided_at",
+                  "reassign_mode", "reassigned_to", "reassigned_at"]
+
+
+class PauseRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PauseRequest
+        fields = ["id", "target", "reason", "explanation", "status", "requested_by", "requested_at", "decided_by",
+                  "decided_at", "decision_note", "gone_reported_by", "gone_reported_at", "gone_note", "resumed_by",
+                  "resumed_at", "credit", "credit_unit"]
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -83,7 +96,9 @@ class AssignmentDispatchSerializer(serializers.Serializer):
 
 class TargetActionSerializer(serializers.Serializer):
     """Fields by action: deploy `note`; feedback `text` (+ `evidence` file); return/dispute
-    `reason`; close `note` (+ `reply` for a policy difficulty); urge `message`; extend `value` + `reason`."""
+    `reason`; close `note` (+ `reply` for a policy difficulty); urge `message`; extend `value` + `reason`;
+    pause-request `pause_reason` + `explanation`; pause-approve, pause-gone, pause-resume `note`;
+    pause-refuse `reason`."""
 
     note = serializers.CharField(required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="")
@@ -93,10 +108,26 @@ class TargetActionSerializer(serializers.Serializer):
     evidence = serializers.FileField(required=False, allow_null=True, default=None)
     value = serializers.IntegerField(required=False, min_value=1, max_value=60, default=None,
                                      help_text="extend: working days (hours for a 24-hour rule)")
+    pause_reason = serializers.ChoiceField(choices=PauseReason.choices, required=False, allow_blank=True, default="",
+                                           help_text="pause-request: one of the core's pause reasons")
+    explanation = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReassignSerializer(serializers.Serializer):
+    """Acting on a coordination opinion: `transfer` the disputing unit's part to `to_unit`, or make
+    the co-unit `to_unit` the `lead`."""
+
+    to_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
+    mode = serializers.ChoiceField(choices=Coordination.Reassign.choices, default=Coordination.Reassign.TRANSFER)
 
 
 class CoordinationOpinionSerializer(serializers.Serializer):
+    """The opinion; with `reassign_to` the office acts on it in the same step (both or neither)."""
+
     opinion = serializers.CharField()
+    reassign_to = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True), required=False,
+                                                     allow_null=True, default=None)
+    mode = serializers.ChoiceField(choices=Coordination.Reassign.choices, default=Coordination.Reassign.TRANSFER)
 
 
 class KeyTaskListSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ item's timeline and an audit row. Clock fields change only through `efficiency.c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from efficiency import clocks, permissions
 from efficiency.audit import audit_record
-from efficiency.clocks import Limit
+from efficiency.clocks import Limit, credit_unit, format_due
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
 from efficiency.registry import items_crossing
@@ -22,12 +22,14 @@ from efficiency.uploads import upload_check
 from efficiency.workdays import CalendarRangeError, local_date
 
 from .models import (
-    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, ProgressDue,
+    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, PauseRequest, ProgressDue,
     ProgressReport, ReportCycle, TaskNode,
 )
 
 K = AssignmentKind
 TS = AssignmentTarget.Status
+PS = PauseRequest.Status
+ENDED = AssignmentTarget.ENDED
 
 
 @dataclass(frozen=True)
@@ -178,15 +180,16 @@ def _target_start(target: AssignmentTarget, *, actor, step: str, start: datetime
     """Start the target's clock for one step. A set deadline replaces the default feedback rule."""
     item = target.assignment
     feedback = FLOWS[item.kind].feedback
+    deadline = target.deadline or item.deadline  # a transferred-in unit has its own (_target_transfer)
     target.step = step
     target.save(update_fields=["step"])
     name = STEP_NAMES.get(step, step)
-    if step in feedback and item.deadline is not None and len(feedback) == 1:
+    if step in feedback and deadline is not None and len(feedback) == 1:
         target.step = "deadline"
         target.save(update_fields=["step"])
-        clocks.clock_start(target, actor=actor, limit=_deadline_limit(item.deadline, start=start or timezone.now()),
+        clocks.clock_start(target, actor=actor, limit=_deadline_limit(deadline, start=start or timezone.now()),
                            start=start, message=_("环节：%(s)s，时限 %(d)s") % {"s": STEP_NAMES["deadline"],
-                                                                          "d": item.deadline.isoformat()})
+                                                                          "d": deadline.isoformat()})
         return
     clocks.clock_start(target, actor=actor, rule=step, start=start, message=_("环节：%(s)s") % {"s": name})
 
@@ -195,27 +198,60 @@ def _lock_target(target: AssignmentTarget) -> AssignmentTarget:
     return AssignmentTarget.objects.select_for_update().select_related("assignment", "unit").get(pk=target.pk)
 
 
+def open_pause_request(target: AssignmentTarget) -> PauseRequest | None:
+    """The target's pending or approved pause request (at most one). The item page prefetches
+    it into `open_pause_requests`; services read it under the target's row lock."""
+    cached = getattr(target, "open_pause_requests", None)
+    if cached is not None:
+        return cached[0] if cached else None
+    return target.pause_requests.filter(status__in=PauseRequest.OPEN).first()
+
+
+def pause_refusal(target: AssignmentTarget, request: PauseRequest | None) -> str | None:
+    """Why the unit may not ask for a pause now, or None."""
+    if target.status in ENDED:
+        return _("已办结或已转办的承办不能暂停计时。")
+    if request is not None:
+        return _("已有一个暂停计时申请尚未办结（%(s)s）。") % {"s": request.get_status_display()}
+    if target.paused_at is not None:
+        return _("该承办已在暂停计时中（%(s)s）。") % {"s": target.get_status_display()}
+    if target.status == TS.ASSIGNED or target.clock_start is None:
+        return _("请先签收，再申请暂停计时。")
+    return None
+
+
 def target_actions(user, target: AssignmentTarget) -> list[str]:
     """The actions `user` may take on `target` now (the item page shows only these)."""
     actions = []
-    if target.status == TS.CLOSED:
+    if target.status in ENDED:
         return actions
+    request = open_pause_request(target)
+    held = request is not None and request.status == PS.APPROVED  # paused on the unit's request
+    role = getattr(user, "role", None)
     if permissions.in_unit(user, target.unit_id):
         if target.status == TS.ASSIGNED:
             actions.append("acknowledge")
+        elif held:
+            # The unit's steps wait for the office to resume; it may say the reason is gone.
+            if request.gone_reported_at is None:
+                actions.append("pause-gone")
         elif target.step == "instruction.deploy" and target.status == TS.HANDLING:
             actions.append("deploy")
         elif target.status in (TS.HANDLING, TS.DEPLOYED):
             actions.append("feedback")
+        if pause_refusal(target, request) is None:
+            actions.append("pause-request")
         actions.append("dispute")
-    if getattr(user, "role", None) in (Role.OFFICE, Role.LEADER):
+    if role in (Role.OFFICE, Role.LEADER):
         if target.status != TS.FED_BACK:
             actions.append("urge")
-    if getattr(user, "role", None) == Role.OFFICE and target.status != TS.FED_BACK and not target.extension_value \
-            and target.due_at is not None and timezone.now() <= target.due_at:
+    if role == Role.OFFICE and target.status != TS.FED_BACK and not target.extension_value \
+            and target.paused_at is None and target.due_at is not None and timezone.now() <= target.due_at:
         actions.append("extend")
-    if getattr(user, "role", None) == Role.OFFICE and target.status == TS.FED_BACK:
+    if role == Role.OFFICE and target.status == TS.FED_BACK:
         actions += ["close", "return"]
+    if role == Role.OFFICE and request is not None:
+        actions += ["pause-approve", "pause-refuse"] if request.status == PS.PENDING else ["pause-resume"]
     return actions
 
 
@@ -287,6 +323,7 @@ def target_feedback(*, actor, target: AssignmentTarget, text: str, evidence=None
         return target
     target.status = TS.FED_BACK
     target.save(update_fields=fields)
+    _pause_requests_end(target, actor=actor, why=_("单位已反馈，暂停计时申请自动撤销"))
     event_emit("assignment.fed_back", subject=target, actor=actor, recipients=["office"], message=text,
                payload={"evidence": target.evidence.name if target.evidence else ""})
     clocks.clock_pause(target, actor=actor, reason=PauseReason.OTHER, note=_("已反馈，待效能办审核"))
@@ -335,7 +372,7 @@ def target_close(*, actor, target: AssignmentTarget, note: str = "", reply: str 
     event_emit("assignment.closed", subject=target, actor=actor, recipients=["owner", "head"],
                message=note or _("审核通过，办结"))
     clocks.clock_close(target, actor=actor)
-    if not item.targets.exclude(status=TS.CLOSED).exists():
+    if not item.targets.exclude(status__in=ENDED).exists():
         item.status = Assignment.Status.CLOSED
         item.save(update_fields=["status"])
         event_emit("assignment.completed", subject=item, actor=actor, message=_("全部承办单位已办结"))
@@ -373,8 +410,10 @@ def dispute_raise(*, actor, target: AssignmentTarget, reason: str) -> Coordinati
 
 
 @transaction.atomic
-def dispute_coordinate(*, actor, coordination: Coordination, opinion: str) -> Coordination:
-    """The office records its coordination opinion (协调意见), binding on the units."""
+def dispute_coordinate(*, actor, coordination: Coordination, opinion: str, reassign_to: Unit | None = None,
+                       mode: str = Coordination.Reassign.TRANSFER) -> Coordination:
+    """The office records its coordination opinion (协调意见), binding on the units; with
+    `reassign_to` it acts on it at once (`coordination_reassign`) — both or neither."""
     _office(actor)
     c = Coordination.objects.select_for_update().get(pk=coordination.pk)
     if c.decided_at:
@@ -384,7 +423,248 @@ def dispute_coordinate(*, actor, coordination: Coordination, opinion: str) -> Co
     event_emit("assignment.coordinated", subject=c.assignment, actor=actor, message=c.opinion,
                payload={"coordination_id": c.pk, "unit_id": c.unit_id})
     _audit(actor, c.assignment, f"协调争议 {c.assignment.number}")
+    if reassign_to is not None:
+        c = coordination_reassign(actor=actor, coordination=c, to_unit=reassign_to, mode=mode)
     return c
+
+
+@transaction.atomic
+def coordination_reassign(*, actor, coordination: Coordination, to_unit: Unit,
+                          mode: str = Coordination.Reassign.TRANSFER) -> Coordination:
+    """Act on a recorded coordination opinion, once: 转办 (`_target_transfer`) moves the disputing
+    unit's part to `to_unit`; 调整牵头 (`_target_make_lead`) makes the co-unit `to_unit` the lead.
+    The history stays on the one item; both units are told."""
+    _office(actor)
+    c = Coordination.objects.select_for_update().select_related("unit").get(pk=coordination.pk)
+    if c.decided_at is None:
+        raise ValidationError(_("请先记录协调意见，再按协调意见调整承办单位。"))
+    if c.reassign_mode:
+        raise ValidationError(_("该争议已按协调意见调整过承办单位。"))
+    if to_unit is None or not to_unit.is_active:
+        raise ValidationError(_("请选择承办单位。"))
+    item = Assignment.objects.select_for_update().get(pk=c.assignment_id)
+    targets = {t.unit_id: t for t in AssignmentTarget.objects.select_for_update().select_related("assignment", "unit")
+               .filter(assignment=item).order_by("pk")}
+    now = timezone.now()
+    if mode == Coordination.Reassign.TRANSFER:
+        _target_transfer(actor=actor, coordination=c, targets=targets, to_unit=to_unit, now=now)
+    elif mode == Coordination.Reassign.LEAD:
+        _target_make_lead(actor=actor, coordination=c, targets=targets, to_unit=to_unit)
+    else:
+        raise ValidationError(_("调整方式无效。"))
+    c.reassign_mode, c.reassigned_to, c.reassigned_at = mode, to_unit, now
+    c.save(update_fields=["reassign_mode", "reassigned_to", "reassigned_at"])
+    _audit(actor, item, f"按协调意见{Coordination.Reassign(mode).label}：{c.unit.name} → {to_unit.name}")
+    return c
+
+
+def _target_transfer(*, actor, coordination: Coordination, targets: dict, to_unit: Unit,
+                    now: datetime) -> AssignmentTarget:
+    """转办 (inside `coordination_reassign`'s transaction, rows locked). The disputing unit's
+    target ends as 已转办. Its clock is judged fairly: a dispute raised at or before the step's
+    due time closes it as on time (done, closed at the due time at the latest) — the office's
+    coordination time is not the unit's delay; a dispute raised after the due time closes it
+    late (done_late), as any late step. The new unit gets a target of its own whose clock starts
+    now at the flow's first step, like a hand-out (a set deadline: as many calendar days as the
+    unit it replaces had). A unit already on the item keeps its own target and clock (and
+    becomes the lead if the transferred target was)."""
+    old = targets.get(coordination.unit_id)
+    if old is None or old.status in ENDED:
+        raise ValidationError(_("提出争议的单位在本件中的承办已结束，无需转办。"))
+    if to_unit.pk == old.unit_id:
+        raise ValidationError(_("不能转给提出争议的单位本身。"))
+    existing = targets.get(to_unit.pk)
+    if existing is not None and existing.status in ENDED:
+        raise ValidationError(_("%(unit)s 在本件中的承办已结束（%(s)s），不能再转给该单位。")
+                              % {"unit": to_unit.name, "s": existing.get_status_display()})
+    item = old.assignment
+    _pause_requests_end(old, actor=actor, why=_("已转办，暂停计时申请撤销"))
+    if old.paused_at:  # the review hold after feedback
+        clocks.clock_resume(old, actor=actor, note=_("已转办，结束暂停"))
+    in_time = old.due_at is None or coordination.raised_at <= old.due_at
+    clocks.clock_close(old, actor=actor, at=min(now, old.due_at) if in_time and old.due_at else now,
+                       message=_("争议按时提出，转办不计超期") if in_time else _("争议提出时已超期，按超期计"))
+    was_lead = old.is_lead
+    old.status, old.transferred_to, old.is_lead = TS.TRANSFERRED, to_unit, False
+    old.save(update_fields=["status", "transferred_to", "is_lead"])
+    event_emit("assignment.transferred", subject=old, actor=actor, recipients=["owner", "head"],
+               message=_("按协调意见转由 %(unit)s 办理：%(opinion)s") % {"unit": to_unit.name,
+                                                                "opinion": coordination.opinion},
+               payload={"coordination_id": coordination.pk, "to_unit_id": to_unit.pk, "in_time": in_time})
+    role = _("牵头") if was_lead else _("配合")
+    if existing is not None:
+        if was_lead:
+            existing.is_lead = True
+            existing.save(update_fields=["is_lead"])
+        event_emit("assignment.transferred_in", subject=existing, actor=actor, recipients=["owner", "head"],
+                   message=_("按协调意见，原由 %(old)s 承办的事项转由本单位办理（%(role)s）：%(opinion)s")
+                   % {"old": old.unit.name, "role": role, "opinion": coordination.opinion},
+                   payload={"coordination_id": coordination.pk, "transferred_from": old.pk})
+        return existing
+    deadline = None
+    if item.deadline is not None:
+        span = ((old.deadline or item.deadline) - local_date(old.assigned_at)).days
+        deadline = local_date(now) + timedelta(days=max(span, 1))
+    new = AssignmentTarget.objects.create(assignment=item, unit=to_unit, is_lead=was_lead, assigned_at=now,
+                                          transferred_from=old, deadline=deadline)
+    permissions.share_with_unit(item, to_unit)
+    event_emit("assignment.dispatched", subject=new, actor=actor, recipients=["head", "owner"],
+               message=_("按协调意见转办给 %(unit)s（%(role)s），原承办单位 %(old)s")
+               % {"unit": to_unit.name, "role": role, "old": old.unit.name},
+               payload={"coordination_id": coordination.pk, "transferred_from": old.pk})
+    flow = FLOWS[item.kind]
+    _target_start(new, actor=actor, step=flow.steps[0] if flow.steps else flow.feedback[0], start=now)
+    return new
+
+
+def _target_make_lead(*, actor, coordination: Coordination, targets: dict, to_unit: Unit) -> AssignmentTarget:
+    """调整牵头 (inside `coordination_reassign`): the co-unit becomes the lead, the lead a
+    co-unit. Nobody's part ends, so both clocks run on unchanged."""
+    new_lead = targets.get(to_unit.pk)
+    if new_lead is None or new_lead.status in ENDED or new_lead.is_lead:
+        raise ValidationError(_("只能把本件尚未办结的配合单位调整为牵头单位。"))
+    old_lead = next((t for t in targets.values() if t.is_lead), None)
+    if old_lead is None or old_lead.status in ENDED:
+        raise ValidationError(_("原牵头单位的承办已结束，不能调整牵头。"))
+    old_lead.is_lead, new_lead.is_lead = False, True
+    old_lead.save(update_fields=["is_lead"])
+    new_lead.save(update_fields=["is_lead"])
+    payload = {"coordination_id": coordination.pk, "lead_unit_id": to_unit.pk}
+    event_emit("assignment.lead_changed", subject=new_lead, actor=actor, recipients=["owner", "head"],
+               message=_("按协调意见改由本单位牵头（原牵头单位 %(old)s）：%(opinion)s")
+               % {"old": old_lead.unit.name, "opinion": coordination.opinion}, payload=payload)
+    event_emit("assignment.lead_changed", subject=old_lead, actor=actor, recipients=["owner", "head"],
+               message=_("按协调意见改由 %(new)s 牵头，本单位改为配合：%(opinion)s")
+               % {"new": to_unit.name, "opinion": coordination.opinion}, payload=payload)
+    return new_lead
+
+
+# --- pausing a target's clock on the unit's request ------------------------------------------
+
+
+def _open_request(target: AssignmentTarget, *status: str) -> PauseRequest:
+    request = (PauseRequest.objects.select_for_update().filter(target=target, status__in=status or PauseRequest.OPEN)
+               .first())
+    if request is None:
+        raise ValidationError(_("没有待审批的暂停计时申请。") if status == (PS.PENDING,)
+                              else _("该承办没有暂停中的计时。"))
+    return request
+
+
+def _not_ended(target: AssignmentTarget) -> None:
+    if target.status in ENDED:
+        raise ValidationError(_("已办结或已转办的承办不能暂停计时。"))
+
+
+@transaction.atomic
+def pause_request(*, actor, target: AssignmentTarget, reason: str, explanation: str) -> PauseRequest:
+    """The unit asks the office to pause its clock, for one of the core's pause reasons (R23; 其他
+    for e.g. waiting for another authority's decision), with an explanation. The office is told."""
+    target = _lock_target(target)
+    _member(actor, target.unit_id)
+    if reason not in PauseReason.values:
+        raise ValidationError(_("请选择暂停事由。"))
+    explanation = _require(explanation, _("暂停说明"))
+    refusal = pause_refusal(target, open_pause_request(target))
+    if refusal:
+        raise ValidationError(refusal)
+    request = PauseRequest.objects.create(target=target, reason=reason, explanation=explanation,
+                                          requested_by=actor, requested_at=timezone.now())
+    event_emit("assignment.pause_requested", subject=target, actor=actor, recipients=["office"],
+               message=_("申请暂停计时（%(r)s）：%(e)s") % {"r": request.get_reason_display(), "e": explanation},
+               payload={"pause_request_id": request.pk, "reason": reason})
+    audit_record("create", actor=actor, obj=request, summary=f"申请暂停计时 {target}：{request.get_reason_display()}")
+    return request
+
+
+@transaction.atomic
+def pause_approve(*, actor, target: AssignmentTarget, note: str = "") -> PauseRequest:
+    """The office approves: the clock pauses from now (not from the request) through the core."""
+    _office(actor)
+    target = _lock_target(target)
+    request = _open_request(target, PS.PENDING)
+    _not_ended(target)
+    clocks.clock_pause(target, actor=actor, reason=request.reason, note=request.explanation)
+    request.status, request.decided_by, request.decided_at = PS.APPROVED, actor, target.paused_at
+    request.decision_note = note.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    event_emit("assignment.pause_approved", subject=target, actor=actor, recipients=["owner", "head"],
+               message=_("同意暂停计时（%(r)s），自 %(at)s 起暂停。%(n)s")
+               % {"r": request.get_reason_display(), "at": format_due(target.paused_at), "n": request.decision_note},
+               payload={"pause_request_id": request.pk})
+    _audit(actor, target, f"批准暂停计时 {target}")
+    return request
+
+
+@transaction.atomic
+def pause_refuse(*, actor, target: AssignmentTarget, reason: str) -> PauseRequest:
+    """The office refuses, with its reason; the clock never stopped."""
+    _office(actor)
+    target = _lock_target(target)
+    request = _open_request(target, PS.PENDING)
+    reason = _require(reason, _("不予批准的理由"))
+    request.status, request.decided_by, request.decided_at, request.decision_note = (
+        PS.REFUSED, actor, timezone.now(), reason)
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    event_emit("assignment.pause_refused", subject=target, actor=actor, recipients=["owner", "head"],
+               message=_("不同意暂停计时：%(r)s") % {"r": reason}, payload={"pause_request_id": request.pk})
+    _audit(actor, target, f"不予批准暂停计时 {target}：{reason}")
+    return request
+
+
+@transaction.atomic
+def pause_report_gone(*, actor, target: AssignmentTarget, note: str = "") -> PauseRequest:
+    """The unit reports that the reason is gone; the office is asked to resume the clock."""
+    target = _lock_target(target)
+    _member(actor, target.unit_id)
+    request = _open_request(target, PS.APPROVED)
+    if request.gone_reported_at:
+        raise ValidationError(_("已报告暂停事由消除，等待效能办恢复计时。"))
+    request.gone_reported_by, request.gone_reported_at, request.gone_note = actor, timezone.now(), note.strip()
+    request.save(update_fields=["gone_reported_by", "gone_reported_at", "gone_note"])
+    event_emit("assignment.pause_reason_gone", subject=target, actor=actor, recipients=["office"],
+               message=_("暂停事由已消除，请恢复计时。%(n)s") % {"n": request.gone_note},
+               payload={"pause_request_id": request.pk})
+    _audit(actor, target, f"报告暂停事由消除 {target}")
+    return request
+
+
+def _resume(target: AssignmentTarget, request: PauseRequest, *, actor, note: str) -> None:
+    clocks.clock_resume(target, actor=actor, note=note)
+    last = target.pauses[-1]
+    request.status, request.resumed_by, request.resumed_at = PS.RESUMED, actor, timezone.now()
+    request.credit, request.credit_unit = last.get("credit", 0), last.get("unit", credit_unit(target.limit_unit))
+    request.save(update_fields=["status", "resumed_by", "resumed_at", "credit", "credit_unit"])
+    event_emit("assignment.pause_resumed", subject=target, actor=actor, recipients=["owner", "head"],
+               message=_("恢复计时：暂停期间 %(n)s%(u)s不计入时限，期限顺延至 %(due)s。%(note)s")
+               % {"n": request.credit, "u": request.get_credit_unit_display(),
+                  "due": format_due(target.due_at), "note": note},
+               payload={"pause_request_id": request.pk, "credit": request.credit})
+
+
+@transaction.atomic
+def pause_resume(*, actor, target: AssignmentTarget, note: str = "") -> PauseRequest:
+    """The office resumes the clock (whether or not the unit reported the reason gone). The core
+    moves every deadline of the step by the paused working time (R23)."""
+    _office(actor)
+    target = _lock_target(target)
+    request = _open_request(target, PS.APPROVED)
+    _resume(target, request, actor=actor, note=note.strip())
+    _audit(actor, target, f"恢复计时 {target}（核减 {request.credit}）")
+    return request
+
+
+def _pause_requests_end(target: AssignmentTarget, *, actor, why: str) -> None:
+    """The unit's part ends or moves on (feedback, transfer): a pending request lapses (the office
+    is told), an approved pause is resumed first so its time is credited."""
+    for request in PauseRequest.objects.select_for_update().filter(target=target, status__in=PauseRequest.OPEN):
+        if request.status == PS.APPROVED:
+            _resume(target, request, actor=actor, note=why)
+            continue
+        request.status, request.decision_note = PS.CANCELLED, why
+        request.save(update_fields=["status", "decision_note"])
+        event_emit("assignment.pause_cancelled", subject=target, actor=actor, recipients=["office"], message=why,
+                   payload={"pause_request_id": request.pk})
 
 
 # --- key tasks (R14, R15) ---------------------------------------------------------------------
@@ -632,6 +912,11 @@ NOTICE_TITLES = {
     "assignment.returned": gettext_lazy("退回"), "assignment.closed": gettext_lazy("办结"),
     "assignment.fed_back": gettext_lazy("反馈待审核"), "assignment.reported": gettext_lazy("阶段报告"),
     "assignment.disputed": gettext_lazy("争议待协调"), "keytask.created": gettext_lazy("重点任务"),
+    "assignment.transferred": gettext_lazy("转办"), "assignment.transferred_in": gettext_lazy("转办"),
+    "assignment.lead_changed": gettext_lazy("调整牵头"), "assignment.pause_requested": gettext_lazy("暂停计时申请"),
+    "assignment.pause_approved": gettext_lazy("暂停计时"), "assignment.pause_refused": gettext_lazy("暂停申请未批准"),
+    "assignment.pause_reason_gone": gettext_lazy("暂停事由消除"), "assignment.pause_resumed": gettext_lazy("恢复计时"),
+    "assignment.pause_cancelled": gettext_lazy("暂停申请撤销"),
     "keytask.urged": gettext_lazy("督办"), "keytask.lagging": gettext_lazy("预警"),
 }
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
     path("assignments/<int:pk>/dispatch/", views.assignment_dispatch, name="dispatch"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/", views.coordinate, name="coordinate"),
+    path("assignments/<int:pk>/coordinations/<int:cpk>/reassign/", views.reassign, name="reassign"),
     path("targets/<int:pk>/<slug:action>/", views.target_action, name="target_action"),
     path("tasks/", views.task_lists, name="tasklists"),
     path("tasks/template.xlsx", views.task_template, name="task_template"),

@@ -11,23 +11,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from efficiency.models import Role, User
+from efficiency.models import PauseReason, Role, Unit, User
 
 from . import excel, queries, services
-from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, TaskListForm
+from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, ReassignForm, TaskListForm
 from .models import Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTaskList, TaskNode
 
 ACTION_LABELS = {
     "acknowledge": gettext_lazy("签收"), "deploy": gettext_lazy("布置落实"), "feedback": gettext_lazy("反馈"), "dispute": gettext_lazy("提出争议"),
     "urge": gettext_lazy("督办"), "close": gettext_lazy("办结"), "return": gettext_lazy("退回"),
-    "extend": gettext_lazy("延期"),
+    "extend": gettext_lazy("延期"), "pause-request": gettext_lazy("申请暂停计时"),
+    "pause-approve": gettext_lazy("批准暂停"), "pause-refuse": gettext_lazy("不予批准"),
+    "pause-gone": gettext_lazy("报告暂停事由消除"), "pause-resume": gettext_lazy("恢复计时"),
 }
+# What only the target's own unit may ask for: a co-unit of the item gets 404, as an outsider.
+OWN_UNIT_ACTIONS = ("pause-request", "pause-gone")
 EVENT_LABELS = {
     "assignment.created": gettext_lazy("登记"), "assignment.dispatched": gettext_lazy("交办"), "assignment.acknowledged": gettext_lazy("签收"),
     "assignment.deployed": gettext_lazy("布置落实"), "assignment.reported": gettext_lazy("阶段报告"), "assignment.fed_back": gettext_lazy("反馈"),
     "assignment.returned": gettext_lazy("退回"), "assignment.closed": gettext_lazy("办结"), "assignment.completed": gettext_lazy("全部办结"),
     "assignment.urged": gettext_lazy("督办"), "assignment.disputed": gettext_lazy("争议"), "assignment.coordinated": gettext_lazy("协调意见"),
-    "assignment.replied": gettext_lazy("答复"), "clock.started": gettext_lazy("计时"), "clock.closed": gettext_lazy("环节完成"),
+    "assignment.replied": gettext_lazy("答复"), "assignment.transferred": gettext_lazy("转办"),
+    "assignment.transferred_in": gettext_lazy("转入"), "assignment.lead_changed": gettext_lazy("调整牵头"),
+    "assignment.pause_requested": gettext_lazy("申请暂停计时"), "assignment.pause_approved": gettext_lazy("批准暂停计时"),
+    "assignment.pause_refused": gettext_lazy("暂停申请未批准"), "assignment.pause_reason_gone": gettext_lazy("暂停事由消除"),
+    "assignment.pause_resumed": gettext_lazy("恢复计时"), "assignment.pause_cancelled": gettext_lazy("暂停申请撤销"), "clock.started": gettext_lazy("计时"), "clock.closed": gettext_lazy("环节完成"),
     "clock.paused": gettext_lazy("暂停计时"), "clock.resumed": gettext_lazy("恢复计时"), "clock.breach": gettext_lazy("预警升级"),
     "clock.extended": gettext_lazy("延期"), "keytask.created": gettext_lazy("下达"), "keytask.reported": gettext_lazy("进度报告"),
     "keytask.lagging": gettext_lazy("进度预警"), "keytask.urged": gettext_lazy("督办"), "keytask.node_added": gettext_lazy("分解"),
@@ -87,24 +95,30 @@ def assignment_new(request):
 @login_required
 def assignment_detail(request, pk):
     item = queries.access_assignment(request.user, pk, request=request)
-    targets = list(item.targets.select_related("unit", "owner"))
+    targets = list(queries.assignment_targets(item))
     for t in targets:
         t.actions = [(a, ACTION_LABELS[a]) for a in services.target_actions(request.user, t)]
         t.step_name = services.STEP_NAMES.get(t.step, t.step)
+        t.open_request = t.open_pause_requests[0] if t.open_pause_requests else None
+    is_office = request.user.role == Role.OFFICE
     return render(request, "supervision/assignment_detail.html", {
         "item": item, "targets": targets, "timeline": list(_timeline(queries.assignment_timeline(item))),
         "coordinations": item.coordinations.select_related("unit", "raised_by", "decided_by"),
         "is_office": request.user.role == Role.OFFICE,
         "dispatch_form": DispatchForm() if item.status == Assignment.Status.REGISTERED else None,
         "replies": Assignment.Reply.choices, "needs_reply": bool(services.FLOWS[item.kind].reply),
-        "step_names": services.STEP_NAMES,
+        "step_names": services.STEP_NAMES, "pause_reasons": PauseReason.choices,
+        "pause_requests": queries.pause_requests_of(item),
+        "units": Unit.objects.filter(is_active=True).order_by("code") if is_office else (),
+        "reassign_modes": ReassignForm.base_fields["mode"].choices,
     })
 
 
 @login_required
 @require_POST
 def target_action(request, pk, action):
-    target = queries.access_target(request.user, pk, request=request)
+    access = queries.access_own_target if action in OWN_UNIT_ACTIONS else queries.access_target
+    target = access(request.user, pk, request=request)
     p, user = request.POST, request.user
     handlers = {
         "acknowledge": lambda: services.target_acknowledge(actor=user, target=target, note=p.get("note", "")),
@@ -118,6 +132,12 @@ def target_action(request, pk, action):
         "dispute": lambda: services.dispute_raise(actor=user, target=target, reason=p.get("reason", "")),
         "extend": lambda: services.target_extend(actor=user, target=target, value=p.get("value"),
                                                  reason=p.get("reason", "")),
+        "pause-request": lambda: services.pause_request(actor=user, target=target, reason=p.get("pause_reason", ""),
+                                                        explanation=p.get("explanation", "")),
+        "pause-approve": lambda: services.pause_approve(actor=user, target=target, note=p.get("note", "")),
+        "pause-refuse": lambda: services.pause_refuse(actor=user, target=target, reason=p.get("reason", "")),
+        "pause-gone": lambda: services.pause_report_gone(actor=user, target=target, note=p.get("note", "")),
+        "pause-resume": lambda: services.pause_resume(actor=user, target=target, note=p.get("note", "")),
     }
     if action not in handlers:
         raise Http404
@@ -150,10 +170,34 @@ def assignment_dispatch(request, pk):
 def coordinate(request, pk, cpk):
     item = queries.access_assignment(request.user, pk, request=request)
     c = get_object_or_404(Coordination, pk=cpk, assignment=item)
+    reassign = ReassignForm(request.POST) if request.POST.get("to_unit") else None
     try:
-        services.dispute_coordinate(actor=request.user, coordination=c, opinion=request.POST.get("opinion", ""))
+        if reassign is not None and not reassign.is_valid():
+            raise ValidationError(_("请选择有效的承办单位和调整方式。"))
+        services.dispute_coordinate(
+            actor=request.user, coordination=c, opinion=request.POST.get("opinion", ""),
+            reassign_to=reassign.cleaned_data["to_unit"] if reassign else None,
+            mode=reassign.cleaned_data["mode"] if reassign else Coordination.Reassign.TRANSFER)
     except (ValidationError, PermissionDenied) as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    return redirect(item)
+
+
+@login_required
+@require_POST
+def reassign(request, pk, cpk):
+    """Act on a coordination opinion already recorded: 转办 or 调整牵头."""
+    item = queries.access_assignment(request.user, pk, request=request)
+    c = get_object_or_404(Coordination, pk=cpk, assignment=item)
+    form = ReassignForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请选择有效的承办单位和调整方式。"))
+        services.coordination_reassign(actor=request.user, coordination=c, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as e:
+        messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    else:
+        messages.success(request, _("已按协调意见调整承办单位"))
     return redirect(item)
 
 
