@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AccountabilityCase, Bulletin, Complaint, IntakeChannel
+from .models import AccountabilityCase, Bulletin, CaseStatement, Complaint, ComplaintReview, IntakeChannel
 
 
 @admin.register(IntakeChannel)
@@ -45,3 +45,15 @@ class CaseAdmin(ReadOnly):
 @admin.register(Bulletin)
 class BulletinAdmin(ReadOnly):
     list_display = ["title", "kind", "status", "number", "published_at"]
+
+
+@admin.register(ComplaintReview)
+class ComplaintReviewAdmin(ReadOnly):
+    list_display = ["complaint", "unit", "owner", "due_at", "clock_state", "breach_level", "outcome"]
+    list_filter = ["clock_state", "outcome"]
+
+
+@admin.register(CaseStatement)
+class CaseStatementAdmin(ReadOnly):
+    list_display = ["case", "due_at", "clock_state", "breach_level", "closed_at"]
+    list_filter = ["clock_state"]

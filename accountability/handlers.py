@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from efficiency.clocks import format_due
+from efficiency.events import event_emit
 from efficiency.models import Rung, Unit, User
 from efficiency.registry import items_crossing
 
-from .models import AccountabilityCase, Complaint
-from .services import case_propose
+from .models import AccountabilityCase, CaseStatement, Complaint, ComplaintReview
+from .services import case_propose, defendants
 
 
 def _propose_for_items(model, transitions, rung: int) -> None:
@@ -44,6 +46,51 @@ def on_complaint_breach(model, transitions) -> None:
     _propose_for_items(model, transitions, Rung.RED)
 
 
+def _highest_rung(transitions) -> dict[int, int]:
+    reached: dict[int, int] = {}
+    for t in transitions:
+        reached[t.item_id] = max(reached.get(t.item_id, 0), t.level_to)
+    return reached
+
+
+def on_review_breach(model, transitions) -> None:
+    """The office sitting on a unit's reply (complaint.review): from the yellow card on, each
+    sweep move is told to the office and the leader — the leader alone for a complaint about
+    the office, which the office neither sees nor handles. The core's own card goes to the
+    review's owner (who handed the complaint out), as for every clock."""
+    reached = {pk: level for pk, level in _highest_rung(transitions).items() if level >= Rung.YELLOW}
+    if not reached:
+        return
+    for review in ComplaintReview.objects.filter(pk__in=reached).select_related("complaint", "unit"):
+        c, rung = review.complaint, Rung(reached[review.pk])
+        event_emit("complaints.review_overdue", subject=c, unit=review.unit, owner_id=review.owner_id,
+                   recipients=["leader"] if c.about_office else ["office", "leader"],
+                   message=_("投诉 %(no)s 的单位答复待审核，已过审核期限 %(due)s（%(rung)s），请尽快审核并答复投诉人。")
+                   % {"no": c.tracking_number, "due": format_due(review.due_at), "rung": rung.label},
+                   payload={"review_id": review.pk, "rung": int(rung)})
+
+
+def on_statement_breach(model, transitions) -> None:
+    """陈述申辩 (case.statement): the person — or the unit's head for a case against the unit — is
+    reminded at 提示; at the due time the right has lapsed, and they and the office are told the
+    office may now decide without it. The clock has no unit or owner, so these are the only
+    notices."""
+    reached = _highest_rung(transitions)
+    for clock in CaseStatement.objects.filter(pk__in=reached).select_related("case"):
+        case = clock.case
+        if case.statement or case.status != AccountabilityCase.Status.INVESTIGATING:
+            continue
+        due = format_due(clock.due_at)
+        if reached[clock.pk] >= Rung.YELLOW:
+            event_emit("cases.statement_lapsed", subject=case, recipients=[*defendants(case), "office"],
+                       message=_("问责案件 %(no)s 的陈述申辩期限（%(due)s）已过，未提出陈述申辩，视为放弃；效能办可依法作出处理决定。")
+                       % {"no": case.number, "due": due})
+        else:
+            event_emit("cases.statement_due", subject=case, recipients=defendants(case),
+                       message=_("问责案件 %(no)s：请于 %(due)s 前提出陈述申辩，逾期未提出的，视为放弃。")
+                       % {"no": case.number, "due": due})
+
+
 def on_propose(event) -> None:
     """`accountability.propose` from another app (red card, deemed approval, finding, review step)."""
     p = event.payload or {}
@@ -65,6 +112,8 @@ def register() -> None:
 
     register_clock_model(Complaint, on_breach=on_complaint_breach)
     register_clock_model(AccountabilityCase)
+    register_clock_model(ComplaintReview, on_breach=on_review_breach)
+    register_clock_model(CaseStatement, on_breach=on_statement_breach)
     subscribe_breach(on_any_breach)
     subscribe("accountability.propose", on_propose)
     register_formatter("complaints.*", _format_complaint)

@@ -8,6 +8,7 @@ the history of every item is its events (`efficiency.events.events_for`), plus o
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -122,6 +123,20 @@ class Complaint(Clock):
         return reverse("accountability:complaint_detail", args=[self.pk])
 
     @property
+    def open_review(self) -> "ComplaintReview | None":
+        """The office's running review, if any (lists prefetch it into `open_reviews`)."""
+        if hasattr(self, "open_reviews"):
+            return self.open_reviews[0] if self.open_reviews else None
+        if self.status != self.Status.REPLIED:
+            return None
+        return self.reviews.filter(closed_at__isnull=True).first()
+
+    @property
+    def step_clock(self):
+        """The clock of the step the complaint is at: its own (accept, reply) or the office's review."""
+        return self if self.closed_at is None else (self.open_review or self)
+
+    @property
     def handler_role(self) -> str:
         """Who takes it in: the office, or the leader when the office itself is complained about."""
         return "leader" if self.about_office else "office"
@@ -149,9 +164,52 @@ class ComplaintAssignment(models.Model):
     returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    # Who handed it out: the office member (or the leader) whose review of the reply is timed.
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("交办人"))
 
     class Meta:
         ordering = ["assigned_at", "id"]
+
+
+class ComplaintReview(Clock):
+    """效能办审核单位答复: one row per unit reply put before the office, on its own clock
+    (`complaint.review`, accountability/rules.py).
+
+    A row of its own rather than one more restart of the complaint's clock, because here the
+    office is the one late: `unit` and `owner` are the reviewing side — the office member who
+    handed the complaint out and their unit (the leader, for a complaint about the office) — so
+    the sweep's cards, the on-time figures and 绩 count against them, while the complaint's
+    closed reply clock keeps the unit's own record. Closed by sending the reply to the citizen
+    or by returning it to the unit (`outcome`); at most one open per complaint."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("审核通过，已答复投诉人")
+        REWORK = "rework", _("退回重办")
+
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="reviews", verbose_name=_("效能投诉"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("审核单位"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("审核责任人"))
+    outcome = models.CharField(_("审核结果"), max_length=8, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField(_("提交审核时间"), auto_now_add=True)
+
+    class Meta(Clock.Meta):
+        verbose_name = _("效能投诉答复审核")
+        verbose_name_plural = _("效能投诉答复审核")
+        ordering = ["created_at", "id"]
+        indexes = [_clock_index("acc_review_clock_next")]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint"], condition=models.Q(closed_at__isnull=True),
+                                    name="review_one_open_per_complaint"),
+        ]
+
+    def __str__(self):
+        return _("%(no)s 答复审核") % {"no": self.complaint.tracking_number}
+
+    def get_absolute_url(self):
+        return self.complaint.get_absolute_url()
 
 
 class ComplaintGroupObjectPermission(GroupObjectPermissionBase):
@@ -257,6 +315,40 @@ class AccountabilityCase(Clock):
     @property
     def ground_labels(self) -> list[str]:
         return [str(ExemptionGround(c).label) for c in self.exemption_grounds if c in ExemptionGround.values]
+
+
+class CaseStatement(Clock):
+    """陈述申辩期限: the time the person (or, for a case against the unit only, its head) has to
+    state their defence once told the facts found (`case.statement`, accountability/rules.py).
+    Past it, the right lapses (视为放弃) and the office may decide without a statement.
+
+    `unit` and `owner` stay empty on purpose: a defence not made is a right not used, not late
+    work, so it never counts in a unit's on-time figures or a person's 绩. Who hears of it is
+    decided by `handlers.on_statement_breach`, not by the core's rung recipients."""
+
+    case = models.OneToOneField(AccountabilityCase, models.CASCADE, related_name="statement_clock",
+                                verbose_name=_("问责案件"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, null=True, blank=True, related_name="+",
+                             editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              editable=False)
+    created_at = models.DateTimeField(_("告知时间"), auto_now_add=True)
+
+    class Meta(Clock.Meta):
+        verbose_name = _("陈述申辩期限")
+        verbose_name_plural = _("陈述申辩期限")
+        indexes = [_clock_index("acc_statement_clock_next")]
+
+    def __str__(self):
+        return _("%(no)s 陈述申辩") % {"no": self.case.number}
+
+    def get_absolute_url(self):
+        return self.case.get_absolute_url()
+
+    @property
+    def lapsed(self) -> bool:
+        """Past its due time with no statement recorded (视为放弃)."""
+        return not self.case.statement and self.due_at is not None and (self.closed_at or timezone.now()) > self.due_at
 
 
 # Direct permission models also for cases: efficiency.permissions.scope would otherwise fall

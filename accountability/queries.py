@@ -2,35 +2,61 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, When
 
-from efficiency.models import Role, Unit
+from efficiency.events import subject_label
+from efficiency.models import Event, Role, Unit
 from efficiency.permissions import access, scope
 
-from .models import AccountabilityCase, Bulletin, Complaint
+from .models import AccountabilityCase, Bulletin, CaseStatement, Complaint, ComplaintReview
+
+
+def _with_open_review(qs):
+    """Each complaint's running review (one query for the page, whatever its length)."""
+    return qs.prefetch_related(Prefetch("reviews", queryset=ComplaintReview.objects.filter(closed_at__isnull=True),
+                                        to_attr="open_reviews"))
 
 
 def complaint_list(user, *, status: str = "", open_only: bool = False):
-    """The office's list (all, by due date), or a unit's (assigned to it)."""
-    qs = scope(user, Complaint.objects.select_related("subject_unit", "unit", "channel"))
+    """The office's list (all, by the due date of the step each is at — the office's review
+    included), or a unit's (assigned to it)."""
+    qs = scope(user, _with_open_review(Complaint.objects.select_related("subject_unit", "unit", "channel")))
     if user.role == Role.OFFICE:
         qs = qs.filter(about_office=False)  # 投诉效能办本身的，由领导办理
     if status:
         qs = qs.filter(status=status)
     if open_only:
         qs = qs.exclude(status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED])
-    return qs.order_by("closed_at", "due_at", "-filed_at")
+    review_due = ComplaintReview.objects.filter(complaint=OuterRef("pk"), closed_at__isnull=True).values("due_at")[:1]
+    qs = qs.annotate(step_due=Case(When(closed_at__isnull=True, then=F("due_at")), default=Subquery(review_due)))
+    return qs.order_by(F("step_due").asc(nulls_last=True), "-filed_at")
+
+
+def complaint_timeline(c: Complaint):
+    """The complaint's events and those of the office's reviews of it, in order."""
+    reviews = ComplaintReview.objects.filter(complaint=c).values("pk")
+    return (Event.objects.filter(Q(subject_type=subject_label(c), subject_id=c.pk)
+                                 | Q(subject_type=ComplaintReview._meta.label_lower, subject_id__in=reviews))
+            .select_related("actor"))
+
+
+def case_timeline(case: AccountabilityCase):
+    """The case's events and those of its 陈述申辩 period, in order."""
+    statement = CaseStatement.objects.filter(case=case).values("pk")
+    return (Event.objects.filter(Q(subject_type=subject_label(case), subject_id=case.pk)
+                                 | Q(subject_type=CaseStatement._meta.label_lower, subject_id__in=statement))
+            .select_related("actor"))
 
 
 def access_complaint(user, pk, *, lock: bool = False, request=None) -> Complaint:
-    qs = Complaint.objects.select_related("subject_unit", "unit", "owner", "channel")
+    qs = _with_open_review(Complaint.objects.select_related("subject_unit", "unit", "owner", "channel"))
     if getattr(user, "role", None) == Role.OFFICE:
         qs = qs.filter(about_office=False)
     return access(user, qs, pk, lock=lock, request=request)
 
 
 def _case_scope(user):
-    qs = scope(user, AccountabilityCase.objects.select_related("unit", "person", "head", "owner"))
+    qs = scope(user, AccountabilityCase.objects.select_related("unit", "person", "head", "owner", "statement_clock"))
     if getattr(user, "role", None) == Role.CLERK:
         qs = qs.filter(Q(person=user) | Q(head=user))  # a clerk sees only their own cases
     return qs
@@ -114,7 +140,7 @@ def complaint_public(c: Complaint) -> dict:
         "subject_unit": c.subject_unit.name,
         "filed_at": c.filed_at,
         "accepted_at": c.accepted_at,
-        "due_at": c.due_at if c.closed_at is None else None,
+        "due_at": c.step_clock.due_at if c.step_clock.closed_at is None else None,  # the office's review too
         "decline_reason": c.decline_reason,
         "reply": c.reply if c.answered_at else "",
         "answered_at": c.answered_at,

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from .models import AccountabilityCase, Bulletin, Category, Complaint, ExemptionGround, Measure, Rating
+from .models import (AccountabilityCase, Bulletin, CaseStatement, Category, Complaint, ComplaintReview, ExemptionGround,
+                     Measure, Rating)
 
 
 class PublicComplaintInSerializer(serializers.Serializer):
@@ -46,10 +47,21 @@ class CaptchaSerializer(serializers.Serializer):
     image_url = serializers.CharField()
 
 
+class ReviewClockSerializer(serializers.ModelSerializer):
+    """The office's running review of the unit's reply (complaint.review)."""
+
+    class Meta:
+        model = ComplaintReview
+        fields = ["id", "owner", "unit", "clock_start", "due_at", "clock_state", "breach_level"]
+        read_only_fields = fields
+
+
 class ComplaintSerializer(serializers.ModelSerializer):
     subject_unit_name = serializers.CharField(source="subject_unit.name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
     channel_name = serializers.CharField(source="channel.name", read_only=True, default=None)
+    review = ReviewClockSerializer(source="open_review", read_only=True, allow_null=True,
+                                   help_text="while the office reviews the unit's reply (status replied), its clock")
 
     class Meta:
         model = Complaint
@@ -57,7 +69,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
                   "unit_name", "owner", "occurred_on", "place", "description", "is_anonymous", "complainant_name",
                   "complainant_phone", "channel_name", "about_office", "filed_at", "accepted_at", "decline_reason",
                   "unit_reply", "reply", "answered_at", "substantiated", "rating", "rating_comment",
-                  "reexamine_reason", "handling_rounds", "is_problem", "due_at", "clock_state", "breach_level"]
+                  "reexamine_reason", "handling_rounds", "is_problem", "due_at", "clock_state", "breach_level",
+                  "review"]
         read_only_fields = fields
 
 
@@ -68,13 +81,25 @@ class ComplaintActionSerializer(serializers.Serializer):
     substantiated = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class StatementClockSerializer(serializers.ModelSerializer):
+    """The 陈述申辩 period (case.statement), from the facts being recorded."""
+
+    class Meta:
+        model = CaseStatement
+        fields = ["clock_start", "due_at", "clock_state", "breach_level", "closed_at", "lapsed"]
+        read_only_fields = fields
+
+
 class CaseSerializer(serializers.ModelSerializer):
+    statement_period = StatementClockSerializer(source="statement_clock", read_only=True, allow_null=True)
+
     class Meta:
         model = AccountabilityCase
         fields = ["id", "number", "status", "source", "subject_type", "subject_id", "unit", "person", "owner",
-                  "reason", "facts", "evidence", "statement", "statement_at", "decision", "exemption_grounds",
-                  "person_measures", "head", "head_measures", "decision_reason", "decided_at", "appeal_reason",
-                  "appealed_at", "appeal_result", "created_at", "due_at", "clock_state", "breach_level"]
+                  "reason", "facts", "evidence", "statement", "statement_at", "statement_period", "decision",
+                  "exemption_grounds", "person_measures", "head", "head_measures", "decision_reason", "decided_at",
+                  "appeal_reason", "appealed_at", "appeal_result", "created_at", "due_at", "clock_state",
+                  "breach_level"]
         read_only_fields = fields
 
 

@@ -23,9 +23,9 @@ from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
 from efficiency.permissions import in_unit
 
-from . import security
-from .models import (AccountabilityCase, Bulletin, Category, Complaint, ComplaintAssignment, ComplaintAttachment,
-                     ExemptionGround, IntakeChannel, Measure, Rating)
+from . import rules, security
+from .models import (AccountabilityCase, Bulletin, CaseStatement, Category, Complaint, ComplaintAssignment,
+                     ComplaintAttachment, ComplaintReview, ExemptionGround, IntakeChannel, Measure, Rating)
 
 ALLOWED_MIMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP",
                  "application/pdf": "PDF"}
@@ -249,7 +249,7 @@ def complaint_assign(*, complaint: Complaint, actor, unit: Unit, owner: User | N
     now = timezone.now()
     rule = clocks.rule_get("complaint.return")
     ComplaintAssignment.objects.create(
-        complaint=complaint, unit=unit, assigned_at=now,
+        complaint=complaint, unit=unit, assigned_at=now, assigned_by=actor if getattr(actor, "pk", None) else None,
         return_due_at=clocks.limit_end(now, rule.limit_value, rule.limit_unit))
     if complaint.is_open:
         clocks.clock_close(complaint, actor=actor, message=_("已交办"))
@@ -327,13 +327,34 @@ def complaint_unit_reply(*, complaint: Complaint, actor, reply: str, substantiat
     if substantiated is not None:
         complaint.substantiated = substantiated
     complaint.save(update_fields=["status", "unit_reply", "unit_replied_at", "substantiated"])
-    ComplaintAssignment.objects.filter(pk=getattr(_current_assignment(complaint), "pk", None)).update(replied_at=now)
+    assignment = _current_assignment(complaint)
+    ComplaintAssignment.objects.filter(pk=getattr(assignment, "pk", None)).update(replied_at=now)
     clocks.clock_close(complaint, actor=actor, message=_("承办单位已答复"))
+    review = _review_start(complaint, assignment, actor=actor)
     event_emit("complaints.unit_replied", subject=complaint, actor=actor, recipients=[complaint.handler_role],
-               message=_("%(u)s 已答复投诉 %(no)s，请审核。") % {"u": complaint.unit.name, "no": complaint.tracking_number},
-               payload={"late": complaint.clock_state == "done_late"})
+               message=_("%(u)s 已答复投诉 %(no)s，请于 %(due)s 前审核。") % {
+                   "u": complaint.unit.name, "no": complaint.tracking_number, "due": clocks.format_due(review.due_at)},
+               payload={"late": complaint.clock_state == "done_late", "review_due_at": clocks.iso(review.due_at)})
     audit_record("reply", actor=actor, obj=complaint, summary=f"答复投诉 {complaint.tracking_number}")
     return complaint
+
+
+def _review_start(complaint: Complaint, assignment: ComplaintAssignment | None, *, actor) -> ComplaintReview:
+    """The office's review of the reply, on its own clock (complaint.review), owned by whoever
+    handed the complaint to the unit: an office member, or the leader for one about the office."""
+    reviewer = assignment.assigned_by if assignment else None
+    review = ComplaintReview.objects.create(complaint=complaint, owner=reviewer, unit=getattr(reviewer, "unit", None))
+    clocks.clock_start(review, actor=actor, rule=rules.rule("complaint.review"), message=_("单位已答复，审核计时"))
+    return review
+
+
+def _review_close(complaint: Complaint, *, actor, outcome: str, message: str) -> None:
+    review = complaint.reviews.select_for_update().filter(closed_at__isnull=True).first()
+    if review is None:  # a reply put before reviews were timed (migration 0003)
+        return
+    review.outcome = outcome
+    review.save(update_fields=["outcome"])
+    clocks.clock_close(review, actor=actor, message=message)
 
 
 @transaction.atomic
@@ -348,6 +369,7 @@ def complaint_send_reply(*, complaint: Complaint, actor, reply: str = "", substa
         complaint.substantiated = substantiated
     complaint.status, complaint.reply, complaint.answered_at = Complaint.Status.ANSWERED, text, timezone.now()
     complaint.save(update_fields=["status", "reply", "answered_at", "substantiated"])
+    _review_close(complaint, actor=actor, outcome=ComplaintReview.Outcome.SENT, message=_("审核通过，答复投诉人"))
     event_emit("complaints.replied", subject=complaint, actor=actor, recipients=_citizen(complaint),
                message=_("您的投诉 %(no)s 已有答复，请凭投诉编号和查询码查看并评价。") % {"no": complaint.tracking_number},
                payload={"substantiated": complaint.substantiated})
@@ -372,6 +394,7 @@ def complaint_rework(*, complaint: Complaint, actor, reason: str) -> Complaint:
         raise ValidationError({"reason": _("请说明重新办理的要求。")})
     complaint.status = Complaint.Status.ACCEPTED
     complaint.save(update_fields=["status"])
+    _review_close(complaint, actor=actor, outcome=ComplaintReview.Outcome.REWORK, message=_("退回重办"))
     event_emit("complaints.rework", subject=complaint, actor=actor, recipients=["head"], message=reason.strip())
     return complaint_assign(complaint=complaint, actor=actor, unit=complaint.unit, owner=complaint.owner)
 
@@ -519,7 +542,29 @@ def case_record_facts(*, case: AccountabilityCase, actor, facts: str, evidence: 
     case.facts, case.evidence = facts.strip(), (evidence or "").strip()
     case.save(update_fields=["facts", "evidence"])
     event_emit("cases.facts", subject=case, actor=actor, message=_("记录调查事实和证据"))
+    if not case.statement and not CaseStatement.objects.filter(case=case).exists():
+        _statement_start(case, actor=actor)
     return case
+
+
+def defendants(case: AccountabilityCase) -> list[str]:
+    """Who states the defence: the person, or the unit's head for a case against the unit only."""
+    return [f"user:{case.person_id}"] if case.person_id else ["head"]
+
+
+def _statement_start(case: AccountabilityCase, *, actor) -> CaseStatement:
+    """告知: once the facts are found, the person has case.statement (5 wd) to state a defence."""
+    clock = CaseStatement.objects.create(case=case)
+    clocks.clock_start(clock, actor=actor, rule=rules.rule("case.statement"), message=_("告知调查事实，陈述申辩期限起算"))
+    event_emit("cases.statement_requested", subject=case, actor=actor, recipients=defendants(case),
+               message=_("问责案件 %(no)s 已查明事实，请登录查看，并于 %(due)s 前提出陈述申辩；逾期未提出的，视为放弃。")
+               % {"no": case.number, "due": clocks.format_due(clock.due_at)},
+               payload={"due_at": clocks.iso(clock.due_at)})
+    return clock
+
+
+def _statement_clock(case: AccountabilityCase) -> CaseStatement | None:
+    return CaseStatement.objects.select_for_update().filter(case=case).first()
 
 
 @transaction.atomic
@@ -534,6 +579,9 @@ def case_record_statement(*, case: AccountabilityCase, actor, statement: str) ->
     case.statement, case.statement_at = statement.strip(), timezone.now()
     case.save(update_fields=["statement", "statement_at"])
     event_emit("cases.statement", subject=case, actor=actor, message=_("听取陈述申辩"))
+    clock = _statement_clock(case)
+    if clock is not None and clock.is_open:  # a late statement is still heard while undecided
+        clocks.clock_close(clock, actor=actor, message=_("已提出陈述申辩"))
     return case
 
 
@@ -545,6 +593,10 @@ def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, 
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
     grounds, person_measures, head_measures = list(grounds), list(person_measures), list(head_measures)
+    statement_clock = _statement_clock(case)
+    # Past the 陈述申辩 period with nothing said, the right has lapsed (视为放弃).
+    waived = bool(statement_clock and not case.statement and statement_clock.is_open
+                  and timezone.now() > statement_clock.due_at)
     errors = {}
     if decision not in AccountabilityCase.Decision.values:
         errors["decision"] = _("请选择处理决定。")
@@ -569,8 +621,11 @@ def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, 
             head = User.objects.filter(unit=case.unit, role=Role.HEAD, is_active=True).order_by("pk").first()
             if head is None:
                 errors["measures"] = _("责任单位没有登记单位负责人。")
-        if not case.statement:
-            errors["statement"] = _("作出问责决定前须听取被问责人的陈述申辩。")
+        if not case.statement and not waived:
+            errors["statement"] = (
+                _("作出问责决定前须听取被问责人的陈述申辩。") if statement_clock is None
+                else _("作出问责决定前须听取被问责人的陈述申辩（期限至 %(due)s，逾期未提出的视为放弃）。")
+                % {"due": clocks.format_due(statement_clock.due_at)})
     if errors:
         raise ValidationError(errors)
     case.status, case.decision, case.decision_reason = AccountabilityCase.Status.DECIDED, decision, reason.strip()
@@ -581,11 +636,13 @@ def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, 
     case.save(update_fields=["status", "decision", "decision_reason", "exemption_grounds", "person_measures",
                              "head_measures", "head", "decided_at"])
     clocks.clock_close(case, actor=actor, message=_("作出处理决定"))
+    if statement_clock is not None and statement_clock.is_open:
+        clocks.clock_close(statement_clock, actor=actor, message=_("作出处理决定，陈述申辩期限终止"))
     recipients = [f"user:{case.person_id}"] if case.person_id else []
     recipients += [f"user:{head.pk}"] if head else ["head"]
     event_emit("cases.decided", subject=case, actor=actor, recipients=recipients,
                message=_("问责案件 %(no)s 处理决定：%(d)s") % {"no": case.number, "d": case.get_decision_display()},
-               payload={"decision": decision, "grounds": case.exemption_grounds,
+               payload={"decision": decision, "grounds": case.exemption_grounds, "statement_waived": waived,
                         "person_measures": case.person_measures, "head_measures": case.head_measures})
     audit_record("decide", actor=actor, obj=case, summary=f"问责决定 {case.number}：{case.get_decision_display()}")
     return case

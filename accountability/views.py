@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efficiency.events import events_for
 from efficiency.models import Role, User
 
 from . import forms, queries, security, services
@@ -175,7 +174,7 @@ def complaint_list(request):
 def complaint_detail(request, pk):
     c = queries.access_complaint(request.user, pk, request=request)
     return render(request, "accountability/complaint_detail.html", {
-        "c": c, "events": events_for(c), "assignments": c.assignments.select_related("unit"),
+        "c": c, "step": c.step_clock, "events": queries.complaint_timeline(c), "assignments": c.assignments.select_related("unit"),
         "attachments": c.attachments.all(), "assign_form": forms.AssignForm(),
         "reply_form": forms.ReplyForm(initial={"reply": c.unit_reply}),
         "is_handler": request.user.role == Role.LEADER or (request.user.role == Role.OFFICE and not c.about_office),
@@ -269,7 +268,7 @@ def case_new(request):
 def case_detail(request, pk):
     case = queries.access_case(request.user, pk)
     return render(request, "accountability/case_detail.html", {
-        "case": case, "events": events_for(case), "is_office": request.user.role == Role.OFFICE,
+        "case": case, "events": queries.case_timeline(case), "is_office": request.user.role == Role.OFFICE,
         "facts_form": forms.FactsForm(initial={"facts": case.facts, "evidence": case.evidence}),
         "statement_form": forms.StatementForm(initial={"statement": case.statement}), "decide_form": forms.DecideForm(),
         "can_appeal": request.user.pk in (case.person_id, case.head_id) and case.status == AccountabilityCase.Status.DECIDED,

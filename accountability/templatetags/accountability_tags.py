@@ -15,6 +15,8 @@ LABELS = {
     "complaints.closed": _("办结"), "accountability.propose": _("问责建议"), "cases.opened": _("问责建议"),
     "cases.facts": _("调查事实"), "cases.statement": _("陈述申辩"), "cases.decided": _("处理决定"),
     "cases.dismissed": _("不予立案"), "cases.appealed": _("申诉"), "cases.appeal_decided": _("申诉复核"),
+    "complaints.review_overdue": _("审核超期"), "cases.statement_requested": _("告知陈述申辩"),
+    "cases.statement_due": _("陈述申辩临期"), "cases.statement_lapsed": _("陈述申辩逾期"),
 }
 
 

@@ -1,6 +1,7 @@
 """A citizen on a phone files an anonymous complaint with a photo; the office accepts and
 assigns; the unit replies late (red card, accountability proposal); the office sends the
-reply; the citizen reads it by tracking number, rates it 不满意 and asks for re-examination."""
+reply within its review period; the citizen reads it by tracking number, rates it 不满意 and
+asks for re-examination."""
 
 import io
 from datetime import timedelta
@@ -13,6 +14,7 @@ from PIL import Image
 from accountability.models import AccountabilityCase, Complaint
 from efficiency.models import Rung
 from efficiency.sweep import sweep
+from efficiency.workdays import SHANGHAI
 
 from .conftest import login, shot
 
@@ -85,13 +87,18 @@ def test_a_citizen_complains_from_a_phone_and_follows_it_to_reexamination(
         c.refresh_from_db()
         assert c.status == Complaint.Status.REPLIED and c.clock_state == "done_late"
 
-        # 4. The office reviews and sends the reply to the citizen.
+        # 4. The office reviews, on its own clock, and sends the reply to the citizen.
+        review = c.reviews.get()
         ctx, office = _as(browser, live_server, "office")
         office.goto(f"{live_server.url}{c.get_absolute_url()}")
+        assert review.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d") in office.inner_text("#step-due")
+        assert "效能办审核单位答复" in office.inner_text("#step-due")
         office.click("#send")
         ctx.close()
         c.refresh_from_db()
+        review.refresh_from_db()
         assert c.status == Complaint.Status.ANSWERED
+        assert (review.outcome, review.clock_state) == ("sent", "done")
 
         # 5. The citizen reads it by tracking number, rates it 不满意 and asks for re-examination.
         p.goto(f"{live_server.url}/accountability/public/track/")
