@@ -20,7 +20,7 @@ from efficiency.models import Event, Rung, Unit
 from efficiency.registry import clock_model, clock_models
 from efficiency.workdays import local_date
 
-from .models import UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
+from .models import ScorecardPublication, UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
 from .rollups import day_start, week_end
 from .scoring import month_after
 
@@ -207,30 +207,44 @@ def item_get(user, label: str, pk):
 
 # --- public portal ------------------------------------------------------------------------------
 
-def public_unit_table(now: datetime | None = None, *, unit_id: int | None = None) -> tuple[list[date], list[dict]]:
-    """Each unit's on-time rate and satisfaction over the last 12 months (figures only, no names
-    of people: R38); with `unit_id`, that unit alone with its month-by-month rates."""
+def publication_list(month: date | None = None):
+    """Every publication of the months' scorecards, newest first (standing and re-opened)."""
+    qs = ScorecardPublication.objects.select_related("published_by", "reopened_by")
+    if month is not None:
+        qs = qs.filter(month=month)
+    return qs.order_by("-month", "-published_at")
+
+
+def public_months(now: datetime | None = None) -> list[date]:
+    """The months the portal shows: the published ones among the twelve before the current
+    month (R38: only what the office has published is made public)."""
     now = now or timezone.now()
-    months = months_back(month_of(local_date(now)), 12)
+    window = months_back(month_of(local_date(now)), 13)[:-1]
+    published = set(ScorecardPublication.objects.filter(reopened_at__isnull=True, month__in=window)
+                    .values_list("month", flat=True))
+    return [m for m in window if m in published]
+
+
+def public_unit_table(now: datetime | None = None, *, unit_id: int | None = None) -> tuple[list[date], list[dict]]:
+    """Each unit's on-time rate and satisfaction over the published months of the last twelve
+    (figures only, no names of people: R38), read from the frozen scores of those months, so
+    the portal says what the published scorecards say; with `unit_id`, that unit alone with its
+    month-by-month rates."""
+    months = public_months(now)
     units = Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.OFFICE).order_by("code")
-    month_rows = UnitMonth.objects.filter(month__in=months)
-    rating_rows = UnitDayCounter.objects.filter(kind__in=["complaints.rated", "approvals.rated"],
-                                                date__gte=months[0], unit_id__isnull=False)
+    stored = UnitMonthScore.objects.filter(month__in=months)
     if unit_id is not None:
-        units, month_rows, rating_rows = (units.filter(pk=unit_id), month_rows.filter(unit_id=unit_id),
-                                          rating_rows.filter(unit_id=unit_id))
-    closed = {r["unit_id"]: (r["a"], r["b"]) for r in month_rows.values("unit_id").annotate(
-        a=Sum("closed_on_time"), b=Sum("closed_late"))}
-    ratings = {r["unit_id"]: (r["n"], r["v"]) for r in rating_rows.values("unit_id").annotate(
-        n=Sum("count"), v=Sum("value_sum"))}
+        units, stored = units.filter(pk=unit_id), stored.filter(unit_id=unit_id)
+    totals = {r["unit_id"]: r for r in stored.values("unit_id").annotate(
+        a=Sum("closed_on_time"), b=Sum("closed_late"), n=Sum("ratings"), v=Sum("rating_sum"))}
     monthly = {}
     if unit_id is not None:
-        monthly = {r["month"]: (r["a"], r["b"]) for r in month_rows.values("month").annotate(
-            a=Sum("closed_on_time"), b=Sum("closed_late"))}
+        monthly = {r["month"]: (r["closed_on_time"], r["closed_late"])
+                   for r in stored.values("month", "closed_on_time", "closed_late")}
     rows = []
     for unit in units.only("pk", "code", "name"):
-        a, b = closed.get(unit.pk, (0, 0))
-        n, v = ratings.get(unit.pk, (0, 0))
+        t = totals.get(unit.pk, {})
+        a, b, n, v = t.get("a") or 0, t.get("b") or 0, t.get("n") or 0, t.get("v") or 0
         rows.append({"unit": unit, "closed": a + b, "rate": rate(a, b),
                      "satisfaction": round(v / n, 1) if n else None, "ratings": n,
                      "monthly": [rate(*monthly.get(m, (0, 0))) for m in months] if unit_id is not None else []})
