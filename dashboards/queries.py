@@ -170,7 +170,10 @@ def _state_filter(state: str, now: datetime) -> Q:
     }[state]
 
 
-def item_list(user, *, state: str, unit_id=None, types=None, now=None) -> list[Row]:
+def item_list(user, *, state: str, unit_id=None, unit_ids=None, types=None, now=None) -> list[Row]:
+    """The live items of one figure, earliest due first, capped: for one unit (`unit_id`) or a
+    few (`unit_ids`), read through the unit FK index. The apps' clock tables have no index on
+    the state columns, so a list for the whole province goes through `unit_breakdown` first."""
     now = now or timezone.now()
     rows: list[Row] = []
     for entry in clock_models():
@@ -182,10 +185,50 @@ def item_list(user, *, state: str, unit_id=None, types=None, now=None) -> list[R
         qs = qs.filter(_state_filter(state, now))
         if unit_id:
             qs = qs.filter(**{f"{model.clock_unit_field}_id": unit_id})
+        elif unit_ids is not None:
+            qs = qs.filter(**{f"{model.clock_unit_field}_id__in": list(unit_ids)})
         qs = qs.select_related(model.clock_unit_field).order_by("due_at", "pk")[:LIST_LIMIT]
         rows += [Row(entry.label, str(model._meta.verbose_name), obj) for obj in qs]
     rows.sort(key=lambda r: (r.item.due_at is None, r.item.due_at or now))
     return rows[:LIST_LIMIT]
+
+
+# The rollup column that counts each list's items per unit: the live stock in UnitNow, the
+# month's closes in UnitMonth.
+NOW_FIELDS = {"open": "open", "yellow": "yellow_open", "red": "red_open", "overdue": "overdue_open",
+              "due_week": "due_this_week"}
+# A list without a unit reads the items themselves only when the rollups put them in at most
+# this many units (through the unit FK index); otherwise it shows the units to choose from.
+DIRECT_UNITS = 20
+
+
+@dataclass
+class Breakdown:
+    units: list[dict]  # {"unit_id", "name", "n"}, most first, at most LIST_LIMIT
+    unit_count: int
+    total: int
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return [u["unit_id"] for u in self.units]
+
+
+def unit_breakdown(state: str, *, types=None, now: datetime | None = None) -> Breakdown:
+    """How many items of a list each unit has, from the rollups (no scan of the item tables):
+    the province-wide drill-down starts here."""
+    now = now or timezone.now()
+    if state in NOW_FIELDS:
+        qs, n = UnitNow.objects.all(), Sum(NOW_FIELDS[state])
+    else:
+        qs = UnitMonth.objects.filter(month=month_of(local_date(now)))
+        n = Sum("closed_late") if state == "closed_late" else Sum(F("closed_on_time") + F("closed_late"))
+    if types:
+        qs = qs.filter(item_type__in=types)
+    per_unit = qs.values("unit_id").annotate(n=n).filter(n__gt=0)
+    units = list(per_unit.annotate(name=F("unit__name")).order_by("-n", "name")[:LIST_LIMIT])
+    if len(units) < LIST_LIMIT:
+        return Breakdown(units=units, unit_count=len(units), total=sum(u["n"] for u in units))
+    return Breakdown(units=units, unit_count=per_unit.count(), total=qs.aggregate(t=Coalesce(n, 0))["t"])
 
 
 def event_list(*, kind: str, month: date | None, unit_id=None) -> list[Event]:

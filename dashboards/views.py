@@ -77,9 +77,21 @@ def items(request):
         state = "open"
     unit = Unit.objects.filter(pk=_int(request.GET.get("unit"))).first()
     types = [t for t in request.GET.getlist("type") if t in queries.item_types()]
-    rows = queries.item_list(request.user, state=state, unit_id=unit.pk if unit else None, types=types)
+    breakdown = None
+    if unit:
+        rows = queries.item_list(request.user, state=state, unit_id=unit.pk, types=types)
+    else:
+        # The whole province: the rollups say which units hold the items; the items are read
+        # (by the unit FK index) only when they sit in a few units, never by a scan of the
+        # item tables.
+        breakdown = queries.unit_breakdown(state, types=types)
+        rows = []
+        if 0 < breakdown.unit_count <= queries.DIRECT_UNITS:
+            rows = queries.item_list(request.user, state=state, unit_ids=breakdown.unit_ids, types=types)
     return render(request, "dashboards/items.html", {
-        "rows": rows, "state": state, "title": queries.STATES[state], "unit": unit, "limit": queries.LIST_LIMIT})
+        "rows": rows, "state": state, "title": queries.STATES[state], "unit": unit, "limit": queries.LIST_LIMIT,
+        "breakdown": breakdown, "direct_units": queries.DIRECT_UNITS,
+        "type_query": "".join(f"&type={t}" for t in types)})
 
 
 @login_required
