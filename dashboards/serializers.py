@@ -34,14 +34,14 @@ class UnitScoreSerializer(serializers.Serializer):
     urgings = serializers.IntegerField()
 
 
-class MonthField(serializers.Field):
+class MonthField(serializers.CharField):
     """A month as "YYYY-MM" (a date, the first of the month, inside)."""
 
     default_error_messages = {"invalid": _("月份格式应为 YYYY-MM，例如 2026-10。")}
 
     def to_internal_value(self, data):
         try:
-            return datetime.strptime(str(data), "%Y-%m").date()
+            return datetime.strptime(super().to_internal_value(data), "%Y-%m").date()
         except ValueError:
             self.fail("invalid")
 
