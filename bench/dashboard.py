@@ -16,8 +16,10 @@ findings, rectifications). Everything is seeded with INSERT … SELECT generate_
 
 Then: the rollups for the whole year (`dashboards.rollups.rollup_days` + `refresh_now`), the
 cockpit page (Django test client, server time, median of 5 after one warm-up), the unit ranking
-(scoring.unit_scores, and the scorecards page), and the same figures computed by raw aggregate
-SQL over the item and event tables. Prints both and the ratio. No assertions on time.
+(scoring.unit_scores, and the scorecards page), last month published (frozen) and its
+scorecards page, the public portal, the drill-down lists without a unit (from the rollups) beside
+the same lists read by a scan of the item tables as before, and the same figures computed by raw
+aggregate SQL over the item and event tables. Prints both and the ratio. No assertions on time.
 """
 
 from __future__ import annotations
@@ -275,7 +277,8 @@ def run(args) -> None:
     from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    from dashboards import rollups, scoring
+    from dashboards import queries, rollups, scoring, services
+    from dashboards.models import UnitNow
     from dashboards.queries import month_of
     from efficiency.models import Role, Unit
     from efficiency.registry import register_clock_model
@@ -318,12 +321,36 @@ def run(args) -> None:
         assert Client().get("/public/units/").status_code == 200
 
     month = month_of(today)
+    last_month = month_of(month - timedelta(days=1))
+    office = make_user(Role.OFFICE, unit=Unit.objects.order_by("id").first(), username="bench_office")
+    with _step(f"publish {last_month:%Y-%m} (re-roll its last day, score, freeze)"):
+        services.month_publish(actor=office, month=last_month, now=now)
+    red_unit = UnitNow.objects.filter(red_open__gt=0).order_by("-red_open").values_list("unit_id", flat=True)[0]
+
+    def page(url):
+        def go():
+            assert client.get(url).status_code == 200
+        return go
+
     results = {
         "cockpit page /dashboards/": timed(cockpit),
         "unit ranking (scoring.unit_scores)": timed(lambda: scoring.unit_scores(month)),
         "scorecards page (ranking, 100 per page)": timed(scorecards_page, runs=3),
+        "scorecards page, published month": timed(page(f"/dashboards/scorecards/?month={last_month:%Y-%m}"), runs=3),
         "public portal /public/units/ (no login)": timed(public_units, runs=3),
     }
+    for state in ("open", "red", "overdue", "due_week", "closed_late"):
+        results[f"list ?state={state}, no unit"] = timed(page(f"/dashboards/items/?state={state}"), runs=3)
+    results["list ?state=red, one unit"] = timed(page(f"/dashboards/items/?state=red&unit={red_unit}"), runs=3)
+    twenty = list(UnitNow.objects.filter(red_open__gt=0).order_by("-red_open").values_list("unit_id", flat=True)[:20])
+    results["red items of 20 units (unit IN, FK index)"] = timed(
+        lambda: queries.item_list(leader, state="red", unit_ids=twenty, now=now), runs=3)
+
+    def old_list(state):  # the list before: the state filter over every row, ordered by due
+        return lambda: queries.item_list(leader, state=state, unit_ids=None, now=now)
+
+    for state in ("open", "red", "closed_late"):
+        results[f"items ?state={state} by scan (before)"] = timed(old_list(state), runs=3)
     params = {"now": now, "week": rollups.week_end(now), "today": rollups.day_start(today),
               "month": rollups.day_start(month), "year": rollups.day_start(today - timedelta(days=365))}
 

@@ -1,17 +1,21 @@
-"""/api/v1/dashboards/: today's figures and the monthly ranking (leaders and the office)."""
+"""/api/v1/dashboards/: today's figures, the monthly ranking (leaders and the office), and
+publishing a month's scorecards (the office publishes, the system administrator re-opens)."""
 
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from efficiency.workdays import local_date
 
-from . import queries, scoring
-from .serializers import FiguresSerializer, UnitScoreSerializer
-from .views import BOARD_ROLES
+from . import queries, scoring, services
+from .serializers import (
+    FiguresSerializer, MonthField, PublicationSerializer, PublishSerializer, ReopenSerializer, UnitScoreSerializer,
+)
+from .views import BOARD_ROLES, PUBLICATION_ROLES
 
 
 class FiguresView(APIView):
@@ -25,6 +29,8 @@ class FiguresView(APIView):
 
 
 class RankingView(APIView):
+    """A published month's frozen ranking, otherwise the ranking computed now."""
+
     permission_classes = [IsAuthenticated]
     serializer_class = UnitScoreSerializer
 
@@ -34,4 +40,49 @@ class RankingView(APIView):
         if request.user.role not in BOARD_ROLES:
             raise Http404
         month = queries.parse_month(request.query_params.get("month"), queries.month_of(local_date(timezone.now())))
-        return Response(UnitScoreSerializer(scoring.unit_scores(month), many=True).data)
+        scores, _publication = scoring.month_scores(month)
+        return Response(UnitScoreSerializer(scores, many=True).data)
+
+
+class PublicationListView(APIView):
+    """GET: the publications (newest first, `?month=YYYY-MM` for one month's history);
+    POST {"month": "YYYY-MM"}: 发布月度考评 (the efficiency office; a finished month only)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PublicationSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")],
+                   responses=PublicationSerializer(many=True))
+    def get(self, request):
+        if request.user.role not in PUBLICATION_ROLES:
+            raise Http404
+        month = None
+        if request.query_params.get("month"):
+            month = MonthField().run_validation(request.query_params["month"])
+        return Response(PublicationSerializer(queries.publication_list(month)[:200], many=True).data)
+
+    @extend_schema(request=PublishSerializer, responses={201: PublicationSerializer})
+    def post(self, request):
+        if request.user.role not in BOARD_ROLES:
+            raise Http404
+        s = PublishSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        pub = services.month_publish(actor=request.user, month=s.validated_data["month"])
+        return Response(PublicationSerializer(pub).data, status=status.HTTP_201_CREATED)
+
+
+class PublicationReopenView(APIView):
+    """POST {"month": "YYYY-MM", "reason": "…"}: re-open a published month (the system
+    administrator); it is re-scored and may be published again."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReopenSerializer
+
+    @extend_schema(request=ReopenSerializer, responses=PublicationSerializer)
+    def post(self, request):
+        if request.user.role not in PUBLICATION_ROLES:
+            raise Http404
+        s = ReopenSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        pub = services.month_reopen(actor=request.user, **s.validated_data)
+        return Response(PublicationSerializer(pub).data)

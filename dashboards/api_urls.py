@@ -7,4 +7,6 @@ from . import api
 urlpatterns = [
     path("figures/", api.FiguresView.as_view(), name="dashboards-figures"),
     path("ranking/", api.RankingView.as_view(), name="dashboards-ranking"),
+    path("publications/", api.PublicationListView.as_view(), name="dashboards-publications"),
+    path("publications/reopen/", api.PublicationReopenView.as_view(), name="dashboards-publication-reopen"),
 ]

@@ -7,6 +7,7 @@ beat task every five minutes for yesterday and today, `manage.py rollup_rebuild`
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -158,6 +159,15 @@ class UnitMonthScore(models.Model):
     closed_on_time = models.IntegerField(_("按期办结"), default=0)
     closed_late = models.IntegerField(_("超期办结"), default=0)
     red_cards = models.IntegerField(_("红牌"), default=0)
+    # The rest of the raw figures, so a published (frozen) month's scorecard, ledger and public
+    # figures are read from these rows alone.
+    yellow_cards = models.IntegerField(_("黄牌"), default=0)
+    complaints = models.IntegerField(_("查实投诉"), default=0)
+    ratings = models.IntegerField(_("评价数"), default=0)
+    rating_sum = models.BigIntegerField(_("评价分值合计"), default=0)
+    findings = models.IntegerField(_("问题"), default=0)
+    verified = models.IntegerField(_("整改销号"), default=0)
+    urgings = models.IntegerField(_("督办催办"), default=0)
 
     class Meta:
         verbose_name = _("单位月度考评")
@@ -168,3 +178,46 @@ class UnitMonthScore(models.Model):
     @property
     def unit_name(self) -> str:
         return self.unit.name
+
+
+class ScorecardPublication(models.Model):
+    """发布月度考评: the efficiency office publishes a finished month's unit scorecards (R37).
+
+    While the month has a row without `reopened_at`, the month is published and its
+    `UnitMonthScore` rows are frozen: the rollup task and a weight change no longer re-score it
+    (they still update the daily rollups). The system administrator re-opens it with a reason,
+    which is kept on the row; publishing again adds a new row, so the rows are the month's
+    publication history. Only `dashboards.services` writes them.
+    """
+
+    month = models.DateField(_("月份"))  # the first of the month
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name=_("发布人"))
+    # component -> [weight, penalty]: the weights the frozen scores were computed with.
+    weights = models.JSONField(_("考评权重"), default=dict)
+    unit_count = models.PositiveIntegerField(_("参评单位数"), default=0)
+    reopened_at = models.DateTimeField(_("重新开放时间"), null=True, blank=True)
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("重新开放人"))
+    reopen_reason = models.TextField(_("重新开放理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("月度考评发布")
+        verbose_name_plural = _("月度考评发布")
+        ordering = ["-month", "-published_at"]
+        constraints = [
+            # At most one standing publication per month (a re-opened row no longer counts).
+            models.UniqueConstraint(fields=["month"], condition=models.Q(reopened_at__isnull=True),
+                                    name="scorecardpublication_once"),
+        ]
+
+    def __str__(self):
+        return _("%(m)s 月度考评") % {"m": f"{self.month:%Y-%m}"}
+
+    @property
+    def is_standing(self) -> bool:
+        return self.reopened_at is None
+
+    def get_absolute_url(self):
+        return reverse("dashboards:scorecards") + f"?month={self.month:%Y-%m}"

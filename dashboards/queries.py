@@ -20,7 +20,7 @@ from efficiency.models import Event, Rung, Unit
 from efficiency.registry import clock_model, clock_models
 from efficiency.workdays import local_date
 
-from .models import UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
+from .models import ScorecardPublication, UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
 from .rollups import day_start, week_end
 from .scoring import month_after
 
@@ -170,7 +170,10 @@ def _state_filter(state: str, now: datetime) -> Q:
     }[state]
 
 
-def item_list(user, *, state: str, unit_id=None, types=None, now=None) -> list[Row]:
+def item_list(user, *, state: str, unit_id=None, unit_ids=None, types=None, now=None) -> list[Row]:
+    """The live items of one figure, earliest due first, capped: for one unit (`unit_id`) or a
+    few (`unit_ids`), read through the unit FK index. The apps' clock tables have no index on
+    the state columns, so a list for the whole province goes through `unit_breakdown` first."""
     now = now or timezone.now()
     rows: list[Row] = []
     for entry in clock_models():
@@ -182,10 +185,50 @@ def item_list(user, *, state: str, unit_id=None, types=None, now=None) -> list[R
         qs = qs.filter(_state_filter(state, now))
         if unit_id:
             qs = qs.filter(**{f"{model.clock_unit_field}_id": unit_id})
+        elif unit_ids is not None:
+            qs = qs.filter(**{f"{model.clock_unit_field}_id__in": list(unit_ids)})
         qs = qs.select_related(model.clock_unit_field).order_by("due_at", "pk")[:LIST_LIMIT]
         rows += [Row(entry.label, str(model._meta.verbose_name), obj) for obj in qs]
     rows.sort(key=lambda r: (r.item.due_at is None, r.item.due_at or now))
     return rows[:LIST_LIMIT]
+
+
+# The rollup column that counts each list's items per unit: the live stock in UnitNow, the
+# month's closes in UnitMonth.
+NOW_FIELDS = {"open": "open", "yellow": "yellow_open", "red": "red_open", "overdue": "overdue_open",
+              "due_week": "due_this_week"}
+# A list without a unit reads the items themselves only when the rollups put them in at most
+# this many units (through the unit FK index); otherwise it shows the units to choose from.
+DIRECT_UNITS = 20
+
+
+@dataclass
+class Breakdown:
+    units: list[dict]  # {"unit_id", "name", "n"}, most first, at most LIST_LIMIT
+    unit_count: int
+    total: int
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return [u["unit_id"] for u in self.units]
+
+
+def unit_breakdown(state: str, *, types=None, now: datetime | None = None) -> Breakdown:
+    """How many items of a list each unit has, from the rollups (no scan of the item tables):
+    the province-wide drill-down starts here."""
+    now = now or timezone.now()
+    if state in NOW_FIELDS:
+        qs, n = UnitNow.objects.all(), Sum(NOW_FIELDS[state])
+    else:
+        qs = UnitMonth.objects.filter(month=month_of(local_date(now)))
+        n = Sum("closed_late") if state == "closed_late" else Sum(F("closed_on_time") + F("closed_late"))
+    if types:
+        qs = qs.filter(item_type__in=types)
+    per_unit = qs.values("unit_id").annotate(n=n).filter(n__gt=0)
+    units = list(per_unit.annotate(name=F("unit__name")).order_by("-n", "name")[:LIST_LIMIT])
+    if len(units) < LIST_LIMIT:
+        return Breakdown(units=units, unit_count=len(units), total=sum(u["n"] for u in units))
+    return Breakdown(units=units, unit_count=per_unit.count(), total=qs.aggregate(t=Coalesce(n, 0))["t"])
 
 
 def event_list(*, kind: str, month: date | None, unit_id=None) -> list[Event]:
@@ -207,30 +250,44 @@ def item_get(user, label: str, pk):
 
 # --- public portal ------------------------------------------------------------------------------
 
-def public_unit_table(now: datetime | None = None, *, unit_id: int | None = None) -> tuple[list[date], list[dict]]:
-    """Each unit's on-time rate and satisfaction over the last 12 months (figures only, no names
-    of people: R38); with `unit_id`, that unit alone with its month-by-month rates."""
+def publication_list(month: date | None = None):
+    """Every publication of the months' scorecards, newest first (standing and re-opened)."""
+    qs = ScorecardPublication.objects.select_related("published_by", "reopened_by")
+    if month is not None:
+        qs = qs.filter(month=month)
+    return qs.order_by("-month", "-published_at")
+
+
+def public_months(now: datetime | None = None) -> list[date]:
+    """The months the portal shows: the published ones among the twelve before the current
+    month (R38: only what the office has published is made public)."""
     now = now or timezone.now()
-    months = months_back(month_of(local_date(now)), 12)
+    window = months_back(month_of(local_date(now)), 13)[:-1]
+    published = set(ScorecardPublication.objects.filter(reopened_at__isnull=True, month__in=window)
+                    .values_list("month", flat=True))
+    return [m for m in window if m in published]
+
+
+def public_unit_table(now: datetime | None = None, *, unit_id: int | None = None) -> tuple[list[date], list[dict]]:
+    """Each unit's on-time rate and satisfaction over the published months of the last twelve
+    (figures only, no names of people: R38), read from the frozen scores of those months, so
+    the portal says what the published scorecards say; with `unit_id`, that unit alone with its
+    month-by-month rates."""
+    months = public_months(now)
     units = Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.OFFICE).order_by("code")
-    month_rows = UnitMonth.objects.filter(month__in=months)
-    rating_rows = UnitDayCounter.objects.filter(kind__in=["complaints.rated", "approvals.rated"],
-                                                date__gte=months[0], unit_id__isnull=False)
+    stored = UnitMonthScore.objects.filter(month__in=months)
     if unit_id is not None:
-        units, month_rows, rating_rows = (units.filter(pk=unit_id), month_rows.filter(unit_id=unit_id),
-                                          rating_rows.filter(unit_id=unit_id))
-    closed = {r["unit_id"]: (r["a"], r["b"]) for r in month_rows.values("unit_id").annotate(
-        a=Sum("closed_on_time"), b=Sum("closed_late"))}
-    ratings = {r["unit_id"]: (r["n"], r["v"]) for r in rating_rows.values("unit_id").annotate(
-        n=Sum("count"), v=Sum("value_sum"))}
+        units, stored = units.filter(pk=unit_id), stored.filter(unit_id=unit_id)
+    totals = {r["unit_id"]: r for r in stored.values("unit_id").annotate(
+        a=Sum("closed_on_time"), b=Sum("closed_late"), n=Sum("ratings"), v=Sum("rating_sum"))}
     monthly = {}
     if unit_id is not None:
-        monthly = {r["month"]: (r["a"], r["b"]) for r in month_rows.values("month").annotate(
-            a=Sum("closed_on_time"), b=Sum("closed_late"))}
+        monthly = {r["month"]: (r["closed_on_time"], r["closed_late"])
+                   for r in stored.values("month", "closed_on_time", "closed_late")}
     rows = []
     for unit in units.only("pk", "code", "name"):
-        a, b = closed.get(unit.pk, (0, 0))
-        n, v = ratings.get(unit.pk, (0, 0))
+        t = totals.get(unit.pk, {})
+        a, b, n, v = t.get("a") or 0, t.get("b") or 0, t.get("n") or 0, t.get("v") or 0
         rows.append({"unit": unit, "closed": a + b, "rate": rate(a, b),
                      "satisfaction": round(v / n, 1) if n else None, "ratings": n,
                      "monthly": [rate(*monthly.get(m, (0, 0))) for m in months] if unit_id is not None else []})

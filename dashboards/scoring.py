@@ -18,14 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from efficiency.models import Unit
 from efficiency.registry import clock_models
 
-from .models import ScoreWeight, UnitDayCounter, UnitMonth, UnitMonthScore
-from .rollups import day_start
+from .models import ScorecardPublication, ScoreWeight, UnitDayCounter, UnitMonth, UnitMonthScore
+from .rollups import ROLLUP_LOCK, day_start
 
 C = ScoreWeight.Component
 UNIT_COMPONENTS = [C.ON_TIME, C.RED_CARDS, C.COMPLAINTS, C.SATISFACTION, C.RECTIFICATION, C.URGING]
@@ -180,15 +180,73 @@ def person_total(assessment, ji: float | None) -> float:
     return round(sum(parts[c] * w[c][0] for c in PERSON_COMPONENTS) / total, 2)
 
 
-def scores_store(months) -> None:
-    """Store every unit's score and rank for these months (the cockpit's ranking reads them)."""
-    for month in months:
-        rows = [UnitMonthScore(month=month, unit_id=s.unit_id, rank=s.rank, score=s.score,
-                               on_time_rate=s.on_time_rate, closed_on_time=s.closed_on_time,
-                               closed_late=s.closed_late, red_cards=s.red_cards)
-                for s in unit_scores(month)]
-        UnitMonthScore.objects.filter(month=month).delete()
-        UnitMonthScore.objects.bulk_create(rows, batch_size=2000)
+STORED_FIGURES = ("closed_on_time", "closed_late", "red_cards", "yellow_cards", "complaints", "ratings",
+                  "rating_sum", "findings", "verified", "urgings")
+
+
+def scores_lock() -> None:
+    """Serialise every writer of the stored scores (the rollup task, a weight change, publishing
+    and re-opening) on the rollup's advisory lock, in the caller's transaction; a session may
+    take it again while it holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+
+
+def published_months() -> set[date]:
+    return set(ScorecardPublication.objects.filter(reopened_at__isnull=True).values_list("month", flat=True))
+
+
+def publication_of(month: date) -> ScorecardPublication | None:
+    """The month's standing publication, or None while it is open."""
+    return (ScorecardPublication.objects.filter(month=month, reopened_at__isnull=True)
+            .select_related("published_by").first())
+
+
+def scores_store(months) -> list[date]:
+    """Store every unit's score and rank for these months (the cockpit's ranking reads them).
+
+    A published month is frozen: it is left as it was published (R37: the ranking the leaders
+    announced does not move afterwards). Returns the months stored."""
+    stored = []
+    with transaction.atomic():
+        scores_lock()
+        frozen = published_months()
+        for month in months:
+            if month in frozen:
+                continue
+            rows = [UnitMonthScore(month=month, unit_id=s.unit_id, rank=s.rank, score=s.score,
+                                   on_time_rate=s.on_time_rate, **{f: getattr(s, f) for f in STORED_FIGURES})
+                    for s in unit_scores(month)]
+            UnitMonthScore.objects.filter(month=month).delete()
+            UnitMonthScore.objects.bulk_create(rows, batch_size=2000)
+            stored.append(month)
+    return stored
+
+
+def stored_scores(month: date, publication: ScorecardPublication, *, unit_ids=None) -> list[UnitScore]:
+    """A published month's frozen scores, rebuilt from its stored rows and the weights it was
+    published with (rank and score as stored)."""
+    w = {**weights(), **{c: tuple(v) for c, v in (publication.weights or {}).items()}}
+    rows = UnitMonthScore.objects.filter(month=month).select_related("unit__region").order_by("rank")
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    out = []
+    for row in rows:
+        s = UnitScore(row.unit_id, row.unit.name, row.unit.region.name,
+                      **{f: getattr(row, f) for f in STORED_FIGURES})
+        _score(s, w)
+        s.score, s.rank = row.score, row.rank
+        out.append(s)
+    return out
+
+
+def month_scores(month: date, *, unit_ids=None) -> tuple[list[UnitScore], ScorecardPublication | None]:
+    """What the scorecard pages, the ledger and the API show: a published month's frozen
+    scores, otherwise the scores computed now from the rollups and today's weights."""
+    publication = publication_of(month)
+    if publication is not None:
+        return stored_scores(month, publication, unit_ids=unit_ids), publication
+    return unit_scores(month, unit_ids=unit_ids), None
 
 
 def stored_months() -> list[date]:

@@ -1,17 +1,24 @@
-"""Writes of the dashboards: the assessor's marks and the administrator's weights."""
+"""Writes of the dashboards: the assessor's marks, the administrator's weights, and publishing
+(freezing) a month's unit scorecards."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from efficiency import permissions
 from efficiency.audit import audit_record, snapshot
+from efficiency.events import event_emit
+from efficiency.models import Role
+from efficiency.workdays import local_date
 
-from .models import PersonAssessment, ScoreWeight
-from .scoring import scores_store, stored_months
+from . import rollups
+from .models import PersonAssessment, ScorecardPublication, ScoreWeight, UnitMonthScore
+from .scoring import month_after, publication_of, scores_lock, scores_store, stored_months, weights
 
 
 def person_assess(*, actor, user, month: date, de: int, neng: int, qin: int, lian: int,
@@ -39,6 +46,68 @@ def weight_set(*, actor, component: str, weight: int, penalty: int = 10) -> Scor
             component=component, defaults={"weight": weight, "penalty": penalty})
         audit_record("score_weight_set", actor=actor, obj=obj, summary=f"考评权重 {component}={weight}",
                      after=snapshot(obj))
-        # The stored ranking follows the new weights (R37).
+        # The stored ranking follows the new weights (R37); published months stay as published.
         scores_store(stored_months())
     return obj
+
+
+def _month_text(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def month_publish(*, actor, month: date, now: datetime | None = None) -> ScorecardPublication:
+    """发布月度考评: freeze a finished month's unit scores and ranking (R37).
+
+    The month's last day is rolled up again from the raw data first (late closes and cards
+    of its last minutes), then the month is scored with today's weights and frozen: from now on
+    the rollup task and a weight change leave its stored scores alone."""
+    if not permissions.is_office(actor):
+        raise PermissionDenied(_("只有效能办可以发布月度考评。"))
+    now = now or timezone.now()
+    month = month.replace(day=1)
+    if month >= local_date(now).replace(day=1):
+        raise ValidationError(_("只能发布已经结束的月份，%(m)s 尚未结束。") % {"m": _month_text(month)})
+    with transaction.atomic():
+        scores_lock()  # no rollup or weight change re-scores the month while it is being frozen
+        if publication_of(month) is not None:
+            raise ValidationError(_("%(m)s 的月度考评已经发布。") % {"m": _month_text(month)})
+        last_day = month_after(month) - timedelta(days=1)
+        rollups.rollup_days(last_day, last_day)  # also stores the month's scores
+        w = weights()
+        pub = ScorecardPublication.objects.create(
+            month=month, published_at=now, published_by=actor, weights={c: list(v) for c, v in w.items()},
+            unit_count=UnitMonthScore.objects.filter(month=month).count())
+        audit_record("action", actor=actor, obj=pub, summary=f"发布月度考评 {_month_text(month)}",
+                     after=snapshot(pub))
+        event_emit("scorecards.published", subject=pub, actor=actor, at=now, recipients=["leader", "office"],
+                   message=_("%(m)s 单位绩效考评已发布，共 %(n)s 个单位。") % {
+                       "m": _month_text(month), "n": pub.unit_count},
+                   payload={"month": _month_text(month), "unit_count": pub.unit_count})
+    return pub
+
+
+def month_reopen(*, actor, month: date, reason: str, now: datetime | None = None) -> ScorecardPublication:
+    """Re-open a published month (the system administrator, with a reason): its scores follow
+    the rollups and the weights again, and it may be published again."""
+    if getattr(actor, "role", None) != Role.SYSTEM_ADMIN:
+        raise PermissionDenied(_("只有系统管理员可以重新开放已发布的月度考评。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("请填写重新开放的理由。"))
+    now = now or timezone.now()
+    month = month.replace(day=1)
+    with transaction.atomic():
+        scores_lock()
+        pub = ScorecardPublication.objects.select_for_update().filter(month=month, reopened_at__isnull=True).first()
+        if pub is None:
+            raise ValidationError(_("%(m)s 的月度考评尚未发布，无需重新开放。") % {"m": _month_text(month)})
+        before = snapshot(pub)
+        pub.reopened_at, pub.reopened_by, pub.reopen_reason = now, actor, reason
+        pub.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+        scores_store([month])  # re-scored from the rollups as they are now, with today's weights
+        audit_record("action", actor=actor, obj=pub, summary=f"重新开放月度考评 {_month_text(month)}",
+                     before=before, after=snapshot(pub))
+        event_emit("scorecards.reopened", subject=pub, actor=actor, at=now, recipients=["leader", "office"],
+                   message=_("%(m)s 单位绩效考评已重新开放，理由：%(r)s") % {"m": _month_text(month), "r": reason},
+                   payload={"month": _month_text(month), "reason": reason})
+    return pub

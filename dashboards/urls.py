@@ -13,5 +13,8 @@ urlpatterns = [
     path("scorecards/", views.scorecards, name="scorecards"),
     path("scorecards/export/", views.scorecards_export, name="scorecards_export"),
     path("scorecards/people/", views.people, name="people"),
+    path("scorecards/publish/", views.scorecards_publish, name="scorecards_publish"),
+    path("scorecards/reopen/", views.scorecards_reopen, name="scorecards_reopen"),
+    path("scorecards/publications/", views.publications, name="publications"),
     path("scorecards/unit/<int:unit_id>/", views.scorecard, name="scorecard"),
 ]

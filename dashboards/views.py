@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from efficiency import permissions
 from efficiency.events import events_for
 from efficiency.models import Role, Rung, Unit, User
 from efficiency.registry import clock_model
@@ -75,9 +77,21 @@ def items(request):
         state = "open"
     unit = Unit.objects.filter(pk=_int(request.GET.get("unit"))).first()
     types = [t for t in request.GET.getlist("type") if t in queries.item_types()]
-    rows = queries.item_list(request.user, state=state, unit_id=unit.pk if unit else None, types=types)
+    breakdown = None
+    if unit:
+        rows = queries.item_list(request.user, state=state, unit_id=unit.pk, types=types)
+    else:
+        # The whole province: the rollups say which units hold the items; the items are read
+        # (by the unit FK index) only when they sit in a few units, never by a scan of the
+        # item tables.
+        breakdown = queries.unit_breakdown(state, types=types)
+        rows = []
+        if 0 < breakdown.unit_count <= queries.DIRECT_UNITS:
+            rows = queries.item_list(request.user, state=state, unit_ids=breakdown.unit_ids, types=types)
     return render(request, "dashboards/items.html", {
-        "rows": rows, "state": state, "title": queries.STATES[state], "unit": unit, "limit": queries.LIST_LIMIT})
+        "rows": rows, "state": state, "title": queries.STATES[state], "unit": unit, "limit": queries.LIST_LIMIT,
+        "breakdown": breakdown, "direct_units": queries.DIRECT_UNITS,
+        "type_query": "".join(f"&type={t}" for t in types)})
 
 
 @login_required
@@ -126,6 +140,10 @@ def _scorecard_unit_ok(user, unit_id) -> bool:
     return user.role in (Role.CLERK, Role.HEAD) and user.unit_id == unit_id
 
 
+def _current_month():
+    return queries.month_of(local_date(timezone.now()))
+
+
 @login_required
 def scorecards(request):
     month = _month(request)
@@ -133,11 +151,20 @@ def scorecards(request):
         if request.user.role in (Role.CLERK, Role.HEAD) and request.user.unit_id:
             return redirect(reverse("dashboards:scorecard", args=[request.user.unit_id]) + f"?month={month:%Y-%m}")
         raise Http404
-    scores = scoring.unit_scores(month)
+    scores, publication = scoring.month_scores(month)
     page = Paginator(scores, SCORECARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "dashboards/scorecards.html", {
-        "scores": page, "page": page, "month": month, "months": queries.months_back(queries.month_of(local_date(timezone.now())), 12),
-        "weights": scoring.weights(), "components": scoring.UNIT_COMPONENTS})
+        "scores": page, "page": page, "month": month, "months": queries.months_back(_current_month(), 12),
+        "weights": _shown_weights(publication), "components": scoring.UNIT_COMPONENTS,
+        "publication": publication, "finished": month < _current_month(),
+        "can_publish": permissions.is_office(request.user)})
+
+
+def _shown_weights(publication):
+    """The weights the shown scores were computed with: the published ones for a frozen month."""
+    if publication is None:
+        return scoring.weights()
+    return {**scoring.weights(), **{c: tuple(v) for c, v in publication.weights.items()}}
 
 
 @login_required
@@ -146,33 +173,47 @@ def scorecard(request, unit_id):
         raise Http404
     unit = get_object_or_404(Unit, pk=unit_id)
     month = _month(request)
-    scores = {s.unit_id: s for s in scoring.unit_scores(month)}
-    score = scores.get(unit_id)
+    scores, publication = scoring.month_scores(month)
+    score = next((s for s in scores if s.unit_id == unit_id), None)
     if score is None:
         raise Http404
     history = []
     for m in queries.months_back(month, 12):
-        s = scoring.unit_scores(m, unit_ids=[unit_id])
+        s, _pub = scoring.month_scores(m, unit_ids=[unit_id])
         history.append((m, s[0] if s else None))
     return render(request, "dashboards/scorecard.html", {
         "unit": unit, "score": score, "month": month, "history": history, "total": len(scores),
-        "weights": scoring.weights(), "components": scoring.UNIT_COMPONENTS, "board": request.user.role in BOARD_ROLES})
+        "weights": _shown_weights(publication), "components": scoring.UNIT_COMPONENTS,
+        "board": request.user.role in BOARD_ROLES, "publication": publication, "finished": month < _current_month()})
+
+
+def publication_note(publication) -> str:
+    """已发布（date, by whom）, as the pages and the ledger say it."""
+    if publication is None:
+        return _("未发布（数据随汇总和权重变化）")
+    return _("已发布（%(at)s，%(by)s）") % {
+        "at": timezone.localtime(publication.published_at).strftime("%Y-%m-%d %H:%M"),
+        "by": str(publication.published_by)}
 
 
 @login_required
 def scorecards_export(request):
-    """台账: the month's unit scores as an Excel workbook."""
+    """台账: the month's unit scores as an Excel workbook; the first line says whether the
+    month is published (frozen)."""
     _board(request.user)
     from openpyxl import Workbook
 
     month = _month(request)
+    scores, publication = scoring.month_scores(month)
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month:%Y-%m}"
+    ws.append([_("%(m)s 单位绩效考评台账") % {"m": f"{month:%Y-%m}"}, publication_note(publication)])
     ws.append([_("排名"), _("单位"), _("区域"), _("得分"), _("按期办结"), _("超期办结"), _("按期办结率%"),
                _("红牌"), _("黄牌"), _("查实投诉"), _("评价数"), _("满意度"), _("问题"), _("整改销号"),
                _("整改完成率%"), _("督办催办")])
-    for s in scoring.unit_scores(month):
+    ws.freeze_panes = "A3"
+    for s in scores:
         ws.append([s.rank, s.unit_name, s.region_name, s.score, s.closed_on_time, s.closed_late, s.on_time_rate,
                    s.red_cards, s.yellow_cards, s.complaints, s.ratings, s.satisfaction, s.findings, s.verified,
                    s.rectification_rate, s.urgings])
@@ -182,6 +223,67 @@ def scorecards_export(request):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="scorecards-{month:%Y-%m}.xlsx"'
     return response
+
+
+# --- publishing a month (发布月度考评) ------------------------------------------------------------
+
+PUBLICATION_ROLES = (*BOARD_ROLES, Role.SYSTEM_ADMIN)
+
+
+def _error(request, exc) -> None:
+    messages.error(request, "；".join(getattr(exc, "messages", None) or [str(exc)]))
+
+
+@login_required
+def publications(request):
+    """The months' publication state and history: the office publishes, the system
+    administrator re-opens (no business figures here, so the administrator may see it)."""
+    if request.user.role not in PUBLICATION_ROLES:
+        raise Http404
+    history = list(queries.publication_list()[:200])
+    standing = {p.month: p for p in history if p.is_standing}
+    # The twelve finished months, and any older month still published.
+    shown = set(queries.months_back(_current_month(), 13)[:-1]) | set(standing)
+    months = [{"month": m, "publication": standing.get(m)} for m in sorted(shown, reverse=True)]
+    return render(request, "dashboards/publications.html", {
+        "months": months, "history": history,
+        "can_publish": permissions.is_office(request.user), "can_reopen": request.user.role == Role.SYSTEM_ADMIN})
+
+
+@login_required
+@require_POST
+def scorecards_publish(request):
+    if request.user.role not in BOARD_ROLES:
+        raise Http404
+    month = queries.parse_month(request.POST.get("month"), None)
+    try:
+        if month is None:
+            raise ValidationError(_("请选择要发布的月份（格式 YYYY-MM）。"))
+        pub = services.month_publish(actor=request.user, month=month)
+    except (ValidationError, PermissionDenied) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("已发布 %(m)s 月度考评。") % {"m": f"{pub.month:%Y-%m}"})
+    if request.POST.get("back") == "publications":
+        return redirect("dashboards:publications")
+    return redirect(reverse("dashboards:scorecards") + (f"?month={month:%Y-%m}" if month else ""))
+
+
+@login_required
+@require_POST
+def scorecards_reopen(request):
+    if request.user.role not in PUBLICATION_ROLES:
+        raise Http404
+    month = queries.parse_month(request.POST.get("month"), None)
+    try:
+        if month is None:
+            raise ValidationError(_("请选择要重新开放的月份（格式 YYYY-MM）。"))
+        pub = services.month_reopen(actor=request.user, month=month, reason=request.POST.get("reason", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("已重新开放 %(m)s 月度考评。") % {"m": f"{pub.month:%Y-%m}"})
+    return redirect("dashboards:publications")
 
 
 def _assessor_units(user):

@@ -1,11 +1,18 @@
 """The public portal (R38): works without login, shows figures and never people."""
 
+from datetime import date
+
 import pytest
+import time_machine
 from django.urls import reverse
 
-from dashboards import rollups
+from dashboards import rollups, scoring, services
+from dashboards.models import UnitMonthScore
+from efficiency.models import Event
 
-from .conftest import FIRST, NOW
+from .conftest import FIRST, LABEL, NOW, at
+
+OCTOBER = date(2026, 10, 1)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +42,42 @@ def test_the_portal_works_without_login_and_shows_no_personal_data(public, clien
 
 
 def test_the_portal_shows_each_units_public_on_time_rate_and_satisfaction(public, client):  # R38
-    rows = {r["unit"].code: r for r in client.get("/public/units/").context["rows"]}
+    services.month_publish(actor=public.office, month=OCTOBER, now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        rows = {r["unit"].code: r for r in client.get("/public/units/").context["rows"]}
+        detail = client.get("/public/units/A/").context
+        assert client.get("/public/units/NOPE/").status_code == 404
     assert rows["A"]["satisfaction"] == 100.0
-    assert rows["B"]["satisfaction"] is not None and rows["B"]["rate"] is not None
-    detail = client.get("/public/units/A/").context["row"]
-    assert len(detail["monthly"]) == 12 and detail["rate"] == rows["A"]["rate"]
-    assert client.get("/public/units/NOPE/").status_code == 404
+    assert rows["B"]["satisfaction"] == 40.0  # 不满意 (0) and four stars (80)
+    assert rows["B"]["rate"] is not None
+    stored = UnitMonthScore.objects.get(month=OCTOBER, unit=public.unit_b)
+    assert rows["B"]["closed"] == stored.closed_on_time + stored.closed_late > 0
+    assert detail["months"] == [OCTOBER]
+    assert detail["row"]["monthly"] == [detail["row"]["rate"]] and detail["row"]["rate"] == rows["A"]["rate"]
+
+
+def test_the_portal_shows_published_months_only(public, client):  # R38
+    with time_machine.travel(NOW, tick=False):
+        rows = client.get("/public/units/").context["rows"]
+        assert client.get("/public/units/A/").context["months"] == []
+    # October and November have data, but nothing is published: no figure is public.
+    assert all(r["rate"] is None and r["satisfaction"] is None and r["closed"] == 0 for r in rows)
+    services.month_publish(actor=public.office, month=OCTOBER, now=NOW)
+    services.month_reopen(actor=public.sysadmin, month=OCTOBER, reason="数据更正", now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        assert client.get("/public/units/A/").context["months"] == []
+
+
+def test_the_portal_keeps_the_published_figures_when_the_raw_data_changes(public, client):  # R38
+    services.month_publish(actor=public.office, month=OCTOBER, now=NOW)
+    # A late rating of October, rolled up afterwards: the rollups move, the public figure does not.
+    Event.objects.create(kind="complaints.rated", unit=public.unit_a, at=at(date(2026, 10, 30), 9),
+                         subject_type=LABEL, subject_id=1, payload={"rating": "不满意"}, fanned_out=True)
+    rollups.rollup_days(FIRST, NOW.date())
+    assert scoring.unit_scores(OCTOBER, unit_ids=[public.unit_a.pk])[0].satisfaction < 100
+    with time_machine.travel(NOW, tick=False):
+        row = client.get("/public/units/A/").context["row"]
+    assert row["satisfaction"] == 100.0
 
 
 def test_the_portal_links_to_the_service_guide_and_complaints(client, db):  # R38

@@ -56,9 +56,10 @@ def test_the_ledger_exports_to_excel(rolled, client):
     client.force_login(rolled.office)
     response = client.get(reverse("dashboards:scorecards_export") + f"?month={MONTH:%Y-%m}")
     ws = load_workbook(BytesIO(response.content)).active
-    rows = {r[1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[1]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows[rolled.unit_b.name][3] == score_of(rolled.unit_b).score
-    assert ws["A1"].value == "排名"
+    assert ws["A2"].value == "排名"
+    assert ws["B1"].value.startswith("未发布")
 
 
 def test_a_clerk_sees_only_the_own_units_scorecard(rolled, client):
