@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from efficiency import clocks
 from efficiency.audit import audit_record, snapshot
@@ -274,7 +275,9 @@ def plan_close(*, actor, plan: InspectionPlan, summary: str, closed_on: date | N
     # visit_record locks the plan row too, so no visit is added while the plan closes.
     open_visits = plan.visits.filter(status=Visit.Status.OPEN).count()
     if open_visits:
-        raise ValidationError(_("本计划尚有 %(n)s 次检查未反馈，全部反馈后才能完成计划。") % {"n": open_visits})
+        raise ValidationError(ngettext("本计划尚有 %(n)s 次检查未反馈，全部反馈后才能完成计划。",
+                                       "本计划尚有 %(n)s 次检查未反馈，全部反馈后才能完成计划。", open_visits)
+                              % {"n": open_visits})
     summary = (summary or "").strip()
     closed_on = closed_on or today
     errors = {}
