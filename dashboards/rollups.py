@@ -12,6 +12,9 @@ Asia/Shanghai dates. For a window [start, end] one pass over the model's table g
 
 `rollup_days` replaces the window's rows, so it is safe to repeat; the beat task runs it for
 yesterday and today, `manage.py rollup_rebuild` for any range.
+
+The statements are PostgreSQL's; on another database (`make run`: SQLite) `rollup_days` and
+`refresh_now` call the portable versions at the end of this module, which write the same rows.
 """
 
 from __future__ import annotations
