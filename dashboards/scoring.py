@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from efficiency.models import Unit
 from efficiency.registry import clock_models
@@ -151,6 +151,8 @@ def _scored(s: UnitScore, w) -> float:
 
 def person_ji(user, month: date) -> float | None:
     """绩: the on-time rate of the items the person owns that closed in the month (raw, by owner FK)."""
+    if connection.vendor != "postgresql":
+        return person_ji_portable(user, month)
     end = month_after(month)
     on_time = late = 0
     with connection.cursor() as cursor:
@@ -171,6 +173,24 @@ def person_ji(user, month: date) -> float | None:
     return round(100 * on_time / (on_time + late), 1) if on_time + late else None
 
 
+def person_ji_portable(user, month: date) -> float | None:
+    """`person_ji` for any database vendor (make run: SQLite), by the ORM; the same figure."""
+    end = month_after(month)
+    on_time = late = 0
+    for entry in clock_models():
+        model = entry.model
+        try:
+            owner = model._meta.get_field(model.clock_owner_field)
+        except Exception:  # noqa: BLE001 - a model without an owner field
+            continue
+        late_q = Q(clock_state="done_late")
+        n = model._base_manager.filter(**{owner.attname: user.pk}, closed_at__gte=day_start(month),
+                                       closed_at__lt=day_start(end)).aggregate(
+            a=Count("pk", filter=~late_q), b=Count("pk", filter=late_q))
+        on_time, late = on_time + n["a"], late + n["b"]
+    return round(100 * on_time / (on_time + late), 1) if on_time + late else None
+
+
 def person_total(assessment, ji: float | None) -> float:
     w = weights()
     parts = {C.PERSON_DE: assessment.de if assessment else 0, C.PERSON_NENG: assessment.neng if assessment else 0,
@@ -187,7 +207,9 @@ STORED_FIGURES = ("closed_on_time", "closed_late", "red_cards", "yellow_cards", 
 def scores_lock() -> None:
     """Serialise every writer of the stored scores (the rollup task, a weight change, publishing
     and re-opening) on the rollup's advisory lock, in the caller's transaction; a session may
-    take it again while it holds it."""
+    take it again while it holds it. SQLite (make run) serialises its writers itself."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
 
