@@ -4,15 +4,11 @@ scorecards and the public portal show the demo's figures (R37, R38), and they ag
 of the demo's items. The rollups there are the portable ones (dashboards.rollups.*_portable);
 tests/dashboards/test_portable_rollups.py proves them equal to the PostgreSQL statements."""
 
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.embedded import manage_on_embedded_defaults
 
 CHECK = r"""
 from django.db import connection
@@ -102,18 +98,10 @@ print("sqlite-figures-ok open=%d opened_today=%d ranked=%d" % (open_now, opened_
 """
 
 
-def _manage(var_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="efficiency.settings")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
-
-
 @pytest.mark.slow
 def test_the_leader_sees_the_demo_figures_on_sqlite(tmp_path):
     for args in (("migrate", "--noinput"), ("seed_demo",), ("rollup_rebuild", "--from", str(date.today() - timedelta(days=60))),
                  ("shell", "-c", CHECK)):
-        done = _manage(tmp_path, *args)
+        done = manage_on_embedded_defaults(tmp_path, *args)
         assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
     assert "sqlite-figures-ok" in done.stdout

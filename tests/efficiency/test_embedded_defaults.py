@@ -5,30 +5,17 @@ seed_demo twice, a sweep) in a child process with no DATABASE_URL, REDIS_URL or 
 a PostgreSQL-only statement on those paths (it happened: an ON CONFLICT on a NULLS NOT DISTINCT
 constraint SQLite does not have) fails here instead of on a new user's first command."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _manage(var_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="efficiency.settings")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+from tests.embedded import ROOT, manage_on_embedded_defaults
 
 
 @pytest.mark.slow
 def test_migrate_seed_demo_and_sweep_on_sqlite_with_no_server(tmp_path):
     for args in (("migrate", "--noinput"), ("seed_demo",), ("seed_demo",), ("sweep",)):
-        done = _manage(tmp_path, *args)
+        done = manage_on_embedded_defaults(tmp_path, *args)
         assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
     assert (tmp_path / "db.sqlite3").exists()
-    seeded = _manage(tmp_path, "seed_demo").stdout
+    seeded = manage_on_embedded_defaults(tmp_path, "seed_demo").stdout
     assert "demo data ready" in seeded and "xiaoneng" in seeded and "Demo@2025xn" in seeded
     assert not (ROOT / "control").exists()  # the filesystem broker keeps its files under VAR_DIR
