@@ -5,11 +5,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-ALLOWED_WHILE_CHANGING = ("password_change", "logout", "set_language")
+ALLOWED_WHILE_CHANGING = ("password_change", "logout", "set_language", "inbox_badge")
+# Requests the page makes by itself (the top bar's unread count, polled by htmx): they must not
+# keep an idle session alive, or the idle timeout would never fire while a page is open.
+PASSIVE_PATHS = ("/inbox/badge/",)
+
+
+def login_redirect(request, url: str):
+    """A redirect to the login page; an htmx request gets HX-Redirect, so the whole page goes
+    there instead of the login page being swapped into a fragment."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
 
 
 class IdleTimeoutMiddleware:
@@ -25,8 +37,9 @@ class IdleTimeoutMiddleware:
 
                 audit_record("logout", actor=request.user, summary="会话空闲超时", request=request)
                 logout(request)
-                return redirect(f"{reverse('login')}?timeout=1")
-            request.session["last_seen"] = now
+                return login_redirect(request, f"{reverse('login')}?timeout=1")
+            if request.path not in PASSIVE_PATHS:
+                request.session["last_seen"] = now
         return self.get_response(request)
 
 

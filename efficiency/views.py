@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from . import services
 from .audit import audit_record
 from .models import AuditLog, Notification, Role, Unit, User
-from .notifications import inbox_mark_read
+from .middleware import login_redirect
+from .notifications import inbox_mark_read, inbox_unread_count
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,14 @@ def home(request):
 def inbox(request):
     items = Notification.objects.filter(user=request.user, channel="inbox").order_by("-created_at")[:200]
     return render(request, "efficiency/inbox.html", {"items": items})
+
+
+def inbox_badge(request):
+    """The top bar's unread count, polled by htmx every minute (not counted as activity: see
+    middleware.PASSIVE_PATHS)."""
+    if not request.user.is_authenticated:
+        return login_redirect(request, reverse("login"))
+    return render(request, "efficiency/_unread_badge.html", {"unread_count": inbox_unread_count(request.user)})
 
 
 @login_required

@@ -128,6 +128,41 @@ def test_an_idle_session_ends_after_30_minutes(client, org):
         assert client.get("/").status_code == 302
 
 
+def test_the_polled_unread_count_does_not_keep_an_idle_session_alive(client, org):
+    """The top bar polls its unread count every minute; that is not the person working, so the
+    session still ends 30 minutes after the last real request, and the poll is told to send
+    the page to the login page (HX-Redirect), not to swap the login form into the badge."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _login(client, "clerk_a")
+        page = client.get("/").content.decode()
+        assert 'id="unread-badge"' in page and 'hx-trigger="every 60s"' in page
+    for minute in range(1, 31):
+        with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+            badge = client.get("/inbox/badge/", headers={"HX-Request": "true"})
+            assert badge.status_code == 200 and 'id="unread-badge"' in badge.content.decode()
+    with time_machine.travel(start + timedelta(minutes=30, seconds=1), tick=False):
+        gone = client.get("/inbox/badge/", headers={"HX-Request": "true"})
+        assert gone.status_code == 204 and gone["HX-Redirect"] == "/accounts/login/?timeout=1"
+        assert client.get("/").status_code == 302
+
+
+def test_the_unread_badge_counts_the_persons_own_unread_inbox_only(client, org):
+    from efficiency.events import event_emit
+    from efficiency.notifications import notifications_fan_out
+
+    event_emit("test.notice", subject=org.clerk_a, actor=None, recipients=[f"user:{org.clerk_a.pk}"], message="x")
+    event_emit("test.notice", subject=org.clerk_b, actor=None, recipients=[f"user:{org.clerk_b.pk}"], message="y")
+    notifications_fan_out()
+    client.force_login(org.clerk_a)
+    assert '<span class="badge" id="unread-count">1</span>' in client.get("/inbox/badge/").content.decode()
+    client.post("/inbox/read/")
+    assert 'id="unread-count"' not in client.get("/inbox/badge/").content.decode()
+    client.logout()
+    anonymous = client.get("/inbox/badge/", headers={"HX-Request": "true"})
+    assert anonymous.status_code == 204 and anonymous["HX-Redirect"] == "/accounts/login/"
+
+
 def test_five_failed_logins_lock_the_account_for_30_minutes(client, org):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
