@@ -53,18 +53,32 @@ def _highest_rung(transitions) -> dict[int, int]:
     return reached
 
 
+# Who hears of the review clock's own cards (the core's `clock.breach`): the office is the one
+# late, so its card is not told to the office as if it were a unit's, but to the leader above
+# it — from the yellow card on, as this app told the leader before — besides the review's owner
+# (who handed the complaint out, or the leader for a complaint about the office) and the head
+# of the owner's unit.
+REVIEW_RUNG_RECIPIENTS = {
+    Rung.HINT: ["owner"],
+    Rung.YELLOW: ["owner", "head", "leader"],
+    Rung.RED: ["owner", "head", "leader"],
+    Rung.NOTICE: ["owner", "head", "leader"],
+    Rung.ACCOUNTABILITY: ["head", "leader"],
+}
+
+
 def on_review_breach(model, transitions) -> None:
     """The office sitting on a unit's reply (complaint.review): from the yellow card on, each
-    sweep move is told to the office and the leader — the leader alone for a complaint about
-    the office, which the office neither sees nor handles. The core's own card goes to the
-    review's owner (who handed the complaint out), as for every clock."""
+    sweep move is recorded on the complaint and told to the office — not for a complaint about
+    the office, which the office neither sees nor handles. The leader hears of it through the
+    card itself (`REVIEW_RUNG_RECIPIENTS`)."""
     reached = {pk: level for pk, level in _highest_rung(transitions).items() if level >= Rung.YELLOW}
     if not reached:
         return
     for review in ComplaintReview.objects.filter(pk__in=reached).select_related("complaint", "unit"):
         c, rung = review.complaint, Rung(reached[review.pk])
         event_emit("complaints.review_overdue", subject=c, unit=review.unit, owner_id=review.owner_id,
-                   recipients=["leader"] if c.about_office else ["office", "leader"],
+                   recipients=[] if c.about_office else ["office"],
                    message=_("投诉 %(no)s 的单位答复待审核，已过审核期限 %(due)s（%(rung)s），请尽快审核并答复投诉人。")
                    % {"no": c.tracking_number, "due": format_due(review.due_at), "rung": rung.label},
                    payload={"review_id": review.pk, "rung": int(rung)})
@@ -112,7 +126,7 @@ def register() -> None:
 
     register_clock_model(Complaint, on_breach=on_complaint_breach)
     register_clock_model(AccountabilityCase)
-    register_clock_model(ComplaintReview, on_breach=on_review_breach)
+    register_clock_model(ComplaintReview, on_breach=on_review_breach, rung_recipients=REVIEW_RUNG_RECIPIENTS)
     register_clock_model(CaseStatement, on_breach=on_statement_breach)
     subscribe_breach(on_any_breach)
     subscribe("accountability.propose", on_propose)

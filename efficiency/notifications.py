@@ -16,12 +16,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import registry, workdays
-from .models import Event, Notification, Role, Rung, User
+from .models import Event, Notification, Region, Role, Rung, Unit, User
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def _resolve(spec: str, event: Event, people: dict) -> list[tuple[str, User | No
     if spec == "head":
         return [(f"user:{u.pk}", u) for u in people["heads"].get(event.unit_id, [])]
     if spec in ("office", "leader"):
-        return [(f"user:{u.pk}", u) for u in people[spec]]
+        return [(f"user:{u.pk}", u) for u in _responsible(spec, event, people)]
     kind, _sep, value = spec.partition(":")
     if kind == "user" and value.isdigit():
         return [(spec, people["by_id"].get(int(value)))]
@@ -105,7 +106,39 @@ def _resolve(spec: str, event: Event, people: dict) -> list[tuple[str, User | No
     return []
 
 
+def _responsible(spec: str, event: Event, people: dict) -> list[User]:
+    """The office (or leader) users responsible for the event's unit: 属地管理、分级负责 —
+    those of the unit's own region and of the region directly above it (一级抓一级: a county
+    item reaches the county's and the city's office, not the province's nor another county's).
+    If neither level has any, the nearest region further up that has. An event without a unit
+    (or whose unit's region is unknown) reaches every one of them, as before."""
+    region = people["unit_region"].get(event.unit_id) if event.unit_id else None
+    if region is None:
+        return people[spec]["all"]
+    memo = people["memo"]
+    key = (spec, region)
+    if key not in memo:
+        by_region, parents = people[spec]["by_region"], people["region_parent"]
+        found = list(by_region.get(region, ()))
+        up, seen = parents.get(region), {region}
+        if up is not None:
+            found += by_region.get(up, ())
+            seen.add(up)
+        while not found and up is not None:  # nobody at either level: the nearest level above
+            up = parents.get(up)
+            if up is None or up in seen:
+                break
+            seen.add(up)
+            found = list(by_region.get(up, ()))
+        memo[key] = found
+    return memo[key]
+
+
 def _people(events: list[Event]) -> dict:
+    """Everyone a batch's recipient specs can name, with a fixed number of queries per batch
+    (none per event): owners and `user:` ids, the heads of the events' units, and — only when
+    some event names "office" or "leader" — those users with their unit's region, the events'
+    units' regions and the region tree."""
     ids = {e.owner_id for e in events if e.owner_id}
     for e in events:
         ids.update(int(s[5:]) for s in e.recipients if s.startswith("user:") and s[5:].isdigit())
@@ -114,12 +147,24 @@ def _people(events: list[Event]) -> dict:
     heads = defaultdict(list)
     for u in active.filter(role=Role.HEAD, unit_id__in=units):
         heads[u.unit_id].append(u)
-    return {
+    people = {
         "by_id": {u.pk: u for u in active.filter(pk__in=ids)},
         "heads": heads,
-        "office": list(active.filter(role=Role.OFFICE)),
-        "leader": list(active.filter(role=Role.LEADER)),
+        "unit_region": {},
+        "region_parent": {},
+        "memo": {},
     }
+    roles = {spec for e in events for spec in e.recipients if spec in ("office", "leader")}
+    for spec in ("office", "leader"):
+        people[spec] = {"all": [], "by_region": defaultdict(list)}
+    if roles:
+        for u in active.filter(role__in=sorted(roles)).annotate(region_id=F("unit__region_id")).order_by("pk"):
+            people[u.role]["all"].append(u)
+            people[u.role]["by_region"][u.region_id].append(u)
+        if units:
+            people["unit_region"] = dict(Unit.objects.filter(pk__in=units).values_list("pk", "region_id"))
+            people["region_parent"] = dict(Region.objects.values_list("pk", "parent_id"))
+    return people
 
 
 def notifications_fan_out(*, batch: int = 1000) -> int:

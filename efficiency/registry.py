@@ -1,7 +1,9 @@
 """Where apps plug into the core without the core importing them.
 
-- `register_clock_model(Model, on_breach=...)`: the sweep moves every registered model's clocks
-  and hands each batch of transitions to the model's breach handlers (same transaction).
+- `register_clock_model(Model, on_breach=..., rung_recipients=...)`: the sweep moves every
+  registered model's clocks and hands each batch of transitions to the model's breach handlers
+  (same transaction); `rung_recipients` ({rung: [recipient specs]}) replaces, for the rungs it
+  names, who hears of that model's cards (`efficiency.sweep.RUNG_RECIPIENTS` otherwise).
 - `subscribe_breach(handler)`: called with every model's transitions (any app's red cards).
 - `subscribe(kind, handler)`: called with each event of that kind, in the emitting transaction;
   this is how one app reacts to another (a red card opening an accountability proposal).
@@ -79,6 +81,8 @@ def items_crossing(transitions: Sequence[Transition], rung: int) -> list[int]:
 class ClockModel:
     model: type[models.Model]
     on_breach: list[Callable[[type[models.Model], Sequence[Transition]], None]] = field(default_factory=list)
+    # {rung: recipient specs} for the rungs whose recipients differ from the sweep's default.
+    rung_recipients: dict[int, tuple[str, ...]] | None = None
 
     @property
     def label(self) -> str:
@@ -91,10 +95,36 @@ _subscribers: dict[str, list[Callable]] = defaultdict(list)
 _formatters: dict[str, Callable] = {}
 
 
-def register_clock_model(model, *, on_breach: Callable | None = None) -> None:
+RECIPIENT_SPECS = ("owner", "head", "office", "leader")
+
+
+def _check_specs(specs: Iterable[str]) -> tuple[str, ...]:
+    out = tuple(specs)
+    for spec in out:
+        kind, _sep, value = spec.partition(":")
+        if not (spec in RECIPIENT_SPECS or (kind == "user" and value.isdigit())
+                or (kind in ("phone", "email") and value)):
+            raise ValueError(f"unknown recipient spec {spec!r}")
+        if any(ch in spec for ch in "'\\%{}"):  # compiled into the sweep's SQL as a jsonb literal
+            raise ValueError(f"recipient spec {spec!r} may not contain ' \\ % {{ }}")
+    return out
+
+
+def register_clock_model(model, *, on_breach: Callable | None = None,
+                         rung_recipients: dict[int, Iterable[str]] | None = None) -> None:
+    """`rung_recipients`: who hears of this model's cards, per rung ({Rung.RED: ["owner",
+    "leader"], …}); rungs not named keep the sweep's default. Compiled into the sweep's SQL for
+    this model only."""
     entry = _clock_models.setdefault(model._meta.label_lower, ClockModel(model))
     if on_breach and on_breach not in entry.on_breach:
         entry.on_breach.append(on_breach)
+    if rung_recipients is not None:
+        from .models import Rung
+
+        checked = {int(Rung(rung)): _check_specs(specs) for rung, specs in rung_recipients.items()}
+        if Rung.NONE in checked:
+            raise ValueError("no card is raised at rung 0")
+        entry.rung_recipients = checked or None
 
 
 def clock_models() -> Iterable[ClockModel]:

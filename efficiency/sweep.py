@@ -62,20 +62,44 @@ _NEXT_SQL = """
 _STATE_SQL = "CASE WHEN c.level >= 2 THEN 'overdue' ELSE 'warning' END"
 
 
-def recipients_for(level_from: int, level_to: int) -> list[str]:
+def recipients_for(level_from: int, level_to: int, overrides: dict[int, Sequence[str]] | None = None) -> list[str]:
     """Everyone who hears of any rung crossed: a sweep that jumps 0 → 5 (a clock resumed or
-    started late) still tells the owner."""
+    started late) still tells the owner. `overrides` (a model's `rung_recipients`, registry)
+    replaces the default list of the rungs it names."""
     out: list[str] = []
     for rung in range(level_from + 1, level_to + 1):
-        out += [r for r in RUNG_RECIPIENTS[Rung(rung)] if r not in out]
+        names = overrides[rung] if overrides and rung in overrides else RUNG_RECIPIENTS[Rung(rung)]
+        out += [r for r in names if r not in out]
     return out
 
 
-# jsonb constants (parsed once, when the statement is planned, not once per row).
-_RECIPIENTS_SQL = "CASE " + " ".join(
-    f"WHEN {{old}} = {a} AND {{new}} = {b} THEN '{json.dumps(recipients_for(a, b))}'::jsonb"
-    for a in range(0, 5) for b in range(a + 1, 6)
-) + " END"
+def _recipients_case(overrides: dict[int, Sequence[str]] | None = None) -> str:
+    # jsonb constants (parsed once, when the statement is planned, not once per row).
+    return "CASE " + " ".join(
+        f"WHEN {{old}} = {a} AND {{new}} = {b} THEN '{json.dumps(recipients_for(a, b, overrides))}'::jsonb"
+        for a in range(0, 5) for b in range(a + 1, 6)
+    ) + " END"
+
+
+_RECIPIENTS_SQL = _recipients_case()
+_recipients_by_model: dict[tuple, str] = {}
+
+
+def _recipients_sql(model) -> str:
+    """The event's recipients as a CASE over (from-rung, to-rung): the shared constant for a
+    model without `rung_recipients`, else that model's own, compiled once."""
+    overrides = _rung_overrides(model)
+    if not overrides:
+        return _RECIPIENTS_SQL
+    key = tuple(sorted(overrides.items()))
+    if key not in _recipients_by_model:
+        _recipients_by_model[key] = _recipients_case(overrides)
+    return _recipients_by_model[key]
+
+
+def _rung_overrides(model) -> dict[int, Sequence[str]] | None:
+    entry = registry.clock_model(model._meta.label_lower)
+    return entry.rung_recipients if entry else None
 
 
 _OPEN_DUE_SQL = """t.closed_at IS NULL AND t.paused_at IS NULL AND t.next_at IS NOT NULL
@@ -120,7 +144,7 @@ def _breach_sql(model, rows: str) -> str:
             INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
                                           level_from, level_to, message, payload, recipients, fanned_out)
             SELECT %(now)s, 'clock.breach', %(label)s, m.id, m.unit_id, m.owner_id, m.level_from, m.level_to,
-                   '', '{{}}'::jsonb, {_RECIPIENTS_SQL.format(old='m.level_from', new='m.level_to')}, false
+                   '', '{{}}'::jsonb, {_recipients_sql(model).format(old='m.level_from', new='m.level_to')}, false
             FROM moved AS m
             RETURNING id, subject_id, level_from, level_to)
         SELECT ev.level_from, ev.level_to, array_agg(ev.id), array_agg(ev.subject_id)
@@ -222,10 +246,11 @@ def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
                     f"WHERE {pk} IN ({marks}) AND breach_level < %s",
                     [level, "overdue" if level >= Rung.YELLOW else "warning", *chunk, level],
                 )
+    overrides = _rung_overrides(model)
     events = Event.objects.bulk_create(
         Event(at=now, kind="clock.breach", subject_type=meta.label_lower, subject_id=pk_, unit_id=unit_id,
               owner_id=owner_id, level_from=old, level_to=new,
-              recipients=recipients_for(old, new))
+              recipients=recipients_for(old, new, overrides))
         for pk_, unit_id, owner_id, old, new in rows
     )
     return [Transition(e.pk, e.subject_id, e.level_from, e.level_to) for e in events]

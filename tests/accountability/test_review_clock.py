@@ -1,6 +1,7 @@
 """The office's review of a unit's reply runs on its own clock (R26, rule `complaint.review`,
-3 working days): on time → done; late → carded once, told to the office and the leader; sent
-back to the unit → the unit's reply clock again; about the office → the leader's clock."""
+3 working days): on time → done; late → carded once, the card told to the leader (not to the
+office, whose own card it is) and the office told by this app; sent back to the unit → the
+unit's reply clock again; about the office → the leader's clock."""
 
 from datetime import datetime, timedelta
 from importlib import import_module
@@ -85,8 +86,10 @@ def test_an_office_sitting_on_a_reply_is_carded_once_and_the_leader_is_told(org)
     assert (review.breach_level, review.clock_state) == (Rung.YELLOW, "overdue")
     card = Event.objects.get(kind="clock.breach", subject_type="accountability.complaintreview", level_to=Rung.YELLOW)
     assert (card.unit_id, card.owner_id) == (org.office_unit.pk, org.office.pk)  # the office is late, not unit A
+    # The office's own card is not told to the office as a unit's would be, but to the leader.
+    assert card.recipients == ["owner", "head", "leader"]
     overdue = Event.objects.get(kind="complaints.review_overdue")
-    assert overdue.subject_id == c.pk and overdue.recipients == ["office", "leader"]
+    assert overdue.subject_id == c.pk and overdue.recipients == ["office"]
     assert overdue.payload == {"review_id": review.pk, "rung": Rung.YELLOW}
     notifications_fan_out()
     told = set(Notification.objects.filter(event__in=[card, overdue], channel="inbox").values_list("user", flat=True))
@@ -98,6 +101,8 @@ def test_an_office_sitting_on_a_reply_is_carded_once_and_the_leader_is_told(org)
     review.refresh_from_db()
     assert review.breach_level == Rung.RED
     assert Event.objects.filter(kind="complaints.review_overdue").count() == 2
+    red = Event.objects.get(kind="clock.breach", subject_type="accountability.complaintreview", level_to=Rung.RED)
+    assert red.recipients == ["owner", "head", "leader"]  # the default red card would tell the office
     assert not AccountabilityCase.objects.exists()
     with time_machine.travel(review.red_at + timedelta(hours=1), tick=False):
         services.complaint_send_reply(complaint=c, actor=org.office)
@@ -141,9 +146,10 @@ def test_a_complaint_about_the_office_is_reviewed_on_the_leaders_clock(org):  # 
     assert c.about_office and (review.owner, review.unit) == (org.leader, org.leader.unit)
     sweep(now=REVIEW_DUE + timedelta(seconds=1))
     overdue = Event.objects.get(kind="complaints.review_overdue", subject_id=c.pk)
-    assert overdue.recipients == ["leader"]  # the office neither sees nor handles it
+    assert overdue.recipients == []  # on the complaint's record; the office neither sees nor handles it
     notifications_fan_out()
     card = Event.objects.get(kind="clock.breach", subject_type="accountability.complaintreview")
+    assert card.recipients == ["owner", "head", "leader"]  # the leader hears of it through the card
     told = set(Notification.objects.filter(event__in=[card, overdue], channel="inbox").values_list("user", flat=True))
     assert told == {org.leader.pk}
     with pytest.raises(ValidationError, match="领导"):
