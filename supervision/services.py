@@ -111,8 +111,11 @@ def _deadline_limit(deadline: date, *, start: datetime) -> Limit:
 def _next_number(now: datetime) -> str:
     year = local_date(now).year
     prefix = f"JB{year}-"
+    # The year's newest item has its highest number (numbers are given here only, in id order).
+    # Not `order_by("-number")`: after 9999 items "JB2026-10000" sorts before "JB2026-9999", and
+    # that number would be given twice. The primary key read backwards stops at the first row.
     last = (Assignment.objects.select_for_update().filter(number__startswith=prefix)
-            .order_by("-number").values_list("number", flat=True).first())
+            .order_by("-id").values_list("number", flat=True).first())
     return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
 
 

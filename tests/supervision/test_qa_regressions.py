@@ -70,3 +70,16 @@ def test_evidence_is_checked_by_content_not_by_name(org, make_assignment, settin
         services.target_feedback(actor=org.clerk_a, target=target, text="已完成", evidence=real)
     target.refresh_from_db()
     assert target.evidence.name.endswith(".png")
+
+
+def test_numbers_go_on_past_9999_in_a_year(make_assignment):
+    """Found by bench/supervision.py: the last number was read as the greatest string, and
+    "JB2024-10000" sorts before "JB2024-9999", so the 10,001st item of a year got 10000 again."""
+    from supervision.models import Assignment
+
+    first = make_assignment()
+    assert first.number == "JB2024-0001"
+    Assignment.objects.filter(pk=first.pk).update(number="JB2024-9999")
+    assert make_assignment().number == "JB2024-10000"
+    assert make_assignment().number == "JB2024-10001"
+    assert Assignment.objects.filter(number__startswith="JB2024-").count() == 3
