@@ -562,19 +562,25 @@ def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
         "decision_reason": _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")})
     _steps_deem_consented(list(ReviewStep.objects.filter(application_id__in=claimed, status=StepStatus.PENDING)
                                .values_list("pk", flat=True)), now)
-    for app in Application.objects.filter(pk__in=claimed).select_related("item", "unit"):
+    # Set-based as far as the core allows: one claim, one read of the claimed rows (item and unit
+    # joined, in id order), the texts translated once. What stays per application is the core's
+    # per-item API — clock_close (UPDATE + event), three event_emit calls, audit_record — and
+    # the subscribers of those events (accountability's case, the dashboards' counter): the core
+    # has no bulk form of them (bench/approvals.py measures the floor a bulk form could reach).
+    closed = _("超时默认，视为同意。")
+    notice = _("您申请的“%(item)s”（%(no)s）超过承诺期限未作出决定，视为同意，可凭视为同意通知书办理后续事项。")
+    reason = _("办件 %(no)s（%(item)s）超过承诺期限未作出决定，已视为同意。")
+    for app in Application.objects.filter(pk__in=claimed).select_related("item", "unit").order_by("pk"):
+        names = {"item": app.item.name, "no": app.receipt_number}
         if app.closed_at is None:
-            clocks.clock_close(app, actor=None, at=now, message=_("超时默认，视为同意。"))
-        event_emit("approvals.deemed_approved", subject=app, at=now,
-                   recipients=[*_sms(app), "owner", "head", "office"],
-                   message=_("您申请的“%(item)s”（%(no)s）超过承诺期限未作出决定，视为同意，可凭视为同意通知书办理后续事项。")
-                   % {"item": app.item.name, "no": app.receipt_number},
+            clocks.clock_close(app, actor=None, at=now, message=closed)
+        event_emit("approvals.deemed_approved", subject=app, at=now, unit=app.unit,
+                   recipients=[*_sms(app), "owner", "head", "office"], message=notice % names,
                    payload={"receipt_number": app.receipt_number})
-        event_emit("approvals.decided", subject=app, at=now, payload={"outcome": Status.DEEMED_APPROVED, "late": True})
+        event_emit("approvals.decided", subject=app, at=now, unit=app.unit,
+                   payload={"outcome": Status.DEEMED_APPROVED, "late": True})
         event_emit("accountability.propose", subject=app, at=now, unit=app.unit, payload={
-            "person_id": app.owner_id, "unit_id": app.unit_id, "source": "deemed_approval",
-            "reason": _("办件 %(no)s（%(item)s）超过承诺期限未作出决定，已视为同意。") % {
-                "no": app.receipt_number, "item": app.item.name},
+            "person_id": app.owner_id, "unit_id": app.unit_id, "source": "deemed_approval", "reason": reason % names,
         })
         audit_record("appr.deemed", obj=app, actor_name="sweep", summary=f"视为同意 {app.receipt_number}")
     return claimed
