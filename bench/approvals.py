@@ -30,32 +30,10 @@ proposal per application (exactly once). No assertions on time.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def _with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _admin(url: str, sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
+from scratch import in_scratch_database  # puts the project on sys.path
 
 
 # N plain clocks due like the applications: due two hours before the sweep, red three days after.
@@ -108,22 +86,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith("postgres"):
-        sys.exit("DATABASE_URL must point to a PostgreSQL server")
-    _admin(server, f'DROP DATABASE IF EXISTS "{args.db}"')
-    _admin(server, f'CREATE DATABASE "{args.db}"')
-    os.environ["DATABASE_URL"] = _with_db(server, args.db)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-    try:
-        run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            _admin(server, f'DROP DATABASE IF EXISTS "{args.db}"')
+    in_scratch_database(run, args)
 
 
 def _seed(args):

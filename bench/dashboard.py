@@ -25,16 +25,11 @@ aggregate SQL over the item and event tables. Prints both and the ratio. No asse
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from scratch import in_scratch_database  # puts the project on sys.path
 
 ITEM_COLUMNS = """(title, unit_id, clock_start, limit_value, limit_unit, legal_limit_unit, due_at, breach_level,
     clock_state, pause_reason, pauses, extension_unit, extension_reason, is_provisional, closed_at)"""
@@ -110,22 +105,6 @@ RAW_QUERIES = {
 }
 
 
-def _with_db(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
-def _admin(url: str, sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 5,000 units, 10M applications, 1M other")
@@ -133,24 +112,7 @@ def main() -> None:
     parser.add_argument("--db", default="eff_bench_dash")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith("postgres"):
-        sys.exit("DATABASE_URL must point to a PostgreSQL server")
-    _admin(server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-    _admin(server, f'CREATE DATABASE "{args.db}"')
-    os.environ["DATABASE_URL"] = _with_db(server, args.db)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-    started = time.perf_counter()
-    try:
-        run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            _admin(server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-    print(f"total run {time.perf_counter() - started:.0f} s")
+    in_scratch_database(run, args)
 
 
 def _step(label: str):

@@ -29,35 +29,14 @@ Prints both sides and the ratio. No assertions on time.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from scratch import in_scratch_database  # puts the project on sys.path
 
 PAGE = 200  # the work list page shows the first 200 rows (supervision.views.work_list)
 WORK_LIST_INDEXES = ("sv_target_unit_due", "sv_target_due", "sv_target_open_due")  # supervision 0004
-
-
-def _with_db(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
-def _admin(url: str, sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
 
 
 def main() -> None:
@@ -70,24 +49,7 @@ def main() -> None:
     parser.add_argument("--before", action="store_true",
                         help="drop the work list's indexes (migration supervision 0004) to see the figures before them")
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith("postgres"):
-        sys.exit("DATABASE_URL must point to a PostgreSQL server")
-    _admin(server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-    _admin(server, f'CREATE DATABASE "{args.db}"')
-    os.environ["DATABASE_URL"] = _with_db(server, args.db)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-    started = time.perf_counter()
-    try:
-        run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            _admin(server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-    print(f"total run {time.perf_counter() - started:.0f} s")
+    in_scratch_database(run, args)
 
 
 def timed(fn, runs: int) -> float:
