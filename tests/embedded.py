@@ -1,5 +1,6 @@
-"""Run `manage.py` as `make run` does: the embedded defaults (SQLite under VAR_DIR, the
-filesystem broker), in a child process with no DATABASE_URL, REDIS_URL or broker set."""
+"""Run the platform as `make run` does, on its embedded defaults: the embedded PostgreSQL cluster
+under VAR_DIR/pgdata and kombu's filesystem broker, in child processes with no DATABASE_URL,
+REDIS_URL or broker set."""
 
 import os
 import subprocess
@@ -9,9 +10,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def manage_on_embedded_defaults(var_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def embedded_env(var_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="efficiency.settings")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    env.update(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="efficiency.settings", **extra)
+    return env
+
+
+def manage_on_embedded_defaults(var_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=embedded_env(var_dir, **extra),
+                          capture_output=True, text=True, timeout=600)
+
+
+def embedded_db(var_dir: Path, action: str) -> subprocess.CompletedProcess:
+    """`python -m efficiency.embedded_db start|stop|url` for the cluster under var_dir."""
+    return subprocess.run([sys.executable, "-m", "efficiency.embedded_db", action], cwd=ROOT,
+                          env=embedded_env(var_dir), capture_output=True, text=True, timeout=300)

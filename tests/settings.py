@@ -6,7 +6,6 @@ from efficiency.settings import DATABASES, INSTALLED_APPS
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.clocktest"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # The audit log refuses TRUNCATE (R40) unless the connection says so; the test runner's
-    # flush after a transactional test needs it. UPDATE and DELETE stay refused.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c efficiency.audit_allow_truncate=on"
+# The audit log refuses TRUNCATE (R40) unless the connection says so; the test runner's flush
+# after a transactional test needs it. UPDATE and DELETE stay refused.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c efficiency.audit_allow_truncate=on"

