@@ -16,5 +16,6 @@ class EfficiencyConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 - login/logout/lockout audit
+        from . import tasks  # noqa: F401 - registers the tasks `events.request_fan_out` asks for by name
 
         post_migrate.connect(_sync_schedule, sender=self)

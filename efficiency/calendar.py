@@ -1,64 +1,32 @@
-"""Writes to the working-day calendar, and the provisional calendar of an unpublished year.
+"""Writes to the working-day calendar: loading official and provisional years, editing a day.
 
 Every change bumps the calendar version (so every process rebuilds its working-day index)
 and recomputes the open clocks whose dates it moves (`efficiency.clocks.clocks_recompute`).
+The provisional calendar of an unpublished year is computed by `efficiency.workdays`
+(`provisional_days`), one layer below this module.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from . import workdays
+from .audit import audit_record
+from .clocks import clocks_recompute
 from .models import CalendarDay, CalendarSource, CalendarVersion, CalendarYear
+from .workdays import provisional_days
 
 
 class CalendarImportError(ValueError):
     def __init__(self, errors: list[str]):
         super().__init__("；".join(errors))
         self.errors = errors
-
-
-# 《全国年节及纪念日放假办法》 (2024 revision) art. 2: the holidays of all citizens, by the
-# English names the `holidays` package gives them.
-_STATUTORY = {
-    "New Year's Day": "元旦",
-    "Chinese New Year's Eve": "春节",
-    "Chinese New Year (Spring Festival)": "春节",
-    "Tomb-Sweeping Day": "清明节",
-    "Labor Day": "劳动节",
-    "Dragon Boat Festival": "端午节",
-    "Mid-Autumn Festival": "中秋节",
-    "National Day": "国庆节",
-}
-
-
-def provisional_days(year: int) -> dict[date, tuple[str, str]]:
-    """Weekends plus the statutory holidays, for a year the State Council has not published.
-
-    Lunar and solar-term dates come from the `holidays` package. Art. 6: a holiday that falls
-    on a Saturday or Sunday is made up on the next working day. The adjusted working weekends
-    (调休) cannot be guessed and are left out until the official calendar arrives.
-    """
-    import holidays
-
-    days: dict[date, tuple[str, str]] = {}
-    for d, name in holidays.China(years=year, language="en_US").items():
-        # The package also guesses "observed" days; only the statutory days are certain.
-        for part in str(name).split("; "):
-            if part in _STATUTORY:
-                days[d] = ("holiday", _STATUTORY[part])
-    for d in sorted(days):
-        if d.weekday() >= 5:
-            make_up = d + timedelta(days=1)
-            while make_up.weekday() >= 5 or make_up in days:
-                make_up += timedelta(days=1)
-            days[make_up] = ("holiday", f"{days[d][1]}（补假）")
-    return days
 
 
 def _official_years() -> dict[int, dict[date, tuple[str, str]]]:
@@ -77,8 +45,6 @@ def _official_years() -> dict[int, dict[date, tuple[str, str]]]:
 def calendar_bump() -> int:
     CalendarVersion.objects.get_or_create(pk=1)
     CalendarVersion.objects.filter(pk=1).update(version=F("version") + 1)
-    from . import workdays
-
     workdays.forget_index()
     return CalendarVersion.objects.get(pk=1).version
 
@@ -92,9 +58,6 @@ def _replace_year(year: int, days: dict[date, tuple[str, str]], source: str) -> 
 
 
 def _after_change(actor, summary: str, first_changed: date | None):
-    from .audit import audit_record
-    from .clocks import clocks_recompute
-
     calendar_bump()
     audit_record("update", actor=actor, object_type="calendar", summary=summary)
     return clocks_recompute(actor=actor, since=first_changed, reason=summary)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import registry
+from .celery import app as celery_app
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -64,11 +65,12 @@ def event_emit(
 
 
 def request_fan_out() -> None:
-    """Ask a worker to deliver pending notifications; never fails the caller (Redis may be down)."""
-    from .tasks import notifications_fan_out_task
+    """Ask a worker to deliver pending notifications; never fails the caller (Redis may be down).
 
+    The task is named, not imported: `efficiency.tasks` sits on top of the core's layers
+    (it wraps notifications and the sweep, which emit events), so this layer may not import it."""
     try:
-        notifications_fan_out_task.delay()
+        celery_app.signature("efficiency.notifications_fan_out").delay()
     except Exception:  # noqa: BLE001 - the broker being down must not lose the write
         log.warning("broker unavailable; pending notifications wait for the periodic fan-out", exc_info=True)
 

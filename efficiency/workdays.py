@@ -7,7 +7,9 @@ period ends at the end of its last day, Asia/Shanghai time.
 Every process keeps one precomputed ordinal index of working days (a running count per
 date and the list of working-day ordinals), so `add`, `count` and `sub` are two array
 look-ups and a bisection, never a loop of date checks. The index is rebuilt when the
-calendar's version number changes (`efficiency.calendar.calendar_bump`).
+calendar's version number changes (`efficiency.calendar.calendar_bump`). A year not in the
+calendar table is computed provisionally here (`provisional_days`); `efficiency.calendar`,
+which writes the table, sits above this module and imports it, never the other way round.
 """
 
 from __future__ import annotations
@@ -115,6 +117,44 @@ class WorkdayIndex:
         return sorted((d, k, n) for d, (k, n) in self.exceptions.items() if a <= d <= b)
 
 
+# 《全国年节及纪念日放假办法》 (2024 revision) art. 2: the holidays of all citizens, by the
+# English names the `holidays` package gives them.
+_STATUTORY = {
+    "New Year's Day": "元旦",
+    "Chinese New Year's Eve": "春节",
+    "Chinese New Year (Spring Festival)": "春节",
+    "Tomb-Sweeping Day": "清明节",
+    "Labor Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "Mid-Autumn Festival": "中秋节",
+    "National Day": "国庆节",
+}
+
+
+def provisional_days(year: int) -> dict[date, tuple[str, str]]:
+    """Weekends plus the statutory holidays, for a year the State Council has not published.
+
+    Lunar and solar-term dates come from the `holidays` package. Art. 6: a holiday that falls
+    on a Saturday or Sunday is made up on the next working day. The adjusted working weekends
+    (调休) cannot be guessed and are left out until the official calendar arrives.
+    """
+    import holidays
+
+    days: dict[date, tuple[str, str]] = {}
+    for d, name in holidays.China(years=year, language="en_US").items():
+        # The package also guesses "observed" days; only the statutory days are certain.
+        for part in str(name).split("; "):
+            if part in _STATUTORY:
+                days[d] = ("holiday", _STATUTORY[part])
+    for d in sorted(days):
+        if d.weekday() >= 5:
+            make_up = d + timedelta(days=1)
+            while make_up.weekday() >= 5 or make_up in days:
+                make_up += timedelta(days=1)
+            days[make_up] = ("holiday", f"{days[d][1]}（补假）")
+    return days
+
+
 _lock = threading.Lock()
 _index: WorkdayIndex | None = None
 
@@ -127,7 +167,6 @@ def _current_version() -> int:
 
 
 def _load(version: int) -> WorkdayIndex:
-    from .calendar import provisional_days
     from .models import CalendarDay, CalendarSource, CalendarYear
 
     years = dict(CalendarYear.objects.values_list("year", "source"))
