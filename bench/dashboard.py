@@ -240,6 +240,7 @@ def run(args) -> None:
     from django.utils import timezone
 
     from dashboards import queries, rollups, scoring, services
+    from dashboards.periods import day_start, week_end
     from dashboards.models import UnitNow
     from dashboards.queries import month_of
     from efficiency.models import Role, Unit
@@ -313,8 +314,8 @@ def run(args) -> None:
 
     for state in ("open", "red", "closed_late"):
         results[f"items ?state={state} by scan (before)"] = timed(old_list(state), runs=3)
-    params = {"now": now, "week": rollups.week_end(now), "today": rollups.day_start(today),
-              "month": rollups.day_start(month), "year": rollups.day_start(today - timedelta(days=365))}
+    params = {"now": now, "week": week_end(now), "today": day_start(today),
+              "month": day_start(month), "year": day_start(today - timedelta(days=365))}
 
     def raw(names):
         def go():

@@ -56,7 +56,7 @@ class UnitMonth(models.Model):
 
 class UnitDayCounter(models.Model):
     """Events of one kind for one unit on one day: count and, for ratings, the sum of scores
-    (0–100, see rollups.RATING_SCORES)."""
+    (0–100, see rollups.RATING_SQL)."""
 
     date = models.DateField(_("日期"))
     unit = models.ForeignKey(

@@ -21,8 +21,7 @@ from efficiency.registry import clock_model, clock_models
 from efficiency.workdays import local_date
 
 from .models import ScorecardPublication, UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
-from .rollups import day_start, week_end
-from .scoring import month_after
+from .periods import day_start, month_after, week_end
 
 LIST_LIMIT = 200
 

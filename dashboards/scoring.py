@@ -16,16 +16,16 @@ A person: 德、能、勤、廉 entered by the assessor, 绩 the on-time rate of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from efficiency.models import Unit
 from efficiency.registry import clock_models
 
 from .models import ScorecardPublication, ScoreWeight, UnitDayCounter, UnitMonth, UnitMonthScore
-from .rollups import ROLLUP_LOCK, day_start
+from .periods import day_start, month_after
 
 C = ScoreWeight.Component
 UNIT_COMPONENTS = [C.ON_TIME, C.RED_CARDS, C.COMPLAINTS, C.SATISFACTION, C.RECTIFICATION, C.URGING]
@@ -35,10 +35,9 @@ DEFAULT_WEIGHTS = {
     C.PERSON_DE: 20, C.PERSON_NENG: 20, C.PERSON_QIN: 20, C.PERSON_JI: 30, C.PERSON_LIAN: 10,
 }
 DEFAULT_PENALTY = {C.RED_CARDS: 10, C.COMPLAINTS: 20, C.URGING: 10}
-
-
-def month_after(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+# pg_advisory_xact_lock key: the rollup (`rollups.rollup_days`) and every writer of the stored
+# scores, one at a time.
+SCORES_LOCK = 0x0DA5_B0A2D
 
 
 def weights() -> dict[str, tuple[int, int]]:
@@ -151,9 +150,6 @@ def _scored(s: UnitScore, w) -> float:
 
 def person_ji(user, month: date) -> float | None:
     """绩: the on-time rate of the items the person owns that closed in the month (raw, by owner FK)."""
-    if connection.vendor != "postgresql":
-        return person_ji_portable(user, month)
-    end = month_after(month)
     on_time = late = 0
     with connection.cursor() as cursor:
         for entry in clock_models():
@@ -162,32 +158,14 @@ def person_ji(user, month: date) -> float | None:
                 owner_col = model._meta.get_field(model.clock_owner_field).column
             except Exception:  # noqa: BLE001 - a model without an owner field
                 continue
-            cursor.execute(
-                f"SELECT count(*) FILTER (WHERE clock_state <> 'done_late'), count(*) FILTER (WHERE clock_state = 'done_late') "
-                f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {owner_col} = %s "
-                f"AND closed_at >= %s AND closed_at < %s",
-                [user.pk, day_start(month), day_start(end)],
-            )
+            cursor.execute(f"""
+                SELECT count(*) FILTER (WHERE clock_state <> 'done_late'),
+                       count(*) FILTER (WHERE clock_state = 'done_late')
+                FROM {connection.ops.quote_name(model._meta.db_table)}
+                WHERE {connection.ops.quote_name(owner_col)} = %s AND closed_at >= %s AND closed_at < %s
+            """, [user.pk, day_start(month), day_start(month_after(month))])
             a, b = cursor.fetchone()
             on_time, late = on_time + a, late + b
-    return round(100 * on_time / (on_time + late), 1) if on_time + late else None
-
-
-def person_ji_portable(user, month: date) -> float | None:
-    """`person_ji` for any database vendor (make run: SQLite), by the ORM; the same figure."""
-    end = month_after(month)
-    on_time = late = 0
-    for entry in clock_models():
-        model = entry.model
-        try:
-            owner = model._meta.get_field(model.clock_owner_field)
-        except Exception:  # noqa: BLE001 - a model without an owner field
-            continue
-        late_q = Q(clock_state="done_late")
-        n = model._base_manager.filter(**{owner.attname: user.pk}, closed_at__gte=day_start(month),
-                                       closed_at__lt=day_start(end)).aggregate(
-            a=Count("pk", filter=~late_q), b=Count("pk", filter=late_q))
-        on_time, late = on_time + n["a"], late + n["b"]
     return round(100 * on_time / (on_time + late), 1) if on_time + late else None
 
 
@@ -207,11 +185,9 @@ STORED_FIGURES = ("closed_on_time", "closed_late", "red_cards", "yellow_cards", 
 def scores_lock() -> None:
     """Serialise every writer of the stored scores (the rollup task, a weight change, publishing
     and re-opening) on the rollup's advisory lock, in the caller's transaction; a session may
-    take it again while it holds it. SQLite (make run) serialises its writers itself."""
-    if connection.vendor != "postgresql":
-        return
+    take it again while it holds it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCORES_LOCK])
 
 
 def published_months() -> set[date]:

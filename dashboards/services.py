@@ -18,7 +18,8 @@ from efficiency.workdays import local_date
 
 from . import rollups
 from .models import PersonAssessment, ScorecardPublication, ScoreWeight, UnitMonthScore
-from .scoring import month_after, publication_of, scores_lock, scores_store, stored_months, weights
+from .periods import month_after
+from .scoring import publication_of, scores_lock, scores_store, stored_months, weights
 
 
 def person_assess(*, actor, user, month: date, de: int, neng: int, qin: int, lian: int,

@@ -8,6 +8,7 @@ import random
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.db import connection
 
 from efficiency.models import ClockState, Event, Rung
 from efficiency.workdays import SHANGHAI
@@ -16,6 +17,9 @@ from tests.clocktest.models import TimedItem
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=SHANGHAI)  # a Friday
 FIRST = date(2026, 10, 20)
 LABEL = "clocktest.timeditem"
+TZ = "Asia/Shanghai"
+DAY_FIELDS = ("opened", "closed_on_time", "closed_late", "yellow_cards", "red_cards", "open_at_end",
+              "overdue_open_at_end")
 
 
 def at(d: date, hour: int) -> datetime:
@@ -74,3 +78,38 @@ def data(org):
                        event("rectification.verified", org.unit_a, at(day, 18))]
     Event.objects.bulk_create(events)
     return org
+
+
+def raw_day(model, label: str, unit_id: int, d: date) -> dict:
+    """The UnitDay figures of one clock model, unit and day, counted straight from the items and
+    the breach events (no deltas, no running sum): the oracle the rollup is checked against."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    unit_col = connection.ops.quote_name(model._meta.get_field(model.clock_unit_field).column)
+    with connection.cursor() as c:
+        c.execute(f"""
+            SELECT
+              count(*) FILTER (WHERE (clock_start AT TIME ZONE '{TZ}')::date = %(d)s),
+              count(*) FILTER (WHERE (closed_at AT TIME ZONE '{TZ}')::date = %(d)s AND clock_state <> 'done_late'),
+              count(*) FILTER (WHERE (closed_at AT TIME ZONE '{TZ}')::date = %(d)s AND clock_state = 'done_late'),
+              count(*) FILTER (WHERE (clock_start AT TIME ZONE '{TZ}')::date <= %(d)s
+                               AND (closed_at IS NULL OR (closed_at AT TIME ZONE '{TZ}')::date > %(d)s)),
+              count(*) FILTER (WHERE (due_at AT TIME ZONE '{TZ}')::date <= %(d)s
+                               AND (closed_at IS NULL OR (closed_at AT TIME ZONE '{TZ}')::date > %(d)s))
+            FROM {table} WHERE {unit_col} = %(u)s AND clock_start IS NOT NULL""", {"d": d, "u": unit_id})
+        items = c.fetchone()
+        c.execute(f"""
+            SELECT count(*) FILTER (WHERE level_from < 2 AND level_to >= 2),
+                   count(*) FILTER (WHERE level_from < 3 AND level_to >= 3)
+            FROM efficiency_event WHERE kind = 'clock.breach' AND subject_type = %(label)s AND unit_id = %(u)s
+              AND (at AT TIME ZONE '{TZ}')::date = %(d)s""", {"d": d, "u": unit_id, "label": label})
+        cards = c.fetchone()
+    opened, on_time, late, open_end, overdue_end = items
+    return dict(zip(DAY_FIELDS, (opened, on_time, late, *cards, open_end, overdue_end)))
+
+
+def rolled_day(label: str, unit_id: int, d: date) -> dict:
+    """The UnitDay row of that model, unit and day (zeros when the rollup wrote none)."""
+    from dashboards.models import UnitDay
+
+    row = UnitDay.objects.filter(unit_id=unit_id, date=d, item_type=label).values(*DAY_FIELDS).first()
+    return row or dict.fromkeys(DAY_FIELDS, 0)

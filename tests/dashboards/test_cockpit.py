@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from dashboards import rollups
-from dashboards.rollups import day_start, week_end
+from dashboards.periods import day_start, week_end
 
 from .conftest import FIRST, NOW
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboards import queries, rollups
-from dashboards.rollups import day_start
+from dashboards.periods import day_start
 
 from .conftest import FIRST, NOW
 

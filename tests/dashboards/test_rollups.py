@@ -11,43 +11,20 @@ from dashboards import rollups
 from dashboards.models import UnitDay, UnitDayCounter, UnitMonth, UnitNow
 from efficiency.schedule import EXTRA_SCHEDULES
 
-from .conftest import FIRST, LABEL, NOW
+from tests.clocktest.models import TimedItem
+
+from .conftest import FIRST, LABEL, NOW, raw_day, rolled_day
 
 pytestmark = pytest.mark.django_db
 LAST = NOW.date()
-TZ = "Asia/Shanghai"
 
 
-def raw_day(unit_id, d):
-    """The figures of one unit and day, counted straight from the items and events."""
-    with connection.cursor() as c:
-        c.execute(f"""
-            SELECT
-              count(*) FILTER (WHERE (clock_start AT TIME ZONE '{TZ}')::date = %(d)s),
-              count(*) FILTER (WHERE (closed_at AT TIME ZONE '{TZ}')::date = %(d)s AND clock_state = 'done'),
-              count(*) FILTER (WHERE (closed_at AT TIME ZONE '{TZ}')::date = %(d)s AND clock_state = 'done_late'),
-              count(*) FILTER (WHERE (clock_start AT TIME ZONE '{TZ}')::date <= %(d)s
-                               AND (closed_at IS NULL OR (closed_at AT TIME ZONE '{TZ}')::date > %(d)s)),
-              count(*) FILTER (WHERE (due_at AT TIME ZONE '{TZ}')::date <= %(d)s
-                               AND (closed_at IS NULL OR (closed_at AT TIME ZONE '{TZ}')::date > %(d)s))
-            FROM clocktest_timeditem WHERE unit_id = %(u)s AND clock_start IS NOT NULL""", {"d": d, "u": unit_id})
-        items = c.fetchone()
-        c.execute(f"""
-            SELECT count(*) FILTER (WHERE level_from < 2 AND level_to >= 2),
-                   count(*) FILTER (WHERE level_from < 3 AND level_to >= 3)
-            FROM efficiency_event WHERE kind = 'clock.breach' AND unit_id = %(u)s
-              AND (at AT TIME ZONE '{TZ}')::date = %(d)s""", {"d": d, "u": unit_id})
-        cards = c.fetchone()
-    opened, on_time, late, open_end, overdue_end = items
-    return {"opened": opened, "closed_on_time": on_time, "closed_late": late, "yellow_cards": cards[0],
-            "red_cards": cards[1], "open_at_end": open_end, "overdue_open_at_end": overdue_end}
+def raw(unit_id, d):
+    return raw_day(TimedItem, LABEL, unit_id, d)
 
 
-def rolled_day(unit_id, d):
-    row = UnitDay.objects.filter(unit_id=unit_id, date=d, item_type=LABEL).values(
-        "opened", "closed_on_time", "closed_late", "yellow_cards", "red_cards", "open_at_end",
-        "overdue_open_at_end").first()
-    return row or dict.fromkeys(raw_day(unit_id, d), 0)
+def rolled(unit_id, d):
+    return rolled_day(LABEL, unit_id, d)
 
 
 def all_days():
@@ -61,7 +38,7 @@ def test_the_rebuild_gives_the_same_numbers_as_raw_sql_counts(data):
     call_command("rollup_rebuild", "--from", str(FIRST - timedelta(days=2)), "--to", str(LAST))
     for unit in (data.unit_a, data.unit_b):
         for d in all_days():
-            assert rolled_day(unit.pk, d) == raw_day(unit.pk, d), (unit, d)
+            assert rolled(unit.pk, d) == raw(unit.pk, d), (unit, d)
 
 
 def test_a_window_starting_mid_range_carries_the_stock_over(data):
@@ -69,7 +46,7 @@ def test_a_window_starting_mid_range_carries_the_stock_over(data):
     rollups.rollup_days(mid, LAST)
     for unit in (data.unit_a, data.unit_b):
         for d in (mid, mid + timedelta(days=1), LAST):
-            assert rolled_day(unit.pk, d) == raw_day(unit.pk, d)
+            assert rolled(unit.pk, d) == raw(unit.pk, d)
 
 
 def test_rolling_up_the_last_two_days_again_leaves_the_same_rows(data):
@@ -132,7 +109,6 @@ def test_the_rebuild_command_refuses_a_bad_date(db):
 def test_counted_events_move_todays_counter_at_once_and_the_recount_agrees(org):
     from efficiency.events import event_emit
     from efficiency.workdays import local_date
-    from tests.clocktest.models import TimedItem
 
     item = TimedItem.objects.create(title="投诉件", unit=org.unit_a)
     event_emit("complaints.filed", subject=item)
