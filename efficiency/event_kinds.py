@@ -1,6 +1,7 @@
 """The catalogue of event kinds: every `Event.kind` registered once, with how it reads.
 
-Each kind has a label (Chinese msgid through gettext_lazy, English in locale/en), an audience
+Each kind has a label (a Chinese msgid through `pgettext_lazy("event", …)`, English in
+locale/en; the context keeps "督办" the event apart from "督办" the button), an audience
 (whom it is chiefly for) and a severity (how a timeline marks it). The core declares its own
 kinds (`clock.*`) and the one kind apps send each other (`accountability.propose`, the cross-app
 event API); every app declares its own in `<app>/events.py` and registers them from
