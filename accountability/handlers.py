@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from efficiency.clocks import format_due
+from efficiency.event_kinds import event_label, register_event_kinds
 from efficiency.events import event_emit
 from efficiency.models import Rung, Unit, User
 from efficiency.registry import items_crossing
 
+from .events import KINDS
 from .models import AccountabilityCase, CaseStatement, Complaint, ComplaintReview
 from .services import case_propose, defendants
 
@@ -124,6 +126,7 @@ def on_propose(event) -> None:
 def register() -> None:
     from efficiency.registry import register_clock_model, register_formatter, subscribe, subscribe_breach
 
+    register_event_kinds(KINDS)
     register_clock_model(Complaint, on_breach=on_complaint_breach)
     register_clock_model(AccountabilityCase)
     register_clock_model(ComplaintReview, on_breach=on_review_breach, rung_recipients=REVIEW_RUNG_RECIPIENTS)
@@ -139,9 +142,9 @@ def _format_complaint(event, subject):
     link = subject.get_absolute_url() if subject is not None else ""
     if event.recipients and all(r.startswith("phone:") for r in event.recipients):
         link = ""  # the citizen follows it on the public page; internal links mean nothing to them
-    return (f"【效能投诉】{no}", event.message, link)
+    return (f"【{event_label(event)}】{_('效能投诉')} {no}", event.message, link)
 
 
 def _format_case(event, subject):
     link = subject.get_absolute_url() if subject is not None else ""
-    return (f"【问责】{getattr(subject, 'number', '')}", event.message, link)
+    return (f"【{event_label(event)}】{_('问责案件')} {getattr(subject, 'number', '')}", event.message, link)

@@ -7,11 +7,13 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("限时办结")
 
     def ready(self):
+        from efficiency.event_kinds import register_event_kinds
         from efficiency.registry import register_clock_model
 
-        from . import services
+        from . import events, services
         from .models import Application, RatingFollowUp, ReviewStep
 
+        register_event_kinds(events.KINDS)
         # Steps first: a late step gets its own card before its application is swept.
         register_clock_model(ReviewStep, on_breach=services.step_on_breach)
         register_clock_model(Application, on_breach=services.application_on_breach)

@@ -27,6 +27,14 @@ def application_list(user, *, status: str | None = None, mine: bool = False):
     return qs
 
 
+def application_timeline(app: Application, steps) -> list[Event]:
+    """The application's history with its review steps' (each step's card is its own; the page
+    shows each event's unit, so a step's reads as the reviewing unit's)."""
+    return list((Event.objects.filter(subject_type="approvals.application", subject_id=app.pk)
+                 | Event.objects.filter(subject_type="approvals.reviewstep", subject_id__in=[s.pk for s in steps]))
+                .select_related("actor", "unit").order_by("at", "id"))
+
+
 def access_application(user, pk, *, lock: bool = False, request=None) -> Application:
     """The application if the user may see it (own unit, a co-reviewing unit, the office);
     else 404."""

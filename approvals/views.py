@@ -8,45 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from efficiency import permissions
-from efficiency.models import Event, Role, Rung, Unit, User
+from efficiency.models import Role, Unit, User
 
 from . import forms, public, queries, services
 from .models import Application, ServiceItem, Status, StepStatus
-
-
-EVENT_LABELS = {
-    "clock.started": _lazy("开始计时"), "clock.closed": _lazy("停止计时"), "clock.paused": _lazy("暂停计时"),
-    "clock.resumed": _lazy("恢复计时"), "clock.extended": _lazy("延期"), "clock.breach": _lazy("预警"),
-    "clock.reminder": _lazy("提醒"), "clock.rescheduled": _lazy("期限调整"),
-    "approvals.notice_issued": _lazy("一次性告知"), "approvals.accepted": _lazy("受理"), "approvals.decided": _lazy("决定"),
-    "approvals.deemed_approved": _lazy("视为同意"), "approvals.step_decided": _lazy("会审答复"),
-    "approvals.step_deemed_consented": _lazy("缺席默认"), "approvals.paused": _lazy("通知申请人暂停"),
-    "approvals.resumed": _lazy("通知申请人恢复"), "approvals.extension_requested": _lazy("申请延期"),
-    "approvals.extended": _lazy("批准延期"), "approvals.escalated": _lazy("提请督办"), "approvals.rated": _lazy("评价"),
-    "approvals.bad_rating": _lazy("差评"), "accountability.propose": _lazy("问责建议"),
-    "approvals.step_paused": _lazy("随办件暂停，通知会审单位"), "approvals.step_resumed": _lazy("随办件恢复，通知会审单位"),
-    "approvals.handler_reassigned": _lazy("改派承办人"),
-}
-
-
-def _timeline(app, steps) -> list[tuple[Event, str]]:
-    """The application's history with its review steps' (each step's card is its own)."""
-    events = Event.objects.filter(subject_type="approvals.application", subject_id=app.pk) | Event.objects.filter(
-        subject_type="approvals.reviewstep", subject_id__in=[s.pk for s in steps])
-    units = {s.pk: s.unit.name for s in steps}
-    out = []
-    for e in events.select_related("actor").order_by("at", "id"):
-        label = str(EVENT_LABELS.get(e.kind, e.kind))
-        if e.kind == "clock.breach" and e.level_to:
-            label = Rung(e.level_to).label
-        if e.subject_type == "approvals.reviewstep":
-            label = f"{units.get(e.subject_id, '')} · {label}"
-        out.append((e, label))
-    return out
 
 
 def _errors(exc: ValidationError) -> str:
@@ -171,7 +139,7 @@ def application_detail(request, pk):
         "app": app, "own": own, "steps": steps,
         "is_head": permissions.is_head_of(user, app.unit_id),
         "my_steps": [s for s in steps if s.unit_id == user.unit_id and s.status == StepStatus.PENDING],
-        "timeline": _timeline(app, steps),
+        "timeline": queries.application_timeline(app, steps),
         "materials": app.item.materials.filter(required=True),
         "received": set(app.materials_received.values_list("pk", flat=True)),
         "complete_form": forms.CompleteForm(application=app),

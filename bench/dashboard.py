@@ -69,7 +69,7 @@ OTHER_EVENTS = [  # kind, how many at scale 1, payload SQL
     ("complaints.rated", 100_000, """jsonb_build_object('rating', (ARRAY['满意','满意','满意','基本满意','不满意'])[1 + g %% 5])"""),
     ("approvals.rated", 300_000, "jsonb_build_object('score', 1 + g %% 5)"),
     ("approvals.deemed_approved", 2_000, "'{}'"), ("cases.opened", 5_000, "'{}'"), ("cases.decided", 4_000, "'{}'"),
-    ("supervision.urged", 20_000, "'{}'"), ("inspection.finding", 30_000, "'{}'"),
+    ("assignment.urged", 20_000, "'{}'"), ("inspection.finding", 30_000, "'{}'"),
     ("rectification.verified", 25_000, "'{}'"),
 ]
 OTHER_EVENT_SQL = """

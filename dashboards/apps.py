@@ -11,12 +11,14 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from efficiency.event_kinds import register_event_kinds
         from efficiency.portal import register_unit_figures
         from efficiency.registry import subscribe
         from efficiency.schedule import register_schedule
 
-        from . import queries, rollups, tasks  # noqa: F401 - tasks registers the Celery task
+        from . import events, queries, rollups, tasks  # noqa: F401 - tasks registers the Celery task
 
+        register_event_kinds(events.KINDS)
         register_schedule("dashboards rollup", "dashboards.rollup_recent", EVERY_5_MINUTES)
         for kind in rollups.COUNTED_KINDS:
             subscribe(kind, rollups.counter_bump)

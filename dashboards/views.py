@@ -20,12 +20,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from efficiency import permissions
 from efficiency.events import events_for
-from efficiency.models import Role, Rung, Unit, User
+from efficiency.models import Role, Unit, User
 from efficiency.registry import clock_model
 from efficiency.workdays import local_date
 
@@ -107,28 +106,12 @@ def events(request):
     return render(request, "dashboards/events.html", {"rows": rows, "kind": kind, "month": month, "unit": unit})
 
 
-EVENT_NAMES = {
-    "clock.started": gettext_lazy("开始计时"), "clock.paused": gettext_lazy("暂停计时"),
-    "clock.resumed": gettext_lazy("恢复计时"), "clock.extended": gettext_lazy("延期"),
-    "clock.closed": gettext_lazy("办结"), "clock.breach": gettext_lazy("预警升级"),
-}
-
-
-def _timeline(obj):
-    events = list(events_for(obj))
-    for e in events:
-        e.title = EVENT_NAMES.get(e.kind, e.kind)
-        if e.kind == "clock.breach" and e.level_to is not None:
-            e.title = f"{e.title}：{Rung(e.level_from or 0).label} → {Rung(e.level_to).label}"
-    return events
-
-
 @login_required
 def item(request, label, pk):
     obj = queries.item_get(request.user, label, pk)
     own_url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
     return render(request, "dashboards/item.html", {
-        "obj": obj, "label": label, "type_name": obj._meta.verbose_name, "timeline": _timeline(obj),
+        "obj": obj, "label": label, "type_name": obj._meta.verbose_name, "timeline": events_for(obj),
         "own_url": own_url, "unit": getattr(obj, obj.clock_unit_field, None)})
 
 

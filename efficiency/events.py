@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from . import registry
 from .celery import app as celery_app
+from .event_kinds import event_kind
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ def event_emit(
 ) -> Event:
     """Write one event in the caller's transaction, run its subscribers, and after commit ask
     a worker to fan it out. The event row is the outbox: if the broker is down, the periodic
-    fan-out picks it up later, so nothing is lost."""
+    fan-out picks it up later, so nothing is lost. A kind missing from the catalogue
+    (`efficiency.event_kinds`) raises `UnknownEventKind` before anything is written."""
+    event_kind(kind)
     if unit is None:
         unit_field = getattr(subject, "clock_unit_field", "unit")
         unit = getattr(subject, unit_field, None) if hasattr(subject, f"{unit_field}_id") else None

@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import registry, workdays
+from .event_kinds import event_label
 from .models import Event, Notification, Region, Role, Rung, Unit, User
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,10 @@ def format_event(event: Event, subject) -> tuple[str, str, str]:
         due = format_due(getattr(subject, "due_at", None))
         return (f"【{rung}】{name}", _("%(name)s 已到“%(rung)s”级别，期限 %(due)s。") % {
             "name": name, "rung": rung, "due": due}, link)
+    title = f"【{event_label(event)}】{name}"  # the catalogue's label (efficiency.event_kinds)
     if event.kind == "clock.reminder":
-        return (f"【提醒】{name}", event.message or _("该事项临近期限，请及时办理。"), link)
-    return (f"{name}", event.message, link)
+        return (title, event.message or _("该事项临近期限，请及时办理。"), link)
+    return (title, event.message, link)
 
 
 # --- fan-out ----------------------------------------------------------------------------------

@@ -7,7 +7,13 @@
 - `subscribe_breach(handler)`: called with every model's transitions (any app's red cards).
 - `subscribe(kind, handler)`: called with each event of that kind, in the emitting transaction;
   this is how one app reacts to another (a red card opening an accountability proposal).
-- `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link).
+- `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link), when
+  the default (`【label】item`, the event's message, the item's page) does not fit.
+
+Event kinds themselves (label, audience, severity) are registered in the catalogue,
+`efficiency.event_kinds.register_event_kinds(<app>.events.KINDS)`: `event_emit` refuses a kind
+that is not there, and tests/efficiency/test_event_kinds.py checks that subscriptions and
+formatters name registered kinds.
 
 Apps register in `AppConfig.ready`.
 """

@@ -7,15 +7,15 @@ class InspectionConfig(AppConfig):
     verbose_name = _("督查检查与整改")
 
     def ready(self):
-        from efficiency.registry import register_clock_model, register_formatter
+        from efficiency.event_kinds import register_event_kinds
+        from efficiency.registry import register_clock_model
 
-        from .events import format_event
+        from .events import KINDS
         from .models import Rectification
 
+        register_event_kinds(KINDS)
         # R13: rectification deadlines run on the shared clock and sweep.
         register_clock_model(Rectification)
-        for kind in ("inspection.*", "rectification.*"):
-            register_formatter(kind, format_event)
 
         # The public portal lists this part's public pages (R38).
         from django.urls import reverse_lazy

@@ -1,42 +1,26 @@
-"""How inspection's events read in timelines and notifications."""
+"""The event kinds of inspections and rectifications (the catalogue: efficiency.event_kinds)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-LABELS = {
-    "inspection.plan_filed": _("填报计划"),
-    "inspection.plan_submitted": _("报领导审批"),
-    "inspection.plan_approved": _("领导批准"),
-    "inspection.plan_rejected": _("领导退回"),
-    "inspection.plan_updated": _("修改计划"),
-    "inspection.plan_closed": _("计划完成"),
-    "inspection.assessment": _("登记第三方评估"),
-    "inspection.results_published": _("结果公开"),
-    "inspection.draw": _("双随机抽取"),
-    "inspection.draw_published": _("抽取结果公开"),
-    "inspection.visit": _("明查暗访"),
-    "inspection.visit_closed": _("检查反馈"),
-    "inspection.finding": _("发现问题"),
-    "rectification.opened": _("交办整改"),
-    "rectification.measures": _("报送整改方案"),
-    "rectification.reported": _("报告整改情况"),
-    "rectification.verified": _("验收通过"),
-    "rectification.returned": _("退回整改"),
-    "accountability.propose": _("移送问责"),
-    "clock.started": _("开始计时"),
-    "clock.paused": _("暂停计时"),
-    "clock.resumed": _("恢复计时"),
-    "clock.closed": _("办结"),
-    "clock.breach": _("预警升级"),
-    "clock.extended": _("延期"),
-}
+from efficiency.event_kinds import Audience as A, EventKind as K, Severity as S
 
-
-def label(kind: str) -> str:
-    return str(LABELS.get(kind, kind))
-
-
-def format_event(event, subject):
-    """(title, body, link) of a notification about an inspection item."""
-    name = str(subject) if subject is not None else f"{event.subject_type}#{event.subject_id}"
-    link = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
-    return f"【{label(event.kind)}】{name}", event.message, link
+KINDS = (
+    K("inspection.plan_filed", pgettext_lazy("event", "填报计划"), A.OFFICE),
+    K("inspection.plan_updated", pgettext_lazy("event", "修改计划"), A.OFFICE),
+    K("inspection.plan_submitted", pgettext_lazy("event", "报领导审批"), A.LEADER),
+    K("inspection.plan_approved", pgettext_lazy("event", "领导批准"), A.OFFICE),
+    K("inspection.plan_rejected", pgettext_lazy("event", "领导退回"), A.OFFICE, S.WARNING),
+    K("inspection.plan_closed", pgettext_lazy("event", "计划完成"), A.LEADER),
+    K("inspection.assessment", pgettext_lazy("event", "登记第三方评估"), A.OFFICE),
+    K("inspection.results_published", pgettext_lazy("event", "结果公开"), A.CITIZEN),
+    K("inspection.draw", pgettext_lazy("event", "双随机抽取"), A.OFFICE),
+    K("inspection.draw_published", pgettext_lazy("event", "抽取结果公开"), A.CITIZEN),
+    K("inspection.visit", pgettext_lazy("event", "明查暗访"), A.STAFF),
+    K("inspection.visit_closed", pgettext_lazy("event", "检查反馈"), A.STAFF),
+    K("inspection.finding", pgettext_lazy("event", "发现问题"), A.STAFF, S.WARNING),
+    K("rectification.opened", pgettext_lazy("event", "交办整改"), A.STAFF, S.WARNING),
+    K("rectification.measures", pgettext_lazy("event", "报送整改方案"), A.OFFICE),
+    K("rectification.reported", pgettext_lazy("event", "报告整改情况"), A.OFFICE),
+    K("rectification.verified", pgettext_lazy("event", "验收通过"), A.STAFF),
+    K("rectification.returned", pgettext_lazy("event", "退回整改"), A.STAFF, S.WARNING),
+)

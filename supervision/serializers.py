@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from efficiency.event_kinds import event_label, event_severity
 from efficiency.models import Event, PauseReason, Unit, User
 
 from .models import (
@@ -13,11 +14,20 @@ CLOCK = ["due_at", "clock_state", "breach_level", "colour", "card", "closed_at",
 class TimelineEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.full_name", default=None, read_only=True)
     unit = serializers.CharField(source="unit.name", default=None, read_only=True)
+    # How the event reads, from the catalogue of event kinds (efficiency.event_kinds).
+    label = serializers.SerializerMethodField()
+    severity = serializers.SerializerMethodField()
 
     class Meta:
         model = Event
-        fields = ["id", "at", "kind", "subject_type", "subject_id", "unit", "actor", "level_from", "level_to",
-                  "message"]
+        fields = ["id", "at", "kind", "label", "severity", "subject_type", "subject_id", "unit", "actor",
+                  "level_from", "level_to", "message"]
+
+    def get_label(self, event) -> str:
+        return event_label(event)
+
+    def get_severity(self, event) -> str:
+        return event_severity(event)
 
 
 class AssignmentTargetSerializer(serializers.ModelSerializer):

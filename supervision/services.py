@@ -908,25 +908,3 @@ def target_extend(*, actor, target: AssignmentTarget, value: int, reason: str) -
         raise ValidationError(_("延期后的期限超出工作日历范围，请缩短延期时长。")) from None
     _audit(actor, target, f"延期 {target} {value}{LimitUnit(unit).label}")
     return target
-
-
-NOTICE_TITLES = {
-    "assignment.dispatched": gettext_lazy("交办"), "assignment.urged": gettext_lazy("督办"),
-    "assignment.returned": gettext_lazy("退回"), "assignment.closed": gettext_lazy("办结"),
-    "assignment.fed_back": gettext_lazy("反馈待审核"), "assignment.reported": gettext_lazy("阶段报告"),
-    "assignment.disputed": gettext_lazy("争议待协调"), "keytask.created": gettext_lazy("重点任务"),
-    "assignment.transferred": gettext_lazy("转办"), "assignment.transferred_in": gettext_lazy("转办"),
-    "assignment.lead_changed": gettext_lazy("调整牵头"), "assignment.pause_requested": gettext_lazy("暂停计时申请"),
-    "assignment.pause_approved": gettext_lazy("暂停计时"), "assignment.pause_refused": gettext_lazy("暂停申请未批准"),
-    "assignment.pause_reason_gone": gettext_lazy("暂停事由消除"), "assignment.pause_resumed": gettext_lazy("恢复计时"),
-    "assignment.pause_cancelled": gettext_lazy("暂停申请撤销"),
-    "keytask.urged": gettext_lazy("督办"), "keytask.lagging": gettext_lazy("预警"),
-}
-
-
-def notice_format(event, subject):
-    """How our events read in the inbox, SMS and e-mail: 【督办】JB2025-0001 … / the message."""
-    name = str(subject) if subject is not None else f"{event.subject_type}#{event.subject_id}"
-    link = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
-    title = NOTICE_TITLES.get(event.kind)
-    return (f"【{title}】{name}" if title else name, event.message, link)

@@ -26,37 +26,11 @@ ACTION_LABELS = {
 }
 # What only the target's own unit may ask for: a co-unit of the item gets 404, as an outsider.
 OWN_UNIT_ACTIONS = ("pause-request", "pause-gone")
-EVENT_LABELS = {
-    "assignment.created": gettext_lazy("登记"), "assignment.dispatched": gettext_lazy("交办"), "assignment.acknowledged": gettext_lazy("签收"),
-    "assignment.deployed": gettext_lazy("布置落实"), "assignment.reported": gettext_lazy("阶段报告"), "assignment.fed_back": gettext_lazy("反馈"),
-    "assignment.returned": gettext_lazy("退回"), "assignment.closed": gettext_lazy("办结"), "assignment.completed": gettext_lazy("全部办结"),
-    "assignment.urged": gettext_lazy("督办"), "assignment.disputed": gettext_lazy("争议"), "assignment.coordinated": gettext_lazy("协调意见"),
-    "assignment.replied": gettext_lazy("答复"), "assignment.transferred": gettext_lazy("转办"),
-    "assignment.transferred_in": gettext_lazy("转入"), "assignment.lead_changed": gettext_lazy("调整牵头"),
-    "assignment.pause_requested": gettext_lazy("申请暂停计时"), "assignment.pause_approved": gettext_lazy("批准暂停计时"),
-    "assignment.pause_refused": gettext_lazy("暂停申请未批准"), "assignment.pause_reason_gone": gettext_lazy("暂停事由消除"),
-    "assignment.pause_resumed": gettext_lazy("恢复计时"), "assignment.pause_cancelled": gettext_lazy("暂停申请撤销"), "clock.started": gettext_lazy("计时"), "clock.closed": gettext_lazy("环节完成"),
-    "clock.paused": gettext_lazy("暂停计时"), "clock.resumed": gettext_lazy("恢复计时"), "clock.breach": gettext_lazy("预警升级"),
-    "clock.extended": gettext_lazy("延期"), "keytask.created": gettext_lazy("下达"), "keytask.reported": gettext_lazy("进度报告"),
-    "keytask.lagging": gettext_lazy("进度预警"), "keytask.urged": gettext_lazy("督办"), "keytask.node_added": gettext_lazy("分解"),
-    "keytask.node_done": gettext_lazy("节点完成"), "keytask.updated": gettext_lazy("修改"),
-}
-RUNG_LABELS = {1: gettext_lazy("提示"), 2: gettext_lazy("黄牌"), 3: gettext_lazy("红牌"), 4: gettext_lazy("督办单"), 5: gettext_lazy("问责建议")}
 
 
 def _office_only(user) -> None:
     if user.role != Role.OFFICE:
         raise Http404
-
-
-def _timeline(events):
-    for e in events:
-        label = EVENT_LABELS.get(e.kind, e.kind)
-        if e.kind == "clock.breach":
-            label = RUNG_LABELS.get(e.level_to, label)
-        elif e.kind == "clock.closed" and e.payload.get("late"):
-            label = _("环节超期完成")
-        yield {"event": e, "label": label}
 
 
 @login_required
@@ -102,7 +76,7 @@ def assignment_detail(request, pk):
         t.open_request = t.open_pause_requests[0] if t.open_pause_requests else None
     is_office = request.user.role == Role.OFFICE
     return render(request, "supervision/assignment_detail.html", {
-        "item": item, "targets": targets, "timeline": list(_timeline(queries.assignment_timeline(item))),
+        "item": item, "targets": targets, "timeline": queries.assignment_timeline(item),
         "coordinations": item.coordinations.select_related("unit", "raised_by", "decided_by"),
         "is_office": request.user.role == Role.OFFICE,
         "dispatch_form": DispatchForm() if item.status == Assignment.Status.REGISTERED else None,
@@ -287,7 +261,7 @@ def task_detail(request, pk):
     return render(request, "supervision/task_detail.html", {
         "task": task, "form": form, "node_form": node_form, "nodes": _tree(list(task.nodes.select_related(
             "owner", "unit"))), "reports": task.reports.select_related("reported_by"),
-        "timeline": list(_timeline(queries.task_timeline(task))), "lag": lag,
+        "timeline": queries.task_timeline(task), "lag": lag,
         "lagging": task.closed_at is None and lag is not None and lag > task.task_list.lag_margin,
         "can_report": request.user.role in (Role.CLERK, Role.HEAD) and request.user.unit_id == task.unit_id,
         "can_decompose": request.user.role == Role.OFFICE or (request.user.role == Role.HEAD

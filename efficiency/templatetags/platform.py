@@ -2,7 +2,14 @@
 
 from django import template
 
+from efficiency import event_kinds
+
 register = template.Library()
+
+# How events read on pages: only through the catalogue (efficiency.event_kinds), never the code.
+register.filter("event_label", event_kinds.event_label)
+register.filter("event_severity", event_kinds.event_severity)
+register.filter("kind_label", event_kinds.kind_label)
 
 
 @register.filter

@@ -1,15 +1,9 @@
 from django import template
 from django.utils.translation import gettext
 
-from inspection.events import label
 from inspection.models import Rectification
 
 register = template.Library()
-
-
-@register.filter
-def event_label(kind: str) -> str:
-    return label(kind)
 
 
 @register.filter

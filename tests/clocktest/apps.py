@@ -15,9 +15,11 @@ class ClocktestConfig(AppConfig):
     label = "clocktest"
 
     def ready(self):
+        from efficiency.event_kinds import EventKind, register_event_kinds
         from efficiency.registry import register_clock_model
 
         from .models import TimedItem
 
+        register_event_kinds([EventKind("test.notice", "测试通知")])  # the core's tests' own kind
         slow = _slow_breach if os.environ.get("CLOCKTEST_SLOW_BREACH") else None
         register_clock_model(TimedItem, on_breach=slow)

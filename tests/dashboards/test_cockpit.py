@@ -101,7 +101,7 @@ def test_the_item_page_shows_the_timeline_and_hides_other_units_items(data, clie
     assert client.get(url).status_code == 404
     client.force_login(data.leader)
     page = client.get(url).content.decode()
-    assert item.title in page and "clock.breach" in page
+    assert item.title in page and "红牌" in page and "clock.breach" not in page  # the label, never the code
 
 
 def test_an_unknown_item_type_is_not_found(org, client):

@@ -128,10 +128,10 @@ def test_an_extension_asked_after_the_due_time_is_refused(org, make_assignment):
 
 
 def test_our_events_read_well_in_the_inbox(org, make_assignment):
-    from efficiency.registry import formatter
+    from efficiency.notifications import format_event
 
     target = make_assignment(K.EMERGENCY).targets.get()
     services.target_urge(actor=org.office, target=target)
     event = Event.objects.get(kind="assignment.urged")
-    title, body, link = formatter(event.kind)(event, target)
+    title, body, link = format_event(event, target)
     assert title.startswith("【督办】") and link.endswith(f"#target-{target.pk}")
