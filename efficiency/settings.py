@@ -346,6 +346,4 @@ for _d in (VAR_DIR, MEDIA_ROOT):
 
 # Lockout is per account (等保: 5 failures, 30 minutes). Locking per address too would lock a
 # whole office behind one NAT address; per-address slowing is done by rate limits instead.
-# models.W047: SQLite (development only) cannot make NULLS NOT DISTINCT unique constraints;
-# PostgreSQL, the production database, does.
-SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W047"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
