@@ -15,6 +15,6 @@ class EfficiencyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 - login/logout/lockout audit
+        from . import checks, signals  # noqa: F401 - system checks; login/logout/lockout audit
 
         post_migrate.connect(_sync_schedule, sender=self)
