@@ -2,7 +2,8 @@
 
 Apps call these inside their own service functions (which hold the transaction); each one
 changes the item's clock fields, saves them and writes one event. Nothing else writes them,
-except the sweep, which only moves `breach_level`, `clock_state` and `next_at` up.
+except the sweep, which only moves `breach_level`, `prev_level`, `clock_state` and `next_at` up
+(tests/efficiency/test_clock_single_writer.py). The ladder's rules are `efficiency.ladder`'s.
 """
 
 from __future__ import annotations

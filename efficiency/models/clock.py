@@ -178,7 +178,9 @@ class Clock(models.Model):
     The current position is copied onto the row (`clock_state`, `breach_level`) and only
     `efficiency.clocks` services and the sweep change it; the history is the item's events.
     `next_at` is the time of the next rung; the sweep reads it through the partial index
-    `<table>_clock_next`, which leaves closed and paused clocks out.
+    `<app>_<model>_clock_next`, which leaves closed and paused clocks out. That index is
+    declared here only: a concrete model's `Meta` inherits `Clock.Meta` (and keeps
+    `*Clock.Meta.indexes` if it adds its own); the system check efficiency.E001 fails otherwise.
     """
 
     time_rule = models.ForeignKey(
@@ -227,7 +229,8 @@ class Clock(models.Model):
     class Meta:
         abstract = True
         indexes = [
-            # Used by efficiency.sweep.sweep_model: open, running clocks by their next rung.
+            # Used by efficiency.sweep.sweep_model (its count of rows due and its small-wave
+            # batches): open, running clocks by their next rung.
             models.Index(
                 fields=["next_at"],
                 name=_IndexName("%(app_label)s_%(class)s_clock_next"),
