@@ -8,18 +8,10 @@ the history of every item is its events (`efficiency.events.events_for`), plus o
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from efficiency.models import Clock
-
-
-def _clock_index(name: str) -> models.Index:
-    # Clock.Meta's "%(app_label)s_%(class)s_clock_next" is longer than Django's 30 characters
-    # for this app's labels: the same partial index (used by efficiency.sweep), shorter name.
-    return models.Index(fields=["next_at"], name=name,
-                        condition=models.Q(closed_at__isnull=True, paused_at__isnull=True, next_at__isnull=False))
 
 
 class Category(models.TextChoices):
@@ -112,7 +104,7 @@ class Complaint(Clock):
         verbose_name = _("效能投诉")
         verbose_name_plural = _("效能投诉")
         ordering = ["-filed_at", "-id"]
-        indexes = [_clock_index("acc_complaint_clock_next"),
+        indexes = [*Clock.Meta.indexes,
                    # The office's incoming list: open complaints by due date.
                    models.Index(fields=["status", "due_at"], name="acc_complaint_status_due")]
 
@@ -129,7 +121,7 @@ class Complaint(Clock):
             return self.open_reviews[0] if self.open_reviews else None
         if self.status != self.Status.REPLIED:
             return None
-        return self.reviews.filter(closed_at__isnull=True).first()
+        return self.reviews.open().first()
 
     @property
     def step_clock(self):
@@ -199,7 +191,6 @@ class ComplaintReview(Clock):
         verbose_name = _("效能投诉答复审核")
         verbose_name_plural = _("效能投诉答复审核")
         ordering = ["created_at", "id"]
-        indexes = [_clock_index("acc_review_clock_next")]
         constraints = [
             models.UniqueConstraint(fields=["complaint"], condition=models.Q(closed_at__isnull=True),
                                     name="review_one_open_per_complaint"),
@@ -296,7 +287,6 @@ class AccountabilityCase(Clock):
         verbose_name = _("问责案件")
         verbose_name_plural = _("问责案件")
         ordering = ["-created_at", "-id"]
-        indexes = [_clock_index("acc_case_clock_next")]
         constraints = [
             # One proposal per source item and source (accountability.propose is idempotent).
             models.UniqueConstraint(fields=["subject_type", "subject_id", "source"], name="case_once_per_source",
@@ -337,7 +327,6 @@ class CaseStatement(Clock):
     class Meta(Clock.Meta):
         verbose_name = _("陈述申辩期限")
         verbose_name_plural = _("陈述申辩期限")
-        indexes = [_clock_index("acc_statement_clock_next")]
 
     def __str__(self):
         return _("%(no)s 陈述申辩") % {"no": self.case.number}
@@ -348,7 +337,7 @@ class CaseStatement(Clock):
     @property
     def lapsed(self) -> bool:
         """Past its due time with no statement recorded (视为放弃)."""
-        return not self.case.statement and self.due_at is not None and (self.closed_at or timezone.now()) > self.due_at
+        return not self.case.statement and self.is_late()
 
 
 # Direct permission models also for cases: efficiency.permissions.scope would otherwise fall

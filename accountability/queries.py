@@ -13,7 +13,7 @@ from .models import AccountabilityCase, Bulletin, CaseStatement, Complaint, Comp
 
 def _with_open_review(qs):
     """Each complaint's running review (one query for the page, whatever its length)."""
-    return qs.prefetch_related(Prefetch("reviews", queryset=ComplaintReview.objects.filter(closed_at__isnull=True),
+    return qs.prefetch_related(Prefetch("reviews", queryset=ComplaintReview.objects.open(),
                                         to_attr="open_reviews"))
 
 
@@ -27,7 +27,7 @@ def complaint_list(user, *, status: str = "", open_only: bool = False):
         qs = qs.filter(status=status)
     if open_only:
         qs = qs.exclude(status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED])
-    review_due = ComplaintReview.objects.filter(complaint=OuterRef("pk"), closed_at__isnull=True).values("due_at")[:1]
+    review_due = ComplaintReview.objects.open().filter(complaint=OuterRef("pk")).values("due_at")[:1]
     qs = qs.annotate(step_due=Case(When(closed_at__isnull=True, then=F("due_at")), default=Subquery(review_due)))
     return qs.order_by(F("step_due").asc(nulls_last=True), "-filed_at")
 

@@ -349,7 +349,7 @@ def _review_start(complaint: Complaint, assignment: ComplaintAssignment | None, 
 
 
 def _review_close(complaint: Complaint, *, actor, outcome: str, message: str) -> None:
-    review = complaint.reviews.select_for_update().filter(closed_at__isnull=True).first()
+    review = complaint.reviews.select_for_update().open().first()
     if review is None:  # a reply put before reviews were timed (migration 0003)
         return
     review.outcome = outcome
@@ -596,7 +596,7 @@ def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, 
     statement_clock = _statement_clock(case)
     # Past the 陈述申辩 period with nothing said, the right has lapsed (视为放弃).
     waived = bool(statement_clock and not case.statement and statement_clock.is_open
-                  and timezone.now() > statement_clock.due_at)
+                  and statement_clock.is_late())
     errors = {}
     if decision not in AccountabilityCase.Decision.values:
         errors["decision"] = _("请选择处理决定。")

@@ -9,19 +9,11 @@ each row is changed only by `approvals.services`. Clock fields are written only 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from efficiency.models import Clock
-
-def clock_index(name: str) -> models.Index:
-    """The clock's partial index under a name short enough for Django (≤ 30 characters).
-    Used by efficiency.sweep.sweep_model: open, running clocks by their next rung."""
-    return models.Index(fields=["next_at"], name=name,
-                        condition=Q(closed_at__isnull=True, paused_at__isnull=True, next_at__isnull=False))
-
 
 # 行政许可法 §42: 20 working days, one extension of 10; joint handling 45, extension 15.
 DEFAULT_LEGAL_LIMIT = 20
@@ -157,7 +149,7 @@ class Application(Clock):
         verbose_name_plural = _("办件")
         ordering = ["-received_at", "-id"]
         indexes = [
-            clock_index("appr_app_clock_next"),
+            *Clock.Meta.indexes,
             models.Index(fields=["unit", "status"], name="appr_app_unit_status"),
         ]
 
@@ -215,7 +207,6 @@ class ReviewStep(Clock):
         verbose_name = _("会审环节")
         verbose_name_plural = _("会审环节")
         ordering = ["application_id", "id"]
-        indexes = [clock_index("appr_step_clock_next")]
         constraints = [models.UniqueConstraint(fields=["application", "unit"], name="appr_step_once_per_unit")]
 
     def __str__(self):
@@ -285,7 +276,6 @@ class RatingFollowUp(Clock):
         verbose_name = _("差评处理")
         verbose_name_plural = _("差评处理")
         ordering = ["due_at"]
-        indexes = [clock_index("appr_followup_clock_next")]
         constraints = [models.UniqueConstraint(fields=["rating", "kind"], name="appr_followup_once")]
 
     def __str__(self):

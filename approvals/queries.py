@@ -74,7 +74,7 @@ def extension_requests(user):
 
 def followups_open(user):
     qs = RatingFollowUp.objects.select_related("rating__application__item", "unit")
-    return permissions.scope(user, qs).filter(closed_at__isnull=True).order_by("due_at")
+    return permissions.scope(user, qs).open().order_by("due_at")
 
 
 def item_catalog(*, unit=None):

@@ -22,7 +22,7 @@ from efficiency import clocks, permissions
 from efficiency.audit import audit_record, snapshot
 from efficiency.clocks import Limit, format_due
 from efficiency.events import event_emit
-from efficiency.models import Event, LimitUnit, PauseReason, Role, Rung, User
+from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, User
 from efficiency.registry import items_crossing
 from efficiency.workdays import local_date
 
@@ -275,7 +275,7 @@ def _steps_deem_consented(step_ids: list[int], now: datetime) -> list[int]:
         event_emit("approvals.step_deemed_consented", subject=step, recipients=["head", "office"],
                    message=_("%(unit)s 逾期未答复联审意见，视为同意，责任由该单位承担。") % {"unit": step.unit.name},
                    payload={"application_id": step.application_id})
-        if step.due_at and step.due_at <= now:
+        if step.is_late(now):
             event_emit("accountability.propose", subject=step, unit=step.unit, payload={
                 "person_id": step.owner_id, "unit_id": step.unit_id, "source": "review_step",
                 "reason": _("联审联批会审环节（%(app)s）逾期未答复，按缺席默认视为同意。") % {"app": step.application},
@@ -346,9 +346,9 @@ def _steps_pause(app: Application, *, actor, reason: str, note: str) -> list[Rev
     past its due time is left alone: the suspension cannot excuse a delay that happened
     before it, and the sweep deems it consented as usual."""
     now = timezone.now()
-    steps = list(ReviewStep.objects.select_for_update().select_related("unit").filter(
-        application=app, status=StepStatus.PENDING, closed_at__isnull=True, paused_at__isnull=True,
-        clock_start__isnull=False, due_at__gt=now).order_by("pk"))
+    steps = list(ReviewStep.objects.started().running().exclude(ClockQuerySet.q_overdue(now))
+                 .select_for_update().select_related("unit")
+                 .filter(application=app, status=StepStatus.PENDING).order_by("pk"))
     for step in steps:
         clocks.clock_pause(step, actor=actor, reason=reason, note=note)
         step.paused_with_application = True
@@ -368,8 +368,8 @@ def application_resume(*, actor, application: Application, note: str = "") -> Ap
     _require_unit_member(actor, app.unit_id)
     now = timezone.now()
     clocks.clock_resume(app, actor=actor, note=note, at=now)
-    steps = list(ReviewStep.objects.select_for_update().select_related("unit").filter(
-        application=app, paused_with_application=True, paused_at__isnull=False, closed_at__isnull=True).order_by("pk"))
+    steps = list(ReviewStep.objects.open().select_for_update().select_related("unit").filter(
+        application=app, paused_with_application=True, paused_at__isnull=False).order_by("pk"))
     for step in steps:
         clocks.clock_resume(step, actor=actor, note=note, at=now)
         step.paused_with_application = False
@@ -398,7 +398,7 @@ def application_request_extension(*, actor, application: Application, reason: st
     if not (reason or "").strip():
         raise ValidationError(_("延期必须说明理由。"))
     now = timezone.now()
-    if app.due_at and now > app.due_at:
+    if app.is_late(now):
         raise ValidationError(_("延期须在期限（%(due)s）届满前申请；逾期申请不予受理，按超时办结计。")
                               % {"due": format_due(app.due_at)})
     app.extension_requested_at, app.extension_request_reason, app.extension_requested_by = now, reason.strip(), actor
@@ -513,7 +513,7 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
         raise ValidationError(_("该办件已办结，不能撤回。"))
     ReviewStep.objects.filter(application=app, status=StepStatus.PENDING).update(
         status=StepStatus.CONSENTED, paused_with_application=False)
-    for step in app.steps.filter(closed_at__isnull=True):
+    for step in app.steps.open():
         clocks.clock_close(step, actor=actor, message=_("申请人撤回，会审终止。"))
     return _decide(app, actor=actor, outcome=Status.WITHDRAWN, reason=reason or _("申请人撤回申请"))
 

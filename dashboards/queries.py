@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from efficiency import permissions
-from efficiency.models import Event, Rung, Unit
+from efficiency.models import ClockQuerySet, Event, Rung, Unit
 from efficiency.registry import clock_model, clock_models
 from efficiency.workdays import local_date
 
@@ -159,11 +159,11 @@ class Row:
 def _state_filter(state: str, now: datetime) -> Q:
     month_start = day_start(month_of(local_date(now)))
     return {
-        "open": Q(closed_at__isnull=True),
-        "yellow": Q(closed_at__isnull=True, breach_level=Rung.YELLOW),
-        "red": Q(closed_at__isnull=True, breach_level__gte=Rung.RED),
-        "overdue": Q(closed_at__isnull=True, due_at__lt=now),
-        "due_week": Q(closed_at__isnull=True, due_at__gte=now, due_at__lt=week_end(now)),
+        "open": ClockQuerySet.q_open(),
+        "yellow": ClockQuerySet.q_open() & ClockQuerySet.q_at_rung(Rung.YELLOW),
+        "red": ClockQuerySet.q_open() & ClockQuerySet.q_at_rung(Rung.RED, or_above=True),
+        "overdue": ClockQuerySet.q_overdue(now),
+        "due_week": ClockQuerySet.q_due_before(week_end(now), now),
         "closed_late": Q(closed_at__gte=month_start, clock_state="done_late"),
         "closed": Q(closed_at__gte=month_start),
     }[state]

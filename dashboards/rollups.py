@@ -20,8 +20,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from efficiency.models import ClockQuerySet, Rung
 from efficiency.registry import clock_models
 from efficiency.workdays import local_date
 
@@ -176,19 +178,24 @@ def refresh_now(*, now: datetime | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LIVE_STOCK_LOCK])
         for entry in clock_models():
-            table, unit_col = _table(entry.model)
-            params = {"label": entry.label, "now": now, "week_end": week_end(now)}
-            cursor.execute("DELETE FROM dashboards_unitnow WHERE item_type = %(label)s", params)
+            cursor.execute("DELETE FROM dashboards_unitnow WHERE item_type = %s", [entry.label])
+            stock, params = _live_stock(entry.model, now).query.sql_with_params()
             cursor.execute(f"""
-                INSERT INTO dashboards_unitnow (unit_id, item_type, open, yellow_open, red_open, overdue_open,
-                                                due_this_week, refreshed_at)
-                SELECT {unit_col}, %(label)s, count(*), count(*) FILTER (WHERE breach_level = 2),
-                       count(*) FILTER (WHERE breach_level >= 3), count(*) FILTER (WHERE due_at < %(now)s),
-                       count(*) FILTER (WHERE due_at >= %(now)s AND due_at < %(week_end)s), %(now)s
-                FROM {table}
-                WHERE clock_start IS NOT NULL AND closed_at IS NULL AND {unit_col} IS NOT NULL
-                GROUP BY {unit_col}
-            """, params)
+                INSERT INTO dashboards_unitnow (unit_id, open, yellow_open, red_open, overdue_open, due_this_week,
+                                                item_type, refreshed_at)
+                SELECT s.*, %s, %s FROM ({stock}) AS s""", [entry.label, now, *params])
+
+
+def _live_stock(model, now: datetime):
+    """One model's open items per unit: open, yellow, red, overdue and due this week, in that
+    order, as the clock defines them (`efficiency.models.ClockQuerySet`)."""
+    unit_field = model.clock_unit_field
+    return (model.objects.started().open().filter(**{f"{unit_field}__isnull": False})
+            .order_by().values(unit_field)
+            .annotate(n=Count("pk"), yellow=Count("pk", filter=ClockQuerySet.q_at_rung(Rung.YELLOW)),
+                      red=Count("pk", filter=ClockQuerySet.q_at_rung(Rung.RED, or_above=True)),
+                      overdue=Count("pk", filter=ClockQuerySet.q_overdue(now)),
+                      week=Count("pk", filter=ClockQuerySet.q_due_before(week_end(now), now))))
 
 
 def rollup_days(start: date, end: date) -> None:

@@ -15,7 +15,7 @@ class EfficiencyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 - login/logout/lockout audit
+        from . import checks, signals  # noqa: F401 - system checks; login/logout/lockout audit
         from . import tasks  # noqa: F401 - registers the tasks `events.request_fan_out` asks for by name
 
         post_migrate.connect(_sync_schedule, sender=self)

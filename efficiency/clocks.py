@@ -2,7 +2,8 @@
 
 Apps call these inside their own service functions (which hold the transaction); each one
 changes the item's clock fields, saves them and writes one event. Nothing else writes them,
-except the sweep, which only moves `breach_level`, `clock_state` and `next_at` up.
+except the sweep, which only moves `breach_level`, `prev_level`, `clock_state` and `next_at` up
+(tests/efficiency/test_clock_single_writer.py). The ladder's rules are `efficiency.ladder`'s.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import workdays
+from . import ladder, workdays
 from .events import event_emit
 from .models import ClockState, LimitUnit, Rung, TimeLimitRule
 from .workdays import SHANGHAI, end_of_day, local_date
@@ -117,29 +118,6 @@ def _workdays_after(moment: datetime | None, n: int | None) -> datetime | None:
     return end_of_day(workdays.add_workdays(local_date(moment), n)) if n else moment
 
 
-def level_at(item, now: datetime) -> int:
-    """The rung the item's thresholds put it on at `now`."""
-    for rung, at in ((Rung.ACCOUNTABILITY, item.escalate_at), (Rung.NOTICE, item.notice_at),
-                     (Rung.RED, item.red_at), (Rung.YELLOW, item.due_at), (Rung.HINT, item.warn_at)):
-        if at is not None and at <= now:
-            return rung
-    return Rung.NONE
-
-
-def _next_at(item) -> datetime | None:
-    order = [item.warn_at, item.due_at, item.red_at, item.notice_at, item.escalate_at]
-    for at in order[item.breach_level:]:
-        if at is not None:
-            return at
-    return None
-
-
-def _state_for(level: int) -> str:
-    if level >= Rung.YELLOW:
-        return ClockState.OVERDUE
-    return ClockState.WARNING if level == Rung.HINT else ClockState.ON_TRACK
-
-
 def schedule(item, *, now: datetime | None = None) -> None:
     """Recompute every threshold of a started clock from its start, limits, extension and
     pauses. Lowers the rung if the new dates put the item back on time; never raises it —
@@ -179,10 +157,10 @@ def schedule(item, *, now: datetime | None = None) -> None:
         at is not None and idx.is_provisional(local_date(at)) for at in (item.due_at, item.legal_due_at)
     )
     if item.closed_at is None:
-        item.breach_level = min(item.breach_level, level_at(item, now))
-        item.clock_state = _state_for(item.breach_level)
+        item.breach_level = min(item.breach_level, ladder.rung_at(item, now))
+        item.clock_state = ladder.state_for(item.breach_level)
     # A paused clock has no next rung: the sweep's index leaves it out until it resumes.
-    item.next_at = _next_at(item) if item.closed_at is None and item.paused_at is None else None
+    item.next_at = ladder.next_at(item) if item.closed_at is None and item.paused_at is None else None
 
 
 def _save(item, fields=CLOCK_FIELDS):
@@ -311,7 +289,7 @@ def clock_close(item, *, actor, message: str = "", at: datetime | None = None):
     if item.paused_at:
         _end_pause(item, now, resumed_by=actor.pk if actor else None)
         schedule(item, now=now)
-    late = item.due_at is not None and now > item.due_at
+    late = item.is_late(now)
     item.closed_at = now
     item.clock_state = ClockState.DONE_LATE if late else ClockState.DONE
     item.next_at = None
@@ -342,7 +320,7 @@ def clocks_recompute(*, actor=None, since: date | None = None, reason: str = "")
     moved = 0
     cutoff = end_of_day(since) - timedelta(days=1) if since else None
     for entry in clock_models():
-        qs = entry.model.objects.filter(closed_at__isnull=True, clock_start__isnull=False)
+        qs = entry.model.objects.started().open()
         if cutoff is not None:
             near = Q(paused_at__isnull=False)
             for name in THRESHOLDS:

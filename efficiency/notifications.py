@@ -267,11 +267,10 @@ def reminders_emit(*, now=None) -> int:
     count = 0
     day = workdays.local_date(now).isoformat()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_LOCK_KEY])
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_LOCK_KEY])
         for entry in registry.clock_models():
-            qs = entry.model.objects.filter(closed_at__isnull=True, paused_at__isnull=True, breach_level=Rung.HINT)
+            qs = entry.model.objects.running().at_rung(Rung.HINT)
             already = set(Event.objects.filter(kind="clock.reminder", subject_type=entry.label, payload__day=day)
                           .values_list("subject_id", flat=True))
             for item in qs.iterator():

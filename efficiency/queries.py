@@ -14,7 +14,7 @@ def provisional_years_with_open_deadlines() -> list[int]:
     found = set()
     for entry in registry.clock_models():
         for year in years - found:
-            if entry.model.objects.filter(closed_at__isnull=True, is_provisional=True, due_at__year=year).exists():
+            if entry.model.objects.open().filter(is_provisional=True, due_at__year=year).exists():
                 found.add(year)
     return sorted(found)
 

@@ -1,13 +1,14 @@
 """The sweep: moves every open clock of every registered model up the breach ladder.
 
 Set-based: per model and batch, one UPDATE … RETURNING claims the rows whose next rung is due,
-moves each straight to the highest rung it has reached, and — on PostgreSQL in the same
-statement — inserts one `clock.breach` event per row. Exactly once: the UPDATE only matches
+moves each straight to the highest rung it has reached (`efficiency.ladder`, the one table
+of rungs, generates the UPDATE's expressions), and in the same statement inserts one
+`clock.breach` event per row. Exactly once: the UPDATE only matches
 rows still below the new rung (a conditional UPDATE is the claim; a concurrent sweep waits on
 the rows another batch holds, then finds them already moved), and the events and breach
 handlers run in the batch's transaction, so a sweep killed mid-batch leaves nothing behind.
 
-How a batch is taken (PostgreSQL, `sweep_model`): first the partial index on `next_at` counts
+How a batch is taken (`sweep_model`): first the partial index on `next_at` counts
 the rows due, up to max(batch, the table's pages) — nothing due, and the sweep is over in a
 millisecond without reading the table. A wave (at least that many due: a row per page or more)
 is walked in physical order, a batch being the heap pages that hold about `batch` rows, read
@@ -31,9 +32,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import registry
+from . import ladder, registry
 from .events import request_fan_out
-from .models import Event, Rung
+from .models import Rung
 from .registry import Transition, Transitions
 
 log = logging.getLogger(__name__)
@@ -48,19 +49,6 @@ RUNG_RECIPIENTS = {
     Rung.NOTICE: ["owner", "head", "office"],
     Rung.ACCOUNTABILITY: ["head", "office"],
 }
-
-_LEVEL_SQL = """
-    CASE WHEN t.escalate_at <= %(now)s THEN 5 WHEN t.notice_at <= %(now)s THEN 4
-         WHEN t.red_at <= %(now)s THEN 3 WHEN t.due_at <= %(now)s THEN 2 ELSE 1 END
-"""
-_NEXT_SQL = """
-    CASE c.level WHEN 1 THEN COALESCE(t.due_at, t.red_at, t.notice_at, t.escalate_at)
-                 WHEN 2 THEN COALESCE(t.red_at, t.notice_at, t.escalate_at)
-                 WHEN 3 THEN COALESCE(t.notice_at, t.escalate_at)
-                 WHEN 4 THEN t.escalate_at END
-"""
-_STATE_SQL = "CASE WHEN c.level >= 2 THEN 'overdue' ELSE 'warning' END"
-
 
 def recipients_for(level_from: int, level_to: int, overrides: dict[int, Sequence[str]] | None = None) -> list[str]:
     """Everyone who hears of any rung crossed: a sweep that jumps 0 → 5 (a clock resumed or
@@ -131,12 +119,12 @@ def _breach_sql(model, rows: str) -> str:
     meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
     pk, unit, owner = meta.pk.column, _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
-    level = f"({_LEVEL_SQL})"
+    level = f"({ladder.rung_sql()})"
     return f"""
         WITH moved AS (
             UPDATE {table} AS t
             SET prev_level = t.breach_level, breach_level = {level},
-                clock_state = {_STATE_SQL.replace("c.level", level)}, next_at = {_NEXT_SQL.replace("c.level", level)}
+                clock_state = {ladder.state_sql(level)}, next_at = {ladder.next_sql(level)}
             WHERE {rows.format(table=table)} AND {_OPEN_DUE_SQL} AND {level} > t.breach_level
             RETURNING t.{pk} AS id, t.{unit} AS unit_id, t.{owner} AS owner_id,
                       t.prev_level AS level_from, t.breach_level AS level_to),
@@ -214,52 +202,10 @@ def _due_wave(model, now: datetime, batch: int) -> tuple[int, int, float]:
         return due, pages, float(density or 40)
 
 
-def _sweep_batch_generic(model, now: datetime, batch: int) -> list[Transition]:
-    """SQLite (development). SQLite's RETURNING cannot name the FROM subquery and it has no
-    SKIP LOCKED, so: take the database's write lock first (a no-op UPDATE), read the rows
-    due with their old and new rung, then one conditional UPDATE per new rung, and insert
-    the events. The write lock makes the read and the writes one step for other sweeps."""
-    meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    pk = meta.pk.column
-    unit, owner = _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
-    # SQLite compares datetimes as text: pass `now` as Django stores them (naive UTC).
-    params = {"now": connection.ops.adapt_datetimefield_value(now), "batch": batch}
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {table} SET next_at = next_at WHERE 1 = 0")
-        cur.execute(f"""
-            SELECT t.{pk}, t.{unit}, t.{owner}, t.breach_level, {_LEVEL_SQL} AS level FROM {table} AS t
-            WHERE t.closed_at IS NULL AND t.paused_at IS NULL AND t.next_at IS NOT NULL
-              AND t.next_at <= %(now)s
-            ORDER BY t.next_at LIMIT %(batch)s""", params)
-        rows = [r for r in cur.fetchall() if r[4] > r[3]]
-        by_level: dict[int, list] = {}
-        for row in rows:
-            by_level.setdefault(row[4], []).append(row[0])
-        for level, ids in by_level.items():
-            nxt = _NEXT_SQL.replace("c.level", str(level)).replace("t.", "")
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                marks = ", ".join(["%s"] * len(chunk))
-                cur.execute(
-                    f"UPDATE {table} SET prev_level = breach_level, breach_level = %s, clock_state = %s, next_at = {nxt} "
-                    f"WHERE {pk} IN ({marks}) AND breach_level < %s",
-                    [level, "overdue" if level >= Rung.YELLOW else "warning", *chunk, level],
-                )
-    overrides = _rung_overrides(model)
-    events = Event.objects.bulk_create(
-        Event(at=now, kind="clock.breach", subject_type=meta.label_lower, subject_id=pk_, unit_id=unit_id,
-              owner_id=owner_id, level_from=old, level_to=new,
-              recipients=recipients_for(old, new, overrides))
-        for pk_, unit_id, owner_id, old, new in rows
-    )
-    return [Transition(e.pk, e.subject_id, e.level_from, e.level_to) for e in events]
-
-
 def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
     """Sweep one clock model to completion, batch by batch; each batch one transaction.
 
-    PostgreSQL: nothing due → one index probe, done. A wave (at least a batch and a row per
+    Nothing due → one index probe, done. A wave (at least a batch and a row per
     page of the table due) is walked in physical order, each batch the heap pages that hold
     about `batch` rows, so a batch never moves more than about `batch` rows; a row that
     another transaction rewrote behind the walk meanwhile is due still, and the next sweep
@@ -277,13 +223,6 @@ def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
         return moved
 
     total = 0
-    if connection.vendor != "postgresql":
-        while True:
-            moved = step(lambda: _sweep_batch_generic(model, now, batch))
-            total += len(moved)
-            if len(moved) < batch:
-                return total
-
     due, pages, density = _due_wave(model, now, batch)
     if not due:
         return 0
@@ -315,9 +254,6 @@ def sweep(*, now: datetime | None = None, batch: int | None = None) -> dict[str,
 @contextmanager
 def single_sweeper():
     """Beat may fire while a previous sweep still runs: let only one run; the other returns."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
     with connection.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_KEY])
         got = cur.fetchone()[0]

@@ -7,7 +7,6 @@ history of every item is its events (`efficiency.events.events_for`) and the aud
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -319,11 +318,6 @@ class Rectification(Clock):
         verbose_name = _("整改")
         verbose_name_plural = _("整改")
         ordering = ["due_at", "id"]
-        indexes = [
-            # Used by efficiency.sweep.sweep_model (Clock.Meta's generated name is over 30 chars).
-            models.Index(fields=["next_at"], name="insp_rect_clock_next",
-                         condition=Q(closed_at__isnull=True, paused_at__isnull=True, next_at__isnull=False)),
-        ]
 
     def __str__(self):
         return f"{self.unit} · {self.finding.title}"

@@ -15,15 +15,6 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from efficiency.models import Clock, LimitUnit, PauseReason
 
 
-def clock_index(name: str) -> models.Index:
-    """The sweep's partial index on open, running clocks (efficiency.sweep.sweep_model).
-
-    Clock.Meta's `%(app_label)s_%(class)s_clock_next` is longer than Django's 30-character
-    index-name limit for our model names, so each model names its own copy."""
-    return models.Index(fields=["next_at"], name=name,
-                        condition=Q(closed_at__isnull=True, paused_at__isnull=True, next_at__isnull=False))
-
-
 # --- key tasks (R14, R15) -------------------------------------------------------------------
 
 
@@ -77,7 +68,6 @@ class KeyTask(Clock):
     urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
 
     class Meta(Clock.Meta):
-        indexes = [clock_index("sv_keytask_clock_next")]
         verbose_name = _("重点任务")
         verbose_name_plural = _("重点任务")
         ordering = ["task_list", "number"]
@@ -112,7 +102,6 @@ class TaskNode(Clock):
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
 
     class Meta(Clock.Meta):
-        indexes = [clock_index("sv_tasknode_clock_next")]
         verbose_name = _("任务节点")
         verbose_name_plural = _("任务节点")
         ordering = ["task", "deadline", "id"]
@@ -134,7 +123,6 @@ class ProgressDue(Clock):
                               verbose_name=_("责任人"))
 
     class Meta(Clock.Meta):
-        indexes = [clock_index("sv_progressdue_clock_next")]
         verbose_name = _("进度报告期限")
         verbose_name_plural = _("进度报告期限")
 
@@ -210,7 +198,6 @@ class Assignment(Clock):
     created_at = models.DateTimeField(_("登记时间"))
 
     class Meta(Clock.Meta):
-        indexes = [clock_index("sv_assignment_clock_next")]
         verbose_name = _("交办件")
         verbose_name_plural = _("交办件")
         ordering = ["-created_at", "-id"]
@@ -264,7 +251,7 @@ class AssignmentTarget(Clock):
 
     class Meta(Clock.Meta):
         indexes = [
-            clock_index("sv_target_clock_next"),
+            *Clock.Meta.indexes,
             # The work list's order (queries.target_list: due_at, id) read straight from an index,
             # so the first page joins 200 rows, not the whole table (bench/supervision.py):
             # one unit's list; the office's list of everything; the office's 未办结 list.

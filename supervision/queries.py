@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Func, IntegerField, Prefetch, Q, Value
 from django.db.models.functions import Greatest, Least
@@ -99,15 +99,15 @@ def target_list(user, *, status: str = "", kind: str = "", window: str = "", own
     if status == "open":
         qs = qs.exclude(status__in=AssignmentTarget.ENDED)
     elif status == "late":
-        qs = qs.filter(closed_at__isnull=True, breach_level__gte=Rung.YELLOW)
+        qs = qs.open().at_rung(Rung.YELLOW, or_above=True)
     elif status:
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(assignment__kind=kind)
     if window == "overdue":
-        qs = qs.filter(closed_at__isnull=True, due_at__lt=now)
+        qs = qs.overdue(now)
     elif window in WINDOWS:
-        qs = qs.filter(closed_at__isnull=True, due_at__gte=now, due_at__lte=now + timedelta(days=WINDOWS[window]))
+        qs = qs.due_within(WINDOWS[window], now)
     if owner:
         qs = qs.filter(owner_id=owner) if str(owner).isdigit() else qs.filter(owner__full_name__contains=owner)
     return qs.order_by(F("due_at").asc(nulls_last=True), "id")

@@ -820,7 +820,7 @@ def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attac
         raise ValidationError(_("完成进度不能低于上次报告的 %(p)s%%。") % {"p": task.progress})
     now = timezone.now()
     due = ProgressDue.objects.select_for_update().get(task=task)
-    late = due.due_at is not None and now > due.due_at
+    late = due.is_late(now)
     report = ProgressReport.objects.create(task=task, percent=percent, narrative=_require(narrative, _("进展情况")),
                                            attachment=attachment or "", reported_by=actor, reported_at=now,
                                            was_late=late)

@@ -1,6 +1,6 @@
 from .audit import AppendOnlyError, AuditLog
 from .calendar import CalendarDay, CalendarSource, CalendarVersion, CalendarYear
-from .clock import Clock, ClockState, LimitUnit, PauseReason, Rung, TimeLimitRule
+from .clock import Clock, ClockQuerySet, ClockState, LimitUnit, PauseReason, Rung, TimeLimitRule
 from .events import Event, Notification
 from .org import ADMIN_ROLES, BUSINESS_ROLES, Region, Role, Section, Unit, User
 

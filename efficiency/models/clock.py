@@ -5,9 +5,12 @@ accountability case) inherits `Clock`. Services in `efficiency.clocks` are the o
 its fields; the sweep (`efficiency.sweep`) moves it up the breach ladder.
 """
 
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -90,8 +93,9 @@ class TimeLimitRule(models.Model):
 
 
 class _IndexName(str):
-    """`%(app_label)s_%(class)s_clock_next`, shortened to Django's 30 characters with a stable
-    hash when the model's name is long (models.E034)."""
+    """`%(app_label)s_%(class)s_clock_next`, shortened to Django's 30 characters (models.E034)
+    when the model's name is long: the name's head, a stable hash of the whole name, and the
+    literal tail (`_clock_next`), so the index still says what it is in a query plan."""
 
     def __mod__(self, values):
         import hashlib
@@ -99,7 +103,73 @@ class _IndexName(str):
         full = str.__mod__(self, values)
         if len(full) <= 30:
             return full
-        return f"{full[:23]}_{hashlib.md5(full.encode()).hexdigest()[:6]}"
+        tail = self[self.rindex(")s") + 2:]
+        return f"{full[:30 - len(tail) - 7]}_{hashlib.md5(full.encode()).hexdigest()[:6]}{tail}"
+
+
+class ClockQuerySet(models.QuerySet):
+    """What "open", "overdue", "due within N days" and "on rung r" mean, written once.
+
+    Every clock model's default manager (`Model.objects.overdue(now)` …). The `q_…` forms are
+    the same conditions as `Q` objects, for aggregates (`Count("pk", filter=…)`) and for other
+    managers. `now` defaults to `timezone.now()`, the project's one clock (which `time_machine`
+    moves in tests).
+
+    - open: not closed (running or paused).
+    - overdue: open and past its due time — `due_at < now`: closing *at* the due second is
+      still on time (R01; `Clock.is_late`). The sweep's 黄牌 follows at its next run. A paused
+      clock past its due time counts: its due time moves only when it resumes.
+    - due within N days: open, not overdue, and due by the end (24:00) of the Nth calendar day
+      after today, in the project's time zone (Asia/Shanghai) — the lists say "N 天内到期",
+      and due times are ends of days, so an item due on the Nth day counts whatever the hour.
+    - at rung r: the rung the sweep (or a service) last wrote, `breach_level`.
+    """
+
+    @staticmethod
+    def q_open() -> Q:
+        return Q(closed_at__isnull=True)
+
+    @staticmethod
+    def q_overdue(now: datetime | None = None) -> Q:
+        return Q(closed_at__isnull=True, due_at__lt=now or timezone.now())
+
+    @staticmethod
+    def q_due_before(moment: datetime, now: datetime | None = None) -> Q:
+        """Open, not overdue, due before `moment`."""
+        return Q(closed_at__isnull=True, due_at__gte=now or timezone.now(), due_at__lt=moment)
+
+    @classmethod
+    def q_due_within(cls, days: int, now: datetime | None = None) -> Q:
+        now = now or timezone.now()
+        zone = timezone.get_default_timezone()
+        last = timezone.localdate(now, zone) + timedelta(days=days)
+        return cls.q_due_before(datetime.combine(last + timedelta(days=1), time.min, zone), now)
+
+    @staticmethod
+    def q_at_rung(rung: int, *, or_above: bool = False) -> Q:
+        return Q(breach_level__gte=rung) if or_above else Q(breach_level=rung)
+
+    def open(self):
+        return self.filter(self.q_open())
+
+    def started(self):
+        return self.filter(clock_start__isnull=False)
+
+    def running(self):
+        """Open and not paused: the clocks the sweep moves."""
+        return self.filter(self.q_open(), paused_at__isnull=True)
+
+    def overdue(self, now: datetime | None = None):
+        return self.filter(self.q_overdue(now))
+
+    def due_before(self, moment: datetime, now: datetime | None = None):
+        return self.filter(self.q_due_before(moment, now))
+
+    def due_within(self, days: int, now: datetime | None = None):
+        return self.filter(self.q_due_within(days, now))
+
+    def at_rung(self, rung: int, *, or_above: bool = False):
+        return self.filter(self.q_at_rung(rung, or_above=or_above))
 
 
 class Clock(models.Model):
@@ -108,7 +178,9 @@ class Clock(models.Model):
     The current position is copied onto the row (`clock_state`, `breach_level`) and only
     `efficiency.clocks` services and the sweep change it; the history is the item's events.
     `next_at` is the time of the next rung; the sweep reads it through the partial index
-    `<table>_clock_next`, which leaves closed and paused clocks out.
+    `<app>_<model>_clock_next`, which leaves closed and paused clocks out. That index is
+    declared here only: a concrete model's `Meta` inherits `Clock.Meta` (and keeps
+    `*Clock.Meta.indexes` if it adds its own); the system check efficiency.E001 fails otherwise.
     """
 
     time_rule = models.ForeignKey(
@@ -148,6 +220,8 @@ class Clock(models.Model):
     is_provisional = models.BooleanField(_("期限暂定"), default=False)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
+    objects = ClockQuerySet.as_manager()
+
     # Names of the item's fields the core reads; override in the concrete model if needed.
     clock_unit_field = "unit"
     clock_owner_field = "owner"
@@ -155,7 +229,8 @@ class Clock(models.Model):
     class Meta:
         abstract = True
         indexes = [
-            # Used by efficiency.sweep.sweep_model: open, running clocks by their next rung.
+            # Used by efficiency.sweep.sweep_model (its count of rows due and its small-wave
+            # batches): open, running clocks by their next rung.
             models.Index(
                 fields=["next_at"],
                 name=_IndexName("%(app_label)s_%(class)s_clock_next"),
@@ -170,6 +245,12 @@ class Clock(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
+
+    def is_late(self, at: datetime | None = None) -> bool:
+        """Past its due time at `at` (by default when it closed, or now if open): closing at
+        the due second is on time (R01). The one-row form of `Clock.objects.overdue`."""
+        at = at or self.closed_at or timezone.now()
+        return self.due_at is not None and at > self.due_at
 
     @property
     def colour(self) -> str:

@@ -169,13 +169,6 @@ def test_a_jump_over_several_rungs_joins_the_overridden_and_the_default_lists(or
     assert card.recipients == recipients_for(0, Rung.NOTICE, overridden.rung_recipients)
 
 
-def test_the_generic_sqlite_path_applies_the_override_too(org, overridden):
-    item = started(org.unit_a, org.clerk_a)
-    moved = sweep_module._sweep_batch_generic(TimedItem, item.red_at, 10)
-    assert [(t.level_from, t.level_to) for t in moved] == [(0, Rung.RED)]
-    assert Event.objects.get(kind="clock.breach", subject_id=item.pk).recipients == ["owner", "head", "leader"]
-
-
 def test_models_without_an_override_keep_the_default_recipients_and_sql(org, overridden):
     assert sweep_module._recipients_sql(TimedItem) != sweep_module._RECIPIENTS_SQL
     overridden.rung_recipients = None

@@ -180,19 +180,3 @@ def test_a_sweep_jumping_past_several_thresholds_writes_one_event(org):
     assert (event.level_from, event.level_to) == (0, Rung.NOTICE)
     item.refresh_from_db()
     assert item.next_at == item.escalate_at
-
-
-def test_the_generic_sweep_path_moves_the_ladder_like_the_postgres_one(org):
-    """The development (SQLite) path, run here on PostgreSQL: same rungs, same events."""
-    from efficiency import sweep as sweep_module
-
-    items = [started(org, at(2025, 9, 30, 10), rule="instruction.deploy") for _ in range(5)]
-    moved = sweep_module._sweep_batch_generic(TimedItem, at(2025, 10, 20, 9), 3)
-    moved += sweep_module._sweep_batch_generic(TimedItem, at(2025, 10, 20, 9), 3)
-    assert sweep_module._sweep_batch_generic(TimedItem, at(2025, 10, 20, 9), 3) == []
-    assert sorted((t.level_from, t.level_to) for t in moved) == [(0, Rung.NOTICE)] * 5
-    for item in items:
-        item.refresh_from_db()
-        assert (item.breach_level, item.next_at) == (Rung.NOTICE, item.escalate_at)
-    event = Event.objects.filter(kind="clock.breach").first()
-    assert event.recipients == ["owner", "head", "office"]
