@@ -36,8 +36,10 @@ db: setup
 db-stop:
 	@if [ -x $(PY) ]; then $(PY) -m efficiency.embedded_db stop; fi
 
+# As the owner role (embedded: efficiency_owner; else DATABASE_OWNER_URL, or DATABASE_URL alone),
+# then `manage.py db_roles`: the app role gets DML only, the audit log insert-only.
 migrate: db
-	$(PY) manage.py migrate --noinput
+	$(PY) -m efficiency.embedded_db migrate
 
 demo: migrate
 	$(PY) manage.py seed_demo
@@ -59,7 +61,8 @@ browser:
 # cluster, started for the run and stopped after it; Redis when REDIS_URL points at it.
 test: setup browser
 	@if [ -z "$$DATABASE_URL" ]; then \
-	  DATABASE_URL=$$($(PY) -m efficiency.embedded_db start) || exit 1; export DATABASE_URL; \
+	  $(PY) -m efficiency.embedded_db start >/dev/null || exit 1; \
+	  DATABASE_URL=$$($(PY) -m efficiency.embedded_db url superuser); export DATABASE_URL; \
 	  trap '$(PY) -m efficiency.embedded_db stop' EXIT; \
 	fi; \
 	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest $(PYTEST_ARGS)

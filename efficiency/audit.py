@@ -1,15 +1,17 @@
-"""Writing the audit log (R40: kept at least 180 days; append-only)."""
+"""Writing the audit log (R40: kept at least six months — 184 days, the longest six calendar
+months, is the local floor; append-only, enforced by the database against the app's own role)."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.forms.models import model_to_dict
-from django.utils import timezone
 
+from .checks import AUDIT_RETENTION_MIN_DAYS  # 184: six months whichever they are
 from .models import AuditLog
 
 
@@ -49,9 +51,14 @@ def audit_record(action: str, *, actor=None, obj=None, object_type: str = "", ob
     )
 
 
-def audit_purge(*, now=None) -> int:
-    """Remove rows older than the retention period (never fewer than 180 days: R40)."""
-    days = max(settings.AUDIT_RETENTION_DAYS, 180)
-    cutoff = (now or timezone.now()) - timedelta(days=days)
-    deleted, _ = AuditLog.objects.all()._purge_before(cutoff)
-    return deleted
+def audit_purge() -> int:
+    """Remove rows older than AUDIT_RETENTION_DAYS, by the database's clock, through the
+    SECURITY DEFINER function `efficiency_audit_purge` (migration 0006): the app role itself may
+    not delete audit rows. A retention under 184 days is refused, here and in the database."""
+    days = settings.AUDIT_RETENTION_DAYS
+    if days < AUDIT_RETENTION_MIN_DAYS:
+        raise ImproperlyConfigured(
+            f"AUDIT_RETENTION_DAYS={days}: audit rows must be kept at least {AUDIT_RETENTION_MIN_DAYS} days (six months)")
+    with connection.cursor() as cur:
+        cur.execute("SELECT efficiency_audit_purge(%s)", [days])
+        return cur.fetchone()[0]

@@ -30,3 +30,19 @@ def clock_index_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 hint="Let its Meta inherit Clock.Meta and keep its indexes: indexes = [*Clock.Meta.indexes, …].",
                 obj=entry.model, id="efficiency.E001"))
     return errors
+
+
+AUDIT_RETENTION_MIN_DAYS = 184  # as efficiency.audit and migration 0006: six months whichever they are
+
+
+@checks.register()
+def audit_retention_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """efficiency.E002: AUDIT_RETENTION_DAYS under six months (网络安全法 §21, R40)."""
+    from django.conf import settings
+
+    days = settings.AUDIT_RETENTION_DAYS
+    if days < AUDIT_RETENTION_MIN_DAYS:
+        return [checks.Error(f"AUDIT_RETENTION_DAYS={days} keeps audit rows less than six months.",
+                             hint=f"Set at least {AUDIT_RETENTION_MIN_DAYS} (the purge refuses fewer).",
+                             id="efficiency.E002")]
+    return []

@@ -10,7 +10,8 @@ This module is imported by the settings, so it imports nothing from Django and r
 cluster's state from its ``postmaster.pid`` alone. Starting and stopping import the wheel.
 
     python -m efficiency.embedded_db start   # init (first time) and start; prints DATABASE_URL
-    python -m efficiency.embedded_db url     # the URL of the running cluster (exit 1 if none)
+    python -m efficiency.embedded_db url [app|owner|superuser]   # a role's URL (exit 1 if not running)
+    python -m efficiency.embedded_db migrate # migrate and `db_roles` as the owner role
     python -m efficiency.embedded_db stop    # fast, clean shutdown (as pg_ctl stop -m fast)
     python -m efficiency.embedded_db run     # `make run`: database, migrate, demo data, web + worker + beat
 """
@@ -27,7 +28,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 DATABASE = "efficiency"
-USER = "postgres"
+SUPERUSER = "postgres"  # the cluster's superuser: creates the roles and the database, nothing else
+OWNER = "efficiency_owner"  # owns the schema: migrations, `db_roles`
+APP = "efficiency_app"  # web, worker and beat: owns nothing (see `manage.py db_roles`)
 
 
 @contextmanager
@@ -56,22 +59,22 @@ def _postmaster(var_dir: Path):
     return info
 
 
-def url_for(socket_dir: Path, port: int = 5432) -> str:
+def url_for(socket_dir: Path, port: int = 5432, user: str = APP) -> str:
     """A libpq URL for a Unix socket (the directory percent-encoded as the host)."""
     port_part = "" if port == 5432 else f":{port}"
-    return f"postgres://{USER}@{quote(str(socket_dir), safe='')}{port_part}/{DATABASE}"
+    return f"postgres://{user}@{quote(str(socket_dir), safe='')}{port_part}/{DATABASE}"
 
 
-def running_url(var_dir: Path) -> str | None:
+def running_url(var_dir: Path, user: str = APP) -> str | None:
     info = _postmaster(var_dir)
     if info is None:
         return None
-    return url_for(info.socket_dir, info.port or 5432)
+    return url_for(info.socket_dir, info.port or 5432, user)
 
 
 def default_url(var_dir: Path) -> str:
-    """The URL the settings use without DATABASE_URL: the running cluster's, else where its
-    socket will be (a connection then fails with that path in the message: run `make db`)."""
+    """The URL the settings use without DATABASE_URL: the app role on the running cluster,
+    else where its socket will be (a connection then fails with that path in the message)."""
     return running_url(var_dir) or url_for(pgdata(var_dir))
 
 
@@ -83,9 +86,14 @@ def start(var_dir: Path) -> str:
 
         Path(var_dir).mkdir(parents=True, exist_ok=True)
         server = get_server(pgdata(var_dir), cleanup_mode=None)  # stays up until stop()
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
-    if "1 row" not in exists:
-        server.psql(f"CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0;")
+    # The owner owns the database (so its public schema, PostgreSQL 15+); the app role is made
+    # a login here and given its privileges by `manage.py db_roles` after each migrate.
+    server.psql(f"""
+        SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['{OWNER}', '{APP}']) AS r
+        WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \\gexec
+        SELECT 'CREATE DATABASE {DATABASE} OWNER {OWNER} ENCODING ''UTF8'' TEMPLATE template0'
+        WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{DATABASE}') \\gexec
+    """)
     return running_url(var_dir)
 
 
@@ -113,6 +121,23 @@ def stop(var_dir: Path, timeout: float = 60) -> bool:
     return True
 
 
+def migrate(var_dir: Path, root: Path, env: dict | None = None) -> None:
+    """`manage.py migrate`, then `manage.py db_roles`, as the owner role: the embedded cluster's
+    owner, or DATABASE_OWNER_URL's. Without an owner URL (a server where one role does all),
+    migrate as DATABASE_URL and grant nothing."""
+    env = dict(env or os.environ, VAR_DIR=str(var_dir))
+    owner = env.get("DATABASE_OWNER_URL")
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = running_url(var_dir) or start(var_dir)
+        owner = running_url(var_dir, OWNER)
+    app = env["DATABASE_URL"]
+    as_owner = dict(env, DATABASE_URL=owner or app)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=root, env=as_owner, check=True)
+    if owner:
+        subprocess.run([sys.executable, "manage.py", "db_roles", "--app-url", app], cwd=root, env=as_owner,
+                       check=True)
+
+
 def run(var_dir: Path, root: Path) -> int:
     """`make run`: the database (embedded unless DATABASE_URL is set), migrate, demo data, then
     web + worker + beat under honcho. Ctrl-C (or SIGTERM) stops the three, then the embedded
@@ -121,11 +146,13 @@ def run(var_dir: Path, root: Path) -> int:
     python = sys.executable
     embedded = not env.get("DATABASE_URL")
     if embedded:
-        env["DATABASE_URL"] = start(var_dir)
+        start(var_dir)
         print(f"embedded PostgreSQL: {pgdata(var_dir)}", flush=True)
     try:
-        for args in (("migrate", "--noinput"), ("seed_demo",)):
-            subprocess.run([python, "manage.py", *args], cwd=root, env=env, check=True)
+        migrate(var_dir, root, env)
+        if embedded:
+            env["DATABASE_URL"] = running_url(var_dir)  # web, worker, beat and seed_demo: the app role
+        subprocess.run([python, "manage.py", "seed_demo"], cwd=root, env=env, check=True)
         port = env.setdefault("WEB_PORT", "8000")
         print(f"\n  效能督查平台: http://127.0.0.1:{port}/   (demo logins above; Ctrl-C stops everything)\n",
               flush=True)
@@ -151,13 +178,16 @@ def main(argv: list[str]) -> int:
     action = argv[0] if argv else "url"
     if action == "start":
         print(start(var_dir))
+    elif action == "migrate":
+        migrate(var_dir, Path(__file__).resolve().parent.parent)
     elif action == "run":
         return run(var_dir, Path(__file__).resolve().parent.parent)
     elif action == "stop":
         print("embedded PostgreSQL stopped" if stop(var_dir) else "embedded PostgreSQL was not running",
               file=sys.stderr)
     elif action == "url":
-        url = running_url(var_dir)
+        role = argv[1] if len(argv) > 1 else APP
+        url = running_url(var_dir, {"app": APP, "owner": OWNER, "superuser": SUPERUSER}.get(role, role))
         if url is None:
             print(f"embedded PostgreSQL is not running under {pgdata(var_dir)} (make db starts it)",
                   file=sys.stderr)

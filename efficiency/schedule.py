@@ -18,7 +18,7 @@ SCHEDULE = {
     "notifications send": {"task": "efficiency.notifications_send", "cron": EVERY_MINUTE},
     # Reminders for items in warning, 09:00 on working days.
     "reminders": {"task": "efficiency.reminders", "cron": EVERY_WORKDAY_0900},
-    # Audit rows past the retention period (180 days at least).
+    # Audit rows past the retention period (184 days at least, by the database's clock).
     "audit purge": {"task": "efficiency.audit_purge", "cron": DAILY_0300},
     # Next year's provisional calendar.
     "provisional calendar": {"task": "efficiency.calendar_provisional", "cron": DAILY_0300},

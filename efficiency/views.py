@@ -186,7 +186,7 @@ def security(request):
         (_("连续登录失败锁定次数"), settings.AXES_FAILURE_LIMIT),
         (_("锁定时长（分钟）"), int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)),
         (_("会话空闲超时（分钟）"), settings.SESSION_IDLE_TIMEOUT // 60),
-        (_("审计日志保留（天）"), max(settings.AUDIT_RETENTION_DAYS, 180)),
+        (_("审计日志保留（天）"), settings.AUDIT_RETENTION_DAYS),
     ]
     return render(request, "efficiency/security.html", {"policy": policy, "locked": locked})
 

@@ -22,7 +22,7 @@ def manage_on_embedded_defaults(var_dir: Path, *args: str, **extra: str) -> subp
                           capture_output=True, text=True, timeout=600)
 
 
-def embedded_db(var_dir: Path, action: str) -> subprocess.CompletedProcess:
-    """`python -m efficiency.embedded_db start|stop|url` for the cluster under var_dir."""
-    return subprocess.run([sys.executable, "-m", "efficiency.embedded_db", action], cwd=ROOT,
+def embedded_db(var_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m efficiency.embedded_db start|stop|url|migrate` for the cluster under var_dir."""
+    return subprocess.run([sys.executable, "-m", "efficiency.embedded_db", *args], cwd=ROOT,
                           env=embedded_env(var_dir), capture_output=True, text=True, timeout=300)

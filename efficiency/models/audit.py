@@ -16,16 +16,14 @@ class AuditLogQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("audit log rows are removed only by `purge_audit` after the retention period")
 
-    def _purge_before(self, cutoff):
-        """The one way rows leave the table (see `efficiency.audit.audit_purge`)."""
-        return models.QuerySet.delete(self.filter(at__lt=cutoff))
-
 
 class AuditLog(models.Model):
     """One row per security-relevant happening: logins, denials, and every write.
 
-    Rows are never updated or deleted: the model, its queryset and (on PostgreSQL) a trigger
-    refuse it; only rows older than the retention period are purged.
+    Rows are never updated or deleted: the model and its queryset refuse it, and so does the
+    database — the app's role may only SELECT and INSERT (`manage.py db_roles`), its inserts
+    are stamped with the database's time, and triggers refuse UPDATE, DELETE and TRUNCATE;
+    only rows older than the retention period leave, by `efficiency_audit_purge` (0006).
     """
 
     class Action(models.TextChoices):

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import psycopg2
 import pytest
 
 from tests.embedded import ROOT, embedded_db, embedded_env, manage_on_embedded_defaults
@@ -128,7 +129,7 @@ def test_make_run_serves_the_year_page_export_and_import_on_embedded_postgresql(
         postmaster = _postmaster_pid(var_dir)
         assert postmaster and psutil.pid_exists(postmaster)
         assert "embedded PostgreSQL" in log.read_text() and "xiaoneng2" in log.read_text()
-        assert embedded_db(var_dir, "url").stdout.startswith("postgres://postgres@")
+        assert embedded_db(var_dir, "url").stdout.startswith("postgres://efficiency_app@")
 
         web = Browser(f"http://127.0.0.1:{port}")
         web.login("xiaoneng2", "Demo@2025xn")
@@ -139,6 +140,13 @@ def test_make_run_serves_the_year_page_export_and_import_on_embedded_postgresql(
         assert export.headers["Content-Type"].startswith("application/vnd.openxmlformats") and workbook[:2] == b"PK"
         result = web.upload(f"/supervision/tasks/{year}/import/", "tasks.xlsx", workbook)
         assert "导入完成" in result  # the exported ledger imports back: nothing added, nothing lost
+
+        # web, worker and beat connect as the app role, which owns nothing (manage.py db_roles)
+        superuser = embedded_db(var_dir, "url", "superuser").stdout.strip()
+        with psycopg2.connect(superuser) as pg, pg.cursor() as cur:
+            cur.execute("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = 'efficiency' "
+                        "AND pid <> pg_backend_pid()")
+            assert [r[0] for r in cur.fetchall()] == ["efficiency_app"]
 
         made = manage_on_embedded_defaults(var_dir, "shell", "-v0", "-c",
                                            "from efficiency.models import Region; Region.objects.create(code='999999', name='复用标记', level='county')")
@@ -162,12 +170,15 @@ def test_make_run_serves_the_year_page_export_and_import_on_embedded_postgresql(
 
 
 def test_manage_py_without_database_url_uses_the_running_embedded_cluster(var_dir):
-    """migrate, seed_demo twice and a sweep, as `make demo` runs them, on the cluster that
-    `make db` started: the settings find it by its postmaster.pid, no URL is passed."""
+    """migrate (as the owner), then seed_demo twice, a sweep and the audit purge as the app role,
+    as `make demo` runs them, on the cluster that `make db` started: the settings find it by its
+    postmaster.pid, no URL is passed."""
     started = embedded_db(var_dir, "start")
     assert started.returncode == 0, started.stderr[-3000:]
     try:
-        for args in (("migrate", "--noinput"), ("seed_demo",), ("sweep",)):
+        migrated = embedded_db(var_dir, "migrate")  # as the owner role, then db_roles
+        assert migrated.returncode == 0, migrated.stderr[-3000:]
+        for args in (("seed_demo",), ("sweep",), ("purge_audit",)):
             done = manage_on_embedded_defaults(var_dir, *args)
             assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
         seeded = manage_on_embedded_defaults(var_dir, "seed_demo").stdout
@@ -179,7 +190,7 @@ def test_manage_py_without_database_url_uses_the_running_embedded_cluster(var_di
 
 
 def test_without_a_running_cluster_the_error_names_the_socket_and_make_db(var_dir):
-    done = manage_on_embedded_defaults(var_dir, "migrate", "--noinput")
+    done = manage_on_embedded_defaults(var_dir, "sweep")
     assert done.returncode != 0
     assert str(var_dir / "pgdata") in done.stderr
     assert "make db" in embedded_db(var_dir, "url").stderr
