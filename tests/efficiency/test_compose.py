@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"postgres", "redis", "web", "worker", "beat", "nginx"}
+SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat", "nginx"}
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def services(compose):
     return compose["services"]
 
 
-def test_it_has_exactly_the_six_services(services):
+def test_it_has_exactly_the_seven_services(services):
     assert set(services) == SERVICES
 
 
@@ -30,12 +30,14 @@ def test_every_service_has_an_image_or_a_build(services):
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
     assert services["nginx"]["image"].startswith("nginx:")
-    for name in ("web", "worker", "beat"):
+    for name in ("migrate", "web", "worker", "beat"):
         assert services[name]["build"] == "." and (ROOT / "Dockerfile").exists()
 
 
-def test_every_service_has_a_healthcheck(services):
+def test_every_long_running_service_has_a_healthcheck(services):
     for name, svc in services.items():
+        if name == "migrate":  # one-shot: the others wait for it to complete
+            continue
         check = svc.get("healthcheck", {})
         assert isinstance(check.get("test"), list) and check["test"][0] in ("CMD", "CMD-SHELL"), name
         assert check.get("interval") and check.get("retries"), name
@@ -54,13 +56,31 @@ def test_beat_runs_exactly_once(services):
     assert all("beat" not in " ".join(svc.get("command", [])) for name, svc in services.items() if name != "beat")
 
 
-def test_secrets_come_from_the_env_file_and_an_example_exists(services):
-    for name in ("postgres", "web", "worker", "beat"):
+def test_secrets_come_from_the_env_files_and_examples_exist(services):
+    for name in ("web", "worker", "beat"):
         assert services[name]["env_file"] in (".env", [".env"]), name
     example = (ROOT / "deploy" / "env.example").read_text()
-    for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG=0", "POSTGRES_PASSWORD"):
+    for key in ("SECRET_KEY", "DATABASE_URL=postgres://efficiency_app", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG=0"):
         assert key in example
-    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    owner = (ROOT / "deploy" / "owner.env.example").read_text()
+    for key in ("POSTGRES_USER=efficiency_owner", "POSTGRES_PASSWORD", "DATABASE_OWNER_URL=postgres://efficiency_owner"):
+        assert key in owner
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert ".env" in ignored and ".env.owner" in ignored
+
+
+def test_only_the_migrate_service_holds_the_owner_role(services):
+    """The app role owns nothing (manage.py db_roles); web, worker and beat never see the owner's
+    password, so a compromised web process cannot rewrite the audit log (R40)."""
+    assert services["postgres"]["env_file"] in (".env.owner", [".env.owner"])
+    assert services["migrate"]["env_file"] == [".env", ".env.owner"]
+    assert services["migrate"]["environment"]["MIGRATE"] == "1" and services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat", "nginx"):
+        assert ".env.owner" not in str(services[name].get("env_file")), name
+        assert "MIGRATE" not in (services[name].get("environment") or {}), name
+    entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
+    assert 'DATABASE_URL="$DATABASE_OWNER_URL" python manage.py migrate' in entrypoint
+    assert 'db_roles --app-url "$APP_DATABASE_URL"' in entrypoint
 
 
 def _volume_names(svc):
@@ -91,8 +111,10 @@ def test_dependencies_wait_for_health(services):
     for name, svc in services.items():
         for dep, cond in (svc.get("depends_on") or {}).items():
             assert dep in SERVICES, (name, dep)
-            assert cond["condition"] == "service_healthy", (name, dep)
-    assert set(services["web"]["depends_on"]) == {"postgres", "redis"}
+            expected = "service_completed_successfully" if dep == "migrate" else "service_healthy"
+            assert cond["condition"] == expected, (name, dep)
+    assert set(services["web"]["depends_on"]) == {"migrate", "redis"}
+    assert set(services["migrate"]["depends_on"]) == {"postgres"}
     for name in ("worker", "beat", "nginx"):
         assert "web" in services[name]["depends_on"]
 
