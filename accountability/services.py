@@ -16,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from efficiency import clocks
 from efficiency.audit import audit_record
 from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
-from efficiency.permissions import in_unit
+from efficiency.permissions import UNIT_ROLES, require_role
 
 from . import rules, security
 from .models import (AccountabilityCase, Bulletin, CaseStatement, Category, Complaint, ComplaintAssignment,
@@ -179,13 +180,15 @@ def complaint_by_token(token: str) -> Complaint | None:
 # --- handling ------------------------------------------------------------------------------------
 
 
-def _require_handler(actor, complaint: Complaint) -> None:
-    """The office takes complaints in; one about the office itself goes to the leader."""
-    role = getattr(actor, "role", None)
-    if complaint.about_office and role != Role.LEADER:
-        raise ValidationError(_("投诉对象为效能办本身，由领导办理。"))
-    if role not in (Role.OFFICE, Role.LEADER):
-        raise ValidationError(_("只有效能办可以办理此操作。"))
+HANDLERS_ONLY = gettext_lazy("只有效能办可以办理此操作；投诉对象为效能办本身的，由领导办理。")
+UNIT_ONLY = gettext_lazy("只有承办单位可以办理此操作。")
+CASE_OFFICERS = (Role.OFFICE, Role.LEADER)
+CASE_OFFICERS_ONLY = gettext_lazy("只有效能办可以办理问责案件。")
+
+
+def complaint_handler_roles(complaint: Complaint) -> tuple[str, ...]:
+    """The office takes complaints in; one about the office itself goes to the leader (回避)."""
+    return (Role.LEADER,) if complaint.about_office else (Role.OFFICE, Role.LEADER)
 
 
 def _require_status(complaint: Complaint, *allowed: str) -> None:
@@ -204,7 +207,7 @@ def _lock(complaint: Complaint) -> Complaint:
 @transaction.atomic
 def complaint_accept(*, complaint: Complaint, actor) -> Complaint:
     complaint = _lock(complaint)
-    _require_handler(actor, complaint)
+    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.RECEIVED)
     complaint.status, complaint.accepted_at, complaint.owner = Complaint.Status.ACCEPTED, timezone.now(), actor
     complaint.save(update_fields=["status", "accepted_at", "owner"])
@@ -218,7 +221,7 @@ def complaint_accept(*, complaint: Complaint, actor) -> Complaint:
 @transaction.atomic
 def complaint_decline(*, complaint: Complaint, actor, reason: str) -> Complaint:
     complaint = _lock(complaint)
-    _require_handler(actor, complaint)
+    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.RECEIVED)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("不予受理须说明理由（投诉人可见）。")})
@@ -240,7 +243,7 @@ def _unit_handler(unit: Unit) -> User | None:
 def complaint_assign(*, complaint: Complaint, actor, unit: Unit, owner: User | None = None) -> Complaint:
     """交办: the unit has 2 working days to send it back and 10 to reply (complaint.return / .reply)."""
     complaint = _lock(complaint)
-    _require_handler(actor, complaint)
+    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.ACCEPTED, Complaint.Status.RETURNED, Complaint.Status.REEXAMINING)
     if unit is None or not unit.is_active or unit.kind == Unit.Kind.OFFICE:
         raise ValidationError({"unit": _("请选择承办单位（效能办不能作为承办单位）。")})
@@ -283,16 +286,11 @@ def _current_assignment(complaint: Complaint) -> ComplaintAssignment:
     return complaint.assignments.filter(unit=complaint.unit, returned_at__isnull=True).order_by("-assigned_at").first()
 
 
-def _require_unit(actor, complaint: Complaint) -> None:
-    if not in_unit(actor, complaint.unit_id):
-        raise ValidationError(_("只有承办单位可以办理此操作。"))
-
-
 @transaction.atomic
 def complaint_return(*, complaint: Complaint, actor, reason: str) -> Complaint:
     """A unit that is not responsible sends it back within 2 working days, with reasons."""
     complaint = _lock(complaint)
-    _require_unit(actor, complaint)
+    require_role(actor, *UNIT_ROLES, unit=complaint.unit_id, message=UNIT_ONLY)
     _require_status(complaint, Complaint.Status.ASSIGNED)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("退回须说明理由。")})
@@ -318,7 +316,7 @@ def complaint_return(*, complaint: Complaint, actor, reason: str) -> Complaint:
 @transaction.atomic
 def complaint_unit_reply(*, complaint: Complaint, actor, reply: str, substantiated: bool | None = None) -> Complaint:
     complaint = _lock(complaint)
-    _require_unit(actor, complaint)
+    require_role(actor, *UNIT_ROLES, unit=complaint.unit_id, message=UNIT_ONLY)
     _require_status(complaint, Complaint.Status.ASSIGNED)
     if not (reply or "").strip():
         raise ValidationError({"reply": _("请填写调查核实情况和处理结果。")})
@@ -362,7 +360,7 @@ def complaint_send_reply(*, complaint: Complaint, actor, reply: str = "", substa
     """The office reviews the unit's reply and sends it to the citizen; a substantiated complaint
     becomes an accountability proposal against the unit complained about."""
     complaint = _lock(complaint)
-    _require_handler(actor, complaint)
+    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.REPLIED)
     text = (reply or "").strip() or complaint.unit_reply
     if substantiated is not None:
@@ -388,7 +386,7 @@ def complaint_send_reply(*, complaint: Complaint, actor, reply: str = "", substa
 def complaint_rework(*, complaint: Complaint, actor, reason: str) -> Complaint:
     """The office finds the unit's reply wanting and sends it back to the same unit (a re-handling)."""
     complaint = _lock(complaint)
-    _require_handler(actor, complaint)
+    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.REPLIED)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请说明重新办理的要求。")})
@@ -441,7 +439,7 @@ def complaint_reexamine(*, complaint: Complaint, reason: str) -> Complaint:
 @transaction.atomic
 def complaint_close(*, complaint: Complaint, actor, note: str = "") -> Complaint:
     complaint = _lock(complaint)
-    _require_handler(actor, complaint)
+    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.ANSWERED)
     complaint.status = Complaint.Status.CLOSED
     complaint.save(update_fields=["status"])
@@ -482,11 +480,6 @@ def case_propose(*, actor=None, source: str, unit: Unit, person: User | None = N
     return case
 
 
-def _require_office(actor) -> None:
-    if getattr(actor, "role", None) not in (Role.OFFICE, Role.LEADER):
-        raise ValidationError(_("只有效能办可以办理问责案件。"))
-
-
 def _lock_case(case) -> AccountabilityCase:
     return AccountabilityCase.objects.select_for_update().get(pk=case.pk)
 
@@ -499,7 +492,7 @@ def _case_require(case, *allowed) -> None:
 @transaction.atomic
 def case_open(*, actor, unit: Unit, person: User | None = None, reason: str) -> AccountabilityCase:
     """效能办 opens a case by hand and starts investigating at once."""
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     if person is not None and person.unit_id != unit.pk:
         raise ValidationError({"person": _("责任人须是责任单位的工作人员。")})
     case = case_propose(actor=actor, source=AccountabilityCase.Source.MANUAL, unit=unit, person=person, reason=reason)
@@ -509,7 +502,7 @@ def case_open(*, actor, unit: Unit, person: User | None = None, reason: str) -> 
 @transaction.atomic
 def case_investigate(*, case: AccountabilityCase, actor) -> AccountabilityCase:
     """立案调查, on the clock (case.investigation)."""
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.PROPOSED)
     case.status, case.owner = AccountabilityCase.Status.INVESTIGATING, actor
@@ -521,7 +514,7 @@ def case_investigate(*, case: AccountabilityCase, actor) -> AccountabilityCase:
 
 @transaction.atomic
 def case_dismiss(*, case: AccountabilityCase, actor, reason: str) -> AccountabilityCase:
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.PROPOSED)
     if not (reason or "").strip():
@@ -534,7 +527,7 @@ def case_dismiss(*, case: AccountabilityCase, actor, reason: str) -> Accountabil
 
 @transaction.atomic
 def case_record_facts(*, case: AccountabilityCase, actor, facts: str, evidence: str = "") -> AccountabilityCase:
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
     if not (facts or "").strip():
@@ -572,7 +565,7 @@ def case_record_statement(*, case: AccountabilityCase, actor, statement: str) ->
     """陈述申辩: the person states their case (themselves, or recorded by the office)."""
     case = _lock_case(case)
     if getattr(actor, "pk", None) != case.person_id:
-        _require_office(actor)
+        require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
     if not (statement or "").strip():
         raise ValidationError({"statement": _("请填写陈述申辩的内容。")})
@@ -589,7 +582,7 @@ def case_record_statement(*, case: AccountabilityCase, actor, statement: str) ->
 def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, grounds=(), person_measures=(),
                 head_measures=()) -> AccountabilityCase:
     """R27 部门首长问责, R28 过错责任追究, R29 容错纠错 (三个区分开来)."""
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
     grounds, person_measures, head_measures = list(grounds), list(person_measures), list(head_measures)
@@ -653,8 +646,8 @@ def case_appeal(*, case: AccountabilityCase, actor, reason: str) -> Accountabili
     """The person (or the head, for the unit) appeals once."""
     case = _lock_case(case)
     allowed = {case.person_id, case.head_id} - {None}
-    if getattr(actor, "pk", None) not in allowed and getattr(actor, "role", None) != Role.OFFICE:
-        raise ValidationError(_("只有被问责人可以申诉。"))
+    if getattr(actor, "pk", None) not in allowed:
+        require_role(actor, Role.OFFICE, message=_("只有被问责人可以申诉。"))
     if case.appealed_at:
         raise ValidationError(_("每个问责决定只能申诉一次。"))
     _case_require(case, AccountabilityCase.Status.DECIDED)
@@ -668,7 +661,7 @@ def case_appeal(*, case: AccountabilityCase, actor, reason: str) -> Accountabili
 
 @transaction.atomic
 def case_appeal_decide(*, case: AccountabilityCase, actor, result: str) -> AccountabilityCase:
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.APPEALED)
     if not (result or "").strip():
@@ -701,7 +694,7 @@ def bulletin_draft_text(*, cases=(), complaints=()) -> str:
 @transaction.atomic
 def bulletin_create(*, actor, title: str, body: str = "", kind: str = Bulletin.Kind.MIXED, cases=(),
                     complaints=()) -> Bulletin:
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     cases, complaints = list(cases), list(complaints)
     body = (body or "").strip() or bulletin_draft_text(cases=cases, complaints=complaints)
     if not (title or "").strip() or not body:
@@ -716,7 +709,7 @@ def bulletin_create(*, actor, title: str, body: str = "", kind: str = Bulletin.K
 @transaction.atomic
 def bulletin_approve(*, bulletin: Bulletin, actor) -> Bulletin:
     """Reviewed by someone other than its author (a leader, or another office member)."""
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     if bulletin.status != Bulletin.Status.DRAFT:
         raise ValidationError(_("只有草稿可以审核。"))
     if actor.pk == bulletin.author_id:
@@ -730,7 +723,7 @@ def bulletin_approve(*, bulletin: Bulletin, actor) -> Bulletin:
 @transaction.atomic
 def bulletin_publish(*, bulletin: Bulletin, actor) -> Bulletin:
     """R34: typical cases, good and bad, published on the public site."""
-    _require_office(actor)
+    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
     if bulletin.status != Bulletin.Status.APPROVED:
         raise ValidationError(_("通报须先经审核才能发布。"))
     now = timezone.now()

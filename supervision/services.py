@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from efficiency.audit import audit_record
 from efficiency.clocks import Limit, credit_unit, format_due
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
+from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.registry import items_crossing
 from efficiency.uploads import upload_check
 from efficiency.workdays import CalendarRangeError, local_date
@@ -77,15 +78,8 @@ STEP_NAMES = {
 }
 
 
-def _office(actor, *, leader_too: bool = False) -> None:
-    roles = (Role.OFFICE, Role.LEADER) if leader_too else (Role.OFFICE,)
-    if getattr(actor, "role", None) not in roles:
-        raise PermissionDenied(_("只有效能办可以进行此操作。"))
-
-
-def _member(actor, unit_id: int) -> None:
-    if not permissions.in_unit(actor, unit_id):
-        raise PermissionDenied(_("只有承办单位的人员可以进行此操作。"))
+OFFICE_ONLY = gettext_lazy("只有效能办可以进行此操作。")
+MEMBERS_ONLY = gettext_lazy("只有承办单位的人员可以进行此操作。")
 
 
 def _require(text: str | None, label: str) -> str:
@@ -124,7 +118,7 @@ def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing
                       deadline: date | None = None, lead_unit: Unit | None = None,
                       co_units: list[Unit] | tuple = (), lead_owner=None) -> Assignment:
     """The office registers an item (R39 网上交办); with a lead unit it is handed out at once."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     if kind not in FLOWS:
         raise ValidationError(_("来源类别无效。"))
     now = timezone.now()
@@ -151,7 +145,7 @@ def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing
 def assignment_dispatch(*, actor, assignment: Assignment, lead_unit: Unit, co_units=(), lead_owner=None
                         ) -> list[AssignmentTarget]:
     """交办: hand the item to a lead unit and co-units; each gets its own clock."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     item = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if item.status != Assignment.Status.REGISTERED:
         raise ValidationError(_("该交办件已交办，不能重复交办。"))
@@ -231,7 +225,7 @@ def target_actions(user, target: AssignmentTarget) -> list[str]:
     request = open_pause_request(target)
     held = request is not None and request.status == PS.APPROVED  # paused on the unit's request
     role = getattr(user, "role", None)
-    if permissions.in_unit(user, target.unit_id):
+    if has_role(user, *UNIT_ROLES, unit=target.unit_id):
         if target.status == TS.ASSIGNED:
             actions.append("acknowledge")
         elif held:
@@ -268,7 +262,7 @@ def target_acknowledge(*, actor, target: AssignmentTarget, note: str = "") -> As
     """签收. For instructions and upper-level documents, signing is the same-day report to the
     unit's principal (R03); the deploy clock (R04, 3 wd) starts."""
     target = _lock_target(target)
-    _member(actor, target.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=target.unit_id, message=MEMBERS_ONLY)
     _check(actor, target, "acknowledge")
     target.status = TS.HANDLING
     if target.owner_id is None:
@@ -288,7 +282,7 @@ def target_acknowledge(*, actor, target: AssignmentTarget, note: str = "") -> As
 def target_deploy(*, actor, target: AssignmentTarget, note: str) -> AssignmentTarget:
     """布置落实 (R04); the feedback clock starts (the set deadline, or R10's first report)."""
     target = _lock_target(target)
-    _member(actor, target.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=target.unit_id, message=MEMBERS_ONLY)
     _check(actor, target, "deploy")
     note = _require(note, _("部署情况"))
     target.status = TS.DEPLOYED
@@ -305,7 +299,7 @@ def target_feedback(*, actor, target: AssignmentTarget, text: str, evidence=None
     """反馈 with evidence. An intermediate report (R10 first report) starts the next report's
     clock (R11, counted from the hand-out); the final one holds the clock while the office checks."""
     target = _lock_target(target)
-    _member(actor, target.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=target.unit_id, message=MEMBERS_ONLY)
     _check(actor, target, "feedback")
     text = _require(text, _("反馈意见"))
     flow = FLOWS[target.assignment.kind]
@@ -340,7 +334,7 @@ def target_feedback(*, actor, target: AssignmentTarget, text: str, evidence=None
 @transaction.atomic
 def target_return(*, actor, target: AssignmentTarget, reason: str) -> AssignmentTarget:
     """退回 for rework, with reason; the clock resumes (the office's checking time is credited)."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     target = _lock_target(target)
     _check(actor, target, "return")
     reason = _require(reason, _("退回理由"))
@@ -357,7 +351,7 @@ def target_return(*, actor, target: AssignmentTarget, reason: str) -> Assignment
 @transaction.atomic
 def target_close(*, actor, target: AssignmentTarget, note: str = "", reply: str = "") -> AssignmentTarget:
     """办结 (件件有落实、事事有回音). A policy difficulty needs the office's reply (R08)."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     target = _lock_target(target)
     _check(actor, target, "close")
     item = Assignment.objects.select_for_update().get(pk=target.assignment_id)
@@ -386,7 +380,7 @@ def target_close(*, actor, target: AssignmentTarget, note: str = "", reply: str 
 @transaction.atomic
 def target_urge(*, actor, target: AssignmentTarget, message: str = "") -> AssignmentTarget:
     """督办/催办: a notice to the unit's responsible person and head, counted."""
-    _office(actor, leader_too=True)
+    require_role(actor, Role.OFFICE, Role.LEADER, message=OFFICE_ONLY)
     target = _lock_target(target)
     _check(actor, target, "urge")
     target.urge_count += 1
@@ -402,7 +396,7 @@ def target_urge(*, actor, target: AssignmentTarget, message: str = "") -> Assign
 def dispute_raise(*, actor, target: AssignmentTarget, reason: str) -> Coordination:
     """A unit disputes the hand-out (推诿扯皮 is settled by the office, not between units)."""
     target = _lock_target(target)
-    _member(actor, target.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=target.unit_id, message=MEMBERS_ONLY)
     _check(actor, target, "dispute")
     c = Coordination.objects.create(assignment=target.assignment, raised_by=actor, unit=target.unit,
                                     reason=_require(reason, _("争议事由")), raised_at=timezone.now())
@@ -417,7 +411,7 @@ def dispute_coordinate(*, actor, coordination: Coordination, opinion: str, reass
                        mode: str = Coordination.Reassign.TRANSFER) -> Coordination:
     """The office records its coordination opinion (协调意见), binding on the units; with
     `reassign_to` it acts on it at once (`coordination_reassign`) — both or neither."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     c = Coordination.objects.select_for_update().get(pk=coordination.pk)
     if c.decided_at:
         raise ValidationError(_("该争议已协调。"))
@@ -437,7 +431,7 @@ def coordination_reassign(*, actor, coordination: Coordination, to_unit: Unit,
     """Act on a recorded coordination opinion, once: 转办 (`_target_transfer`) moves the disputing
     unit's part to `to_unit`; 调整牵头 (`_target_make_lead`) makes the co-unit `to_unit` the lead.
     The history stays on the one item; both units are told."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     c = Coordination.objects.select_for_update().select_related("unit").get(pk=coordination.pk)
     if c.decided_at is None:
         raise ValidationError(_("请先记录协调意见，再按协调意见调整承办单位。"))
@@ -564,7 +558,7 @@ def pause_request(*, actor, target: AssignmentTarget, reason: str, explanation: 
     """The unit asks the office to pause its clock, for one of the core's pause reasons (R23; 其他
     for e.g. waiting for another authority's decision), with an explanation. The office is told."""
     target = _lock_target(target)
-    _member(actor, target.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=target.unit_id, message=MEMBERS_ONLY)
     if reason not in PauseReason.values:
         raise ValidationError(_("请选择暂停事由。"))
     explanation = _require(explanation, _("暂停说明"))
@@ -583,7 +577,7 @@ def pause_request(*, actor, target: AssignmentTarget, reason: str, explanation: 
 @transaction.atomic
 def pause_approve(*, actor, target: AssignmentTarget, note: str = "") -> PauseRequest:
     """The office approves: the clock pauses from now (not from the request) through the core."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     target = _lock_target(target)
     request = _open_request(target, PS.PENDING)
     _not_ended(target)
@@ -602,7 +596,7 @@ def pause_approve(*, actor, target: AssignmentTarget, note: str = "") -> PauseRe
 @transaction.atomic
 def pause_refuse(*, actor, target: AssignmentTarget, reason: str) -> PauseRequest:
     """The office refuses, with its reason; the clock never stopped."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     target = _lock_target(target)
     request = _open_request(target, PS.PENDING)
     reason = _require(reason, _("不予批准的理由"))
@@ -619,7 +613,7 @@ def pause_refuse(*, actor, target: AssignmentTarget, reason: str) -> PauseReques
 def pause_report_gone(*, actor, target: AssignmentTarget, note: str = "") -> PauseRequest:
     """The unit reports that the reason is gone; the office is asked to resume the clock."""
     target = _lock_target(target)
-    _member(actor, target.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=target.unit_id, message=MEMBERS_ONLY)
     request = _open_request(target, PS.APPROVED)
     if request.gone_reported_at:
         raise ValidationError(_("已报告暂停事由消除，等待效能办恢复计时。"))
@@ -649,7 +643,7 @@ def _resume(target: AssignmentTarget, request: PauseRequest, *, actor, note: str
 def pause_resume(*, actor, target: AssignmentTarget, note: str = "") -> PauseRequest:
     """The office resumes the clock (whether or not the unit reported the reason gone). The core
     moves every deadline of the step by the paused working time (R23)."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     target = _lock_target(target)
     request = _open_request(target, PS.APPROVED)
     _resume(target, request, actor=actor, note=note.strip())
@@ -681,7 +675,7 @@ REPORT_LIMITS = {
 
 @transaction.atomic
 def tasklist_create(*, actor, year: int, title: str = "", lag_margin: int = 20) -> KeyTaskList:
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     if KeyTaskList.objects.filter(year=year).exists():
         raise ValidationError(_("%(y)s 年度的重点任务清单已存在。") % {"y": year})
     tl = KeyTaskList.objects.create(year=year, title=title or _("%(y)s 年度重点任务清单") % {"y": year},
@@ -704,7 +698,7 @@ def keytask_create(*, actor, task_list: KeyTaskList, number: str, title: str, go
                    unit: Unit, co_units=(), leader_name: str = "", owner=None, deadline: date | None = None,
                    report_cycle: str = ReportCycle.MONTH) -> KeyTask:
     """One task of the list (R14: responsible party, goal, standard, time limit)."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     number = _require(number, _("编号"))
     if KeyTask.objects.filter(task_list=task_list, number=number).exists():
         raise ValidationError(_("编号 %(n)s 已存在。") % {"n": number})
@@ -734,7 +728,7 @@ TASK_FIELDS = ("title", "goal", "standard", "unit", "leader_name", "owner", "dea
 @transaction.atomic
 def keytask_update(*, actor, task: KeyTask, co_units=None, **values) -> bool:
     """Change a task's fields; returns whether anything changed (an unchanged import writes nothing)."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     task = KeyTask.objects.select_for_update().get(pk=task.pk)
     changed = [f for f in TASK_FIELDS if f in values and getattr(task, f) != values[f]]
     new_co = None
@@ -766,8 +760,7 @@ def keytask_update(*, actor, task: KeyTask, co_units=None, **values) -> bool:
 def node_create(*, actor, task: KeyTask, title: str, kind: str = TaskNode.Kind.SUBTASK, parent: TaskNode | None = None,
                 unit: Unit | None = None, post: str = "", owner=None, deadline: date | None = None) -> TaskNode:
     """Decompose a task (任务具体到项目、落实到岗位、量化到个人): office or the lead unit's head."""
-    if not (getattr(actor, "role", None) == Role.OFFICE or permissions.is_head_of(actor, task.unit_id)):
-        raise PermissionDenied(_("只有效能办或牵头单位负责人可以分解任务。"))
+    require_role(actor, Role.OFFICE, Role.HEAD, unit=task.unit_id, message=_("只有效能办或牵头单位负责人可以分解任务。"))
     if parent is not None and parent.task_id != task.pk:
         raise ValidationError(_("上级节点不属于该任务。"))
     unit = unit or task.unit
@@ -790,8 +783,7 @@ def node_create(*, actor, task: KeyTask, title: str, kind: str = TaskNode.Kind.S
 @transaction.atomic
 def node_complete(*, actor, node: TaskNode, note: str = "") -> TaskNode:
     node = TaskNode.objects.select_for_update().get(pk=node.pk)
-    if not (getattr(actor, "role", None) == Role.OFFICE or permissions.in_unit(actor, node.unit_id)):
-        raise PermissionDenied(_("只有责任单位可以完成该节点。"))
+    require_role(actor, Role.OFFICE, *UNIT_ROLES, unit=node.unit_id, message=_("只有责任单位可以完成该节点。"))
     clocks.clock_close(node, actor=actor, message=note or _("节点完成"))
     event_emit("keytask.node_done", subject=node.task, actor=actor, message=_("完成：%(t)s") % {"t": node.title})
     return node
@@ -804,8 +796,7 @@ def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attac
     from .queries import lag_of
 
     task = KeyTask.objects.select_for_update().get(pk=task.pk)
-    if not permissions.in_unit(actor, task.unit_id):
-        raise PermissionDenied(_("只有牵头单位可以报告进度。"))
+    require_role(actor, *UNIT_ROLES, unit=task.unit_id, message=_("只有牵头单位可以报告进度。"))
     if task.closed_at:
         raise ValidationError(_("该任务已完成，无需再报告。"))
     if attachment:
@@ -844,7 +835,7 @@ def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attac
 
 @transaction.atomic
 def keytask_urge(*, actor, task: KeyTask, message: str = "") -> KeyTask:
-    _office(actor, leader_too=True)
+    require_role(actor, Role.OFFICE, Role.LEADER, message=OFFICE_ONLY)
     task = KeyTask.objects.select_for_update().get(pk=task.pk)
     if task.closed_at:
         raise ValidationError(_("该任务已完成。"))
@@ -894,7 +885,7 @@ def on_breach(model, transitions) -> None:
 def target_extend(*, actor, target: AssignmentTarget, value: int, reason: str) -> AssignmentTarget:
     """延期: the office grants one extension of the current step, asked before its due time
     (the core refuses a late request; the item then counts as late)."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     target = _lock_target(target)
     _check(actor, target, "extend")
     try:

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accountability import services
 from accountability.models import AccountabilityCase, Complaint, Rating
@@ -41,7 +41,7 @@ def test_a_decline_needs_a_reason_the_citizen_sees(org):  # R26
 
 def test_only_the_office_accepts(org):
     c = file_complaint(org.unit_a).complaint
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.complaint_accept(complaint=c, actor=org.clerk_a)
     assert services.complaint_accept(complaint=c, actor=org.office).status == Complaint.Status.ACCEPTED
     assert Event.objects.filter(kind="complaints.accepted", subject_id=c.pk).count() == 1
@@ -51,7 +51,7 @@ def test_a_complaint_about_the_office_goes_to_the_leader(org):
     c = file_complaint(org.office_unit).complaint
     assert c.about_office
     assert Event.objects.get(kind="complaints.filed", subject_id=c.pk).recipients == ["leader"]
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied, match="领导"):
         services.complaint_accept(complaint=c, actor=org.office)
     assert services.complaint_accept(complaint=c, actor=org.leader).status == Complaint.Status.ACCEPTED
 
@@ -86,7 +86,7 @@ def test_the_other_unit_cannot_reply(org):
     c = file_complaint(org.unit_a).complaint
     services.complaint_accept(complaint=c, actor=org.office)
     c = services.complaint_assign(complaint=c, actor=org.office, unit=org.unit_a)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.complaint_unit_reply(complaint=c, actor=org.clerk_b, reply="x")
 
 
