@@ -18,7 +18,6 @@ from efficiency.clocks import Limit, credit_unit, format_due
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
-from efficiency.registry import items_crossing
 from efficiency.uploads import upload_check
 from efficiency.workdays import CalendarRangeError, local_date
 
@@ -867,18 +866,6 @@ def keytasks_warn_lagging(*, now: datetime | None = None, every_days: int = 30) 
                        % {"p": task.progress, "l": task.lag}, payload={"lag": task.lag})
         warned += 1
     return warned
-
-
-def on_breach(model, transitions) -> None:
-    """Sweep handler (in the sweep's transaction): an item that climbs to the last rung asks the
-    accountability app for a proposal (问责建议), once per item — the app is idempotent too."""
-    from efficiency.models import Rung
-
-    ids = items_crossing(transitions, Rung.ACCOUNTABILITY)
-    for item in model.objects.filter(pk__in=ids).select_related("unit"):
-        event_emit("accountability.propose", subject=item, actor=None, unit=item.unit,
-                   payload={"person_id": item.owner_id, "unit_id": item.unit_id, "source": "red_card",
-                            "reason": _("%(item)s 超期未办，经黄牌、红牌、督办单仍未办结") % {"item": str(item)}})
 
 
 @transaction.atomic

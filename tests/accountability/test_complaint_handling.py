@@ -150,7 +150,11 @@ def test_a_late_unit_reply_gets_a_red_card_and_an_accountability_proposal(org): 
     case = AccountabilityCase.objects.get()
     assert (case.source, case.unit, case.person, case.subject_id) == ("red_card", org.unit_a, org.head_a, c.pk)
     sweep(now=c.escalate_at + timedelta(seconds=1))
-    assert AccountabilityCase.objects.count() == 1  # idempotent per (item, source)
+    c.refresh_from_db()
+    assert c.breach_level == Rung.ACCOUNTABILITY
+    # One path: the complaint proposes at its red card; the sweep emits no second proposal at 问责建议.
+    assert AccountabilityCase.objects.count() == 1
+    assert not Event.objects.filter(kind="accountability.propose").exists()
     with time_machine.travel(c.red_at + timedelta(days=1), tick=False):
         c = services.complaint_unit_reply(complaint=c, actor=org.head_a, reply="迟到的答复")
     assert c.clock_state == "done_late"
