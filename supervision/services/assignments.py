@@ -21,7 +21,7 @@ from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.uploads import upload_check
 from efficiency.workdays import CalendarRangeError, local_date
 
-from .models import (
+from ..models import (
     Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, PauseRequest, ProgressDue,
     ProgressReport, ReportCycle, TaskNode,
 )
@@ -792,7 +792,7 @@ def node_complete(*, actor, node: TaskNode, note: str = "") -> TaskNode:
 def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attachment=None) -> ProgressReport:
     """进度报告 (R15). Reporting restarts the next report's clock; a late one is marked late;
     100% closes the task; a lagging task raises a 预警 event."""
-    from .queries import lag_of
+    from ..queries import lag_of
 
     task = KeyTask.objects.select_for_update().get(pk=task.pk)
     require_role(actor, *UNIT_ROLES, unit=task.unit_id, message=_("只有牵头单位可以报告进度。"))
@@ -853,7 +853,7 @@ def keytasks_warn_lagging(*, now: datetime | None = None, every_days: int = 30) 
 
     from efficiency.models import Event
 
-    from .queries import lagging
+    from ..queries import lagging
 
     now = now or timezone.now()
     recent = Event.objects.filter(kind="keytask.lagging", subject_type="supervision.keytask",
