@@ -2,6 +2,7 @@
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from efficiency.models import Event, Rung
 from efficiency.sweep import sweep
@@ -62,7 +63,7 @@ def test_the_office_replies_to_a_policy_difficulty_within_three_working_days_wit
     assert item.time_rule.code == "policy_difficulty.reply"
     assert item.due_at == at(2024, 9, 23, 23, 59, 59)  # 19, 20, 23
     with time_machine.travel(at(2024, 9, 19, 10, 0), tick=False):
-        with pytest.raises(services.ValidationError):
+        with pytest.raises(ValidationError):
             services.target_close(actor=org.office, target=target)
         services.target_close(actor=org.office, target=target, reply=Assignment.Reply.NEW_METHOD,
                               note="改为分期供地")
