@@ -24,8 +24,8 @@ from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
 from efficiency.permissions import UNIT_ROLES, require_role
 
-from . import rules, security
-from .models import (AccountabilityCase, Bulletin, CaseStatement, Category, Complaint, ComplaintAssignment,
+from .. import rules, security
+from ..models import (AccountabilityCase, Bulletin, CaseStatement, Category, Complaint, ComplaintAssignment,
                      ComplaintAttachment, ComplaintReview, ExemptionGround, IntakeChannel, Measure, Rating)
 
 ALLOWED_MIMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP",
