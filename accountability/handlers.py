@@ -1,7 +1,9 @@
-"""How accountability hears of other apps: breach transitions and `accountability.propose` events.
+"""How accountability hears of the sweep and of other apps.
 
-Both run in the emitting transaction (the sweep's batch, or the other app's service), so a
-proposal exists exactly when its cause does.
+Other apps' items reach it only through `accountability.propose` events (the sweep emits one when
+an item crosses 问责建议; approvals and inspection emit their own), handled by `on_propose`. Its
+own clocks' transitions come to the breach handlers below. Both run in the emitting transaction
+(the sweep's batch, or the other app's service), so a proposal exists exactly when its cause does.
 """
 
 from __future__ import annotations
@@ -19,33 +21,16 @@ from .models import AccountabilityCase, CaseStatement, Complaint, ComplaintRevie
 from .services import case_propose, defendants
 
 
-def _propose_for_items(model, transitions, rung: int) -> None:
-    ids = items_crossing(transitions, rung)
-    if not ids:
-        return
-    unit_field, owner_field = model.clock_unit_field, model.clock_owner_field
-    label = model._meta.label_lower
-    for item in model._default_manager.filter(pk__in=ids).select_related(unit_field, owner_field):
-        unit = getattr(item, unit_field, None)
-        if unit is None:
-            continue
-        case_propose(
-            source=AccountabilityCase.Source.RED_CARD, unit=unit, person=getattr(item, owner_field, None),
-            subject_type=label, subject_id=item.pk,
-            reason=_("%(item)s 超过期限（%(rung)s），按规定提出问责建议") % {"item": item, "rung": Rung(rung).label},
-        )
-
-
-def on_any_breach(model, transitions) -> None:
-    """Any app's item reaching the 问责建议 rung of its ladder (R28)."""
-    if model is AccountabilityCase:
-        return
-    _propose_for_items(model, transitions, Rung.ACCOUNTABILITY)
-
-
 def on_complaint_breach(model, transitions) -> None:
-    """A unit replying late to a citizen's complaint: the red card itself opens a proposal."""
-    _propose_for_items(model, transitions, Rung.RED)
+    """A unit replying late to a citizen's complaint: the red card itself opens a proposal (so
+    the complaint is registered with `proposes=False`: no second one at 问责建议)."""
+    ids = items_crossing(transitions, Rung.RED)
+    for c in Complaint.objects.filter(pk__in=ids, unit__isnull=False).select_related("unit", "owner"):
+        case_propose(
+            source=AccountabilityCase.Source.RED_CARD, unit=c.unit, person=c.owner,
+            subject_type=Complaint._meta.label_lower, subject_id=c.pk,
+            reason=_("%(item)s 超过期限（%(rung)s），按规定提出问责建议") % {"item": c, "rung": Rung.RED.label},
+        )
 
 
 def _highest_rung(transitions) -> dict[int, int]:
@@ -124,14 +109,13 @@ def on_propose(event) -> None:
 
 
 def register() -> None:
-    from efficiency.registry import register_clock_model, register_formatter, subscribe, subscribe_breach
+    from efficiency.registry import register_clock_model, register_formatter, subscribe
 
     register_event_kinds(KINDS)
-    register_clock_model(Complaint, on_breach=on_complaint_breach)
-    register_clock_model(AccountabilityCase)
+    register_clock_model(Complaint, on_breach=on_complaint_breach, proposes=False)
+    register_clock_model(AccountabilityCase, proposes=False)  # never a proposal against a case itself
     register_clock_model(ComplaintReview, on_breach=on_review_breach, rung_recipients=REVIEW_RUNG_RECIPIENTS)
     register_clock_model(CaseStatement, on_breach=on_statement_breach)
-    subscribe_breach(on_any_breach)
     subscribe("accountability.propose", on_propose)
     register_formatter("complaints.*", _format_complaint)
     register_formatter("cases.*", _format_case)

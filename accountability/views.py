@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efficiency.models import Role, User
+from efficiency.permissions import UNIT_ROLES, has_role
 
 from . import forms, queries, security, services
 from .models import AccountabilityCase, Complaint, ComplaintAttachment
@@ -177,8 +178,8 @@ def complaint_detail(request, pk):
         "c": c, "step": c.step_clock, "events": queries.complaint_timeline(c), "assignments": c.assignments.select_related("unit"),
         "attachments": c.attachments.all(), "assign_form": forms.AssignForm(),
         "reply_form": forms.ReplyForm(initial={"reply": c.unit_reply}),
-        "is_handler": request.user.role == Role.LEADER or (request.user.role == Role.OFFICE and not c.about_office),
-        "is_unit": request.user.unit_id == c.unit_id and request.user.role in (Role.CLERK, Role.HEAD),
+        "is_handler": has_role(request.user, *services.complaint_handler_roles(c)),
+        "is_unit": has_role(request.user, *UNIT_ROLES, unit=c.unit_id),
     })
 
 

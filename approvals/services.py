@@ -13,16 +13,18 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from efficiency import clocks, permissions
 from efficiency.audit import audit_record, snapshot
 from efficiency.clocks import Limit, format_due
 from efficiency.events import event_emit
 from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, User
+from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.registry import items_crossing
 from efficiency.workdays import local_date
 
@@ -38,24 +40,15 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over th
 # --- who may do what ----------------------------------------------------------------------------
 
 
+# Unit heads edit their own unit's guide; the efficiency office and the system administrator
+# (who keeps the catalog with the other reference data, DESIGN.md) edit any. Applications stay
+# out of the administrator's reach (三员分立).
+ITEM_EDITORS = (Role.OFFICE, Role.SYSTEM_ADMIN, Role.HEAD)
+UNIT_ONLY = gettext_lazy("只有本单位的经办人或负责人可以办理。")
+
+
 def can_edit_items(user, unit) -> bool:
-    """Unit heads edit their own unit's guide; the efficiency office and the system
-    administrator (who keeps the catalog with the other reference data, DESIGN.md) edit any.
-    Applications stay out of the administrator's reach (三员分立)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (permissions.is_office(user) or user.role == Role.SYSTEM_ADMIN
-            or permissions.is_head_of(user, unit.pk))
-
-
-def _require_unit_member(actor, unit_id) -> None:
-    if not permissions.in_unit(actor, unit_id):
-        raise PermissionDenied(_("只有本单位的经办人或负责人可以办理。"))
-
-
-def _require_head(actor, unit_id) -> None:
-    if not permissions.is_head_of(actor, unit_id):
-        raise PermissionDenied(_("只有本单位负责人可以批准。"))
+    return has_role(user, *ITEM_EDITORS, unit=unit)
 
 
 def _sms(app: Application) -> list[str]:
@@ -77,8 +70,7 @@ def item_save(*, actor, unit, item: ServiceItem | None = None, materials: list[s
               joint_units=None, **fields) -> ServiceItem:
     """Create or change a service item (R18). The committed limit above the legal one is
     refused with a clear message (R16)."""
-    if not can_edit_items(actor, unit):
-        raise PermissionDenied(_("只有本单位负责人、效能办或系统管理员可以维护办事指南。"))
+    require_role(actor, *ITEM_EDITORS, unit=unit, message=_("只有本单位负责人、效能办或系统管理员可以维护办事指南。"))
     before = snapshot(item, ITEM_FIELDS) if item else None
     item = item or ServiceItem(unit=unit)
     for name, value in fields.items():
@@ -125,7 +117,7 @@ def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applic
     """受理登记 by the first handler (R19, R25). Complete materials: accepted at once, returns the
     check code (shown once). Missing materials: the application waits on the §32 clock for
     the one-time notice (R20, R21); returns no code yet."""
-    _require_unit_member(actor, item.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=item.unit_id, message=UNIT_ONLY)
     errors = {}
     try:
         applicant_id_number = validate_applicant_id(applicant_kind, applicant_id_number)
@@ -159,7 +151,7 @@ def application_issue_notice(*, actor, application: Application) -> Application:
     """一次性告知 (R20): every missing item, at once, once. The application then waits, with no
     clock, until the applicant brings them."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_unit_member(actor, app.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     if app.status != Status.RECEIVED:
         raise ValidationError(_("只有已收件、尚未受理的办件可以出具一次性告知书；当前状态：%(s)s。")
                               % {"s": app.get_status_display()})
@@ -181,7 +173,7 @@ def application_issue_notice(*, actor, application: Application) -> Application:
 def application_complete(*, actor, application: Application, materials: list[Material]) -> tuple[Application, str]:
     """The applicant brought the missing materials: tick them; when complete, accept."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_unit_member(actor, app.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     if app.status not in (Status.RECEIVED, Status.NOTICE_ISSUED):
         raise ValidationError(_("该办件已受理或已办结。"))
     app.materials_received.add(*[m for m in materials if m.item_id == app.item_id])
@@ -236,7 +228,7 @@ def step_decide(*, actor, step: ReviewStep, consent: bool, opinion: str = "") ->
     """A co-reviewing unit answers. A refusal without reasons counts as consent and the
     liability moves to that unit (2014 二(二))."""
     step = ReviewStep.objects.select_for_update().get(pk=step.pk)
-    _require_unit_member(actor, step.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=step.unit_id, message=UNIT_ONLY)
     if step.status != StepStatus.PENDING:
         raise ValidationError(_("该会审环节已答复：%(s)s。") % {"s": step.get_status_display()})
     opinion = (opinion or "").strip()
@@ -325,7 +317,7 @@ def application_pause(*, actor, application: Application, reason: str, note: str
     a co-unit must not go late, be deemed to consent or get a card while the application is
     legally on hold."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_unit_member(actor, app.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     if app.status != Status.ACCEPTED:
         raise ValidationError(_("只有审查中的办件可以暂停计时。"))
     if reason not in PauseReason.values:
@@ -365,7 +357,7 @@ def application_resume(*, actor, application: Application, note: str = "") -> Ap
     """End the suspension; the steps it paused resume at the same moment, so each is credited
     exactly the paused working time. A step paused for another reason stays paused."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_unit_member(actor, app.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     now = timezone.now()
     clocks.clock_resume(app, actor=actor, note=note, at=now)
     steps = list(ReviewStep.objects.open().select_for_update().select_related("unit").filter(
@@ -390,7 +382,7 @@ def application_resume(*, actor, application: Application, note: str = "") -> Ap
 @transaction.atomic
 def application_request_extension(*, actor, application: Application, reason: str) -> Application:
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_unit_member(actor, app.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     if app.status != Status.ACCEPTED:
         raise ValidationError(_("只有审查中的办件可以申请延期。"))
     if app.extension_value:
@@ -412,7 +404,7 @@ def application_request_extension(*, actor, application: Application, reason: st
 def application_approve_extension(*, actor, application: Application) -> Application:
     """One extension, approved by the unit head before the due time (R22: +10; joint +15)."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_head(actor, app.unit_id)
+    require_role(actor, Role.HEAD, unit=app.unit_id, message=_("只有本单位负责人可以批准。"))
     if not app.extension_requested_at:
         raise ValidationError(_("没有待批准的延期申请。"))
     value = JOINT_EXTENSION if app.is_joint else DEFAULT_EXTENSION
@@ -441,8 +433,7 @@ def application_reassign(*, actor, application: Application, to_user: User | Non
     cards, a deemed-approval proposal); the clock itself runs on unchanged. The first handler
     (首问负责, R19) stays on the record."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    if not permissions.is_head_of(actor, app.unit_id):
-        raise PermissionDenied(_("只有本单位负责人可以改派承办人。"))
+    require_role(actor, Role.HEAD, unit=app.unit_id, message=_("只有本单位负责人可以改派承办人。"))
     if app.is_decided:
         raise ValidationError(_("该办件已办结（%(s)s），不能改派承办人。") % {"s": app.get_status_display()})
     errors = {}
@@ -477,7 +468,7 @@ def application_reassign(*, actor, application: Application, to_user: User | Non
 def application_decide(*, actor, application: Application, outcome: str, reason: str = "") -> Application:
     """准予 / 不予许可. Waits for every review step (R24); a refusal needs its reasons."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_unit_member(actor, app.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     if outcome not in (Status.APPROVED, Status.REJECTED):
         raise ValidationError(_("请选择准予许可或不予许可。"))
     if app.status != Status.ACCEPTED:
@@ -508,7 +499,7 @@ def _decide(app: Application, *, actor, outcome: str, reason: str, at: datetime 
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     """The applicant withdraws (recorded by the clerk at the window)."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    _require_unit_member(actor, app.unit_id)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     if app.is_decided:
         raise ValidationError(_("该办件已办结，不能撤回。"))
     ReviewStep.objects.filter(application=app, status=StepStatus.PENDING).update(
@@ -641,8 +632,7 @@ def rating_submit(*, actor=None, application: Application, score: int, comment: 
 @transaction.atomic
 def followup_done(*, actor, followup: RatingFollowUp, note: str) -> RatingFollowUp:
     f = RatingFollowUp.objects.select_for_update().get(pk=followup.pk)
-    if not (permissions.in_unit(actor, f.unit_id) or permissions.is_office(actor)):
-        raise PermissionDenied(_("只有本单位或效能办可以办理差评。"))
+    require_role(actor, Role.OFFICE, *UNIT_ROLES, unit=f.unit_id, message=_("只有本单位或效能办可以办理差评。"))
     if f.closed_at:
         raise ValidationError(_("该差评处理已完成。"))
     if not (note or "").strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,14 +22,12 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _act(request, app_or_none, fn, ok: str):
-    """Run a service for a POST; a refusal becomes a message on the page, never a 500."""
+    """Run a service for a POST; bad input becomes a message on the page, never a 500 (a
+    forbidden action is the 403 page)."""
     try:
         result = fn()
     except ValidationError as exc:
         messages.error(request, _errors(exc))
-        return None
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("无权办理。"))
         return None
     messages.success(request, ok)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,8 +62,7 @@ def month_publish(*, actor, month: date, now: datetime | None = None) -> Scoreca
     The month's last day is rolled up again from the raw data first (late closes and cards
     of its last minutes), then the month is scored with today's weights and frozen: from now on
     the rollup task and a weight change leave its stored scores alone."""
-    if not permissions.is_office(actor):
-        raise PermissionDenied(_("只有效能办可以发布月度考评。"))
+    permissions.require_role(actor, Role.OFFICE, message=_("只有效能办可以发布月度考评。"))
     now = now or timezone.now()
     month = month.replace(day=1)
     if month >= local_date(now).replace(day=1):
@@ -90,8 +89,7 @@ def month_publish(*, actor, month: date, now: datetime | None = None) -> Scoreca
 def month_reopen(*, actor, month: date, reason: str, now: datetime | None = None) -> ScorecardPublication:
     """Re-open a published month (the system administrator, with a reason): its scores follow
     the rollups and the weights again, and it may be published again."""
-    if getattr(actor, "role", None) != Role.SYSTEM_ADMIN:
-        raise PermissionDenied(_("只有系统管理员可以重新开放已发布的月度考评。"))
+    permissions.require_role(actor, Role.SYSTEM_ADMIN, message=_("只有系统管理员可以重新开放已发布的月度考评。"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("请填写重新开放的理由。"))

@@ -13,7 +13,7 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,11 +35,6 @@ BOARD_ROLES = (Role.LEADER, Role.OFFICE)
 SCORECARDS_PER_PAGE = 100
 
 
-def _board(user) -> None:
-    if user.role not in BOARD_ROLES:
-        raise Http404
-
-
 def _month(request) -> date:
     return queries.parse_month(request.GET.get("month"), queries.month_of(local_date(timezone.now())))
 
@@ -49,8 +44,8 @@ def _int(value):
 
 
 @login_required
+@permissions.role_required(*BOARD_ROLES)
 def cockpit(request):
-    _board(request.user)
     data = queries.cockpit()
     chart = {
         "red": [{"name": r["name"], "value": r["n"], "url": _items_url("red", r["unit_id"])} for r in data["red_units"]],
@@ -69,8 +64,8 @@ def _items_url(state, unit_id=None):
 
 
 @login_required
+@permissions.role_required(*BOARD_ROLES)
 def items(request):
-    _board(request.user)
     state = request.GET.get("state", "open")
     if state not in queries.STATES:
         state = "open"
@@ -94,8 +89,8 @@ def items(request):
 
 
 @login_required
+@permissions.role_required(*BOARD_ROLES)
 def events(request):
-    _board(request.user)
     kind = request.GET.get("kind", "")
     month = queries.parse_month(request.GET.get("month"), None) if request.GET.get("month") else None
     unit = Unit.objects.filter(pk=_int(request.GET.get("unit"))).first()
@@ -180,10 +175,10 @@ def publication_note(publication) -> str:
 
 
 @login_required
+@permissions.role_required(*BOARD_ROLES)
 def scorecards_export(request):
     """台账: the month's unit scores as an Excel workbook; the first line says whether the
     month is published (frozen)."""
-    _board(request.user)
     from openpyxl import Workbook
 
     month = _month(request)
@@ -218,11 +213,10 @@ def _error(request, exc) -> None:
 
 
 @login_required
+@permissions.role_required(*PUBLICATION_ROLES)
 def publications(request):
     """The months' publication state and history: the office publishes, the system
     administrator re-opens (no business figures here, so the administrator may see it)."""
-    if request.user.role not in PUBLICATION_ROLES:
-        raise Http404
     history = list(queries.publication_list()[:200])
     standing = {p.month: p for p in history if p.is_standing}
     # The twelve finished months, and any older month still published.
@@ -235,15 +229,14 @@ def publications(request):
 
 @login_required
 @require_POST
+@permissions.role_required(*BOARD_ROLES)
 def scorecards_publish(request):
-    if request.user.role not in BOARD_ROLES:
-        raise Http404
     month = queries.parse_month(request.POST.get("month"), None)
     try:
         if month is None:
             raise ValidationError(_("请选择要发布的月份（格式 YYYY-MM）。"))
         pub = services.month_publish(actor=request.user, month=month)
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _error(request, exc)
     else:
         messages.success(request, _("已发布 %(m)s 月度考评。") % {"m": f"{pub.month:%Y-%m}"})
@@ -254,15 +247,14 @@ def scorecards_publish(request):
 
 @login_required
 @require_POST
+@permissions.role_required(*PUBLICATION_ROLES)
 def scorecards_reopen(request):
-    if request.user.role not in PUBLICATION_ROLES:
-        raise Http404
     month = queries.parse_month(request.POST.get("month"), None)
     try:
         if month is None:
             raise ValidationError(_("请选择要重新开放的月份（格式 YYYY-MM）。"))
         pub = services.month_reopen(actor=request.user, month=month, reason=request.POST.get("reason", ""))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _error(request, exc)
     else:
         messages.success(request, _("已重新开放 %(m)s 月度考评。") % {"m": f"{pub.month:%Y-%m}"})

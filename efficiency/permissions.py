@@ -8,14 +8,28 @@
 Querysets are scoped by the item's unit foreign key; sharing uses guardian's direct
 foreign-key permission models (the generic tables are too slow at a million objects). Anything
 outside the scope is "not found" (404), never "forbidden", so its existence does not leak.
+
+Two answers, the same for pages and the API:
+- an item outside the user's scope: `access()` raises Http404 (DRF answers NotFound, 404);
+- an action the user may not take on an item they can see: `require_role()` raises
+  PermissionDenied (403, the message says who may). Services call it; views and API views
+  let it through to the 403 page / the API's error body. A bad input stays a ValidationError (400).
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import ADMIN_ROLES, Role
+
+# Roles that act for their own unit only; the others act region-wide.
+UNIT_ROLES = (Role.CLERK, Role.HEAD)
+_ANYWHERE = object()
 
 
 def _direct_group_model(model):
@@ -94,17 +108,54 @@ def shared_units(obj, *, perm: str = "view"):
     return Unit.objects.filter(group_id__in=groups)
 
 
+def has_role(user, *roles, unit=_ANYWHERE) -> bool:
+    """Whether the user holds one of `roles`. With `unit` (a Unit, its key, or None for an item
+    of no unit), a unit's own roles (clerk, head) count only in that unit; the office, leader
+    and administrators count everywhere."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role not in roles:
+        return False
+    if unit is _ANYWHERE or user.role not in UNIT_ROLES:
+        return True
+    return user.unit_id is not None and user.unit_id == getattr(unit, "pk", unit)
+
+
+def require_role(user, *roles, unit=_ANYWHERE, message=None) -> None:
+    """The one guard for "may this user do this": PermissionDenied (403) unless `has_role`."""
+    if not has_role(user, *roles, unit=unit):
+        raise PermissionDenied(message or _("您没有执行此操作的权限。"))
+
+
+def role_required(*roles):
+    """A page of some roles only: anyone else gets the 404 of an item outside their scope
+    (and an audit row), so the page's existence does not leak."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                from .audit import audit_record
+
+                audit_record("denied", actor=request.user, object_type="page", object_id=request.path[:64],
+                             summary="越权访问被拒", request=request)
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def is_office(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role == Role.OFFICE
+    return has_role(user, Role.OFFICE)
 
 
 def is_leader(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role == Role.LEADER
+    return has_role(user, Role.LEADER)
 
 
 def is_head_of(user, unit_id) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role == Role.HEAD and user.unit_id == unit_id
+    return has_role(user, Role.HEAD, unit=unit_id)
 
 
 def in_unit(user, unit_id) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role in (Role.CLERK, Role.HEAD) and user.unit_id == unit_id
+    return has_role(user, *UNIT_ROLES, unit=unit_id)

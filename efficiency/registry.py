@@ -1,12 +1,14 @@
 """Where apps plug into the core without the core importing them.
 
-- `register_clock_model(Model, on_breach=..., rung_recipients=...)`: the sweep moves every
-  registered model's clocks and hands each batch of transitions to the model's breach handlers
-  (same transaction); `rung_recipients` ({rung: [recipient specs]}) replaces, for the rungs it
-  names, who hears of that model's cards (`efficiency.sweep.RUNG_RECIPIENTS` otherwise).
-- `subscribe_breach(handler)`: called with every model's transitions (any app's red cards).
+- `register_clock_model(Model, on_breach=..., rung_recipients=..., proposes=True)`: the sweep
+  moves every registered model's clocks and hands each batch of transitions to the model's
+  breach handlers (same transaction); `rung_recipients` ({rung: [recipient specs]}) replaces, for
+  the rungs it names, who hears of that model's cards (`efficiency.sweep.RUNG_RECIPIENTS`
+  otherwise). An item crossing the last rung (问责建议) makes the sweep emit one
+  `accountability.propose` event, unless `proposes=False` (a model that proposes otherwise, or
+  the accountability case itself).
 - `subscribe(kind, handler)`: called with each event of that kind, in the emitting transaction;
-  this is how one app reacts to another (a red card opening an accountability proposal).
+  this is how one app reacts to another (`accountability.propose` opening a proposal).
 - `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link), when
   the default (`【label】item`, the event's message, the item's page) does not fit.
 
@@ -89,6 +91,8 @@ class ClockModel:
     on_breach: list[Callable[[type[models.Model], Sequence[Transition]], None]] = field(default_factory=list)
     # {rung: recipient specs} for the rungs whose recipients differ from the sweep's default.
     rung_recipients: dict[int, tuple[str, ...]] | None = None
+    # Whether crossing 问责建议 emits `accountability.propose` (efficiency.sweep).
+    proposes: bool = True
 
     @property
     def label(self) -> str:
@@ -96,7 +100,6 @@ class ClockModel:
 
 
 _clock_models: dict[str, ClockModel] = {}
-_breach_subscribers: list[Callable] = []
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 _formatters: dict[str, Callable] = {}
 
@@ -117,13 +120,14 @@ def _check_specs(specs: Iterable[str]) -> tuple[str, ...]:
 
 
 def register_clock_model(model, *, on_breach: Callable | None = None,
-                         rung_recipients: dict[int, Iterable[str]] | None = None) -> None:
+                         rung_recipients: dict[int, Iterable[str]] | None = None, proposes: bool = True) -> None:
     """`rung_recipients`: who hears of this model's cards, per rung ({Rung.RED: ["owner",
     "leader"], …}); rungs not named keep the sweep's default. Compiled into the sweep's SQL for
     this model only."""
     entry = _clock_models.setdefault(model._meta.label_lower, ClockModel(model))
     if on_breach and on_breach not in entry.on_breach:
         entry.on_breach.append(on_breach)
+    entry.proposes = entry.proposes and proposes
     if rung_recipients is not None:
         from .models import Rung
 
@@ -139,17 +143,6 @@ def clock_models() -> Iterable[ClockModel]:
 
 def clock_model(label: str) -> ClockModel | None:
     return _clock_models.get(label)
-
-
-def subscribe_breach(handler: Callable[[type[models.Model], Sequence[Transition]], None]) -> None:
-    """Called for every model's transitions, after the model's own handlers, in the sweep's
-    transaction (e.g. accountability opening a proposal when an item crosses 问责建议)."""
-    if handler not in _breach_subscribers:
-        _breach_subscribers.append(handler)
-
-
-def breach_subscribers() -> list[Callable]:
-    return list(_breach_subscribers)
 
 
 def subscribe(kind: str, handler: Callable) -> None:

@@ -31,9 +31,10 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import ladder, registry
-from .events import request_fan_out
+from .events import event_emit, request_fan_out
 from .models import Rung
 from .registry import Transition, Transitions
 
@@ -202,6 +203,23 @@ def _due_wave(model, now: datetime, batch: int) -> tuple[int, int, float]:
         return due, pages, float(density or 40)
 
 
+def propose_accountability(model, transitions: Sequence[Transition]) -> None:
+    """The ladder's last rung (问责建议, R28): one `accountability.propose` per item crossing it,
+    in the batch's transaction, for the accountability app to open a proposal against the item's
+    unit and owner. The one path from any app's card to a case (issue 13)."""
+    ids = registry.items_crossing(transitions, Rung.ACCOUNTABILITY)
+    if not ids:
+        return
+    unit_field, owner_field = model.clock_unit_field, model.clock_owner_field
+    for item in model._default_manager.filter(pk__in=ids).select_related(unit_field).order_by("pk"):
+        unit = getattr(item, unit_field, None)
+        if unit is None:
+            continue
+        event_emit("accountability.propose", subject=item, unit=unit, payload={
+            "person_id": getattr(item, f"{owner_field}_id", None), "unit_id": unit.pk, "source": "red_card",
+            "reason": _("%(item)s 超期未办，经黄牌、红牌、督办单仍未办结") % {"item": str(item)}})
+
+
 def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
     """Sweep one clock model to completion, batch by batch; each batch one transaction.
 
@@ -218,8 +236,10 @@ def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
         with transaction.atomic():
             moved = claim()
             if moved:
-                for handler in [*(entry.on_breach if entry else []), *registry.breach_subscribers()]:
+                for handler in entry.on_breach if entry else []:
                     handler(model, moved)
+                if entry is None or entry.proposes:
+                    propose_accountability(model, moved)
         return moved
 
     total = 0

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .audit import audit_record
 from .models import AuditLog, Notification, Role, Unit, User
+from .permissions import role_required
 from .middleware import login_redirect
 from .notifications import inbox_mark_read, inbox_unread_count
 
@@ -143,18 +144,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect(self.get_success_url())
 
 
-def _require_role(request, *roles):
-    """Pages of one role: anyone else gets 404 (and an audit row), as for a cross-unit item."""
-    if request.user.role not in roles:
-        audit_record("denied", actor=request.user, object_type="page", object_id=request.path[:64],
-                     summary="越权访问被拒", request=request)
-        raise Http404
-
-
 @login_required
+@role_required(Role.AUDIT_ADMIN)
 def audit_list(request):
     """The audit log, for the audit administrator only (三员分立)."""
-    _require_role(request, Role.AUDIT_ADMIN)
     form = AuditFilterForm(request.GET or None)
     rows = AuditLog.objects.select_related("actor")
     if form.is_valid():
@@ -166,9 +159,9 @@ def audit_list(request):
 
 
 @login_required
+@role_required(Role.SECURITY_ADMIN)
 def security(request):
     """The security administrator's page: the password policy and the locked accounts."""
-    _require_role(request, Role.SECURITY_ADMIN)
     if request.method == "POST":
         raw = request.POST.get("user", "")
         person = get_object_or_404(User, pk=int(raw) if raw.isdigit() else 0)
@@ -227,11 +220,13 @@ def unit_detail(request, pk):
 
 
 def permission_denied(request, exception=None):
-    """403: in Chinese, and an audit row (等保: permission denied is an audited event)."""
+    """403: in Chinese, with the guard's reason (who may do this), and an audit row (等保:
+    permission denied is an audited event)."""
     user = getattr(request, "user", None)
     audit_record("denied", actor=user if getattr(user, "is_authenticated", False) else None,
                  object_type="page", object_id=request.path[:64], summary="越权访问被拒", request=request)
-    return render(request, "efficiency/403.html", status=403)
+    reason = str(exception) if exception is not None and exception.args else ""
+    return render(request, "efficiency/403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request, exception=None):

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from efficiency import clocks
 from efficiency.audit import audit_record, snapshot
 from efficiency.events import event_emit
 from efficiency.models import PauseReason, Role
+from efficiency.permissions import UNIT_ROLES, require_role
 from efficiency.uploads import PDF, upload_check
 from efficiency.workdays import SHANGHAI, local_date
 
@@ -30,13 +32,7 @@ from .queries import open_rectifications, plan_count, plan_report
 SAMPLING_MAX_PERCENT = 10
 
 
-def _require(actor, *roles, message=None):
-    if not getattr(actor, "is_authenticated", False) or actor.role not in roles:
-        raise PermissionDenied(message or _("您没有执行此操作的权限。"))
-
-
-def _office(actor):
-    _require(actor, Role.OFFICE, message=_("只有效能办（督查室）可以办理此事项。"))
+OFFICE_ONLY = gettext_lazy("只有效能办（督查室）可以办理此事项。")
 
 
 # --- caps and plans ---------------------------------------------------------------------------
@@ -45,7 +41,7 @@ def _office(actor):
 @transaction.atomic
 def cap_set(*, actor, issuing_unit, year: int, base_2018: int, cap: int) -> InspectionCap:
     """R31: the administrator sets the yearly cap, at most half of the 2018 base."""
-    _require(actor, Role.SYSTEM_ADMIN, Role.OFFICE, message=_("只有系统管理员或效能办可以设定年度上限。"))
+    require_role(actor, Role.SYSTEM_ADMIN, Role.OFFICE, message=_("只有系统管理员或效能办可以设定年度上限。"))
     if base_2018 < 0 or cap < 0:
         raise ValidationError(_("基数和上限不能为负数。"))
     if cap > base_2018 // 2:
@@ -102,7 +98,7 @@ def _plan_validate(*, start_date: date, end_date: date, units, sample_size: int)
 def plan_create(*, actor, topic: str, scope: str, method: str, issuing_unit, region, start_date: date,
                 end_date: date, units, sample_size: int) -> InspectionPlan:
     """The office files a plan (计划管理): a draft until submitted for approval."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     units = list(units)
     _plan_validate(start_date=start_date, end_date=end_date, units=units, sample_size=sample_size)
     plan = InspectionPlan.objects.create(
@@ -142,7 +138,7 @@ def plan_update(*, actor, plan: InspectionPlan, topic: str | None = None, scope:
     """The office edits a draft or returned plan (None leaves a field as it is). Checked as at
     filing; the cap (R31) and sampling share (R30) are checked again when a leader approves, so a
     change that now exceeds them needs the leader's recorded override like any other plan."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status not in EDITABLE_STATUSES:
         raise ValidationError(not_editable_message(plan))
@@ -181,7 +177,7 @@ def plan_update(*, actor, plan: InspectionPlan, topic: str | None = None, scope:
 @transaction.atomic
 def plan_submit(*, actor, plan: InspectionPlan) -> InspectionPlan:
     """报批: send the plan to a leader. Any excess is shown to the leader, who must approve it."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status not in (InspectionPlan.Status.DRAFT, InspectionPlan.Status.REJECTED):
         raise ValidationError(_("只有草稿或被退回的计划可以报批。"))
@@ -198,7 +194,7 @@ def plan_submit(*, actor, plan: InspectionPlan) -> InspectionPlan:
 def plan_approve(*, actor, plan: InspectionPlan, note: str = "", override_reason: str = "") -> InspectionPlan:
     """A leader approves. A plan over the yearly cap (R31) or the sampling share (R30) is
     refused unless the leader records an override with a reason (who, when, why)."""
-    _require(actor, Role.LEADER, message=_("督查检查计划须由领导审批。"))
+    require_role(actor, Role.LEADER, message=_("督查检查计划须由领导审批。"))
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != InspectionPlan.Status.SUBMITTED:
         raise ValidationError(_("只有待审批的计划可以批准。"))
@@ -228,7 +224,7 @@ def plan_approve(*, actor, plan: InspectionPlan, note: str = "", override_reason
 
 @transaction.atomic
 def plan_reject(*, actor, plan: InspectionPlan, note: str) -> InspectionPlan:
-    _require(actor, Role.LEADER, message=_("督查检查计划须由领导审批。"))
+    require_role(actor, Role.LEADER, message=_("督查检查计划须由领导审批。"))
     if not note.strip():
         raise ValidationError({"note": _("退回须说明理由。")})
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
@@ -244,7 +240,7 @@ def plan_reject(*, actor, plan: InspectionPlan, note: str) -> InspectionPlan:
 @transaction.atomic
 def plan_publish_results(*, actor, plan: InspectionPlan) -> InspectionPlan:
     """一公开: the plan's results (no personal data) appear on the public page."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status not in (InspectionPlan.Status.APPROVED, InspectionPlan.Status.CLOSED):
         raise ValidationError(_("计划批准后才能公开结果。"))
@@ -264,7 +260,7 @@ def plan_close(*, actor, plan: InspectionPlan, summary: str, closed_on: date | N
     """完成: the office closes a plan whose visits are all closed (反馈), with a summary (总结).
     Open rectifications do not block it (each has its own clock, R13); they are recorded in the
     closing report as still open. A closed plan takes no new draws, visits or findings."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     now = now or timezone.now()
     today = local_date(now)
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
@@ -313,7 +309,7 @@ def plan_close(*, actor, plan: InspectionPlan, summary: str, closed_on: date | N
 def plan_assessment_record(*, actor, plan: InspectionPlan, assessor: str, report=None) -> InspectionPlan:
     """第三方评估: the office records the assessing organisation and its report (a PDF, checked
     by its content). Only for plans whose method is third-party assessment, once approved."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.method != Method.THIRD_PARTY:
         raise ValidationError(_("只有方式为“第三方评估”的计划可以登记评估机构和评估报告。"))
@@ -353,7 +349,7 @@ def plan_assessment_record(*, actor, plan: InspectionPlan, assessor: str, report
 
 @transaction.atomic
 def target_pool_create(*, actor, name: str, issuing_unit, units) -> TargetPool:
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     pool = TargetPool.objects.create(name=name, issuing_unit=issuing_unit)
     pool.units.set(list(units))
     audit_record("create", actor=actor, obj=pool, summary=f"建立检查对象库：{name}",
@@ -363,7 +359,7 @@ def target_pool_create(*, actor, name: str, issuing_unit, units) -> TargetPool:
 
 @transaction.atomic
 def inspector_pool_create(*, actor, name: str, issuing_unit, members) -> InspectorPool:
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     pool = InspectorPool.objects.create(name=name, issuing_unit=issuing_unit)
     pool.members.set(list(members))
     audit_record("create", actor=actor, obj=pool, summary=f"建立检查人员库：{name}",
@@ -376,7 +372,7 @@ def draw_make(*, actor, plan: InspectionPlan, target_pool: TargetPool, inspector
               n_targets: int, per_target: int = 2, seed: int | None = None) -> Draw:
     """双随机 (R32): draw targets among the pool's units in the plan's scope, and a team of
     inspectors for each avoiding their own unit (回避). The seed is recorded and audited."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status == InspectionPlan.Status.CLOSED:
         raise ValidationError(_("计划已完成，不能再抽取。"))
@@ -422,7 +418,7 @@ def draw_verify(draw: Draw) -> bool:
 
 @transaction.atomic
 def draw_publish(*, actor, draw: Draw) -> Draw:
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     targets = [row["target"] for row in draw.result]
     if draw.plan.visits.filter(kind=Method.UNANNOUNCED, status=Visit.Status.OPEN, unit_id__in=targets).exists():
         raise ValidationError(_("对抽中单位的暗访尚未结束，公开抽取结果会泄露暗访对象，请反馈后再公开。"))
@@ -440,7 +436,7 @@ def draw_publish(*, actor, draw: Draw) -> Draw:
 def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: date, place: str = "",
                  people_met: str = "", summary: str = "", inspectors=(), draw: Draw | None = None) -> Visit:
     """明查暗访 (R33). An unannounced visit notifies nobody in the unit and stays hidden from it."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     # Locked so the plan cannot close between this check and the new visit (plan_close).
     plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status == InspectionPlan.Status.CLOSED:
@@ -467,7 +463,7 @@ def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: da
 
 @transaction.atomic
 def visit_photo_add(*, actor, visit: Visit, upload, caption: str = "") -> VisitPhoto:
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     content_type = photo_validate(upload)
     photo = VisitPhoto.objects.create(visit=visit, image=upload, content_type=content_type, caption=caption,
                                       uploaded_by=actor)
@@ -478,7 +474,7 @@ def visit_photo_add(*, actor, visit: Visit, upload, caption: str = "") -> VisitP
 @transaction.atomic
 def visit_close(*, actor, visit: Visit) -> Visit:
     """反馈: the visit is closed and shown to the unit; rectifications of its findings start."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.status == Visit.Status.CLOSED:
         raise ValidationError(_("该检查已反馈。"))
@@ -507,7 +503,7 @@ def finding_record(*, actor, visit: Visit, title: str, rectify_target: str, rect
                    responsible=None, unit=None) -> Finding:
     """A finding; its rectification clock (R13) counts from the feedback date. For an open
     unannounced visit the rectification starts when the visit is closed."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     # Locked so the plan cannot close while its finding is being recorded (plan_close).
     if InspectionPlan.objects.select_for_update().values_list("status", flat=True).get(pk=visit.plan_id) == \
             InspectionPlan.Status.CLOSED:
@@ -558,7 +554,7 @@ def _rectification_open(finding: Finding, *, actor) -> Rectification:
 @transaction.atomic
 def finding_propose_accountability(*, actor, finding: Finding, reason: str) -> Finding:
     """Ask the accountability app to open a case (source "finding"); idempotent there."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     if not reason.strip():
         raise ValidationError({"reason": _("请说明移送问责的理由。")})
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
@@ -573,16 +569,13 @@ def finding_propose_accountability(*, actor, finding: Finding, reason: str) -> F
     return finding
 
 
-def _unit_member(actor, rect: Rectification):
-    if not (getattr(actor, "is_authenticated", False) and actor.role in (Role.CLERK, Role.HEAD)
-            and actor.unit_id == rect.unit_id):
-        raise PermissionDenied(_("只有整改单位的人员可以报告整改情况。"))
+RECTIFIERS_ONLY = gettext_lazy("只有整改单位的人员可以报告整改情况。")
 
 
 @transaction.atomic
 def rectification_measures_set(*, actor, rect: Rectification, measures: str, owner=None) -> Rectification:
     """整改方案 (R13): the unit files its measures and, if its head so decides, the responsible person."""
-    _unit_member(actor, rect)
+    require_role(actor, *UNIT_ROLES, unit=rect.unit_id, message=RECTIFIERS_ONLY)
     rect = Rectification.objects.select_for_update().get(pk=rect.pk)
     if rect.status == Rectification.Status.VERIFIED:
         raise ValidationError(_("已验收的整改不能修改方案。"))
@@ -590,8 +583,7 @@ def rectification_measures_set(*, actor, rect: Rectification, measures: str, own
         raise ValidationError({"measures": _("请填写整改措施。")})
     fields = ["measures", "measures_at"]
     if owner is not None and owner.pk != rect.owner_id:
-        if actor.role != Role.HEAD:
-            raise PermissionDenied(_("只有单位负责人可以指定整改责任人。"))
+        require_role(actor, Role.HEAD, unit=rect.unit_id, message=_("只有单位负责人可以指定整改责任人。"))
         if owner.unit_id != rect.unit_id:
             raise ValidationError({"owner": _("责任人须为整改单位的人员。")})
         rect.owner = owner
@@ -607,7 +599,7 @@ def rectification_measures_set(*, actor, rect: Rectification, measures: str, own
 @transaction.atomic
 def rectification_report(*, actor, rect: Rectification, report: str, measures: str = "") -> Rectification:
     """The unit reports the rectification done; the clock pauses while the office checks."""
-    _unit_member(actor, rect)
+    require_role(actor, *UNIT_ROLES, unit=rect.unit_id, message=RECTIFIERS_ONLY)
     rect = Rectification.objects.select_for_update().get(pk=rect.pk)
     if rect.status != Rectification.Status.OPEN:
         raise ValidationError(_("该整改事项当前不能报告（%(s)s）。") % {"s": rect.get_status_display()})
@@ -626,7 +618,7 @@ def rectification_report(*, actor, rect: Rectification, report: str, measures: s
 @transaction.atomic
 def rectification_verify(*, actor, rect: Rectification, note: str = "") -> Rectification:
     """验收: the office accepts the rectification; the clock closes (late if the due passed)."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     rect = Rectification.objects.select_for_update().get(pk=rect.pk)
     if rect.status != Rectification.Status.REPORTED:
         raise ValidationError(_("单位报告整改情况后才能验收。"))
@@ -643,7 +635,7 @@ def rectification_verify(*, actor, rect: Rectification, note: str = "") -> Recti
 @transaction.atomic
 def rectification_return(*, actor, rect: Rectification, note: str) -> Rectification:
     """退回: not accepted; the unit rectifies further and the clock resumes."""
-    _office(actor)
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     if not note.strip():
         raise ValidationError({"note": _("退回须说明理由。")})
     rect = Rectification.objects.select_for_update().get(pk=rect.pk)

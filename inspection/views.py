@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,7 +24,8 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _act(request, fn, *, ok: str, form=None):
-    """Call a service; on refusal put its Chinese message on the form or in the messages."""
+    """Call a service; on bad input put its Chinese message on the form or in the messages (a
+    forbidden action is the 403 page)."""
     try:
         result = fn()
     except ValidationError as exc:
@@ -34,16 +35,8 @@ def _act(request, fn, *, ok: str, form=None):
         else:
             messages.error(request, _errors(exc))
         return None
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
-        return None
     messages.success(request, ok)
     return result or True
-
-
-def _office_or_leader(user):
-    if user.role not in (Role.OFFICE, Role.LEADER):
-        raise Http404
 
 
 @login_required
@@ -92,16 +85,10 @@ def plan_detail(request, pk):
     })
 
 
-def _office_only(user):
-    # The office's forms: anyone else who can see the plan gets "not found", as for findings.
-    if not permissions.is_office(user):
-        raise Http404
-
-
 @login_required
 def plan_edit(request, pk):
     plan = queries.access_plan(request.user, pk, request=request)
-    _office_only(request.user)
+    permissions.require_role(request.user, Role.OFFICE, message=services.OFFICE_ONLY)
     if plan.status not in services.EDITABLE_STATUSES:
         messages.error(request, services.not_editable_message(plan))
         return redirect(plan)
@@ -120,7 +107,7 @@ def plan_edit(request, pk):
 @login_required
 def plan_close(request, pk):
     plan = queries.access_plan(request.user, pk, request=request)
-    _office_only(request.user)
+    permissions.require_role(request.user, Role.OFFICE, message=services.OFFICE_ONLY)
     if plan.status != InspectionPlan.Status.APPROVED:
         messages.error(request, _("计划已完成。") if plan.status == InspectionPlan.Status.CLOSED
                        else _("只有已批准的计划可以完成（当前：%(s)s）。") % {"s": plan.get_status_display()})
@@ -141,7 +128,7 @@ def plan_close(request, pk):
 @require_POST
 def plan_assessment(request, pk):
     plan = queries.access_plan(request.user, pk)
-    _office_only(request.user)
+    permissions.require_role(request.user, Role.OFFICE, message=services.OFFICE_ONLY)
     form = forms.AssessmentForm(request.POST, request.FILES)
     if form.is_valid():
         _act(request, lambda: services.plan_assessment_record(actor=request.user, plan=plan, **form.cleaned_data),
@@ -389,8 +376,8 @@ def caps(request):
 
 
 @login_required
+@permissions.role_required(Role.OFFICE, Role.LEADER)
 def pools(request):
-    _office_or_leader(request.user)
     tform = forms.TargetPoolForm(request.POST if request.POST.get("pool") == "target" else None, prefix="t")
     iform = forms.InspectorPoolForm(request.POST if request.POST.get("pool") == "inspector" else None, prefix="i")
     if request.method == "POST":

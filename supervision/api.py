@@ -8,13 +8,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from efficiency.api import error_response
 from efficiency.models import Role
+from efficiency.permissions import require_role
 
 from . import excel, queries, services
 from .models import Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, TaskNode
@@ -38,8 +38,7 @@ class AssignmentListView(generics.ListCreateAPIView):
 
     @extend_schema(request=AssignmentCreateSerializer, responses={201: AssignmentSerializer})
     def post(self, request):
-        if request.user.role != Role.OFFICE:
-            raise PermissionDenied(_("只有效能办可以登记交办件。"))
+        require_role(request.user, Role.OFFICE, message=_("只有效能办可以登记交办件。"))
         s = AssignmentCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         item = services.assignment_create(actor=request.user, **s.validated_data)

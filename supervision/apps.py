@@ -11,12 +11,11 @@ class SupervisionConfig(AppConfig):
         from efficiency.registry import register_clock_model
         from efficiency.schedule import EVERY_WORKDAY_0900, register_schedule
 
-        from . import events, models, services
+        from . import events, models
 
         register_event_kinds(events.KINDS)
-        for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment):
+        # An item crossing 问责建议 is proposed for accountability by the sweep itself.
+        for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment, models.AssignmentTarget):
             register_clock_model(model)
-        for model in (models.AssignmentTarget, models.KeyTask):
-            register_clock_model(model, on_breach=services.on_breach)
         # R15: warn the lagging, once a working day at 09:00 (the task skips holidays itself).
         register_schedule("supervision lagging warnings", "supervision.warn_lagging", EVERY_WORKDAY_0900)

@@ -235,7 +235,7 @@ class AssignmentTarget(Clock):
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ASSIGNED)
     step = models.CharField(_("当前环节规则"), max_length=64, blank=True)
     # Only on a row created by a transfer of an item with a set deadline: the same number of
-    # calendar days the unit it replaces had, counted from the transfer (services._target_transfer).
+    # calendar days the unit it replaces had, counted from the transfer (services.coordination._target_transfer).
     deadline = models.DateField(_("本单位办理时限"), null=True, blank=True)
     transferred_from = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+",
                                          verbose_name=_("转办自"))

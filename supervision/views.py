@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efficiency.models import PauseReason, Role, Unit, User
+from efficiency.permissions import require_role, role_required
 
 from . import excel, queries, services
 from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, ReassignForm, TaskListForm
@@ -26,11 +27,6 @@ ACTION_LABELS = {
 }
 # What only the target's own unit may ask for: a co-unit of the item gets 404, as an outsider.
 OWN_UNIT_ACTIONS = ("pause-request", "pause-gone")
-
-
-def _office_only(user) -> None:
-    if user.role != Role.OFFICE:
-        raise Http404
 
 
 @login_required
@@ -48,8 +44,8 @@ def work_list(request):
 
 
 @login_required
+@role_required(Role.OFFICE)
 def assignment_new(request):
-    _office_only(request.user)
     form = AssignmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -117,7 +113,7 @@ def target_action(request, pk, action):
         raise Http404
     try:
         handlers[action]()
-    except (ValidationError, PermissionDenied) as e:
+    except ValidationError as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
     else:
         messages.success(request, _("已%(a)s") % {"a": ACTION_LABELS[action]})
@@ -134,7 +130,7 @@ def assignment_dispatch(request, pk):
             raise ValidationError(_("请选择牵头单位。"))
         services.assignment_dispatch(actor=request.user, assignment=item, lead_unit=form.cleaned_data["lead_unit"],
                                      co_units=list(form.cleaned_data["co_units"]))
-    except (ValidationError, PermissionDenied) as e:
+    except ValidationError as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
     return redirect(item)
 
@@ -152,7 +148,7 @@ def coordinate(request, pk, cpk):
             actor=request.user, coordination=c, opinion=request.POST.get("opinion", ""),
             reassign_to=reassign.cleaned_data["to_unit"] if reassign else None,
             mode=reassign.cleaned_data["mode"] if reassign else Coordination.Reassign.TRANSFER)
-    except (ValidationError, PermissionDenied) as e:
+    except ValidationError as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
     return redirect(item)
 
@@ -168,7 +164,7 @@ def reassign(request, pk, cpk):
         if not form.is_valid():
             raise ValidationError(_("请选择有效的承办单位和调整方式。"))
         services.coordination_reassign(actor=request.user, coordination=c, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as e:
+    except ValidationError as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
     else:
         messages.success(request, _("已按协调意见调整承办单位"))
@@ -191,7 +187,7 @@ def overview(request):
 def task_lists(request):
     form = TaskListForm(request.POST or None)
     if request.method == "POST":
-        _office_only(request.user)
+        require_role(request.user, Role.OFFICE, message=services.OFFICE_ONLY)
         if form.is_valid():
             try:
                 tl = services.tasklist_create(actor=request.user, **form.cleaned_data)
@@ -255,7 +251,7 @@ def task_detail(request, pk):
                 services.keytask_urge(actor=request.user, task=task, message=request.POST.get("message", ""))
                 messages.success(request, _("已督办"))
                 return redirect(task)
-        except (ValidationError, PermissionDenied) as e:
+        except ValidationError as e:
             messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
     lag = queries.lag_of(task)
     return render(request, "supervision/task_detail.html", {
@@ -288,8 +284,8 @@ def task_export(request, year):
 
 
 @login_required
+@role_required(Role.OFFICE)
 def task_import(request, year):
-    _office_only(request.user)
     tl = get_object_or_404(queries.task_lists(request.user), year=year)
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None

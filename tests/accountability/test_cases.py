@@ -4,7 +4,7 @@ clock, statement, decision (R27 部门首长问责, R28 过错责任追究, R29 
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accountability import services
 from accountability.models import AccountabilityCase, ExemptionGround, Measure
@@ -91,7 +91,7 @@ def test_the_person_appeals_once(org):
     services.case_record_statement(case=case, actor=org.clerk_a, statement="有异议")
     case = services.case_decide(case=case, actor=org.office, decision="measure", reason="超期",
                                 person_measures=[Measure.SELF_CRITICISM])
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.case_appeal(case=case, actor=org.clerk_b, reason="替人申诉")
     case = services.case_appeal(case=case, actor=org.clerk_a, reason="事实认定有误")
     case = services.case_appeal_decide(case=case, actor=org.office, result="维持原决定")
@@ -102,5 +102,5 @@ def test_the_person_appeals_once(org):
 
 def test_only_the_office_decides(org):
     case = investigating(org)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.case_decide(case=case, actor=org.head_a, decision="none", reason="自查无责")

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accountability import services
 from accountability.models import AccountabilityCase, Complaint, Rating
@@ -41,7 +41,7 @@ def test_a_decline_needs_a_reason_the_citizen_sees(org):  # R26
 
 def test_only_the_office_accepts(org):
     c = file_complaint(org.unit_a).complaint
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.complaint_accept(complaint=c, actor=org.clerk_a)
     assert services.complaint_accept(complaint=c, actor=org.office).status == Complaint.Status.ACCEPTED
     assert Event.objects.filter(kind="complaints.accepted", subject_id=c.pk).count() == 1
@@ -51,7 +51,7 @@ def test_a_complaint_about_the_office_goes_to_the_leader(org):
     c = file_complaint(org.office_unit).complaint
     assert c.about_office
     assert Event.objects.get(kind="complaints.filed", subject_id=c.pk).recipients == ["leader"]
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied, match="领导"):
         services.complaint_accept(complaint=c, actor=org.office)
     assert services.complaint_accept(complaint=c, actor=org.leader).status == Complaint.Status.ACCEPTED
 
@@ -86,7 +86,7 @@ def test_the_other_unit_cannot_reply(org):
     c = file_complaint(org.unit_a).complaint
     services.complaint_accept(complaint=c, actor=org.office)
     c = services.complaint_assign(complaint=c, actor=org.office, unit=org.unit_a)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.complaint_unit_reply(complaint=c, actor=org.clerk_b, reply="x")
 
 
@@ -150,7 +150,11 @@ def test_a_late_unit_reply_gets_a_red_card_and_an_accountability_proposal(org): 
     case = AccountabilityCase.objects.get()
     assert (case.source, case.unit, case.person, case.subject_id) == ("red_card", org.unit_a, org.head_a, c.pk)
     sweep(now=c.escalate_at + timedelta(seconds=1))
-    assert AccountabilityCase.objects.count() == 1  # idempotent per (item, source)
+    c.refresh_from_db()
+    assert c.breach_level == Rung.ACCOUNTABILITY
+    # One path: the complaint proposes at its red card; the sweep emits no second proposal at 问责建议.
+    assert AccountabilityCase.objects.count() == 1
+    assert not Event.objects.filter(kind="accountability.propose").exists()
     with time_machine.travel(c.red_at + timedelta(days=1), tick=False):
         c = services.complaint_unit_reply(complaint=c, actor=org.head_a, reply="迟到的答复")
     assert c.clock_state == "done_late"

@@ -159,3 +159,18 @@ def test_the_office_list_puts_the_nearest_deadline_first(client, org):
     client.force_login(org.office)
     page = client.get("/accountability/complaints/").content.decode()
     assert page.index(sooner.tracking_number) < page.index(later.tracking_number)
+
+
+def test_a_handlers_action_is_403_for_the_unit_and_404_for_another_unit_on_the_page_and_in_the_api(client, org):
+    c = assigned(org)
+    for who, status in (("clerk_a", 403), ("clerk_b", 404)):  # the unit sees its complaint; the office accepts
+        client.force_login(getattr(org, who))
+        assert client.post(f"/accountability/complaints/{c.pk}/accept/").status_code == status, who
+        assert client.post(f"/api/v1/accountability/complaints/{c.pk}/accept/").status_code == status, who
+    client.force_login(org.clerk_a)
+    refused = client.post(f"/api/v1/accountability/complaints/{c.pk}/accept/").json()
+    assert "只有效能办" in refused["error"]["message"]
+    c.refresh_from_db()
+    assert c.status == "assigned"
+    client.force_login(org.office)  # the office may: the state rule (a 400) is what stops it now
+    assert client.post(f"/api/v1/accountability/complaints/{c.pk}/accept/").status_code == 400

@@ -9,7 +9,7 @@ from importlib import import_module
 import pytest
 import time_machine
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accountability import services
 from accountability.models import AccountabilityCase, Complaint, ComplaintReview
@@ -126,7 +126,7 @@ def test_sending_the_reply_back_closes_the_review_and_restarts_the_units_reply_c
 
 def test_acting_twice_or_out_of_turn_on_a_review_is_refused(org):
     c = replied(org)
-    with pytest.raises(ValidationError, match="效能办"):
+    with pytest.raises(PermissionDenied, match="效能办"):
         services.complaint_send_reply(complaint=c, actor=org.head_a)  # the unit cannot pass its own reply
     assert review_of(c).is_open
     with time_machine.travel(REPLIED + timedelta(hours=1), tick=False):
@@ -152,7 +152,7 @@ def test_a_complaint_about_the_office_is_reviewed_on_the_leaders_clock(org):  # 
     assert card.recipients == ["owner", "head", "leader"]  # the leader hears of it through the card
     told = set(Notification.objects.filter(event__in=[card, overdue], channel="inbox").values_list("user", flat=True))
     assert told == {org.leader.pk}
-    with pytest.raises(ValidationError, match="领导"):
+    with pytest.raises(PermissionDenied, match="领导"):
         services.complaint_send_reply(complaint=c, actor=org.office)
     with time_machine.travel(REVIEW_DUE + timedelta(hours=1), tick=False):
         services.complaint_send_reply(complaint=c, actor=org.leader)

@@ -8,7 +8,7 @@ from importlib import import_module
 import pytest
 import time_machine
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accountability import services
 from accountability.models import CaseStatement, Measure
@@ -135,7 +135,7 @@ def test_a_statement_given_before_the_facts_needs_no_period(org):  # R28
 
 def test_only_the_person_or_the_office_ends_the_period(org):
     case = told(org)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.case_record_statement(case=case, actor=org.clerk_b, statement="替人陈述")
     with pytest.raises(ValidationError):
         services.case_record_statement(case=case, actor=org.clerk_a, statement="  ")

@@ -202,3 +202,15 @@ def test_every_page_renders_for_its_user(org, client):
     assert 'id="step-form"' in page and "作出决定" not in page
     assert client.get(reverse("approvals:item_edit", args=[item.pk])).status_code == 404
     assert client.get(reverse("approvals:public_lookup")).status_code == 200
+
+
+def test_approving_an_extension_is_403_for_a_clerk_and_404_for_another_unit_on_the_page_and_in_the_api(org, client):
+    with time_machine.travel(MONDAY, tick=False):
+        app, _ = receive(org, make_item(org))
+        services.application_request_extension(actor=org.clerk_a, application=app, reason="需现场核查")
+    for who, status in (("clerk_a", 403), ("head_b", 404)):  # the clerk sees the application; its head approves
+        client.force_login(getattr(org, who))
+        assert client.post(reverse("approvals:extension_approve", args=[app.pk])).status_code == status, who
+        assert client.post(f"/api/v1/approvals/applications/{app.pk}/extension/approve/").status_code == status, who
+    app.refresh_from_db()
+    assert app.extended_at is None and app.extension_requested_at is not None

@@ -9,6 +9,6 @@ PARTS = ("supervision", "inspection", "approvals", "accountability")
 
 
 def test_every_counted_kind_is_emitted_by_a_part():
-    sources = "".join(p.read_text() for part in PARTS for p in (ROOT / part).glob("*.py"))
+    sources = "".join(p.read_text() for part in PARTS for p in (ROOT / part).rglob("*.py"))
     missing = [kind for kind in COUNTED_KINDS if f'event_emit("{kind}"' not in sources]
     assert missing == []

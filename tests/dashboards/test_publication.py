@@ -319,3 +319,11 @@ def test_the_system_administrator_sets_weights_in_the_admin_and_published_months
     assert client.get("/admin/dashboards/scorecardpublication/").url == reverse("dashboards:publications")
     client.force_login(rolled.office)
     assert client.get("/admin/dashboards/scoreweight/").status_code == 302  # not an administrator: to the login
+
+
+def test_publishing_is_403_for_a_leader_and_404_for_a_clerk_on_the_page_and_in_the_api(rolled, client):
+    for who, status in (("leader", 403), ("clerk_a", 404)):  # the leader sees the scorecards; the office publishes
+        client.force_login(getattr(rolled, who))
+        assert client.post(reverse("dashboards:scorecards_publish"), {"month": "2026-10"}).status_code == status, who
+        assert client.post(PUBLISH, {"month": "2026-10"}, content_type="application/json").status_code == status, who
+    assert not ScorecardPublication.objects.exists()

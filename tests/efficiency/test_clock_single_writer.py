@@ -37,7 +37,7 @@ NOT_A_CLOCK = {
 # setattr with a computed name: (module, function) → the module constant bounding the names,
 # or why the object is not a clock.
 DYNAMIC_SETATTR = {
-    ("supervision/services.py", "keytask_update"): "TASK_FIELDS",
+    ("supervision/services/key_tasks.py", "keytask_update"): "TASK_FIELDS",
     ("approvals/services.py", "item_save"): "ITEM_FIELDS",
     ("efficiency/services.py", "user_update"): "USER_FIELDS",
     ("inspection/services.py", "plan_update"): "an InspectionPlan, not a clock",

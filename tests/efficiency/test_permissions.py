@@ -108,3 +108,33 @@ def test_the_system_administrator_reaches_the_calendar_page_from_the_nav(client,
     client.force_login(org.sysadmin)
     assert 'href="/calendar/"' in client.get("/").content.decode()
     assert client.get("/calendar/").status_code == 200
+
+
+# --- require_role: the one guard for "may this user do this" (403) ------------------------------
+
+
+def test_require_role_lets_a_unit_role_act_only_in_its_own_unit(org):
+    from django.core.exceptions import PermissionDenied
+
+    from efficiency.models import Role
+
+    permissions.require_role(org.head_a, Role.HEAD, unit=org.unit_a)
+    permissions.require_role(org.office, Role.OFFICE, Role.HEAD, unit=org.unit_a)  # the office acts everywhere
+    for user, roles, unit in ((org.head_b, (Role.HEAD,), org.unit_a), (org.clerk_a, (Role.HEAD,), org.unit_a),
+                              (org.clerk_a, (Role.CLERK,), None), (org.leader, (Role.OFFICE,), permissions._ANYWHERE)):
+        with pytest.raises(PermissionDenied, match="只有单位负责人"):
+            permissions.require_role(user, *roles, unit=unit, message="只有单位负责人可以批准。")
+
+
+def test_no_app_keeps_a_role_guard_of_its_own():
+    """Services, views and API views refuse through efficiency.permissions only (issue 13, 6)."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    local_guard = re.compile(r"raise PermissionDenied\(|def _(require|office|member|unit_member|check_role)\w*\(actor")
+    found = [f"{path.relative_to(root)}:{n}" for app in ("accountability", "approvals", "dashboards", "inspection",
+                                                         "supervision")
+             for path in sorted((root / app).rglob("*.py"))
+             for n, line in enumerate(path.read_text().splitlines(), 1) if local_guard.search(line)]
+    assert found == []

@@ -151,14 +151,14 @@ def test_the_assessment_section_is_only_on_third_party_plans(client, org, approv
     assert client.get(f"/inspection/plans/{approved_plan.pk}/assessment.pdf").status_code == 404
 
 
-def test_the_assessment_pages_are_not_found_for_others(client, org, assessed_plan):
+def test_the_assessment_page_is_forbidden_to_the_leader_and_not_found_for_another_unit(client, org, assessed_plan):
     services.plan_assessment_record(actor=org.office, plan=assessed_plan, assessor="某评估中心", report=_pdf())
     client.force_login(org.clerk_b)
     assert client.get(f"/inspection/plans/{assessed_plan.pk}/assessment.pdf").status_code == 404
-    for who in ("clerk_b", "leader"):
+    for who, status in (("clerk_b", 404), ("leader", 403)):  # the leader sees the plan, not the office's form
         client.force_login(getattr(org, who))
         r = client.post(f"/inspection/plans/{assessed_plan.pk}/assessment/", {"assessor": "冒名", "report": _pdf()})
-        assert r.status_code == 404, who
+        assert r.status_code == status, who
     assessed_plan.refresh_from_db()
     assert assessed_plan.assessor == "某评估中心"
 

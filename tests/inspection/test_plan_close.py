@@ -221,12 +221,12 @@ def test_the_close_page_of_a_draft_or_closed_plan_sends_back_to_the_plan(client,
     assert approved_plan.closing_summary == "第一次"
 
 
-def test_the_close_page_is_not_found_for_anyone_but_the_office(client, org, approved_plan):
-    for who in ("leader", "clerk_a", "clerk_b"):
+def test_the_close_page_is_forbidden_to_the_leader_and_not_found_for_the_units(client, org, approved_plan):
+    for who, status in (("leader", 403), ("clerk_a", 404), ("clerk_b", 404)):
         client.force_login(getattr(org, who))
-        assert client.get(f"/inspection/plans/{approved_plan.pk}/close/").status_code == 404, who
+        assert client.get(f"/inspection/plans/{approved_plan.pk}/close/").status_code == status, who
         r = client.post(f"/inspection/plans/{approved_plan.pk}/close/", {"summary": "s", "closed_on": "2026-03-20"})
-        assert r.status_code == 404, who
+        assert r.status_code == status, who
     approved_plan.refresh_from_db()
     assert approved_plan.status == InspectionPlan.Status.APPROVED
 

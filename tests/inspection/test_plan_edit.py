@@ -205,15 +205,16 @@ def test_the_edit_page_of_an_approved_plan_sends_back_to_the_plan(client, org, a
     assert "修改计划" not in client.get(approved_plan.get_absolute_url()).content.decode()
 
 
-def test_the_edit_page_is_not_found_for_anyone_but_the_office(client, org, plan_factory):
+def test_the_edit_page_is_forbidden_to_who_sees_the_plan_and_not_found_for_others(client, org, plan_factory):
     plan = plan_factory(submit=False)
     unit_plan = services.plan_create(  # issued by unit A: its clerk sees the plan, not the office's form
         actor=org.office, topic="局内自查", scope="s", method="open", issuing_unit=org.unit_a, region=org.region,
         start_date=date(2026, 3, 1), end_date=date(2026, 3, 2), units=[org.unit_a], sample_size=1)
-    for who, pk in [("leader", plan.pk), ("clerk_b", plan.pk), ("clerk_a", unit_plan.pk), ("clerk_b", unit_plan.pk)]:
+    for who, pk, status in [("leader", plan.pk, 403), ("clerk_b", plan.pk, 404), ("clerk_a", unit_plan.pk, 403),
+                            ("clerk_b", unit_plan.pk, 404)]:
         client.force_login(getattr(org, who))
-        assert client.get(f"/inspection/plans/{pk}/edit/").status_code == 404, who
-        assert client.post(f"/inspection/plans/{pk}/edit/", _form(org)).status_code == 404, who
+        assert client.get(f"/inspection/plans/{pk}/edit/").status_code == status, who
+        assert client.post(f"/inspection/plans/{pk}/edit/", _form(org)).status_code == status, who
     client.force_login(org.clerk_a)
     assert client.get(unit_plan.get_absolute_url()).status_code == 200
     assert InspectionPlan.objects.filter(topic="窗口作风专项督查").count() == 0

@@ -2,6 +2,7 @@
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from efficiency.models import Event, Rung
 from efficiency.sweep import sweep
@@ -62,7 +63,7 @@ def test_the_office_replies_to_a_policy_difficulty_within_three_working_days_wit
     assert item.time_rule.code == "policy_difficulty.reply"
     assert item.due_at == at(2024, 9, 23, 23, 59, 59)  # 19, 20, 23
     with time_machine.travel(at(2024, 9, 19, 10, 0), tick=False):
-        with pytest.raises(services.ValidationError):
+        with pytest.raises(ValidationError):
             services.target_close(actor=org.office, target=target)
         services.target_close(actor=org.office, target=target, reply=Assignment.Reply.NEW_METHOD,
                               note="改为分期供地")
@@ -126,3 +127,28 @@ def test_a_target_left_past_every_rung_asks_for_an_accountability_proposal_once(
     assert target.breach_level == Rung.ACCOUNTABILITY
     proposals = Event.objects.filter(kind="accountability.propose", subject_id=target.pk)
     assert proposals.count() == 1 and proposals.get().payload["source"] == "red_card"
+
+
+def test_a_red_card_reaches_accountability_by_one_event_and_one_proposal_only(org, make_assignment):
+    """Issue 13 (7): the sweep's `accountability.propose` is the one path; supervision has no breach
+    handler of its own for it and accountability no catch-all breach subscriber any more."""
+    from unittest import mock
+
+    from accountability import handlers
+    from accountability.models import AccountabilityCase
+    from efficiency import registry
+
+    target = make_assignment(K.POLICY_INTERPRETATION).targets.get()
+    with mock.patch("accountability.handlers.case_propose", wraps=handlers.case_propose) as proposed:
+        sweep(now=at(2024, 11, 1, 9, 0))
+        sweep(now=at(2024, 11, 2, 9, 0))
+    target.refresh_from_db()
+    assert target.breach_level == Rung.ACCOUNTABILITY
+    event = Event.objects.get(kind="accountability.propose")
+    assert (event.subject_type, event.subject_id, event.payload["source"]) == (
+        "supervision.assignmenttarget", target.pk, "red_card")
+    assert proposed.call_count == 1  # not a second call hidden by the unique constraint
+    case = AccountabilityCase.objects.get()
+    assert (case.source, case.subject_id, case.unit_id) == ("red_card", target.pk, target.unit_id)
+    assert registry.clock_model("supervision.assignmenttarget").on_breach == []
+    assert not hasattr(registry, "subscribe_breach") and not hasattr(handlers, "on_any_breach")

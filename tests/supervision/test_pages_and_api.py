@@ -123,3 +123,19 @@ def test_the_work_list_runs_a_fixed_number_of_queries(client, org, make_assignme
     with CaptureQueriesContext(connection) as api_many:
         assert api.get("/api/v1/supervision/targets/").json()["count"] == 12
     assert len(api_many) <= 8
+
+
+def test_urging_by_the_unit_is_403_and_by_another_unit_404_on_the_page_and_in_the_api(client, org, item):
+    target = item.targets.get()
+    page = reverse("supervision:target_action", args=[target.pk, "urge"])
+    api = f"/api/v1/supervision/targets/{target.pk}/urge/"
+    for who, status in (("clerk_a", 403), ("clerk_b", 404)):  # clerk_a sees the target; the office urges it
+        client.force_login(getattr(org, who))
+        assert client.post(page, {"message": "请抓紧"}).status_code == status, who
+        assert client.post(api, {"message": "请抓紧"}, content_type="application/json").status_code == status, who
+    target.refresh_from_db()
+    assert target.urge_count == 0
+    client.force_login(org.office)
+    assert client.post(api, {"message": "请抓紧"}, content_type="application/json").status_code == 200
+    target.refresh_from_db()
+    assert target.urge_count == 1

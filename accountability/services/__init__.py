@@ -1,0 +1,33 @@
+"""Every write of complaints, accountability cases and bulletins (R26–R29, R34).
+
+Each service validates, writes in one transaction together with its events (the events are
+the notification outbox: a complaint answered "accepted" is never lost, whatever Redis does),
+and audits. The citizen acts without an account: `actor=None` with the citizen's secrets
+checked by the caller.
+
+One module per sub-domain; callers use `accountability.services.<name>` as before:
+`intake` (channels, attachments, filing, finding a complaint again), `complaints` (handling),
+`cases` (accountability cases, 陈述申辩, decision, appeal), `bulletins` (通报).
+"""
+
+from .bulletins import bulletin_approve, bulletin_create, bulletin_draft_text, bulletin_publish
+from .cases import (
+    case_appeal, case_appeal_decide, case_decide, case_dismiss, case_investigate, case_open, case_propose,
+    case_record_facts, case_record_statement, defendants,
+)
+from .complaints import (
+    complaint_accept, complaint_assign, complaint_close, complaint_decline, complaint_handler_roles, complaint_rate,
+    complaint_reexamine, complaint_return, complaint_rework, complaint_send_reply, complaint_unit_reply,
+)
+from .intake import (
+    Filed, attachment_check, channel_add, channel_for_token, complaint_by_code, complaint_by_token, complaint_file,
+)
+
+__all__ = [
+    "Filed", "attachment_check", "bulletin_approve", "bulletin_create", "bulletin_draft_text", "bulletin_publish",
+    "case_appeal", "case_appeal_decide", "case_decide", "case_dismiss", "case_investigate", "case_open",
+    "case_propose", "case_record_facts", "case_record_statement", "channel_add", "channel_for_token",
+    "complaint_accept", "complaint_assign", "complaint_by_code", "complaint_by_token", "complaint_close",
+    "complaint_decline", "complaint_file", "complaint_handler_roles", "complaint_rate", "complaint_reexamine",
+    "complaint_return", "complaint_rework", "complaint_send_reply", "complaint_unit_reply", "defendants",
+]
