@@ -1,7 +1,8 @@
 """The admin site, by role (三员分立), not by Django's permission tables.
 
-- system administrator: org chart, users and roles, working-day calendar, time-limit rules;
-- security administrator: accounts' active state and login lockouts;
+- system administrator: org chart, accounts (create, edit, disable; no role), working-day
+  calendar, time-limit rules;
+- security administrator: accounts' business roles and login lockouts (ADR 0006);
 - audit administrator: the audit log and the event history, read only.
 
 Only the three administrator roles are staff (`services.user_create` keeps is_staff in step
@@ -22,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from . import calendar, services
 from .audit import audit_record, snapshot
 from .models import (
-    ADMIN_ROLES, AuditLog, CalendarDay, CalendarYear, Event, Region, Role, Section, TimeLimitRule, Unit, User,
+    ADMIN_ROLES, GRANTABLE_ROLES, AuditLog, CalendarDay, CalendarYear, Event, Region, Role, Section, TimeLimitRule, Unit,
+    User,
 )
 
 
@@ -164,13 +166,58 @@ class UnitAdmin(RoleAdmin):
 # --- users ------------------------------------------------------------------------------------
 
 
-class UserAddForm(forms.ModelForm):
+class AccountForm(forms.ModelForm):
+    """An account form checks 三员分立 in `clean`, with the same rule as the services, so that a
+    refusal is a message on the form and its audit row is not rolled back with the admin's
+    transaction. A grant field the form does not offer but the request carries (a forged POST)
+    counts as an attempt too."""
+
+    GRANT_FIELDS = ("role", "is_active")
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def attempted_changes(self, data) -> dict:
+        changes = {name: data[name] for name in self.fields if name in services.USER_FIELDS and name in data}
+        for name in self.GRANT_FIELDS:
+            if name not in self.fields and name in self.data:
+                changes[name] = (forms.CheckboxInput().value_from_datadict(self.data, None, name)
+                                 if name == "is_active" else self.data[name])
+        return changes
+
+    def clean(self):
+        data = super().clean()
+        target = self.instance if self.instance.pk else None
+        changes = self.attempted_changes(data)
+        if target is not None:
+            changes = services.account_changes(target, changes)
+        actor = self.request.user if self.request is not None else None
+        reason = services.account_change_refusal(actor=actor, user=target, changes=changes)
+        if reason is not None:
+            services.account_refusal_record(actor=actor, user=target, changes=changes, reason=reason,
+                                            request=self.request)
+            raise ValidationError(reason)
+        return data
+
+    def _post_clean(self):
+        if self._errors:  # a refused change is not validated as a model (it may not even be one)
+            return
+        super()._post_clean()
+
+
+class UserAddForm(AccountForm):
+    """The system administrator's new account: no role field; it starts pending (ADR 0006)."""
+
     password1 = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("再次输入初始密码"), widget=forms.PasswordInput, strip=False)
 
     class Meta:
         model = User
-        fields = ["username", "full_name", "role", "unit", "section", "post", "phone", "email"]
+        fields = ["username", "full_name", "unit", "section", "post", "phone", "email"]
+
+    def attempted_changes(self, data) -> dict:
+        return {"role": self.data.get("role") or Role.PENDING}
 
     def clean(self):
         data = super().clean()
@@ -185,21 +232,25 @@ class UserAddForm(forms.ModelForm):
         return data
 
 
-class UserChangeForm(forms.ModelForm):
+class UserChangeForm(AccountForm):
+    """The system administrator's: an account's facts and active state, not its role."""
+
     class Meta:
         model = User
-        fields = ["full_name", "role", "unit", "section", "post", "phone", "email", "is_active"]
+        fields = ["full_name", "unit", "section", "post", "phone", "email", "is_active"]
 
-    def __init__(self, *args, request=None, **kwargs):
+
+class RoleGrantForm(AccountForm):
+    """The security administrator's: the business role, nothing else."""
+
+    class Meta:
+        model = User
+        fields = ["role"]
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.request = request
-
-    def clean_role(self):
-        role = self.cleaned_data["role"]
-        # 三员分立: an administrator cannot change their own role (no one gathers two duties).
-        if self.request is not None and self.instance.pk == self.request.user.pk and role != self.instance.role:
-            raise ValidationError(_("不能修改自己的角色。"))
-        return role
+        if "role" in self.fields:  # offer only what may be granted; anything else is refused in clean
+            self.fields["role"].widget.choices = [(r.value, r.label) for r in GRANTABLE_ROLES]
 
 
 class LockedFilter(admin.SimpleListFilter):
@@ -221,9 +272,9 @@ class LockedFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(RoleAdmin):
-    """The system administrator manages people and roles; the security administrator only
-    activates, deactivates and unlocks accounts. Neither can create a superuser: there is no
-    such field here, and one role per person keeps the three duties apart."""
+    """三员分立 (ADR 0006): the system administrator creates accounts, edits their facts and
+    disables them; the security administrator grants business roles and lifts lockouts. There is
+    no superuser field, and the three administrators are made only by `create_admins`."""
 
     change_roles = SYS
     view_roles = (Role.SECURITY_ADMIN,)
@@ -232,6 +283,7 @@ class UserAdmin(RoleAdmin):
     search_fields = ["username", "full_name", "unit__name"]
     actions = ["unlock", "deactivate", "activate"]
     readonly_fields = ["last_login", "date_joined", "password_changed_at", "must_change_password"]
+    ADD_FIELDS = ["username", "full_name", "unit", "section", "post", "phone", "email", "password1", "password2"]
 
     def has_change_permission(self, request, obj=None):
         return _role(request) in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
@@ -240,21 +292,20 @@ class UserAdmin(RoleAdmin):
         return False  # accounts are deactivated, never deleted (the audit log names them)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = UserAddForm
-        else:
-            class BoundForm(UserChangeForm):
-                def __init__(self, *args, **kw):
-                    super().__init__(*args, request=request, **kw)
+        base = UserAddForm if obj is None else RoleGrantForm if _role(request) == Role.SECURITY_ADMIN else UserChangeForm
 
-            kwargs["form"] = BoundForm
+        class BoundForm(base):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, request=request, **kw)
+
+        kwargs["form"] = BoundForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["username", "full_name", "role", "unit", "section", "post", "phone", "email",
-                    "password1", "password2"]
-        fields = ["username", *UserChangeForm.Meta.fields, *self.readonly_fields]
+            return self.ADD_FIELDS
+        fields = ["username", "full_name", "role", "unit", "section", "post", "phone", "email", "is_active",
+                  *self.readonly_fields]
         if _role(request) == Role.SECURITY_ADMIN:  # plain text: a read-only FK is a link to a page it may not open
             fields = [{"unit": "unit_label", "section": "section_label"}.get(f, f) for f in fields]
         return fields
@@ -271,34 +322,33 @@ class UserAdmin(RoleAdmin):
         if obj is None:
             return []
         if _role(request) == Role.SECURITY_ADMIN:
-            return ["username", "full_name", "role", "unit_label", "section_label", "post", "phone", "email",
+            return ["username", "full_name", "unit_label", "section_label", "post", "phone", "email", "is_active",
                     *self.readonly_fields]
-        return ["username", *self.readonly_fields]
+        return ["username", "role", *self.readonly_fields]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
         if _role(request) != Role.SECURITY_ADMIN:
             actions.pop("unlock", None)
+        if _role(request) != Role.SYSTEM_ADMIN:
+            actions.pop("deactivate", None)
+            actions.pop("activate", None)
         return actions
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
             created = services.user_create(
-                actor=request.user, username=data["username"], full_name=data["full_name"], role=data["role"],
+                actor=request.user, username=data["username"], full_name=data["full_name"],
                 unit=data.get("unit"), section=data.get("section"), post=data.get("post", ""),
                 phone=data.get("phone", ""), email=data.get("email", ""), password=data["password1"],
-                must_change_password=True,
+                must_change_password=True, request=request,
             )
             obj.pk = created.pk
             obj._state.adding = False
             return
-        original = User.objects.get(pk=obj.pk)
-        if _role(request) == Role.SECURITY_ADMIN:
-            changes = {"is_active": data.get("is_active", False)}
-        else:
-            changes = {name: data[name] for name in UserChangeForm.Meta.fields if name in data}
-        services.user_update(actor=request.user, user=original, **changes)
+        changes = {name: data[name] for name in form.fields if name in services.USER_FIELDS and name in data}
+        services.user_update(actor=request.user, user=User.objects.get(pk=obj.pk), request=request, **changes)
 
     def save_related(self, request, form, formsets, change):
         pass  # no many-to-many fields are edited here (groups follow the unit)
@@ -309,15 +359,20 @@ class UserAdmin(RoleAdmin):
             services.user_unlock(actor=request.user, user=person)
         messages.success(request, _("已解除所选账号的登录锁定。"))
 
+    def _set_active(self, request, queryset, active: bool):
+        for person in queryset:
+            try:
+                services.user_update(actor=request.user, user=person, request=request, is_active=active)
+            except services.RoleSeparationError as exc:
+                messages.error(request, f"{person.username}: {exc}")
+
     @admin.action(description=_("停用所选账号"))
     def deactivate(self, request, queryset):
-        for person in queryset.exclude(pk=request.user.pk):
-            services.user_update(actor=request.user, user=person, is_active=False)
+        self._set_active(request, queryset, False)
 
     @admin.action(description=_("启用所选账号"))
     def activate(self, request, queryset):
-        for person in queryset:
-            services.user_update(actor=request.user, user=person, is_active=True)
+        self._set_active(request, queryset, True)
 
 
 # --- calendar and rules -----------------------------------------------------------------------

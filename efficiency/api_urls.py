@@ -1,4 +1,4 @@
-"""/api/v1/ endpoints of the core: me, units (org chart), the notification inbox, tokens."""
+"""/api/v1/ endpoints of the core: me, accounts, units (org chart), the notification inbox, tokens."""
 
 from django.urls import path
 from django_filters import rest_framework as filters
@@ -9,11 +9,12 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import views
+from . import services, views
+from .api import error_response
 from .models import Notification, Unit, User
 from .notifications import inbox_mark_read
 from .serializers import (
-    MarkReadResultSerializer, MarkReadSerializer, MeSerializer, MemberSerializer, NotificationSerializer,
+    AccountChangeSerializer, AccountCreateSerializer, AccountSerializer, MarkReadResultSerializer, MarkReadSerializer, MeSerializer, MemberSerializer, NotificationSerializer,
     UnitSerializer,
 )
 
@@ -25,6 +26,37 @@ class MeView(generics.RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+class AccountCreate(APIView):
+    """三员分立 (ADR 0006): the system administrator creates an account, without a role. Anyone
+    else, or a role in the request, is refused (403 with the reason) and audited."""
+
+    @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer})
+    def post(self, request):
+        data = AccountCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            person = services.user_create(actor=request.user, request=request, **data.validated_data)
+        except services.RoleSeparationError as exc:
+            return error_response(str(exc), code="role_separation", status_code=403)
+        return Response(AccountSerializer(person).data, status=201)
+
+
+class AccountChange(APIView):
+    """Change an account: the system administrator its facts and active state, the security
+    administrator its business role; every other crossing is refused (403) and audited."""
+
+    @extend_schema(request=AccountChangeSerializer, responses=AccountSerializer)
+    def patch(self, request, pk: int):
+        person = generics.get_object_or_404(User, pk=pk)
+        data = AccountChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            person = services.user_update(actor=request.user, user=person, request=request, **data.validated_data)
+        except services.RoleSeparationError as exc:
+            return error_response(str(exc), code="role_separation", status_code=403)
+        return Response(AccountSerializer(person).data)
 
 
 class UnitFilter(filters.FilterSet):
@@ -134,6 +166,8 @@ class TokenView(ObtainAuthToken):
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    path("accounts/", AccountCreate.as_view(), name="api-accounts"),
+    path("accounts/<int:pk>/", AccountChange.as_view(), name="api-account"),
     path("units/", UnitList.as_view(), name="api-units"),
     path("units/<int:pk>/", UnitDetail.as_view(), name="api-unit"),
     path("units/<int:pk>/members/", UnitMembers.as_view(), name="api-unit-members"),

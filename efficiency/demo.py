@@ -12,7 +12,7 @@ from django.apps import apps
 from django.db import transaction
 
 from . import services
-from .models import Region, Role, Section, Unit, User
+from .models import ADMIN_ROLES, Region, Role, Section, Unit, User
 
 # Meets the policy (10+ characters, four classes). Printed by seed_demo; demo only.
 DEMO_PASSWORD = "Demo@2025xn"
@@ -123,14 +123,18 @@ def _users(units: dict[str, Unit], *, must_change_password: bool) -> list[User]:
     people = []
     for username, full_name, role, unit_code, section, post in USERS:
         person = User.objects.filter(username=username).first()
+        if person is None and role in ADMIN_ROLES and User.objects.filter(role=role).exists():
+            continue  # installed already by `create_admins`: there is one of each
         if person is None:
             the_unit = units[unit_code]
-            person = services.user_create(
-                username=username, full_name=full_name, role=role, unit=the_unit, post=post,
-                section=the_unit.sections.filter(name=section).first() if section else None,
-                password=DEMO_PASSWORD, email=f"{username}@demo.gov.cn",
-                must_change_password=must_change_password,
-            )
+            fields = dict(username=username, full_name=full_name, unit=the_unit, post=post,
+                          section=the_unit.sections.filter(name=section).first() if section else None,
+                          password=DEMO_PASSWORD, email=f"{username}@demo.gov.cn",
+                          must_change_password=must_change_password)
+            # The demo's three administrators come from the installation service, as
+            # `create_admins` makes them; business roles are granted at once (actor=None: the console).
+            person = (services.administrator_install(role=role, **fields) if role in ADMIN_ROLES
+                      else services.user_create(actor=None, role=role, **fields))
         people.append(person)
     return people
 

@@ -3,7 +3,7 @@
 - clerks and unit heads: their own unit's items (its sections are inside it), plus items
   shared with their unit through a django-guardian group object permission (a co-unit);
 - the efficiency office and leaders: everything;
-- the three administrators: none of the business data (三员分立).
+- the three administrators and a pending account: none of the business data (三员分立).
 
 Querysets are scoped by the item's unit foreign key; sharing uses guardian's direct
 foreign-key permission models (the generic tables are too slow at a million objects). Anything
@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import ADMIN_ROLES, Role
+from .models import Role
 
 # Roles that act for their own unit only; the others act region-wide.
 UNIT_ROLES = (Role.CLERK, Role.HEAD)
@@ -52,7 +52,8 @@ def scope(user, qs, *, unit_field: str = "unit"):
         return qs.none()
     if user.role in (Role.OFFICE, Role.LEADER):
         return qs
-    if user.role in ADMIN_ROLES or not user.unit_id:
+    # Deny by default: the three administrators and a pending account (no role yet) see nothing.
+    if user.role not in (Role.CLERK, Role.HEAD) or not user.unit_id:
         return qs.none()
     condition = Q(**{f"{unit_field}_id": user.unit_id}) if "__" not in unit_field else Q(**{unit_field: user.unit_id})
     perm_model = _direct_group_model(qs.model)

@@ -1,8 +1,8 @@
-"""Serializers of the core's API: the current user, units, notifications."""
+"""Serializers of the core's API: the current user, accounts, units, notifications."""
 
 from rest_framework import serializers
 
-from .models import Notification, Region, Unit, User
+from .models import Notification, Region, Role, Section, Unit, User
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -59,3 +59,40 @@ class MarkReadSerializer(serializers.Serializer):
 
 class MarkReadResultSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "role_display", "unit", "section", "post", "is_active"]
+
+
+class AccountCreateSerializer(serializers.Serializer):
+    """A new account, by the system administrator; it has no role until the security
+    administrator grants one (`role` other than "pending" is refused, ADR 0006)."""
+
+    username = serializers.CharField(max_length=150)
+    full_name = serializers.CharField(max_length=64)
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False, allow_null=True)
+    post = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    password = serializers.CharField(write_only=True, help_text="初始密码，首次登录须修改")
+    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="只能是 pending（待授权）")
+
+
+class AccountChangeSerializer(serializers.Serializer):
+    """An account's facts and active state (system administrator) or its business role
+    (security administrator); every field optional."""
+
+    full_name = serializers.CharField(max_length=64, required=False)
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False)
+    section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False, allow_null=True)
+    post = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)

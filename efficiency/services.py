@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record, snapshot
-from .models import ADMIN_ROLES, Region, Role, Section, Unit, User
+from .models import ADMIN_ROLES, BUSINESS_ROLES, Region, Role, Section, Unit, User
 
 USER_FIELDS = ["username", "full_name", "unit", "section", "post", "role", "email", "phone", "is_active"]
 
@@ -31,11 +33,120 @@ def section_create(*, actor=None, unit: Unit, name: str) -> Section:
     return section
 
 
+class RoleSeparationError(PermissionDenied):
+    """三员分立 refused an account change; the message says why, and an audit row records it."""
+
+
+# Why a change is refused (ADR 0006). Each is shown to the person who tried, and audited.
+ONLY_SYSADMIN_CREATES = _("只有系统管理员可以创建账号。")
+NEW_ACCOUNT_HAS_NO_ROLE = _("系统管理员创建的账号没有角色（待授权），业务角色由安全管理员授予。")
+NOBODY_GRANTS_THEMSELVES = _("不能给自己授予或变更角色，也不能启用或停用自己的账号。")
+THREE_ADMINS_ONLY_AT_INSTALL = _("系统、安全、审计管理员只在安装时由命令 create_admins 创建，不能授予。")
+THREE_ADMINS_NO_BUSINESS_ROLE = _("系统、安全、审计管理员不能被授予业务角色。")
+ONLY_SECADMIN_GRANTS = _("只有安全管理员可以授予或变更业务角色。")
+ONLY_SYSADMIN_EDITS = _("只有系统管理员可以修改账号信息、启用或停用账号。")
+THREE_ADMINS_AT_THE_CONSOLE = _("系统、安全、审计管理员的账号只能在服务器上用管理命令维护。")
+
+
+def account_change_refusal(*, actor, user: User | None, changes: dict):
+    """Why `actor` may not make `changes` (field -> new value) to `user` (None: a new account);
+    None when allowed. `actor=None` is the installation: a management command at the console,
+    which no request reaches (views and the API always pass the signed-in user).
+
+    等保 2.0 level 3, 三员分立: the system administrator creates, edits and disables accounts but
+    grants nothing; the security administrator grants business roles (or takes them back) and
+    nothing else; nobody changes their own role or active state; the three administrators are
+    made only by `create_admins` and never get a business role.
+    """
+    if actor is None:
+        return None
+    duty = actor.role if actor.is_active else None
+    if user is None:
+        if duty != Role.SYSTEM_ADMIN:
+            return ONLY_SYSADMIN_CREATES
+        return None if changes.get("role", Role.PENDING) == Role.PENDING else NEW_ACCOUNT_HAS_NO_ROLE
+    if user.pk == actor.pk and {"role", "is_active"} & set(changes):
+        return NOBODY_GRANTS_THEMSELVES
+    if "role" in changes:
+        if changes["role"] in ADMIN_ROLES:
+            return THREE_ADMINS_ONLY_AT_INSTALL
+        if user.role in ADMIN_ROLES:
+            return THREE_ADMINS_NO_BUSINESS_ROLE
+        if duty != Role.SECURITY_ADMIN:
+            return ONLY_SECADMIN_GRANTS
+    if set(changes) - {"role"}:
+        if duty != Role.SYSTEM_ADMIN:
+            return ONLY_SYSADMIN_EDITS
+        if user.role in ADMIN_ROLES and user.pk != actor.pk:
+            return THREE_ADMINS_AT_THE_CONSOLE
+    return None
+
+
+def account_refusal_record(*, actor, user: User | None, changes: dict, reason, request=None) -> None:
+    """The audit row of a refused account change (in Chinese, whatever the requester's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = f"三员分立拒绝：{reason}"
+    audit_record("denied", actor=actor, obj=user, object_type="efficiency.user", summary=summary,
+                 after={"attempted": {k: getattr(v, "pk", v) for k, v in changes.items()}}, request=request)
+
+
+def _enforce(*, actor, user: User | None, changes: dict, request=None) -> None:
+    # Checked and audited before the write's transaction: the refusal's audit row must not be
+    # rolled back with it. (A caller that wraps us in its own transaction, as the admin's change
+    # form does, checks in its form instead; see admin.UserAdmin.)
+    reason = account_change_refusal(actor=actor, user=user, changes=changes)
+    if reason is not None:
+        account_refusal_record(actor=actor, user=user, changes=changes, reason=reason, request=request)
+        raise RoleSeparationError(reason)
+
+
+def user_create(*, actor, username: str, full_name: str, unit: Unit, section: Section | None = None,
+                post: str = "", password: str | None = None, email: str = "", phone: str = "",
+                role: str = Role.PENDING, must_change_password: bool = True, validate_password: bool = True,
+                request=None) -> User:
+    """A new account. From a person (the system administrator) it has no role until the security
+    administrator grants one; only the installation (`actor=None`: seed_demo, tests) may give a
+    business role at once. Never one of the three administrators: see `administrator_install`."""
+    _enforce(actor=actor, user=None, changes={"role": role}, request=request)
+    if role in ADMIN_ROLES:
+        raise RoleSeparationError(THREE_ADMINS_ONLY_AT_INSTALL)
+    return _user_insert(actor=actor, username=username, full_name=full_name, role=role, unit=unit,
+                        section=section, post=post, password=password, email=email, phone=phone,
+                        must_change_password=must_change_password, validate_password=validate_password)
+
+
+def administrator_install(*, role: str, username: str, full_name: str, password: str | None = None,
+                          unit: Unit | None = None, section: Section | None = None, post: str = "",
+                          email: str = "", must_change_password: bool = True) -> User:
+    """One of the three administrators, made at installation (`create_admins`, `seed_demo`).
+    Refused when an account already holds that role: there is one of each."""
+    if role not in ADMIN_ROLES:
+        raise ValidationError(f"{role} 不是三员之一")
+    with transaction.atomic():
+        if User.objects.select_for_update().filter(role=role).exists():
+            raise RoleSeparationError(_("已有%(role)s，三员只在安装时创建一次。") % {"role": Role(role).label})
+        return _user_insert(actor=None, username=username, full_name=full_name, role=role, unit=unit,
+                            section=section, post=post, password=password, email=email, phone="",
+                            must_change_password=must_change_password, validate_password=True)
+
+
 @transaction.atomic
-def user_create(*, actor=None, username: str, full_name: str, role: str, unit: Unit | None = None,
-                section: Section | None = None, post: str = "", password: str | None = None,
-                email: str = "", phone: str = "", must_change_password: bool = True,
-                validate_password: bool = True) -> User:
+def administrators_install(*, accounts: dict) -> list[User]:
+    """The three administrators at installation (`create_admins`), all three or none: refused
+    once any account holds one of the three roles. `accounts`: role -> administrator_install's
+    keyword arguments."""
+    if set(accounts) != set(ADMIN_ROLES):
+        raise ValidationError("三员须同时创建：sysadmin、secadmin、auditadmin")
+    with connection.cursor() as cursor:  # two installers at once: the second waits, then refuses
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('efficiency.administrators_install'))")
+    if User.objects.filter(role__in=ADMIN_ROLES).exists():
+        raise RoleSeparationError(_("三员已经创建，create_admins 只在安装时运行一次。"))
+    return [administrator_install(role=role, **fields) for role, fields in accounts.items()]
+
+
+@transaction.atomic
+def _user_insert(*, actor, username, full_name, role, unit, section, post, password, email, phone,
+                 must_change_password, validate_password) -> User:
     user = User(username=username, full_name=full_name, role=role, unit=unit, section=section, post=post,
                 email=email, phone=phone, must_change_password=must_change_password,
                 password_changed_at=timezone.now(), is_staff=role in ADMIN_ROLES)
@@ -51,25 +162,49 @@ def user_create(*, actor=None, username: str, full_name: str, role: str, unit: U
     user.save()
     _sync_unit_group(user)
     audit_record("create", actor=actor, obj=user, summary=f"新增用户 {username}（{user.get_role_display()}）",
-                 after=snapshot(user, USER_FIELDS))
+                 after=snapshot(user, USER_FIELDS), actor_name="" if actor else "installation")
     return user
 
 
-@transaction.atomic
-def user_update(*, actor, user: User, **changes) -> User:
-    before = snapshot(user, USER_FIELDS)
+def account_changes(user: User, changes: dict) -> dict:
+    """Only the fields whose value differs (a form posts every field, changed or not)."""
+    differ = {}
     for name, value in changes.items():
         if name not in USER_FIELDS:
             raise ValidationError(f"不能修改字段 {name}")
-        setattr(user, name, value)
-    # 三员分立: the administrators (and only they) enter the admin site; nobody is a superuser.
-    user.is_staff = user.role in ADMIN_ROLES
-    user.is_superuser = False
-    user.full_clean(exclude=["password"])
-    user.save()
-    _sync_unit_group(user)
-    audit_record("update", actor=actor, obj=user, summary=f"修改用户 {user.username}", before=before,
-                 after=snapshot(user, USER_FIELDS))
+        current = getattr(user, f"{name}_id") if name in ("unit", "section") else getattr(user, name)
+        if current != (getattr(value, "pk", value) if name in ("unit", "section") else value):
+            differ[name] = value
+    return differ
+
+
+def user_update(*, actor, user: User, request=None, **changes) -> User:
+    """Change an account: its facts and active state (system administrator) or its business role
+    (security administrator), as `account_change_refusal` allows."""
+    changes = account_changes(user, changes)
+    _enforce(actor=actor, user=user, changes=changes, request=request)
+    if not changes:
+        return user
+    with transaction.atomic():
+        before = snapshot(user, USER_FIELDS)
+        for name, value in changes.items():
+            setattr(user, name, value)
+        summary = f"修改用户 {user.username}"
+        if "unit" in changes and "role" not in changes and user.role in BUSINESS_ROLES:
+            # What a business role sees follows the unit: a move is a new grant, the security
+            # administrator's (ADR 0006).
+            user.role = Role.PENDING
+            summary += "（调动单位，业务角色收回，待安全管理员重新授权）"
+        elif "role" in changes:
+            summary = f"授予用户 {user.username} 角色：{user.get_role_display()}"
+        # 三员分立: the administrators (and only they) enter the admin site; nobody is a superuser.
+        user.is_staff = user.role in ADMIN_ROLES
+        user.is_superuser = False
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=[*changes, "role", "is_staff", "is_superuser"])  # leave the password alone
+        _sync_unit_group(user)
+        audit_record("update", actor=actor, obj=user, summary=summary, before=before,
+                     after=snapshot(user, USER_FIELDS), request=request)
     return user
 
 
@@ -77,7 +212,7 @@ def _sync_unit_group(user: User) -> None:
     """A person belongs to exactly their unit's group (co-unit sharing goes through it)."""
     unit_groups = Group.objects.filter(name__startswith="unit:")
     user.groups.remove(*unit_groups.exclude(pk=getattr(user.unit, "group_id", None)))
-    if user.unit_id and user.role not in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
+    if user.unit_id and user.role in BUSINESS_ROLES:  # a pending account shares nothing
         user.groups.add(user.unit.group)
 
 

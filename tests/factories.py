@@ -5,7 +5,7 @@ import itertools
 import factory
 
 from efficiency import services
-from efficiency.models import Region, Role, Unit, User
+from efficiency.models import ADMIN_ROLES, Region, Role, Unit, User
 
 _seq = itertools.count(1)
 
@@ -30,7 +30,8 @@ def make_user(role=Role.CLERK, *, unit=None, username=None, full_name=None, emai
     n = next(_seq)
     if unit is None and role in (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER):
         unit = make_unit()
-    return services.user_create(
-        username=username or f"user{n}", full_name=full_name or f"用户{n}", role=role, unit=unit,
-        password="Passw0rd!2024", must_change_password=False, email=email or f"user{n}@example.gov.cn", **kw,
-    )
+    fields = dict(username=username or f"user{n}", full_name=full_name or f"用户{n}", unit=unit,
+                  password="Passw0rd!2024", must_change_password=False, email=email or f"user{n}@example.gov.cn", **kw)
+    if role in ADMIN_ROLES:  # as `create_admins` makes them: one of each
+        return services.administrator_install(role=role, **fields)
+    return services.user_create(actor=None, role=role, **fields)  # the installation grants at once

@@ -38,14 +38,17 @@ def client_for_org(org) -> Callable[[str], Client]:
 
 def assert_matrix(client_for: Callable[[str], Client], url_for_item: Callable[[object], str],
                   items: Mapping[str, object], expected: Mapping[str, Mapping[str, int]], *,
-                  method: str = "get", data=None) -> None:
-    """GET (or `method`) every item's URL as every person and compare the status codes."""
+                  method: str = "get", data=None, content_type: str | None = None) -> None:
+    """GET (or `method`) every item's URL as every person and compare the status codes.
+    `content_type="application/json"` sends `data` as JSON (what a PATCH to the API needs)."""
     wrong = []
+    extra = {"content_type": content_type} if content_type else {}
     for person, row in expected.items():
         client = client_for(person)
         for item_name, status in row.items():
             url = url_for_item(items[item_name])
-            response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+            call = getattr(client, method)
+            response = call(url, data, **extra) if data is not None else call(url)
             if response.status_code != status:
                 wrong.append(f"{person:<11} {item_name:<8} {url}: expected {status}, got {response.status_code}")
     assert not wrong, "permission matrix mismatches:\n" + "\n".join(wrong)

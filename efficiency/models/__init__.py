@@ -2,10 +2,10 @@ from .audit import AppendOnlyError, AuditLog
 from .calendar import CalendarDay, CalendarSource, CalendarVersion, CalendarYear
 from .clock import Clock, ClockQuerySet, ClockState, LimitUnit, PauseReason, Rung, TimeLimitRule
 from .events import Event, Notification
-from .org import ADMIN_ROLES, BUSINESS_ROLES, Region, Role, Section, Unit, User
+from .org import ADMIN_ROLES, BUSINESS_ROLES, GRANTABLE_ROLES, Region, Role, Section, Unit, User
 
 __all__ = [
     "ADMIN_ROLES", "BUSINESS_ROLES", "AppendOnlyError", "AuditLog", "CalendarDay", "CalendarSource",
-    "CalendarVersion", "CalendarYear", "Clock", "ClockState", "Event", "LimitUnit", "Notification",
+    "CalendarVersion", "CalendarYear", "Clock", "ClockState", "Event", "GRANTABLE_ROLES", "LimitUnit", "Notification",
     "PauseReason", "Region", "Role", "Rung", "Section", "TimeLimitRule", "Unit", "User",
 ]

@@ -90,6 +90,8 @@ class Section(models.Model):
 
 
 class Role(models.TextChoices):
+    # A new account has no role until the security administrator grants one (ADR 0006).
+    PENDING = "pending", _("待授权")
     CLERK = "clerk", _("经办人")
     HEAD = "head", _("单位负责人")
     OFFICE = "office", _("效能办")
@@ -101,6 +103,8 @@ class Role(models.TextChoices):
 
 ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 BUSINESS_ROLES = (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
+# What the security administrator may grant (or take back to "pending"); never one of the three.
+GRANTABLE_ROLES = (Role.PENDING, *BUSINESS_ROLES)
 
 
 class User(AbstractUser):
@@ -108,7 +112,9 @@ class User(AbstractUser):
 
     三员分立: the system, security and audit administrator roles are held by different
     people. A person has one role, so no one holds two of the three; no account is a Django
-    superuser (a superuser would hold all three), which a database constraint enforces.
+    superuser (a superuser would hold all three), which a database constraint enforces. Who may
+    change which field is decided in `services.account_change_refusal` (ADR 0006): an account
+    starts "pending" (no access) and belongs to a unit until granted a business role.
     """
 
     full_name = models.CharField(_("姓名"), max_length=64)
@@ -119,7 +125,7 @@ class User(AbstractUser):
         Section, models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("内设机构")
     )
     post = models.CharField(_("职务/岗位"), max_length=64, blank=True)
-    role = models.CharField(_("角色"), max_length=12, choices=Role.choices, default=Role.CLERK)
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices, default=Role.PENDING)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
     must_change_password = models.BooleanField(_("首次登录须改密码"), default=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
@@ -142,7 +148,7 @@ class User(AbstractUser):
         super().clean()
         if self.is_superuser:
             raise ValidationError(_("三员分立：不得设置超级用户，请分别授予系统、安全或审计管理员角色。"))
-        if self.role in BUSINESS_ROLES and not self.unit_id:
+        if self.role not in ADMIN_ROLES and not self.unit_id:
             raise ValidationError({"unit": _("业务角色必须属于一个单位。")})
         if self.section_id and self.section.unit_id != self.unit_id:
             raise ValidationError({"section": _("内设机构必须属于该用户的单位。")})

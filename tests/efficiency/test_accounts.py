@@ -67,7 +67,7 @@ def test_the_policy_message_is_chinese(org):
 
 
 def test_a_seeded_account_must_change_its_password_at_first_login(client, db):
-    services.user_create(username="newbie", full_name="新人", role=Role.CLERK,
+    services.user_create(actor=None, username="newbie", full_name="新人", role=Role.CLERK,
                          unit=make_user(Role.CLERK).unit, password=PASSWORD)  # must_change_password by default
     _login(client, "newbie")
     response = client.get("/")
@@ -76,7 +76,7 @@ def test_a_seeded_account_must_change_its_password_at_first_login(client, db):
 
 
 def test_changing_the_password_clears_the_flag_and_restarts_the_period(client, db):
-    person = services.user_create(username="newbie", full_name="新人", role=Role.CLERK,
+    person = services.user_create(actor=None, username="newbie", full_name="新人", role=Role.CLERK,
                                   unit=make_user(Role.CLERK).unit, password=PASSWORD)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
@@ -221,7 +221,7 @@ def test_the_api_token_endpoint_gives_a_token_and_counts_failures(client, org):
 
 
 def test_a_user_who_must_change_the_password_cannot_post_elsewhere(client, db):
-    services.user_create(username="newbie", full_name="新人", role=Role.CLERK,
+    services.user_create(actor=None, username="newbie", full_name="新人", role=Role.CLERK,
                          unit=make_user(Role.CLERK).unit, password=PASSWORD)
     _login(client, "newbie")
     response = client.post("/inbox/read/")
