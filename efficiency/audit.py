@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from .client import client_ip
 from .models import AuditLog
 
 
@@ -22,12 +23,6 @@ def _jsonable(value):
 def snapshot(obj, fields: list[str] | None = None) -> dict:
     """The object's field values, for the before/after columns."""
     return _jsonable(model_to_dict(obj, fields=fields))
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(action: str, *, actor=None, obj=None, object_type: str = "", object_id: str = "",
