@@ -2,11 +2,15 @@
 from a trusted proxy, and then only its rightmost untrusted entry; the audit log and
 django-axes see the client, not the proxy."""
 
+import ipaddress
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 from axes.models import AccessAttempt
 from django.test import RequestFactory
 
@@ -95,3 +99,16 @@ def test_the_lockout_context_is_the_clients_address(client, org, trusted_nginx):
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {CLIENT_A}
     lockouts = AuditLog.objects.filter(action="lockout", actor_name="clerk_a")
     assert lockouts.exists() and set(lockouts.values_list("ip", flat=True)) == {CLIENT_A}
+
+
+def test_compose_trusts_its_nginx_alone_and_nginx_appends_the_peer():
+    root = Path(__file__).resolve().parents[2]
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    nginx_ip = compose["services"]["nginx"]["networks"]["default"]["ipv4_address"]
+    default = re.fullmatch(r"\$\{TRUSTED_PROXIES:-(.+)\}", compose["services"]["web"]["environment"]["TRUSTED_PROXIES"])
+    assert default and default.group(1) == nginx_ip == NGINX
+    pool = compose["networks"]["default"]["ipam"]["config"][0]
+    assert ipaddress.ip_address(nginx_ip) in ipaddress.ip_network(pool["subnet"])
+    assert ipaddress.ip_address(nginx_ip) not in ipaddress.ip_network(pool["ip_range"])  # no other container takes it
+    conf = (root / "deploy" / "nginx" / "efficiency.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
