@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from efficiency.api import error_response
+from efficiency.client import client_ip
 from efficiency.models import Role, Unit, User
 
 from . import queries, security, serializers, services
@@ -56,7 +57,7 @@ class PublicComplaintCreate(ObjectBody, APIView):
         channel = services.channel_for_token(token) if token else None
         if token and channel is None:
             return error_response(_("渠道令牌无效或已停用。"), code="not_authenticated", status_code=401)
-        ip = security.client_ip(request)
+        ip = client_ip(request)
         if channel is None and not security.submit_allowed(ip):
             return error_response(str(SLOW_DOWN), code="throttled", status_code=429)
         # Never deep-copy request.data: with uploads it holds open temporary files.
@@ -92,7 +93,7 @@ class PublicCaptcha(APIView):
 
 
 def _lookup(request, tracking_number: str, code: str):
-    ip, number = security.client_ip(request), (tracking_number or "").strip().upper()
+    ip, number = client_ip(request), (tracking_number or "").strip().upper()
     if security.lookup_blocked(ip, number):
         return None, error_response(_("查询过于频繁，请稍后再试。"), code="throttled", status_code=429)
     c = services.complaint_by_code(number, code)

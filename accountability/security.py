@@ -1,5 +1,6 @@
 """Secrets a citizen holds (check code, link token), channel tokens, the offline CAPTCHA, and
-per-address rate limits that fail open when the cache (Redis) is down."""
+rate limits per client address (efficiency.client.client_ip) that fail open when the cache
+(Redis) is down."""
 
 from __future__ import annotations
 
@@ -40,10 +41,6 @@ def channel_token_hash(token: str) -> str:
     return hashlib.sha256(token.strip().encode()).hexdigest()
 
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 # --- rate limits ------------------------------------------------------------------------------
 
 
@@ -67,22 +64,30 @@ def blocked(key: str, *, limit: int) -> bool:
         return False
 
 
-def submit_allowed(ip: str) -> bool:
-    return allow(f"submit:{ip}", limit=getattr(settings, "COMPLAINT_SUBMITS_PER_MINUTE", 20), window=60)
+def submit_allowed(ip: str | None) -> bool:
+    return allow(f"submit:{ip or 'unknown'}", limit=getattr(settings, "COMPLAINT_SUBMITS_PER_MINUTE", 20), window=60)
 
 
-LOOKUP_FAILS_PER_IP = 10  # per 10 minutes
-LOOKUP_FAILS_PER_NUMBER = 5  # per hour: a typed check code is short, so guessing is stopped hard
+LOOKUP_FAILS_PER_IP = 10  # per 10 minutes, whatever the numbers
+LOOKUP_FAILS_PER_NUMBER = 5  # per hour for one number from one client: the check code is short
 
 
-def lookup_blocked(ip: str, number: str) -> bool:
-    return blocked(f"lookup-ip:{ip}", limit=LOOKUP_FAILS_PER_IP) or blocked(
-        f"lookup-no:{number.upper()[:20]}", limit=LOOKUP_FAILS_PER_NUMBER)
+def _lookup_keys(ip: str | None, number: str) -> tuple[str, str]:
+    # Per (client, number), never per number alone: a stranger's wrong codes must not lock the
+    # complainant out of their own complaint. A spread-out guess still meets 32^8 codes.
+    ip = ip or "unknown"
+    return f"lookup-ip:{ip}", f"lookup-no:{ip}:{number.upper()[:20]}"
 
 
-def lookup_failed(ip: str, number: str) -> None:
-    allow(f"lookup-ip:{ip}", limit=LOOKUP_FAILS_PER_IP, window=600)
-    allow(f"lookup-no:{number.upper()[:20]}", limit=LOOKUP_FAILS_PER_NUMBER, window=3600)
+def lookup_blocked(ip: str | None, number: str) -> bool:
+    per_client, per_number = _lookup_keys(ip, number)
+    return blocked(per_client, limit=LOOKUP_FAILS_PER_IP) or blocked(per_number, limit=LOOKUP_FAILS_PER_NUMBER)
+
+
+def lookup_failed(ip: str | None, number: str) -> None:
+    per_client, per_number = _lookup_keys(ip, number)
+    allow(per_client, limit=LOOKUP_FAILS_PER_IP, window=600)
+    allow(per_number, limit=LOOKUP_FAILS_PER_NUMBER, window=3600)
 
 
 # --- CAPTCHA (django-simple-captcha: images drawn locally, answers kept in the database) --------

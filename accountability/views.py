@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from efficiency.client import client_ip
 from efficiency.models import Role, User
 from efficiency.permissions import UNIT_ROLES, has_role
 
@@ -41,7 +42,7 @@ def units_json(request):
 
 def public_form(request):
     if request.method == "POST":
-        ip = security.client_ip(request)
+        ip = client_ip(request)
         if not security.submit_allowed(ip):
             return render(request, "accountability/public/slow_down.html", status=429)
         form = forms.ComplaintForm(request.POST, request.FILES)
@@ -84,7 +85,7 @@ def public_track(request):
     """Lookup by tracking number + check code; a wrong code looks like an unknown number."""
     form = forms.TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ip, number = security.client_ip(request), form.cleaned_data["tracking_number"].strip().upper()
+        ip, number = client_ip(request), form.cleaned_data["tracking_number"].strip().upper()
         if security.lookup_blocked(ip, number):
             return render(request, "accountability/public/slow_down.html", status=429)
         c = services.complaint_by_code(number, form.cleaned_data["code"])
@@ -108,7 +109,7 @@ def _citizen_complaint(request) -> Complaint:
     if token:
         c = services.complaint_by_token(token)
     else:
-        ip, number = security.client_ip(request), request.POST.get("number", "").strip().upper()
+        ip, number = client_ip(request), request.POST.get("number", "").strip().upper()
         if security.lookup_blocked(ip, number):
             raise Http404
         c = services.complaint_by_code(number, request.POST.get("code", ""))

@@ -9,7 +9,7 @@ import logging
 
 from django.core.cache import cache
 
-from efficiency.audit import client_ip
+from efficiency.client import client_ip
 from efficiency.clocks import format_due
 
 from . import services

@@ -12,6 +12,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 
 from .checks import AUDIT_RETENTION_MIN_DAYS  # 184: six months whichever they are
+from .client import client_ip
 from .models import AuditLog
 
 
@@ -24,12 +25,6 @@ def _jsonable(value):
 def snapshot(obj, fields: list[str] | None = None) -> dict:
     """The object's field values, for the before/after columns."""
     return _jsonable(model_to_dict(obj, fields=fields))
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(action: str, *, actor=None, obj=None, object_type: str = "", object_id: str = "",

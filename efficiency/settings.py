@@ -7,6 +7,7 @@ one the process refuses to start. Secrets may be given as `NAME_FILE` (a path), 
 secrets are.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -333,6 +334,20 @@ CAPTCHA_TIMEOUT = 10
 # The clock.
 SWEEP_BATCH_SIZE = env_int("SWEEP_BATCH_SIZE", 50_000)
 REMINDER_HOUR = 9  # reminders go out at 09:00 on working days
+
+# The client's address (efficiency.client), for rate limits, the lockout context and the audit:
+# X-Forwarded-For is believed only when the peer is one of these reverse proxies (addresses or
+# CIDRs of the proxies, never of the users' networks). Empty: the peer (REMOTE_ADDR) is the
+# client, as under `make run`. docker-compose.yml trusts its nginx.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        _net = ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a CIDR") from exc
+    if _net.prefixlen == 0:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} would believe anyone's X-Forwarded-For")
+AXES_CLIENT_IP_CALLABLE = "efficiency.client.client_ip"
 
 LOGGING = {
     "version": 1,
