@@ -285,11 +285,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "efficiency.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "public_submit": env("THROTTLE_PUBLIC_SUBMIT", "10/min"),
-        "public_lookup": env("THROTTLE_PUBLIC_LOOKUP", "10/min"),
-        "anon": "120/min",
-    },
+    # No DRF throttles: the public endpoints are limited per client address (efficiency.client)
+    # by the apps' own counters, which fail open when the cache is down (docs/accountability.md).
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "效能督查平台 API",
