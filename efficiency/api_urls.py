@@ -2,7 +2,9 @@
 
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -10,8 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import tokens, views
+from .api import error_response
 from .models import ApiToken, Notification, Unit, User
 from .notifications import inbox_mark_read
+from .passwords import password_must_change
 from .serializers import (
     ApiTokenSerializer, MarkReadResultSerializer, MarkReadSerializer, MeSerializer, MemberSerializer,
     NotificationSerializer, UnitSerializer,
@@ -131,13 +135,17 @@ class TokenView(APIView):
         id = serializers.IntegerField()
         expires_at = serializers.DateTimeField()
 
-    @extend_schema(request=Input, responses=Output)
+    @extend_schema(request=Input, responses={200: Output, 403: OpenApiTypes.OBJECT})
     def post(self, request, *args, **kwargs):
         # django-axes counts failures on the Django request (its middleware answers a locked
         # account), not on DRF's wrapper.
         serializer = self.Input(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
+        if password_must_change(user):
+            # Else an expired or temporary password would live on through API tokens.
+            return error_response(_("密码已过期或须首次修改，请先登录网页修改密码，再获取令牌。"),
+                                  code="password_change_required", status_code=403)
         token, key = tokens.token_issue(actor=user, user=user, name=serializer.validated_data.get("name", ""))
         return Response({"token": key, "id": token.pk, "expires_at": token.expires_at})
 

@@ -1,14 +1,14 @@
 """Idle session timeout and forced password change (等保 2.0 level 3)."""
 
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+
+from .passwords import password_must_change
 
 ALLOWED_WHILE_CHANGING = ("password_change", "logout", "set_language", "inbox_badge")
 # Requests the page makes by itself (the top bar's unread count, polled by htmx): they must not
@@ -70,8 +70,7 @@ class PasswordExpiryMiddleware:
         # Every method: a user who must change the password may do nothing else (a POST
         # elsewhere is redirected too; the login POST happens before authentication).
         if user.is_authenticated and not request.path.startswith(("/static/", "/api/")):
-            expired = user.password_changed_at < timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
-            if user.must_change_password or expired:
+            if password_must_change(user):
                 allowed = {reverse(name) for name in ALLOWED_WHILE_CHANGING}
                 if request.path not in allowed:
                     return redirect(f"{reverse('password_change')}?required=1")

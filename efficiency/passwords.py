@@ -8,6 +8,17 @@ from django.utils.translation import gettext as _
 CLASSES = [r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]"]
 
 
+def password_must_change(user) -> bool:
+    """A first-login (temporary) password, or one older than PASSWORD_MAX_AGE_DAYS."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    max_age = timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+    return user.must_change_password or user.password_changed_at < timezone.now() - max_age
+
+
 class CharacterClassValidator:
     def __init__(self, min_classes: int = 3):
         self.min_classes = min_classes

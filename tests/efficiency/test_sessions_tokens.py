@@ -65,6 +65,14 @@ def test_the_token_endpoint_issues_a_new_token_each_time_and_keeps_only_its_dige
     assert AuditLog.objects.filter(action="create", object_type="efficiency.apitoken", actor=org.clerk_a).count() == 2
 
 
+def test_an_expired_password_gets_no_token(org):
+    changed = org.clerk_a.password_changed_at
+    with time_machine.travel(changed + timedelta(days=90, seconds=1), tick=False):
+        response = APIClient().post("/api/v1/auth/token/", {"username": "clerk_a", "password": PASSWORD})
+    assert response.status_code == 403 and response.json()["error"]["code"] == "password_change_required"
+    assert not ApiToken.objects.filter(user=org.clerk_a).exists()
+
+
 def test_an_unknown_token_is_refused(org):
     _refused(_token_client("0" * 40).get("/api/v1/me/"), "令牌无效")
 
