@@ -49,7 +49,7 @@ class PasswordHistoryValidator:
         return PasswordHistory.objects.filter(user=user).order_by("-created_at", "-id")
 
     def validate(self, password, user=None):
-        if user is None or user.pk is None:
+        if user is None or user.pk is None or self.count < 1:
             return
         from django.contrib.auth.hashers import check_password
 
