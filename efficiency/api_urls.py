@@ -1,21 +1,24 @@
-"""/api/v1/ endpoints of the core: me, accounts, units (org chart), the notification inbox, tokens."""
+"""/api/v1/ endpoints of the core: me, accounts, units (org chart), the notification inbox, API tokens."""
 
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services, views
+from . import services, tokens, views
 from .api import error_response
-from .models import Notification, Unit, User
+from .models import ApiToken, Notification, Unit, User
 from .notifications import inbox_mark_read
+from .passwords import password_must_change
 from .serializers import (
-    AccountChangeSerializer, AccountCreateSerializer, AccountSerializer, MarkReadResultSerializer, MarkReadSerializer, MeSerializer, MemberSerializer, NotificationSerializer,
-    UnitSerializer,
+    AccountChangeSerializer, AccountCreateSerializer, AccountSerializer, ApiTokenSerializer, MarkReadResultSerializer,
+    MarkReadSerializer, MeSerializer, MemberSerializer, NotificationSerializer, UnitSerializer,
 )
 
 
@@ -148,20 +151,69 @@ class NotificationMarkOneRead(APIView):
         return Response({"marked": inbox_mark_read(user=request.user, ids=[note.pk])})
 
 
-class TokenView(ObtainAuthToken):
-    """Username and password for an API token (lockout applies as for the login page)."""
+class TokenView(APIView):
+    """Username and password for a new API token, valid API_TOKEN_TTL_DAYS days (lockout applies
+    as for the login page). The key is shown only in this answer."""
+
+    authentication_classes = ()
+    permission_classes = ()
+
+    class Input(AuthTokenSerializer):
+        name = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="用途，如“数据同步脚本”")
 
     class Output(serializers.Serializer):
         token = serializers.CharField()
+        id = serializers.IntegerField()
+        expires_at = serializers.DateTimeField()
 
-    @extend_schema(responses=Output)
+    @extend_schema(request=Input, responses={200: Output, 403: OpenApiTypes.OBJECT})
     def post(self, request, *args, **kwargs):
         # django-axes counts failures on the Django request (its middleware answers a locked
         # account), not on DRF's wrapper.
-        serializer = self.serializer_class(data=request.data, context={"request": request._request})
+        serializer = self.Input(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        user = serializer.validated_data["user"]
+        if password_must_change(user):
+            # Else an expired or temporary password would live on through API tokens.
+            return error_response(_("密码已过期或须首次修改，请先登录网页修改密码，再获取令牌。"),
+                                  code="password_change_required", status_code=403)
+        token, key = tokens.token_issue(actor=user, user=user, name=serializer.validated_data.get("name", ""))
+        return Response({"token": key, "id": token.pk, "expires_at": token.expires_at})
+
+
+class ApiTokenFilter(filters.FilterSet):
+    active = filters.BooleanFilter(method="filter_active", help_text="true: 只看有效（未过期、未撤销）的令牌")
+    username = filters.CharFilter(field_name="user__username", help_text="令牌所属账号（安全管理员可查看所有人的令牌）")
+
+    class Meta:
+        model = ApiToken
+        fields = ["active", "username"]
+
+    def filter_active(self, queryset, name, value):
+        now = timezone.now()
+        return queryset.active(now) if value else queryset.inactive(now)
+
+
+class ApiTokenList(generics.ListAPIView):
+    """One's own API tokens; the security administrator sees everybody's."""
+
+    serializer_class = ApiTokenSerializer
+    filterset_class = ApiTokenFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return tokens.token_list(self.request.user)
+
+
+class ApiTokenRevoke(APIView):
+    """Revoke a token at once: one's own, or anybody's for the security administrator (audited)."""
+
+    @extend_schema(request=None, responses=ApiTokenSerializer)
+    def post(self, request, pk: int):
+        token = tokens.token_access(request.user, pk, request=request)
+        token = tokens.token_revoke(actor=request.user, token=token, request=request)
+        return Response(ApiTokenSerializer(token).data)
 
 
 urlpatterns = [
@@ -176,4 +228,6 @@ urlpatterns = [
     path("notifications/<int:pk>/", NotificationDetail.as_view(), name="api-notification"),
     path("notifications/<int:pk>/read/", NotificationMarkOneRead.as_view(), name="api-notification-read"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", ApiTokenList.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/revoke/", ApiTokenRevoke.as_view(), name="api-token-revoke"),
 ]

@@ -1,8 +1,8 @@
-"""Serializers of the core's API: the current user, accounts, units, notifications."""
+"""Serializers of the core's API: the current user, accounts, units, notifications, API tokens."""
 
 from rest_framework import serializers
 
-from .models import Notification, Region, Role, Section, Unit, User
+from .models import ApiToken, Notification, Region, Role, Section, Unit, User
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -96,3 +96,21 @@ class AccountChangeSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as listed: never its key (only its first characters, to recognise it)."""
+
+    username = serializers.CharField(source="user.username", read_only=True)
+    revoked_by = serializers.CharField(source="revoked_by.username", default=None, read_only=True)
+    state = serializers.SerializerMethodField(help_text="active 有效 / expired 已过期 / revoked 已撤销")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "username", "name", "prefix", "created_at", "expires_at", "last_used_at",
+                  "revoked_at", "revoked_by", "state"]
+
+    def get_state(self, token) -> str:
+        from django.utils import timezone
+
+        return token.state(timezone.now())

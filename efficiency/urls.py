@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import calendar_views, views
+from . import calendar_views, token_views, views
 
 api_v1 = [
     # Stable public interfaces (DESIGN.md): citizens' complaints and application lookup.
@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/security/", views.security, name="security"),
+    path("accounts/tokens/", token_views.tokens_page, name="api_tokens"),
     path("audit/", views.audit_list, name="audit_list"),
     path("org/units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),

@@ -179,6 +179,8 @@ def security(request):
         (_("连续登录失败锁定次数"), settings.AXES_FAILURE_LIMIT),
         (_("锁定时长（分钟）"), int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)),
         (_("会话空闲超时（分钟）"), settings.SESSION_IDLE_TIMEOUT // 60),
+        (_("不得重复使用最近的密码（个）"), settings.PASSWORD_HISTORY_COUNT),
+        (_("API 令牌有效期（天）"), settings.API_TOKEN_TTL_DAYS),
         (_("审计日志保留（天）"), settings.AUDIT_RETENTION_DAYS),
     ]
     return render(request, "efficiency/security.html", {"policy": policy, "locked": locked})

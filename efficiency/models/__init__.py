@@ -1,3 +1,4 @@
+from .accounts import ApiToken, PasswordHistory
 from .audit import AppendOnlyError, AuditLog
 from .calendar import CalendarDay, CalendarSource, CalendarVersion, CalendarYear
 from .clock import Clock, ClockQuerySet, ClockState, LimitUnit, PauseReason, Rung, TimeLimitRule
@@ -5,7 +6,7 @@ from .events import Event, Notification
 from .org import ADMIN_ROLES, BUSINESS_ROLES, GRANTABLE_ROLES, Region, Role, Section, Unit, User
 
 __all__ = [
-    "ADMIN_ROLES", "BUSINESS_ROLES", "AppendOnlyError", "AuditLog", "CalendarDay", "CalendarSource",
+    "ADMIN_ROLES", "BUSINESS_ROLES", "ApiToken", "AppendOnlyError", "AuditLog", "CalendarDay", "CalendarSource",
     "CalendarVersion", "CalendarYear", "Clock", "ClockState", "Event", "GRANTABLE_ROLES", "LimitUnit", "Notification",
-    "PauseReason", "Region", "Role", "Rung", "Section", "TimeLimitRule", "Unit", "User",
+    "PasswordHistory", "PauseReason", "Region", "Role", "Rung", "Section", "TimeLimitRule", "Unit", "User",
 ]

@@ -80,11 +80,11 @@ def test_a_missing_item_gets_the_error_body_in_chinese(api):
 
 
 def test_token_authentication_works(org):
-    from rest_framework.authtoken.models import Token
+    from efficiency.tokens import token_issue
 
-    token = Token.objects.create(user=org.head_a)
+    _token, key = token_issue(actor=org.head_a, user=org.head_a)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/me/").json()["username"] == "head_a"
 
 
