@@ -41,7 +41,10 @@ print(json.dumps({
 
 def run_production(args, tmp_path, **extra):
     env = {**os.environ, **PRODUCTION, "VAR_DIR": str(tmp_path), **extra}
-    env.pop("REDIS_URL", None), env.pop("CELERY_BROKER_URL", None)
+    # Not a production variable: the browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE
+    # in this process (check --deploy rightly refuses it, async.E001).
+    for name in ("REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
