@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "captcha",
+    "csp",
     "efficiency",
     "supervision",
     "inspection",
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -205,10 +207,40 @@ if API_TOKEN_TTL_DAYS < 1:
     raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be at least 1")
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (issue 14): with DEBUG=0 plain HTTP is redirected, HSTS is sent for a year and cookies
+# are Secure. HTTPS=0 turns all three off for an intranet served without TLS (docs/deploy.md).
+HTTPS = env_bool("HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the containers' healthchecks call gunicorn over HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)  # consent only: the owner submits the domain
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# gunicorn is reached only through the shipped nginx, which sets X-Forwarded-Proto to its own
+# $scheme (deploy/nginx/efficiency.conf); a client cannot reach gunicorn to forge it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): no inline script, no inline event handler, no inline
+# style; every script and style sheet is a static file of ours (no CDN).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# A request that finds the database down gets a 503 page with Retry-After (efficiency.views.
+# server_error); a connection broken by a restart is checked before reuse instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 30)
 # 网络安全法 §21: network logs kept at least six months. 184 days (the longest six calendar
 # months) is the local default and floor: the purge and the database refuse fewer.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)

@@ -1,7 +1,8 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import calendar_views, token_views, views
 
@@ -16,6 +17,11 @@ api_v1 = [
     path("accountability/", include("accountability.api_urls")),
     path("dashboards/", include("dashboards.api_urls")),
 ]
+
+# The API documentation pages style themselves inline (Swagger UI, Redoc) and Redoc parses in a
+# blob: worker: allowed on these two pages only. The split view serves Swagger UI's start-up
+# script as a file of its own, so no inline script is needed.
+api_docs_csp = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,8 +41,8 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/docs/", api_docs_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
+    path("api/redoc/", api_docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("api/v1/", include(api_v1)),
     path("supervision/", include("supervision.urls")),
     path("inspection/", include("inspection.urls")),

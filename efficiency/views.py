@@ -1,6 +1,7 @@
 """Core pages: home, notifications inbox, health check."""
 
 import logging
+import sys
 
 from django import forms
 from django.conf import settings
@@ -9,8 +10,9 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -236,4 +238,30 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """500; a 503 with Retry-After when the cause is the database being unreachable (stopped,
+    restarting, refusing connections): that is an outage to wait out, not a bug."""
+    if _database_down(sys.exc_info()[1]):
+        return database_unavailable(request)
     return render(request, "efficiency/500.html", status=500)
+
+
+def _database_down(exc) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def database_unavailable(request):
+    """Rendered without the request's context processors: they would query the database again."""
+    retry_after = settings.DATABASE_RETRY_AFTER
+    headers = {"Retry-After": str(retry_after)}
+    if request.path.startswith("/api/"):
+        message = _("数据库暂时不可用，请稍后再试。")
+        return JsonResponse({"error": {"code": "unavailable", "message": message, "fields": {}}},
+                            status=503, headers=headers)
+    html = loader.render_to_string("efficiency/503.html", {"retry_after": retry_after})
+    return HttpResponse(html, status=503, headers=headers)
