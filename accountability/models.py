@@ -129,9 +129,11 @@ class Complaint(Clock):
         return self if self.closed_at is None else (self.open_review or self)
 
     @property
-    def handler_role(self) -> str:
-        """Who takes it in: the office, or the leader when the office itself is complained about."""
-        return "leader" if self.about_office else "office"
+    def handler_recipients(self) -> list[str]:
+        """Who hears it is theirs to handle: the office — for one about an office, the office
+        of the level above (the fan-out leaves out the office complained about, 回避) and the
+        leaders, who take it when no level above has an office."""
+        return ["office", "leader"] if self.about_office else ["office"]
 
 
 class ComplaintAttachment(models.Model):
