@@ -208,7 +208,7 @@ class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         return queries.case_list(self.request.user)
 
     def get_object(self):
-        return queries.access_case(self.request.user, self.kwargs["pk"])
+        return queries.access_case(self.request.user, self.kwargs["pk"], request=self.request)
 
     @extend_schema(request=serializers.CaseOpenSerializer, responses=serializers.CaseSerializer)
     def create(self, request):

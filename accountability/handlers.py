@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from efficiency.clocks import format_due
 from efficiency.event_kinds import event_label, register_event_kinds
 from efficiency.events import event_emit
-from efficiency.models import Rung, Unit, User
+from django.db.models import Q
+
+from efficiency.models import Role, Rung, Unit, User
 from efficiency.registry import items_crossing
 
 from .events import KINDS
@@ -56,16 +58,16 @@ REVIEW_RUNG_RECIPIENTS = {
 
 def on_review_breach(model, transitions) -> None:
     """The office sitting on a unit's reply (complaint.review): from the yellow card on, each
-    sweep move is recorded on the complaint and told to the office — not for a complaint about
-    the office, which the office neither sees nor handles. The leader hears of it through the
-    card itself (`REVIEW_RUNG_RECIPIENTS`)."""
+    sweep move is recorded on the complaint and told to the office — for a complaint about an
+    office, the office above (the fan-out leaves out the office complained about: 回避). The
+    leader hears of it through the card itself (`REVIEW_RUNG_RECIPIENTS`)."""
     reached = {pk: level for pk, level in _highest_rung(transitions).items() if level >= Rung.YELLOW}
     if not reached:
         return
     for review in ComplaintReview.objects.filter(pk__in=reached).select_related("complaint", "unit"):
         c, rung = review.complaint, Rung(reached[review.pk])
         event_emit("complaints.review_overdue", subject=c, unit=review.unit, owner_id=review.owner_id,
-                   recipients=[] if c.about_office else ["office"],
+                   recipients=["office"],
                    message=_("投诉 %(no)s 的单位答复待审核，已过审核期限 %(due)s（%(rung)s），请尽快审核并答复投诉人。")
                    % {"no": c.tracking_number, "due": format_due(review.due_at), "rung": rung.label},
                    payload={"review_id": review.pk, "rung": int(rung)})
@@ -108,9 +110,28 @@ def on_propose(event) -> None:
                  subject_type=event.subject_type, subject_id=event.subject_id)
 
 
+def _own_cases_only(prefix: str = ""):
+    """A clerk sees only the cases against them (as the person, or as the head named in the
+    decision); the unit's head sees the unit's."""
+
+    def narrow(user):
+        if user.role != Role.CLERK:
+            return None
+        return Q(**{f"{prefix}person": user}) | Q(**{f"{prefix}head": user})
+
+    return narrow
+
+
 def register() -> None:
+    from efficiency.permissions import register_scope_rule
     from efficiency.registry import register_clock_model, register_formatter, subscribe
 
+    # 回避: who may see what, for every page, list, generic view and notification alike.
+    register_scope_rule(Complaint, about="subject_unit")
+    register_scope_rule(ComplaintReview, about="complaint__subject_unit")
+    register_scope_rule(AccountabilityCase, about="unit", accused=("person", "head"), narrow=_own_cases_only())
+    register_scope_rule(CaseStatement, about="case__unit", accused=("case__person", "case__head"),
+                        narrow=_own_cases_only("case__"))
     register_event_kinds(KINDS)
     register_clock_model(Complaint, on_breach=on_complaint_breach, proposes=False)
     register_clock_model(AccountabilityCase, proposes=False)  # never a proposal against a case itself

@@ -83,7 +83,7 @@ class Complaint(Clock):
     complainant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     channel = models.ForeignKey(IntakeChannel, models.PROTECT, null=True, blank=True, verbose_name=_("受理渠道"))
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
-    about_office = models.BooleanField(_("投诉效能办本身（由领导办理）"), default=False)
+    about_office = models.BooleanField(_("投诉效能办本身（回避：由上一级效能办或领导办理）"), default=False)
     filed_at = models.DateTimeField(_("投诉时间"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     decline_reason = models.TextField(_("不予受理理由"), blank=True)
@@ -129,9 +129,11 @@ class Complaint(Clock):
         return self if self.closed_at is None else (self.open_review or self)
 
     @property
-    def handler_role(self) -> str:
-        """Who takes it in: the office, or the leader when the office itself is complained about."""
-        return "leader" if self.about_office else "office"
+    def handler_recipients(self) -> list[str]:
+        """Who hears it is theirs to handle: the office — for one about an office, the office
+        of the level above (the fan-out leaves out the office complained about, 回避) and the
+        leaders, who take it when no level above has an office."""
+        return ["office", "leader"] if self.about_office else ["office"]
 
 
 class ComplaintAttachment(models.Model):

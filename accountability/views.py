@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from efficiency.client import client_ip
 from efficiency.models import Role, User
-from efficiency.permissions import UNIT_ROLES, has_role
+from efficiency.permissions import UNIT_ROLES, has_role, is_recused
 
 from . import forms, queries, security, services
 from .models import AccountabilityCase, Complaint, ComplaintAttachment
@@ -179,7 +179,7 @@ def complaint_detail(request, pk):
         "c": c, "step": c.step_clock, "events": queries.complaint_timeline(c), "assignments": c.assignments.select_related("unit"),
         "attachments": c.attachments.all(), "assign_form": forms.AssignForm(),
         "reply_form": forms.ReplyForm(initial={"reply": c.unit_reply}),
-        "is_handler": has_role(request.user, *services.complaint_handler_roles(c)),
+        "is_handler": has_role(request.user, *services.complaint_handler_roles(c)) and not is_recused(request.user, c),
         "is_unit": has_role(request.user, *UNIT_ROLES, unit=c.unit_id),
     })
 
@@ -268,7 +268,7 @@ def case_new(request):
 
 @login_required
 def case_detail(request, pk):
-    case = queries.access_case(request.user, pk)
+    case = queries.access_case(request.user, pk, request=request)
     return render(request, "accountability/case_detail.html", {
         "case": case, "events": queries.case_timeline(case), "is_office": request.user.role == Role.OFFICE,
         "facts_form": forms.FactsForm(initial={"facts": case.facts, "evidence": case.evidence}),
@@ -281,7 +281,7 @@ def case_detail(request, pk):
 @login_required
 @require_POST
 def case_act(request, pk, action):
-    case = queries.access_case(request.user, pk)
+    case = queries.access_case(request.user, pk, request=request)
     u, p = request.user, request.POST
     try:
         if action == "investigate":

@@ -230,8 +230,9 @@ def unit_breakdown(state: str, *, types=None, now: datetime | None = None) -> Br
     return Breakdown(units=units, unit_count=per_unit.count(), total=qs.aggregate(t=Coalesce(n, 0))["t"])
 
 
-def event_list(*, kind: str, month: date | None, unit_id=None) -> list[Event]:
-    qs = Event.objects.filter(kind=kind).select_related("unit")
+def event_list(user, *, kind: str, month: date | None, unit_id=None) -> list[Event]:
+    """A kind's events, newest first, without those of items the user stands aside from (回避)."""
+    qs = permissions.scope_events(user, Event.objects.filter(kind=kind).select_related("unit"))
     if month:
         qs = qs.filter(at__gte=day_start(month), at__lt=day_start(month_after(month)))
     if unit_id:

@@ -94,7 +94,7 @@ def events(request):
     kind = request.GET.get("kind", "")
     month = queries.parse_month(request.GET.get("month"), None) if request.GET.get("month") else None
     unit = Unit.objects.filter(pk=_int(request.GET.get("unit"))).first()
-    rows = queries.event_list(kind=kind, month=month, unit_id=unit.pk if unit else None)
+    rows = queries.event_list(request.user, kind=kind, month=month, unit_id=unit.pk if unit else None)
     for e in rows:
         e.item_url = (reverse("dashboards:item", args=[e.subject_type, e.subject_id])
                       if clock_model(e.subject_type) else "")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import registry, workdays
+from . import permissions, registry, workdays
 from .event_kinds import event_label
 from .models import Event, Notification, Region, Role, Rung, Unit, User
 
@@ -52,22 +52,25 @@ def sms_backend() -> SmsBackend:
 # --- formatting -------------------------------------------------------------------------------
 
 
-def _subjects(events: list[Event]) -> dict[tuple[str, int], object]:
-    """Load every subject of a batch with one query per model (no N+1)."""
+def _by_model(events: list[Event]):
+    """A batch's subjects as (label, model, ids), one entry per model."""
     from django.apps import apps
 
     by_type: dict[str, set[int]] = defaultdict(set)
     for e in events:
         by_type[e.subject_type].add(e.subject_id)
-    found = {}
     for label, ids in by_type.items():
         try:
             model = apps.get_model(label)
         except (LookupError, ValueError):
             continue
-        for pk, obj in model._default_manager.in_bulk(ids).items():
-            found[(label, pk)] = obj
-    return found
+        yield label, model, ids
+
+
+def _subjects(events: list[Event]) -> dict[tuple[str, int], object]:
+    """Load every subject of a batch with one query per model (no N+1)."""
+    return {(label, pk): obj for label, model, ids in _by_model(events)
+            for pk, obj in model._default_manager.in_bulk(ids).items()}
 
 
 def format_event(event: Event, subject) -> tuple[str, str, str]:
@@ -92,14 +95,18 @@ def format_event(event: Event, subject) -> tuple[str, str, str]:
 # --- fan-out ----------------------------------------------------------------------------------
 
 
-def _resolve(spec: str, event: Event, people: dict) -> list[tuple[str, User | None]]:
-    """A recipient spec to (recipient key, user or None) pairs."""
+def _resolve(spec: str, event: Event, people: dict, recusal=None) -> list[tuple[str, User | None]]:
+    """A recipient spec to (recipient key, user or None) pairs. `recusal` (the unit the item is
+    about, the people it is about; efficiency.permissions): "head", "office" and "leader" never
+    name those people nor, for the office and leaders, the unit's own members (回避) — the
+    accused hear through the procedure's own notices (`user:` specs)."""
+    about, accused = recusal or (None, frozenset())
     if spec == "owner":
         return [(f"user:{event.owner_id}", people["by_id"].get(event.owner_id))] if event.owner_id else []
     if spec == "head":
-        return [(f"user:{u.pk}", u) for u in people["heads"].get(event.unit_id, [])]
+        return [(f"user:{u.pk}", u) for u in people["heads"].get(event.unit_id, []) if u.pk not in accused]
     if spec in ("office", "leader"):
-        return [(f"user:{u.pk}", u) for u in _responsible(spec, event, people)]
+        return [(f"user:{u.pk}", u) for u in _responsible(spec, event, people, about=about) if u.pk not in accused]
     kind, _sep, value = spec.partition(":")
     if kind == "user" and value.isdigit():
         return [(spec, people["by_id"].get(int(value)))]
@@ -108,35 +115,49 @@ def _resolve(spec: str, event: Event, people: dict) -> list[tuple[str, User | No
     return []
 
 
-def _responsible(spec: str, event: Event, people: dict) -> list[User]:
+def _responsible(spec: str, event: Event, people: dict, *, about: int | None = None) -> list[User]:
     """The office (or leader) users responsible for the event's unit: 属地管理、分级负责 —
     those of the unit's own region and of the region directly above it (一级抓一级: a county
     item reaches the county's and the city's office, not the province's nor another county's).
     If neither level has any, the nearest region further up that has. An event without a unit
-    (or whose unit's region is unknown) reaches every one of them, as before."""
-    region = people["unit_region"].get(event.unit_id) if event.unit_id else None
+    goes by the unit its item is about, if any; else (or if the region is unknown) it reaches
+    every one of them, as before. The members of the unit the item is about are left out
+    before looking further up (回避: a complaint about an office reaches the office above)."""
+    unit_id = event.unit_id or about
+    region = people["unit_region"].get(unit_id) if unit_id else None
     if region is None:
-        return people[spec]["all"]
+        return [u for u in people[spec]["all"] if about is None or u.unit_id != about]
     memo = people["memo"]
-    key = (spec, region)
+    key = (spec, region, about)
     if key not in memo:
         by_region, parents = people[spec]["by_region"], people["region_parent"]
-        found = list(by_region.get(region, ()))
+
+        def at(r):
+            return [u for u in by_region.get(r, ()) if about is None or u.unit_id != about]
+
+        found = at(region)
         up, seen = parents.get(region), {region}
         if up is not None:
-            found += by_region.get(up, ())
+            found += at(up)
             seen.add(up)
         while not found and up is not None:  # nobody at either level: the nearest level above
             up = parents.get(up)
             if up is None or up in seen:
                 break
             seen.add(up)
-            found = list(by_region.get(up, ()))
+            found = at(up)
         memo[key] = found
     return memo[key]
 
 
-def _people(events: list[Event]) -> dict:
+def _recusals(events: list[Event]) -> dict[tuple[str, int], tuple[int | None, frozenset[int]]]:
+    """Per subject of a batch, what it is about (efficiency.permissions): one query per model
+    that has a recusal rule, none per event."""
+    return {(label, pk): recusal for label, model, ids in _by_model(events)
+            for pk, recusal in permissions.recusal_of(model, ids).items()}
+
+
+def _people(events: list[Event], recusals: dict | None = None) -> dict:
     """Everyone a batch's recipient specs can name, with a fixed number of queries per batch
     (none per event): owners and `user:` ids, the heads of the events' units, and — only when
     some event names "office" or "leader" — those users with their unit's region, the events'
@@ -145,6 +166,7 @@ def _people(events: list[Event]) -> dict:
     for e in events:
         ids.update(int(s[5:]) for s in e.recipients if s.startswith("user:") and s[5:].isdigit())
     units = {e.unit_id for e in events if e.unit_id}
+    units |= {about for about, _accused in (recusals or {}).values() if about}
     active = User.objects.filter(is_active=True)
     heads = defaultdict(list)
     for u in active.filter(role=Role.HEAD, unit_id__in=units):
@@ -180,7 +202,8 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
             if not events:
                 return done
             subjects = _subjects(events)
-            people = _people(events)
+            recusals = _recusals(events)
+            people = _people(events, recusals)
             now = timezone.now()
             rows = []
             for event in events:
@@ -189,7 +212,8 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
                 later = workdays.next_working_moment(now) if event.kind in DEFERRED_KINDS else now
                 seen = set()
                 for spec in event.recipients:
-                    for key, user in _resolve(spec, event, people):
+                    for key, user in _resolve(spec, event, people,
+                                              recusals.get((event.subject_type, event.subject_id))):
                         if key in seen or (key.startswith("user:") and user is None):
                             continue
                         seen.add(key)

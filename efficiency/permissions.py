@@ -9,6 +9,18 @@ Querysets are scoped by the item's unit foreign key; sharing uses guardian's dir
 foreign-key permission models (the generic tables are too slow at a million objects). Anything
 outside the scope is "not found" (404), never "forbidden", so its existence does not leak.
 
+回避 (recusal) and an app's own rule: an app registers, for a model, the unit an item is *about*
+and the people it is about (`register_scope_rule`), and any further narrowing of its own (a clerk
+sees only the cases against them). `scope()` applies them for everyone, so an item's own page,
+the API, the generic item page (/dashboards/item/<label>/<pk>/), lists and notifications give the
+same answer. An item about a unit is withheld from that unit's members who see region-wide (the
+office, a leader): they would judge themselves — a complaint about the efficiency office goes to
+the office of the level above (else the leaders). Members in a unit role see such an item only
+where the procedure puts it in their unit (a complaint handed to the unit to answer; a case
+against the unit, seen by its head). The people an item is about see it as the accused do (their
+statement, the decision, the appeal) and hear of it only through those steps' own notices, never
+as "the head" or "the office" (`recusal_of` and `efficiency.notifications`).
+
 Two answers, the same for pages and the API:
 - an item outside the user's scope: `access()` raises Http404 (DRF answers NotFound, 404);
 - an action the user may not take on an item they can see: `require_role()` raises
@@ -18,6 +30,8 @@ Two answers, the same for pages and the API:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -29,7 +43,56 @@ from .models import Role
 
 # Roles that act for their own unit only; the others act region-wide.
 UNIT_ROLES = (Role.CLERK, Role.HEAD)
+REGION_WIDE_ROLES = (Role.OFFICE, Role.LEADER)
 _ANYWHERE = object()
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """What `scope()` adds for one model besides the unit: `about`, the path of the unit the
+    item is about (回避); `accused`, the paths of the people it is about; `narrow(user)`, a Q
+    the item must also match for that user (None: no further rule)."""
+
+    about: str | None = None
+    accused: tuple[str, ...] = ()
+    narrow: Callable[[object], Q | None] | None = None
+
+
+_rules: dict[type, ScopeRule] = {}
+
+
+def register_scope_rule(model, *, about: str | None = None, accused=(), narrow=None) -> None:
+    """Apps call it in `AppConfig.ready`; the core never imports the app to know it."""
+    _rules[model._meta.concrete_model] = ScopeRule(about=about, accused=tuple(accused), narrow=narrow)
+
+
+def scope_rule(model) -> ScopeRule | None:
+    return _rules.get(model._meta.concrete_model)
+
+
+def scope_rules() -> dict[type, ScopeRule]:
+    return dict(_rules)
+
+
+def _recused_q(user, rule: ScopeRule) -> Q | None:
+    """The items this user must not see because they are about the user's own unit."""
+    if rule.about is None or user.role not in REGION_WIDE_ROLES or not user.unit_id:
+        return None
+    hidden = Q(**{rule.about: user.unit_id})
+    for path in rule.accused:  # the accused keep their own case (陈述申辩, decision, appeal)
+        hidden &= ~Q(**{path: user.pk})
+    return hidden
+
+
+def _apply_rule(user, qs):
+    rule = scope_rule(qs.model)
+    if rule is None:
+        return qs
+    hidden = _recused_q(user, rule)
+    if hidden is not None:
+        qs = qs.exclude(hidden)
+    narrow = rule.narrow(user) if rule.narrow else None
+    return qs.filter(narrow) if narrow is not None else qs
 
 
 def _direct_group_model(model):
@@ -50,8 +113,8 @@ def scope(user, qs, *, unit_field: str = "unit"):
     """The items of `qs` the user may see."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
-    if user.role in (Role.OFFICE, Role.LEADER):
-        return qs
+    if user.role in REGION_WIDE_ROLES:
+        return _apply_rule(user, qs)
     # Deny by default: the three administrators and a pending account (no role yet) see nothing.
     if user.role not in (Role.CLERK, Role.HEAD) or not user.unit_id:
         return qs.none()
@@ -62,7 +125,43 @@ def scope(user, qs, *, unit_field: str = "unit"):
             group_id=user.unit.group_id, permission__codename=f"view_{qs.model._meta.model_name}"
         ).values("content_object_id")
         condition |= Q(pk__in=shared)
-    return qs.filter(condition)
+    return _apply_rule(user, qs.filter(condition))
+
+
+def recusal_of(model, ids) -> dict[int, tuple[int | None, frozenset[int]]]:
+    """For notifications, set-based: {pk: (the unit it is about, the people it is about)} for the
+    items of a model with a recusal rule (one query), {} otherwise."""
+    rule = scope_rule(model)
+    if rule is None or rule.about is None or not ids:
+        return {}
+    rows = model._default_manager.filter(pk__in=ids).values_list("pk", rule.about, *rule.accused)
+    return {row[0]: (row[1], frozenset(p for p in row[2:] if p is not None)) for row in rows}
+
+
+def is_recused(user, obj) -> bool:
+    """Whether the user must stand aside from handling this item (回避): one of the people it
+    is about, or a region-wide member of the unit it is about. (The accused still see their own
+    case and act in it as the accused: their statement, their appeal.)"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    found = recusal_of(type(obj), [obj.pk]).get(obj.pk)
+    if found is None:
+        return False
+    about, accused = found
+    return user.pk in accused or (user.role in REGION_WIDE_ROLES and user.unit_id == about)
+
+
+def scope_events(user, qs):
+    """Events (a timeline, the office's event list) without those of items the user is recused
+    from, so a list never says what the item's page would not."""
+    if getattr(user, "role", None) not in REGION_WIDE_ROLES:
+        return qs
+    for model, rule in scope_rules().items():
+        hidden = _recused_q(user, rule)
+        if hidden is not None:
+            qs = qs.exclude(subject_type=model._meta.label_lower,
+                            subject_id__in=model._default_manager.filter(hidden).values("pk"))
+    return qs
 
 
 def access(user, qs, pk, *, lock: bool = False, unit_field: str = "unit", request=None):
@@ -120,10 +219,13 @@ def has_role(user, *roles, unit=_ANYWHERE) -> bool:
     return user.unit_id is not None and user.unit_id == getattr(unit, "pk", unit)
 
 
-def require_role(user, *roles, unit=_ANYWHERE, message=None) -> None:
-    """The one guard for "may this user do this": PermissionDenied (403) unless `has_role`."""
+def require_role(user, *roles, unit=_ANYWHERE, item=None, message=None) -> None:
+    """The one guard for "may this user do this": PermissionDenied (403) unless `has_role`;
+    with `item`, also when the user must stand aside from it (回避)."""
     if not has_role(user, *roles, unit=unit):
         raise PermissionDenied(message or _("您没有执行此操作的权限。"))
+    if item is not None and is_recused(user, item):
+        raise PermissionDenied(_("该事项涉及您所在单位，您应当回避，由上一级效能办或领导办理。"))
 
 
 def role_required(*roles):

@@ -81,7 +81,7 @@ def case_open(*, actor, unit: Unit, person: User | None = None, reason: str) -> 
 @transaction.atomic
 def case_investigate(*, case: AccountabilityCase, actor) -> AccountabilityCase:
     """立案调查, on the clock (case.investigation)."""
-    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.PROPOSED)
     case.status, case.owner = AccountabilityCase.Status.INVESTIGATING, actor
@@ -93,7 +93,7 @@ def case_investigate(*, case: AccountabilityCase, actor) -> AccountabilityCase:
 
 @transaction.atomic
 def case_dismiss(*, case: AccountabilityCase, actor, reason: str) -> AccountabilityCase:
-    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.PROPOSED)
     if not (reason or "").strip():
@@ -106,7 +106,7 @@ def case_dismiss(*, case: AccountabilityCase, actor, reason: str) -> Accountabil
 
 @transaction.atomic
 def case_record_facts(*, case: AccountabilityCase, actor, facts: str, evidence: str = "") -> AccountabilityCase:
-    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
     if not (facts or "").strip():
@@ -144,7 +144,7 @@ def case_record_statement(*, case: AccountabilityCase, actor, statement: str) ->
     """陈述申辩: the person states their case (themselves, or recorded by the office)."""
     case = _lock_case(case)
     if getattr(actor, "pk", None) != case.person_id:
-        require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
+        require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
     if not (statement or "").strip():
         raise ValidationError({"statement": _("请填写陈述申辩的内容。")})
@@ -240,7 +240,7 @@ def _decision_announce(case: AccountabilityCase, *, actor, head: User | None, wa
 def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, grounds=(), person_measures=(),
                 head_measures=()) -> AccountabilityCase:
     """R27 部门首长问责, R28 过错责任追究, R29 容错纠错 (三个区分开来)."""
-    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
     grounds, person_measures, head_measures = list(grounds), list(person_measures), list(head_measures)
@@ -268,7 +268,7 @@ def case_appeal(*, case: AccountabilityCase, actor, reason: str) -> Accountabili
     case = _lock_case(case)
     allowed = {case.person_id, case.head_id} - {None}
     if getattr(actor, "pk", None) not in allowed:
-        require_role(actor, Role.OFFICE, message=_("只有被问责人可以申诉。"))
+        require_role(actor, Role.OFFICE, item=case, message=_("只有被问责人可以申诉。"))
     if case.appealed_at:
         raise ValidationError(_("每个问责决定只能申诉一次。"))
     _case_require(case, AccountabilityCase.Status.DECIDED)
@@ -282,7 +282,7 @@ def case_appeal(*, case: AccountabilityCase, actor, reason: str) -> Accountabili
 
 @transaction.atomic
 def case_appeal_decide(*, case: AccountabilityCase, actor, result: str) -> AccountabilityCase:
-    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.APPEALED)
     if not (result or "").strip():

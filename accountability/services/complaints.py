@@ -29,13 +29,14 @@ PROBLEM_UNITS = 3
 # --- handling ------------------------------------------------------------------------------------
 
 
-HANDLERS_ONLY = gettext_lazy("只有效能办可以办理此操作；投诉对象为效能办本身的，由领导办理。")
+HANDLERS_ONLY = gettext_lazy("只有效能办可以办理此操作；投诉对象为效能办本身的，由上一级效能办或领导办理。")
 UNIT_ONLY = gettext_lazy("只有承办单位可以办理此操作。")
 
 
 def complaint_handler_roles(complaint: Complaint) -> tuple[str, ...]:
-    """The office takes complaints in; one about the office itself goes to the leader (回避)."""
-    return (Role.LEADER,) if complaint.about_office else (Role.OFFICE, Role.LEADER)
+    """The office takes complaints in (or a leader). One about an office is not handled by that
+    office (回避, `require_role(item=…)`): the office of the level above takes it, or a leader."""
+    return (Role.OFFICE, Role.LEADER)
 
 
 def _require_status(complaint: Complaint, *allowed: str) -> None:
@@ -54,7 +55,7 @@ def _lock(complaint: Complaint) -> Complaint:
 @transaction.atomic
 def complaint_accept(*, complaint: Complaint, actor) -> Complaint:
     complaint = _lock(complaint)
-    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
+    require_role(actor, *complaint_handler_roles(complaint), item=complaint, message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.RECEIVED)
     complaint.status, complaint.accepted_at, complaint.owner = Complaint.Status.ACCEPTED, timezone.now(), actor
     complaint.save(update_fields=["status", "accepted_at", "owner"])
@@ -68,7 +69,7 @@ def complaint_accept(*, complaint: Complaint, actor) -> Complaint:
 @transaction.atomic
 def complaint_decline(*, complaint: Complaint, actor, reason: str) -> Complaint:
     complaint = _lock(complaint)
-    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
+    require_role(actor, *complaint_handler_roles(complaint), item=complaint, message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.RECEIVED)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("不予受理须说明理由（投诉人可见）。")})
@@ -90,7 +91,7 @@ def _unit_handler(unit: Unit) -> User | None:
 def complaint_assign(*, complaint: Complaint, actor, unit: Unit, owner: User | None = None) -> Complaint:
     """交办: the unit has 2 working days to send it back and 10 to reply (complaint.return / .reply)."""
     complaint = _lock(complaint)
-    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
+    require_role(actor, *complaint_handler_roles(complaint), item=complaint, message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.ACCEPTED, Complaint.Status.RETURNED, Complaint.Status.REEXAMINING)
     if unit is None or not unit.is_active or unit.kind == Unit.Kind.OFFICE:
         raise ValidationError({"unit": _("请选择承办单位（效能办不能作为承办单位）。")})
@@ -154,7 +155,7 @@ def complaint_return(*, complaint: Complaint, actor, reason: str) -> Complaint:
     complaint.status, complaint.unit, complaint.owner = Complaint.Status.RETURNED, None, None
     complaint.save(update_fields=["status", "unit", "owner"])
     clocks.clock_start(complaint, actor=actor, rule="complaint.accept", message=_("退回效能办，重新交办"))
-    event_emit("complaints.returned", subject=complaint, actor=actor, unit=unit, recipients=[complaint.handler_role],
+    event_emit("complaints.returned", subject=complaint, actor=actor, unit=unit, recipients=complaint.handler_recipients,
                message=reason.strip(), payload={"unit_id": unit.pk})
     audit_record("return", actor=actor, obj=complaint, summary=f"{unit.name} 退回投诉 {complaint.tracking_number}")
     return complaint
@@ -176,7 +177,7 @@ def complaint_unit_reply(*, complaint: Complaint, actor, reply: str, substantiat
     ComplaintAssignment.objects.filter(pk=getattr(assignment, "pk", None)).update(replied_at=now)
     clocks.clock_close(complaint, actor=actor, message=_("承办单位已答复"))
     review = _review_start(complaint, assignment, actor=actor)
-    event_emit("complaints.unit_replied", subject=complaint, actor=actor, recipients=[complaint.handler_role],
+    event_emit("complaints.unit_replied", subject=complaint, actor=actor, recipients=complaint.handler_recipients,
                message=_("%(u)s 已答复投诉 %(no)s，请于 %(due)s 前审核。") % {
                    "u": complaint.unit.name, "no": complaint.tracking_number, "due": clocks.format_due(review.due_at)},
                payload={"late": complaint.clock_state == "done_late", "review_due_at": clocks.iso(review.due_at)})
@@ -207,7 +208,7 @@ def complaint_send_reply(*, complaint: Complaint, actor, reply: str = "", substa
     """The office reviews the unit's reply and sends it to the citizen; a substantiated complaint
     becomes an accountability proposal against the unit complained about."""
     complaint = _lock(complaint)
-    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
+    require_role(actor, *complaint_handler_roles(complaint), item=complaint, message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.REPLIED)
     text = (reply or "").strip() or complaint.unit_reply
     if substantiated is not None:
@@ -233,7 +234,7 @@ def complaint_send_reply(*, complaint: Complaint, actor, reply: str = "", substa
 def complaint_rework(*, complaint: Complaint, actor, reason: str) -> Complaint:
     """The office finds the unit's reply wanting and sends it back to the same unit (a re-handling)."""
     complaint = _lock(complaint)
-    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
+    require_role(actor, *complaint_handler_roles(complaint), item=complaint, message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.REPLIED)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请说明重新办理的要求。")})
@@ -260,7 +261,7 @@ def complaint_rate(*, complaint: Complaint, rating: str, comment: str = "") -> C
         fields.append("status")
     complaint.save(update_fields=fields)
     event_emit("complaints.rated", subject=complaint, payload={"rating": rating},
-               recipients=[complaint.handler_role] if rating == Rating.DISSATISFIED else [],
+               recipients=complaint.handler_recipients if rating == Rating.DISSATISFIED else [],
                message=_("投诉人评价：%(r)s") % {"r": Rating(rating).label})
     return complaint
 
@@ -278,7 +279,7 @@ def complaint_reexamine(*, complaint: Complaint, reason: str) -> Complaint:
     complaint.reexamine_reason, complaint.reexamine_requested_at = reason.strip()[:2000], timezone.now()
     complaint.save(update_fields=["status", "reexamine_reason", "reexamine_requested_at"])
     clocks.clock_start(complaint, actor=None, rule="complaint.accept", message=_("投诉人申请复查"))
-    event_emit("complaints.reexamination", subject=complaint, recipients=[complaint.handler_role],
+    event_emit("complaints.reexamination", subject=complaint, recipients=complaint.handler_recipients,
                message=reason.strip()[:2000])
     return complaint
 
@@ -286,7 +287,7 @@ def complaint_reexamine(*, complaint: Complaint, reason: str) -> Complaint:
 @transaction.atomic
 def complaint_close(*, complaint: Complaint, actor, note: str = "") -> Complaint:
     complaint = _lock(complaint)
-    require_role(actor, *complaint_handler_roles(complaint), message=HANDLERS_ONLY)
+    require_role(actor, *complaint_handler_roles(complaint), item=complaint, message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.ANSWERED)
     complaint.status = Complaint.Status.CLOSED
     complaint.save(update_fields=["status"])

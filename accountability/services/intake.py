@@ -146,7 +146,7 @@ def _complaint_create(*, category, subject_unit, description, occurred_on, place
                                            content_type=mime, size=f.size)
     clocks.clock_start(complaint, actor=actor, rule="complaint.accept", message=_("收到投诉，开始受理计时"))
     via = channel.name if channel else _("网上投诉")
-    event_emit("complaints.filed", subject=complaint, actor=actor, recipients=[complaint.handler_role],
+    event_emit("complaints.filed", subject=complaint, actor=actor, recipients=complaint.handler_recipients,
                message=_("收到效能投诉 %(no)s（%(cat)s，%(via)s）") % {
                    "no": complaint.tracking_number, "cat": complaint.get_category_display(), "via": via},
                payload={"category": category, "channel": channel.name if channel else "web",

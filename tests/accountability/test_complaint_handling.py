@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accountability import services
 from accountability.models import AccountabilityCase, Complaint, Rating
 from efficiency.events import events_for
-from efficiency.models import Event, Rung
+from efficiency.models import Event, Notification, Rung
+from efficiency.notifications import notifications_fan_out
 from efficiency.sweep import sweep
 from efficiency.workdays import SHANGHAI
 from tests.factories import make_unit
@@ -47,11 +48,15 @@ def test_only_the_office_accepts(org):
     assert Event.objects.filter(kind="complaints.accepted", subject_id=c.pk).count() == 1
 
 
-def test_a_complaint_about_the_office_goes_to_the_leader(org):
+def test_a_complaint_about_the_office_goes_to_the_leader_when_no_level_above_has_an_office(org):
     c = file_complaint(org.office_unit).complaint
     assert c.about_office
-    assert Event.objects.get(kind="complaints.filed", subject_id=c.pk).recipients == ["leader"]
-    with pytest.raises(PermissionDenied, match="领导"):
+    filed = Event.objects.get(kind="complaints.filed", subject_id=c.pk)
+    assert filed.recipients == ["office", "leader"]
+    notifications_fan_out()
+    assert set(Notification.objects.filter(event=filed, channel="inbox").values_list("user", flat=True)) == {
+        org.leader.pk}  # 回避: the office complained about is never told
+    with pytest.raises(PermissionDenied, match="回避"):
         services.complaint_accept(complaint=c, actor=org.office)
     assert services.complaint_accept(complaint=c, actor=org.leader).status == Complaint.Status.ACCEPTED
 

@@ -71,7 +71,7 @@ def test_after_the_demo_seed_the_leader_sees_the_demo_figures(db):  # R37, R38
     open_all = sum(e.model._default_manager.filter(clock_start__isnull=False, closed_at__isnull=True).count()
                    for e in clock_models())  # the lists show items at the office too (no unit yet)
     assert len(queries.item_list(leader, state="open", now=now)) == open_all
-    assert queries.event_list(kind="complaints.filed", month=f["month"])
+    assert queries.event_list(leader, kind="complaints.filed", month=f["month"])
     ji = ji_by_person(f["month"])
     assert ji and all(scoring.person_ji(u, f["month"]) == ji.get(u.pk) for u in User.objects.all())
 
