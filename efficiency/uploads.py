@@ -171,6 +171,9 @@ def upload_response(stored, *, filename: str, content_type: str | None = None) -
     content_type = content_type or _type_of(stored.name)
     prefix = settings.UPLOAD_ACCEL_REDIRECT
     if prefix:
+        path = PurePosixPath(stored.name)
+        if path.is_absolute() or ".." in path.parts:  # only a field's name, relative to MEDIA_ROOT
+            raise ValueError(f"not a stored upload's name: {stored.name!r}")
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = prefix + quote(stored.name)
     else:
