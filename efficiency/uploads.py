@@ -58,22 +58,17 @@ def upload_clean(f, *, allowed: dict[str, str] = EVIDENCE, what: str | None = No
     data = f.read()
     f.seek(0)
     formats = [fmt for fmt, mime in _PILLOW.items() if mime in allowed]
-    if formats and not data.lstrip()[:1024].startswith(b"%PDF-"):
-        mime, data = _image(data, name=name, formats=formats)
-    elif "application/pdf" in allowed and b"%PDF-" in data[:1024]:
+    if "application/pdf" in allowed and b"%PDF-" in data[:1024]:  # where readers look for the header
         mime = "application/pdf"
         _pdf_check(data, name=name)
+    elif formats:
+        mime, data = _image(data, name=name, formats=formats)
     else:
         mime = None
     if mime is None or mime not in allowed:
         raise _not_allowed(name, allowed)
     stored = ContentFile(data, name=f"{uuid.uuid4().hex}.{EXTENSIONS[mime]}")
     return Cleaned(file=stored, content_type=mime, original_name=name[:200])
-
-
-def upload_check(f, *, allowed: dict[str, str] = EVIDENCE, what: str | None = None) -> str:
-    """Only the verdict of `upload_clean`: the file's real MIME type, or a ValidationError."""
-    return upload_clean(f, allowed=allowed, what=what).content_type
 
 
 def _not_allowed(name: str, allowed: dict[str, str]) -> ValidationError:
@@ -168,7 +163,8 @@ def upload_response(stored, *, filename: str, content_type: str | None = None) -
     an image, its detected type, never sniffed nor run. Behind the shipped nginx
     (`UPLOAD_ACCEL_REDIRECT`) nginx sends the bytes from its `internal` location; else Django
     streams them."""
-    content_type = content_type or _type_of(stored.name)
+    # A type recorded before the allow-list narrowed (a GIF) is sent as a plain download.
+    content_type = content_type if content_type in EXTENSIONS else _type_of(stored.name)
     prefix = settings.UPLOAD_ACCEL_REDIRECT
     if prefix:
         path = PurePosixPath(stored.name)

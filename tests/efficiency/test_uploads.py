@@ -145,6 +145,10 @@ def test_a_pdf_or_an_unknown_file_is_a_download(stored, tmp_path):
     r = upload_response(FieldFile(None, FileField(storage=default_storage), legacy), filename="report.html")
     assert r["Content-Type"] == "application/octet-stream" and r["Content-Disposition"].startswith("attachment")
     assert r["X-Content-Type-Options"] == "nosniff"
+    gif = default_storage.save("old/anim.gif", ContentFile(b"GIF89a" + SCRIPT))  # a type no longer allowed
+    r = upload_response(FieldFile(None, FileField(storage=default_storage), gif), filename="a.gif",
+                        content_type="image/gif")
+    assert r["Content-Type"] == "application/octet-stream" and r["Content-Disposition"].startswith("attachment")
 
 
 def test_behind_nginx_the_bytes_come_from_the_internal_location(stored, settings):
