@@ -11,6 +11,7 @@ urlpatterns = [
     path("public/track/", views.public_track, name="public_track"),
     path("public/t/<str:token>/", views.public_track_token, name="public_track_token"),
     path("public/act/<str:action>/", views.public_act, name="public_act"),
+    path("public/attachments/<int:att>/", views.public_attachment, name="public_attachment"),
     path("public/bulletins/", views.public_bulletins, name="public_bulletins"),
     path("public/bulletins/<int:pk>/", views.public_bulletin, name="public_bulletin"),
     path("public/bulletins/<int:pk>/pdf/", views.public_bulletin_pdf, name="public_bulletin_pdf"),

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efficiency.client import client_ip
 from efficiency.models import Role, User
 from efficiency.permissions import UNIT_ROLES, has_role, is_recused
+from efficiency.uploads import upload_response
 
 from . import forms, queries, security, services
 from .models import AccountabilityCase, Complaint, ComplaintAttachment
@@ -78,6 +79,7 @@ def public_form(request):
 def _show(request, c: Complaint, *, token: str = "", number: str = "", code: str = ""):
     return render(request, "accountability/public/status.html", {
         "p": queries.complaint_public(c), "token": token, "number": number, "code": code,
+        "attachments": c.attachments.only("pk", "original_name"),
         "rate_form": forms.RateForm(), "reexamine_form": forms.ReexamineForm()})
 
 
@@ -142,6 +144,15 @@ def public_act(request, action):
                  code=request.POST.get("code", ""))
 
 
+@require_POST
+def public_attachment(request, att):
+    """The complainant's own evidence, for the private link or the number + check code (a POST,
+    so the code stays out of addresses and logs); anyone else gets 404."""
+    c = _citizen_complaint(request)
+    a = get_object_or_404(ComplaintAttachment, complaint=c, pk=att)
+    return upload_response(a.file, filename=a.original_name, content_type=a.content_type)
+
+
 def public_bulletins(request):
     return render(request, "accountability/public/bulletins.html", {"bulletins": queries.bulletin_list()})
 
@@ -187,13 +198,8 @@ def complaint_detail(request, pk):
 @login_required
 def complaint_attachment(request, pk, att):
     c = queries.access_complaint(request.user, pk, request=request)
-    a = ComplaintAttachment.objects.filter(complaint=c, pk=att).first()
-    if a is None:
-        raise Http404
-    resp = HttpResponse(a.file.open("rb").read(), content_type=a.content_type)
-    resp["Content-Disposition"] = "inline"
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    a = get_object_or_404(ComplaintAttachment, complaint=c, pk=att)
+    return upload_response(a.file, filename=a.original_name, content_type=a.content_type)
 
 
 def _substantiated(value):

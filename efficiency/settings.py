@@ -268,6 +268,14 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10) * 1024 * 1024
+# Uploads (efficiency/uploads.py, docs/deploy.md "Uploads"): an image of more pixels is refused
+# before it is decoded (a decompression bomb). Files are served only by views that check scope:
+# streamed by Django, or behind the shipped nginx handed to its `internal` location by
+# X-Accel-Redirect (UPLOAD_ACCEL_REDIRECT=/_uploads/ in docker-compose.yml).
+UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
+UPLOAD_ACCEL_REDIRECT = env("UPLOAD_ACCEL_REDIRECT") or ""
+if UPLOAD_ACCEL_REDIRECT and not (UPLOAD_ACCEL_REDIRECT.startswith("/") and UPLOAD_ACCEL_REDIRECT.endswith("/")):
+    raise ImproperlyConfigured("UPLOAD_ACCEL_REDIRECT must be a path that starts and ends with '/', e.g. /_uploads/")
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

@@ -1,7 +1,7 @@
 """/api/v1/inspection/: every action a page can do. Access through inspection.queries (404
 outside the user's scope); writes through inspection.services."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from efficiency.api import error_response
+from efficiency.uploads import download_name, upload_response
 
 from . import queries, serializers as s, services
 from .models import InspectionCap, InspectorPool, TargetPool
@@ -69,8 +70,8 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         if request.method == "GET":
             if not plan.assessment_report:
                 raise Http404
-            return FileResponse(plan.assessment_report.open("rb"), content_type="application/pdf",
-                                filename=f"assessment-plan-{plan.pk}.pdf")
+            return upload_response(plan.assessment_report,
+                                   filename=download_name(f"assessment-plan-{plan.pk}", plan.assessment_report))
         data = s.AssessmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan = services.plan_assessment_record(actor=request.user, plan=plan, **data.validated_data)

@@ -17,7 +17,7 @@ from efficiency.audit import audit_record, snapshot
 from efficiency.events import event_emit
 from efficiency.models import PauseReason, Role
 from efficiency.permissions import UNIT_ROLES, require_role
-from efficiency.uploads import PDF, upload_check
+from efficiency.uploads import IMAGES, PDF, upload_clean
 from efficiency.workdays import SHANGHAI, local_date
 
 from . import draws
@@ -25,7 +25,6 @@ from .models import (
     Draw, DrawAssignment, Finding, InspectionCap, InspectionPlan, InspectorPool, Method, PlanOverride,
     Rectification, TargetPool, Visit, VisitPhoto,
 )
-from .photos import photo_validate
 from .queries import open_rectifications, plan_count, plan_report
 
 # 2008b 二(二): below city level an inspection samples 5–10% of the units in scope (R30).
@@ -327,16 +326,15 @@ def plan_assessment_record(*, actor, plan: InspectionPlan, assessor: str, report
         errors["report"] = _("请上传评估报告（PDF）。")
     elif report is not None:
         try:
-            upload_check(report, allowed=PDF, what=_("评估报告"))
+            report = upload_clean(report, allowed=PDF, what=_("评估报告"))
         except ValidationError as exc:
             errors["report"] = exc.messages
     if errors:
         raise ValidationError(errors)
     before = {"assessor": plan.assessor, "report": plan.assessment_report.name or None}
     plan.assessor, plan.assessment_recorded_at = assessor, timezone.now()
-    if report is not None:
-        # Stored under a name of ours: the uploaded name is not trusted.
-        plan.assessment_report.save(f"plan-{plan.pk}.pdf", report, save=False)
+    if report is not None:  # parsed, under a random name: the uploaded name is not trusted
+        plan.assessment_report.save(report.file.name, report.file, save=False)
     plan.save(update_fields=["assessor", "assessment_report", "assessment_recorded_at"])
     after = {"assessor": plan.assessor, "report": plan.assessment_report.name}
     audit_record("update", actor=actor, obj=plan, summary=f"登记第三方评估：{assessor}", before=before, after=after)
@@ -464,9 +462,12 @@ def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: da
 @transaction.atomic
 def visit_photo_add(*, actor, visit: Visit, upload, caption: str = "") -> VisitPhoto:
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
-    content_type = photo_validate(upload)
-    photo = VisitPhoto.objects.create(visit=visit, image=upload, content_type=content_type, caption=caption,
-                                      uploaded_by=actor)
+    try:
+        cleaned = upload_clean(upload, allowed=IMAGES, what=_("照片"))  # re-encoded, under a random name
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from None
+    photo = VisitPhoto.objects.create(visit=visit, image=cleaned.file, content_type=cleaned.content_type,
+                                      caption=caption, uploaded_by=actor)
     audit_record("create", actor=actor, obj=photo, summary=f"上传现场照片：{visit}")
     return photo
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from efficiency import permissions
 from efficiency.events import events_for
 from efficiency.models import Role
+from efficiency.uploads import download_name, upload_response
 
 from . import exports, forms, queries, services
 from .models import Draw, InspectionPlan, InspectorPool, TargetPool, Visit, VisitPhoto
@@ -144,8 +145,8 @@ def plan_assessment_file(request, pk):
     plan = queries.access_plan(request.user, pk, request=request)
     if not plan.assessment_report:
         raise Http404
-    return FileResponse(plan.assessment_report.open("rb"), content_type="application/pdf",
-                        filename=f"assessment-plan-{plan.pk}.pdf")
+    return upload_response(plan.assessment_report, filename=download_name(f"assessment-plan-{plan.pk}",
+                                                                          plan.assessment_report))
 
 
 @login_required
@@ -268,7 +269,8 @@ def photo_file(request, pk):
     if photo is None:
         raise Http404
     queries.access_visit(request.user, photo.visit_id)
-    return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    return upload_response(photo.image, filename=download_name(f"photo-{photo.pk}", photo.image),
+                           content_type=photo.content_type)
 
 
 @login_required

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from efficiency.event_kinds import event_label, event_severity
@@ -9,6 +10,22 @@ from .models import (
 )
 
 CLOCK = ["due_at", "clock_state", "breach_level", "colour", "card", "closed_at", "paused_at"]
+
+
+class ProtectedFileField(serializers.FileField):
+    """An upload written as a file, read as the address of the view that checks the reader's
+    scope before serving it (never a /media/ path: nothing serves that folder)."""
+
+    def __init__(self, *, url, **kwargs):
+        self.url = url  # the stored file's model instance -> the view's path
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        path = self.url(value.instance)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
@@ -37,6 +54,7 @@ class AssignmentTargetSerializer(serializers.ModelSerializer):
     assignment_number = serializers.CharField(source="assignment.number", read_only=True)
     assignment_title = serializers.CharField(source="assignment.title", read_only=True)
     kind = serializers.CharField(source="assignment.kind", read_only=True)
+    evidence = ProtectedFileField(read_only=True, url=lambda t: reverse("supervision:target_evidence", args=[t.pk]))
 
     class Meta:
         model = AssignmentTarget
@@ -171,6 +189,9 @@ class KeyTaskSerializer(serializers.ModelSerializer):
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):
+    attachment = ProtectedFileField(required=False, url=lambda r: reverse("supervision:report_attachment",
+                                                                          args=[r.task_id, r.pk]))
+
     class Meta:
         model = ProgressReport
         fields = ["id", "task", "percent", "narrative", "attachment", "reported_by", "reported_at", "was_late"]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("assignments/<int:pk>/dispatch/", views.assignment_dispatch, name="dispatch"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/", views.coordinate, name="coordinate"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/reassign/", views.reassign, name="reassign"),
+    path("targets/<int:pk>/evidence/", views.target_evidence, name="target_evidence"),
     path("targets/<int:pk>/<slug:action>/", views.target_action, name="target_action"),
     path("tasks/", views.task_lists, name="tasklists"),
     path("tasks/template.xlsx", views.task_template, name="task_template"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("tasks/<int:year>/export.xlsx", views.task_export, name="task_export"),
     path("tasks/<int:year>/import/", views.task_import, name="task_import"),
     path("tasks/item/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/item/<int:pk>/reports/<int:report>/attachment/", views.report_attachment, name="report_attachment"),
 ]

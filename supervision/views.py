@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from efficiency.models import PauseReason, Role, Unit, User
 from efficiency.permissions import require_role, role_required
+from efficiency.uploads import download_name, upload_response
 
 from . import excel, queries, services
 from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, ReassignForm, TaskListForm
-from .models import Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTaskList, TaskNode
+from .models import Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTaskList, ProgressReport, TaskNode
 
 ACTION_LABELS = {
     "acknowledge": gettext_lazy("签收"), "deploy": gettext_lazy("布置落实"), "feedback": gettext_lazy("反馈"), "dispute": gettext_lazy("提出争议"),
@@ -296,3 +297,21 @@ def task_import(request, year):
                              % {"c": result.created, "u": result.updated, "n": result.unchanged})
             return redirect(tl)
     return render(request, "supervision/task_import.html", {"tl": tl, "form": form, "result": result})
+
+
+# --- uploads: served only to whoever may see the item (efficiency.uploads) ------------------------
+
+
+@login_required
+def target_evidence(request, pk):
+    target = queries.access_target(request.user, pk, request=request)
+    if not target.evidence:
+        raise Http404
+    return upload_response(target.evidence, filename=download_name(f"evidence-{target.pk}", target.evidence))
+
+
+@login_required
+def report_attachment(request, pk, report):
+    task = queries.access_task(request.user, pk, request=request)
+    r = get_object_or_404(ProgressReport.objects.exclude(attachment=""), task=task, pk=report)
+    return upload_response(r.attachment, filename=download_name(f"progress-report-{r.pk}", r.attachment))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,13 +16,12 @@ from efficiency import clocks
 from efficiency.audit import audit_record
 from efficiency.events import event_emit
 from efficiency.models import Unit
+from efficiency.uploads import EVIDENCE, Cleaned, upload_clean
 
 from .. import security
 from ..models import Category, Complaint, ComplaintAttachment, IntakeChannel
 
 
-ALLOWED_MIMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP",
-                 "application/pdf": "PDF"}
 MAX_ATTACHMENTS = 5
 
 
@@ -53,22 +51,10 @@ def channel_for_token(token: str) -> IntakeChannel | None:
 # --- filing ------------------------------------------------------------------------------------
 
 
-def attachment_check(f) -> str:
-    """The file's real type, judged by its content (never its name); raises with a clear message."""
-    name = getattr(f, "name", "附件")
-    limit = settings.UPLOAD_MAX_BYTES
-    if f.size > limit:
-        raise ValidationError(_("附件“%(name)s”有 %(size).1f MB，超过 %(limit)d MB 的上限，请压缩后再上传。")
-                              % {"name": name, "size": f.size / 1048576, "limit": limit // 1048576})
-    import filetype
-
-    f.seek(0)
-    kind = filetype.guess(f.read(2048))
-    f.seek(0)
-    if kind is None or kind.mime not in ALLOWED_MIMES:
-        raise ValidationError(_("附件“%(name)s”不是图片或 PDF 文件（按文件内容识别），只能上传 JPG、PNG、GIF、WEBP 图片或 PDF。")
-                              % {"name": name})
-    return kind.mime
+def attachment_check(f) -> Cleaned:
+    """The file as it will be stored (an image re-encoded, a PDF parsed, a random name), judged by
+    its content (never its name); raises with a clear message."""
+    return upload_clean(f, allowed=EVIDENCE)
 
 
 @dataclass
@@ -102,13 +88,13 @@ def complaint_file(*, category: str, subject_unit: Unit, description: str, occur
         errors["phone"] = _("联系电话只能包含数字。")
     if subject_unit is None or not subject_unit.is_active:
         errors["subject_unit"] = _("请选择被投诉单位。")
-    files = list(files)
+    files, cleaned = list(files), []
     if len(files) > MAX_ATTACHMENTS:
         errors["attachments"] = _("附件最多 %(n)d 个。") % {"n": MAX_ATTACHMENTS}
     else:
         for f in files:
             try:
-                attachment_check(f)
+                cleaned.append(attachment_check(f))
             except ValidationError as exc:
                 errors["attachments"] = exc.messages[0]
                 break
@@ -120,7 +106,7 @@ def complaint_file(*, category: str, subject_unit: Unit, description: str, occur
             with transaction.atomic():
                 complaint = _complaint_create(
                     category=category, subject_unit=subject_unit, description=description, occurred_on=occurred_on,
-                    place=place, is_anonymous=is_anonymous, name=name, phone=phone, files=files, channel=channel,
+                    place=place, is_anonymous=is_anonymous, name=name, phone=phone, files=cleaned, channel=channel,
                     ip=ip, code=code, token=token, actor=actor)
             return Filed(complaint, code, token)
         except IntegrityError:
@@ -140,10 +126,9 @@ def _complaint_create(*, category, subject_unit, description, occurred_on, place
         channel=channel, submitted_ip=ip, about_office=subject_unit.kind == Unit.Kind.OFFICE,
     )
     complaint.save()
-    for f in files:
-        mime = attachment_check(f)
-        ComplaintAttachment.objects.create(complaint=complaint, file=f, original_name=f.name[:200],
-                                           content_type=mime, size=f.size)
+    for f in files:  # already cleaned: stored under a random name, the uploaded one kept for display
+        ComplaintAttachment.objects.create(complaint=complaint, file=f.file, original_name=f.original_name,
+                                           content_type=f.content_type, size=f.size)
     clocks.clock_start(complaint, actor=actor, rule="complaint.accept", message=_("收到投诉，开始受理计时"))
     via = channel.name if channel else _("网上投诉")
     event_emit("complaints.filed", subject=complaint, actor=actor, recipients=complaint.handler_recipients,

@@ -15,7 +15,7 @@ from efficiency.audit import audit_record
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
-from efficiency.uploads import upload_check
+from efficiency.uploads import upload_clean
 from efficiency.workdays import CalendarRangeError, local_date
 
 from ..models import Assignment, AssignmentTarget
@@ -188,8 +188,7 @@ def target_feedback(*, actor, target: AssignmentTarget, text: str, evidence=None
     flow = FLOWS[target.assignment.kind]
     target.feedback = text
     if evidence:
-        upload_check(evidence, what=_("佐证材料"))
-        target.evidence = evidence
+        target.evidence = upload_clean(evidence, what=_("佐证材料")).file  # parsed; under a random name
     target.reports_done += 1
     fields = ["feedback", "evidence", "reports_done", "status"]
     position = flow.feedback.index(target.step) if target.step in flow.feedback else len(flow.feedback) - 1

@@ -16,7 +16,7 @@ from efficiency.clocks import Limit
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, Role, Unit
 from efficiency.permissions import UNIT_ROLES, require_role
-from efficiency.uploads import upload_check
+from efficiency.uploads import upload_clean
 
 from ..models import KeyTask, KeyTaskList, ProgressDue, ProgressReport, ReportCycle, TaskNode
 from .common import OFFICE_ONLY, _audit, _deadline_limit, _require
@@ -158,7 +158,7 @@ def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attac
     if task.closed_at:
         raise ValidationError(_("该任务已完成，无需再报告。"))
     if attachment:
-        upload_check(attachment)
+        attachment = upload_clean(attachment).file  # parsed; stored under a random name
     try:
         percent = int(percent)
     except (TypeError, ValueError):

@@ -1,9 +1,5 @@
-import io
-
 import pytest
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from accountability import services
 from accountability.models import Category
@@ -18,12 +14,6 @@ def _clean_cache(settings, tmp_path):
     except Exception:  # noqa: BLE001 - a test may have pointed the cache at a closed port
         pass
     yield
-
-
-def png(name="photo.png", size=(40, 30)) -> SimpleUploadedFile:
-    buf = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(buf, "PNG")
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
 def file_complaint(unit, **kw):

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from accountability.models import Complaint, IntakeChannel
 from efficiency.models import Event
 
-from .conftest import file_complaint, png
+from ..files import pdf_bytes, png
+from .conftest import file_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +64,8 @@ def test_a_50_mb_file_is_refused(client, org):
 
 
 def test_a_pdf_is_accepted_by_its_content(client, org):
-    pdf = SimpleUploadedFile("扫描件.bin", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", content_type="application/octet-stream")
-    resp = client.post(API, api_data(org.unit_a, attachments=[pdf]))
+    scan = SimpleUploadedFile("扫描件.bin", pdf_bytes(), content_type="application/octet-stream")
+    resp = client.post(API, api_data(org.unit_a, attachments=[scan]))
     assert resp.status_code == 201
     assert Complaint.objects.get().attachments.get().content_type == "application/pdf"
 

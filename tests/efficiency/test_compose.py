@@ -1,6 +1,7 @@
 """docker-compose.yml, checked without a Docker engine: every service, image, command,
 healthcheck, volume and dependency."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -96,15 +97,24 @@ def test_database_and_uploads_live_in_named_volumes(compose, services):
             assert volume.startswith("./") or volume in declared, (name, volume)
 
 
-def test_nginx_serves_static_and_media_and_its_config_exists(services):
+def test_nginx_serves_static_and_sends_uploads_only_when_the_app_says_so(services):
     nginx = services["nginx"]
     mounts = {v.split(":")[1]: v.split(":")[0] for v in nginx["volumes"]}
     assert mounts["/srv/static"] == "static" and mounts["/srv/media"] == "media"
     conf_path = ROOT / mounts["/etc/nginx/conf.d/default.conf"]
     conf = conf_path.read_text()
     assert "location /static/" in conf and "alias /srv/static/" in conf
-    assert "location /media/" in conf and "proxy_pass http://efficiency_web" in conf and "server web:8000" in conf
+    assert "proxy_pass http://efficiency_web" in conf and "server web:8000" in conf
     assert "80:80" in nginx["ports"]
+    # No public path reaches the upload volume: only an internal location, which a client's
+    # request never matches, for the app's X-Accel-Redirect after it has checked scope.
+    assert "location /media/" not in conf
+    blocks = re.findall(r"location\s+(\S+)\s*\{([^}]*)\}", conf)
+    serving_uploads = [(path, body) for path, body in blocks if "/srv/media" in body]
+    assert serving_uploads and all(re.search(r"^\s*internal;", body, re.M) for _, body in serving_uploads)
+    (path, body), = serving_uploads
+    assert services["web"]["environment"]["UPLOAD_ACCEL_REDIRECT"] == path
+    assert "add_header X-Content-Type-Options nosniff always;" in body and "sandbox" in body
 
 
 def test_dependencies_wait_for_health(services):

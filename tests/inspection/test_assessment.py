@@ -2,6 +2,7 @@
 only on plans whose method is third-party assessment."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -13,8 +14,10 @@ from efficiency.models import AuditLog, Event
 from inspection import services
 from inspection.models import InspectionPlan, Method
 
+from ..files import pdf_bytes
+
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def _pdf(name="评估报告.pdf", body=PDF):
@@ -41,8 +44,9 @@ def test_the_office_records_the_assessor_and_the_pdf_report(org, assessed_plan):
     assessed_plan.refresh_from_db()
     assert assessed_plan.assessor == "湖北省社会科学院评估中心" and assessed_plan.assessment_recorded_at
     name = assessed_plan.assessment_report.name
-    assert name.startswith("inspection/assessments/") and name.endswith(".pdf") and f"plan-{assessed_plan.pk}" in name
-    assert assessed_plan.assessment_report.read() == PDF  # stored under our own name, not the uploaded one
+    # stored under a random name of ours, not the uploaded one
+    assert re.fullmatch(r"inspection/assessments/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", name), name
+    assert assessed_plan.assessment_report.read() == PDF
     audit = AuditLog.objects.get(object_id=str(assessed_plan.pk), summary__startswith="登记第三方评估")
     assert audit.before == {"assessor": "", "report": None}
     assert audit.after == {"assessor": "湖北省社会科学院评估中心", "report": name}
