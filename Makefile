@@ -70,7 +70,7 @@ test: setup browser
 	  DATABASE_URL=$$($(PY) -m efficiency.embedded_db url superuser); export DATABASE_URL; \
 	  trap '$(PY) -m efficiency.embedded_db stop' EXIT; \
 	fi; \
-	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 clean: db-stop
 	rm -rf $(VENV) node_modules static/vendor var
