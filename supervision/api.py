@@ -107,7 +107,7 @@ class TargetListView(generics.ListAPIView):
             return AssignmentTarget.objects.none()
         f = self.request.query_params
         return queries.target_list(self.request.user, status=f.get("status", ""), kind=f.get("kind", ""),
-                                   window=f.get("window", ""), owner=f.get("owner", ""), unit=f.get("unit", ""))
+                                   window=f.get("window", ""), rung=f.get("rung", ""), owner=f.get("owner", ""), unit=f.get("unit", ""))
 
 
 ACTIONS = {
