@@ -41,5 +41,5 @@ class InspectionConfig(AppConfig):
                 Todo("soon", _("即将到期（3 天内）"), unit + watch, (("window", "3"),)),
                 Todo("overdue", _("已超期"), unit + watch, (("window", "overdue"),)),
                 Todo("red", _("红牌及以上"), watch, (("rung", "3"),), alert=True),
-                Todo("notice", _("督办"), watch, (("rung", "4"),), alert=True),
+                Todo("notice", _("督办单及以上"), watch, (("rung", "4"),), alert=True),
             ])

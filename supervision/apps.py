@@ -30,7 +30,7 @@ class SupervisionConfig(AppConfig):
                 Todo("soon", _("即将到期（3 天内）"), STAFF, (("window", "3"),)),
                 Todo("overdue", _("已超期"), STAFF, (("window", "overdue"),)),
                 Todo("red", _("红牌及以上"), WATCH, (("rung", "3"),), alert=True),
-                Todo("notice", _("督办"), WATCH, (("rung", "4"),), alert=True),
+                Todo("notice", _("督办单及以上"), WATCH, (("rung", "4"),), alert=True),
             ])
         # R15: warn the lagging, once a working day at 09:00 (the task skips holidays itself).
         register_schedule("supervision lagging warnings", "supervision.warn_lagging", EVERY_WORKDAY_0900)
