@@ -105,8 +105,9 @@ def test_a_red_card_closed_since_is_no_longer_counted(client, org, seeded):
 @pytest.mark.parametrize("who", ["clerk_a", "clerk_b", "head_a", "office", "leader"])
 def test_each_supervision_link_lists_exactly_the_counted_items(client, org, seeded, who):
     client.force_login(getattr(org, who))
-    lines = [line for group in client.get(reverse("home")).context["todo"] + client.get(reverse("home")).context["alerts"]
-             for line in group if line.source.key == "supervision.targets"]
+    home = client.get(reverse("home")).context
+    lines = [line for group in home["todo"] + home["alerts"] for line in group
+             if line.source.key == "supervision.targets"]
     assert lines
     for line in lines:
         html = client.get(line.url).content.decode()
@@ -128,6 +129,33 @@ def test_the_complaint_and_application_links_list_the_counted_items(client, org,
     client.force_login(org.clerk_b)
     assert complaint.tracking_number not in client.get(complaints_url).content.decode()
     assert "鄂州市某某置业有限公司" not in client.get(line.url).content.decode()
+
+
+def test_a_bad_rating_is_on_the_heads_to_do_to_call_back_and_not_on_unit_bs(client, org):
+    from approvals import services as approvals
+
+    app, _code = receive(org, make_item(org))
+    approvals.application_decide(actor=org.clerk_a, application=app, outcome=Status.APPROVED)
+    approvals.rating_submit(application=app, score=1, comment="窗口态度差")
+    assert _counts(client, org.head_a)["approvals.followups.followup"] == 2  # call back, and fix
+    assert _counts(client, org.head_b)["approvals.followups.followup"] == 0
+    assert "approvals.followups.followup" not in _counts(client, org.clerk_a)  # the head's and the office's
+    response = client.get(reverse("approvals:index"))
+    assert response.content.decode().count("窗口态度差") == 0  # the clerk's window page has no follow-ups
+    client.force_login(org.head_a)
+    page = client.get(reverse("approvals:index")).content.decode()
+    assert 'id="followups"' in page and page.count("窗口态度差") == 2
+
+
+def test_the_api_filters_the_work_list_by_rung_like_the_page(org, seeded):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(org.office)
+    assert api.get("/api/v1/supervision/targets/?rung=3").json()["count"] == 2
+    assert api.get("/api/v1/supervision/targets/?rung=4").json()["count"] == 1
+    api.force_authenticate(org.clerk_a)
+    assert api.get("/api/v1/supervision/targets/?status=working").json()["count"] == 2
 
 
 def test_the_home_page_counts_in_a_fixed_number_of_queries(client, org, seeded, django_assert_max_num_queries):
