@@ -177,10 +177,11 @@ def _pdf_response(b):
 
 @login_required
 def complaint_list(request):
-    status = request.GET.get("status", "")
-    items = queries.complaint_list(request.user, status=status, open_only=not status)[:200]
+    status, f = request.GET.get("status", ""), request.GET
+    items = queries.complaint_list(request.user, status=status, open_only=not status, window=f.get("window", ""),
+                                   rung=f.get("rung", ""))[:200]
     return render(request, "accountability/complaint_list.html", {
-        "items": items, "status": status, "statuses": Complaint.Status.choices})
+        "items": items, "status": status, "statuses": Complaint.Status.choices, "f": f})
 
 
 @login_required

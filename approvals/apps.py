@@ -18,6 +18,7 @@ class ApprovalsConfig(AppConfig):
         register_clock_model(ReviewStep, on_breach=services.step_on_breach)
         register_clock_model(Application, on_breach=services.application_on_breach)
         register_clock_model(RatingFollowUp)
+        self.register_todos()
 
         # The public portal lists this part's public pages (R38).
         from django.urls import reverse_lazy
@@ -26,3 +27,33 @@ class ApprovalsConfig(AppConfig):
 
         register_public_link("guide", _("办事指南（服务事项目录）"), reverse_lazy("approvals:public_catalog"), "service")
         register_public_link("lookup", _("办件进度查询"), reverse_lazy("approvals:public_lookup"), "service")
+
+    def register_todos(self):
+        from django.db.models import Q
+
+        from efficiency.models import Role
+        from efficiency.registry import Todo, register_todos
+
+        from . import queries
+        from .models import Status
+
+        unit, watch = (Role.CLERK, Role.HEAD), (Role.OFFICE, Role.LEADER)
+        register_todos(
+            "approvals.applications", title=_("办件"), url="approvals:list", order=20,
+            items=queries.applications_visible, where=queries.application_where, todos=[
+                Todo("receive", _("待受理"), unit, (("status", Status.RECEIVED),)),
+                Todo("work", _("待办理"), unit, (("status", Status.ACCEPTED),)),
+                Todo("soon", _("即将到期（3 天内）"), unit + watch, (("window", "3"),)),
+                Todo("overdue", _("已超期"), unit + watch, (("window", "overdue"),)),
+                Todo("red", _("红牌及以上"), watch, (("rung", "3"),), alert=True),
+                Todo("notice", _("督办单及以上"), watch, (("rung", "4"),), alert=True),
+            ])
+        # The window page's own lists (all of each, as the page shows them).
+        register_todos(
+            "approvals.steps", title=_("联审环节"), url="approvals:index", order=21,
+            items=queries.steps_for_unit, where=lambda f, now: Q(), todos=[
+                Todo("review", _("待本单位审核"), unit, (), anchor="steps")])
+        register_todos(
+            "approvals.followups", title=_("差评"), url="approvals:index", order=22,
+            items=queries.followups_open, where=lambda f, now: Q(), todos=[
+                Todo("followup", _("待回访与整改"), (Role.HEAD, Role.OFFICE), (), anchor="followups")])

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from efficiency import permissions
 from efficiency.models import Event
+from efficiency.queries import q_deadline
 from efficiency.workdays import SHANGHAI
 
 from .models import (
@@ -18,10 +19,21 @@ def _applications():
     return Application.objects.select_related("item", "unit", "owner", "first_handler", "time_rule")
 
 
-def application_list(user, *, status: str | None = None, mine: bool = False):
-    qs = permissions.scope(user, _applications())
-    if status:
-        qs = qs.filter(status=status)
+def applications_visible(user):
+    return permissions.scope(user, _applications())
+
+
+def application_where(f, now=None) -> Q:
+    """The list's filter from its query parameters: status, window, rung (`q_deadline`)."""
+    q = q_deadline(f, now)
+    if f.get("status"):
+        q &= Q(status=f["status"])
+    return q
+
+
+def application_list(user, *, status: str | None = None, mine: bool = False, window: str = "", rung: str = ""):
+    qs = applications_visible(user).filter(
+        application_where({"status": status or "", "window": window, "rung": rung}, timezone.now()))
     if mine:
         qs = qs.filter(owner=user)
     return qs

@@ -55,9 +55,10 @@ def index(request):
 
 @login_required
 def application_list(request):
-    status = request.GET.get("status") or None
-    qs = queries.application_list(request.user, status=status).order_by("due_at", "-received_at")[:300]
-    return render(request, "approvals/list.html", {"applications": qs, "status": status,
+    status, f = request.GET.get("status") or None, request.GET
+    qs = queries.application_list(request.user, status=status, window=f.get("window", ""), rung=f.get("rung", ""))
+    qs = qs.order_by("due_at", "-received_at")[:300]
+    return render(request, "approvals/list.html", {"applications": qs, "status": status, "f": f,
                                                    "statuses": Status.choices,
                                                    "satisfaction": queries.satisfaction_by_unit()})
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
 from django.core.cache import cache
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
 
 from . import registry
-from .models import CalendarSource, CalendarYear, Role
+from .models import CalendarSource, CalendarYear, ClockQuerySet, Role
 
 
 def provisional_years_with_open_deadlines() -> list[int]:
@@ -34,3 +42,55 @@ def provisional_banner(user) -> list[int]:
         except Exception:  # noqa: BLE001
             pass
     return years
+
+
+# --- deadline filters of the lists, and the home page's to-do ------------------------------------
+
+# The lists' `window` parameter: already overdue, or due within N days (ClockQuerySet's rules).
+DUE_WINDOWS = {"overdue": None, "3": 3, "7": 7, "30": 30}
+
+
+def q_deadline(params: Mapping[str, str], now: datetime | None = None) -> Q:
+    """The deadline filters every clock list reads from its query parameters, as one `Q`:
+    `window` (overdue, or due within 3/7/30 days) and `rung` (open and on that rung of the
+    breach ladder or above: 3 红牌, 4 督办单). Unknown values filter nothing."""
+    q = Q()
+    window, rung = params.get("window", ""), params.get("rung", "")
+    if window == "overdue":
+        q &= ClockQuerySet.q_overdue(now)
+    elif window in DUE_WINDOWS:
+        q &= ClockQuerySet.q_due_within(DUE_WINDOWS[window], now)
+    if rung.isdigit() and 0 < int(rung) <= 5:
+        q &= ClockQuerySet.q_open() & ClockQuerySet.q_at_rung(int(rung), or_above=True)
+    return q
+
+
+@dataclass(frozen=True)
+class TodoLine:
+    source: registry.TodoSource
+    todo: registry.Todo
+    count: int
+    url: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.source.key}.{self.todo.key}"
+
+
+def home_todo(user, *, now: datetime | None = None) -> list[TodoLine]:
+    """The user's to-do: each registered line for the user's role, counted over the source's list
+    (so within the user's scope) with the list's own filter. One aggregate query per source,
+    whatever the number of items."""
+    now = now or timezone.now()
+    lines = []
+    for source in registry.todo_sources():
+        todos = [t for t in source.todos if getattr(user, "role", None) in t.roles]
+        if not todos:
+            continue
+        counts = source.items(user).aggregate(**{
+            f"n{i}": Count("pk", filter=source.where(dict(t.params), now)) for i, t in enumerate(todos)})
+        base = reverse(source.url)
+        for i, t in enumerate(todos):
+            url = base + (f"?{urlencode(t.params)}" if t.params else "") + (f"#{t.anchor}" if t.anchor else "")
+            lines.append(TodoLine(source, t, counts[f"n{i}"], url))
+    return lines

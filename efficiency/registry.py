@@ -11,6 +11,11 @@
   this is how one app reacts to another (`accountability.propose` opening a proposal).
 - `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link), when
   the default (`【label】item`, the event's message, the item's page) does not fit.
+- `register_todos(key, items=..., where=..., url=..., todos=[Todo(...), ...])`: lines of the
+  home page's to-do. `items(user)` is the list page's own scoped queryset, `where(params, now)`
+  the list page's own filter (query parameters → `Q`); each `Todo` names the parameters of its
+  line, so its count (`efficiency.queries.home_todo`, one aggregate per source) and the list
+  its link opens (`url?params`) are the same items by construction.
 
 Event kinds themselves (label, audience, severity) are registered in the catalogue,
 `efficiency.event_kinds.register_event_kinds(<app>.events.KINDS)`: `event_emit` refuses a kind
@@ -160,3 +165,44 @@ def register_formatter(kind: str, fn: Callable) -> None:
 
 def formatter(kind: str) -> Callable | None:
     return _formatters.get(kind) or _formatters.get(kind.split(".")[0] + ".*")
+
+
+# --- the home page's to-do ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One line of the home page's to-do: the items of its source matching the list filter
+    `params` (query parameters of the source's list page), for users of `roles`. `alert` lines
+    (red cards, 督办) are shown apart, as the office's and leaders' watch list."""
+
+    key: str
+    label: str
+    roles: tuple[str, ...]
+    params: tuple[tuple[str, str], ...]
+    alert: bool = False
+    # A fragment of the list page to open at (a page that shows several lists).
+    anchor: str = ""
+
+
+@dataclass
+class TodoSource:
+    key: str
+    title: str  # what the items are (交办件, 办件 …), the heading of the source's lines
+    items: Callable  # (user) -> the list page's scoped QuerySet
+    where: Callable  # (params: Mapping[str, str], now) -> Q, the list page's filter
+    url: str  # the list page's URL name
+    todos: list[Todo]
+    order: int = 0
+
+
+_todo_sources: dict[str, TodoSource] = {}
+
+
+def register_todos(key: str, *, title: str, items: Callable, where: Callable, url: str, todos: Iterable[Todo],
+                   order: int = 0) -> None:
+    _todo_sources[key] = TodoSource(key, title, items, where, url, list(todos), order)
+
+
+def todo_sources() -> list[TodoSource]:
+    return sorted(_todo_sources.values(), key=lambda s: (s.order, s.key))

@@ -28,6 +28,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
+    path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
     path("inbox/badge/", views.inbox_badge, name="inbox_badge"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

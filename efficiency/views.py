@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from . import services
 from .audit import audit_record
 from .models import AuditLog, Notification, Role, Unit, User
 from .permissions import role_required
+from .queries import home_todo
 from .middleware import login_redirect
 from .notifications import inbox_mark_read, inbox_unread_count
 
@@ -86,13 +88,31 @@ class AuditFilterForm(forms.Form):
 
 @login_required
 def home(request):
-    return render(request, "efficiency/home.html", {})
+    """The user's 工作台: the to-do of their role, each line a count linking to the list of exactly
+    those items; for the office and leaders also the red cards and 督办 in their scope."""
+    todo, alerts = {}, {}
+    for line in home_todo(request.user):
+        (alerts if line.todo.alert else todo).setdefault(line.source.key, []).append(line)
+    return render(request, "efficiency/home.html", {"todo": list(todo.values()), "alerts": list(alerts.values())})
 
 
 @login_required
 def inbox(request):
     items = Notification.objects.filter(user=request.user, channel="inbox").order_by("-created_at")[:200]
     return render(request, "efficiency/inbox.html", {"items": items})
+
+
+@login_required
+def inbox_open(request, pk):
+    """Opening a message marks it read: then on to the item it is about, or its text when it
+    links nowhere. Another user's message is not found."""
+    n = get_object_or_404(Notification, pk=pk, user=request.user, channel="inbox")
+    inbox_mark_read(user=request.user, ids=[n.pk])
+    if n.link and url_has_allowed_host_and_scheme(n.link, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(n.link)
+    n.refresh_from_db(fields=["read_at"])
+    return render(request, "efficiency/inbox_detail.html", {"n": n})
 
 
 def inbox_badge(request):

@@ -16,6 +16,7 @@ class InspectionConfig(AppConfig):
         register_event_kinds(KINDS)
         # R13: rectification deadlines run on the shared clock and sweep.
         register_clock_model(Rectification)
+        self.register_todos()
 
         # The public portal lists this part's public pages (R38).
         from django.urls import reverse_lazy
@@ -23,3 +24,22 @@ class InspectionConfig(AppConfig):
         from efficiency.portal import register_public_link
 
         register_public_link("inspections", _("监督检查结果公开"), reverse_lazy("inspection:public"), "open")
+
+    def register_todos(self):
+        from efficiency.models import Role
+        from efficiency.registry import Todo, register_todos
+
+        from . import queries
+        from .models import Rectification
+
+        unit, watch = (Role.CLERK, Role.HEAD), (Role.OFFICE, Role.LEADER)
+        register_todos(
+            "inspection.rectifications", title=_("整改"), url="inspection:rectification_list", order=40,
+            items=queries.rectification_list, where=queries.rectification_where, todos=[
+                Todo("work", _("待整改"), unit, (("status", Rectification.Status.OPEN),)),
+                Todo("review", _("待验收"), (Role.OFFICE,), (("status", Rectification.Status.REPORTED),)),
+                Todo("soon", _("即将到期（3 天内）"), unit + watch, (("window", "3"),)),
+                Todo("overdue", _("已超期"), unit + watch, (("window", "overdue"),)),
+                Todo("red", _("红牌及以上"), watch, (("rung", "3"),), alert=True),
+                Todo("notice", _("督办单及以上"), watch, (("rung", "4"),), alert=True),
+            ])

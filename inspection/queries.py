@@ -7,6 +7,7 @@ from django.http import Http404
 
 from efficiency import permissions
 from efficiency.models import Role
+from efficiency.queries import q_deadline
 
 from .models import Draw, Finding, InspectionCap, InspectionPlan, Method, Rectification, Visit
 
@@ -73,6 +74,12 @@ def access_finding(user, pk, *, request=None) -> Finding:
 def rectification_list(user):
     qs = Rectification.objects.select_related("unit", "owner", "finding", "finding__plan")
     return permissions.scope(user, qs)
+
+
+def rectification_where(f, now=None) -> Q:
+    """The ledger's filter from its query parameters: status, window, rung (`q_deadline`)."""
+    q = q_deadline(f, now)
+    return q & Q(status=f["status"]) if f.get("status") else q
 
 
 def access_rectification(user, pk, *, request=None) -> Rectification:

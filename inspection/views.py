@@ -319,11 +319,9 @@ def finding_accountability(request, pk):
 
 @login_required
 def rectification_list(request):
-    items = queries.rectification_list(request.user)
-    status = request.GET.get("status")
-    if status:
-        items = items.filter(status=status)
-    return render(request, "inspection/rectification_list.html", {"items": items, "status": status})
+    items = queries.rectification_list(request.user).filter(queries.rectification_where(request.GET, timezone.now()))
+    return render(request, "inspection/rectification_list.html", {
+        "items": items, "status": request.GET.get("status"), "f": request.GET})
 
 
 @login_required

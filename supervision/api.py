@@ -97,7 +97,7 @@ class ReassignView(APIView):
 
 
 class TargetListView(generics.ListAPIView):
-    """The work list: ?status=&kind=&window=overdue|3|7|30&owner=&unit=, sorted by due."""
+    """The work list: ?status=&kind=&window=overdue|3|7|30&rung=3|4&owner=&unit=, sorted by due."""
 
     serializer_class = AssignmentTargetSerializer
     filter_backends: list = []
@@ -107,7 +107,8 @@ class TargetListView(generics.ListAPIView):
             return AssignmentTarget.objects.none()
         f = self.request.query_params
         return queries.target_list(self.request.user, status=f.get("status", ""), kind=f.get("kind", ""),
-                                   window=f.get("window", ""), owner=f.get("owner", ""), unit=f.get("unit", ""))
+                                   window=f.get("window", ""), rung=f.get("rung", ""), owner=f.get("owner", ""),
+                                   unit=f.get("unit", ""))
 
 
 ACTIONS = {

@@ -11,7 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from efficiency import permissions
-from efficiency.models import Event, Role, Rung
+from efficiency.models import ClockQuerySet, Event, Role, Rung
+from efficiency.queries import q_deadline
 
 from .models import Assignment, AssignmentTarget, KeyTask, KeyTaskList, PauseRequest
 
@@ -81,36 +82,42 @@ def lag_of(task: KeyTask, *, now: datetime | None = None) -> int | None:
 
 # --- lists ------------------------------------------------------------------------------------
 
-WINDOWS = {"overdue": None, "3": 3, "7": 7, "30": 30}
-
-
-def target_list(user, *, status: str = "", kind: str = "", window: str = "", owner: str = "",
-                unit: str = "", now: datetime | None = None):
-    """My unit's work list (office and leaders: everything), sorted by due."""
+def targets_visible(user):
+    """The work list's rows before any filter: my unit's targets (office and leaders: all)."""
     qs = AssignmentTarget.objects.select_related("assignment", "unit", "owner")
     if user.role in (Role.OFFICE, Role.LEADER):
-        if str(unit).isdigit():
-            qs = qs.filter(unit_id=unit)
-    elif user.role in (Role.CLERK, Role.HEAD) and user.unit_id:
-        qs = qs.filter(unit_id=user.unit_id)
-    else:
-        return qs.none()
-    now = now or timezone.now()
+        return qs
+    if user.role in (Role.CLERK, Role.HEAD) and user.unit_id:
+        return qs.filter(unit_id=user.unit_id)
+    return qs.none()
+
+
+def target_where(f, now: datetime | None = None) -> Q:
+    """The work list's filter from its query parameters: status (a status, `open`, `working` —
+    the unit's 办理中 and 已部署, `late` — 黄牌 or above), kind, window, rung, owner, unit."""
+    status, kind, owner, unit = (f.get(k, "") for k in ("status", "kind", "owner", "unit"))
+    q = q_deadline(f, now)
     if status == "open":
-        qs = qs.exclude(status__in=AssignmentTarget.ENDED)
+        q &= ~Q(status__in=AssignmentTarget.ENDED)
+    elif status == "working":
+        q &= Q(status__in=(AssignmentTarget.Status.HANDLING, AssignmentTarget.Status.DEPLOYED))
     elif status == "late":
-        qs = qs.open().at_rung(Rung.YELLOW, or_above=True)
+        q &= ClockQuerySet.q_open() & ClockQuerySet.q_at_rung(Rung.YELLOW, or_above=True)
     elif status:
-        qs = qs.filter(status=status)
+        q &= Q(status=status)
     if kind:
-        qs = qs.filter(assignment__kind=kind)
-    if window == "overdue":
-        qs = qs.overdue(now)
-    elif window in WINDOWS:
-        qs = qs.due_within(WINDOWS[window], now)
+        q &= Q(assignment__kind=kind)
     if owner:
-        qs = qs.filter(owner_id=owner) if str(owner).isdigit() else qs.filter(owner__full_name__contains=owner)
-    return qs.order_by(F("due_at").asc(nulls_last=True), "id")
+        q &= Q(owner_id=owner) if str(owner).isdigit() else Q(owner__full_name__contains=owner)
+    if str(unit).isdigit():
+        q &= Q(unit_id=unit)
+    return q
+
+
+def target_list(user, *, now: datetime | None = None, **filters):
+    """My unit's work list (office and leaders: everything), filtered (`target_where`), sorted by due."""
+    return (targets_visible(user).filter(target_where(filters, now or timezone.now()))
+            .order_by(F("due_at").asc(nulls_last=True), "id"))
 
 
 def assignment_list(user):

@@ -34,7 +34,7 @@ OWN_UNIT_ACTIONS = ("pause-request", "pause-gone")
 def work_list(request):
     f = request.GET
     targets = queries.target_list(request.user, status=f.get("status", ""), kind=f.get("kind", ""),
-                                  window=f.get("window", ""), owner=f.get("owner", ""),
+                                  window=f.get("window", ""), rung=f.get("rung", ""), owner=f.get("owner", ""),
                                   unit=f.get("unit", ""))
     people = User.objects.filter(unit_id=request.user.unit_id, is_active=True) \
         if request.user.role in (Role.CLERK, Role.HEAD) else User.objects.none()
