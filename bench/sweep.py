@@ -1,4 +1,4 @@
-"""Benchmark: the sweep's transition of 1,000,000 open clocks against a raw UPDATE.
+"""Benchmark: the sweep against a raw UPDATE — the wave, the normal minute, the steady state.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/eff_clock python bench/sweep.py [--n 1000000]
 
@@ -7,14 +7,28 @@ benchmark creates its own scratch database (`eff_bench`, or --db), migrates it w
 DJANGO_SETTINGS_MODULE=tests.settings (the test clock model `clocktest.TimedItem` lives there),
 and drops it at the end.
 
-In one run: N open clocks, about half of them past due (warning and due both passed, so each
-goes 0 → 黄牌 2 in one step). A copy of the table (CREATE TABLE … (LIKE … INCLUDING ALL)) gets
-the same transition by one raw `UPDATE … SET breach_level = 2, clock_state = 'overdue',
-next_at = red_at WHERE due_at <= now`; the sweep (`efficiency.sweep.sweep(now=…)`) does it
-on the real table, with one `clock.breach` event per row. The two alternate for --rounds
-rounds (each rolled back but the last sweep, VACUUM between), because the load of a shared
-machine changes from minute to minute; it prints every time, the best of each side and the
-ratio, then the steady-state sweep with nothing due (milliseconds). No assertions on time.
+N open clocks: half of them past due (warning and due both passed, so each goes 0 → 黄牌 2 in
+one step), the other half due over the next days, their warnings spread over a day by the
+second. A copy of the table (CREATE TABLE … (LIKE … INCLUDING ALL): the same partial index on
+`next_at`) is the baseline's: what a good engineer would write, one raw UPDATE of the rows due
+through that index, no event, no handler. Ours is the real transition path: `sweep(now=…)`
+(one `clock.breach` event per transition, every app's breach handlers, all clock models of the
+tree registered) and then `notifications_fan_out()` (the events become notifications).
+
+1. wave: --rounds rounds, ours and the baseline alternating (the load of a shared machine
+   changes from minute to minute), each rolled back but the last of each side;
+2. normal minute: --minutes rounds, each a later moment with about --due clocks newly due
+   (their warning), ours and the baseline alternating, committed;
+3. steady state: sweeps with nothing due (milliseconds).
+
+Every round is printed; the last lines are, per figure, the median of the per-round ratios
+ours / baseline (lower is better; milliseconds of ours for the steady state):
+
+    RATIO sweep_wave <x>
+    RATIO sweep_normal_minute <x>
+    RATIO sweep_steady_ms <ms>
+
+No assertions on time.
 """
 
 from __future__ import annotations
@@ -37,7 +51,7 @@ SELECT 'bench ' || g, %(unit)s, d.due - interval '28 days', 20, 'wd', 'wd', d.du
 FROM generate_series(1, %(n)s) AS g,
      LATERAL (SELECT CASE WHEN g %% 2 = 0
                           THEN %(now)s - interval '2 hours' - (g %% 1440) * interval '1 minute'
-                          ELSE %(now)s + interval '10 days' + (g %% 1440) * interval '1 minute' END AS due) AS d
+                          ELSE %(now)s + interval '1 day' + (g %% 86400) * interval '1 second' END AS due) AS d
 """
 
 RAW = """
@@ -46,12 +60,30 @@ WHERE closed_at IS NULL AND paused_at IS NULL AND breach_level < 2 AND due_at <=
 """
 
 
+# The normal minute's baseline: the rows whose warning has come, through the partial index.
+RAW_MINUTE = """
+UPDATE bench_copy SET breach_level = 1, clock_state = 'warning', next_at = due_at
+WHERE closed_at IS NULL AND paused_at IS NULL AND next_at IS NOT NULL AND next_at <= %(now)s
+  AND breach_level < 1
+"""
+
+
+def median(values):
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--db", default="eff_bench")
     parser.add_argument("--batch", type=int, default=None, help="sweep batch size (default: settings)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (best time of each side)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the wave")
+    parser.add_argument("--minutes", type=int, default=9, help="alternating rounds of the normal minute")
+    parser.add_argument("--due", type=int, default=100, help="clocks due in a normal minute")
+    parser.add_argument("--no-fanout", dest="fanout", action="store_false",
+                        help="leave notifications_fan_out out of our figure (the sweep alone)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
@@ -59,17 +91,21 @@ def main() -> None:
 
 
 def run(args) -> None:
+    import logging
+
     import django
 
     django.setup()
+    logging.getLogger("efficiency.sweep").setLevel(logging.WARNING)
     from django.core.management import call_command
     from django.db import connection, transaction
 
     from efficiency import events
     from efficiency.models import Event, Unit
+    from efficiency.notifications import notifications_fan_out
     from efficiency.sweep import sweep
 
-    events.request_fan_out = lambda: None  # no broker needed for the benchmark
+    events.request_fan_out = lambda: None  # no broker: the fan-out is run here, in the timing
     import efficiency.sweep as sweep_module
 
     sweep_module.request_fan_out = lambda: None
@@ -96,10 +132,11 @@ def run(args) -> None:
     class Rollback(Exception):
         pass
 
-    def timed(fn, *, keep: bool) -> tuple[int, float]:
+    def timed(fn, *, keep: bool, checkpoint: bool = True) -> tuple[int, float]:
         """Run `fn` in a transaction; roll it back unless `keep`, so a round can be repeated."""
-        with connection.cursor() as cur:
-            cur.execute("CHECKPOINT")
+        if checkpoint:
+            with connection.cursor() as cur:
+                cur.execute("CHECKPOINT")
         t = time.perf_counter()
         try:
             with transaction.atomic():
@@ -115,39 +152,87 @@ def run(args) -> None:
                     cur.execute(f"VACUUM {table}")
         return rows, elapsed
 
-    def raw_update() -> int:
+    parts = {}
+
+    def ours(at):
+        def fn() -> int:
+            t = time.perf_counter()
+            moved = sum(sweep(now=at, batch=args.batch).values())
+            parts["sweep"] = time.perf_counter() - t
+            if args.fanout:
+                notifications_fan_out()
+            parts["fanout"] = time.perf_counter() - t - parts["sweep"]
+            return moved
+        return fn
+
+    def raw(sql, at):
+        def fn() -> int:
+            with connection.cursor() as cur:
+                cur.execute(sql, {"now": at})
+                return cur.rowcount
+        return fn
+
+    def alternate(label, rounds, make, *, keep_all, checkpoint) -> list[float]:
+        """Ours and the baseline alternating (which goes first too); the per-round ratios.
+        Each round rolled back but the last unless `keep_all`."""
+        ratios, alone = [], []
+        for r in range(rounds):
+            at, sql = make(r)
+            keep = keep_all or r == rounds - 1
+            times = {}
+            order = [("raw", raw(sql, at)), ("ours", ours(at))]
+            for name, fn in order if r % 2 == 0 else order[::-1]:
+                rows, times[name] = timed(fn, keep=keep, checkpoint=checkpoint)
+                print(f"{label} round {r + 1}: {name:<4} {rows:>9,} transitions in {times[name] * 1000:10.1f} ms",
+                      flush=True)
+            ratios.append(times["ours"] / times["raw"])
+            alone.append(parts["sweep"] / times["raw"])
+            print(f"{label} round {r + 1}: ours / raw = {ratios[-1]:.2f} (sweep {parts['sweep'] * 1000:.1f} ms, "
+                  f"fan-out {parts['fanout'] * 1000:.1f} ms; sweep alone / raw = {alone[-1]:.2f})", flush=True)
+        return ratios, alone
+
+    # 1. The wave; the last round of each side is committed.
+    if args.rounds:
+        wave, wave_alone = alternate("wave", args.rounds, lambda r: (now, RAW), keep_all=False, checkpoint=True)
+        print(f"wave: {Event.objects.filter(kind='clock.breach').count():,} events committed; "
+              f"per round {', '.join(f'{x:.2f}' for x in wave)}")
         with connection.cursor() as cur:
-            cur.execute(RAW, {"now": now})
-            return cur.rowcount
+            for table in ("clocktest_timeditem", "bench_copy", "efficiency_event"):
+                cur.execute(f"VACUUM ANALYZE {table}")
 
-    def sweep_all() -> int:
-        return sum(sweep(now=now, batch=args.batch).values())
+    # 2. The normal minute: each round a later moment, about --due clocks newly due (their
+    # warning: the other half's warnings are spread one a second over the day after `now`),
+    # committed. The wave (or, without wave rounds, the sweep at `now` below) is not part of it.
+    step = args.due * 86400 / (args.n / 2)
+    start = now
 
-    # On a shared machine the load changes from one minute to the next: the raw UPDATE and
-    # the sweep alternate for a few rounds (each rolled back), and the best time of each side
-    # is compared; the last sweep is committed.
-    raws, sweeps = [], []
-    for r in range(args.rounds):
-        last = r == args.rounds - 1
-        order = [("raw", raw_update), ("sweep", sweep_all)]
-        for name, fn in order if r % 2 == 0 else order[::-1]:
-            rows, elapsed = timed(fn, keep=last and name == "sweep")
-            (raws if name == "raw" else sweeps).append(elapsed)
-            print(f"round {r + 1}: {name:<5} {rows:>9,} transitions in {elapsed:8.2f} s")
-    raw, swept = min(raws), min(sweeps)
-    print(f"raw UPDATE (best of {len(raws)}):   {raw:8.2f} s")
-    print(f"sweep      (best of {len(sweeps)}):   {swept:8.2f} s  "
-          f"({Event.objects.filter(kind='clock.breach').count():,} events written by the committed one)")
-    print(f"ratio sweep / raw UPDATE: {swept / raw:.2f}x  "
-          f"(per round: {', '.join(f'{s / r:.2f}' for s, r in zip(sweeps, raws))})")
+    def minute(r):
+        return start + timedelta(seconds=step * (r + 1)), RAW_MINUTE
 
+    sweep(now=start)  # what became due before the first round (nothing, or the wave's rest)
+    with connection.cursor() as cur:
+        cur.execute(RAW, {"now": start})
+        cur.execute("UPDATE efficiency_event SET fanned_out = true WHERE NOT fanned_out")
+        for table in ("clocktest_timeditem", "bench_copy", "efficiency_event"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+    normal, normal_alone = alternate("minute", args.minutes, minute, keep_all=True, checkpoint=False)
+
+    # 3. Steady state: nothing due.
+    last = minute(args.minutes - 1)[0]
     runs = []
-    for i in range(5):
+    for _ in range(9):
         t = time.perf_counter()
-        again = sweep(now=now + timedelta(seconds=i + 1), batch=args.batch)
+        again = sweep(now=last, batch=args.batch)
         runs.append((time.perf_counter() - t) * 1000)
         assert sum(again.values()) == 0, again
-    print(f"steady-state sweep (nothing due): best {min(runs):.1f} ms, median {sorted(runs)[2]:.1f} ms")
+    print(f"steady state (nothing due): {', '.join(f'{x:.1f}' for x in runs)} ms")
+
+    if args.rounds:
+        print(f"RATIO sweep_wave {median(wave):.2f}")
+        print(f"RATIO sweep_wave_sweep_alone {median(wave_alone):.2f}")
+    print(f"RATIO sweep_normal_minute {median(normal):.2f}")
+    print(f"RATIO sweep_normal_minute_sweep_alone {median(normal_alone):.2f}")
+    print(f"RATIO sweep_steady_ms {median(runs):.1f}")
 
 
 if __name__ == "__main__":

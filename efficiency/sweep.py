@@ -8,9 +8,11 @@ rows still below the new rung (a conditional UPDATE is the claim; a concurrent s
 the rows another batch holds, then finds them already moved), and the events and breach
 handlers run in the batch's transaction, so a sweep killed mid-batch leaves nothing behind.
 
-How a batch is taken (`sweep_model`): first the partial index on `next_at` counts
-the rows due, up to max(batch, the table's pages) — nothing due, and the sweep is over in a
-millisecond without reading the table. A wave (at least that many due: a row per page or more)
+How a batch is taken (`sweep`, `sweep_model`): first one probe for every model, one statement
+counting the rows due through each model's partial index on `next_at`, up to SMALL — nothing
+due, and the sweep is over in one round trip without reading a table. The normal minute (a few
+due) is then one statement per model with rows due, LIMIT that count. More due: the count up
+to max(batch, the table's pages). A wave (at least that many due: a row per page or more)
 is walked in physical order, a batch being the heap pages that hold about `batch` rows, read
 by a TID range scan and updated in place by one plain UPDATE — no read of the rows first and
 no join back to it, so each page is read and written once and in order, as a raw UPDATE's seq
@@ -166,7 +168,8 @@ def _run_breach(model, rows: str, settings_sql: str, params: dict) -> Transition
     with connection.cursor() as cur:
         cur.execute(settings_sql + _breach_sql(model, rows), {**params, "label": model._meta.label_lower})
         groups = cur.fetchall()
-        cur.execute(_RESET)
+        if settings_sql:
+            cur.execute(_RESET)
     return Transitions(groups)
 
 
@@ -220,15 +223,50 @@ def propose_accountability(model, transitions: Sequence[Transition]) -> None:
             "reason": _("%(item)s 超期未办，经黄牌、红牌、督办单仍未办结") % {"item": str(item)}})
 
 
-def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
+# Up to this many rows due, a model's sweep is "the normal minute": the probe's own count is
+# exact and the rows are taken in one statement through the partial index. The LIMIT keeps
+# the probe an index scan whatever the statistics say (a LIMIT this small under ORDER BY
+# next_at is never planned as a seq scan and sort).
+SMALL = 1000
+
+
+def _probe_sql(models) -> str:
+    """One statement for every model: the rows due, counted up to SMALL, each through its
+    partial index on `next_at` (an ordered index scan that stops at the first entry after
+    `now`). A plain index scan (`breach_level`, counted, is not in the index), not an
+    index-only one — `count(*)` would be planned as one — so the first probe after a wave
+    marks the wave's dead index entries and later probes skip them."""
+    parts = []
+    for i, model in enumerate(models):
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(f"""SELECT {i}, (SELECT count(s.breach_level) FROM (SELECT t.breach_level FROM {table} AS t
+                         WHERE {_OPEN_DUE_SQL} ORDER BY t.next_at LIMIT {SMALL}) AS s)""")
+    return " UNION ALL ".join(parts)
+
+
+def _probe(models, now: datetime) -> list[int]:
+    """Rows due per model (in the order of `models`), each counted up to SMALL, in one round trip."""
+    if not models:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(_probe_sql(models), {"now": now})
+        due = dict(cur.fetchall())
+    return [due[i] for i in range(len(models))]
+
+
+def sweep_model(model, *, now: datetime, batch: int | None = None, due: int | None = None) -> int:
     """Sweep one clock model to completion, batch by batch; each batch one transaction.
 
-    Nothing due → one index probe, done. A wave (at least a batch and a row per
-    page of the table due) is walked in physical order, each batch the heap pages that hold
-    about `batch` rows, so a batch never moves more than about `batch` rows; a row that
-    another transaction rewrote behind the walk meanwhile is due still, and the next sweep
-    takes it. Otherwise, and for small waves, the oldest `batch` rows due are taken through
-    the partial index, batch after batch, until a batch comes back short."""
+    `due` is the probe's count (`_probe`, up to SMALL); without it the model is probed first.
+    Nothing due → done. A few due (fewer than SMALL, the normal minute) → one statement takes
+    exactly those through the partial index, LIMIT the count, so its plan is the small one
+    (no JIT, no planner setting to put back) and no count of the table is made. More → the
+    wave's count up to max(batch, pages): a wave (at least a batch and a row per page of the
+    table due) is walked in physical order, each batch the heap pages that hold about `batch`
+    rows, so a batch never moves more than about `batch` rows; a row that another transaction
+    rewrote behind the walk meanwhile is due still, and the next sweep takes it. Otherwise
+    the oldest `batch` rows due are taken through the partial index, batch after batch,
+    until a batch comes back short."""
     batch = batch or settings.SWEEP_BATCH_SIZE
     entry = registry.clock_model(model._meta.label_lower)
 
@@ -242,6 +280,13 @@ def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
                     propose_accountability(model, moved)
         return moved
 
+    if due is None:
+        due = _probe([model], now)[0]
+    if not due:
+        return 0
+    if due < SMALL and due <= batch:
+        # Rows that became due at `now` after the probe (a concurrent write) wait a minute.
+        return len(step(lambda: _run_breach(model, _ROWS_BY_NEXT_AT, "", {"now": now, "batch": due})))
     total = 0
     due, pages, density = _due_wave(model, now, batch)
     if not due:
@@ -260,11 +305,16 @@ def sweep_model(model, *, now: datetime, batch: int | None = None) -> int:
 
 
 def sweep(*, now: datetime | None = None, batch: int | None = None) -> dict[str, int]:
-    """One sweep of every clock, as of `now`. Safe to run concurrently and to repeat."""
+    """One sweep of every clock, as of `now`. Safe to run concurrently and to repeat.
+
+    One probe for all models first (`_probe`: one statement, an index probe per model), so a
+    minute with nothing due is one round trip, and a model with nothing due costs nothing more."""
     now = now or timezone.now()
+    entries = list(registry.clock_models())
+    due = _probe([e.model for e in entries], now)
     counts = {}
-    for entry in registry.clock_models():
-        counts[entry.label] = sweep_model(entry.model, now=now, batch=batch)
+    for entry, n in zip(entries, due):
+        counts[entry.label] = sweep_model(entry.model, now=now, batch=batch, due=n) if n else 0
     if any(counts.values()):
         request_fan_out()
     log.info("sweep as of %s: %s", now.isoformat(), counts)

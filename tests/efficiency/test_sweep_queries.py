@@ -1,0 +1,46 @@
+"""The normal minute costs a constant number of queries, whatever the number of open clocks
+(issue 17): one probe for every clock model, then one statement per model with rows due."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from efficiency import clocks
+from efficiency.clocks import Limit
+from efficiency.models import Event
+from efficiency.sweep import sweep
+from efficiency.workdays import SHANGHAI
+from tests.clocktest.models import TimedItem
+
+START = datetime(2025, 9, 1, 9, tzinfo=SHANGHAI)
+SWEEP_AT = datetime(2025, 9, 5, 10, tzinfo=SHANGHAI)  # 3 working days from START are past due
+
+pytestmark = pytest.mark.django_db
+
+
+def make_items(org, n: int, start: datetime) -> None:
+    items = []
+    for i in range(n):
+        item = TimedItem(unit=org.unit_a, owner=org.clerk_a, title=f"事项{i}")
+        clocks.clock_start(item, actor=None, limit=Limit(3), start=start, save=False)
+        items.append(item)
+    TimedItem.objects.bulk_create(items)
+
+
+@pytest.mark.parametrize("open_clocks", [10, 1000])
+def test_the_normal_minute_issues_the_same_few_queries_at_any_table_size(
+        org, open_clocks, django_assert_max_num_queries, django_assert_num_queries):
+    make_items(org, open_clocks, START + timedelta(days=30))  # not due at SWEEP_AT
+    make_items(org, 5, START)  # due: 0 → 黄牌
+
+    # The probe, and for the one model with rows due: savepoint, the claim with its events,
+    # release. No count of the table, no planner settings to put back, nothing per row.
+    with django_assert_max_num_queries(4):
+        counts = sweep(now=SWEEP_AT)
+    assert counts["clocktest.timeditem"] == 5
+    assert sum(counts.values()) == 5
+    assert Event.objects.filter(kind="clock.breach", level_to=2).count() == 5
+
+    # Nothing due: one statement for every clock model.
+    with django_assert_num_queries(1):
+        assert sum(sweep(now=SWEEP_AT + timedelta(minutes=1)).values()) == 0
