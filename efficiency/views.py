@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import portal, services
 from .audit import audit_record
 from .models import AuditLog, Notification, Role, Unit, User
 from .permissions import role_required
@@ -84,8 +84,11 @@ class AuditFilterForm(forms.Form):
         return rows
 
 
-@login_required
 def home(request):
+    """`/`: a signed-in person's home; for everybody else the public portal (the citizens' front
+    door, with the staff login one link away)."""
+    if not request.user.is_authenticated:
+        return portal.index(request)
     return render(request, "efficiency/home.html", {})
 
 
