@@ -115,6 +115,7 @@ def captcha_new(kind: str = "image") -> dict:
     if kind == "text":
         a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
         question = _("%(a)s加%(b)s等于几？请填写阿拉伯数字。") % {"a": _NUMBER_WORDS[a - 1], "b": _NUMBER_WORDS[b - 1]}
+        CaptchaStore.remove_expired()  # as the library's generate_key does
         store = CaptchaStore.objects.create(challenge=f"?{question}", response=str(a + b))
         return {"captcha_id": store.hashkey, "question": question}
     key = CaptchaStore.generate_key()
