@@ -6,6 +6,7 @@ from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, When
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from efficiency.event_kinds import event_kind
 from efficiency.events import subject_label
 from efficiency.models import Event, Role, Unit
 from efficiency.permissions import access, scope
@@ -132,15 +133,10 @@ def units_active(q: str = "", *, limit: int = 30):
     return qs[:limit]
 
 
-# Why the deadline a citizen sees moved later: by the kind of clock event, never a staff member's
-# words (an extension's or a pause's note may name people), so the page can say it in public.
-_CITIZEN_DUE_REASONS = {
-    "clock.started": _("进入下一办理环节，按该环节的时限计算"),
-    "clock.extended": _("经批准延长办理期限"),
-    "clock.resumed": _("暂停计时结束，期限顺延"),
-    "clock.recomputed": _("工作日历调整，期限重算"),
-}
-_CLOCK_KINDS = ["clock.started", "clock.extended", "clock.resumed", "clock.recomputed"]
+# The clock events that set a due time. Why the citizen's deadline moved later is told by the
+# event kind's catalogue label (延期, 恢复计时, 期限调整), never by a staff member's own words
+# (an extension's or a pause's note may name people).
+_CLOCK_KINDS = ["clock.started", "clock.extended", "clock.resumed", "clock.rescheduled"]
 
 
 def complaint_citizen_deadline(c: Complaint) -> dict:
@@ -162,7 +158,8 @@ def complaint_citizen_deadline(c: Complaint) -> dict:
         if value is None or (due is not None and value <= due):
             continue
         if due is not None:
-            changes.append({"at": e.at, "old": due, "new": value, "reason": _CITIZEN_DUE_REASONS[e.kind]})
+            reason = _("进入下一办理环节") if e.kind == "clock.started" else event_kind(e.kind).label
+            changes.append({"at": e.at, "old": due, "new": value, "reason": reason})
         due = value
     step = c.step_clock
     paused = step.get_pause_reason_display() if step.closed_at is None and step.paused_at else ""
