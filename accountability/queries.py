@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, When
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
+from efficiency.event_kinds import event_kind
 from efficiency.events import subject_label
 from efficiency.models import Event, Role, Unit
 from efficiency.permissions import access, scope
@@ -132,6 +135,39 @@ def units_active(q: str = "", *, limit: int = 30):
     return qs[:limit]
 
 
+# The clock events that set a due time. Why the citizen's deadline moved later is told by the
+# event kind's catalogue label (延期, 恢复计时, 期限调整), never by a staff member's own words
+# (an extension's or a pause's note may name people).
+_CLOCK_KINDS = ["clock.started", "clock.extended", "clock.resumed", "clock.rescheduled"]
+
+
+def complaint_citizen_deadline(c: Complaint) -> dict:
+    """The deadline a citizen sees: the latest one any step of the complaint has promised so far
+    (its own clock's starts, extensions, resumptions and recomputations, and the office's review
+    of the unit's reply). Each step runs its own, shorter clock — a unit replying early opens a
+    3-day review before the 10-day reply limit — so the current step's due time would move the
+    citizen's deadline backwards; the latest promise never does. Every later move is listed with
+    its reason, and a paused clock says so. None once the complaint is answered or closed."""
+    if c.status in (Complaint.Status.DECLINED, Complaint.Status.ANSWERED, Complaint.Status.CLOSED):
+        return {"due_at": None, "due_changes": [], "due_paused": ""}
+    review_ids = list(c.reviews.values_list("pk", flat=True))
+    events = Event.objects.filter(kind__in=_CLOCK_KINDS).filter(
+        Q(subject_type=subject_label(c), subject_id=c.pk)
+        | Q(subject_type=subject_label(ComplaintReview), subject_id__in=review_ids)).order_by("at", "id")
+    due, changes = None, []
+    for e in events.only("at", "kind", "payload"):
+        value = parse_datetime(e.payload.get("due_at") or "")
+        if value is None or (due is not None and value <= due):
+            continue
+        if due is not None:
+            reason = _("进入下一办理环节") if e.kind == "clock.started" else event_kind(e.kind).label
+            changes.append({"at": e.at, "old": due, "new": value, "reason": reason})
+        due = value
+    step = c.step_clock
+    paused = step.get_pause_reason_display() if step.closed_at is None and step.paused_at else ""
+    return {"due_at": due, "due_changes": changes, "due_paused": paused}
+
+
 def complaint_public(c: Complaint) -> dict:
     """What a citizen may see: status, dates, the reply; never a handler's identity."""
     return {
@@ -142,7 +178,7 @@ def complaint_public(c: Complaint) -> dict:
         "subject_unit": c.subject_unit.name,
         "filed_at": c.filed_at,
         "accepted_at": c.accepted_at,
-        "due_at": c.step_clock.due_at if c.step_clock.closed_at is None else None,  # the office's review too
+        **complaint_citizen_deadline(c),
         "decline_reason": c.decline_reason,
         "reply": c.reply if c.answered_at else "",
         "answered_at": c.answered_at,

@@ -11,7 +11,10 @@ import secrets
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 log = logging.getLogger(__name__)
 
@@ -91,25 +94,58 @@ def lookup_failed(ip: str | None, number: str) -> None:
 
 
 # --- CAPTCHA (django-simple-captcha: images drawn locally, answers kept in the database) --------
+#
+# Two kinds of challenge share django-simple-captcha's store: its image (5 letters), and a text
+# question for whoever cannot see the image (WCAG 1.1.1). The library's audio challenge needs
+# flite on the server and spells English letters only, so the accessible alternative is the
+# question, read by any screen reader: a small sum in words, answered in digits. A question is
+# easier for a machine than the image; the per-client submission limit bounds what that buys.
+# Every challenge is single-use: any answer, right or wrong, spends it.
+
+CAPTCHA_KINDS = ("image", "text")
+_NUMBER_WORDS = [gettext_lazy("一"), gettext_lazy("二"), gettext_lazy("三"), gettext_lazy("四"), gettext_lazy("五"),
+                 gettext_lazy("六"), gettext_lazy("七"), gettext_lazy("八"), gettext_lazy("九")]
 
 
-def captcha_new() -> dict:
+def captcha_new(kind: str = "image") -> dict:
+    """A new challenge: {"captcha_id", "image_url"} or, for kind "text", {"captcha_id", "question"}."""
     from captcha.helpers import captcha_image_url
     from captcha.models import CaptchaStore
 
+    if kind == "text":
+        a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+        question = _("%(a)s加%(b)s等于几？请填写阿拉伯数字。") % {"a": _NUMBER_WORDS[a - 1], "b": _NUMBER_WORDS[b - 1]}
+        CaptchaStore.remove_expired()  # as the library's generate_key does
+        store = CaptchaStore.objects.create(challenge=f"?{question}", response=str(a + b))
+        return {"captcha_id": store.hashkey, "question": question}
     key = CaptchaStore.generate_key()
     return {"captcha_id": key, "image_url": captcha_image_url(key)}
 
 
+def captcha_show(key: str) -> dict:
+    """What the form shows for a challenge: its image, or its question (stored with a leading "?")."""
+    from captcha.helpers import captcha_image_url
+    from captcha.models import CaptchaStore
+
+    challenge = CaptchaStore.objects.filter(hashkey=key).values_list("challenge", flat=True).first() or ""
+    if challenge.startswith("?"):
+        return {"captcha_id": key, "question": challenge[1:]}
+    return {"captcha_id": key, "image_url": captcha_image_url(key)}
+
+
 def captcha_check(key: str, answer: str) -> bool:
-    """One use per challenge: a right answer deletes it."""
+    """One use per challenge: any answer, right or wrong, deletes it, so a solved challenge
+    cannot be replayed and a wrong one cannot be guessed at again."""
     from captcha.models import CaptchaStore
 
     answer = (answer or "").strip().lower()
-    if not key or not answer:
+    if not key:
         return False
     if getattr(settings, "CAPTCHA_TEST_MODE", False) and answer == "passed":
         CaptchaStore.objects.filter(hashkey=key).delete()
         return True
-    deleted, _ = CaptchaStore.objects.filter(hashkey=key, response=answer, expiration__gt=timezone.now()).delete()
-    return deleted > 0
+    rows = CaptchaStore.objects.filter(hashkey=key).values_list("response", "expiration")
+    with transaction.atomic():
+        found = rows.select_for_update().first()
+        CaptchaStore.objects.filter(hashkey=key).delete()
+    return bool(found and answer and found[0] == answer and found[1] > timezone.now())

@@ -42,15 +42,17 @@ def units_json(request):
 
 
 def public_form(request):
+    kind = "text" if request.GET.get("captcha") == "text" else "image"
     if request.method == "POST":
         ip = client_ip(request)
         if not security.submit_allowed(ip):
             return render(request, "accountability/public/slow_down.html", status=429)
         form = forms.ComplaintForm(request.POST, request.FILES)
+        was_text = "question" in security.captcha_show(request.POST.get("captcha_id", ""))
         if form.is_valid():
             d = form.cleaned_data
             if not security.captcha_check(d["captcha_id"], d["captcha_answer"]):
-                form.add_error("captcha_answer", _("验证码不正确，请重新输入。"))
+                form.add_error("captcha_answer", _("验证码不正确或已失效，请重新输入。"))
             else:
                 try:
                     filed = services.complaint_file(
@@ -64,16 +66,28 @@ def public_form(request):
                     return render(request, "accountability/public/filed.html",
                                   {"c": filed.complaint, "code": filed.check_code, "link": link})
         data = form.data.copy()
-        data.update(security.captcha_new())  # a used or wrong challenge is never offered again
+        # A used or wrong challenge is never offered again; the kind the citizen chose is kept.
+        data.update(security.captcha_new("text" if was_text or kind == "text" else "image"))
         data["captcha_answer"] = ""
         form.data = data
     else:
-        form = forms.ComplaintForm(initial={**security.captcha_new(), "is_anonymous": True})
-    captcha = form["captcha_id"].value()
-    from captcha.helpers import captcha_image_url
+        form = forms.ComplaintForm(initial={**security.captcha_new(kind), "is_anonymous": True})
+    return _form_page(request, form)
 
+
+def public_captcha(request):
+    """A new challenge for the complaint form's "换一张" and "改用文字题" (static/js/captcha.js):
+    {"captcha_id", "image_url"} or, with ?kind=text, {"captcha_id", "question"}."""
+    kind = request.GET.get("kind", "image")
+    if kind not in security.CAPTCHA_KINDS:
+        raise Http404
+    return JsonResponse(security.captcha_new(kind), headers={"Cache-Control": "no-store"})
+
+
+def _form_page(request, form):
     return render(request, "accountability/public/form.html", {
-        "form": form, "units": queries.units_active(limit=100), "captcha_url": captcha_image_url(captcha)})
+        "form": form, "units": queries.units_active(limit=100),
+        "captcha": security.captcha_show(form["captcha_id"].value())})
 
 
 def _show(request, c: Complaint, *, token: str = "", number: str = "", code: str = ""):

@@ -4,7 +4,9 @@ from .models import Role
 def platform(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
-        return {"ROLE": None}
+        from .portal import links
+
+        return {"ROLE": None, "public_links": links()}  # the public pages' menu (templates/portal/_nav.html)
     from .notifications import inbox_unread_count
     from .queries import provisional_banner
 

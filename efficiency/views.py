@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import portal, services
 from .audit import audit_record
 from .models import AuditLog, Notification, Role, Unit, User
 from .permissions import role_required
@@ -86,10 +86,13 @@ class AuditFilterForm(forms.Form):
         return rows
 
 
-@login_required
 def home(request):
-    """The user's 工作台: the to-do of their role, each line a count linking to the list of exactly
-    those items; for the office and leaders also the red cards and 督办 in their scope."""
+    """`/`: a signed-in person's 工作台 — the to-do of their role, each line a count linking to the
+    list of exactly those items; for the office and leaders also the red cards and 督办 in their
+    scope. For everybody else the public portal (the citizens' front door, staff login one link
+    away)."""
+    if not request.user.is_authenticated:
+        return portal.index(request)
     todo, alerts = {}, {}
     for line in home_todo(request.user):
         (alerts if line.todo.alert else todo).setdefault(line.source.key, []).append(line)

@@ -43,7 +43,7 @@ def test_logout_is_audited(client, org):
     _login(client, "clerk_a")
     client.post("/accounts/logout/")
     assert AuditLog.objects.filter(action="logout", actor=org.clerk_a).exists()
-    assert client.get("/").status_code == 302
+    assert client.get("/inbox/").status_code == 302  # (`/` is the public portal for a visitor)
 
 
 @pytest.mark.parametrize("password,reason", [
@@ -125,7 +125,7 @@ def test_an_idle_session_ends_after_30_minutes(client, org):
         assert response.status_code == 302 and response["Location"] == "/accounts/login/?timeout=1"
         assert AuditLog.objects.filter(action="logout", summary="会话空闲超时").exists()
         assert "长时间未操作" in client.get(response["Location"]).content.decode()
-        assert client.get("/").status_code == 302
+        assert client.get("/inbox/").status_code == 302
 
 
 def test_the_polled_unread_count_does_not_keep_an_idle_session_alive(client, org):
@@ -144,7 +144,7 @@ def test_the_polled_unread_count_does_not_keep_an_idle_session_alive(client, org
     with time_machine.travel(start + timedelta(minutes=30, seconds=1), tick=False):
         gone = client.get("/inbox/badge/", headers={"HX-Request": "true"})
         assert gone.status_code == 204 and gone["HX-Redirect"] == "/accounts/login/?timeout=1"
-        assert client.get("/").status_code == 302
+        assert client.get("/inbox/").status_code == 302
 
 
 def test_the_unread_badge_counts_the_persons_own_unread_inbox_only(client, org):

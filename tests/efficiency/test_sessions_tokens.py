@@ -180,7 +180,7 @@ def test_an_api_request_on_an_idle_session_is_refused_and_ends_the_session(clien
         assert "长时间未操作" in response.json()["error"]["message"]
         assert AuditLog.objects.filter(action="logout", summary="会话空闲超时", actor=org.clerk_a).exists()
         assert client.get("/api/v1/me/").status_code in (401, 403)  # the session is gone
-        assert client.get("/")["Location"].startswith("/accounts/login/")
+        assert client.get("/inbox/")["Location"].startswith("/accounts/login/")
 
 
 def test_an_idle_session_cannot_be_kept_by_adding_a_bad_token(client, org):
