@@ -112,6 +112,11 @@ class WorkdayIndex:
     def is_provisional(self, d: date) -> bool:
         return d.year in self.provisional_years
 
+    def provisional_years_between(self, a: date, b: date) -> list[int]:
+        """The provisional years an answer spanning `a`…`b` (either order) depends on."""
+        low, high = min(a, b).year, max(a, b).year
+        return sorted(y for y in self.provisional_years if low <= y <= high)
+
     def holidays_between(self, a: date, b: date) -> list[tuple[date, str, str]]:
         """The exceptions (holidays and adjusted working days) in [a, b], for display."""
         return sorted((d, k, n) for d, (k, n) in self.exceptions.items() if a <= d <= b)
