@@ -3,7 +3,7 @@
 R01: working days exclude weekends and statutory holidays and include the adjusted working
 weekends (调休上班). R02: the start day is not counted; the result is the Nth working day after.
 2004–2026 come from the chinese-calendar package (official); 2027 is provisional (statutory
-holidays from the `holidays` package plus the art. 6 make-up days, no 调休 weekends).
+holidays from the `holidays` package plus the art. 6 补假 weekdays off; no art. 7 调休 weekends).
 """
 
 import io
@@ -68,7 +68,7 @@ CASES = [
     (("add", "2026-02-13", "2"), "2026-02-24"),
     (("add", "2026-02-14", "5"), "2026-02-28"),
     (("count", "2026-02-13", "2026-02-28"), "6"),
-    # --- provisional 2027: statutory days + art. 6 make-up days, weekends otherwise
+    # --- provisional 2027: statutory days + art. 6 补假 weekdays off, weekends otherwise
     (("add", "2026-12-31", "1"), "2027-01-04"),  # Fri Jan 1 元旦, then the weekend
     (("is", "2027-02-05"), "holiday"),  # 除夕
     (("is", "2027-02-08"), "holiday"),  # 初三

@@ -8,7 +8,7 @@ Exit status:
   0  the answer, from the official calendar (the State Council's yearly notice);
   2  bad input or a date the calendar cannot answer: a message on stderr, nothing on stdout;
   3  a provisional answer: it touches a year whose calendar is not published yet (statutory
-     holidays and art. 6 补假 only, no 调休). stdout still holds the answer alone; stderr says
+     holidays and art. 6 补假 only, no art. 7 调休). stdout still holds the answer alone; stderr says
      "provisional 暂定" and which years, so a script can tell it from a final one (R01).
 """
 
