@@ -2,9 +2,7 @@
 
 from rest_framework import serializers
 
-from efficiency.models import PauseReason
-
-from .models import ApplicantKind, Application, Material, ReviewStep, Score, ServiceItem, Status
+from .models import LEGAL_PAUSE_CHOICES, ApplicantKind, Application, Material, ReviewStep, Score, ServiceItem, Status
 
 
 class MaterialSerializer(serializers.ModelSerializer):
@@ -20,7 +18,8 @@ class ServiceItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceItem
         fields = ["id", "unit", "unit_name", "code", "name", "legal_basis", "conditions", "procedure", "fee",
-                  "legal_limit", "committed_limit", "deemed_approval", "joint_units", "is_published", "materials"]
+                  "legal_limit", "committed_limit", "deemed_approval", "pause_reasons", "joint_units", "is_published",
+                  "materials"]
         read_only_fields = ["unit"]
 
 
@@ -34,6 +33,7 @@ class ServiceItemWriteSerializer(serializers.Serializer):
     legal_limit = serializers.IntegerField(min_value=1, default=20)
     committed_limit = serializers.IntegerField(min_value=1, default=20)
     deemed_approval = serializers.BooleanField(default=False)
+    pause_reasons = serializers.ListField(child=serializers.ChoiceField(choices=LEGAL_PAUSE_CHOICES), required=False)
     is_published = serializers.BooleanField(default=True)
     materials = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
     joint_unit_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -62,6 +62,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
                   "received_at", "notice_issued_at", "accepted_at", "accepted_by_default", "first_handler", "owner",
                   "clock_start", "due_at", "legal_due_at", "paused_at", "pause_reason", "extension_value",
                   "extension_requested_at", "breach_level", "clock_state", "colour", "decided_at", "decision_reason",
+                  "terms_fixed_at", "legal_limit", "committed_limit", "deemed_approval", "pause_reasons",
                   "steps"]
 
 
@@ -94,7 +95,7 @@ class ApprovalReasonSerializer(serializers.Serializer):
 
 
 class ApplicationPauseSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=[c for c in PauseReason.choices if c[0] != PauseReason.OTHER])
+    reason = serializers.ChoiceField(choices=LEGAL_PAUSE_CHOICES)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -189,6 +189,9 @@ def clock_start(item, *, actor, rule: TimeLimitRule | str | None = None, limit: 
     rule unless given. Emits `clock.started`."""
     if isinstance(rule, str):
         rule = rule_get(rule)
+    if rule is not None and not rule.is_active and item.time_rule_id != rule.pk:
+        # A rule switched off (停用) governs no new item; one already running on it keeps it.
+        raise ClockError(_("时限规则“%(name)s”已停用，不能用于新的事项。") % {"name": rule.name})
     limit, legal = _rule_limits(rule, limit, legal)
     now = timezone.now()
     item.time_rule = rule
