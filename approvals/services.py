@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -412,16 +412,39 @@ def application_request_extension(*, actor, application: Application, reason: st
                               % {"due": format_due(app.due_at)})
     app.extension_requested_at, app.extension_request_reason, app.extension_requested_by = now, reason.strip(), actor
     app.save(update_fields=["extension_requested_at", "extension_request_reason", "extension_requested_by"])
-    event_emit("approvals.extension_requested", subject=app, actor=actor, recipients=["head"], message=reason)
+    event_emit("approvals.extension_requested", subject=app, actor=actor, recipients=extension_approvers(app),
+               message=reason)
     audit_record("appr.ext_request", actor=actor, obj=app, summary=reason[:200])
     return app
 
 
+def extension_approvers(app: Application) -> list[str]:
+    """Who approves the one extension (行政许可法 §42, R22), as event recipients: the head of
+    the agency (本行政机关负责人) for the ordinary 10 working days; for a joint handling's 15,
+    the head of the government at the same level (本级人民政府负责人): the active leader
+    accounts of the people's government of the unit's own region
+    (`permissions.is_government_leader_for`)."""
+    if not app.is_joint:
+        return ["head"]
+    leaders = User.objects.filter(role=Role.LEADER, is_active=True, unit__kind=Unit.Kind.GOVERNMENT,
+                                  unit__region_id=app.unit.region_id).order_by("pk")
+    return [f"user:{pk}" for pk in leaders.values_list("pk", flat=True)]
+
+
+def can_approve_extension(user, app: Application) -> bool:
+    if app.is_joint:
+        return permissions.is_government_leader_for(user, app.unit)
+    return permissions.is_head_of(user, app.unit_id)
+
+
 @transaction.atomic
 def application_approve_extension(*, actor, application: Application) -> Application:
-    """One extension, approved by the unit head before the due time (R22: +10; joint +15)."""
+    """One extension, approved before the due time (R22): +10 by the unit head; a joint
+    handling's +15 by the head of the government at the same level."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, Role.HEAD, unit=app.unit_id, message=_("只有本单位负责人可以批准。"))
+    if not can_approve_extension(actor, app):
+        raise PermissionDenied(_("联合办理的延期须经本级人民政府负责人批准。") if app.is_joint
+                               else _("只有本单位负责人可以批准。"))
     if not app.extension_requested_at:
         raise ValidationError(_("没有待批准的延期申请。"))
     value = JOINT_EXTENSION if app.is_joint else DEFAULT_EXTENSION
@@ -434,8 +457,10 @@ def application_approve_extension(*, actor, application: Application) -> Applica
         raise
     app.extension_requested_at = None
     app.save(update_fields=["extension_requested_at"])
+    approved_by = _("本级人民政府负责人") if app.is_joint else _("单位负责人")
     event_emit("approvals.extended", subject=app, actor=actor, recipients=["owner", *_sms(app)],
-               message=_("经单位负责人批准延长 %(n)s 个工作日，新期限 %(due)s。") % {"n": value, "due": format_due(app.due_at)})
+               message=_("经%(who)s批准延长 %(n)s 个工作日，新期限 %(due)s。") % {
+                   "who": approved_by, "n": value, "due": format_due(app.due_at)})
     audit_record("appr.ext_approve", actor=actor, obj=app, summary=f"延期 {value} 个工作日")
     return app
 
