@@ -12,6 +12,7 @@ class MaterialSerializer(serializers.ModelSerializer):
 
 
 class ServiceItemSerializer(serializers.ModelSerializer):
+    pause_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     materials = MaterialSerializer(many=True, read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
@@ -33,7 +34,9 @@ class ServiceItemWriteSerializer(serializers.Serializer):
     legal_limit = serializers.IntegerField(min_value=1, default=20)
     committed_limit = serializers.IntegerField(min_value=1, default=20)
     deemed_approval = serializers.BooleanField(default=False)
-    pause_reasons = serializers.ListField(child=serializers.ChoiceField(choices=LEGAL_PAUSE_CHOICES), required=False)
+    # Plain strings in the schema (one enum of pause reasons is `reason`'s); the service's
+    # full_clean refuses a value outside PauseReason.
+    pause_reasons = serializers.ListField(child=serializers.CharField(max_length=12), required=False)
     is_published = serializers.BooleanField(default=True)
     materials = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
     joint_unit_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -50,6 +53,7 @@ class ReviewStepSerializer(serializers.ModelSerializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    pause_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     item_name = serializers.CharField(source="item.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     steps = ReviewStepSerializer(many=True, read_only=True)

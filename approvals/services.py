@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from efficiency.registry import items_crossing
 from efficiency.workdays import local_date
 
 from .models import (
-    BAD_SCORES, JOINT_EXTENSION, DEFAULT_EXTENSION, Application, FollowUpKind, Material, Rating,
+    BAD_SCORES, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind, Material, Rating,
     RatingFollowUp, ReviewStep, Score, ServiceItem, Status, StepStatus,
 )
 from .validators import validate_applicant_id
@@ -63,6 +63,9 @@ ITEM_FIELDS = ["code", "name", "legal_basis", "conditions", "procedure", "fee", 
 
 def _item_validate(item: ServiceItem) -> None:
     item.full_clean(exclude=["unit"], validate_unique=True)
+    if not set(item.pause_reasons) <= set(LEGAL_PAUSE_REASONS):
+        # 行政许可法 §45 (R23): only the periods the law excludes.
+        raise ValidationError({"pause_reasons": [_("暂停计时事由只能是行政许可法第四十五条规定的情形。")]})
 
 
 @transaction.atomic
@@ -442,9 +445,10 @@ def application_approve_extension(*, actor, application: Application) -> Applica
     """One extension, approved before the due time (R22): +10 by the unit head; a joint
     handling's +15 by the head of the government at the same level."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    if not can_approve_extension(actor, app):
-        raise PermissionDenied(_("联合办理的延期须经本级人民政府负责人批准。") if app.is_joint
-                               else _("只有本单位负责人可以批准。"))
+    if app.is_joint:
+        permissions.require_government_leader_for(actor, app.unit, message=_("联合办理的延期须经本级人民政府负责人批准。"))
+    else:
+        require_role(actor, Role.HEAD, unit=app.unit_id, message=_("只有本单位负责人可以批准。"))
     if not app.extension_requested_at:
         raise ValidationError(_("没有待批准的延期申请。"))
     value = JOINT_EXTENSION if app.is_joint else DEFAULT_EXTENSION

@@ -171,3 +171,9 @@ def is_government_leader_for(user, unit) -> bool:
     if not has_role(user, Role.LEADER) or user.unit_id is None:
         return False
     return user.unit.kind == Unit.Kind.GOVERNMENT and user.unit.region_id == unit.region_id
+
+
+def require_government_leader_for(user, unit, *, message=None) -> None:
+    """`require_role`'s form of `is_government_leader_for`: PermissionDenied (403) otherwise."""
+    if not is_government_leader_for(user, unit):
+        raise PermissionDenied(message or _("须经本级人民政府负责人批准。"))

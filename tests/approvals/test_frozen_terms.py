@@ -104,6 +104,8 @@ def test_joint_units_added_to_the_item_after_receipt_get_no_step(org):  # R24
 
 def test_a_pause_the_item_did_not_allow_at_intake_is_refused(org):  # R23
     item = make_item(org)
+    with pytest.raises(ValidationError, match="第四十五条"):
+        edit(org, item, pause_reasons=["expert", "other"])
     edit(org, item, pause_reasons=["expert"])
     with time_machine.travel(MONDAY, tick=False):
         app, _ = receive(org, item)
