@@ -25,4 +25,5 @@ class ServiceItemAdmin(admin.ModelAdmin):
         # The model's clean() has refused a committed limit above the legal one (R16).
         super().save_model(request, obj, form, change)
         audit_record("appr.item_save", actor=request.user, obj=obj, summary=obj.name[:200], request=request,
-                     after=snapshot(obj, ["code", "name", "legal_limit", "committed_limit", "deemed_approval"]))
+                     after=snapshot(obj, ["code", "name", "legal_limit", "committed_limit", "deemed_approval",
+                                                   "pause_reasons"]))

@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from efficiency.models import PauseReason, Role, Unit, User
+from efficiency.models import Role, Unit, User
 
-from .models import ApplicantKind, Material, Score, ServiceItem, Status
+from .models import LEGAL_PAUSE_CHOICES, ApplicantKind, Material, Score, ServiceItem, Status
 from .validators import validate_applicant_id
 
 
@@ -15,11 +15,14 @@ class ServiceItemForm(forms.ModelForm):
     joint_units = forms.ModelMultipleChoiceField(
         label=_("联审单位"), queryset=Unit.objects.filter(is_active=True), required=False,
         widget=forms.CheckboxSelectMultiple)
+    pause_reasons = forms.MultipleChoiceField(
+        label=_("可暂停计时的事由"), choices=LEGAL_PAUSE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("只适用于此后收件的办件；已收件的办件按收件时的规则办理。"))
 
     class Meta:
         model = ServiceItem
         fields = ["code", "name", "legal_basis", "conditions", "procedure", "fee", "legal_limit", "committed_limit",
-                  "deemed_approval", "is_published"]
+                  "deemed_approval", "pause_reasons", "is_published"]
         widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in ("legal_basis", "conditions", "procedure")}
 
     def __init__(self, *args, unit=None, **kwargs):
@@ -92,8 +95,7 @@ class WithdrawForm(forms.Form):
 
 
 class PauseForm(forms.Form):
-    reason = forms.ChoiceField(label=_("暂停事由（依法不计入时限）"),
-                               choices=[c for c in PauseReason.choices if c[0] != PauseReason.OTHER])
+    reason = forms.ChoiceField(label=_("暂停事由（依法不计入时限）"), choices=LEGAL_PAUSE_CHOICES)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 

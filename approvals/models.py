@@ -7,19 +7,33 @@ each row is changed only by `approvals.services`. Clock fields are written only 
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from efficiency.models import Clock
+from efficiency.models import Clock, PauseReason
 
 # 行政许可法 §42: 20 working days, one extension of 10; joint handling 45, extension 15.
 DEFAULT_LEGAL_LIMIT = 20
 DEFAULT_EXTENSION = 10
 JOINT_LEGAL_LIMIT = 45
 JOINT_EXTENSION = 15
+
+# 行政许可法 §45 (R23): the periods an approval clock may be paused for; an item may allow fewer.
+LEGAL_PAUSE_CHOICES = [c for c in PauseReason.choices if c[0] != PauseReason.OTHER]
+LEGAL_PAUSE_REASONS = [value for value, _label in LEGAL_PAUSE_CHOICES]
+
+
+def default_pause_reasons() -> list[str]:
+    return list(LEGAL_PAUSE_REASONS)
+
+
+def _pause_reasons_field(label):
+    return ArrayField(models.CharField(max_length=12, choices=PauseReason.choices), verbose_name=label,
+                      default=default_pause_reasons, blank=True)
 
 
 class ServiceItem(models.Model):
@@ -35,6 +49,7 @@ class ServiceItem(models.Model):
     legal_limit = models.PositiveIntegerField(_("法定时限（工作日）"), default=DEFAULT_LEGAL_LIMIT)
     committed_limit = models.PositiveIntegerField(_("承诺时限（工作日）"), default=DEFAULT_LEGAL_LIMIT)
     deemed_approval = models.BooleanField(_("适用超时默认（视为同意）"), default=False)
+    pause_reasons = _pause_reasons_field(_("可暂停计时的事由"))
     joint_units = models.ManyToManyField(
         "efficiency.Unit", blank=True, related_name="joint_service_items", verbose_name=_("联审单位")
     )
@@ -109,6 +124,11 @@ class Application(Clock):
     (rule application.notice); from acceptance it is the item's committed limit with the legal
     limit as the second limit (application.service, or application.joint). `first_handler`
     (首问负责) is the clerk who received it and stays answerable; `owner` is the current handler.
+
+    The terms that govern it are frozen at intake (`application_receive`), copied from the
+    catalog item and its time-limit rule: the limits, 超时默认, the pauses allowed and the joint
+    units. A later edit of the catalog or the rule applies to new applications only, so a unit
+    head cannot switch deemed approval off just before an application's deadline (R17).
     """
 
     item = models.ForeignKey(ServiceItem, models.PROTECT, related_name="applications", verbose_name=_("事项"))
@@ -143,6 +163,13 @@ class Application(Clock):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("决定人")
     )
     decision_reason = models.TextField(_("决定理由"), blank=True)
+    # --- the terms frozen at intake (see the docstring) ---
+    terms_fixed_at = models.DateTimeField(_("办理规则确定时间"), null=True, blank=True)
+    legal_limit = models.PositiveIntegerField(_("法定时限（工作日）"), default=DEFAULT_LEGAL_LIMIT)
+    committed_limit = models.PositiveIntegerField(_("承诺时限（工作日）"), default=DEFAULT_LEGAL_LIMIT)
+    deemed_approval = models.BooleanField(_("适用超时默认（视为同意）"), default=False)
+    pause_reasons = _pause_reasons_field(_("可暂停计时的事由"))
+    joint_unit_ids = ArrayField(models.PositiveIntegerField(), verbose_name=_("联审单位"), default=list, blank=True)
 
     class Meta(Clock.Meta):
         verbose_name = _("办件")

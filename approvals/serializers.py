@@ -2,9 +2,7 @@
 
 from rest_framework import serializers
 
-from efficiency.models import PauseReason
-
-from .models import ApplicantKind, Application, Material, ReviewStep, Score, ServiceItem, Status
+from .models import LEGAL_PAUSE_CHOICES, ApplicantKind, Application, Material, ReviewStep, Score, ServiceItem, Status
 
 
 class MaterialSerializer(serializers.ModelSerializer):
@@ -14,13 +12,15 @@ class MaterialSerializer(serializers.ModelSerializer):
 
 
 class ServiceItemSerializer(serializers.ModelSerializer):
+    pause_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     materials = MaterialSerializer(many=True, read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:
         model = ServiceItem
         fields = ["id", "unit", "unit_name", "code", "name", "legal_basis", "conditions", "procedure", "fee",
-                  "legal_limit", "committed_limit", "deemed_approval", "joint_units", "is_published", "materials"]
+                  "legal_limit", "committed_limit", "deemed_approval", "pause_reasons", "joint_units", "is_published",
+                  "materials"]
         read_only_fields = ["unit"]
 
 
@@ -34,6 +34,9 @@ class ServiceItemWriteSerializer(serializers.Serializer):
     legal_limit = serializers.IntegerField(min_value=1, default=20)
     committed_limit = serializers.IntegerField(min_value=1, default=20)
     deemed_approval = serializers.BooleanField(default=False)
+    # Plain strings in the schema (one enum of pause reasons is `reason`'s); the service's
+    # full_clean refuses a value outside PauseReason.
+    pause_reasons = serializers.ListField(child=serializers.CharField(max_length=12), required=False)
     is_published = serializers.BooleanField(default=True)
     materials = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
     joint_unit_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -50,6 +53,7 @@ class ReviewStepSerializer(serializers.ModelSerializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    pause_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     item_name = serializers.CharField(source="item.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     steps = ReviewStepSerializer(many=True, read_only=True)
@@ -62,6 +66,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
                   "received_at", "notice_issued_at", "accepted_at", "accepted_by_default", "first_handler", "owner",
                   "clock_start", "due_at", "legal_due_at", "paused_at", "pause_reason", "extension_value",
                   "extension_requested_at", "breach_level", "clock_state", "colour", "decided_at", "decision_reason",
+                  "terms_fixed_at", "legal_limit", "committed_limit", "deemed_approval", "pause_reasons",
                   "steps"]
 
 
@@ -94,7 +99,7 @@ class ApprovalReasonSerializer(serializers.Serializer):
 
 
 class ApplicationPauseSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=[c for c in PauseReason.choices if c[0] != PauseReason.OTHER])
+    reason = serializers.ChoiceField(choices=LEGAL_PAUSE_CHOICES)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -23,13 +23,13 @@ from efficiency import clocks, permissions
 from efficiency.audit import audit_record, snapshot
 from efficiency.clocks import Limit, format_due
 from efficiency.events import event_emit
-from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, User
+from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, TimeLimitRule, Unit, User
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.registry import items_crossing
 from efficiency.workdays import local_date
 
 from .models import (
-    BAD_SCORES, JOINT_EXTENSION, DEFAULT_EXTENSION, Application, FollowUpKind, Material, Rating,
+    BAD_SCORES, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind, Material, Rating,
     RatingFollowUp, ReviewStep, Score, ServiceItem, Status, StepStatus,
 )
 from .validators import validate_applicant_id
@@ -58,11 +58,14 @@ def _sms(app: Application) -> list[str]:
 # --- service catalog ----------------------------------------------------------------------------
 
 ITEM_FIELDS = ["code", "name", "legal_basis", "conditions", "procedure", "fee", "legal_limit", "committed_limit",
-               "deemed_approval", "is_published"]
+               "deemed_approval", "pause_reasons", "is_published"]
 
 
 def _item_validate(item: ServiceItem) -> None:
     item.full_clean(exclude=["unit"], validate_unique=True)
+    if not set(item.pause_reasons) <= set(LEGAL_PAUSE_REASONS):
+        # 行政许可法 §45 (R23): only the periods the law excludes.
+        raise ValidationError({"pause_reasons": [_("暂停计时事由只能是行政许可法第四十五条规定的情形。")]})
 
 
 @transaction.atomic
@@ -105,6 +108,22 @@ def check_code_hash(receipt_number: str, code: str) -> str:
     return hmac.new(key, f"{receipt_number}:{code.strip().upper()}".encode(), hashlib.sha256).hexdigest()
 
 
+def _governing_rule(joint: bool) -> TimeLimitRule:
+    return TimeLimitRule.objects.get(code="application.joint" if joint else "application.service")
+
+
+def _terms(item: ServiceItem) -> dict:
+    """The terms an application is handled under, copied from the catalog item and its rule at
+    intake (R16, R17, R23): a later edit of either governs new applications only. 超时默认
+    applies when both the item and the rule of its kind (`application.service` /
+    `application.joint`, `TimeLimitRule.deemed_approval`) say so."""
+    joint = sorted(item.joint_units.values_list("pk", flat=True))
+    rule = _governing_rule(bool(joint))
+    return {"terms_fixed_at": timezone.now(), "legal_limit": item.legal_limit, "committed_limit": item.committed_limit,
+            "deemed_approval": item.deemed_approval and rule.deemed_approval,
+            "pause_reasons": list(item.pause_reasons), "joint_unit_ids": joint}
+
+
 def _missing(item: ServiceItem, received: list[Material]) -> list[dict]:
     got = {m.pk for m in received}
     return [{"id": m.pk, "name": m.name} for m in item.materials.filter(required=True) if m.pk not in got]
@@ -135,6 +154,7 @@ def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applic
         item=item, unit=item.unit, owner=actor, first_handler=actor, applicant_kind=applicant_kind,
         applicant_name=applicant_name.strip(), applicant_id_number=applicant_id_number, applicant_phone=phone,
         project=project.strip(), received_at=timezone.now(), missing_materials=_missing(item, materials),
+        **_terms(item),
     )
     app.materials_received.set(materials)
     audit_record("appr.receive", actor=actor, obj=app, summary=f"收件 {item.name} {app.applicant_name}"[:200])
@@ -197,10 +217,10 @@ def _accept(app: Application, *, actor, start: datetime | None = None, by_defaul
     app.check_code_hash = check_code_hash(app.receipt_number, code)
     app.status, app.accepted_at, app.accepted_by_default = Status.ACCEPTED, start, by_default
     app.save(update_fields=["receipt_number", "check_code_hash", "status", "accepted_at", "accepted_by_default"])
-    joint = list(app.item.joint_units.all())
-    rule = "application.joint" if joint else "application.service"
-    clocks.clock_start(app, actor=actor, rule=rule, start=start,
-                       limit=Limit(app.item.committed_limit), legal=Limit(app.item.legal_limit))
+    # The terms frozen at intake, not the catalog as it is now (R16, R17).
+    joint = list(Unit.objects.filter(pk__in=app.joint_unit_ids).order_by("pk"))
+    clocks.clock_start(app, actor=actor, rule=_governing_rule(bool(joint)), start=start,
+                       limit=Limit(app.committed_limit), legal=Limit(app.legal_limit))
     for unit in joint:
         step = ReviewStep.objects.create(application=app, unit=unit)
         clocks.clock_start(step, actor=actor, rule="application.review_step", start=start,
@@ -307,9 +327,6 @@ def _sweep_now(transitions) -> datetime:
 
 # --- pauses, extension ------------------------------------------------------------------------------
 
-PAUSE_REASONS = [c for c in PauseReason.choices if c[0] != PauseReason.OTHER]
-
-
 @transaction.atomic
 def application_pause(*, actor, application: Application, reason: str, note: str = "") -> Application:
     """Suspend for a period the law excludes (R23); the applicant is told. The whole
@@ -322,6 +339,9 @@ def application_pause(*, actor, application: Application, reason: str, note: str
         raise ValidationError(_("只有审查中的办件可以暂停计时。"))
     if reason not in PauseReason.values:
         raise ValidationError(_("请选择法定的暂停事由。"))
+    if reason not in app.pause_reasons:
+        # The pauses the item allowed when the application was received (R23).
+        raise ValidationError(_("该办件受理时的办事指南不允许因“%(reason)s”暂停计时。") % {"reason": PauseReason(reason).label})
     clocks.clock_pause(app, actor=actor, reason=reason, note=note)
     steps = _steps_pause(app, actor=actor, reason=reason, note=note)
     event_emit("approvals.paused", subject=app, actor=actor, recipients=_sms(app),
@@ -395,16 +415,40 @@ def application_request_extension(*, actor, application: Application, reason: st
                               % {"due": format_due(app.due_at)})
     app.extension_requested_at, app.extension_request_reason, app.extension_requested_by = now, reason.strip(), actor
     app.save(update_fields=["extension_requested_at", "extension_request_reason", "extension_requested_by"])
-    event_emit("approvals.extension_requested", subject=app, actor=actor, recipients=["head"], message=reason)
+    event_emit("approvals.extension_requested", subject=app, actor=actor, recipients=extension_approvers(app),
+               message=reason)
     audit_record("appr.ext_request", actor=actor, obj=app, summary=reason[:200])
     return app
 
 
+def extension_approvers(app: Application) -> list[str]:
+    """Who approves the one extension (行政许可法 §42, R22), as event recipients: the head of
+    the agency (本行政机关负责人) for the ordinary 10 working days; for a joint handling's 15,
+    the head of the government at the same level (本级人民政府负责人): the active leader
+    accounts of the people's government of the unit's own region
+    (`permissions.is_government_leader_for`)."""
+    if not app.is_joint:
+        return ["head"]
+    leaders = User.objects.filter(role=Role.LEADER, is_active=True, unit__kind=Unit.Kind.GOVERNMENT,
+                                  unit__region_id=app.unit.region_id).order_by("pk")
+    return [f"user:{pk}" for pk in leaders.values_list("pk", flat=True)]
+
+
+def can_approve_extension(user, app: Application) -> bool:
+    if app.is_joint:
+        return permissions.is_government_leader_for(user, app.unit)
+    return permissions.is_head_of(user, app.unit_id)
+
+
 @transaction.atomic
 def application_approve_extension(*, actor, application: Application) -> Application:
-    """One extension, approved by the unit head before the due time (R22: +10; joint +15)."""
+    """One extension, approved before the due time (R22): +10 by the unit head; a joint
+    handling's +15 by the head of the government at the same level."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, Role.HEAD, unit=app.unit_id, message=_("只有本单位负责人可以批准。"))
+    if app.is_joint:
+        permissions.require_government_leader_for(actor, app.unit, message=_("联合办理的延期须经本级人民政府负责人批准。"))
+    else:
+        require_role(actor, Role.HEAD, unit=app.unit_id, message=_("只有本单位负责人可以批准。"))
     if not app.extension_requested_at:
         raise ValidationError(_("没有待批准的延期申请。"))
     value = JOINT_EXTENSION if app.is_joint else DEFAULT_EXTENSION
@@ -417,8 +461,10 @@ def application_approve_extension(*, actor, application: Application) -> Applica
         raise
     app.extension_requested_at = None
     app.save(update_fields=["extension_requested_at"])
+    approved_by = _("本级人民政府负责人") if app.is_joint else _("单位负责人")
     event_emit("approvals.extended", subject=app, actor=actor, recipients=["owner", *_sms(app)],
-               message=_("经单位负责人批准延长 %(n)s 个工作日，新期限 %(due)s。") % {"n": value, "due": format_due(app.due_at)})
+               message=_("经%(who)s批准延长 %(n)s 个工作日，新期限 %(due)s。") % {
+                   "who": approved_by, "n": value, "due": format_due(app.due_at)})
     audit_record("appr.ext_approve", actor=actor, obj=app, summary=f"延期 {value} 个工作日")
     return app
 
@@ -519,17 +565,25 @@ def application_on_breach(model, transitions) -> None:
     if not yellow and not red:
         return
     now = _sweep_now(transitions)
-    apps = {a.pk: a for a in Application.objects.filter(pk__in=set(yellow) | set(red)).select_related("item", "time_rule")}
+    ids = set(yellow) | set(red)
+    apps = {a.pk: a for a in Application.objects.filter(pk__in=ids).select_related("item", "time_rule")}
+    # A co-reviewer's refusal with reasons stops 超时默认: the lead unit must decide (R17, R24).
+    refused = set(ReviewStep.objects.filter(application_id__in=ids, status=StepStatus.REFUSED)
+                  .values_list("application_id", flat=True))
     notice = [pk for pk in yellow if apps[pk].status == Status.RECEIVED]
     _accept_by_default(notice, now)
-    eligible = [pk for pk in yellow if apps[pk].status == Status.ACCEPTED and apps[pk].item.deemed_approval]
+    # 超时默认 as frozen on the application at intake, never the catalog item as it is now.
+    eligible = [pk for pk in yellow
+                if apps[pk].status == Status.ACCEPTED and apps[pk].deemed_approval and pk not in refused]
     application_deem_approved(eligible, now=now)
     for pk in red:
         app = apps[pk]
-        if app.status == Status.ACCEPTED and not app.item.deemed_approval:
+        if app.status == Status.ACCEPTED and (not app.deemed_approval or pk in refused):
             # Not eligible for 超时默认: red card and escalation to the head, the office and leaders.
+            why = (_("会审单位已附理由不同意，不适用超时默认") if pk in refused and app.deemed_approval
+                   else _("该事项不适用超时默认"))
             event_emit("approvals.escalated", subject=app, recipients=["head", "office", "leader"], at=now,
-                       message=_("办件 %(no)s 超过法定期限未办结，该事项不适用超时默认，提请督办。") % {"no": app.receipt_number})
+                       message=_("办件 %(no)s 超过法定期限未办结，%(why)s，提请督办。") % {"no": app.receipt_number, "why": why})
 
 
 def _accept_by_default(ids: list[int], now: datetime) -> None:

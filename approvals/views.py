@@ -45,12 +45,22 @@ def index(request):
         "today": queries.clerk_today(user),
         "mine": queries.clerk_open(user)[:100],
         "steps": queries.steps_for_unit(user)[:100],
-        "extensions": queries.extension_requests(user) if user.role in (Role.HEAD, Role.OFFICE) else [],
+        "extensions": _extensions(user),
         "followups": queries.followups_open(user)[:100] if user.role in (Role.HEAD, Role.OFFICE) else [],
         "items": ServiceItem.objects.filter(unit_id=user.unit_id).order_by("code") if user.unit_id else [],
         "is_office": permissions.is_office(user) or permissions.is_leader(user),
     }
     return render(request, "approvals/index.html", ctx)
+
+
+def _extensions(user) -> list[Application]:
+    """The extension requests on the user's desk, each marked whether the user approves it (R22)."""
+    if user.role not in (Role.HEAD, Role.OFFICE, Role.LEADER):
+        return []
+    rows = list(queries.extension_requests(user)[:100])
+    for app in rows:
+        app.can_approve = services.can_approve_extension(user, app)
+    return [a for a in rows if a.can_approve] if user.role == Role.LEADER else rows
 
 
 @login_required
@@ -137,6 +147,7 @@ def application_detail(request, pk):
     ctx = {
         "app": app, "own": own, "steps": steps,
         "is_head": permissions.is_head_of(user, app.unit_id),
+        "can_approve_extension": services.can_approve_extension(user, app),
         "my_steps": [s for s in steps if s.unit_id == user.unit_id and s.status == StepStatus.PENDING],
         "timeline": queries.application_timeline(app, steps),
         "materials": app.item.materials.filter(required=True),
@@ -234,7 +245,7 @@ def resume(request, pk):
 def extension_request(request, pk):
     reason = request.POST.get("reason", "")
     return _post_action(request, pk, lambda app: services.application_request_extension(
-        actor=request.user, application=app, reason=reason), _("延期申请已提交单位负责人。"))
+        actor=request.user, application=app, reason=reason), _("延期申请已提交审批。"))
 
 
 @login_required

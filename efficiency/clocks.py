@@ -58,15 +58,10 @@ def limit_end(start: datetime, value: int, unit: str) -> datetime:
 
 
 def shift(moment: datetime, value: int, unit: str) -> datetime:
-    """Move a due time later by `value` units, keeping it at the end of a working day."""
-    if value == 0:
-        return moment
-    if unit == LimitUnit.HOURS:
-        return moment + timedelta(hours=value)
-    d = local_date(moment)
-    if unit == LimitUnit.WORKDAYS:
-        return end_of_day(workdays.add_workdays(d, value))
-    return end_of_day(d + timedelta(days=value)) if unit == LimitUnit.DAYS else end_of_day(workdays.add_months(d, value))
+    """Move a due time later by `value` units (an extension, a pause credit). Like a limit, a
+    day or month shift ends at the end of a working day: one that lands on a weekend or a
+    holiday moves on to the next working day (R01), never leaving a due date on a rest day."""
+    return moment if value == 0 else limit_end(moment, value, unit)
 
 
 def credit_unit(limit_unit: str) -> str:
@@ -194,6 +189,9 @@ def clock_start(item, *, actor, rule: TimeLimitRule | str | None = None, limit: 
     rule unless given. Emits `clock.started`."""
     if isinstance(rule, str):
         rule = rule_get(rule)
+    if rule is not None and not rule.is_active and item.time_rule_id != rule.pk:
+        # A rule switched off (停用) governs no new item; one already running on it keeps it.
+        raise ClockError(_("时限规则“%(name)s”已停用，不能用于新的事项。") % {"name": rule.name})
     limit, legal = _rule_limits(rule, limit, legal)
     now = timezone.now()
     item.time_rule = rule

@@ -262,3 +262,20 @@ def is_head_of(user, unit_id) -> bool:
 
 def in_unit(user, unit_id) -> bool:
     return has_role(user, *UNIT_ROLES, unit=unit_id)
+
+
+def is_government_leader_for(user, unit) -> bool:
+    """本级人民政府负责人 (行政许可法 §42, R22): a leader account of the people's government of
+    the unit's own region — not the unit's head, and not a leader of another region's
+    government."""
+    from .models import Unit
+
+    if not has_role(user, Role.LEADER) or user.unit_id is None:
+        return False
+    return user.unit.kind == Unit.Kind.GOVERNMENT and user.unit.region_id == unit.region_id
+
+
+def require_government_leader_for(user, unit, *, message=None) -> None:
+    """`require_role`'s form of `is_government_leader_for`: PermissionDenied (403) otherwise."""
+    if not is_government_leader_for(user, unit):
+        raise PermissionDenied(message or _("须经本级人民政府负责人批准。"))

@@ -9,7 +9,7 @@ RULES = [
     ("field_research.split", "领导调研/现场办公问题：效能办分解交办到单位", "assignment", "2019 意见（七）", "R05", 3, WD, None, {}),
     ("field_research.feedback", "领导调研/现场办公问题：单位反馈办理意见", "assignment", "2019 意见（七）", "R06", 10, WD, None, {}),
     ("policy_difficulty.report", "政策执行困难：单位报告", "assignment", "2019 意见（六）", "R07", 5, WD, None, {}),
-    ("policy_difficulty.reply", "政策执行困难：效能办明确答复（继续/暂停/新办法）", "assignment", "2019 意见（六）", "R08", 3, WD, None, {}),
+    ("policy_difficulty.reply", "政策执行困难：效能办明确答复（继续执行/暂缓执行/按新的方法执行）", "assignment", "2019 意见（六）", "R08", 3, WD, None, {}),
     ("policy.interpretation", "文件印发后政策解读", "assignment", "2019 意见（十三）", "R09", 5, WD, None, {}),
     ("decision.first_report", "未明确时限的决策部署：首次报告", "assignment", "2019 意见（十）", "R10", 1, MO, None, {}),
     ("decision.month_report", "未明确时限的决策部署：首月执行情况报告", "assignment", "2019 意见（十）", "R11", 2, MO, None, {}),

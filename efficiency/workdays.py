@@ -112,6 +112,11 @@ class WorkdayIndex:
     def is_provisional(self, d: date) -> bool:
         return d.year in self.provisional_years
 
+    def provisional_years_between(self, a: date, b: date) -> list[int]:
+        """The provisional years an answer spanning `a`…`b` (either order) depends on."""
+        low, high = min(a, b).year, max(a, b).year
+        return sorted(y for y in self.provisional_years if low <= y <= high)
+
     def holidays_between(self, a: date, b: date) -> list[tuple[date, str, str]]:
         """The exceptions (holidays and adjusted working days) in [a, b], for display."""
         return sorted((d, k, n) for d, (k, n) in self.exceptions.items() if a <= d <= b)
@@ -134,9 +139,10 @@ _STATUTORY = {
 def provisional_days(year: int) -> dict[date, tuple[str, str]]:
     """Weekends plus the statutory holidays, for a year the State Council has not published.
 
-    Lunar and solar-term dates come from the `holidays` package. Art. 6: a holiday that falls
-    on a Saturday or Sunday is made up on the next working day. The adjusted working weekends
-    (调休) cannot be guessed and are left out until the official calendar arrives.
+    Lunar and solar-term dates come from the `holidays` package. Art. 6 (补假): a holiday that
+    falls on a Saturday or Sunday gives a weekday off, the next working day. The adjusted working
+    weekends (调休, art. 7, added by 国务院令第798号) are set each year by the 国务院办公厅 notice,
+    cannot be guessed, and are left out until the official calendar arrives.
     """
     import holidays
 

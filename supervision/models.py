@@ -179,9 +179,13 @@ class Assignment(Clock):
         CLOSED = "closed", _("已办结")
 
     class Reply(models.TextChoices):
+        """The government office's three answers to a policy hard to execute, in the seed's
+        words (R08, 2019 (六)): 继续执行、暂缓执行或按新的方法执行. 暂缓 is a deferral, not a
+        suspension: the stored value was "suspend" until migration 0006 renamed it."""
+
         CONTINUE = "continue", _("继续执行")
-        SUSPEND = "suspend", _("暂停执行")
-        NEW_METHOD = "new_method", _("研究新办法")
+        DEFER = "defer", _("暂缓执行")
+        NEW_METHOD = "new_method", _("按新的方法执行")
 
     number = models.CharField(_("交办编号"), max_length=32, unique=True)
     kind = models.CharField(_("来源类别"), max_length=24, choices=AssignmentKind.choices)

@@ -31,7 +31,8 @@ class CalendarYear(models.Model):
 
 
 class CalendarDay(models.Model):
-    """An exception to the Monday–Friday week: a holiday, or an adjusted working day (调休上班)."""
+    """An exception to the Monday–Friday week: a holiday (放假办法 art. 2, or its art. 6 补假),
+    or an adjusted working day (调休上班, art. 7, 国务院令第798号), as the yearly notice sets them."""
 
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", _("放假")

@@ -239,7 +239,7 @@ def target_close(*, actor, target: AssignmentTarget, note: str = "", reply: str 
     item = Assignment.objects.select_for_update().get(pk=target.assignment_id)
     if FLOWS[item.kind].reply and target.is_lead:
         if reply not in Assignment.Reply.values:
-            raise ValidationError(_("请选择答复意见：继续执行、暂停执行或研究新办法。"))
+            raise ValidationError(_("请选择答复意见：继续执行、暂缓执行或按新的方法执行。"))
         item.reply, item.reply_text = reply, note
         item.save(update_fields=["reply", "reply_text"])
         event_emit("assignment.replied", subject=item, actor=actor,

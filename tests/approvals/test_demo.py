@@ -16,3 +16,16 @@ def test_the_demo_seed_is_idempotent():  # R18
     assert counts[0] == 5 and counts[1] == 5 and counts[2] == 1
     joint = Application.objects.get(applicant_name="鄂州市滨湖置业有限公司")
     assert joint.steps.count() == 2 and joint.time_rule.code == "application.joint"
+
+
+def test_the_demo_government_leader_approves_a_joint_extension_and_the_unit_head_does_not():  # R22
+    from approvals.services import can_approve_extension
+    from efficiency.models import User
+
+    org_demo.seed_org()
+    demo.seed()
+    joint = Application.objects.get(applicant_name="鄂州市滨湖置业有限公司")
+    lingdao = User.objects.get(username="lingdao")
+    assert (lingdao.full_name, lingdao.unit.name) == ("刘振华", "鄂州市人民政府")
+    assert can_approve_extension(lingdao, joint)
+    assert not can_approve_extension(User.objects.get(username="fuzeren"), joint)

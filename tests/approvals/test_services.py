@@ -302,6 +302,7 @@ def test_a_joint_application_extends_by_fifteen_workdays(org):  # R22
         app, _ = receive(org, item)
         before = app.due_at
         services.application_request_extension(actor=org.clerk_a, application=app, reason="联合踏勘")
-        app = services.application_approve_extension(actor=org.head_a, application=app)
+        # §42: 本级人民政府负责人, not the unit head (tests/approvals/test_joint_extension.py).
+        app = services.application_approve_extension(actor=org.leader, application=app)
     assert app.extension_value == 15 and app.due_at > before
     assert app.legal_due_at == app.due_at  # 45 + 15 working days, committed = legal here

@@ -48,7 +48,7 @@ def started(org, when, limit):
 
 def test_loading_the_official_2027_recomputes_moves_and_tells_the_owner(org):  # R01 R02
     item = started(org, datetime(2027, 1, 29, 10, tzinfo=SHANGHAI), Limit(5))
-    # Provisional 2027: Feb 1–4, then 除夕 to 初三 + two make-up days (Feb 5–10), then Feb 11.
+    # Provisional 2027: Feb 1–4, then 除夕 to 初三 + two art. 6 补假 days (Feb 5–10), then Feb 11.
     assert item.due_at == eod(2027, 2, 11)
     assert item.is_provisional
     done = started(org, datetime(2027, 1, 29, 10, tzinfo=SHANGHAI), Limit(5))

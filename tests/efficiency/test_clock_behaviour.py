@@ -1,11 +1,11 @@
 """The clock on a test item: pauses, extension, the ladder's thresholds, closing."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
 
-from efficiency import clocks
+from efficiency import clocks, workdays
 from efficiency.clocks import ClockError, Limit
 from efficiency.models import ClockState, Event, LimitUnit, Notification, Rung
 from efficiency.notifications import notifications_fan_out
@@ -77,7 +77,7 @@ def test_closing_straight_from_a_pause_keeps_the_hold_time(org):  # R23
     assert item.pauses[-1]["credit"] == 4 and item.paused_at is None
 
 
-def test_a_month_limit_is_credited_calendar_days_not_months(org):  # R23
+def test_a_month_limit_is_credited_calendar_days_and_still_ends_on_a_working_day(org):  # R23 R01
     item = started(org, at(2025, 3, 3, 10), limit=Limit(1, LimitUnit.MONTHS))
     assert item.due_at == eod(2025, 4, 3)
     with time_machine.travel(at(2025, 3, 10, 10), tick=False):
@@ -85,8 +85,21 @@ def test_a_month_limit_is_credited_calendar_days_not_months(org):  # R23
     with time_machine.travel(at(2025, 3, 13, 10), tick=False):
         clocks.clock_resume(item, actor=org.clerk_a)
     assert item.pauses[-1]["unit"] == LimitUnit.DAYS
-    # Apr 3 + 3 days = Sun Apr 6, the 清明 holiday (Apr 4–6): the time moves by calendar days.
-    assert item.due_at == eod(2025, 4, 6)
+    # Apr 3 + 3 calendar days = Sun Apr 6, the last day of 清明 (Apr 4–6): a due date is never
+    # on a rest day, so it moves on to Mon Apr 7, the next working day.
+    assert item.due_at == eod(2025, 4, 7)
+    assert workdays.is_workday(item.due_at.astimezone(SHANGHAI).date())
+
+
+def test_a_calendar_day_extension_never_ends_on_a_rest_day(org):  # R01
+    # 10 calendar days from Mon Sep 15, 2025: Thu Sep 25; extended by 2 calendar days it
+    # would end on Sat Sep 27 (a rest day; Sun Sep 28 is 调休上班), so it ends on Sep 28.
+    item = started(org, at(2025, 9, 15, 9), limit=Limit(10, LimitUnit.DAYS))
+    assert item.due_at == eod(2025, 9, 25)
+    with time_machine.travel(at(2025, 9, 24, 9), tick=False):
+        clocks.clock_extend(item, actor=org.head_a, value=2, unit=LimitUnit.DAYS, reason="需现场核查")
+    assert item.due_at == eod(2025, 9, 28)
+    assert workdays.is_workday(date(2025, 9, 28))
 
 
 def test_an_extension_approved_before_due_adds_10_working_days_once(org):  # R22 R01

@@ -3,7 +3,7 @@
 R01: working days exclude weekends and statutory holidays and include the adjusted working
 weekends (调休上班). R02: the start day is not counted; the result is the Nth working day after.
 2004–2026 come from the chinese-calendar package (official); 2027 is provisional (statutory
-holidays from the `holidays` package plus the art. 6 make-up days, no 调休 weekends).
+holidays from the `holidays` package plus the art. 6 补假 weekdays off; no art. 7 调休 weekends).
 """
 
 import io
@@ -68,7 +68,7 @@ CASES = [
     (("add", "2026-02-13", "2"), "2026-02-24"),
     (("add", "2026-02-14", "5"), "2026-02-28"),
     (("count", "2026-02-13", "2026-02-28"), "6"),
-    # --- provisional 2027: statutory days + art. 6 make-up days, weekends otherwise
+    # --- provisional 2027: statutory days + art. 6 补假 weekdays off, weekends otherwise
     (("add", "2026-12-31", "1"), "2027-01-04"),  # Fri Jan 1 元旦, then the weekend
     (("is", "2027-02-05"), "holiday"),  # 除夕
     (("is", "2027-02-08"), "holiday"),  # 初三
@@ -86,7 +86,30 @@ CASES = [
 @pytest.mark.parametrize(("args", "expected"), CASES, ids=[" ".join(a) for a, _ in CASES])
 def test_workdays_command_answers_the_table(args, expected):  # R01 R02
     code, out, err = run(*args)
-    assert (code, out) == (0, expected), err
+    provisional = any(a[:4] == "2027" for a in args) or expected.startswith("2027")
+    assert (code, out) == (3 if provisional else 0, expected), err
+
+
+PROVISIONAL = [
+    ("is", "2027-02-09"),  # inside the unpublished year
+    ("add", "2026-12-31", "1"),  # from an official year into an unpublished one
+    ("count", "2026-12-01", "2027-01-04"),
+    ("add", "2028-06-01", "5"),  # computed on the fly, not even stored
+]
+
+
+@pytest.mark.parametrize("args", PROVISIONAL, ids=[" ".join(a) for a in PROVISIONAL])
+def test_workdays_command_says_provisional_and_exits_3_for_an_unpublished_year(args):  # R01
+    code, out, err = run(*args)
+    assert code == 3
+    assert out and "\n" not in out  # the answer alone on stdout, for scripts
+    assert "provisional" in err and "暂定" in err
+    assert args[1][:4] in err or "2027" in err
+
+
+def test_workdays_command_says_nothing_more_for_an_official_year():  # R01
+    assert run("add", "2025-09-30", "3") == (0, "2025-10-11", "")
+    assert run("count", "2025-12-31", "2026-01-06") == (0, "3", "")
 
 
 BAD = [
@@ -117,6 +140,10 @@ def test_workdays_command_runs_as_a_script():  # R01 R02
     ok = subprocess.run([sys.executable, "manage.py", "workdays", "add", "2025-09-30", "3"],
                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert (ok.returncode, ok.stdout.strip()) == (0, "2025-10-11"), ok.stderr
+    guess = subprocess.run([sys.executable, "manage.py", "workdays", "is", "2027-10-06"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert (guess.returncode, guess.stdout.strip()) == (3, "workday"), guess.stderr
+    assert "provisional" in guess.stderr and "暂定" in guess.stderr
     bad = subprocess.run([sys.executable, "manage.py", "workdays", "is", "2031-01-01"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2

@@ -71,6 +71,38 @@ def test_the_office_replies_to_a_policy_difficulty_within_three_working_days_wit
     assert item.reply == "new_method" and item.clock_state == "done" and item.status == "closed"
 
 
+def test_the_office_answers_a_policy_difficulty_in_the_seeds_words(org, make_assignment):  # R08
+    # 2019 (六): 继续执行、暂缓执行或按新的方法执行 — not 暂停执行 / 研究新办法.
+    assert [label for _, label in Assignment.Reply.choices] == ["继续执行", "暂缓执行", "按新的方法执行"]
+    item = make_assignment(K.POLICY_DIFFICULTY)
+    target = item.targets.get()
+    with time_machine.travel(at(2024, 9, 18, 10, 0), tick=False):
+        services.target_acknowledge(actor=org.clerk_a, target=target)
+        services.target_feedback(actor=org.clerk_a, target=target, text="土地指标不足，执行困难")
+    item.refresh_from_db()
+    assert item.time_rule.name.endswith("（继续执行/暂缓执行/按新的方法执行）")
+    with time_machine.travel(at(2024, 9, 19, 10, 0), tick=False):
+        with pytest.raises(ValidationError, match="继续执行、暂缓执行或按新的方法执行"):
+            services.target_close(actor=org.office, target=target, reply="suspend")
+        services.target_close(actor=org.office, target=target, reply="defer", note="待土地指标下达后执行")
+    item.refresh_from_db()
+    assert (item.reply, item.get_reply_display()) == ("defer", "暂缓执行")
+    assert Event.objects.get(kind="assignment.replied", subject_id=item.pk).message.startswith("暂缓执行。")
+
+
+def test_a_stored_suspend_reply_is_migrated_to_defer(org, make_assignment):  # R08
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("supervision.migrations.0006_r08_reply_terms")
+    item = make_assignment(K.POLICY_DIFFICULTY)
+    Assignment.objects.filter(pk=item.pk).update(reply="suspend")
+    migration.forward(apps, None)
+    item.refresh_from_db()
+    assert item.get_reply_display() == "暂缓执行"
+
+
 def test_a_policy_is_interpreted_within_five_working_days(make_assignment):  # R09
     target = make_assignment(K.POLICY_INTERPRETATION).targets.get()
     assert target.time_rule.code == "policy.interpretation"

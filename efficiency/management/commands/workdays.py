@@ -4,7 +4,12 @@
     manage.py workdays count 2025-09-30 2025-10-11 -> 3
     manage.py workdays is 2025-10-11           -> workday | holiday | weekend
 
-Bad input or a date the calendar cannot answer: a message on stderr and exit code 2.
+Exit status:
+  0  the answer, from the official calendar (the State Council's yearly notice);
+  2  bad input or a date the calendar cannot answer: a message on stderr, nothing on stdout;
+  3  a provisional answer: it touches a year whose calendar is not published yet (statutory
+     holidays and art. 6 补假 only, no art. 7 调休). stdout still holds the answer alone; stderr says
+     "provisional 暂定" and which years, so a script can tell it from a final one (R01).
 """
 
 import sys
@@ -13,6 +18,10 @@ from datetime import date
 from django.core.management.base import BaseCommand
 
 from efficiency import workdays
+
+
+EXIT_BAD_INPUT = 2
+EXIT_PROVISIONAL = 3
 
 
 class Command(BaseCommand):
@@ -26,7 +35,7 @@ class Command(BaseCommand):
 
     def _fail(self, message):
         self.stderr.write(message)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)
 
     def _date(self, text):
         try:
@@ -45,11 +54,21 @@ class Command(BaseCommand):
                     n = int(args[1])
                 except ValueError:
                     self._fail(f"天数“{args[1]}”不是整数")
-                result = workdays.add_workdays(self._date(args[0]), n).isoformat()
+                start = self._date(args[0])
+                end = workdays.add_workdays(start, n)
+                result, span = end.isoformat(), (start, end)
             elif op == "count":
-                result = str(workdays.count_workdays(self._date(args[0]), self._date(args[1])))
+                span = (self._date(args[0]), self._date(args[1]))
+                result = str(workdays.count_workdays(*span))
             else:
-                result = workdays.day_kind(self._date(args[0]))
+                day = self._date(args[0])
+                result, span = workdays.day_kind(day), (day, day)
         except workdays.CalendarRangeError as exc:
             self._fail(str(exc))
         self.stdout.write(result)
+        provisional = workdays.index().provisional_years_between(*span)
+        if provisional:
+            years = "、".join(str(y) for y in provisional)
+            self.stderr.write(f"provisional 暂定：{years} 年的工作日历尚未公布，结果仅按法定节假日推算（不含调休），"
+                              "以国务院办公厅通知为准")
+            sys.exit(EXIT_PROVISIONAL)
