@@ -17,7 +17,7 @@ def photo_validate(upload) -> str:
         with Image.open(upload) as img:
             fmt = img.format
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise ValidationError({"image": _("文件内容不是有效的图片（仅支持 JPEG、PNG、WebP）。")}) from None
     finally:
         upload.seek(0)
