@@ -5,6 +5,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -116,8 +117,16 @@ class NotificationMarkOneRead(APIView):
         return Response({"marked": inbox_mark_read(user=request.user, ids=[note.pk])})
 
 
+class TokenRequest(AuthTokenSerializer):
+    # A longer name reached django-axes' failure log, a varchar(255): a DataError, a 500 (#14).
+    username = serializers.CharField(label=AuthTokenSerializer._declared_fields["username"].label,
+                                     write_only=True, max_length=User._meta.get_field("username").max_length)
+
+
 class TokenView(ObtainAuthToken):
     """Username and password for an API token (lockout applies as for the login page)."""
+
+    serializer_class = TokenRequest
 
     class Output(serializers.Serializer):
         token = serializers.CharField()
