@@ -10,13 +10,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from efficiency.api import error_response
 from efficiency.client import client_ip
+from efficiency.parsers import JSONObjectParser
 from efficiency.models import Role, Unit, User
 
 from . import queries, security, serializers, services
@@ -47,7 +49,7 @@ class PublicComplaintCreate(ObjectBody, APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
     serializer_class = serializers.PublicComplaintInSerializer
 
     @extend_schema(request=serializers.PublicComplaintInSerializer,
@@ -279,9 +281,9 @@ class BulletinViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyMode
             cases=d.get("cases", []), complaints=d.get("complaints", []))
 
     def get_object(self):
-        b = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if b is None or (self.request.user.role not in (Role.OFFICE, Role.LEADER)
-                         and b.status != Bulletin.Status.PUBLISHED):
+        b = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])  # 404, not a 500, for /bulletins/AAA/
+        if (self.request.user.role not in (Role.OFFICE, Role.LEADER)
+                and b.status != Bulletin.Status.PUBLISHED):
             raise Http404
         return b
 

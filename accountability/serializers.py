@@ -58,8 +58,8 @@ class ReviewClockSerializer(serializers.ModelSerializer):
 
 class ComplaintSerializer(serializers.ModelSerializer):
     subject_unit_name = serializers.CharField(source="subject_unit.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
-    channel_name = serializers.CharField(source="channel.name", read_only=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None, allow_null=True)
+    channel_name = serializers.CharField(source="channel.name", read_only=True, default=None, allow_null=True)
     review = ReviewClockSerializer(source="open_review", read_only=True, allow_null=True,
                                    help_text="while the office reviews the unit's reply (status replied), its clock")
 
@@ -91,7 +91,7 @@ class StatementClockSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    statement_period = StatementClockSerializer(source="statement_clock", read_only=True, allow_null=True)
+    statement_period = StatementClockSerializer(source="statement_clock", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = AccountabilityCase

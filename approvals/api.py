@@ -32,7 +32,7 @@ class ItemListView(APIView):
     def get(self, request):
         return Response(s.ServiceItemSerializer(queries.item_catalog(), many=True).data)
 
-    @extend_schema(request=s.ServiceItemWriteSerializer, responses=s.ServiceItemSerializer)
+    @extend_schema(request=s.ServiceItemWriteSerializer, responses={201: s.ServiceItemSerializer})
     def post(self, request):
         data = _valid(s.ServiceItemWriteSerializer, request)
         unit = request.user.unit
@@ -188,6 +188,7 @@ class SatisfactionView(APIView):
 
     serializer_class = s.SatisfactionSerializer
 
+    @extend_schema(responses=s.SatisfactionSerializer(many=True))
     def get(self, request):
         return Response(s.SatisfactionSerializer(queries.satisfaction_by_unit(), many=True).data)
 

@@ -159,6 +159,9 @@ class TokenView(APIView):
     permission_classes = ()
 
     class Input(AuthTokenSerializer):
+        # A longer name reached django-axes' failure log, a varchar(255): a DataError, a 500 (#14).
+        username = serializers.CharField(label=AuthTokenSerializer._declared_fields["username"].label,
+                                         write_only=True, max_length=User._meta.get_field("username").max_length)
         name = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="用途，如“数据同步脚本”")
 
     class Output(serializers.Serializer):

@@ -102,7 +102,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     """A token as listed: never its key (only its first characters, to recognise it)."""
 
     username = serializers.CharField(source="user.username", read_only=True)
-    revoked_by = serializers.CharField(source="revoked_by.username", default=None, read_only=True)
+    revoked_by = serializers.CharField(source="revoked_by.username", default=None, read_only=True, allow_null=True)
     state = serializers.SerializerMethodField(help_text="active 有效 / expired 已过期 / revoked 已撤销")
 
     class Meta:

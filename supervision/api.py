@@ -6,13 +6,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from efficiency.api import error_response
+from efficiency.parsers import JSONObjectParser
 from efficiency.models import Role
 from efficiency.permissions import require_role
 
@@ -25,7 +26,7 @@ from .serializers import (
     CoordinationSerializer, PauseRequestSerializer, ReassignSerializer,
 )
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = [JSONObjectParser, MultiPartParser, FormParser]
 
 
 class AssignmentListView(generics.ListCreateAPIView):
@@ -282,7 +283,8 @@ class NodeCompleteView(APIView):
 class TaskUrgeView(APIView):
     serializer_class = TaskUrgeSerializer
 
-    @extend_schema(request=TaskUrgeSerializer, responses=KeyTaskSerializer)
+    @extend_schema(request=TaskUrgeSerializer,
+                   responses=inline_serializer("TaskUrged", {"urge_count": serializers.IntegerField()}))
     def post(self, request, pk):
         task = queries.access_task(request.user, pk, request=request)
         s = TaskUrgeSerializer(data=request.data)

@@ -92,3 +92,13 @@ def test_assigning_a_complaint_to_a_junk_unit_through_the_api_is_a_400(client, o
     response = client.post(url, data={"unit": "abc"}, content_type="application/json")
     assert response.status_code == 400
     assert "unit" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("pk", ["AAA", "null", "true", "1,2"])
+@pytest.mark.parametrize("action", ["", "approve/", "publish/"])
+def test_a_bulletin_number_that_is_not_a_number_is_not_found(client, org, pk, action):  # #14: a ValueError (500)
+    client.force_login(org.office)
+    method = client.post if action else client.get
+    response = method(f"/api/v1/accountability/bulletins/{pk}/{action}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

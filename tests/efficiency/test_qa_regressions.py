@@ -41,3 +41,18 @@ def test_the_security_admin_sees_a_users_unit_as_text_not_a_link_it_cannot_open(
     assert org.unit_a.name in html
     assert f"/admin/efficiency/unit/{org.unit_a.pk}/change/" not in html
     assert client.get(f"/admin/efficiency/unit/{org.unit_a.pk}/change/").status_code == 403
+
+
+def test_a_token_request_with_an_overlong_username_is_a_bad_request(client, org):
+    """#14 (schemathesis): django-axes logs a failed login's username in a varchar(255); a longer
+    one was a DataError, a 500."""
+    from axes.models import AccessAttempt
+
+    response = client.post("/api/v1/auth/token/", {"username": "x" * 300, "password": "whatever"},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert "username" in response.json()["error"]["fields"]
+    assert not AccessAttempt.objects.exists()
+    response = client.post("/api/v1/auth/token/", {"username": org.clerk_a.username, "password": "wrong"},
+                           content_type="application/json")
+    assert response.status_code == 400 and AccessAttempt.objects.count() == 1  # a real failure still counts
