@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from efficiency import clocks
 from efficiency.audit import audit_record
-from efficiency.events import event_emit
+from efficiency.events import events_emit
 from efficiency.models import Unit
 from efficiency.uploads import EVIDENCE, Cleaned, upload_clean
 
@@ -125,17 +125,22 @@ def _complaint_create(*, category, subject_unit, description, occurred_on, place
         complainant_phone="" if is_anonymous else phone.strip()[:20],
         channel=channel, submitted_ip=ip, about_office=subject_unit.kind == Unit.Kind.OFFICE,
     )
+    # The clock is set before the INSERT: one statement for the row and its deadlines. The rule
+    # and the calendar come from this process's copies (efficiency.process_cache).
+    clocks.clock_start(complaint, actor=actor, rule=clocks.rule_cached("complaint.accept"), save=False)
     complaint.save()
     for f in files:  # already cleaned: stored under a random name, the uploaded one kept for display
         ComplaintAttachment.objects.create(complaint=complaint, file=f.file, original_name=f.original_name,
                                            content_type=f.content_type, size=f.size)
-    clocks.clock_start(complaint, actor=actor, rule="complaint.accept", message=_("收到投诉，开始受理计时"))
     via = channel.name if channel else _("网上投诉")
-    event_emit("complaints.filed", subject=complaint, actor=actor, recipients=complaint.handler_recipients,
-               message=_("收到效能投诉 %(no)s（%(cat)s，%(via)s）") % {
-                   "no": complaint.tracking_number, "cat": complaint.get_category_display(), "via": via},
-               payload={"category": category, "channel": channel.name if channel else "web",
-                        "subject_unit_id": subject_unit.pk})
+    events_emit([
+        clocks.clock_started_event(complaint, actor=actor, message=_("收到投诉，开始受理计时")),
+        dict(kind="complaints.filed", subject=complaint, actor=actor, recipients=complaint.handler_recipients,
+             message=_("收到效能投诉 %(no)s（%(cat)s，%(via)s）") % {
+                 "no": complaint.tracking_number, "cat": complaint.get_category_display(), "via": via},
+             payload={"category": category, "channel": channel.name if channel else "web",
+                      "subject_unit_id": subject_unit.pk}),
+    ])
     audit_record("create", actor=actor, obj=complaint, summary=f"效能投诉 {complaint.tracking_number}",
                  actor_name=channel.name if channel else "公众")
     return complaint
