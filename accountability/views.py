@@ -49,20 +49,18 @@ def public_form(request):
         form = forms.ComplaintForm(request.POST, request.FILES)
         if form.is_valid():
             d = form.cleaned_data
-            if not security.captcha_check(d["captcha_id"], d["captcha_answer"]):
-                form.add_error("captcha_answer", _("验证码不正确，请重新输入。"))
+            try:
+                filed = services.complaint_file(
+                    category=d["category"], subject_unit=d["subject_unit"], description=d["description"],
+                    occurred_on=d["occurred_on"], place=d["place"], is_anonymous=d["is_anonymous"],
+                    name=d["name"], phone=d["phone"], files=d["attachments"], ip=ip,
+                    captcha=(d["captcha_id"], d["captcha_answer"]))
+            except ValidationError as exc:  # a wrong CAPTCHA included (services.CaptchaRefused)
+                _errors_to_form(form, exc)
             else:
-                try:
-                    filed = services.complaint_file(
-                        category=d["category"], subject_unit=d["subject_unit"], description=d["description"],
-                        occurred_on=d["occurred_on"], place=d["place"], is_anonymous=d["is_anonymous"],
-                        name=d["name"], phone=d["phone"], files=d["attachments"], ip=ip)
-                except ValidationError as exc:
-                    _errors_to_form(form, exc)
-                else:
-                    link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
-                    return render(request, "accountability/public/filed.html",
-                                  {"c": filed.complaint, "code": filed.check_code, "link": link})
+                link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
+                return render(request, "accountability/public/filed.html",
+                              {"c": filed.complaint, "code": filed.check_code, "link": link})
         data = form.data.copy()
         data.update(security.captcha_new())  # a used or wrong challenge is never offered again
         data["captcha_answer"] = ""

@@ -57,6 +57,13 @@ def attachment_check(f) -> Cleaned:
     return upload_clean(f, allowed=EVIDENCE)
 
 
+class CaptchaRefused(ValidationError):
+    """The CAPTCHA's answer is wrong or its challenge used up or expired; nothing was filed."""
+
+    def __init__(self):
+        super().__init__({"captcha_answer": _("验证码不正确，请重新输入。")})
+
+
 @dataclass
 class Filed:
     complaint: Complaint
@@ -71,9 +78,11 @@ def _new_tracking_number() -> str:
 
 def complaint_file(*, category: str, subject_unit: Unit, description: str, occurred_on=None, place: str = "",
                    is_anonymous: bool = True, name: str = "", phone: str = "", files=(), channel=None,
-                   ip: str | None = None, actor=None) -> Filed:
+                   ip: str | None = None, actor=None, captcha: tuple[str, str] | None = None) -> Filed:
     """R26: take a citizen's complaint in. The row, its attachments, its clock and its events
-    are one transaction; notifications follow from the events (the outbox)."""
+    are one transaction; notifications follow from the events (the outbox). `captcha` (the
+    challenge's id and the answer, from a caller without a channel) is consumed in that same
+    transaction: used up only by a complaint filed, and one commit per POST, not two."""
     description = (description or "").strip()
     errors = {}
     if category not in Category.values:
@@ -104,6 +113,8 @@ def complaint_file(*, category: str, subject_unit: Unit, description: str, occur
     for attempt in range(5):
         try:
             with transaction.atomic():
+                if captcha is not None and not security.captcha_check(*captcha):
+                    raise CaptchaRefused
                 complaint = _complaint_create(
                     category=category, subject_unit=subject_unit, description=description, occurred_on=occurred_on,
                     place=place, is_anonymous=is_anonymous, name=name, phone=phone, files=cleaned, channel=channel,

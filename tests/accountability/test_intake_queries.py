@@ -54,7 +54,7 @@ def test_the_form_files_a_complaint_in_at_most_6_queries(client, org, steady, dj
     with django_assert_max_num_queries(STATEMENTS + 2) as captured:
         resp = client.post(FORM, form_data(org.unit_a))
     assert len(statements(captured)) <= STATEMENTS
-    assert resp.status_code == 200
+    assert resp.status_code == 200, resp.content.decode()
     c = Complaint.objects.get(subject_unit=org.unit_a)
     assert c.due_at is not None and c.time_rule.code == "complaint.accept"
     kinds = set(Event.objects.filter(subject_id=c.pk, subject_type="accountability.complaint").values_list("kind", flat=True))
@@ -115,3 +115,19 @@ def test_a_day_saved_in_this_process_is_seen_at_once_and_forgotten_when_rolled_b
         raise RuntimeError("roll back")
     process_cache.forget_uncommitted()  # what the next request, outside any transaction, does
     assert workdays.is_workday(WEDNESDAY)
+
+
+@pytest.mark.django_db
+def test_the_captcha_is_used_up_only_by_a_complaint_filed(client, org, settings):
+    from captcha.models import CaptchaStore
+
+    settings.CAPTCHA_TEST_MODE = False
+    key = client.get(API + "captcha/").json()["captcha_id"]
+    answer = CaptchaStore.objects.get(hashkey=key).response
+    refused = client.post(API, api_data(org.unit_a, is_anonymous="false", name="张三", phone="abc",
+                                        captcha_id=key, captcha_answer=answer))
+    assert refused.status_code == 400 and "联系电话" in refused.json()["error"]["message"]
+    assert client.post(API, api_data(org.unit_a, captcha_id=key, captcha_answer=answer)).status_code == 201
+    replay = client.post(API, api_data(org.unit_a, captcha_id=key, captcha_answer=answer))
+    assert replay.status_code == 400 and replay.json()["error"]["code"] == "captcha"
+    assert Complaint.objects.count() == 1
