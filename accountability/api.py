@@ -68,16 +68,18 @@ class PublicComplaintCreate(ObjectBody, APIView):
         s = serializers.PublicComplaintInSerializer(data=data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        if channel is None and not security.captcha_check(d.get("captcha_id", ""), d.get("captcha_answer", "")):
-            return error_response(_("验证码不正确或已失效，请重新获取验证码。"), code="captcha",
-                                  fields={"captcha_answer": [_("验证码不正确")]})
         unit = Unit.objects.filter(pk=d["subject_unit"], is_active=True).first()
         if unit is None:
             return error_response(_("被投诉单位不存在。"), fields={"subject_unit": [_("被投诉单位不存在")]})
-        filed = services.complaint_file(
-            category=d["category"], subject_unit=unit, description=d["description"],
-            occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", True),
-            name=d.get("name", ""), phone=d.get("phone", ""), files=files, channel=channel, ip=ip)
+        try:
+            filed = services.complaint_file(
+                category=d["category"], subject_unit=unit, description=d["description"],
+                occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", True),
+                name=d.get("name", ""), phone=d.get("phone", ""), files=files, channel=channel, ip=ip,
+                captcha=None if channel else (d.get("captcha_id", ""), d.get("captcha_answer", "")))
+        except services.CaptchaRefused:
+            return error_response(_("验证码不正确或已失效，请重新获取验证码。"), code="captcha",
+                                  fields={"captcha_answer": [_("验证码不正确")]})
         link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
         return Response({"tracking_number": filed.complaint.tracking_number, "check_code": filed.check_code,
                          "link": link, "status": filed.complaint.status}, status=status.HTTP_201_CREATED)

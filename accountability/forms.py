@@ -1,6 +1,7 @@
 """Forms of the public complaint page and the office's actions."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from efficiency.models import Unit
@@ -46,9 +47,10 @@ class ComplaintForm(forms.Form):
 
     def clean_subject_unit(self):
         value = self.cleaned_data["subject_unit"].strip()
-        unit = Unit.objects.filter(is_active=True).filter(name=value).first()
-        if unit is None and value.isdigit():
-            unit = Unit.objects.filter(is_active=True, pk=value).first()
+        # The name, or the id a channel app sends: one query either way, the name first.
+        match = Q(name=value) | Q(pk=int(value)) if value.isdigit() and len(value) < 19 else Q(name=value)
+        found = sorted(Unit.objects.filter(match, is_active=True)[:2], key=lambda u: u.name != value)
+        unit = found[0] if found else None
         if unit is None:
             raise forms.ValidationError(_("没有找到该单位，请从列表中选择。"))
         return unit

@@ -11,7 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,11 +53,25 @@ def allow(key: str, *, limit: int, window: int) -> bool:
     Fails open: with the cache unreachable a citizen's complaint must still be accepted."""
     full = f"acc:rl:{key}"
     try:
-        cache.add(full, 0, window)
-        return cache.incr(full) <= limit
+        return _count_hit(full, window) <= limit
     except Exception:  # noqa: BLE001 - Redis down: never refuse a complaint for it
         log.warning("rate-limit cache unavailable; allowing %s", key)
         return True
+
+
+def _count_hit(full: str, window: int) -> int:
+    """The hit count after this hit, the window starting at the first. On Redis one round trip
+    (SET NX EX and INCR pipelined) where Django's add + incr take three (SET, EXISTS, INCR): it
+    is on every complaint POST (issue #17)."""
+    get_client = getattr(getattr(cache, "_cache", None), "get_client", None)  # django.core.cache.backends.redis
+    if get_client is None:
+        cache.add(full, 0, window)
+        return cache.incr(full)
+    redis_key = cache.make_and_validate_key(full)
+    pipe = get_client(redis_key, write=True).pipeline(transaction=False)
+    pipe.set(redis_key, 0, ex=window, nx=True)
+    pipe.incr(redis_key)
+    return pipe.execute()[1]
 
 
 def blocked(key: str, *, limit: int) -> bool:
@@ -133,7 +147,16 @@ def captcha_show(key: str) -> dict:
     return {"captcha_id": key, "image_url": captcha_image_url(key)}
 
 
-def captcha_check(key: str, answer: str) -> bool:
+def captcha_spend(key: str) -> None:
+    """Delete a challenge (a wrong answer inside a filing that was rolled back still spends it)."""
+    from captcha.models import CaptchaStore
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(CaptchaStore._meta.db_table)} WHERE hashkey = %s",
+                       [key or ""])
+
+
+def captcha_use(key: str, answer: str) -> tuple[bool, bool]:
     """One use per challenge: any answer, right or wrong, deletes it, so a solved challenge
     cannot be replayed and a wrong one cannot be guessed at again."""
     from captcha.models import CaptchaStore
@@ -141,11 +164,18 @@ def captcha_check(key: str, answer: str) -> bool:
     answer = (answer or "").strip().lower()
     if not key:
         return False
-    if getattr(settings, "CAPTCHA_TEST_MODE", False) and answer == "passed":
-        CaptchaStore.objects.filter(hashkey=key).delete()
-        return True
-    rows = CaptchaStore.objects.filter(hashkey=key).values_list("response", "expiration")
-    with transaction.atomic():
-        found = rows.select_for_update().first()
-        CaptchaStore.objects.filter(hashkey=key).delete()
-    return bool(found and answer and found[0] == answer and found[1] > timezone.now())
+    test_mode = getattr(settings, "CAPTCHA_TEST_MODE", False) and answer == "passed"
+    # One statement (issue #17: QuerySet.delete() wraps even a plain delete in BEGIN … COMMIT) that
+    # deletes the challenge whatever the answer — single use, a wrong answer included (issue #14) —
+    # and says whether the answer was right. Two submissions at once: the second deletes nothing.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(CaptchaStore._meta.db_table)} WHERE hashkey = %s "
+                       "RETURNING (%s OR (response = %s AND expiration > %s)), left(challenge, 1) = '?'",
+                       [key, test_mode, answer or "", timezone.now()])
+        row = cursor.fetchone()
+        return test_mode or bool(row and row[0]), bool(row and row[1])
+
+
+def captcha_check(key: str, answer: str) -> bool:
+    """Whether the answer is right; the challenge is spent either way (see captcha_use)."""
+    return captcha_use(key, answer)[0]

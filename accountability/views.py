@@ -48,23 +48,24 @@ def public_form(request):
         if not security.submit_allowed(ip):
             return render(request, "accountability/public/slow_down.html", status=429)
         form = forms.ComplaintForm(request.POST, request.FILES)
-        was_text = "question" in security.captcha_show(request.POST.get("captcha_id", ""))
+        was_text = None  # known once the filing spent the challenge
         if form.is_valid():
             d = form.cleaned_data
-            if not security.captcha_check(d["captcha_id"], d["captcha_answer"]):
-                form.add_error("captcha_answer", _("验证码不正确或已失效，请重新输入。"))
+            try:
+                filed = services.complaint_file(
+                    category=d["category"], subject_unit=d["subject_unit"], description=d["description"],
+                    occurred_on=d["occurred_on"], place=d["place"], is_anonymous=d["is_anonymous"],
+                    name=d["name"], phone=d["phone"], files=d["attachments"], ip=ip,
+                    captcha=(d["captcha_id"], d["captcha_answer"]))
+            except ValidationError as exc:  # a wrong CAPTCHA included (services.CaptchaRefused)
+                was_text = getattr(exc, "was_text", None)
+                _errors_to_form(form, exc)
             else:
-                try:
-                    filed = services.complaint_file(
-                        category=d["category"], subject_unit=d["subject_unit"], description=d["description"],
-                        occurred_on=d["occurred_on"], place=d["place"], is_anonymous=d["is_anonymous"],
-                        name=d["name"], phone=d["phone"], files=d["attachments"], ip=ip)
-                except ValidationError as exc:
-                    _errors_to_form(form, exc)
-                else:
-                    link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
-                    return render(request, "accountability/public/filed.html",
-                                  {"c": filed.complaint, "code": filed.check_code, "link": link})
+                link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
+                return render(request, "accountability/public/filed.html",
+                              {"c": filed.complaint, "code": filed.check_code, "link": link})
+        if was_text is None:  # the form's own errors: the challenge untouched, keep the kind it was
+            was_text = "question" in security.captcha_show(request.POST.get("captcha_id", ""))
         data = form.data.copy()
         # A used or wrong challenge is never offered again; the kind the citizen chose is kept.
         data.update(security.captcha_new("text" if was_text or kind == "text" else "image"))

@@ -45,7 +45,7 @@ def _official_years() -> dict[int, dict[date, tuple[str, str]]]:
 def calendar_bump() -> int:
     CalendarVersion.objects.get_or_create(pk=1)
     CalendarVersion.objects.filter(pk=1).update(version=F("version") + 1)
-    workdays.forget_index()
+    workdays.calendar_changed()
     return CalendarVersion.objects.get(pk=1).version
 
 

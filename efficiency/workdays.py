@@ -7,7 +7,8 @@ period ends at the end of its last day, Asia/Shanghai time.
 Every process keeps one precomputed ordinal index of working days (a running count per
 date and the list of working-day ordinals), so `add`, `count` and `sub` are two array
 look-ups and a bisection, never a loop of date checks. The index is rebuilt when the
-calendar's version number changes (`efficiency.calendar.calendar_bump`). A year not in the
+calendar's version changes (`efficiency.calendar.calendar_bump`): at once after a change in this
+process, within a second after another process's (`efficiency.process_cache`). A year not in the
 calendar table is computed provisionally here (`provisional_days`); `efficiency.calendar`,
 which writes the table, sits above this module and imports it, never the other way round.
 """
@@ -23,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from . import process_cache
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRST_YEAR = 2004  # the first year the chinese-calendar package covers
 PROVISIONAL_YEARS_AHEAD = 2  # years past the last official one we are willing to guess
@@ -34,7 +37,7 @@ class CalendarRangeError(ValueError):
 
 @dataclass
 class WorkdayIndex:
-    version: int
+    version: tuple[int, int]  # efficiency.workdays._current_stamp
     first: date
     last: date
     exceptions: dict[date, tuple[str, str]]  # date -> (kind "holiday"/"workday", name)
@@ -165,14 +168,27 @@ _lock = threading.Lock()
 _index: WorkdayIndex | None = None
 
 
-def _current_version() -> int:
+def forget_index() -> None:
+    global _index
+    _index = None
+
+
+_staleness = process_cache.Staleness(drop=forget_index)
+
+
+def _current_stamp() -> tuple[int, int]:
+    """The calendar version and the transaction that wrote it (xmin): a version number that a
+    rolled-back change had used can come back with other days, the writing transaction cannot."""
+    from django.db.models.expressions import RawSQL
+
     from .models import CalendarVersion
 
-    row = CalendarVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    return row or 0
+    row = (CalendarVersion.objects.filter(pk=1).annotate(xmin=RawSQL("xmin::text::bigint", ()))
+           .values_list("version", "xmin").first())
+    return row or (0, 0)
 
 
-def _load(version: int) -> WorkdayIndex:
+def _load(version: tuple[int, int]) -> WorkdayIndex:
     from .models import CalendarDay, CalendarSource, CalendarYear
 
     years = dict(CalendarYear.objects.values_list("year", "source"))
@@ -191,19 +207,25 @@ def _load(version: int) -> WorkdayIndex:
 
 
 def index() -> WorkdayIndex:
-    """The index for the calendar as it is now in the database."""
+    """The index for the calendar as it is now in the database: read again after a change in
+    this process, checked against another process's changes at most once a second
+    (`efficiency.process_cache`)."""
     global _index
-    version = _current_version()
-    if _index is None or _index.version != version:
+    if _index is not None and not _staleness.due():
+        return _index
+    stamp = _current_stamp()
+    if _index is None or _index.version != stamp:
         with _lock:
-            if _index is None or _index.version != version:
-                _index = _load(version)
+            if _index is None or _index.version != stamp:
+                _index = _load(stamp)
+    _staleness.checked()
     return _index
 
 
-def forget_index() -> None:
-    global _index
-    _index = None
+def calendar_changed(**_signal) -> None:
+    """This process changed the calendar (a save of its rows, `efficiency.calendar.calendar_bump`)."""
+    forget_index()
+    _staleness.changed_here()
 
 
 # --- dates and datetimes -------------------------------------------------------------------

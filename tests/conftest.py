@@ -21,6 +21,16 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _no_rolled_back_calendar():
+    """Each test's transaction is rolled back: a calendar or rule changed inside it must not be
+    kept by this process's copies (efficiency.process_cache) for the next test."""
+    yield
+    from efficiency import process_cache
+
+    process_cache.forget_uncommitted()
+
+
+@pytest.fixture(autouse=True)
 def _seeded_calendar_and_rules(request):
     """The data migrations seed the calendar and the time-limit rules; a transactional test's
     flush empties them for the tests after it. Put them back when a test uses the database."""
@@ -36,12 +46,12 @@ def _seeded_calendar_and_rules(request):
 
     from django.apps import apps
 
-    from efficiency import workdays
+    from efficiency import process_cache
     from efficiency.schedule import sync_beat_schedule
 
     import_module("efficiency.migrations.0002_seed_calendar_rules_audit_trigger").seed(apps, None)
     sync_beat_schedule()
-    workdays.forget_index()
+    process_cache.forget_all()  # the calendar index and the rules, read before the flush
 
 
 @dataclass

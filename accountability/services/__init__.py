@@ -20,11 +20,12 @@ from .complaints import (
     complaint_reexamine, complaint_return, complaint_rework, complaint_send_reply, complaint_unit_reply,
 )
 from .intake import (
-    Filed, attachment_check, channel_add, channel_for_token, complaint_by_code, complaint_by_token, complaint_file,
+    CaptchaRefused, Filed, attachment_check, channel_add, channel_for_token, complaint_by_code, complaint_by_token,
+    complaint_file,
 )
 
 __all__ = [
-    "Filed", "attachment_check", "bulletin_approve", "bulletin_create", "bulletin_draft_text", "bulletin_publish",
+    "CaptchaRefused", "Filed", "attachment_check", "bulletin_approve", "bulletin_create", "bulletin_draft_text", "bulletin_publish",
     "case_appeal", "case_appeal_decide", "case_decide", "case_dismiss", "case_investigate", "case_open",
     "case_propose", "case_record_facts", "case_record_statement", "channel_add", "channel_for_token",
     "complaint_accept", "complaint_assign", "complaint_by_code", "complaint_by_token", "complaint_close",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from efficiency import clocks
 from efficiency.audit import audit_record
-from efficiency.events import event_emit
+from efficiency.events import events_emit
 from efficiency.models import Unit
 from efficiency.uploads import EVIDENCE, Cleaned, upload_clean
 
@@ -57,6 +57,14 @@ def attachment_check(f) -> Cleaned:
     return upload_clean(f, allowed=EVIDENCE)
 
 
+class CaptchaRefused(ValidationError):
+    """The CAPTCHA's answer is wrong or its challenge used up or expired; nothing was filed."""
+
+    def __init__(self, was_text: bool = False):
+        super().__init__({"captcha_answer": _("验证码不正确或已失效，请重新输入。")})
+        self.was_text = was_text  # the spent challenge was a text question: offer one again
+
+
 @dataclass
 class Filed:
     complaint: Complaint
@@ -71,9 +79,11 @@ def _new_tracking_number() -> str:
 
 def complaint_file(*, category: str, subject_unit: Unit, description: str, occurred_on=None, place: str = "",
                    is_anonymous: bool = True, name: str = "", phone: str = "", files=(), channel=None,
-                   ip: str | None = None, actor=None) -> Filed:
+                   ip: str | None = None, actor=None, captcha: tuple[str, str] | None = None) -> Filed:
     """R26: take a citizen's complaint in. The row, its attachments, its clock and its events
-    are one transaction; notifications follow from the events (the outbox)."""
+    are one transaction; notifications follow from the events (the outbox). `captcha` (the
+    challenge's id and the answer, from a caller without a channel) is consumed in that same
+    transaction: used up only by a complaint filed, and one commit per POST, not two."""
     description = (description or "").strip()
     errors = {}
     if category not in Category.values:
@@ -104,11 +114,18 @@ def complaint_file(*, category: str, subject_unit: Unit, description: str, occur
     for attempt in range(5):
         try:
             with transaction.atomic():
+                if captcha is not None:
+                    right, was_text = security.captcha_use(*captcha)
+                    if not right:
+                        raise CaptchaRefused(was_text)
                 complaint = _complaint_create(
                     category=category, subject_unit=subject_unit, description=description, occurred_on=occurred_on,
                     place=place, is_anonymous=is_anonymous, name=name, phone=phone, files=cleaned, channel=channel,
                     ip=ip, code=code, token=token, actor=actor)
             return Filed(complaint, code, token)
+        except CaptchaRefused:
+            security.captcha_spend(captcha[0])  # single use: the rollback must not give a wrong answer a retry
+            raise
         except IntegrityError:
             if attempt == 4:
                 raise
@@ -125,17 +142,22 @@ def _complaint_create(*, category, subject_unit, description, occurred_on, place
         complainant_phone="" if is_anonymous else phone.strip()[:20],
         channel=channel, submitted_ip=ip, about_office=subject_unit.kind == Unit.Kind.OFFICE,
     )
+    # The clock is set before the INSERT: one statement for the row and its deadlines. The rule
+    # and the calendar come from this process's copies (efficiency.process_cache).
+    clocks.clock_start(complaint, actor=actor, rule=clocks.rule_cached("complaint.accept"), save=False)
     complaint.save()
     for f in files:  # already cleaned: stored under a random name, the uploaded one kept for display
         ComplaintAttachment.objects.create(complaint=complaint, file=f.file, original_name=f.original_name,
                                            content_type=f.content_type, size=f.size)
-    clocks.clock_start(complaint, actor=actor, rule="complaint.accept", message=_("收到投诉，开始受理计时"))
     via = channel.name if channel else _("网上投诉")
-    event_emit("complaints.filed", subject=complaint, actor=actor, recipients=complaint.handler_recipients,
-               message=_("收到效能投诉 %(no)s（%(cat)s，%(via)s）") % {
-                   "no": complaint.tracking_number, "cat": complaint.get_category_display(), "via": via},
-               payload={"category": category, "channel": channel.name if channel else "web",
-                        "subject_unit_id": subject_unit.pk})
+    events_emit([
+        clocks.clock_started_event(complaint, actor=actor, message=_("收到投诉，开始受理计时")),
+        dict(kind="complaints.filed", subject=complaint, actor=actor, recipients=complaint.handler_recipients,
+             message=_("收到效能投诉 %(no)s（%(cat)s，%(via)s）") % {
+                 "no": complaint.tracking_number, "cat": complaint.get_category_display(), "via": via},
+             payload={"category": category, "channel": channel.name if channel else "web",
+                      "subject_unit_id": subject_unit.pk}),
+    ])
     audit_record("create", actor=actor, obj=complaint, summary=f"效能投诉 {complaint.tracking_number}",
                  actor_name=channel.name if channel else "公众")
     return complaint
