@@ -26,3 +26,14 @@ def embedded_db(var_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """`python -m efficiency.embedded_db start|stop|url|migrate` for the cluster under var_dir."""
     return subprocess.run([sys.executable, "-m", "efficiency.embedded_db", *args], cwd=ROOT,
                           env=embedded_env(var_dir), capture_output=True, text=True, timeout=300)
+
+
+def database_url(settings_dict: dict) -> str:
+    """The libpq URL of a connection's settings (the test database), for a child process: the
+    user, password and host percent-encoded, so a Unix-socket directory works as the host."""
+    from urllib.parse import quote
+
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
+    host = quote(settings_dict.get("HOST") or "", safe="")
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{quote(settings_dict['USER'] or '', safe='')}{password}@{host}{port}/{settings_dict['NAME']}"

@@ -115,9 +115,10 @@ def test_a_sweep_failing_after_its_update_leaves_nothing_and_the_rerun_misses_no
 def test_a_sweep_process_killed_mid_batch_then_rerun_misses_and_doubles_nothing(org):
     n = 200
     make_items(org, n)
-    s = connection.settings_dict
+    from tests.embedded import database_url
+
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "CLOCKTEST_SLOW_BREACH": "0.3",
-           "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"}
+           "DATABASE_URL": database_url(connection.settings_dict)}
     proc = subprocess.Popen([sys.executable, "manage.py", "sweep", "--now", "2025-10-20T09:00:00+08:00",
                              "--batch", "10"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

@@ -151,5 +151,6 @@ def test_workdays_command_runs_as_a_script():  # R01 R02
 
 
 def _url(s) -> str:
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+    from tests.embedded import database_url
+
+    return database_url(s)

@@ -31,12 +31,12 @@ def test_migrate_syncs_the_beat_schedule_into_the_database():
 
 
 def _worker_env() -> dict:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    from tests.embedded import database_url
+
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": celery_app.conf.broker_url,
     }
 
