@@ -18,6 +18,8 @@ from django.db import connection, transaction
 # How stale another process's calendar or rule change may look here. One check a second costs
 # a busy process far less than one per request (issue #17: 6 of 17 intake queries read it).
 RECHECK_SECONDS = 1.0
+# The clock of the recheck window: a process-local monotonic clock (tests set it instead of sleeping).
+monotonic = time.monotonic
 
 _all: list[Staleness] = []
 
@@ -39,10 +41,10 @@ class Staleness:
                 self.local_change = False
                 self.drop()
             return True
-        return time.monotonic() - self.checked_at >= RECHECK_SECONDS
+        return monotonic() - self.checked_at >= RECHECK_SECONDS
 
     def checked(self) -> None:
-        self.checked_at = time.monotonic()
+        self.checked_at = monotonic()
 
     def changed_here(self) -> None:
         self.local_change = True
