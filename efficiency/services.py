@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record, snapshot
-from .models import ADMIN_ROLES, BUSINESS_ROLES, Region, Role, Section, Unit, User
+from .models import ADMIN_ROLES, BUSINESS_ROLES, ApiToken, Region, Role, Section, Unit, User
 
 USER_FIELDS = ["username", "full_name", "unit", "section", "post", "role", "email", "phone", "is_active"]
 
@@ -123,11 +123,40 @@ def administrator_install(*, role: str, username: str, full_name: str, password:
     if role not in ADMIN_ROLES:
         raise ValidationError(f"{role} 不是三员之一")
     with transaction.atomic():
-        if User.objects.select_for_update().filter(role=role).exists():
+        if User.objects.select_for_update().filter(role=role, is_active=True).exists():
             raise RoleSeparationError(_("已有%(role)s，三员只在安装时创建一次。") % {"role": Role(role).label})
         return _user_insert(actor=None, username=username, full_name=full_name, role=role, unit=unit,
                             section=section, post=post, password=password, email=email, phone="",
                             must_change_password=must_change_password, validate_password=True)
+
+
+@transaction.atomic
+def administrator_replace(*, role: str, username: str, full_name: str, reason: str, password: str,
+                          unit: Unit | None = None) -> tuple[User | None, User]:
+    """A console task (`manage.py replace_admin`): the holder of one of the three roles leaves
+    and a new account takes the role. The old account is disabled (it keeps the role, as history;
+    no page can enable it again: THREE_ADMINS_AT_THE_CONSOLE) in the same transaction, so there
+    is never a second active holder nor a moment with the old one still able to sign in; both
+    steps are audited with the reason. Nobody can do this from a page or the API."""
+    if role not in ADMIN_ROLES:
+        raise ValidationError(f"{role} 不是三员之一")
+    if not reason.strip():
+        raise ValidationError(_("须写明更换管理员的原因。"))
+    with connection.cursor() as cursor:  # the same lock as the installation's
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('efficiency.administrators_install'))")
+    if User.objects.filter(username=username).exists():
+        raise RoleSeparationError(_("用户名 %(name)s 已被使用：三员须是新账号，不能由现有账号兼任。") % {"name": username})
+    old = User.objects.select_for_update().filter(role=role, is_active=True).first()
+    if old is not None:  # keeps the role as history (a former holder), but can never sign in again
+        before = snapshot(old, USER_FIELDS)
+        old.is_active, old.is_staff, old.is_superuser = False, False, False
+        old.save(update_fields=["is_active", "is_staff", "is_superuser"])
+        ApiToken.objects.filter(user=old, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record("update", actor=None, actor_name="console", obj=old, before=before,
+                     after=snapshot(old, USER_FIELDS),
+                     summary=f"更换{Role(role).label}：停用 {old.username}（{reason.strip()}）"[:500])
+    new = administrator_install(role=role, username=username, full_name=full_name, password=password, unit=unit)
+    return old, new
 
 
 @transaction.atomic
@@ -227,7 +256,13 @@ def user_set_password(*, actor, user: User, password: str, temporary: bool = Fal
     user.must_change_password = temporary
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    # A new password ends every API token issued under the old one (as Django's session hash ends
+    # the other sessions): a leaked token must not outlive the password change meant to stop it.
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=user.password_changed_at, revoked_by=actor)
     summary = f"重置用户 {user.username} 的密码" if temporary else f"用户 {user.username} 修改密码"
+    if revoked:
+        summary += f"，撤销其 {revoked} 个 API 令牌"
     audit_record("update", actor=actor, obj=user, summary=summary)
     return user
 

@@ -241,3 +241,31 @@ def test_an_account_from_before_the_history_cannot_keep_its_current_password(cli
     client.force_login(org.clerk_a)
     response = _change(client, PASSWORD, PASSWORD)
     assert response.status_code == 200 and "不能与最近 5 次" in response.content.decode()
+
+
+# --- a password change ends the tokens ----------------------------------------------------------
+
+
+def test_changing_the_password_revokes_every_token_issued_under_the_old_one(client, org):
+    """A token stolen with the password must not outlive the change meant to stop the thief."""
+    _, key_a = token_issue(actor=org.clerk_a, user=org.clerk_a, name="同步脚本")
+    _, key_b = token_issue(actor=org.clerk_a, user=org.clerk_a)
+    _, other = token_issue(actor=org.clerk_b, user=org.clerk_b)
+    assert _token_client(key_a).get("/api/v1/me/").status_code == 200
+    client.force_login(org.clerk_a)
+    assert _change(client, PASSWORD, "Xinmima#2026z").status_code == 302
+    for key in (key_a, key_b):
+        _refused(_token_client(key).get("/api/v1/me/"), "令牌已被撤销")
+    assert _token_client(other).get("/api/v1/me/").status_code == 200  # another person's token stays
+    assert client.get("/").status_code == 200  # the session that changed it stays signed in
+    row = AuditLog.objects.filter(object_type="efficiency.user", object_id=str(org.clerk_a.pk)).latest("id")
+    assert "撤销其 2 个 API 令牌" in row.summary
+    fresh = APIClient().post("/api/v1/auth/token/", {"username": "clerk_a", "password": "Xinmima#2026z"})
+    assert _token_client(fresh.json()["token"]).get("/api/v1/me/").status_code == 200
+
+
+def test_an_administrators_password_reset_also_revokes_the_tokens(org):
+    _, key = token_issue(actor=org.clerk_a, user=org.clerk_a)
+    services.user_set_password(actor=org.clerk_b, user=org.clerk_a, password="Linshi#2026q", temporary=True)
+    _refused(_token_client(key).get("/api/v1/me/"), "令牌已被撤销")
+    assert ApiToken.objects.get(user=org.clerk_a).revoked_by == org.clerk_b

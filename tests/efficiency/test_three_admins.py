@@ -265,3 +265,45 @@ def test_no_service_makes_an_administrator_outside_the_installation(org):
         services.user_create(actor=None, username="x", full_name="x", unit=org.unit_a, role=Role.AUDIT_ADMIN)
     with pytest.raises(services.RoleSeparationError):  # one of each
         services.administrator_install(role=Role.SECURITY_ADMIN, username="x", full_name="x", password=PASSWORD)
+
+
+# --- one of the three leaves: a console task, audited --------------------------------------------
+
+
+def test_replace_admin_disables_the_holder_and_installs_a_new_account_in_one_step(client, org):
+    from efficiency.tokens import token_issue
+
+    old = org.secadmin
+    _, key = token_issue(actor=old, user=old)
+    out = io.StringIO()
+    call_command("replace_admin", "--role", "secadmin", "--username", "anquan2", "--name", "新安全管理员",
+                 "--reason", "原安全管理员调任", stdout=out)
+    old.refresh_from_db()
+    new = User.objects.get(username="anquan2")
+    assert (old.role, old.is_active, old.is_staff) == (Role.SECURITY_ADMIN, False, False)  # a former holder
+    assert (new.role, new.is_active, new.is_staff, new.must_change_password) == (Role.SECURITY_ADMIN, True, True, True)
+    assert User.objects.filter(role=Role.SECURITY_ADMIN, is_active=True).get() == new
+    assert "anquan2" in out.getvalue() and "初始密码只显示这一次" in out.getvalue()
+    rows = AuditLog.objects.filter(object_type="efficiency.user")
+    assert rows.filter(object_id=str(old.pk), actor_name="console", summary__contains="原安全管理员调任").exists()
+    assert rows.filter(object_id=str(new.pk), action="create", actor_name="installation").exists()
+    client.force_login(old)  # the old holder is out at once: no page, no token
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--role", "secadmin", "--username", "clerk_a", "--name", "x", "--reason", "r"], "不能由现有账号兼任"),
+    (["--role", "auditadmin", "--username", "fresh", "--name", "x", "--reason", "  "], "须写明更换管理员的原因"),
+])
+def test_replace_admin_refuses_an_existing_account_or_no_reason(org, args, words):
+    with pytest.raises(CommandError, match=words):
+        call_command("replace_admin", *args)
+    assert User.objects.filter(role__in=ADMIN_ROLES, is_active=True).count() == 3
+    assert not User.objects.filter(username="fresh").exists()
+    org.clerk_a.refresh_from_db()
+    assert org.clerk_a.role not in ADMIN_ROLES
