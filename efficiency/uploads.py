@@ -187,7 +187,10 @@ def _type_of(name: str) -> str:
     return {v: k for k, v in EXTENSIONS.items()}.get(ext, "application/octet-stream")
 
 
-def download_name(label: str, stored) -> str:
-    """A name for a file whose model keeps no uploaded name: `label`-<its type's extension>."""
+def download_name(label: str, stored, original: str = "") -> str:
+    """The name a stored upload is downloaded under: the uploaded name's stem (`original`, as the
+    person knew the file) or else `label`, with the extension of the type we detected and stored
+    (an image re-encoded to another format says so; a `.html` name never comes back)."""
     ext = PurePosixPath(stored.name).suffix.lower()
-    return f"{label}{ext if _type_of(stored.name) != 'application/octet-stream' else ''}"
+    stem = PurePosixPath(original.replace("\\", "/")).name.rsplit(".", 1)[0].strip() if original else ""
+    return f"{stem or label}{ext if _type_of(stored.name) != 'application/octet-stream' else ''}"

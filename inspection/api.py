@@ -71,7 +71,8 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
             if not plan.assessment_report:
                 raise Http404
             return upload_response(plan.assessment_report,
-                                   filename=download_name(f"assessment-plan-{plan.pk}", plan.assessment_report))
+                                   filename=download_name(f"assessment-plan-{plan.pk}", plan.assessment_report,
+                                                          plan.assessment_report_name))
         data = s.AssessmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan = services.plan_assessment_record(actor=request.user, plan=plan, **data.validated_data)

@@ -85,6 +85,7 @@ class InspectionPlan(models.Model):
     # 第三方评估: only for plans whose method is third-party assessment.
     assessor = models.CharField(_("第三方评估机构"), max_length=200, blank=True)
     assessment_report = models.FileField(_("评估报告"), upload_to="inspection/assessments/%Y/%m/", blank=True)
+    assessment_report_name = models.CharField(_("评估报告原文件名"), max_length=200, blank=True)
     assessment_recorded_at = models.DateTimeField(_("评估报告登记时间"), null=True, blank=True)
 
     class Meta:
@@ -240,6 +241,7 @@ class Visit(models.Model):
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, models.CASCADE, related_name="photos", verbose_name=_("检查记录"))
     image = models.FileField(_("照片"), upload_to="inspection/photos/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
     content_type = models.CharField(max_length=32)
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")

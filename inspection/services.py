@@ -335,7 +335,8 @@ def plan_assessment_record(*, actor, plan: InspectionPlan, assessor: str, report
     plan.assessor, plan.assessment_recorded_at = assessor, timezone.now()
     if report is not None:  # parsed, under a random name: the uploaded name is not trusted
         plan.assessment_report.save(report.file.name, report.file, save=False)
-    plan.save(update_fields=["assessor", "assessment_report", "assessment_recorded_at"])
+        plan.assessment_report_name = report.original_name
+    plan.save(update_fields=["assessor", "assessment_report", "assessment_report_name", "assessment_recorded_at"])
     after = {"assessor": plan.assessor, "report": plan.assessment_report.name}
     audit_record("update", actor=actor, obj=plan, summary=f"登记第三方评估：{assessor}", before=before, after=after)
     event_emit("inspection.assessment", subject=plan, actor=actor, unit=plan.issuing_unit, message=assessor)
@@ -466,7 +467,8 @@ def visit_photo_add(*, actor, visit: Visit, upload, caption: str = "") -> VisitP
         cleaned = upload_clean(upload, allowed=IMAGES, what=_("照片"))  # re-encoded, under a random name
     except ValidationError as exc:
         raise ValidationError({"image": exc.messages}) from None
-    photo = VisitPhoto.objects.create(visit=visit, image=cleaned.file, content_type=cleaned.content_type,
+    photo = VisitPhoto.objects.create(visit=visit, image=cleaned.file, original_name=cleaned.original_name,
+                                      content_type=cleaned.content_type,
                                       caption=caption, uploaded_by=actor)
     audit_record("create", actor=actor, obj=photo, summary=f"上传现场照片：{visit}")
     return photo

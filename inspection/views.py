@@ -145,8 +145,8 @@ def plan_assessment_file(request, pk):
     plan = queries.access_plan(request.user, pk, request=request)
     if not plan.assessment_report:
         raise Http404
-    return upload_response(plan.assessment_report, filename=download_name(f"assessment-plan-{plan.pk}",
-                                                                          plan.assessment_report))
+    return upload_response(plan.assessment_report, filename=download_name(
+        f"assessment-plan-{plan.pk}", plan.assessment_report, plan.assessment_report_name))
 
 
 @login_required
@@ -269,7 +269,7 @@ def photo_file(request, pk):
     if photo is None:
         raise Http404
     queries.access_visit(request.user, photo.visit_id)
-    return upload_response(photo.image, filename=download_name(f"photo-{photo.pk}", photo.image),
+    return upload_response(photo.image, filename=download_name(f"photo-{photo.pk}", photo.image, photo.original_name),
                            content_type=photo.content_type)
 
 

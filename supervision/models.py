@@ -140,6 +140,7 @@ class ProgressReport(models.Model):
     percent = models.PositiveSmallIntegerField(_("完成进度（%）"))
     narrative = models.TextField(_("进展情况"))
     attachment = models.FileField(_("附件"), upload_to="supervision/reports/%Y/%m/", blank=True)
+    attachment_name = models.CharField(_("附件原文件名"), max_length=200, blank=True)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
                                     verbose_name=_("报告人"))
     reported_at = models.DateTimeField(_("报告时间"))
@@ -248,6 +249,7 @@ class AssignmentTarget(Clock):
     reports_done = models.PositiveSmallIntegerField(_("已报告次数"), default=0)
     feedback = models.TextField(_("反馈意见"), blank=True)
     evidence = models.FileField(_("佐证材料"), upload_to="supervision/evidence/%Y/%m/", blank=True)
+    evidence_name = models.CharField(_("佐证材料原文件名"), max_length=200, blank=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
     urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)

@@ -307,11 +307,13 @@ def target_evidence(request, pk):
     target = queries.access_target(request.user, pk, request=request)
     if not target.evidence:
         raise Http404
-    return upload_response(target.evidence, filename=download_name(f"evidence-{target.pk}", target.evidence))
+    return upload_response(target.evidence, filename=download_name(f"evidence-{target.pk}", target.evidence,
+                                                                       target.evidence_name))
 
 
 @login_required
 def report_attachment(request, pk, report):
     task = queries.access_task(request.user, pk, request=request)
     r = get_object_or_404(ProgressReport.objects.exclude(attachment=""), task=task, pk=report)
-    return upload_response(r.attachment, filename=download_name(f"progress-report-{r.pk}", r.attachment))
+    return upload_response(r.attachment, filename=download_name(f"progress-report-{r.pk}", r.attachment,
+                                                                   r.attachment_name))

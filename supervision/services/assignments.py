@@ -188,9 +188,10 @@ def target_feedback(*, actor, target: AssignmentTarget, text: str, evidence=None
     flow = FLOWS[target.assignment.kind]
     target.feedback = text
     if evidence:
-        target.evidence = upload_clean(evidence, what=_("佐证材料")).file  # parsed; under a random name
+        cleaned = upload_clean(evidence, what=_("佐证材料"))  # parsed; stored under a random name
+        target.evidence, target.evidence_name = cleaned.file, cleaned.original_name
     target.reports_done += 1
-    fields = ["feedback", "evidence", "reports_done", "status"]
+    fields = ["feedback", "evidence", "evidence_name", "reports_done", "status"]
     position = flow.feedback.index(target.step) if target.step in flow.feedback else len(flow.feedback) - 1
     if position < len(flow.feedback) - 1:
         target.save(update_fields=fields)

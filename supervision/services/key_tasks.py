@@ -157,8 +157,10 @@ def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attac
     require_role(actor, *UNIT_ROLES, unit=task.unit_id, message=_("只有牵头单位可以报告进度。"))
     if task.closed_at:
         raise ValidationError(_("该任务已完成，无需再报告。"))
+    attachment_name = ""
     if attachment:
-        attachment = upload_clean(attachment).file  # parsed; stored under a random name
+        cleaned = upload_clean(attachment)  # parsed; stored under a random name
+        attachment, attachment_name = cleaned.file, cleaned.original_name
     try:
         percent = int(percent)
     except (TypeError, ValueError):
@@ -171,7 +173,8 @@ def progress_report(*, actor, task: KeyTask, percent: int, narrative: str, attac
     due = ProgressDue.objects.select_for_update().get(task=task)
     late = due.is_late(now)
     report = ProgressReport.objects.create(task=task, percent=percent, narrative=_require(narrative, _("进展情况")),
-                                           attachment=attachment or "", reported_by=actor, reported_at=now,
+                                           attachment=attachment or "", attachment_name=attachment_name,
+                                           reported_by=actor, reported_at=now,
                                            was_late=late)
     task.progress, task.reported_at = percent, now
     task.save(update_fields=["progress", "reported_at"])

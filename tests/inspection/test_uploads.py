@@ -49,6 +49,15 @@ def test_a_photo_is_served_only_to_those_who_see_the_visit(client, org, visit):
     r = client.get(url)
     assert r.status_code == 200 and r["Content-Type"] == "image/png" and r["X-Content-Type-Options"] == "nosniff"
     assert r["Content-Disposition"].startswith("inline")
+    assert 'filename="photo.png"' in r["Content-Disposition"]  # the name it was uploaded under
+
+
+def test_a_photo_keeps_its_uploaded_stem_but_never_its_extension(client, org, visit):
+    photo = services.visit_photo_add(actor=org.office, visit=visit, upload=png("现场..\\page.html"))
+    assert photo.original_name == "现场..\\page.html"
+    client.force_login(org.office)
+    disposition = client.get(f"/inspection/photos/{photo.pk}/")["Content-Disposition"]
+    assert disposition.endswith('filename="page.png"') and ".html" not in disposition and "\\" not in disposition
 
 
 def test_an_assessment_report_of_garbage_after_a_pdf_header_is_refused(org, approved_plan, plan_factory):

@@ -98,5 +98,6 @@ def test_a_progress_report_attachment_is_served_only_within_scope(client, org, r
     r = client.get(url)
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert r["Content-Disposition"].startswith("attachment") and r["X-Content-Type-Options"] == "nosniff"
+    assert "%E6%96%B9%E6%A1%88.pdf" in r["Content-Disposition"]  # downloaded as the reporter named it: 方案.pdf
     body = client.get(f"/api/v1/supervision/tasks/{report.task_id}/").json()
     assert body["reports"][0]["attachment"] == url
