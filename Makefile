@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= efficiency.settings
 
-.PHONY: run test setup venv deps assets static browser db db-stop migrate demo clean
+.PHONY: run test setup venv deps assets static browser nginx db db-stop migrate demo clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -62,9 +62,18 @@ browser:
 	  else echo "chromium missing: run 'sudo apt-get install chromium fonts-noto-cjk'"; fi; \
 	fi
 
+# Debian's nginx for tests/efficiency/test_behind_nginx.py (the shipped nginx config in front of
+# gunicorn); the package's own default server is stopped again at once.
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null \
+	    && (service nginx stop >/dev/null 2>&1 || true); \
+	  else echo "nginx missing: run 'sudo apt-get install nginx-light'"; fi; \
+	fi
+
 # The whole suite, on the PostgreSQL of DATABASE_URL (CI: .ci/run) or else on the embedded
 # cluster, started for the run and stopped after it; Redis when REDIS_URL points at it.
-test: setup browser
+test: setup browser nginx
 	@if [ -z "$$DATABASE_URL" ]; then \
 	  $(PY) -m efficiency.embedded_db start >/dev/null || exit 1; \
 	  DATABASE_URL=$$($(PY) -m efficiency.embedded_db url superuser); export DATABASE_URL; \

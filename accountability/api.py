@@ -61,7 +61,8 @@ class PublicComplaintCreate(ObjectBody, APIView):
             return error_response(_("渠道令牌无效或已停用。"), code="not_authenticated", status_code=401)
         ip = client_ip(request)
         if channel is None and not security.submit_allowed(ip):
-            return error_response(str(SLOW_DOWN), code="throttled", status_code=429)
+            return error_response(str(SLOW_DOWN), code="throttled", status_code=429,
+                                  retry_after=security.SUBMIT_WINDOW_SECONDS)
         # Never deep-copy request.data: with uploads it holds open temporary files.
         data = {k: request.data.get(k) for k in request.data.keys() if k != "attachments"}
         files = request.FILES.getlist("attachments")
@@ -99,7 +100,8 @@ class PublicCaptcha(APIView):
 def _lookup(request, tracking_number: str, code: str):
     ip, number = client_ip(request), (tracking_number or "").strip().upper()
     if security.lookup_blocked(ip, number):
-        return None, error_response(_("查询过于频繁，请稍后再试。"), code="throttled", status_code=429)
+        return None, error_response(_("查询过于频繁，请稍后再试。"), code="throttled", status_code=429,
+                                    retry_after=security.LOOKUP_WINDOW_SECONDS)
     c = services.complaint_by_code(number, code)
     if c is None:
         security.lookup_failed(ip, number)

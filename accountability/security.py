@@ -82,10 +82,13 @@ def blocked(key: str, *, limit: int) -> bool:
 
 
 def submit_allowed(ip: str | None) -> bool:
-    return allow(f"submit:{ip or 'unknown'}", limit=getattr(settings, "COMPLAINT_SUBMITS_PER_MINUTE", 20), window=60)
+    return allow(f"submit:{ip or 'unknown'}", limit=getattr(settings, "COMPLAINT_SUBMITS_PER_MINUTE", 20),
+                 window=SUBMIT_WINDOW_SECONDS)
 
 
 LOOKUP_FAILS_PER_IP = 10  # per 10 minutes, whatever the numbers
+LOOKUP_WINDOW_SECONDS = 600  # a blocked client is told to come back after this (Retry-After)
+SUBMIT_WINDOW_SECONDS = 60  # COMPLAINT_SUBMITS_PER_MINUTE counts in this window
 LOOKUP_FAILS_PER_NUMBER = 5  # per hour for one number from one client: the check code is short
 
 
@@ -103,7 +106,7 @@ def lookup_blocked(ip: str | None, number: str) -> bool:
 
 def lookup_failed(ip: str | None, number: str) -> None:
     per_client, per_number = _lookup_keys(ip, number)
-    allow(per_client, limit=LOOKUP_FAILS_PER_IP, window=600)
+    allow(per_client, limit=LOOKUP_FAILS_PER_IP, window=LOOKUP_WINDOW_SECONDS)
     allow(per_number, limit=LOOKUP_FAILS_PER_NUMBER, window=3600)
 
 

@@ -46,7 +46,9 @@ def public_form(request):
     if request.method == "POST":
         ip = client_ip(request)
         if not security.submit_allowed(ip):
-            return render(request, "accountability/public/slow_down.html", status=429)
+            response = render(request, "accountability/public/slow_down.html", status=429)
+            response["Retry-After"] = str(security.SUBMIT_WINDOW_SECONDS)
+            return response
         form = forms.ComplaintForm(request.POST, request.FILES)
         was_text = None  # known once the filing spent the challenge
         if form.is_valid():
@@ -104,7 +106,9 @@ def public_track(request):
     if request.method == "POST" and form.is_valid():
         ip, number = client_ip(request), form.cleaned_data["tracking_number"].strip().upper()
         if security.lookup_blocked(ip, number):
-            return render(request, "accountability/public/slow_down.html", status=429)
+            response = render(request, "accountability/public/slow_down.html", status=429)
+            response["Retry-After"] = str(security.LOOKUP_WINDOW_SECONDS)
+            return response
         c = services.complaint_by_code(number, form.cleaned_data["code"])
         if c is not None:
             return _show(request, c, number=number, code=form.cleaned_data["code"])

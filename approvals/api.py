@@ -200,7 +200,8 @@ _NOT_FOUND = gettext_lazy("未找到该办件，请核对受理编号和查询�
 
 def _public_app(request, receipt_number, code):
     if public.throttled(request):
-        return None, error_response(_("查询过于频繁，请一分钟后再试。"), code="throttled", status_code=429)
+        return None, error_response(_("查询过于频繁，请一分钟后再试。"), code="throttled", status_code=429,
+                                    retry_after=public.WINDOW_SECONDS)
     app = public.lookup(request, receipt_number, code)
     if app is None:
         # Unknown number and wrong code answer alike.

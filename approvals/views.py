@@ -333,7 +333,9 @@ def public_lookup(request):
     if request.method == "POST" and form.is_valid():
         if public.throttled(request):
             ctx["error"] = _("查询过于频繁，请一分钟后再试。")
-            return render(request, "approvals/public_lookup.html", ctx, status=429)
+            response = render(request, "approvals/public_lookup.html", ctx, status=429)
+            response["Retry-After"] = str(public.WINDOW_SECONDS)
+            return response
         app = public.lookup(request, form.cleaned_data["receipt_number"], form.cleaned_data["code"])
         if app is None:
             ctx["error"] = _("未找到该办件，请核对受理编号和查询码。")

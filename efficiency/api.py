@@ -41,5 +41,10 @@ def exception_handler(exc, context):
     return response
 
 
-def error_response(message: str, *, code: str = "invalid", status_code: int = 400, fields=None) -> Response:
-    return Response({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status_code)
+def error_response(message: str, *, code: str = "invalid", status_code: int = 400, fields=None,
+                   retry_after: int | None = None) -> Response:
+    """The API's error body; a 429 says when to come back (`Retry-After`, seconds)."""
+    response = Response({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status_code)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
