@@ -45,12 +45,14 @@ log = logging.getLogger(__name__)
 SWEEP_LOCK_KEY = 0x5EE9  # pg advisory lock taken by the beat-scheduled sweep
 
 # Who hears of each rung (DESIGN.md: breach ladder). Notices wait for 09:00 of a working day.
+# From 红牌 up the leaders of the item's region (and the one above) hear too: a red card, a 督办单
+# and an accountability proposal are what a leader's supervision is for (issue #15).
 RUNG_RECIPIENTS = {
     Rung.HINT: ["owner"],
     Rung.YELLOW: ["owner", "head"],
-    Rung.RED: ["owner", "head", "office"],
-    Rung.NOTICE: ["owner", "head", "office"],
-    Rung.ACCOUNTABILITY: ["head", "office"],
+    Rung.RED: ["owner", "head", "office", "leader"],
+    Rung.NOTICE: ["owner", "head", "office", "leader"],
+    Rung.ACCOUNTABILITY: ["head", "office", "leader"],
 }
 
 def recipients_for(level_from: int, level_to: int, overrides: dict[int, Sequence[str]] | None = None) -> list[str]:

@@ -53,7 +53,7 @@ def case_propose(*, actor=None, source: str, unit: Unit, person: User | None = N
             case.save(update_fields=["number"])
     except IntegrityError:
         return AccountabilityCase.objects.get(subject_type=subject_type, subject_id=subject_id, source=source)
-    event_emit("cases.opened", subject=case, actor=actor, unit=unit, recipients=["office"],
+    event_emit("cases.opened", subject=case, actor=actor, unit=unit, recipients=["office", "leader"],
                message=_("问责建议：%(r)s") % {"r": case.reason}, payload={"source": source})
     audit_record("create", actor=actor, obj=case, summary=f"问责建议 {case.number}")
     return case

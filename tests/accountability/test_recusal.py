@@ -141,7 +141,7 @@ def test_a_case_against_a_member_of_the_office_is_handled_above_and_he_sees_only
                                  reason="审核超期")
     opened = Event.objects.get(kind="cases.opened", subject_id=case.pk)
     notifications_fan_out()
-    assert _told(opened) == {province.office.pk}
+    assert _told(opened) == {province.office.pk, org.leader.pk}  # and the city's leader, who is not accused
     with pytest.raises(PermissionDenied):
         services.case_investigate(case=case, actor=org.office)  # not his own investigator
     with pytest.raises(PermissionDenied, match="回避"):

@@ -77,7 +77,9 @@ def test_a_county_items_red_card_reaches_the_county_and_city_office_not_the_prov
     assert {tree.echeng_office.pk, org.office.pk} <= told  # 本级 and the level above (鄂州市)
     assert tree.huarong_office.pk not in told  # another county's office
     assert tree.province_office.pk not in told  # two levels up: the city answers for its counties
-    assert told == {tree.county_clerk.pk, tree.echeng_office.pk, org.office.pk}
+    # From 红牌 up the leaders of the same two levels hear too (issue #15), not another county's
+    assert told == {tree.county_clerk.pk, tree.echeng_office.pk, org.office.pk, tree.echeng_leader.pk, org.leader.pk}
+    assert tree.huarong_leader.pk not in told and tree.province_leader.pk not in told
 
 
 def test_a_city_items_office_and_leader_are_the_citys_and_the_provinces(org, tree):
@@ -130,7 +132,8 @@ def test_a_repeated_fan_out_of_a_regional_breach_adds_nothing(org, tree):
     Event.objects.filter(pk=card.pk).update(fanned_out=False)  # as if the first run died before its commit
     notifications_fan_out()
     assert sorted(Notification.objects.filter(event=card).values_list("recipient", "channel")) == before
-    assert {r for r, _c in before} == {f"user:{u.pk}" for u in (tree.county_clerk, tree.echeng_office, org.office)}
+    assert {r for r, _c in before} == {f"user:{u.pk}" for u in (tree.county_clerk, tree.echeng_office, org.office,
+                                                                 tree.echeng_leader, org.leader)}
 
 
 # --- part 2: a model's own rung recipients -----------------------------------------------------------
@@ -176,7 +179,7 @@ def test_models_without_an_override_keep_the_default_recipients_and_sql(org, ove
     item = started(org.unit_a, org.clerk_a)
     sweep(now=item.red_at)
     card = Event.objects.get(kind="clock.breach", subject_id=item.pk)
-    assert card.recipients == ["owner", "head", "office"] == recipients_for(0, Rung.RED)
+    assert card.recipients == ["owner", "head", "office", "leader"] == recipients_for(0, Rung.RED)
 
 
 @pytest.mark.parametrize("bad", [
