@@ -63,3 +63,33 @@ def test_a_leader_sees_a_red_card_on_the_home_page_and_opens_it(page, live_serve
     page.wait_for_selector("#work-list")
     assert late.title in page.locator("#work-list tbody").inner_text()
     shot(page, "home_leader_red_list")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_leader_is_told_of_a_red_card_in_the_inbox_and_opening_it_marks_it_read(page, live_server, org):
+    """The sweep's red card reaches the leader of the item's region (issue #15: leaders were told
+    nothing); the inbox lists it unread, opening it leads to the item and marks it read."""
+    import time_machine
+
+    from efficiency.models import Notification
+    from efficiency.notifications import notifications_fan_out
+    from efficiency.sweep import sweep
+
+    with time_machine.travel(timezone.now() - timedelta(days=30), tick=False):
+        late = _assignment(org, "关于整治窗口推诿扯皮的批示", org.unit_b)
+    target = AssignmentTarget.objects.get(assignment=late)
+    sweep(now=target.red_at)
+    notifications_fan_out()
+    card = Notification.objects.get(user=org.leader, channel="inbox", event__kind="clock.breach")
+    assert card.read_at is None
+
+    login_as(page, live_server, "leader")
+    page.goto(f"{live_server.url}/inbox/")
+    item = page.locator("li.unread", has_text="红牌")
+    assert item.count() == 1
+    item.locator("a").first.click()
+    page.wait_for_load_state()
+    assert late.title in page.content()
+    card.refresh_from_db()
+    assert card.read_at is not None
+    shot(page, "inbox_leader_red_card")
