@@ -74,36 +74,44 @@ def _checked_context(browser, **options):
     return context, pg, findings
 
 
-def _finish(pg, findings):
-    """The page still open was maybe not checked yet: check it now, then fail on any finding."""
+def _finish(pg, findings, allowed=()):
+    """The page still open was maybe not checked yet: check it now, then fail on any finding
+    (except the rules a test marks `axe_allow`, e.g. the attack page of an XSS test)."""
     try:
         if pg.url.startswith("http"):
             pg.evaluate("() => window.__axeRun && window.__axeRun()")
     except Exception:  # noqa: BLE001 - a closed page or a download: nothing left to check
         pass
+    findings = [{**r, "violations": [v for v in r["violations"] if v["id"] not in allowed]} for r in findings]
+    findings = [r for r in findings if r["violations"]]
     if findings:
         lines = [f"{r['url']}: " + "; ".join(f"{v['id']} ({v['impact']}) {v['help']} at {v['nodes']}"
                                              for v in r["violations"]) for r in findings]
         pytest.fail("axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(lines), pytrace=False)
 
 
+def _allowed(request) -> tuple[str, ...]:
+    marker = request.node.get_closest_marker("axe_allow")
+    return tuple(marker.args) if marker else ()
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context, pg, findings = _checked_context(browser)
     yield pg
     try:
-        _finish(pg, findings)
+        _finish(pg, findings, _allowed(request))
     finally:
         context.close()
 
 
 @pytest.fixture
-def phone_page(browser):
+def phone_page(browser, request):
     context, pg, findings = _checked_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True,
                                              has_touch=True)
     yield pg
     try:
-        _finish(pg, findings)
+        _finish(pg, findings, _allowed(request))
     finally:
         context.close()
 
