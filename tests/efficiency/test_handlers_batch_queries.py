@@ -159,3 +159,23 @@ def test_one_failing_address_fails_alone_and_backs_off(org, settings):
     bad = Notification.objects.get(recipient="email:x1@example.org")
     assert (bad.status, bad.attempts, bad.last_error) == ("pending", 1, "550 mailbox unavailable")
     assert bad.deliver_after == datetime(2025, 9, 3, 10, 2, tzinfo=SHANGHAI)
+
+
+def test_a_batch_subscriber_hears_each_emitting_call_once_with_its_events_of_the_kind(org, monkeypatch):
+    """The core's event API takes batches: `events_emit` runs a `batch=True` subscriber once per
+    call with that call's events of its kind; a per-event subscriber still hears each event."""
+    from collections import defaultdict
+
+    from efficiency import registry
+
+    monkeypatch.setattr(registry, "_subscribers", defaultdict(list))
+    monkeypatch.setattr(registry, "_batch_subscribers", defaultdict(list))
+    batches, singles = [], []
+    registry.subscribe("test.notice", batches.append, batch=True)
+    registry.subscribe("test.notice", singles.append)
+    items = make_items(org, 3, START)
+    emitted = events_emit([*(dict(kind="test.notice", subject=i) for i in items),
+                           dict(kind="clock.closed", subject=items[0])])
+    assert [[e.pk for e in b] for b in batches] == [[e.pk for e in emitted[:3]]]
+    assert [e.pk for e in singles] == [e.pk for e in emitted[:3]]
+    assert events_emit([]) == [] and len(batches) == 1
