@@ -20,19 +20,20 @@ from efficiency.registry import items_crossing
 
 from .events import KINDS
 from .models import AccountabilityCase, CaseStatement, Complaint, ComplaintReview
-from .services import case_propose, defendants
+from .services import case_propose, cases_propose, defendants
 
 
 def on_complaint_breach(model, transitions) -> None:
     """A unit replying late to a citizen's complaint: the red card itself opens a proposal (so
     the complaint is registered with `proposes=False`: no second one at 问责建议)."""
     ids = items_crossing(transitions, Rung.RED)
-    for c in Complaint.objects.filter(pk__in=ids, unit__isnull=False).select_related("unit", "owner"):
-        case_propose(
-            source=AccountabilityCase.Source.RED_CARD, unit=c.unit, person=c.owner,
-            subject_type=Complaint._meta.label_lower, subject_id=c.pk,
-            reason=_("%(item)s 超过期限（%(rung)s），按规定提出问责建议") % {"item": c, "rung": Rung.RED.label},
-        )
+    if not ids:
+        return
+    cases_propose([dict(
+        source=AccountabilityCase.Source.RED_CARD, unit_id=c.unit_id, person_id=c.owner_id,
+        subject_type=Complaint._meta.label_lower, subject_id=c.pk,
+        reason=_("%(item)s 超过期限（%(rung)s），按规定提出问责建议") % {"item": c, "rung": Rung.RED.label},
+    ) for c in Complaint.objects.filter(pk__in=ids, unit__isnull=False).order_by("pk")])
 
 
 def _highest_rung(transitions) -> dict[int, int]:
@@ -94,20 +95,29 @@ def on_statement_breach(model, transitions) -> None:
                        % {"no": case.number, "due": due})
 
 
-def on_propose(event) -> None:
-    """`accountability.propose` from another app (red card, deemed approval, finding, review step)."""
-    p = event.payload or {}
-    unit_id = p.get("unit_id") or event.unit_id
-    unit = Unit.objects.filter(pk=unit_id).first()
-    if unit is None:
-        return
-    person = User.objects.filter(pk=p["person_id"]).first() if p.get("person_id") else None
-    source = p.get("source") or AccountabilityCase.Source.MANUAL
-    if source not in AccountabilityCase.Source.values:
-        source = AccountabilityCase.Source.FINDING
-    case_propose(source=source, unit=unit, person=person, actor=event.actor,
-                 reason=p.get("reason") or event.message or _("问责建议"),
-                 subject_type=event.subject_type, subject_id=event.subject_id)
+def on_propose(events) -> None:
+    """`accountability.propose` from another app (red card, deemed approval, finding, review step):
+    a batch subscriber — the emitting call's events at once, in a constant number of statements
+    (one read of the units and people named, then `cases_propose`)."""
+    def unit_of(event):
+        return (event.payload or {}).get("unit_id") or event.unit_id
+
+    units = set(Unit.objects.filter(pk__in={unit_of(e) for e in events if unit_of(e)}).values_list("pk", flat=True))
+    named = {(e.payload or {}).get("person_id") for e in events} - {None}
+    people = set(User.objects.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
+    entries = []
+    for event in events:
+        p = event.payload or {}
+        if unit_of(event) not in units:
+            continue
+        source = p.get("source") or AccountabilityCase.Source.MANUAL
+        if source not in AccountabilityCase.Source.values:
+            source = AccountabilityCase.Source.FINDING
+        entries.append(dict(source=source, unit_id=unit_of(event), actor=event.actor,
+                            person_id=p.get("person_id") if p.get("person_id") in people else None,
+                            reason=p.get("reason") or event.message or _("问责建议"),
+                            subject_type=event.subject_type, subject_id=event.subject_id))
+    cases_propose(entries)
 
 
 def _own_cases_only(prefix: str = ""):
@@ -137,7 +147,7 @@ def register() -> None:
     register_clock_model(AccountabilityCase, proposes=False)  # never a proposal against a case itself
     register_clock_model(ComplaintReview, on_breach=on_review_breach, rung_recipients=REVIEW_RUNG_RECIPIENTS)
     register_clock_model(CaseStatement, on_breach=on_statement_breach)
-    subscribe("accountability.propose", on_propose)
+    subscribe("accountability.propose", on_propose, batch=True)
     register_formatter("complaints.*", _format_complaint)
     register_formatter("cases.*", _format_case)
 

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from efficiency import clocks, permissions
-from efficiency.audit import audit_record, snapshot
+from efficiency.audit import audit_record, audit_records, snapshot
 from efficiency.clocks import Limit, format_due
-from efficiency.events import event_emit
+from efficiency.events import event_emit, events_emit
 from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, TimeLimitRule, Unit, User
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.registry import items_crossing
@@ -275,23 +275,27 @@ def step_decide(*, actor, step: ReviewStep, consent: bool, opinion: str = "") ->
 
 def _steps_deem_consented(step_ids: list[int], now: datetime) -> list[int]:
     """缺席默认: silent steps count as consent, liability on their unit. Claimed once by a
-    conditional UPDATE; a second sweep finds nothing to claim."""
+    conditional UPDATE; a second sweep finds nothing to claim. Set-based: the claim, one read of
+    the claimed steps, their clocks closed and their events written in one INSERT
+    (`clocks.clocks_close`), whatever the number of steps."""
     if not step_ids:
         return []
     claimed = _claim(ReviewStep, step_ids, StepStatus.PENDING,
                      {"status": StepStatus.DEEMED_CONSENTED, "liability_moved": True, "decided_at": now,
                       "paused_with_application": False})
-    for step in ReviewStep.objects.filter(pk__in=claimed).select_related("application", "unit"):
-        if step.closed_at is None:
-            clocks.clock_close(step, actor=None, at=now, message=_("逾期未答复，视为同意。"))
-        event_emit("approvals.step_deemed_consented", subject=step, recipients=["head", "office"],
-                   message=_("%(unit)s 逾期未答复联审意见，视为同意，责任由该单位承担。") % {"unit": step.unit.name},
-                   payload={"application_id": step.application_id})
+    steps = list(ReviewStep.objects.filter(pk__in=claimed).select_related("application__item", "unit")
+                 .order_by("pk"))
+    consented = _("%(unit)s 逾期未答复联审意见，视为同意，责任由该单位承担。")
+    late = _("联审联批会审环节（%(app)s）逾期未答复，按缺席默认视为同意。")
+    specs = []
+    for step in steps:
+        specs.append(dict(kind="approvals.step_deemed_consented", subject=step, recipients=["head", "office"], at=now,
+                          message=consented % {"unit": step.unit.name}, payload={"application_id": step.application_id}))
         if step.is_late(now):
-            event_emit("accountability.propose", subject=step, unit=step.unit, payload={
+            specs.append(dict(kind="accountability.propose", subject=step, unit=step.unit_id, at=now, payload={
                 "person_id": step.owner_id, "unit_id": step.unit_id, "source": "review_step",
-                "reason": _("联审联批会审环节（%(app)s）逾期未答复，按缺席默认视为同意。") % {"app": step.application},
-            })
+                "reason": late % {"app": step.application}}))
+    clocks.clocks_close(ReviewStep, steps, actor=None, at=now, message=_("逾期未答复，视为同意。"), events=specs)
     return claimed
 
 
@@ -576,14 +580,17 @@ def application_on_breach(model, transitions) -> None:
     eligible = [pk for pk in yellow
                 if apps[pk].status == Status.ACCEPTED and apps[pk].deemed_approval and pk not in refused]
     application_deem_approved(eligible, now=now)
+    escalated = []
     for pk in red:
         app = apps[pk]
         if app.status == Status.ACCEPTED and (not app.deemed_approval or pk in refused):
             # Not eligible for 超时默认: red card and escalation to the head, the office and leaders.
             why = (_("会审单位已附理由不同意，不适用超时默认") if pk in refused and app.deemed_approval
                    else _("该事项不适用超时默认"))
-            event_emit("approvals.escalated", subject=app, recipients=["head", "office", "leader"], at=now,
-                       message=_("办件 %(no)s 超过法定期限未办结，%(why)s，提请督办。") % {"no": app.receipt_number, "why": why})
+            escalated.append(dict(
+                kind="approvals.escalated", subject=app, recipients=["head", "office", "leader"], at=now,
+                message=_("办件 %(no)s 超过法定期限未办结，%(why)s，提请督办。") % {"no": app.receipt_number, "why": why}))
+    events_emit(escalated)  # one INSERT for the batch
 
 
 def _accept_by_default(ids: list[int], now: datetime) -> None:
@@ -607,27 +614,30 @@ def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
         "decision_reason": _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")})
     _steps_deem_consented(list(ReviewStep.objects.filter(application_id__in=claimed, status=StepStatus.PENDING)
                                .values_list("pk", flat=True)), now)
-    # Set-based as far as the core allows: one claim, one read of the claimed rows (item and unit
-    # joined, in id order), the texts translated once. What stays per application is the core's
-    # per-item API — clock_close (UPDATE + event), three event_emit calls, audit_record — and
-    # the subscribers of those events (accountability's case, the dashboards' counter): the core
-    # has no bulk form of them (bench/approvals.py measures the floor a bulk form could reach).
+    # Set-based: one claim, one read of the claimed rows (item joined, in id order), the texts
+    # translated once, the clocks closed by one UPDATE and every event of the batch — clock.closed,
+    # deemed_approved, decided, accountability.propose — written by one INSERT whose batch
+    # subscribers (accountability's cases, the dashboards' counters) answer the whole batch at
+    # once, and the audit rows by one more: a constant number of statements per batch
+    # (tests/approvals/test_deemed_at_scale.py).
     closed = _("超时默认，视为同意。")
     notice = _("您申请的“%(item)s”（%(no)s）超过承诺期限未作出决定，视为同意，可凭视为同意通知书办理后续事项。")
     reason = _("办件 %(no)s（%(item)s）超过承诺期限未作出决定，已视为同意。")
-    for app in Application.objects.filter(pk__in=claimed).select_related("item", "unit").order_by("pk"):
+    apps = list(Application.objects.filter(pk__in=claimed).select_related("item").order_by("pk"))
+    specs = []
+    for app in apps:
         names = {"item": app.item.name, "no": app.receipt_number}
-        if app.closed_at is None:
-            clocks.clock_close(app, actor=None, at=now, message=closed)
-        event_emit("approvals.deemed_approved", subject=app, at=now, unit=app.unit,
-                   recipients=[*_sms(app), "owner", "head", "office"], message=notice % names,
-                   payload={"receipt_number": app.receipt_number})
-        event_emit("approvals.decided", subject=app, at=now, unit=app.unit,
-                   payload={"outcome": Status.DEEMED_APPROVED, "late": True})
-        event_emit("accountability.propose", subject=app, at=now, unit=app.unit, payload={
-            "person_id": app.owner_id, "unit_id": app.unit_id, "source": "deemed_approval", "reason": reason % names,
-        })
-        audit_record("appr.deemed", obj=app, actor_name="sweep", summary=f"视为同意 {app.receipt_number}")
+        specs += [
+            dict(kind="approvals.deemed_approved", subject=app, at=now, recipients=[*_sms(app), "owner", "head", "office"],
+                 message=notice % names, payload={"receipt_number": app.receipt_number}),
+            dict(kind="approvals.decided", subject=app, at=now, payload={"outcome": Status.DEEMED_APPROVED, "late": True}),
+            dict(kind="accountability.propose", subject=app, at=now, payload={
+                "person_id": app.owner_id, "unit_id": app.unit_id, "source": "deemed_approval",
+                "reason": reason % names}),
+        ]
+    clocks.clocks_close(Application, apps, actor=None, at=now, message=closed, events=specs)
+    audit_records([dict(action="appr.deemed", obj=app, actor_name="sweep", summary=f"视为同意 {app.receipt_number}")
+                   for app in apps])
     return claimed
 
 

@@ -50,11 +50,12 @@ FROM generate_series(1, %(n)s) AS g
 """
 
 
-# The floor: what the same writes cost set-based, one statement per sweep batch — the claim
-# closing the clocks too, the four events per application (clock.closed, deemed_approved,
-# decided, accountability.propose) and the audit rows by INSERT … SELECT. This is what a core
-# bulk form (event_emit_many, clock_close_many, audit_record_many) could reach; no subscriber
-# runs (they would need a bulk form too), so it is a bound, not a design.
+# The floor: what the same writes cost in one statement per sweep batch — the claim closing the
+# clocks too, the four events per application (clock.closed, deemed_approved, decided,
+# accountability.propose) and the audit rows by INSERT … SELECT; no subscriber runs (no case is
+# opened), so it is a bound, not a design. The handler itself is set-based (a constant number
+# of statements per batch through the core's bulk forms: events_emit with batch subscribers,
+# clocks_close, audit_records).
 FLOOR = """
 WITH claimed AS (
     UPDATE approvals_application
@@ -147,8 +148,9 @@ def run(args) -> None:
           f"in {time.perf_counter() - t:.1f} s; sweep at {moment.isoformat()}")
     if args.solo:
         # The approvals app's share only: other apps' subscribers (accountability, dashboards) off.
-        for kind in list(registry._subscribers):
-            registry._subscribers[kind] = []
+        for table in (registry._subscribers, registry._batch_subscribers):
+            for kind in list(table):
+                table[kind] = []
         print("--solo: other apps' event subscribers switched off")
 
     class Rollback(Exception):

@@ -52,3 +52,27 @@ def in_scratch_database(run, args) -> None:
         if not args.keep:
             admin(server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
     print(f"total run {time.perf_counter() - started:.0f} s")
+
+
+def alternate(label: str, ours, baseline, rounds: int) -> tuple[float, float, float]:
+    """Time `ours` and `baseline` alternately, `rounds` rounds after one warm-up of each (which
+    goes first alternates too, so neither always runs on a warm cache or a quiet minute), print
+    every round, and return (median ms of ours, median ms of the baseline, median of the
+    per-round ratios ours ÷ baseline)."""
+    import statistics
+
+    ours(), baseline()
+    mine, base, ratios = [], [], []
+    for r in range(rounds):
+        pair = [("ours", ours), ("baseline", baseline)]
+        took = {}
+        for name, fn in (pair if r % 2 == 0 else pair[::-1]):
+            t = time.perf_counter()
+            fn()
+            took[name] = (time.perf_counter() - t) * 1000
+        mine.append(took["ours"])
+        base.append(took["baseline"])
+        ratios.append(took["ours"] / took["baseline"])
+        print(f"  {label}: round {r + 1}: ours {took['ours']:9.2f} ms, baseline {took['baseline']:9.2f} ms, "
+              f"ratio {ratios[-1]:.3f}", flush=True)
+    return statistics.median(mine), statistics.median(base), statistics.median(ratios)

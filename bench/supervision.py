@@ -12,7 +12,8 @@ assignment, lead and co-unit, units spread evenly; 70 % closed (a tenth of those
 open: most due in the next 60 days, about 4 % of all targets overdue with a yellow or red card;
 three events per target and each receiving unit's guardian share, as the services leave them.
 
-Figures (median of --repeats after one warm-up, milliseconds):
+Figures (--repeats rounds after one warm-up, ours and the baseline alternating, every round printed;
+medians in milliseconds, and the median of the per-round ratios):
   - the work list of one unit (`queries.target_list` as the page calls it, first page of 200 rows
     with assignment/unit/owner read as the template does) against the plain ORM
     `AssignmentTarget.objects.filter(unit_id=…).order_by("due_at")[:200]` (no joins; the raw SQL
@@ -23,7 +24,8 @@ Figures (median of --repeats after one warm-up, milliseconds):
   - the hand-out (`services.assignment_create` to a lead and two co-units: clocks, shares, events,
     audit, in one transaction) against a bulk_create of the same rows (assignment, targets with
     their clock fields, guardian shares, events, audit), with the query count of each.
-Prints both sides and the ratio. No assertions on time.
+Ends with `RATIO <figure> <median of ours ÷ baseline per round>` per figure (supervision_work_list,
+…_open, supervision_office_list, …_open, supervision_overview, supervision_hand_out). No assertions on time.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from scratch import in_scratch_database  # puts the project on sys.path
+from scratch import alternate, in_scratch_database  # puts the project on sys.path
 
 PAGE = 200  # the work list page shows the first 200 rows (supervision.views.work_list)
 WORK_LIST_INDEXES = ("sv_target_unit_due", "sv_target_due", "sv_target_open_due")  # supervision 0004
@@ -208,21 +210,21 @@ def run(args) -> None:
     everything = AssignmentTarget.objects.all()
     of_unit = AssignmentTarget.objects.filter(unit_id=unit_id)
     repeats = args.repeats
-    for label, fn, orm, base in (
-        ("work list, one unit (all)", page_of(clerk),
+    for figure, label, fn, orm, base in (
+        ("supervision_work_list", "work list, one unit (all)", page_of(clerk),
          of_unit, raw(by_unit.format(extra=""), [unit_id, PAGE])),
-        ("work list, one unit, 未办结", page_of(clerk, status="open"),
+        ("supervision_work_list_open", "work list, one unit, 未办结", page_of(clerk, status="open"),
          of_unit.exclude(status__in=ended), raw(by_unit.format(extra=open_only), [unit_id, PAGE])),
-        ("work list, office, all units", page_of(office), everything,
+        ("supervision_office_list", "work list, office, all units", page_of(office), everything,
          raw(f"SELECT * FROM supervision_assignmenttarget ORDER BY due_at LIMIT %s", [PAGE])),
-        ("work list, office, 未办结, all units", page_of(office, status="open"),
+        ("supervision_office_list_open", "work list, office, 未办结, all units", page_of(office, status="open"),
          everything.exclude(status__in=ended),
          raw(f"SELECT * FROM supervision_assignmenttarget WHERE true {open_only} ORDER BY due_at LIMIT %s", [PAGE])),
     ):
         with CaptureQueriesContext(connection) as q:
             fn()
-        baseline = timed(lambda orm=orm: list(orm.order_by("due_at")[:PAGE]), repeats)
-        rows.append((label, timed(fn, repeats), baseline,
+        ours, baseline, ratio = alternate(figure, fn, lambda orm=orm: list(orm.order_by("due_at")[:PAGE]), repeats)
+        rows.append((figure, label, ours, baseline, ratio,
                      f"{len(q.captured_queries)} queries; raw SQL {timed(base, repeats):.2f} ms"))
 
     raw_overview = """
@@ -236,7 +238,8 @@ def run(args) -> None:
                count(*) FILTER (WHERE t.urge_count > 0) AS urged
         FROM supervision_assignmenttarget t JOIN efficiency_unit u ON u.id = t.unit_id
         GROUP BY t.unit_id, u.name ORDER BY red DESC, yellow DESC, u.name"""
-    rows.append(("office overview (all units)", timed(queries.overview, repeats), timed(raw(raw_overview, []), repeats),
+    rows.append(("supervision_overview", "office overview (all units)",
+                 *alternate("supervision_overview", queries.overview, raw(raw_overview, []), repeats),
                  f"{len(queries.overview())} units"))
 
     # --- the hand-out, against a bulk_create of the rows it writes ---------------------------------
@@ -281,15 +284,20 @@ def run(args) -> None:
     with CaptureQueriesContext(connection) as q:
         bulk()
     bulk_queries = len(q.captured_queries)
-    rows.append(("hand-out to 3 units (assignment_create)", timed(hand_out, repeats), timed(bulk, repeats),
+    rows.append(("supervision_hand_out", "hand-out to 3 units (assignment_create)",
+                 *alternate("supervision_hand_out", hand_out, bulk, repeats),
                  f"{service_queries} vs {bulk_queries} queries"))
 
     print()
-    print(f"{'figure (median of ' + str(repeats) + ')':<42} {'ms':>9} {'baseline ms':>12} {'ratio':>7}  note")
-    for label, ms, base, note in rows:
-        print(f"{label:<42} {ms:9.2f} {base:12.2f} {ms / base:6.1f}x  {note}")
+    print(f"{'figure (median of ' + str(repeats) + ' alternating rounds)':<42} {'ms':>9} {'baseline ms':>12} "
+          f"{'ratio':>7}  note")
+    for _figure, label, ms, base, ratio, note in rows:
+        print(f"{label:<42} {ms:9.2f} {base:12.2f} {ratio:6.2f}x  {note}")
     print("baselines: work lists — the plain ORM AssignmentTarget.objects.filter(unit_id=…).order_by('due_at')[:200] "
           "(no joins); overview — its aggregate as raw SQL; hand-out — bulk_create of the rows it writes")
+    print("ratio: the median of the per-round ratios ours ÷ baseline (lower is better)")
+    for figure, _label, _ms, _base, ratio, _note in rows:
+        print(f"RATIO {figure} {ratio:.2f}")
 
 
 if __name__ == "__main__":

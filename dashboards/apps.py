@@ -21,6 +21,6 @@ class DashboardsConfig(AppConfig):
         register_event_kinds(events.KINDS)
         register_schedule("dashboards rollup", "dashboards.rollup_recent", EVERY_5_MINUTES)
         for kind in rollups.COUNTED_KINDS:
-            subscribe(kind, rollups.counter_bump)
+            subscribe(kind, rollups.counter_bump, batch=True)
         # R38: the portal shows each unit's on-time rate and satisfaction from our rollups.
         register_unit_figures(queries.public_unit_table)

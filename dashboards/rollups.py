@@ -147,16 +147,17 @@ def _rollup_counters(cursor, start: date, end: date) -> None:
     cursor.execute(_counters_sql("kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s"), params)
 
 
-def counter_bump(event) -> None:
-    """Subscriber of the counted kinds: today's counter moves as the event is written (same
-    transaction), so the cockpit does not wait for the beat task; the task recounts the day from
+def counter_bump(events) -> None:
+    """Batch subscriber of the counted kinds (`subscribe(..., batch=True)`): today's counters move
+    as the events are written (same transaction), one statement for the emitting call's events
+    however many, so the cockpit does not wait for the beat task; the task recounts the day from
     the events with the same expressions, so both agree."""
     with connection.cursor() as cursor:
-        cursor.execute(_counters_sql("id = %s") + """
+        cursor.execute(_counters_sql("id = ANY(%s)") + """
             ON CONFLICT (date, unit_id, kind) DO UPDATE
                SET count = dashboards_unitdaycounter.count + EXCLUDED.count,
                    value_sum = dashboards_unitdaycounter.value_sum + EXCLUDED.value_sum
-        """, [event.pk])
+        """, [[event.pk for event in events]])
 
 
 def _rollup_months(cursor, start: date, end: date) -> None:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,10 +32,24 @@ DEFERRED_KINDS = ("clock.breach", "clock.reminder", "clock.rescheduled")
 
 
 class SmsBackend:
-    """Interface for an SMS gateway: implement `send(phone, text)`, raise on failure."""
+    """Interface for an SMS gateway: implement `send(phone, text)`, raise on failure. A gateway
+    with a batch API overrides `send_many` (one call for the whole batch)."""
 
     def send(self, phone: str, text: str) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def send_many(self, messages: list[tuple[str, str]]) -> list[Exception | None]:
+        """Send (phone, text) pairs; one outcome per message, None when it went out. The default
+        sends one at a time through `send`."""
+        outcomes: list[Exception | None] = []
+        for phone, text in messages:
+            try:
+                self.send(phone, text)
+            except Exception as exc:  # noqa: BLE001 - reported per message, retried by the caller
+                outcomes.append(exc)
+            else:
+                outcomes.append(None)
+        return outcomes
 
 
 class LoggingSmsBackend(SmsBackend):
@@ -45,8 +59,38 @@ class LoggingSmsBackend(SmsBackend):
         log.info("SMS to %s: %s", phone, text)
 
 
+class LocmemSmsBackend(SmsBackend):
+    """Keeps messages in memory (`LocmemSmsBackend.outbox`), one batch call per `send_many`: for
+    tests and the benchmark, like Django's locmem e-mail backend."""
+
+    outbox: list[tuple[str, str]] = []
+    calls = 0
+
+    def send(self, phone: str, text: str) -> None:
+        self.send_many([(phone, text)])
+
+    def send_many(self, messages: list[tuple[str, str]]) -> list[Exception | None]:
+        type(self).calls += 1
+        type(self).outbox.extend(messages)
+        return [None] * len(messages)
+
+
 def sms_backend() -> SmsBackend:
     return import_string(settings.SMS_BACKEND)()
+
+
+_PER = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+
+
+def notify_rate(channel: str) -> float:
+    """Deliveries per second allowed on `channel`, from `settings.NOTIFY_RATE`
+    ({"email": "600/min", "sms": "200/min"}: the gateways' limits), "N/s", "N/min" or "N/h"."""
+    spec = str(settings.NOTIFY_RATE.get(channel, settings.NOTIFY_RATE.get("default", "200/min")))
+    count, _sep, per = spec.partition("/")
+    try:
+        return float(count) / _PER[(per or "s").strip().lower()]
+    except (KeyError, ValueError):
+        raise ValueError(f"NOTIFY_RATE[{channel!r}] = {spec!r}: expected 'N/s', 'N/min' or 'N/h'") from None
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -191,6 +235,26 @@ def _people(events: list[Event], recusals: dict | None = None) -> dict:
     return people
 
 
+def _deliveries_insert(rows: list[tuple], now) -> None:
+    """A fan-out batch's deliveries in one INSERT of column arrays (no model instance per row:
+    building and preparing them was most of the fan-out's time); ON CONFLICT DO NOTHING keeps
+    the once-per-(event, recipient, channel) constraint a no-op for a repeated fan-out."""
+    if not rows:
+        return
+    from django.db import connection
+
+    columns = list(zip(*rows))
+    with connection.cursor() as cur:
+        cur.execute("""
+            INSERT INTO efficiency_notification (event_id, user_id, recipient, channel, title, body, link, status,
+                                                 deliver_after, sent_at, attempts, last_error, created_at)
+            SELECT v.*, 0, '', %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                        %s::text[], %s::timestamptz[], %s::timestamptz[])
+                 AS v(event_id, user_id, recipient, channel, title, body, link, status, deliver_after, sent_at)
+            ON CONFLICT DO NOTHING""", [now, *(list(c) for c in columns)])
+
+
 def notifications_fan_out(*, batch: int = 1000) -> int:
     """Turn pending events into deliveries. Returns how many events were fanned out."""
     done = 0
@@ -205,11 +269,13 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
             recusals = _recusals(events)
             people = _people(events, recusals)
             now = timezone.now()
+            later_at = workdays.next_working_moment(now)  # once per batch, not per event
             rows = []
             for event in events:
                 subject = subjects.get((event.subject_type, event.subject_id))
                 title, body, link = format_event(event, subject)
-                later = workdays.next_working_moment(now) if event.kind in DEFERRED_KINDS else now
+                title = title[:200]
+                later = later_at if event.kind in DEFERRED_KINDS else now
                 seen = set()
                 for spec in event.recipients:
                     for key, user in _resolve(spec, event, people,
@@ -217,59 +283,112 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
                         if key in seen or (key.startswith("user:") and user is None):
                             continue
                         seen.add(key)
-                        common = dict(event=event, user=user, recipient=key, title=title[:200], body=body, link=link)
                         if user is not None:
-                            rows.append(Notification(channel="inbox", status="sent", sent_at=now, **common))
+                            rows.append((event.pk, user.pk, key, "inbox", title, body, link, "sent", now, now))
                             if user.email:
-                                rows.append(Notification(channel="email", deliver_after=later, **common))
+                                rows.append((event.pk, user.pk, key, "email", title, body, link, "pending", later, None))
                         elif key.startswith("phone:"):
-                            rows.append(Notification(channel="sms", deliver_after=later, **common))
+                            rows.append((event.pk, None, key, "sms", title, body, link, "pending", later, None))
                         elif key.startswith("email:"):
-                            rows.append(Notification(channel="email", deliver_after=later, **common))
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+                            rows.append((event.pk, None, key, "email", title, body, link, "pending", later, None))
+            _deliveries_insert(rows, now)
             Event.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out=True)
         done += len(events)
         if len(events) < batch:
             return done
 
 
-def _send_one(n: Notification) -> None:
-    if n.channel == "email":
-        address = n.user.email if n.user_id else n.recipient.partition(":")[2]
-        send_mail(n.title, f"{n.body}\n\n{n.link}".strip(), None, [address], fail_silently=False)
-    elif n.channel == "sms":
-        sms_backend().send(n.recipient.partition(":")[2], f"{n.title} {n.body}")
+def _send_email(due: list[Notification]) -> list[Exception | None]:
+    """Every e-mail of a chunk through one connection of the configured backend (one SMTP
+    session: `get_connection()` opened once, `send_messages` per message so that one refused
+    address fails alone)."""
+    connection = get_connection(fail_silently=False)
+    messages = [EmailMessage(n.title, f"{n.body}\n\n{n.link}".strip(), None,
+                             [n.user.email if n.user_id else n.recipient.partition(":")[2]], connection=connection)
+                for n in due]
+    try:
+        connection.open()
+    except Exception as exc:  # noqa: BLE001 - the server is down: the whole chunk is retried
+        return [exc] * len(due)
+    outcomes: list[Exception | None] = []
+    try:
+        for message in messages:
+            try:
+                connection.send_messages([message])
+            except Exception as exc:  # noqa: BLE001 - any gateway failure is retried
+                outcomes.append(exc)
+            else:
+                outcomes.append(None)
+    finally:
+        connection.close()
+    return outcomes
 
 
-def notifications_send(*, batch: int = 200) -> dict[str, int]:
-    """Send due email and SMS deliveries once each; failures back off and retry."""
-    sent = failed = 0
-    now = timezone.now()
+def _send_sms(due: list[Notification]) -> list[Exception | None]:
+    """A chunk of SMS in one call of the backend (`SmsBackend.send_many`)."""
+    try:
+        return sms_backend().send_many([(n.recipient.partition(":")[2], f"{n.title} {n.body}") for n in due])
+    except Exception as exc:  # noqa: BLE001 - the gateway is down: the whole chunk is retried
+        return [exc] * len(due)
+
+
+SENDERS = {Notification.Channel.EMAIL: _send_email, Notification.Channel.SMS: _send_sms}
+
+
+def _send_chunk(channel: str, size: int, now) -> tuple[int, int, int]:
+    """Claim up to `size` due deliveries of `channel` (FOR UPDATE SKIP LOCKED: concurrent workers
+    take different rows), send them through one connection, and record the outcomes in two
+    statements (the sent ones, the failed ones with their back-off). (claimed, sent, failed)."""
+    from django.db import connection
+
     with transaction.atomic():
         due = list(
             # of=self: the user is an outer join (SMS and plain addresses have none).
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
-            .filter(status=Notification.Status.PENDING, deliver_after__lte=now)
-            .exclude(channel=Notification.Channel.INBOX)
-            .order_by("deliver_after")[:batch]
+            .filter(status=Notification.Status.PENDING, deliver_after__lte=now, channel=channel)
+            .order_by("deliver_after")[:size]
         )
-        for n in due:
-            try:
-                _send_one(n)
-            except Exception as exc:  # noqa: BLE001 - any gateway failure is retried
-                n.attempts += 1
-                n.last_error = str(exc)[:2000]
-                if n.attempts >= MAX_ATTEMPTS:
-                    n.status = Notification.Status.FAILED
-                else:
-                    n.deliver_after = now + timedelta(minutes=2 ** n.attempts)
-                failed += 1
-            else:
-                n.attempts += 1
-                n.status, n.sent_at = Notification.Status.SENT, now
-                sent += 1
-            n.save(update_fields=["attempts", "last_error", "status", "deliver_after", "sent_at"])
+        if not due:
+            return 0, 0, 0
+        outcomes = SENDERS[channel](due)
+        sent = [n.pk for n, exc in zip(due, outcomes) if exc is None]
+        failed = [(n, exc) for n, exc in zip(due, outcomes) if exc is not None]
+        if sent:
+            Notification.objects.filter(pk__in=sent).update(
+                status=Notification.Status.SENT, sent_at=now, attempts=F("attempts") + 1)
+        if failed:
+            attempts = [n.attempts + 1 for n, _exc in failed]
+            with connection.cursor() as cur:
+                cur.execute("""
+                    UPDATE efficiency_notification AS n
+                    SET attempts = v.attempts, last_error = v.error,
+                        status = CASE WHEN v.attempts >= %s THEN %s ELSE n.status END,
+                        deliver_after = CASE WHEN v.attempts >= %s THEN n.deliver_after
+                                             ELSE %s + make_interval(mins => power(2, v.attempts)::int) END
+                    FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS v(id, attempts, error)
+                    WHERE n.id = v.id""",
+                    [MAX_ATTEMPTS, Notification.Status.FAILED, MAX_ATTEMPTS, now,
+                     [n.pk for n, _exc in failed], attempts, [str(exc)[:2000] for _n, exc in failed]])
+    return len(due), len(sent), len(failed)
+
+
+def notifications_send(*, window: float | None = None, chunk: int | None = None) -> dict[str, int]:
+    """Send due e-mail and SMS deliveries once each, in chunks of `chunk` (NOTIFY_CHUNK), each
+    chunk through one connection of its backend; failures back off and retry. Per channel at
+    most its rate (`NOTIFY_RATE`) × `window` seconds (NOTIFY_WINDOW, the beat interval: 60) per
+    run, so a gateway's limit holds from run to run."""
+    window = settings.NOTIFY_WINDOW if window is None else window
+    chunk = chunk or settings.NOTIFY_CHUNK
+    sent = failed = 0
+    now = timezone.now()
+    for channel in SENDERS:
+        quota = int(notify_rate(channel) * window)
+        while quota > 0:
+            claimed, ok, bad = _send_chunk(channel, min(chunk, quota), now)
+            sent, failed, quota = sent + ok, failed + bad, quota - claimed
+            if claimed < chunk:
+                break
     return {"sent": sent, "failed": failed}
 
 
@@ -283,28 +402,50 @@ def reminders_emit(*, now=None) -> int:
     transaction-level advisory lock, so a repeated or concurrent run adds nothing."""
     from django.db import connection
 
-    from .events import event_emit
+    from .events import events_emit
 
     now = now or timezone.now()
     if not workdays.is_workday(workdays.local_date(now)):
         return 0
     count = 0
     day = workdays.local_date(now).isoformat()
+    text = _("临近期限提醒：请在 %(due)s 前办结。")
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_LOCK_KEY])
         for entry in registry.clock_models():
-            qs = entry.model.objects.running().at_rung(Rung.HINT)
-            already = set(Event.objects.filter(kind="clock.reminder", subject_type=entry.label, payload__day=day)
-                          .values_list("subject_id", flat=True))
-            for item in qs.iterator():
-                if item.pk in already:
-                    continue
-                due = item.due_at.astimezone(workdays.SHANGHAI).strftime("%Y-%m-%d") if item.due_at else "—"
-                event_emit("clock.reminder", subject=item, recipients=["owner"], payload={"day": day},
-                           message=_("临近期限提醒：请在 %(due)s 前办结。") % {"due": due})
-                count += 1
+            # Per model: one read of the items on the rung not yet reminded today (the day's
+            # reminders an anti-join), and their events in INSERTs of REMINDER_BATCH — a constant
+            # number of statements per batch, none per item.
+            unit_field, owner_field = entry.model.clock_unit_field, entry.model.clock_owner_field
+            reminded = Event.objects.filter(kind="clock.reminder", subject_type=entry.label, payload__day=day)
+            rows = (entry.model.objects.running().at_rung(Rung.HINT)
+                    .exclude(pk__in=reminded.values("subject_id"))
+                    .order_by("pk").values_list("pk", f"{unit_field}_id", f"{owner_field}_id", "due_at"))
+            specs = []
+            for pk, unit_id, owner_id, due_at in rows.iterator(chunk_size=REMINDER_BATCH):
+                due = due_at.astimezone(workdays.SHANGHAI).strftime("%Y-%m-%d") if due_at else "—"
+                specs.append(dict(kind="clock.reminder", subject=_Subject(entry.model, pk, unit_id, owner_id),
+                                  recipients=["owner"], payload={"day": day}, message=text % {"due": due},
+                                  unit=unit_id, owner_id=owner_id))
+                if len(specs) == REMINDER_BATCH:
+                    count += len(events_emit(specs))
+                    specs = []
+            count += len(events_emit(specs))
     return count
+
+
+REMINDER_BATCH = 1000
+
+
+class _Subject:
+    """An item known by its id only: what an event needs of its subject, without loading it."""
+
+    def __init__(self, model, pk, unit_id, owner_id):
+        self._meta, self.pk = model._meta, pk
+        self.clock_unit_field, self.clock_owner_field = model.clock_unit_field, model.clock_owner_field
+        setattr(self, f"{model.clock_unit_field}_id", unit_id)
+        setattr(self, f"{model.clock_owner_field}_id", owner_id)
 
 
 def inbox_unread_count(user) -> int:

@@ -7,8 +7,11 @@
   otherwise). An item crossing the last rung (问责建议) makes the sweep emit one
   `accountability.propose` event, unless `proposes=False` (a model that proposes otherwise, or
   the accountability case itself).
-- `subscribe(kind, handler)`: called with each event of that kind, in the emitting transaction;
-  this is how one app reacts to another (`accountability.propose` opening a proposal).
+- `subscribe(kind, handler, batch=False)`: called with each event of that kind, in the emitting
+  transaction; this is how one app reacts to another (`accountability.propose` opening a
+  proposal). With `batch=True` the handler is called once per `events_emit` call with the list
+  of that call's events of the kind (a sweep batch's thousand proposals are one call), so it can
+  do its work in a constant number of statements.
 - `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link), when
   the default (`【label】item`, the event's message, the item's page) does not fit.
 - `register_todos(key, items=..., where=..., url=..., todos=[Todo(...), ...])`: lines of the
@@ -106,6 +109,7 @@ class ClockModel:
 
 _clock_models: dict[str, ClockModel] = {}
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
+_batch_subscribers: dict[str, list[Callable]] = defaultdict(list)
 _formatters: dict[str, Callable] = {}
 
 
@@ -150,13 +154,20 @@ def clock_model(label: str) -> ClockModel | None:
     return _clock_models.get(label)
 
 
-def subscribe(kind: str, handler: Callable) -> None:
-    if handler not in _subscribers[kind]:
-        _subscribers[kind].append(handler)
+def subscribe(kind: str, handler: Callable, *, batch: bool = False) -> None:
+    """`handler(event)` per event, or with `batch=True` `handler(events)` once per emitting call
+    with the call's events of `kind` (in emitting order)."""
+    registry = _batch_subscribers if batch else _subscribers
+    if handler not in registry[kind]:
+        registry[kind].append(handler)
 
 
 def subscribers(kind: str) -> list[Callable]:
     return list(_subscribers.get(kind, ())) + list(_subscribers.get("*", ()))
+
+
+def batch_subscribers(kind: str) -> list[Callable]:
+    return list(_batch_subscribers.get(kind, ())) + list(_batch_subscribers.get("*", ()))
 
 
 def register_formatter(kind: str, fn: Callable) -> None:

@@ -291,6 +291,15 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "效能督查平台 <noreply@localhost>")
 SMS_BACKEND = env("SMS_BACKEND", "efficiency.notifications.LoggingSmsBackend")
+# Deliveries per channel ("N/s", "N/min", "N/h"): the gateways' limits. `notifications_send`,
+# run by beat every NOTIFY_WINDOW seconds, sends at most rate × window per channel per run, in
+# chunks of NOTIFY_CHUNK, each chunk through one connection (one SMTP session, one SMS batch call).
+NOTIFY_RATE = {
+    "email": env("NOTIFY_RATE_EMAIL", "600/min"),
+    "sms": env("NOTIFY_RATE_SMS", "200/min"),
+}
+NOTIFY_WINDOW = env_int("NOTIFY_WINDOW", 60)
+NOTIFY_CHUNK = env_int("NOTIFY_CHUNK", 500)
 
 # Celery: Redis in production, kombu's filesystem transport when nothing is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"

@@ -13,6 +13,7 @@ One module per sub-domain; callers use `accountability.services.<name>` as befor
 from .bulletins import bulletin_approve, bulletin_create, bulletin_draft_text, bulletin_publish
 from .cases import (
     case_appeal, case_appeal_decide, case_decide, case_dismiss, case_investigate, case_open, case_propose,
+    cases_propose,
     case_record_facts, case_record_statement, defendants,
 )
 from .complaints import (

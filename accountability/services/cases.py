@@ -59,6 +59,64 @@ def case_propose(*, actor=None, source: str, unit: Unit, person: User | None = N
     return case
 
 
+def cases_propose(entries: list[dict]) -> list[AccountabilityCase]:
+    """`case_propose` for a batch (a sweep batch's `accountability.propose` events) in a constant
+    number of statements: one read of the cases already proposed for these sources, one INSERT
+    of the new cases, one UPDATE numbering them, their `cases.opened` events in one INSERT and
+    their audit rows in one more. Each entry holds `case_propose`'s arguments with `unit_id` and
+    `person_id` instead of objects. A source item already proposed (now or by a concurrent
+    worker: the unique constraint) opens nothing new; returns the cases opened."""
+    from django.db import connection
+
+    from efficiency.audit import audit_records
+    from efficiency.events import events_emit
+
+    def key(e):
+        return (e.get("subject_type", ""), e.get("subject_id"), e["source"])
+
+    for e in entries:
+        if e["source"] not in AccountabilityCase.Source.values or not (e.get("reason") or "").strip():
+            raise ValidationError(_("问责建议缺少来源或事由。"))
+    ids = {e["subject_id"] for e in entries if e.get("subject_id") is not None}
+    seen = set(AccountabilityCase.objects.filter(subject_id__in=ids, source__in={e["source"] for e in entries})
+               .values_list("subject_type", "subject_id", "source")) if ids else set()
+    wanted: dict[int, dict] = {}
+    for i, e in enumerate(entries):  # once per source item and source, the first entry
+        if e.get("subject_id") is None or key(e) not in seen:
+            seen.add(key(e))
+            wanted[i] = e
+    if not wanted:
+        return []
+    cases = [AccountabilityCase(number=f"tmp-{secrets.token_hex(8)}", source=e["source"], unit_id=e["unit_id"],
+                                person_id=e.get("person_id"), reason=e["reason"].strip(),
+                                subject_type=e.get("subject_type", ""), subject_id=e.get("subject_id"))
+             for e in wanted.values()]
+    try:
+        with transaction.atomic():
+            AccountabilityCase.objects.bulk_create(cases)
+    except IntegrityError:
+        # A concurrent worker proposed some of them meanwhile: one at a time, each idempotent.
+        units = Unit.objects.in_bulk({e["unit_id"] for e in wanted.values()})
+        people = User.objects.in_bulk({e["person_id"] for e in wanted.values() if e.get("person_id")})
+        return [case_propose(source=e["source"], unit=units[e["unit_id"]], person=people.get(e.get("person_id")),
+                             actor=e.get("actor"), reason=e["reason"], subject_type=e.get("subject_type", ""),
+                             subject_id=e.get("subject_id")) for e in wanted.values()]
+    for case in cases:
+        case.number = _case_number(case)
+    with connection.cursor() as cur:
+        cur.execute("""UPDATE accountability_accountabilitycase AS c SET number = v.number
+                       FROM unnest(%s::bigint[], %s::text[]) AS v(id, number) WHERE c.id = v.id""",
+                    [[c.pk for c in cases], [c.number for c in cases]])
+    opened = _("问责建议：%(r)s")
+    actors = [e.get("actor") for e in wanted.values()]
+    events_emit([dict(kind="cases.opened", subject=c, actor=actor, unit=c.unit_id, recipients=["office"],
+                      message=opened % {"r": c.reason}, payload={"source": c.source})
+                 for c, actor in zip(cases, actors)])
+    audit_records([dict(action="create", actor=actor, obj=c, summary=f"问责建议 {c.number}")
+                   for c, actor in zip(cases, actors)])
+    return cases
+
+
 def _lock_case(case) -> AccountabilityCase:
     return AccountabilityCase.objects.select_for_update().get(pk=case.pk)
 

@@ -208,23 +208,38 @@ def keytask_urge(*, actor, task: KeyTask, message: str = "") -> KeyTask:
     return task
 
 
-def keytasks_warn_lagging(*, now: datetime | None = None, every_days: int = 30) -> int:
-    """预警 (R15 警示滞后): one `keytask.lagging` event per lagging task, repeated at most every
-    `every_days` days. Set-based read; safe to repeat (the recent-warning check makes it once)."""
-    from datetime import timedelta
+LAGGING_BATCH = 1000
+LAGGING_LOCK_KEY = 0x5EEB  # pg advisory lock: one lagging-warning batch at a time
 
+
+def keytasks_warn_lagging(*, now: datetime | None = None, every_days: int = 30, batch: int = LAGGING_BATCH) -> int:
+    """预警 (R15 警示滞后): one `keytask.lagging` event per lagging task, repeated at most every
+    `every_days` days — every lagging task, however many (no cap), in batches of `batch` in id
+    order. Each batch is one transaction of a constant number of statements (the advisory lock,
+    one read of the batch's lagging tasks not warned recently, one INSERT of their events), so
+    a repeated or concurrent run warns each task once."""
+    from django.db import connection
+
+    from efficiency.events import events_emit
     from efficiency.models import Event
 
     from ..queries import lagging
 
     now = now or timezone.now()
-    recent = Event.objects.filter(kind="keytask.lagging", subject_type="supervision.keytask",
-                                  at__gte=now - timedelta(days=every_days)).values("subject_id")
-    warned = 0
-    for task in lagging(KeyTask.objects.exclude(pk__in=recent).select_related("task_list"), now=now)[:1000]:
+    text = _("进度 %(p)s%% 落后于时间进度 %(l)s 个百分点，予以预警")
+    warned, last = 0, 0
+    while True:
         with transaction.atomic():
-            event_emit("keytask.lagging", subject=task, actor=None, recipients=["owner", "head", "office"], at=now,
-                       message=_("进度 %(p)s%% 落后于时间进度 %(l)s 个百分点，予以预警")
-                       % {"p": task.progress, "l": task.lag}, payload={"lag": task.lag})
-        warned += 1
-    return warned
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [LAGGING_LOCK_KEY])
+            recent = Event.objects.filter(kind="keytask.lagging", subject_type="supervision.keytask",
+                                          at__gte=now - timedelta(days=every_days)).values("subject_id")
+            tasks = list(lagging(KeyTask.objects.filter(pk__gt=last).exclude(pk__in=recent), now=now)
+                         .order_by("pk")[:batch])
+            events_emit([dict(kind="keytask.lagging", subject=task, actor=None, recipients=["owner", "head", "office"],
+                              at=now, message=text % {"p": task.progress, "l": task.lag}, payload={"lag": task.lag})
+                         for task in tasks])
+        warned += len(tasks)
+        if len(tasks) < batch:
+            return warned
+        last = tasks[-1].pk

@@ -1,17 +1,13 @@
 """超时默认 for many applications in one sweep: exactly once, and a fixed number of statements per
 application (no N+1 read). Its speed is measured by bench/approvals.py, not here."""
 
-from collections import defaultdict
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from accountability.models import AccountabilityCase
 from approvals.models import Application, Status
-from efficiency import registry
 from efficiency.models import AuditLog, Event
 from efficiency.sweep import sweep_model
 
@@ -19,9 +15,15 @@ from .helpers import MONDAY, make_item, receive
 
 pytestmark = pytest.mark.django_db
 
-# What the core's per-item API costs per deemed application: clock_close (UPDATE + clock.closed),
-# approvals.deemed_approved, approvals.decided, accountability.propose, the audit row.
-PER_APPLICATION = 6
+# 超时默认 for a sweep batch, with every subscriber on (accountability's cases, the dashboards'
+# counters): the probe, the claim with its breach events, the breach time, the applications and
+# their refusals, the claim of the deemed approval, the pending steps, one read of the claimed
+# rows, the clocks' UPDATE, the events' INSERT and what its batch subscribers write (counters;
+# units, people, cases found, the cases' INSERT, their numbers, their events and counters, their
+# audit rows), the audit rows, the savepoints: 24 statements. At 1,000 due (the sweep's SMALL) the
+# sweep counts the wave first and sets its planner settings: 7 more, once per batch. The same
+# bound at 10 and at 1,000 applications (issue 17).
+DEEMED_QUERIES = 31
 
 
 def _accepted(org, n: int, code: str):
@@ -41,15 +43,16 @@ def _statements(moment) -> int:
     return len(ctx.captured_queries)
 
 
-def test_one_sweep_deems_many_applications_with_a_fixed_number_of_statements_each(org, monkeypatch):  # R17
-    # The approvals app's own statements: other apps' subscribers (accountability, dashboards) off.
-    monkeypatch.setattr(registry, "_subscribers", defaultdict(list))
-    two = _statements(_accepted(org, 2, "A"))
-    seven = _statements(_accepted(org, 7, "B"))
-    # The batch's own statements (probe, claim, one read of the claimed rows, the steps) are the
-    # same for 2 and 7; each further application costs exactly the core's per-item calls.
-    assert seven - two == 5 * PER_APPLICATION
-    assert Application.objects.filter(status=Status.DEEMED_APPROVED).count() == 9
+@pytest.mark.parametrize("n", [10, 1000])
+def test_r17_deemed_approval_is_set_based_the_same_statements_for_10_and_1000(org, n, django_assert_max_num_queries):
+    """R17 at scale: one sweep batch deems every application approved in a constant number of
+    statements, none per application (issue 17: ≤ 3× a plain clock's transition needs it)."""
+    moment = _accepted(org, n, "A")
+    with time_machine.travel(moment, tick=False), django_assert_max_num_queries(DEEMED_QUERIES):
+        assert sweep_model(Application, now=moment) == n
+    assert Application.objects.filter(status=Status.DEEMED_APPROVED).count() == n
+    assert AccountabilityCase.objects.filter(source="deemed_approval").count() == n
+    assert AuditLog.objects.filter(action="appr.deemed").count() == n
 
 
 def test_two_sweeps_of_many_applications_give_one_notice_one_proposal_and_one_case_each(org):  # R17

@@ -19,7 +19,7 @@ from efficiency.event_kinds import (
 )
 from efficiency.events import event_emit
 from efficiency.models import Event, Rung
-from efficiency.registry import _formatters, _subscribers
+from efficiency.registry import _batch_subscribers, _formatters, _subscribers
 
 ROOT = Path(settings.BASE_DIR)
 KIND = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -97,7 +97,7 @@ def test_the_catalogue_holds_no_kind_that_nothing_emits():
 def test_every_subscription_and_notification_formatter_names_a_registered_kind():
     registered = {k.code for k in event_kinds()}
     prefixes = {code.split(".")[0] for code in registered}
-    assert [k for k in _subscribers if k != "*" and k not in registered] == []
+    assert [k for k in (*_subscribers, *_batch_subscribers) if k != "*" and k not in registered] == []
     assert [k for k in _formatters if k not in registered and k.removesuffix(".*") not in prefixes] == []
 
 

@@ -101,3 +101,26 @@ def test_a_silent_lagging_task_is_warned_once_by_the_scan(task, org):  # R15
     assert services.keytasks_warn_lagging(now=at(2025, 7, 1, 9, 0)) == 1
     assert services.keytasks_warn_lagging(now=at(2025, 7, 2, 9, 0)) == 0
     assert Event.objects.filter(kind="keytask.lagging", subject_id=task.pk).count() == 1
+
+
+def _copies(task, n: int) -> None:
+    fields = {f.attname: getattr(task, f.attname) for f in KeyTask._meta.concrete_fields if not f.primary_key}
+    KeyTask.objects.bulk_create([KeyTask(**{**fields, "number": f"C{i}"}) for i in range(n)])
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_r15_the_0900_lagging_scan_is_constant_statements_per_batch(task, org, n, django_assert_max_num_queries):
+    """R15 (issue 17): the scan warns in batches of a constant number of statements (advisory lock,
+    one read, one INSERT, the savepoint pair) — the same bound at 10 and at 1,000 tasks."""
+    _copies(task, n - 1)
+    with django_assert_max_num_queries(6 * 2):  # a full batch, then the short batch that ends it
+        assert services.keytasks_warn_lagging(now=at(2025, 7, 1, 9, 0)) == n
+    assert Event.objects.filter(kind="keytask.lagging").count() == n
+
+
+def test_r15_the_lagging_scan_has_no_row_cap(task, org):
+    """It stopped at 1,000 tasks; now every lagging task is warned, batch after batch."""
+    _copies(task, 1049)
+    assert services.keytasks_warn_lagging(now=at(2025, 7, 1, 9, 0), batch=400) == 1050
+    assert services.keytasks_warn_lagging(now=at(2025, 7, 2, 9, 0), batch=400) == 0
+    assert Event.objects.filter(kind="keytask.lagging").values("subject_id").distinct().count() == 1050
