@@ -263,7 +263,7 @@ def supervision_order_draft(item, *, office=None, now=None, cache=None, note: st
 
 def _needs_leader_signoff(item) -> bool:
     needs = getattr(item, "supervision_order_needs_signoff", None)
-    return bool(needs(item) if callable(needs) else needs)
+    return bool(needs() if callable(needs) else needs)
 
 
 register_document_kind(DocumentKind(

@@ -3,13 +3,11 @@ and the 督办单 rung of the sweep."""
 
 import threading
 from datetime import datetime
-from io import BytesIO
 
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, connections, transaction
 from django.urls import reverse
-from pypdf import PdfReader
 
 from efficiency import clocks, documents
 from efficiency.clocks import Limit
@@ -18,12 +16,9 @@ from efficiency.sweep import sweep
 from efficiency.workdays import SHANGHAI
 from tests.clocktest.models import TimedItem
 from tests.factories import make_unit
+from tests.pdf import pdf_text
 
 START = datetime(2025, 9, 1, 9, tzinfo=SHANGHAI)
-
-
-def pdf_text(data: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages).replace(" ", "").replace("\n", "")
 
 
 def make_item(org, title="关于加快项目审批的事项", unit=None):
