@@ -79,8 +79,18 @@ def register_document_kind(kind: DocumentKind) -> None:
     _kinds[(kind.code, kind.model)] = kind
 
 
+def _on_the_ladder(model_label: str) -> bool:
+    """A clock model whose cards lead to 问责建议: the ones a 督办单 ("*") may be issued on."""
+    from .registry import clock_model
+
+    entry = clock_model(model_label)
+    return entry is not None and entry.proposes
+
+
 def document_kind(code: str, model_label: str) -> DocumentKind:
-    found = _kinds.get((code, model_label)) or _kinds.get((code, "*"))
+    found = _kinds.get((code, model_label))
+    if found is None and _on_the_ladder(model_label):
+        found = _kinds.get((code, "*"))
     if found is None:
         raise ValidationError(_("该类事项不能出具这种文书（%(k)s）。") % {"k": code})
     return found
@@ -92,8 +102,7 @@ def document_kinds() -> list[DocumentKind]:
 
 def kinds_for(model) -> list[DocumentKind]:
     label = model._meta.label_lower
-    return [k for k in _kinds.values()
-            if k.model == label or (k.model == "*" and hasattr(model, "clock_unit_field"))]
+    return [k for k in _kinds.values() if k.model == label or (k.model == "*" and _on_the_ladder(label))]
 
 
 # --- the issuing office --------------------------------------------------------------------------

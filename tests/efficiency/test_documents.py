@@ -203,6 +203,11 @@ def test_hand_issue_needs_the_office_and_the_items_scope(client, org):
     client.force_login(org.office)
     assert client.post(url, {**data, "choice": f"clocktest.timeditem:{item.pk}|no_such_kind"}).status_code == 400
     assert client.post(url, {**data, "signed_by": str(org.clerk_a.pk)}).status_code == 400  # not a leader
+    # A model off the ladder (a unit, the audit log) takes no 督办单; an unknown label is a 404.
+    assert client.post(url, {**data, "choice": f"efficiency.unit:{org.unit_a.pk}|supervision_order"}).status_code == 400
+    assert client.post(url, {**data, "choice": "efficiency.auditlog:1|supervision_order"}).status_code == 400
+    assert client.post(url, {**data, "choice": "nope.nothing:1|supervision_order"}).status_code == 404
+    assert client.post(url, {"choice": "", "next": "/"}).status_code == 400
     resp = client.post(url, {**data, "signed_by": str(org.leader.pk)})
     assert resp.status_code == 302
     doc = Document.objects.get()
