@@ -8,9 +8,11 @@ class AccountabilityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import documents
         from .handlers import register
 
         register()
+        documents.register()
         self.register_todos()
 
         # The public portal lists this part's public pages (R38).

@@ -10,7 +10,7 @@ class ApprovalsConfig(AppConfig):
         from efficiency.event_kinds import register_event_kinds
         from efficiency.registry import register_clock_model
 
-        from . import events, services
+        from . import documents, events, services
         from .models import Application, RatingFollowUp, ReviewStep
 
         register_event_kinds(events.KINDS)
@@ -18,6 +18,7 @@ class ApprovalsConfig(AppConfig):
         register_clock_model(ReviewStep, on_breach=services.step_on_breach)
         register_clock_model(Application, on_breach=services.application_on_breach)
         register_clock_model(RatingFollowUp)
+        documents.register()
         self.register_todos()
 
         # The public portal lists this part's public pages (R38).

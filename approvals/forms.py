@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from efficiency.models import Role, Unit, User
 
-from .models import LEGAL_PAUSE_CHOICES, ApplicantKind, Material, Score, ServiceItem, Status
+from .models import LEGAL_PAUSE_CHOICES, ApplicantKind, Material, RefusalGround, Score, ServiceItem, Status
 from .validators import validate_applicant_id
 
 
@@ -88,6 +88,14 @@ class DecideForm(forms.Form):
     outcome = forms.ChoiceField(label=_("决定"), choices=[(Status.APPROVED, _("准予许可")), (Status.REJECTED, _("不予许可"))],
                                 widget=forms.RadioSelect)
     reason = forms.CharField(label=_("理由（不予许可必填）"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class RefuseAcceptanceForm(forms.Form):
+    """不予受理 (行政许可法 §32): the ground, the reasons, and for another agency's power, which."""
+
+    ground = forms.ChoiceField(label=_("不予受理情形"), choices=RefusalGround.choices)
+    reason = forms.CharField(label=_("不予受理理由"), widget=forms.Textarea(attrs={"rows": 2}))
+    refer_to = forms.CharField(label=_("告知向其申请的机关（不属于本机关职权范围时必填）"), max_length=128, required=False)
 
 
 class WithdrawForm(forms.Form):

@@ -23,7 +23,9 @@ JOINT_LEGAL_LIMIT = 45
 JOINT_EXTENSION = 15
 
 # 行政许可法 §45 (R23): the periods an approval clock may be paused for; an item may allow fewer.
-LEGAL_PAUSE_CHOICES = [c for c in PauseReason.choices if c[0] != PauseReason.OTHER]
+# 补正 is not one of them: materials are supplemented before acceptance (§32, the one-time
+# notice, R20/R21), never by stopping an accepted application's clock.
+LEGAL_PAUSE_CHOICES = [c for c in PauseReason.choices if c[0] not in (PauseReason.OTHER, PauseReason.SUPPLEMENT)]
 LEGAL_PAUSE_REASONS = [value for value, _label in LEGAL_PAUSE_CHOICES]
 
 
@@ -111,10 +113,21 @@ class Status(models.TextChoices):
     APPROVED = "approved", _("准予许可")
     REJECTED = "rejected", _("不予许可")
     WITHDRAWN = "withdrawn", _("申请人撤回")
+    NOT_ACCEPTED = "unaccepted", _("不予受理")
     DEEMED_APPROVED = "deemed", _("视为同意（超时默认）")
 
 
-DECIDED = (Status.APPROVED, Status.REJECTED, Status.DEEMED_APPROVED, Status.WITHDRAWN)
+DECIDED = (Status.APPROVED, Status.REJECTED, Status.DEEMED_APPROVED, Status.WITHDRAWN, Status.NOT_ACCEPTED)
+# Ended before acceptance or by the applicant: nothing to rate.
+NOT_RATED = (Status.WITHDRAWN, Status.NOT_ACCEPTED)
+
+
+class RefusalGround(models.TextChoices):
+    """行政许可法 §32 第一款: why an application is not accepted (不予受理)."""
+
+    NOT_REQUIRED = "not_required", _("申请事项依法不需要取得行政许可（第三十二条第一款第（一）项）")
+    NOT_COMPETENT = "not_competent", _("申请事项依法不属于本机关职权范围（第三十二条第一款第（二）项）")
+    NOT_SUPPLEMENTED = "not_supplemented", _("经一次性告知，申请人逾期未补正或补正后仍不符合法定形式")
 
 
 class Application(Clock):
@@ -163,6 +176,8 @@ class Application(Clock):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("决定人")
     )
     decision_reason = models.TextField(_("决定理由"), blank=True)
+    refusal_ground = models.CharField(_("不予受理情形"), max_length=16, choices=RefusalGround.choices, blank=True)
+    refer_to = models.CharField(_("告知向其申请的机关"), max_length=128, blank=True)
     # --- the terms frozen at intake (see the docstring) ---
     terms_fixed_at = models.DateTimeField(_("办理规则确定时间"), null=True, blank=True)
     legal_limit = models.PositiveIntegerField(_("法定时限（工作日）"), default=DEFAULT_LEGAL_LIMIT)

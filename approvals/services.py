@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from efficiency import clocks, permissions
 from efficiency.audit import audit_record, audit_records, snapshot
 from efficiency.clocks import Limit, format_due
+from efficiency.documents import issue_document
 from efficiency.events import event_emit, events_emit
 from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, TimeLimitRule, Unit, User
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
@@ -29,9 +30,10 @@ from efficiency.registry import items_crossing
 from efficiency.workdays import local_date
 
 from .models import (
-    BAD_SCORES, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind, Material, Rating,
-    RatingFollowUp, ReviewStep, Score, ServiceItem, Status, StepStatus,
+    BAD_SCORES, NOT_RATED, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind, Material, Rating,
+    RatingFollowUp, RefusalGround, ReviewStep, Score, ServiceItem, Status, StepStatus,
 )
+from .documents import ACCEPTANCE_NOTICE, ONE_TIME_NOTICE, REFUSAL_DECISION
 from .validators import validate_applicant_id
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
@@ -182,20 +184,24 @@ def application_issue_notice(*, actor, application: Application) -> Application:
     app.save(update_fields=["status", "notice_issued_at"])
     clocks.clock_close(app, actor=actor, message=_("已一次性告知，等待申请人补齐材料。"))
     names = "、".join(m["name"] for m in app.missing_materials)
+    doc = issue_document(kind=ONE_TIME_NOTICE, item=app, actor=actor)
     event_emit("approvals.notice_issued", subject=app, actor=actor, recipients=_sms(app),
                message=_("您申请的“%(item)s”尚缺以下材料，请一次补齐：%(names)s。") % {"item": app.item.name, "names": names},
-               payload={"missing": app.missing_materials})
-    audit_record("appr.notice", actor=actor, obj=app, summary=f"一次性告知：{names}"[:200])
+               payload={"missing": app.missing_materials, "document": doc.number})
+    audit_record("appr.notice", actor=actor, obj=app, summary=f"一次性告知 {doc.number}：{names}"[:200])
     return app
 
 
 @transaction.atomic
 def application_complete(*, actor, application: Application, materials: list[Material]) -> tuple[Application, str]:
-    """The applicant brought the missing materials: tick them; when complete, accept."""
+    """补正: the applicant brought the missing materials — tick them; when complete, accept.
+    Only before acceptance (行政许可法 §32, R20/R21): an accepted application's materials are
+    settled, and its clock is never stopped for 补正."""
     app = Application.objects.select_for_update().get(pk=application.pk)
     require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
     if app.status not in (Status.RECEIVED, Status.NOTICE_ISSUED):
-        raise ValidationError(_("该办件已受理或已办结。"))
+        raise ValidationError(_("补正材料只能在受理前进行（行政许可法第三十二条：一次性告知、补正后受理）；"
+                                "该办件当前状态为“%(s)s”，不能再补正材料。") % {"s": app.get_status_display()})
     app.materials_received.add(*[m for m in materials if m.item_id == app.item_id])
     app.missing_materials = _missing(app.item, list(app.materials_received.all()))
     app.save(update_fields=["missing_materials"])
@@ -236,8 +242,49 @@ def _accept(app: Application, *, actor, start: datetime | None = None, by_defaul
                message=message if by_default else message.replace(code, "********"),
                payload={"receipt_number": app.receipt_number, "by_default": by_default,
                         "joint_units": [u.pk for u in joint]})
-    audit_record("appr.accept", actor=actor, obj=app, summary=f"受理 {app.receipt_number}")
+    doc = issue_document(kind=ACCEPTANCE_NOTICE, item=app, actor=actor)
+    audit_record("appr.accept", actor=actor, obj=app, summary=f"受理 {app.receipt_number}（{doc.number}）"[:200])
     return code
+
+
+@transaction.atomic
+def application_refuse_acceptance(*, actor, application: Application, ground: str, reason: str,
+                                  refer_to: str = "") -> Application:
+    """不予受理 (行政许可法 §32 第一款第（一）、（二）项; after a one-time notice left
+    unanswered): only before acceptance, with the ground and the reasons; the §32 notice clock
+    stops (and no service clock ever starts); the 不予受理决定书, with the applicant's rights to
+    行政复议 and 行政诉讼, is issued; audited."""
+    app = Application.objects.select_for_update().select_related("item", "unit").get(pk=application.pk)
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    if app.status not in (Status.RECEIVED, Status.NOTICE_ISSUED):
+        raise ValidationError(_("只有尚未受理的办件可以作出不予受理决定；当前状态：%(s)s。") % {"s": app.get_status_display()})
+    errors = {}
+    if ground not in RefusalGround.values:
+        errors["ground"] = [_("请选择不予受理的法定情形。")]
+    reason, refer_to = (reason or "").strip(), (refer_to or "").strip()
+    if not reason:
+        errors["reason"] = [_("不予受理必须说明理由。")]
+    if ground == RefusalGround.NOT_COMPETENT and not refer_to:
+        errors["refer_to"] = [_("不属于本机关职权范围的，应当告知申请人向有关行政机关申请，请填写该机关。")]
+    if ground == RefusalGround.NOT_SUPPLEMENTED and app.status != Status.NOTICE_ISSUED:
+        errors["ground"] = [_("尚未一次性告知需补正的材料，不能以逾期未补正为由不予受理。")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    app.status, app.decided_at, app.decided_by = Status.NOT_ACCEPTED, now, actor
+    app.refusal_ground, app.refer_to = ground, refer_to if ground == RefusalGround.NOT_COMPETENT else ""
+    app.decision_reason = reason
+    app.save(update_fields=["status", "decided_at", "decided_by", "refusal_ground", "refer_to", "decision_reason"])
+    if app.clock_start and not app.closed_at:
+        clocks.clock_close(app, actor=actor, at=now, message=_("不予受理，§32 告知时限停止。"))
+    doc = issue_document(kind=REFUSAL_DECISION, item=app, actor=actor)
+    event_emit("approvals.not_accepted", subject=app, actor=actor, recipients=_sms(app), at=now,
+               message=_("您申请的“%(item)s”不予受理（%(no)s）：%(reason)s。如不服，可依法申请行政复议或者提起行政诉讼。") % {
+                   "item": app.item.name, "no": doc.number, "reason": reason},
+               payload={"ground": ground, "document": doc.number})
+    audit_record("appr.unaccept", actor=actor, obj=app, summary=f"不予受理 {doc.number}：{reason}"[:200],
+                 after={"ground": ground, "refer_to": app.refer_to, "document": doc.number})
+    return app
 
 
 # --- joint review ---------------------------------------------------------------------------------
@@ -343,6 +390,9 @@ def application_pause(*, actor, application: Application, reason: str, note: str
         raise ValidationError(_("只有审查中的办件可以暂停计时。"))
     if reason not in PauseReason.values:
         raise ValidationError(_("请选择法定的暂停事由。"))
+    if reason == PauseReason.SUPPLEMENT:
+        # R20/R21, 行政许可法 §32: 补正 happens before acceptance (the one-time notice).
+        raise ValidationError(_("补正材料只能在受理前进行（一次性告知）；已受理的办件不能以补正为由暂停计时。"))
     if reason not in app.pause_reasons:
         # The pauses the item allowed when the application was received (R23).
         raise ValidationError(_("该办件受理时的办事指南不允许因“%(reason)s”暂停计时。") % {"reason": PauseReason(reason).label})
@@ -656,7 +706,7 @@ def application_lookup(receipt_number: str, code: str) -> Application | None:
 
 def rating_allowed(app: Application) -> int | None:
     """The round the applicant may rate now, or None."""
-    if not app.is_decided or app.status == Status.WITHDRAWN:
+    if not app.is_decided or app.status in NOT_RATED:
         return None
     ratings = list(app.ratings.order_by("round"))
     if not ratings:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/notice/issue/", views.notice_issue, name="notice_issue"),
     path("<int:pk>/notice/", views.notice_print, name="notice"),
     path("<int:pk>/complete/", views.complete, name="complete"),
+    path("<int:pk>/refuse-acceptance/", views.refuse_acceptance, name="refuse_acceptance"),
     path("<int:pk>/decide/", views.decide, name="decide"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/pause/", views.pause, name="pause"),

@@ -158,6 +158,7 @@ def application_detail(request, pk):
         "reassign_form": forms.ReassignForm(application=app),
         "ratings": app.ratings.prefetch_related("followups").order_by("round"),
         "pending_steps": any(s.status == StepStatus.PENDING for s in steps),
+        "refuse_form": forms.RefuseAcceptanceForm() if app.status in (Status.RECEIVED, Status.NOTICE_ISSUED) else None,
     }
     return render(request, "approvals/detail.html", ctx)
 
@@ -176,6 +177,16 @@ def notice_issue(request, pk):
             _("已出具一次性告知书。")):
         return redirect("approvals:notice", app.pk)
     return redirect(app)
+
+
+@login_required
+@require_POST
+def refuse_acceptance(request, pk):
+    """不予受理 (行政许可法 §32) with its decision; bad input is a message on the page."""
+    p = request.POST
+    return _post_action(request, pk, lambda app: services.application_refuse_acceptance(
+        actor=request.user, application=app, ground=p.get("ground", ""), reason=p.get("reason", ""),
+        refer_to=p.get("refer_to", "")), _("已作出不予受理决定，并出具不予受理决定书。"))
 
 
 @login_required
@@ -272,7 +283,7 @@ def reassign(request, pk):
 @login_required
 def decision_print(request, pk):
     app = queries.access_application(request.user, pk, request=request)
-    if not app.is_decided:
+    if not app.is_decided or app.status == Status.NOT_ACCEPTED:  # its decision is the 不予受理决定书 (公文)
         raise Http404
     return render(request, "approvals/decision_print.html", {"app": app})
 

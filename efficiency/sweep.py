@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import ladder, registry
+from . import documents, ladder, registry
 from .events import events_emit, request_fan_out
 from .models import Rung
 from .registry import Transition, Transitions
@@ -277,6 +277,10 @@ def sweep_model(model, *, now: datetime, batch: int | None = None, due: int | No
         with transaction.atomic():
             moved = claim()
             if moved:
+                if entry is None or entry.proposes:
+                    # The 督办单 rung issues a real 督办单 to the unit, before any handler and
+                    # before the 问责建议 of an item that crossed both in one sweep.
+                    documents.supervision_orders_for(model, registry.items_crossing(moved, Rung.NOTICE), now=now)
                 for handler in entry.on_breach if entry else []:
                     handler(model, moved)
                 if entry is None or entry.proposes:

@@ -16,6 +16,9 @@ class InspectionConfig(AppConfig):
         register_event_kinds(KINDS)
         # R13: rectification deadlines run on the shared clock and sweep.
         register_clock_model(Rectification)
+        from . import documents
+
+        documents.register()
         self.register_todos()
 
         # The public portal lists this part's public pages (R38).

@@ -12,7 +12,7 @@ class SupervisionConfig(AppConfig):
         from efficiency.registry import Todo, register_clock_model, register_todos
         from efficiency.schedule import EVERY_WORKDAY_0900, register_schedule
 
-        from . import events, models, queries
+        from . import documents, events, models, queries
 
         UNIT, WATCH = (Role.CLERK, Role.HEAD), (Role.OFFICE, Role.LEADER)
         STAFF = UNIT + WATCH
@@ -21,6 +21,7 @@ class SupervisionConfig(AppConfig):
         # An item crossing 问责建议 is proposed for accountability by the sweep itself.
         for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment, models.AssignmentTarget):
             register_clock_model(model)
+        documents.register()
         register_todos(
             "supervision.targets", title=_("交办件"), url="supervision:work", order=10,
             items=queries.targets_visible, where=queries.target_where, todos=[

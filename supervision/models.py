@@ -279,6 +279,11 @@ class AssignmentTarget(Clock):
     def get_absolute_url(self):
         return self.assignment.get_absolute_url() + f"#target-{self.pk}"
 
+    def supervision_order_needs_signoff(self) -> bool:
+        """A hand-issued 督办单 on a leader's instruction or an emergency carries the leader's
+        sign-off (R45: urged on the leader's instruction); read by efficiency.documents."""
+        return self.assignment.kind in (AssignmentKind.INSTRUCTION, AssignmentKind.EMERGENCY)
+
 
 class Coordination(models.Model):
     """A dispute between units about an assignment and the office's coordination opinion (协调意见).

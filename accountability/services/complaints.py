@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from efficiency import clocks
 from efficiency.audit import audit_record
+from efficiency.documents import issue_document
 from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
 from efficiency.permissions import UNIT_ROLES, require_role
@@ -62,7 +63,8 @@ def complaint_accept(*, complaint: Complaint, actor) -> Complaint:
     clocks.clock_close(complaint, actor=actor, message=_("已受理"))
     event_emit("complaints.accepted", subject=complaint, actor=actor, recipients=_citizen(complaint),
                message=_("您的投诉 %(no)s 已受理。") % {"no": complaint.tracking_number})
-    audit_record("accept", actor=actor, obj=complaint, summary=f"受理投诉 {complaint.tracking_number}")
+    doc = issue_document(kind="acceptance_notice", item=complaint, actor=actor, issuer=actor.unit)
+    audit_record("accept", actor=actor, obj=complaint, summary=f"受理投诉 {complaint.tracking_number}（{doc.number}）")
     return complaint
 
 

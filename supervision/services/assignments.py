@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 
 from efficiency import clocks, permissions
 from efficiency.audit import audit_record
+from efficiency.documents import issue_document
 from efficiency.events import event_emit
 from efficiency.models import LimitUnit, PauseReason, Role, Unit
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.uploads import upload_clean
 from efficiency.workdays import CalendarRangeError, local_date
 
+from ..documents import ASSIGNMENT_ORDER
 from ..models import Assignment, AssignmentTarget
 from .common import (
     ENDED, FLOWS, MEMBERS_ONLY, OFFICE_ONLY, PS, STEP_NAMES, TS, _audit, _deadline_limit, _lock_target, _require,
@@ -96,7 +98,8 @@ def assignment_dispatch(*, actor, assignment: Assignment, lead_unit: Unit, co_un
     item.save(update_fields=["status"])
     if item.clock_start and item.closed_at is None:
         clocks.clock_close(item, actor=actor, message=_("已分解交办到单位"))
-    _audit(actor, item, f"交办 {item.number} 给 {', '.join(t.unit.name for t in targets)}")
+    doc = issue_document(kind=ASSIGNMENT_ORDER, item=item, actor=actor)
+    _audit(actor, item, f"交办 {item.number}（{doc.number}）给 {', '.join(t.unit.name for t in targets)}")
     return targets
 
 
