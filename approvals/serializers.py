@@ -67,7 +67,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
                   "clock_start", "due_at", "legal_due_at", "paused_at", "pause_reason", "extension_value",
                   "extension_requested_at", "breach_level", "clock_state", "colour", "decided_at", "decision_reason",
                   "terms_fixed_at", "legal_limit", "committed_limit", "deemed_approval", "pause_reasons",
-                  "steps"]
+                  "intake_unit", "intake_section", "steps"]
 
 
 class ReceiveSerializer(serializers.Serializer):
