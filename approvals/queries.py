@@ -112,6 +112,15 @@ def clerk_today(user):
     return application_list(user, intake="today").filter(first_handler=user)
 
 
+def centre_open(user):
+    """At a 政务服务中心: the applications the centre took in that are not decided yet (the window
+    follows them; the departments handle them), the nearest deadline first."""
+    if not is_centre(user):
+        return Application.objects.none()
+    return (application_list(user).filter(intake_unit_id=user.unit_id).exclude(status__in=DECIDED)
+            .order_by("paused_at", "due_at", "received_at"))
+
+
 def clerk_open(user):
     """My open applications, the nearest deadline first."""
     return (application_list(user).filter(owner=user).exclude(status__in=DECIDED)

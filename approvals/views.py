@@ -44,6 +44,7 @@ def index(request):
     ctx = {
         "today": queries.clerk_today(user),
         "mine": queries.clerk_open(user)[:100],
+        "centre_open": queries.centre_open(user)[:100],
         "steps": queries.steps_for_unit(user)[:100],
         "extensions": _extensions(user),
         "followups": queries.followups_open(user)[:100] if user.role in (Role.HEAD, Role.OFFICE) else [],

@@ -224,6 +224,8 @@ def test_the_centre_sees_what_it_took_in_and_nothing_else(org, centre, client):
     client.force_login(officer)
     listing = client.get(reverse("approvals:list")).content.decode()
     assert mine.receipt_number in listing and desk.receipt_number not in listing
+    index = client.get(reverse("approvals:index")).content.decode()
+    assert 'id="centre-open"' in index and mine.receipt_number in index and desk.receipt_number not in index
     assert client.get(reverse("approvals:application", args=[desk.pk])).status_code == 404
     assert client.get(f"/api/v1/approvals/applications/{desk.pk}/").status_code == 404
     client.force_login(org.clerk_b)  # another department, not concerned
