@@ -144,6 +144,7 @@ class PublicApplicationSerializer(serializers.Serializer):
     receipt_number = serializers.CharField()
     item = serializers.CharField()
     unit = serializers.CharField()
+    intake_unit = serializers.CharField(help_text="受理窗口（政务服务中心代收时）；部门自行受理时为空")
     applicant = serializers.CharField()
     status = serializers.CharField()
     status_display = serializers.CharField()

@@ -127,6 +127,9 @@ def test_the_window_takes_in_on_the_page_and_prints_the_receipt(org, centre, cli
     client.logout()
     lookup = client.get(f"/api/v1/public/applications/{app.receipt_number}/?code={code}")
     assert lookup.status_code == 200
+    assert lookup.json()["unit"] == org.unit_a.name and lookup.json()["intake_unit"] == "鄂州市政务服务中心"
+    page = client.post(reverse("approvals:public_lookup"), {"receipt_number": app.receipt_number, "code": code})
+    assert 'id="lookup-window"' in page.content.decode()
 
 
 def test_the_window_intake_form_shows_errors_for_bad_input(org, centre, client):
