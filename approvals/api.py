@@ -89,7 +89,8 @@ class ApplicationListView(ListAPIView):
     @extend_schema(request=s.ReceiveSerializer, responses={201: s.ReceivedSerializer})
     def post(self, request):
         data = _valid(s.ReceiveSerializer, request)
-        item = get_object_or_404(ServiceItem, pk=data.pop("item"), unit_id=request.user.unit_id)
+        # The unit's own items; at a 政务服务中心 window, any department's it may take in (综合窗口).
+        item = get_object_or_404(queries.window_items(request.user), pk=data.pop("item"))
         materials = list(Material.objects.filter(item=item, pk__in=data.pop("material_ids")))
         app, code = services.application_receive(actor=request.user, item=item, materials=materials, **data)
         return Response({"application": s.ApplicationSerializer(app).data, "check_code": code},

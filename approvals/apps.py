@@ -39,13 +39,19 @@ class ApprovalsConfig(AppConfig):
         from .models import Status
 
         unit, watch = (Role.CLERK, Role.HEAD), (Role.OFFICE, Role.LEADER)
+        # A 政务服务中心's window (综合窗口) takes in and completes materials; deciding and the
+        # deadlines are the departments' (its lines: today's intake, awaiting the notice or
+        # the missing materials — over what it took in, the only applications it sees).
+        dept, centre = queries.is_not_centre, queries.is_centre
         register_todos(
             "approvals.applications", title=_("办件"), url="approvals:list", order=20,
             items=queries.applications_visible, where=queries.application_where, todos=[
+                Todo("intake", _("今日窗口受理"), unit, (("intake", "today"),), when=centre),
                 Todo("receive", _("待受理"), unit, (("status", Status.RECEIVED),)),
-                Todo("work", _("待办理"), unit, (("status", Status.ACCEPTED),)),
-                Todo("soon", _("即将到期（3 天内）"), unit + watch, (("window", "3"),)),
-                Todo("overdue", _("已超期"), unit + watch, (("window", "overdue"),)),
+                Todo("materials", _("待补齐材料"), unit, (("status", Status.NOTICE_ISSUED),), when=centre),
+                Todo("work", _("待办理"), unit, (("status", Status.ACCEPTED),), when=dept),
+                Todo("soon", _("即将到期（3 天内）"), unit + watch, (("window", "3"),), when=dept),
+                Todo("overdue", _("已超期"), unit + watch, (("window", "overdue"),), when=dept),
                 Todo("red", _("红牌及以上"), watch, (("rung", "3"),), alert=True),
                 Todo("notice", _("督办单及以上"), watch, (("rung", "4"),), alert=True),
             ])

@@ -50,6 +50,44 @@ APPLICATIONS = [
 ]
 
 
+# 综合窗口: taken in by the 政务服务中心 window (chuangkou) on three departments' behalf, in
+# different states. item code, kind, name, id, phone, project, materials missing, then:
+# None (in review at the department) / "notice" (one-time notice given at the window) / "wait"
+# (incomplete, the notice still to give) / "decide" (decided by the department).
+WINDOW_APPLICATIONS = [
+    ("EZ-SCJG-002", "person", "周建华", _person_id("611"), "13871100011", "建华便利店", 0, None),
+    ("EZ-SCJG-001", "person", "吴桂兰", _person_id("622"), "13871100012", "桂兰早餐店", 1, "notice"),
+    ("EZ-ZRZY-002", "enterprise", "鄂州市葛店产业园开发有限公司", _uscc("MA4D6E9F2"), "13871100013", "葛店智能制造产业园",
+     0, None),
+    ("EZ-ZRZY-001", "enterprise", "鄂州市花湖文旅发展有限公司", _uscc("MA4E7F1G3"), "13871100014", "花湖湿地游客中心",
+     1, "wait"),
+    ("EZ-ZWSJ-001", "enterprise", "湖北顺丰航空物流有限公司", _uscc("MA4F8G2H4"), "13871100015", "花湖机场航空货运分拣中心",
+     0, "decide"),
+    ("EZ-ZWSJ-001", "enterprise", "鄂州市红莲湖新材料有限公司", _uscc("MA4G9H3J5"), "13871100016", "新型建材生产线技改",
+     0, None),
+]
+
+
+def _seed_window(user) -> None:
+    from . import services
+
+    window = user("chuangkou")
+    if window is None:
+        return
+    for item_code, kind, name, id_number, phone, project, missing, then in WINDOW_APPLICATIONS:
+        item = ServiceItem.objects.filter(code=item_code).first()
+        if item is None or Application.objects.filter(item=item, applicant_id_number=id_number).exists():
+            continue
+        materials = list(item.materials.filter(required=True).order_by("order"))
+        app, _code = services.application_receive(
+            actor=window, item=item, applicant_kind=kind, applicant_name=name, applicant_id_number=id_number,
+            applicant_phone=phone, project=project, materials=materials[: len(materials) - missing])
+        if then == "notice":
+            services.application_issue_notice(actor=window, application=app)
+        if then == "decide" and app.owner is not None:
+            services.application_decide(actor=app.owner, application=app, outcome=Status.APPROVED)
+
+
 def seed(stdout=None) -> None:
     from efficiency.demo import unit, user
 
@@ -83,5 +121,6 @@ def seed(stdout=None) -> None:
                 services.application_decide(actor=clerk, application=app, outcome=Status.APPROVED)
             if then == "rate":
                 services.rating_submit(application=app, score=5, comment="窗口服务热情，一次办结")
+        _seed_window(user)
     if stdout:
         stdout.write(f"  approvals: {ServiceItem.objects.count()} service items, {Application.objects.count()} applications")

@@ -7,6 +7,7 @@ from efficiency.event_kinds import Audience as A, EventKind as K, Severity as S
 
 KINDS = (
     K("approvals.notice_issued", pgettext_lazy("event", "一次性告知"), A.CITIZEN, S.WARNING),
+    K("approvals.routed", pgettext_lazy("event", "综合窗口代收，转办理单位"), A.STAFF),
     K("approvals.accepted", pgettext_lazy("event", "受理"), A.CITIZEN),
     K("approvals.not_accepted", pgettext_lazy("event", "不予受理"), A.CITIZEN, S.WARNING),
     K("approvals.step_decided", pgettext_lazy("event", "会审答复"), A.STAFF),

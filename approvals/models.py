@@ -152,6 +152,14 @@ class Application(Clock):
     first_handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("首问责任人")
     )
+    # 综合窗口 (一窗受理): taken in at a 政务服务中心 on the department's behalf. `unit` stays the
+    # department that examines and decides; `first_handler` is the window officer (首问负责).
+    intake_unit = models.ForeignKey(
+        "efficiency.Unit", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("代收窗口单位")
+    )
+    intake_section = models.ForeignKey(
+        "efficiency.Section", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("受理窗口")
+    )
     receipt_number = models.CharField(_("受理编号"), max_length=32, unique=True, null=True, blank=True)
     check_code_hash = models.CharField(max_length=64, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
@@ -204,6 +212,11 @@ class Application(Clock):
     @property
     def is_decided(self) -> bool:
         return self.status in DECIDED
+
+    @property
+    def at_window(self) -> bool:
+        """Taken in at a 政务服务中心 window on the department's behalf."""
+        return self.intake_unit_id is not None and self.intake_unit_id != self.unit_id
 
     @property
     def is_joint(self) -> bool:

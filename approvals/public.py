@@ -57,6 +57,8 @@ def public_view(app: Application) -> dict:
         "receipt_number": app.receipt_number,
         "item": app.item.name,
         "unit": app.unit.name,
+        # 综合窗口: where it was taken in, when a 政务服务中心 took it in for the department.
+        "intake_unit": app.intake_unit.name if app.intake_unit_id else "",
         "applicant": app.applicant_name,
         "status": app.status,
         "status_display": app.get_status_display(),

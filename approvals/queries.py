@@ -6,7 +6,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from efficiency import permissions
-from efficiency.models import Event
+from efficiency.models import Event, Region, Unit
 from efficiency.queries import q_deadline
 from efficiency.workdays import SHANGHAI
 
@@ -16,24 +16,69 @@ from .models import (
 
 
 def _applications():
-    return Application.objects.select_related("item", "unit", "owner", "first_handler", "time_rule")
+    return Application.objects.select_related("item", "unit", "owner", "first_handler", "time_rule", "intake_unit",
+                                              "intake_section")
 
 
 def applications_visible(user):
     return permissions.scope(user, _applications())
 
 
+def _day_start(now=None):
+    return timezone.localtime(now or timezone.now(), SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def application_where(f, now=None) -> Q:
-    """The list's filter from its query parameters: status, window, rung (`q_deadline`)."""
+    """The list's filter from its query parameters: status, window, rung (`q_deadline`);
+    `intake=today` (received since 00:00 China time) and `via=centre` (taken in at a 政务服务中心
+    window on the department's behalf)."""
     q = q_deadline(f, now)
     if f.get("status"):
         q &= Q(status=f["status"])
+    if f.get("intake") == "today":
+        q &= Q(received_at__gte=_day_start(now))
+    if f.get("via") == "centre":
+        q &= Q(intake_unit__isnull=False)
     return q
 
 
-def application_list(user, *, status: str | None = None, mine: bool = False, window: str = "", rung: str = ""):
-    qs = applications_visible(user).filter(
-        application_where({"status": status or "", "window": window, "rung": rung}, timezone.now()))
+def is_centre(user) -> bool:
+    """A member of a 政务服务中心 (综合窗口): takes applications in for departments, decides none."""
+    unit = getattr(user, "unit", None) if getattr(user, "unit_id", None) else None
+    return unit is not None and unit.kind == Unit.Kind.SERVICE_CENTER
+
+
+def is_not_centre(user) -> bool:
+    return not is_centre(user)
+
+
+def regions_within(region_id: int) -> set[int]:
+    """The region and every region below it (one query per level: a province has three)."""
+    found, frontier = {region_id}, [region_id]
+    while frontier:
+        frontier = [pk for pk in Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+                    if pk not in found]
+        found.update(frontier)
+    return found
+
+
+def window_items(user):
+    """The catalog items this user may take in: the unit's own, and at a 政务服务中心 every
+    published item of a department of its region and the regions below (综合窗口,
+    `services.can_take_in`)."""
+    qs = ServiceItem.objects.select_related("unit").order_by("unit__code", "code")
+    if not permissions.has_role(user, *permissions.UNIT_ROLES) or not user.unit_id:
+        return qs.none()
+    if not is_centre(user):
+        return qs.filter(unit_id=user.unit_id)
+    return qs.filter(Q(unit_id=user.unit_id)
+                     | Q(unit__region_id__in=regions_within(user.unit.region_id), is_published=True))
+
+
+def application_list(user, *, status: str | None = None, mine: bool = False, window: str = "", rung: str = "",
+                     intake: str = "", via: str = ""):
+    qs = applications_visible(user).filter(application_where(
+        {"status": status or "", "window": window, "rung": rung, "intake": intake, "via": via}, timezone.now()))
     if mine:
         qs = qs.filter(owner=user)
     return qs
@@ -64,8 +109,16 @@ def access_followup(user, pk, *, request=None) -> RatingFollowUp:
 
 def clerk_today(user):
     """Today's intake at the user's window (Asia/Shanghai day)."""
-    start = timezone.localtime(timezone.now(), SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-    return application_list(user).filter(first_handler=user, received_at__gte=start)
+    return application_list(user, intake="today").filter(first_handler=user)
+
+
+def centre_open(user):
+    """At a 政务服务中心: the applications the centre took in that are not decided yet (the window
+    follows them; the departments handle them), the nearest deadline first."""
+    if not is_centre(user):
+        return Application.objects.none()
+    return (application_list(user).filter(intake_unit_id=user.unit_id).exclude(status__in=DECIDED)
+            .order_by("paused_at", "due_at", "received_at"))
 
 
 def clerk_open(user):

@@ -67,7 +67,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
                   "clock_start", "due_at", "legal_due_at", "paused_at", "pause_reason", "extension_value",
                   "extension_requested_at", "breach_level", "clock_state", "colour", "decided_at", "decision_reason",
                   "terms_fixed_at", "legal_limit", "committed_limit", "deemed_approval", "pause_reasons",
-                  "steps"]
+                  "intake_unit", "intake_section", "steps"]
 
 
 class ReceiveSerializer(serializers.Serializer):
@@ -144,6 +144,7 @@ class PublicApplicationSerializer(serializers.Serializer):
     receipt_number = serializers.CharField()
     item = serializers.CharField()
     unit = serializers.CharField()
+    intake_unit = serializers.CharField(help_text="受理窗口（政务服务中心代收时）；部门自行受理时为空")
     applicant = serializers.CharField()
     status = serializers.CharField()
     status_display = serializers.CharField()

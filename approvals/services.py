@@ -13,8 +13,10 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,9 +32,10 @@ from efficiency.registry import items_crossing
 from efficiency.workdays import local_date
 
 from .models import (
-    BAD_SCORES, NOT_RATED, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind, Material, Rating,
-    RatingFollowUp, RefusalGround, ReviewStep, Score, ServiceItem, Status, StepStatus,
+    BAD_SCORES, DECIDED, NOT_RATED, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind,
+    Material, Rating, RatingFollowUp, RefusalGround, ReviewStep, Score, ServiceItem, Status, StepStatus,
 )
+from . import queries
 from .documents import ACCEPTANCE_NOTICE, ONE_TIME_NOTICE, REFUSAL_DECISION
 from .validators import validate_applicant_id
 
@@ -131,14 +134,27 @@ def _missing(item: ServiceItem, received: list[Material]) -> list[dict]:
     return [{"id": m.pk, "name": m.name} for m in item.materials.filter(required=True) if m.pk not in got]
 
 
-@transaction.atomic
-def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applicant_name: str,
-                        applicant_id_number: str, applicant_phone: str, project: str = "",
-                        materials: list[Material] = ()) -> tuple[Application, str | None]:
-    """受理登记 by the first handler (R19, R25). Complete materials: accepted at once, returns the
-    check code (shown once). Missing materials: the application waits on the §32 clock for
-    the one-time notice (R20, R21); returns no code yet."""
-    require_role(actor, *UNIT_ROLES, unit=item.unit_id, message=UNIT_ONLY)
+def can_take_in(user, item: ServiceItem) -> bool:
+    """综合窗口 (一窗受理): a clerk or head of a 政务服务中心 takes in applications for the published
+    catalog items of the departments of its own region and the regions below it, on their
+    behalf (`queries.window_items` lists them). A department's own clerks take in its items."""
+    if not queries.is_centre(user) or not has_role(user, *UNIT_ROLES):
+        return False
+    return (item.is_published and item.unit_id != user.unit_id
+            and item.unit.region_id in queries.regions_within(user.unit.region_id))
+
+
+def _route_owner(unit) -> User | None:
+    """The department clerk a window intake is routed to: the active clerk of the unit with the
+    fewest open applications (ties: the longest-serving account). None if the unit has no
+    active clerk: its head then hands it over (改派承办人)."""
+    load = (Application.objects.filter(owner=OuterRef("pk")).exclude(status__in=DECIDED)
+            .values("owner").annotate(n=Count("pk")).values("n"))
+    return (User.objects.filter(unit=unit, role=Role.CLERK, is_active=True)
+            .annotate(load=Coalesce(Subquery(load), 0)).order_by("load", "pk").first())
+
+
+def _check_applicant(applicant_kind, applicant_name, applicant_id_number, applicant_phone) -> tuple[str, str]:
     errors = {}
     try:
         applicant_id_number = validate_applicant_id(applicant_kind, applicant_id_number)
@@ -151,21 +167,80 @@ def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applic
         errors["applicant_phone"] = [_("请填写有效的联系电话（7–12 位数字）。")]
     if errors:
         raise ValidationError(errors)
+    return applicant_id_number, phone
+
+
+@transaction.atomic
+def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applicant_name: str,
+                        applicant_id_number: str, applicant_phone: str, project: str = "",
+                        materials: list[Material] = ()) -> tuple[Application, str | None]:
+    """受理登记 by the first handler (R19, R25). Complete materials: accepted at once, returns the
+    check code (shown once). Missing materials: the application waits on the §32 clock for
+    the one-time notice (R20, R21); returns no code yet.
+
+    At a 政务服务中心 window (`can_take_in`) the application is taken in on the department's
+    behalf: it belongs to the department (`unit`), which examines and decides it; the centre
+    and the window are recorded (`intake_unit`, `intake_section`), the window officer is the
+    first handler, the department's clerk with the least open work its handler, and the centre
+    keeps sight of it (a co-unit grant: the centre sees what it took in, nothing else of the
+    department). The clock starts at intake, as at the department's own desk."""
+    window = can_take_in(actor, item)
+    if not window:
+        require_role(actor, *UNIT_ROLES, unit=item.unit_id, message=UNIT_ONLY)
+    applicant_id_number, phone = _check_applicant(applicant_kind, applicant_name, applicant_id_number,
+                                                  applicant_phone)
     materials = [m for m in materials if m.item_id == item.pk]
+    owner = _route_owner(item.unit) if window else actor
     app = Application.objects.create(
-        item=item, unit=item.unit, owner=actor, first_handler=actor, applicant_kind=applicant_kind,
+        item=item, unit=item.unit, owner=owner, first_handler=actor, applicant_kind=applicant_kind,
         applicant_name=applicant_name.strip(), applicant_id_number=applicant_id_number, applicant_phone=phone,
         project=project.strip(), received_at=timezone.now(), missing_materials=_missing(item, materials),
+        intake_unit=actor.unit if window else None, intake_section=actor.section if window else None,
         **_terms(item),
     )
     app.materials_received.set(materials)
-    audit_record("appr.receive", actor=actor, obj=app, summary=f"收件 {item.name} {app.applicant_name}"[:200])
+    where = f"{actor.unit.name}代收 " if window else ""
+    audit_record("appr.receive", actor=actor, obj=app, summary=f"{where}收件 {item.name} {app.applicant_name}"[:200])
+    if window:
+        permissions.share_with_unit(app, actor.unit)
     if not app.missing_materials:
-        return app, _accept(app, actor=actor)
-    # 行政许可法 §32: the notice of missing materials within 5 working days of receipt.
-    clocks.clock_start(app, actor=actor, rule="application.notice",
-                       message=_("收件，材料不全：须在 5 个工作日内一次性告知。"))
-    return app, None
+        code = _accept(app, actor=actor)
+    else:
+        code = None
+        # 行政许可法 §32: the notice of missing materials within 5 working days of receipt.
+        clocks.clock_start(app, actor=actor, rule="application.notice",
+                           message=_("收件，材料不全：须在 5 个工作日内一次性告知。"))
+    if window:
+        _routed(app, actor=actor)
+    return app, code
+
+
+def _routed(app: Application, *, actor) -> None:
+    """Tell the department (its handler and head) that the window took an application in for it."""
+    names = {"centre": app.intake_unit.name, "item": app.item.name, "who": app.applicant_name,
+             "no": app.receipt_number or _("待受理"), "owner": app.owner or _("未指定，请单位负责人改派"),
+             "due": format_due(app.due_at), "status": app.get_status_display()}
+    message = _("%(centre)s综合窗口代收“%(item)s”（申请人 %(who)s，%(no)s），已转本单位办理："
+                "%(status)s，承办人 %(owner)s，期限 %(due)s。") % names
+    event_emit("approvals.routed", subject=app, actor=actor, recipients=["owner", "head"], message=message,
+               payload={"intake_unit": app.intake_unit_id, "owner": app.owner_id})
+    audit_record("appr.route", actor=actor, obj=app, summary=f"转 {app.unit.name} 办理，承办人 {app.owner or '—'}"[:200])
+
+
+def _window_or_unit(actor, app: Application) -> None:
+    """The department, and the window that took the application in, handle its materials
+    (一次性告知, 补齐受理); deciding stays with the department."""
+    if app.intake_unit_id and has_role(actor, *UNIT_ROLES, unit=app.intake_unit_id):
+        return
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+
+
+def _unit_decides(actor, app: Application) -> None:
+    if app.intake_unit_id and has_role(actor, *UNIT_ROLES, unit=app.intake_unit_id) \
+            and not has_role(actor, *UNIT_ROLES, unit=app.unit_id):
+        raise PermissionDenied(_("综合窗口只负责受理；该办件由%(unit)s审查并作出决定，窗口不能办理。")
+                               % {"unit": app.unit.name})
+    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
 
 
 @transaction.atomic
@@ -173,7 +248,7 @@ def application_issue_notice(*, actor, application: Application) -> Application:
     """一次性告知 (R20): every missing item, at once, once. The application then waits, with no
     clock, until the applicant brings them."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    _window_or_unit(actor, app)
     if app.status != Status.RECEIVED:
         raise ValidationError(_("只有已收件、尚未受理的办件可以出具一次性告知书；当前状态：%(s)s。")
                               % {"s": app.get_status_display()})
@@ -198,7 +273,7 @@ def application_complete(*, actor, application: Application, materials: list[Mat
     Only before acceptance (行政许可法 §32, R20/R21): an accepted application's materials are
     settled, and its clock is never stopped for 补正."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    _window_or_unit(actor, app)
     if app.status not in (Status.RECEIVED, Status.NOTICE_ISSUED):
         raise ValidationError(_("补正材料只能在受理前进行（行政许可法第三十二条：一次性告知、补正后受理）；"
                                 "该办件当前状态为“%(s)s”，不能再补正材料。") % {"s": app.get_status_display()})
@@ -385,7 +460,7 @@ def application_pause(*, actor, application: Application, reason: str, note: str
     a co-unit must not go late, be deemed to consent or get a card while the application is
     legally on hold."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    _unit_decides(actor, app)
     if app.status != Status.ACCEPTED:
         raise ValidationError(_("只有审查中的办件可以暂停计时。"))
     if reason not in PauseReason.values:
@@ -431,7 +506,7 @@ def application_resume(*, actor, application: Application, note: str = "") -> Ap
     """End the suspension; the steps it paused resume at the same moment, so each is credited
     exactly the paused working time. A step paused for another reason stays paused."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    _unit_decides(actor, app)
     now = timezone.now()
     clocks.clock_resume(app, actor=actor, note=note, at=now)
     steps = list(ReviewStep.objects.open().select_for_update().select_related("unit").filter(
@@ -456,7 +531,7 @@ def application_resume(*, actor, application: Application, note: str = "") -> Ap
 @transaction.atomic
 def application_request_extension(*, actor, application: Application, reason: str) -> Application:
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    _unit_decides(actor, app)
     if app.status != Status.ACCEPTED:
         raise ValidationError(_("只有审查中的办件可以申请延期。"))
     if app.extension_value:
@@ -568,7 +643,7 @@ def application_reassign(*, actor, application: Application, to_user: User | Non
 def application_decide(*, actor, application: Application, outcome: str, reason: str = "") -> Application:
     """准予 / 不予许可. Waits for every review step (R24); a refusal needs its reasons."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    _unit_decides(actor, app)
     if outcome not in (Status.APPROVED, Status.REJECTED):
         raise ValidationError(_("请选择准予许可或不予许可。"))
     if app.status != Status.ACCEPTED:
@@ -599,7 +674,7 @@ def _decide(app: Application, *, actor, outcome: str, reason: str, at: datetime 
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     """The applicant withdraws (recorded by the clerk at the window)."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
+    _unit_decides(actor, app)
     if app.is_decided:
         raise ValidationError(_("该办件已办结，不能撤回。"))
     ReviewStep.objects.filter(application=app, status=StepStatus.PENDING).update(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("<int:pk>/", views.application_detail, name="application"),
     path("<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("<int:pk>/slip/", views.slip, name="slip"),
     path("<int:pk>/notice/issue/", views.notice_issue, name="notice_issue"),
     path("<int:pk>/notice/", views.notice_print, name="notice"),
     path("<int:pk>/complete/", views.complete, name="complete"),

@@ -44,6 +44,7 @@ def index(request):
     ctx = {
         "today": queries.clerk_today(user),
         "mine": queries.clerk_open(user)[:100],
+        "centre_open": queries.centre_open(user)[:100],
         "steps": queries.steps_for_unit(user)[:100],
         "extensions": _extensions(user),
         "followups": queries.followups_open(user)[:100] if user.role in (Role.HEAD, Role.OFFICE) else [],
@@ -66,7 +67,8 @@ def _extensions(user) -> list[Application]:
 @login_required
 def application_list(request):
     status, f = request.GET.get("status") or None, request.GET
-    qs = queries.application_list(request.user, status=status, window=f.get("window", ""), rung=f.get("rung", ""))
+    qs = queries.application_list(request.user, status=status, window=f.get("window", ""), rung=f.get("rung", ""),
+                                  intake=f.get("intake", ""), via=f.get("via", ""))
     qs = qs.order_by("due_at", "-received_at")[:300]
     return render(request, "approvals/list.html", {"applications": qs, "status": status, "f": f,
                                                    "statuses": Status.choices,
@@ -106,7 +108,7 @@ def intake(request):
     user = request.user
     if user.role not in (Role.CLERK, Role.HEAD):
         raise Http404
-    items = ServiceItem.objects.filter(unit_id=user.unit_id).order_by("code")
+    items = queries.window_items(user)  # a 政务服务中心 window: every department's item (综合窗口)
     item_id = request.GET.get("item") or request.POST.get("item") or ""
     item = items.filter(pk=item_id).first() if item_id.isdigit() else None  # ?item=abc was a 500
     form = forms.IntakeForm(request.POST or None, item=item) if item else None
@@ -121,14 +123,30 @@ def intake(request):
             for field, errs in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
                 form.add_error(field if field in form.fields else None, errs)
         else:
+            if app.at_window:
+                messages.success(request, _("已代%(unit)s受理登记，已转该单位办理。") % {"unit": app.unit.name})
             return _after_accept(request, app, code) if code else redirect(app)
-    return render(request, "approvals/intake.html", {"items": items, "item": item, "form": form})
+    return render(request, "approvals/intake.html", {"items": items, "item": item, "form": form,
+                                                     "centre": queries.is_centre(user)})
 
 
 def _after_accept(request, app, code):
     # The check code is shown once, on the receipt page, then forgotten (only its hash is kept).
+    # Taken in at a 政务服务中心 window, the applicant gets the centre's 受理回执.
     request.session[f"approvals-code-{app.pk}"] = code
-    return redirect("approvals:receipt", app.pk)
+    return redirect("approvals:slip" if app.at_window else "approvals:receipt", app.pk)
+
+
+@login_required
+def slip(request, pk):
+    """受理回执: what the window hands the applicant — number, item, the department that decides,
+    the committed limit and its due date (working days, China time), the applicant, where and by
+    whom it was taken in, and the tracking code for the public lookup (shown once, at intake)."""
+    app = queries.access_application(request.user, pk, request=request)
+    if not app.receipt_number:
+        raise Http404  # not accepted yet: the window prints the one-time notice instead
+    code = request.session.pop(f"approvals-code-{app.pk}", None)
+    return render(request, "approvals/slip.html", {"app": app, "code": code})
 
 
 @login_required
@@ -143,9 +161,11 @@ def application_detail(request, pk):
     app = queries.access_application(request.user, pk, request=request)
     user = request.user
     own = permissions.in_unit(user, app.unit_id)
+    # The window that took it in handles its materials (一次性告知, 补齐受理), never the decision.
+    materials_desk = own or bool(app.intake_unit_id and permissions.in_unit(user, app.intake_unit_id))
     steps = list(app.steps.select_related("unit", "decided_by"))
     ctx = {
-        "app": app, "own": own, "steps": steps,
+        "app": app, "own": own, "materials_desk": materials_desk, "steps": steps,
         "is_head": permissions.is_head_of(user, app.unit_id),
         "can_approve_extension": services.can_approve_extension(user, app),
         "my_steps": [s for s in steps if s.unit_id == user.unit_id and s.status == StepStatus.PENDING],

@@ -76,6 +76,7 @@ USERS = [
     ("fuzeren", "李建国", Role.HEAD, "EZ-ZRZY", "办公室", "局长"),
     ("jingban2", "王芳", Role.CLERK, "EZ-SCJG", "登记注册科", "科员"),
     ("fuzeren2", "赵志强", Role.HEAD, "EZ-SCJG", "办公室", "局长"),
+    ("jingban3", "黄磊", Role.CLERK, "EZ-ZWSJ", "政务服务科", "科员"),
     ("chuangkou", "孙丽", Role.CLERK, "EZ-ZWZX", "综合受理窗口", "窗口工作人员"),
     ("xiaoneng", "陈督查", Role.OFFICE, "HB-XNB", "综合督查处", "督查专员"),
     ("xiaoneng2", "周晓燕", Role.OFFICE, "EZ-XNB", "督查科", "科长"),

@@ -84,7 +84,8 @@ def home_todo(user, *, now: datetime | None = None) -> list[TodoLine]:
     now = now or timezone.now()
     lines = []
     for source in registry.todo_sources():
-        todos = [t for t in source.todos if getattr(user, "role", None) in t.roles]
+        todos = [t for t in source.todos
+                 if getattr(user, "role", None) in t.roles and (t.when is None or t.when(user))]
         if not todos:
             continue
         counts = source.items(user).aggregate(**{

@@ -194,6 +194,9 @@ class Todo:
     alert: bool = False
     # A fragment of the list page to open at (a page that shows several lists).
     anchor: str = ""
+    # Narrower than the role, when a line concerns only some of its holders (the window lines
+    # of a 政务服务中心's clerks): (user) -> bool. None: every holder of `roles`.
+    when: Callable | None = None
 
 
 @dataclass
