@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0005_terms_frozen_at_intake'),
+        ('approvals', '0006_not_accepted'),
         ('efficiency', '0008_api_tokens_password_history'),
     ]
 
