@@ -28,6 +28,5 @@ def to_replied(org, *, unit=None, substantiated=True):
     c = services.complaint_accept(complaint=filed.complaint, actor=org.office)
     c = services.complaint_assign(complaint=c, actor=org.office, unit=unit or org.unit_a)
     actor = org.head_a if (unit or org.unit_a) == org.unit_a else org.head_b
-    c = services.complaint_unit_reply(complaint=c, actor=actor, reply="经核查属实，已责令窗口当日办结并向群众道歉。",
-                                      substantiated=substantiated)
+    c = services.complaint_unit_reply(complaint=c, actor=actor, reply="经核查属实，已责令窗口当日办结并向群众道歉。")
     return filed, c
