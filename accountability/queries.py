@@ -73,6 +73,15 @@ def _cases():
                                                      "decided_by", "decided_unit")
 
 
+def cases_visible(user):
+    return scope(user, _cases())
+
+
+def case_where(f, now=None) -> Q:
+    """The case list's filter from its query parameters (the home page's to-do counts the same)."""
+    return Q(status=f["status"]) if f.get("status") else Q()
+
+
 def case_list(user, *, status: str = "", unit_id=None, person_id=None):
     qs = scope(user, _cases())  # a clerk: their own cases only (the rule registered in handlers)
     if status:

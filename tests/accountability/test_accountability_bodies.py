@@ -222,3 +222,17 @@ def test_r46_r69_the_case_page_shows_the_people_the_body_and_the_transfer(client
     assert case.decision == "exempt" and case.decided_by == org.leader
     page = client.get(case.get_absolute_url()).content.decode()
     assert "问责主体" in page and f"{org.leader.unit.name}（任免机关）" in page and "本地默认" in page
+
+
+def test_r69_a_case_put_before_the_leader_is_on_the_leaders_home_to_do(client, org):
+    import re
+
+    case = services.case_open(actor=org.office, unit=org.unit_a, person=org.clerk_a, reason="超期")
+    case = services.case_record_facts(case=case, actor=org.office, facts="超期属实")
+    services.case_submit(case=case, actor=org.office, proposal="建议调离岗位")
+    client.force_login(org.leader)
+    html = client.get("/").content.decode()
+    counts = dict(re.findall(r'data-todo="([\w.]+)"[^>]*>.*?<span class="todo-count[^"]*">(\d+)</span>', html))
+    assert counts.get("accountability.cases.submitted") == "1"
+    listed = client.get("/accountability/cases/?status=submitted").content.decode()
+    assert case.number in listed
