@@ -1,6 +1,41 @@
 from django.contrib import admin
 
-from .models import AccountabilityCase, Bulletin, CaseStatement, Complaint, ComplaintReview, IntakeChannel
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AccountabilityCase, Bulletin, CaseStatement, Complaint, ComplaintReview, ExemptionCondition, IntakeChannel,
+    MeasureAuthority,
+)
+
+
+LOCAL_DEFAULT = _("本地默认（种子未规定）")
+
+
+@admin.register(MeasureAuthority)
+class MeasureAuthorityAdmin(admin.ModelAdmin):
+    """Who decides each measure: set here by the administrator (normally the 任免机关)."""
+
+    list_display = ["kind", "body", "origin"]
+    list_editable = ["body"]
+
+    @admin.display(description=_("来源"))
+    def origin(self, obj):
+        return LOCAL_DEFAULT
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExemptionCondition)
+class ExemptionConditionAdmin(admin.ModelAdmin):
+    """Local 容错 conditions besides the 三个区分开来 (which the seeds name and are fixed)."""
+
+    list_display = ["label", "is_active", "position", "origin"]
+    list_editable = ["is_active", "position"]
+
+    @admin.display(description=_("来源"))
+    def origin(self, obj):
+        return LOCAL_DEFAULT
 
 
 @admin.register(IntakeChannel)
@@ -38,7 +73,7 @@ class ComplaintAdmin(ReadOnly):
 
 @admin.register(AccountabilityCase)
 class CaseAdmin(ReadOnly):
-    list_display = ["number", "source", "unit", "person", "status", "decision"]
+    list_display = ["number", "source", "unit", "person", "leader", "status", "decision", "decided_unit"]
     list_filter = ["status", "source", "decision"]
 
 

@@ -75,7 +75,7 @@ class PublicComplaintCreate(ObjectBody, APIView):
         try:
             filed = services.complaint_file(
                 category=d["category"], subject_unit=unit, description=d["description"],
-                occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", True),
+                occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", False),
                 name=d.get("name", ""), phone=d.get("phone", ""), files=files, channel=channel, ip=ip,
                 captcha=None if channel else (d.get("captcha_id", ""), d.get("captcha_answer", "")))
         except services.CaptchaRefused:
@@ -224,7 +224,9 @@ class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         if unit is None:
             raise ValidationError({"unit": [_("责任单位不存在。")]})
         person = User.objects.filter(pk=s.validated_data.get("person") or 0).first()
-        case = services.case_open(actor=request.user, unit=unit, person=person, reason=s.validated_data["reason"])
+        case = services.case_open(actor=request.user, unit=unit, person=person, reason=s.validated_data["reason"],
+                                  person_missing_reason=s.validated_data.get("person_missing_reason", ""),
+                                  leader_missing_reason=s.validated_data.get("leader_missing_reason", ""))
         return Response(serializers.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     def _act(self, fn, *names, **extra):
@@ -232,6 +234,8 @@ class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         s = serializers.CaseActionSerializer(data=self.request.data)
         s.is_valid(raise_exception=True)
         kw = {n: s.validated_data.get(n, [] if n.endswith(("grounds", "measures")) else "") for n in names}
+        if "conditions" in kw:
+            kw["conditions"] = {c["id"]: (c["met"], c["facts"]) for c in kw["conditions"] or []}
         case = fn(case=case, actor=self.request.user, **kw, **extra)
         return Response(serializers.CaseSerializer(case).data)
 
@@ -258,7 +262,14 @@ class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
     @extend_schema(request=serializers.CaseActionSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        return self._act(services.case_decide, "decision", "reason", "grounds", "person_measures", "head_measures")
+        return self._act(services.case_decide, "decision", "reason", "grounds", "person_measures", "head_measures",
+                         "ground_facts", "conditions")
+
+    @extend_schema(request=serializers.CaseActionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """提请决定: the office puts its proposal before the deciding body."""
+        return self._act(services.case_submit, "proposal")
 
     @extend_schema(request=serializers.CaseActionSerializer)
     @action(detail=True, methods=["post"])
@@ -292,9 +303,10 @@ class BulletinViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyMode
         return b
 
     @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return Response(self.get_serializer(services.bulletin_approve(bulletin=self.get_object(), actor=request.user)).data)
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request, pk=None):
+        """签发: a leader signs the draft off, which publishes it; anyone else gets a 403."""
+        return Response(self.get_serializer(services.bulletin_sign_off(bulletin=self.get_object(), actor=request.user)).data)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])

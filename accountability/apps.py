@@ -29,7 +29,7 @@ class AccountabilityConfig(AppConfig):
         from efficiency.registry import Todo, register_todos
 
         from . import queries
-        from .models import Complaint
+        from .models import AccountabilityCase, Complaint
 
         unit, watch, S = (Role.CLERK, Role.HEAD), (Role.OFFICE, Role.LEADER), Complaint.Status
         register_todos(
@@ -44,4 +44,12 @@ class AccountabilityConfig(AppConfig):
                 Todo("overdue", _("已超期"), unit + watch, (("window", "overdue"),)),
                 Todo("red", _("红牌及以上"), watch, (("rung", "3"),), alert=True),
                 Todo("notice", _("督办单及以上"), watch, (("rung", "4"),), alert=True),
+            ])
+        C = AccountabilityCase.Status
+        register_todos(
+            "accountability.cases", title=_("问责案件"), url="accountability:case_list", order=31,
+            items=queries.cases_visible, where=queries.case_where, todos=[
+                Todo("proposed", _("问责建议待立案"), (Role.OFFICE,), (("status", C.PROPOSED),)),
+                Todo("submitted", _("待决定"), (Role.LEADER,), (("status", C.SUBMITTED),)),
+                Todo("appealed", _("申诉待复核"), watch, (("status", C.APPEALED),)),
             ])

@@ -48,13 +48,13 @@ def _complaint(office, leader, row):
     if stage == "assigned":
         return c
     handler = User.objects.filter(unit=unit, is_active=True).order_by("pk").first()
-    c = services.complaint_unit_reply(complaint=c, actor=handler, substantiated=True,
+    c = services.complaint_unit_reply(complaint=c, actor=handler,
                                       reply="经调取窗口监控核实，反映情况属实。已对当事工作人员批评教育，并落实午间延时服务、弹性接件制度。")
-    c = services.complaint_send_reply(complaint=c, actor=office)
+    c = services.complaint_send_reply(complaint=c, actor=office, substantiated=True)  # the finding is the office's
     return services.complaint_rate(complaint=c, rating=Rating.BASICALLY, comment="态度有改善，希望长期坚持")
 
 
-def _case(office):
+def _case(office, leader):
     reason = "不动产登记窗口连续 3 件办件超过承诺时限，群众多次投诉"
     case = AccountabilityCase.objects.filter(reason=reason).first()
     unit, person = _unit("EZ-ZRZY"), _user("jingban")
@@ -64,7 +64,9 @@ def _case(office):
     case = services.case_record_facts(case=case, actor=office, facts="经调取审批系统记录，3 件办件分别超期 4、6、7 个工作日，无延期审批手续。",
                                       evidence="审批系统办件日志；投诉人陈述；窗口排班表")
     case = services.case_record_statement(case=case, actor=office, statement="当月系统迁移，部分材料需人工补录，本人未及时报告延期。")
-    return services.case_decide(case=case, actor=office, decision=AccountabilityCase.Decision.MEASURE,
+    case = services.case_submit(case=case, actor=office,
+                                proposal="建议对责任人责令作出书面检查，对单位负责人通报批评，由任免机关决定。")
+    return services.case_decide(case=case, actor=leader, decision=AccountabilityCase.Decision.MEASURE,
                                 reason="超期属实，未按规定申请延期；单位负责人督促不力。",
                                 person_measures=[Measure.SELF_CRITICISM], head_measures=[Measure.PUBLIC_CRITICISM])
 
@@ -76,8 +78,15 @@ def _bulletin(office, leader, cases, complaints):
         return found
     b = services.bulletin_create(actor=office, title=title, cases=[c for c in cases if c],
                                  complaints=[c for c in complaints if c and c.answered_at])
-    services.bulletin_approve(bulletin=b, actor=leader)
-    return services.bulletin_publish(bulletin=b, actor=office)
+    return services.bulletin_sign_off(bulletin=b, actor=leader)
+
+
+def _draft_bulletin(office):
+    """One draft waiting for the leader's sign-off (签发)."""
+    title = "关于政务服务中心窗口午间接件问题整改情况的通报（送审稿）"
+    return Bulletin.objects.filter(title=title).first() or services.bulletin_create(
+        actor=office, title=title, kind=Bulletin.Kind.CRITICISM,
+        body="市政务服务中心综合受理窗口存在午休前提前停止接件的问题，经效能办核查属实，现已落实午间延时服务、弹性接件制度。")
 
 
 @transaction.atomic
@@ -88,8 +97,9 @@ def seed(stdout=None) -> None:
             stdout.write("accountability: demo org missing, skipped")
         return
     complaints = [_complaint(office, leader, row) for row in COMPLAINTS]
-    case = _case(office)
+    case = _case(office, leader)
     _bulletin(office, leader, [case], complaints)
+    _draft_bulletin(office)
     if stdout:
         stdout.write(f"accountability: {Complaint.objects.count()} complaints, "
                      f"{AccountabilityCase.objects.count()} cases, {Bulletin.objects.count()} bulletins")

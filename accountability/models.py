@@ -78,7 +78,8 @@ class Complaint(Clock):
     occurred_on = models.DateField(_("发生日期"), null=True, blank=True)
     place = models.CharField(_("发生地点"), max_length=200, blank=True)
     description = models.TextField(_("投诉内容"))
-    is_anonymous = models.BooleanField(_("匿名"), default=True)
+    # Real-name by default; anonymity is the citizen's explicit choice (no call-back then).
+    is_anonymous = models.BooleanField(_("匿名"), default=False)
     complainant_name = models.CharField(_("投诉人姓名"), max_length=64, blank=True)
     complainant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     channel = models.ForeignKey(IntakeChannel, models.PROTECT, null=True, blank=True, verbose_name=_("受理渠道"))
@@ -91,7 +92,11 @@ class Complaint(Clock):
     unit_replied_at = models.DateTimeField(_("单位答复时间"), null=True, blank=True)
     reply = models.TextField(_("答复意见"), blank=True)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    # The finding (属实/不属实) is the office's alone, even when the unit complained about handled it.
     substantiated = models.BooleanField(_("投诉属实"), null=True, blank=True)
+    finding_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("认定人（效能办）"))
+    finding_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
     rating = models.CharField(_("评价"), max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("评价意见"), blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
@@ -214,14 +219,19 @@ class ComplaintUserObjectPermission(UserObjectPermissionBase):
 
 
 class Measure(models.TextChoices):
-    """问责方式 (鄂办发〔2008〕36号 四)."""
+    """问责方式 (鄂办发〔2008〕36号 四; the local 问责办法 for the full list)."""
 
+    CRITICISM_EDUCATION = "criticism_education", _("批评教育")
     SELF_CRITICISM = "self_criticism", _("责令作出书面检查")
-    PUBLIC_CRITICISM = "public_criticism", _("通报批评")
     ADMONITION = "admonition", _("诫勉谈话")
+    PUBLIC_CRITICISM = "public_criticism", _("通报批评")
     TRANSFER = "transfer", _("调离岗位")
     SUSPENSION = "suspension", _("停职检查")
     DISMISSAL = "dismissal", _("建议免职")
+
+
+# Personnel measures: only the body that appoints the person can take them; the office proposes.
+PERSONNEL_MEASURES = frozenset({Measure.TRANSFER, Measure.SUSPENSION, Measure.DISMISSAL})
 
 
 class ExemptionGround(models.TextChoices):
@@ -232,6 +242,71 @@ class ExemptionGround(models.TextChoices):
     UNINTENTIONAL = "unintentional", _("为推动发展的无意过失")
 
 
+class DecidingBody(models.TextChoices):
+    """问责主体 (R69): who decides. The office investigates and proposes; the appointing body
+    (任免机关 — in the platform, a leader of the people's government) decides what it is set to."""
+
+    APPOINTING = "appointing", _("任免机关")
+    OFFICE = "office", _("效能办")
+
+
+class DecisionKind(models.TextChoices):
+    """What a deciding body is configured for: each measure, and a 容错免责 or 不予追责 decision."""
+
+    CRITICISM_EDUCATION = Measure.CRITICISM_EDUCATION.value, Measure.CRITICISM_EDUCATION.label
+    SELF_CRITICISM = Measure.SELF_CRITICISM.value, Measure.SELF_CRITICISM.label
+    ADMONITION = Measure.ADMONITION.value, Measure.ADMONITION.label
+    PUBLIC_CRITICISM = Measure.PUBLIC_CRITICISM.value, Measure.PUBLIC_CRITICISM.label
+    TRANSFER = Measure.TRANSFER.value, Measure.TRANSFER.label
+    SUSPENSION = Measure.SUSPENSION.value, Measure.SUSPENSION.label
+    DISMISSAL = Measure.DISMISSAL.value, Measure.DISMISSAL.label
+    EXEMPT = "exempt", _("容错免责")
+    NONE = "none", _("不予追责")
+
+
+class MeasureAuthority(models.Model):
+    """Who decides each measure — 本地默认 (种子未规定): 2019 意见 (十九) names 三个区分开来 only and
+    2010 四 6 defers to the local 问责办法, so the administrator sets the body per measure
+    (normally the 任免机关; a kind without a row is the 任免机关's). The office may never be set
+    for 调离岗位, 停职检查 or 免职: personnel measures belong to the appointing body."""
+
+    kind = models.CharField(_("处理方式"), max_length=20, choices=DecisionKind.choices, unique=True)
+    body = models.CharField(_("决定机关"), max_length=12, choices=DecidingBody.choices,
+                            default=DecidingBody.APPOINTING)
+
+    class Meta:
+        verbose_name = _("问责决定机关（本地默认，种子未规定）")
+        verbose_name_plural = _("问责决定机关（本地默认，种子未规定）")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.get_body_display()}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.body == DecidingBody.OFFICE and self.kind in PERSONNEL_MEASURES:
+            raise ValidationError({"body": _("调离岗位、停职检查、免职只能由任免机关决定，效能办只能提出建议。")})
+
+
+class ExemptionCondition(models.Model):
+    """A local condition of 容错免责 besides the 三个区分开来 — 本地默认 (种子未规定): the seeds
+    name only the three distinctions; the administrator sets these. Every active condition is
+    answered (met or not, with the facts) in an exemption decision, and all must be met."""
+
+    label = models.CharField(_("容错条件"), max_length=200, unique=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("容错条件（本地默认，种子未规定）")
+        verbose_name_plural = _("容错条件（本地默认，种子未规定）")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
 class AccountabilityCase(Clock):
     """问责案件. Proposed (from a red card, a complaint, a finding, a deemed approval or by
     hand), investigated on the clock (case.investigation), decided, appealed at most once."""
@@ -239,6 +314,7 @@ class AccountabilityCase(Clock):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("问责建议")
         INVESTIGATING = "investigating", _("调查中")
+        SUBMITTED = "submitted", _("待决定机关决定")
         DECIDED = "decided", _("已决定")
         APPEALED = "appealed", _("申诉中")
         CLOSED = "closed", _("已办结")
@@ -265,6 +341,11 @@ class AccountabilityCase(Clock):
     unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("责任单位"))
     person = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("责任人"))
+    person_missing_reason = models.TextField(_("未认定责任人的原因"), blank=True)
+    # R46: 当事人和直接领导责任人 — the directly responsible leader, or why none is named.
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("直接领导责任人"))
+    leader_missing_reason = models.TextField(_("未认定直接领导责任人的原因"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("调查人"))
     reason = models.TextField(_("问责事由"))
@@ -274,15 +355,38 @@ class AccountabilityCase(Clock):
     statement_at = models.DateTimeField(_("陈述申辩时间"), null=True, blank=True)
     decision = models.CharField(_("处理决定"), max_length=8, choices=Decision.choices, blank=True)
     exemption_grounds = models.JSONField(_("容错依据（三个区分开来）"), default=list, blank=True)
+    # {ground: facts} for each of the 三个区分开来, and [{id, label, met, facts}] for each local condition.
+    exemption_facts = models.JSONField(_("三个区分开来逐项事实"), default=dict, blank=True)
+    exemption_conditions = models.JSONField(_("本地容错条件逐项认定"), default=list, blank=True)
+    proposal = models.TextField(_("效能办处理建议"), blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("提请人"))
+    proposed_at = models.DateTimeField(_("提请决定时间"), null=True, blank=True)
     person_measures = models.JSONField(_("对责任人的问责方式"), default=list, blank=True)
     head = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("被问责的单位负责人"))
     head_measures = models.JSONField(_("对单位负责人的问责方式（部门首长问责）"), default=list, blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    # R69: the body that holds to account (问责主体), as it stood at the decision.
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("决定人"))
+    decided_body = models.CharField(_("决定机关类别"), max_length=12, choices=DecidingBody.choices, blank=True)
+    decided_unit = models.ForeignKey("efficiency.Unit", models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("问责主体"))
     appeal_reason = models.TextField(_("申诉理由"), blank=True)
     appealed_at = models.DateTimeField(_("申诉时间"), null=True, blank=True)
     appeal_result = models.TextField(_("申诉复核结果"), blank=True)
+    appeal_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                          related_name="+", verbose_name=_("复核人"))
+    appeal_unit = models.ForeignKey("efficiency.Unit", models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("复核机关"))
+    appeal_decided_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    # R46: a suspected crime goes to the judicial organs (移送司法机关).
+    judicial_organ = models.CharField(_("移送司法机关"), max_length=128, blank=True)
+    judicial_transferred_on = models.DateField(_("移送日期"), null=True, blank=True)
+    judicial_transferred_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                                related_name="+", verbose_name=_("移送人"))
     created_at = models.DateTimeField(_("立案时间"), auto_now_add=True)
 
     class Meta(Clock.Meta):
@@ -307,6 +411,20 @@ class AccountabilityCase(Clock):
     @property
     def ground_labels(self) -> list[str]:
         return [str(ExemptionGround(c).label) for c in self.exemption_grounds if c in ExemptionGround.values]
+
+    @property
+    def ground_facts(self) -> list[tuple[str, str, bool]]:
+        """(distinction, facts, applies) for each of the 三个区分开来 recorded."""
+        return [(str(g.label), self.exemption_facts[g.value], g.value in self.exemption_grounds)
+                for g in ExemptionGround if self.exemption_facts.get(g.value)]
+
+    @property
+    def accountability_body(self) -> str:
+        """问责主体 (R69): the deciding unit and the kind of body, e.g. 鄂州市人民政府（任免机关）."""
+        if not self.decided_body:
+            return ""
+        unit = self.decided_unit.name if self.decided_unit_id else ""
+        return f"{unit}（{DecidingBody(self.decided_body).label}）"
 
 
 class CaseStatement(Clock):
@@ -353,7 +471,8 @@ class AccountabilityCaseUserObjectPermission(UserObjectPermissionBase):
 
 
 class Bulletin(models.Model):
-    """通报 of typical cases, good and bad (R34): written by the office, approved, published."""
+    """通报 of typical cases, good and bad (R34): drafted by an office clerk, signed off (签发) by a
+    leader — the sign-off publishes it; `approved_by`/`approved_at` are the signer and the time."""
 
     class Kind(models.TextChoices):
         CRITICISM = "criticism", _("通报批评")
@@ -362,7 +481,7 @@ class Bulletin(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
-        APPROVED = "approved", _("已审核")
+        APPROVED = "approved", _("已签发")
         PUBLISHED = "published", _("已发布")
 
     number = models.CharField(_("文号"), max_length=40, blank=True)
@@ -374,8 +493,8 @@ class Bulletin(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("起草人"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("审核人"))
-    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+                                    related_name="+", verbose_name=_("签发人"))
+    approved_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -30,7 +31,11 @@ def bulletin_pdf(bulletin) -> bytes:
     for line in bulletin.body.splitlines():
         if line.strip():
             flow.append(Paragraph(escape(line.strip()), body))
+    flow.append(Spacer(1, 10 * mm))
+    if bulletin.approved_by_id and bulletin.approved_at:  # dates in China time, never the stored UTC
+        signed = timezone.localtime(bulletin.approved_at)
+        flow.append(Paragraph(escape(f"签发：{bulletin.approved_by.full_name}　{signed:%Y年%m月%d日 %H:%M}"), sub))
     if bulletin.published_at:
-        flow += [Spacer(1, 10 * mm), Paragraph(f"发布日期：{bulletin.published_at:%Y年%m月%d日}", sub)]
+        flow.append(Paragraph(f"发布日期：{timezone.localtime(bulletin.published_at):%Y年%m月%d日}", sub))
     doc.build(flow)
     return buf.getvalue()

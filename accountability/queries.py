@@ -69,7 +69,17 @@ def access_complaint(user, pk, *, lock: bool = False, request=None) -> Complaint
 
 
 def _cases():
-    return AccountabilityCase.objects.select_related("unit", "person", "head", "owner", "statement_clock")
+    return AccountabilityCase.objects.select_related("unit", "person", "head", "owner", "statement_clock", "leader",
+                                                     "decided_by", "decided_unit")
+
+
+def cases_visible(user):
+    return scope(user, _cases())
+
+
+def case_where(f, now=None) -> Q:
+    """The case list's filter from its query parameters (the home page's to-do counts the same)."""
+    return Q(status=f["status"]) if f.get("status") else Q()
 
 
 def case_list(user, *, status: str = "", unit_id=None, person_id=None):
@@ -188,3 +198,10 @@ def complaint_public(c: Complaint) -> dict:
         "can_reexamine": c.status == Complaint.Status.ANSWERED and c.reexamine_requested_at is None,
         "reexamine_requested_at": c.reexamine_requested_at,
     }
+
+
+def exemption_conditions():
+    """The local 容错 conditions in force (本地默认, 种子未规定), in the administrator's order."""
+    from .models import ExemptionCondition
+
+    return list(ExemptionCondition.objects.filter(is_active=True))

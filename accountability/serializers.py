@@ -12,7 +12,10 @@ class PublicComplaintInSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000)
     occurred_on = serializers.DateField(required=False, allow_null=True)
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    is_anonymous = serializers.BooleanField(required=False, default=True)
+    is_anonymous = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Real-name by default (name and phone required); anonymous only when the citizen chooses it: "
+                  "no call-back and no reply by phone, tracking by number and code still works.")
     name = serializers.CharField(required=False, allow_blank=True, max_length=64)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
     attachments = serializers.ListField(child=serializers.FileField(), required=False)
@@ -91,14 +94,19 @@ class StatementClockSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
+    accountability_body = serializers.CharField(read_only=True, help_text="问责主体 (R69)")
     statement_period = StatementClockSerializer(source="statement_clock", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = AccountabilityCase
         fields = ["id", "number", "status", "source", "subject_type", "subject_id", "unit", "person", "owner",
                   "reason", "facts", "evidence", "statement", "statement_at", "statement_period", "decision",
-                  "exemption_grounds", "person_measures", "head", "head_measures", "decision_reason", "decided_at",
-                  "appeal_reason", "appealed_at", "appeal_result", "created_at", "due_at", "clock_state",
+                  "exemption_grounds", "exemption_facts", "exemption_conditions", "person_measures", "head",
+                  "head_measures", "decision_reason", "decided_at", "person_missing_reason", "leader",
+                  "leader_missing_reason", "proposal", "proposed_by", "proposed_at", "decided_by", "decided_body",
+                  "decided_unit", "accountability_body", "appeal_reason", "appealed_at", "appeal_result",
+                  "appeal_decided_by", "appeal_unit", "appeal_decided_at", "judicial_organ",
+                  "judicial_transferred_on", "judicial_transferred_by", "created_at", "due_at", "clock_state",
                   "breach_level"]
         read_only_fields = fields
 
@@ -106,7 +114,16 @@ class CaseSerializer(serializers.ModelSerializer):
 class CaseOpenSerializer(serializers.Serializer):
     unit = serializers.IntegerField()
     person = serializers.IntegerField(required=False, allow_null=True)
+    person_missing_reason = serializers.CharField(required=False, allow_blank=True,
+                                                  help_text="R46: why no person is named (required without person)")
+    leader_missing_reason = serializers.CharField(required=False, allow_blank=True)
     reason = serializers.CharField()
+
+
+class ConditionAnswerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    met = serializers.BooleanField()
+    facts = serializers.CharField(allow_blank=True)
 
 
 class CaseActionSerializer(serializers.Serializer):
@@ -115,6 +132,11 @@ class CaseActionSerializer(serializers.Serializer):
     evidence = serializers.CharField(required=False, allow_blank=True)
     statement = serializers.CharField(required=False, allow_blank=True)
     result = serializers.CharField(required=False, allow_blank=True)
+    proposal = serializers.CharField(required=False, allow_blank=True)
+    ground_facts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
+                                         help_text="容错: the facts for each of the 三个区分开来, by ground code")
+    conditions = serializers.ListField(child=ConditionAnswerSerializer(), required=False,
+                                       help_text="容错: each local condition (本地默认) answered")
     decision = serializers.ChoiceField(choices=AccountabilityCase.Decision.choices, required=False)
     grounds = serializers.ListField(child=serializers.ChoiceField(choices=ExemptionGround.choices), required=False)
     person_measures = serializers.ListField(child=serializers.ChoiceField(choices=Measure.choices), required=False)
@@ -126,6 +148,7 @@ class BulletinSerializer(serializers.ModelSerializer):
         model = Bulletin
         fields = ["id", "number", "title", "kind", "body", "cases", "complaints", "status", "author",
                   "approved_by", "approved_at", "published_at", "created_at"]
+        # approved_by / approved_at: the leader who signed it off (签发) and when
         read_only_fields = ["id", "number", "status", "author", "approved_by", "approved_at", "published_at",
                             "created_at"]
         extra_kwargs = {"body": {"required": False, "allow_blank": True}}

@@ -16,7 +16,7 @@ from efficiency.permissions import UNIT_ROLES, has_role, is_recused
 from efficiency.uploads import upload_response
 
 from . import forms, queries, security, services
-from .models import AccountabilityCase, Complaint, ComplaintAttachment
+from .models import AccountabilityCase, Complaint, ComplaintAttachment, ExemptionGround
 from .pdf import bulletin_pdf
 
 
@@ -74,7 +74,7 @@ def public_form(request):
         data["captcha_answer"] = ""
         form.data = data
     else:
-        form = forms.ComplaintForm(initial={**security.captcha_new(kind), "is_anonymous": True})
+        form = forms.ComplaintForm(initial=security.captcha_new(kind))
     return _form_page(request, form)
 
 
@@ -210,6 +210,7 @@ def complaint_detail(request, pk):
         "c": c, "step": c.step_clock, "events": queries.complaint_timeline(c), "assignments": c.assignments.select_related("unit"),
         "attachments": c.attachments.all(), "assign_form": forms.AssignForm(),
         "reply_form": forms.ReplyForm(initial={"reply": c.unit_reply}),
+        "unit_reply_form": forms.UnitReplyForm(initial={"reply": c.unit_reply}),
         "is_handler": has_role(request.user, *services.complaint_handler_roles(c)) and not is_recused(request.user, c),
         "is_unit": has_role(request.user, *UNIT_ROLES, unit=c.unit_id),
     })
@@ -245,7 +246,7 @@ def complaint_act(request, pk, action):
             services.complaint_return(complaint=c, actor=u, reason=p.get("reason", ""))
         elif action == "reply":
             services.complaint_unit_reply(complaint=c, actor=u, reply=p.get("reply", ""),
-                                          substantiated=_substantiated(p.get("substantiated")))
+                                          substantiated=_substantiated(p.get("substantiated")))  # a 403 if given
         elif action == "send":
             services.complaint_send_reply(complaint=c, actor=u, reply=p.get("reply", ""),
                                           substantiated=_substantiated(p.get("substantiated")))
@@ -280,10 +281,12 @@ def case_list(request):
 def case_new(request):
     form = forms.CaseOpenForm(request.POST)
     if form.is_valid():
-        person = User.objects.filter(pk=form.cleaned_data["person"]).first() if form.cleaned_data["person"] else None
+        d = form.cleaned_data
+        person = User.objects.filter(pk=d["person"]).first() if d["person"] else None
         try:
-            case = services.case_open(actor=request.user, unit=form.cleaned_data["unit"], person=person,
-                                      reason=form.cleaned_data["reason"])
+            case = services.case_open(actor=request.user, unit=d["unit"], person=person, reason=d["reason"],
+                                      person_missing_reason=d["person_missing_reason"],
+                                      leader_missing_reason=d["leader_missing_reason"])
             return redirect(case)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
@@ -295,10 +298,21 @@ def case_new(request):
 @login_required
 def case_detail(request, pk):
     case = queries.access_case(request.user, pk, request=request)
+    S, role = AccountabilityCase.Status, request.user.role
     return render(request, "accountability/case_detail.html", {
-        "case": case, "events": queries.case_timeline(case), "is_office": request.user.role == Role.OFFICE,
+        "case": case, "events": queries.case_timeline(case), "is_office": role == Role.OFFICE,
+        "can_decide": role in (Role.OFFICE, Role.LEADER) and case.status in (S.INVESTIGATING, S.SUBMITTED),
+        "can_hear_appeal": role in (Role.OFFICE, Role.LEADER) and case.status == S.APPEALED
+        and request.user.unit_id != case.decided_unit_id,
+        "can_transfer": role in (Role.OFFICE, Role.LEADER) and not case.judicial_transferred_on
+        and case.status != S.DISMISSED,
+        "persons_form": forms.PersonsForm(case=case, initial={
+            "person": case.person_id, "leader": case.leader_id, "person_missing_reason": case.person_missing_reason,
+            "leader_missing_reason": case.leader_missing_reason}),
+        "submit_form": forms.SubmitForm(initial={"proposal": case.proposal}), "judicial_form": forms.JudicialForm(),
         "facts_form": forms.FactsForm(initial={"facts": case.facts, "evidence": case.evidence}),
-        "statement_form": forms.StatementForm(initial={"statement": case.statement}), "decide_form": forms.DecideForm(),
+        "statement_form": forms.StatementForm(initial={"statement": case.statement}),
+        "decide_form": forms.DecideForm(conditions=queries.exemption_conditions()),
         "can_appeal": request.user.pk in (case.person_id, case.head_id) and case.status == AccountabilityCase.Status.DECIDED,
         "person_measures": case.measure_labels(case.person_measures), "head_measures": case.measure_labels(case.head_measures),
     })
@@ -318,10 +332,26 @@ def case_act(request, pk, action):
             services.case_record_facts(case=case, actor=u, facts=p.get("facts", ""), evidence=p.get("evidence", ""))
         elif action == "statement":
             services.case_record_statement(case=case, actor=u, statement=p.get("statement", ""))
+        elif action == "persons":
+            form = forms.PersonsForm(p, case=case)
+            if not form.is_valid():
+                raise ValidationError(_("请从列表中选择责任人和直接领导责任人。"))
+            services.case_name_persons(case=case, actor=u, **form.cleaned_data)
+        elif action == "submit":
+            services.case_submit(case=case, actor=u, proposal=p.get("proposal", ""))
+        elif action == "judicial":
+            form = forms.JudicialForm(p)
+            form.is_valid()  # a bad date is a missing one; the service says what is missing
+            services.case_transfer_judicial(case=case, actor=u, organ=p.get("organ", ""),
+                                            transferred_on=form.cleaned_data.get("transferred_on"))
         elif action == "decide":
+            conditions = {c.pk: (p.get(f"cond_{c.pk}_met") in ("on", "true", "1"), p.get(f"cond_{c.pk}_facts", ""))
+                          for c in queries.exemption_conditions()}
             services.case_decide(case=case, actor=u, decision=p.get("decision", ""), reason=p.get("reason", ""),
                                  grounds=p.getlist("grounds"), person_measures=p.getlist("person_measures"),
-                                 head_measures=p.getlist("head_measures"))
+                                 head_measures=p.getlist("head_measures"),
+                                 ground_facts={g: p.get(f"facts_{g}", "") for g in ExemptionGround.values},
+                                 conditions=conditions)
         elif action == "appeal":
             services.case_appeal(case=case, actor=u, reason=p.get("reason", ""))
         elif action == "appeal_decide":
@@ -379,8 +409,8 @@ def bulletin_detail(request, pk):
         raise Http404
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "approve":
-                services.bulletin_approve(bulletin=b, actor=request.user)
+            if request.POST.get("action") == "sign_off":
+                services.bulletin_sign_off(bulletin=b, actor=request.user)
             elif request.POST.get("action") == "publish":
                 services.bulletin_publish(bulletin=b, actor=request.user)
             messages.success(request, _("已办理。"))

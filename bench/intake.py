@@ -119,7 +119,7 @@ def run(args) -> None:
                 answer = CaptchaStore.objects.get(hashkey=key).response
                 if side == "api":
                     body = {"category": "slow", "subject_unit": unit.pk, "description": text, "captcha_id": key,
-                            "captcha_answer": answer}
+                            "captcha_answer": answer, "is_anonymous": True}
                     req = factory.post("/api/v1/public/complaints/", json.dumps(body), content_type="application/json")
                 else:  # the browser's CSRF cookie and the form's token, as after GET of the form
                     req = factory.post("/accountability/public/complaint/", {

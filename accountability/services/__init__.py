@@ -10,11 +10,11 @@ One module per sub-domain; callers use `accountability.services.<name>` as befor
 `cases` (accountability cases, 陈述申辩, decision, appeal), `bulletins` (通报).
 """
 
-from .bulletins import bulletin_approve, bulletin_create, bulletin_draft_text, bulletin_publish
+from .bulletins import bulletin_create, bulletin_draft_text, bulletin_publish, bulletin_sign_off
 from .cases import (
-    case_appeal, case_appeal_decide, case_decide, case_dismiss, case_investigate, case_open, case_propose,
-    cases_propose,
-    case_record_facts, case_record_statement, defendants,
+    case_appeal, case_appeal_decide, case_decide, case_dismiss, case_investigate, case_name_persons, case_open,
+    case_propose, case_record_facts, case_record_statement, case_submit, case_transfer_judicial, cases_propose,
+    deciding_body, defendants, responsible_persons,
 )
 from .complaints import (
     complaint_accept, complaint_assign, complaint_close, complaint_decline, complaint_handler_roles, complaint_rate,
@@ -26,10 +26,11 @@ from .intake import (
 )
 
 __all__ = [
-    "CaptchaRefused", "Filed", "attachment_check", "bulletin_approve", "bulletin_create", "bulletin_draft_text", "bulletin_publish",
-    "case_appeal", "case_appeal_decide", "case_decide", "case_dismiss", "case_investigate", "case_open",
-    "case_propose", "case_record_facts", "case_record_statement", "channel_add", "channel_for_token",
+    "CaptchaRefused", "Filed", "attachment_check", "bulletin_create", "bulletin_draft_text", "bulletin_publish", "bulletin_sign_off",
+    "case_appeal", "case_appeal_decide", "case_decide", "case_dismiss", "case_investigate", "case_name_persons", "case_open",
+    "case_propose", "case_record_facts", "case_record_statement", "case_submit", "case_transfer_judicial", "channel_add", "channel_for_token",
     "complaint_accept", "complaint_assign", "complaint_by_code", "complaint_by_token", "complaint_close",
     "complaint_decline", "complaint_file", "complaint_handler_roles", "complaint_rate", "complaint_reexamine",
-    "complaint_return", "complaint_rework", "complaint_send_reply", "complaint_unit_reply", "defendants",
+    "complaint_return", "complaint_rework", "complaint_send_reply", "complaint_unit_reply", "deciding_body",
+    "defendants", "responsible_persons",
 ]

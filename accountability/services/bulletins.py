@@ -1,16 +1,18 @@
-"""Bulletins (通报): a draft from cases and complaints (citizens never named), approved by someone
-other than the author, published with a number."""
+"""Bulletins (通报): drafted by an office clerk from cases and complaints (citizens never named),
+published only by a leader's sign-off (签发), with a number; the PDF shows who signed and when."""
 
 from __future__ import annotations
 
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from efficiency.audit import audit_record
 from efficiency.events import event_emit
+from efficiency.models import Role
 from efficiency.permissions import require_role
 
 from ..models import Bulletin
@@ -50,29 +52,44 @@ def bulletin_create(*, actor, title: str, body: str = "", kind: str = Bulletin.K
     return bulletin
 
 
+SIGN_OFF_ONLY = gettext_lazy("通报须由领导签发后才能发布；效能办工作人员只能起草。")
+
+
 @transaction.atomic
-def bulletin_approve(*, bulletin: Bulletin, actor) -> Bulletin:
-    """Reviewed by someone other than its author (a leader, or another office member)."""
-    require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
+def bulletin_sign_off(*, bulletin: Bulletin, actor) -> Bulletin:
+    """签发: a leader, not the author, signs the draft off, which publishes it (R34)."""
+    require_role(actor, Role.LEADER, message=SIGN_OFF_ONLY)
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if bulletin.status != Bulletin.Status.DRAFT:
-        raise ValidationError(_("只有草稿可以审核。"))
+        raise ValidationError(_("只有草稿可以签发。"))
     if actor.pk == bulletin.author_id:
-        raise ValidationError(_("通报须由起草人以外的人审核。"))
-    bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.APPROVED, actor, timezone.now()
-    bulletin.save(update_fields=["status", "approved_by", "approved_at"])
-    audit_record("approve", actor=actor, obj=bulletin, summary=f"审核通报 {bulletin.title}")
-    return bulletin
+        raise ValidationError(_("通报须由起草人以外的领导签发。"))
+    bulletin.approved_by, bulletin.approved_at = actor, timezone.now()
+    bulletin.save(update_fields=["approved_by", "approved_at"])
+    audit_record("approve", actor=actor, obj=bulletin, summary=f"签发通报 {bulletin.title}")
+    return _publish(bulletin, actor=actor)
 
 
 @transaction.atomic
 def bulletin_publish(*, bulletin: Bulletin, actor) -> Bulletin:
-    """R34: typical cases, good and bad, published on the public site."""
+    """Publishes only what a leader signed off and is not out yet (a bulletin signed off before
+    sign-off published it); a draft is refused."""
     require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
-    if bulletin.status != Bulletin.Status.APPROVED:
-        raise ValidationError(_("通报须先经审核才能发布。"))
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if bulletin.status == Bulletin.Status.PUBLISHED:
+        raise ValidationError(_("通报已发布。"))
+    signed = bulletin.status == Bulletin.Status.APPROVED and bulletin.approved_by and \
+        bulletin.approved_by.role == Role.LEADER
+    if not signed:
+        raise PermissionDenied(SIGN_OFF_ONLY)
+    return _publish(bulletin, actor=actor)
+
+
+def _publish(bulletin: Bulletin, *, actor) -> Bulletin:
+    """R34: typical cases, good and bad, published on the public site with a number."""
     now = timezone.now()
     year = timezone.localdate().year
-    n = Bulletin.objects.filter(published_at__year=year).count() + 1
+    n = Bulletin.objects.filter(number__startswith=f"效能通报〔{year}〕").count() + 1
     bulletin.status, bulletin.published_at = Bulletin.Status.PUBLISHED, now
     bulletin.number = bulletin.number or f"效能通报〔{year}〕{n}号"
     bulletin.save(update_fields=["status", "published_at", "number"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,10 +16,13 @@ from efficiency import clocks
 from efficiency.audit import audit_record
 from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
-from efficiency.permissions import require_role
+from efficiency.permissions import has_role, require_role
 
 from .. import rules
-from ..models import AccountabilityCase, CaseStatement, ExemptionGround, Measure
+from ..models import (
+    PERSONNEL_MEASURES, AccountabilityCase, CaseStatement, DecidingBody, ExemptionCondition, ExemptionGround, Measure,
+    MeasureAuthority,
+)
 
 
 # --- accountability cases ------------------------------------------------------------------------
@@ -33,9 +36,52 @@ def _case_number(case: AccountabilityCase) -> str:
     return f"WZ{timezone.localdate():%Y}{case.pk:06d}"
 
 
+# Why an automatic proposal names no person (R46), by source: the item it came from had no handler.
+NO_PERSON = {
+    AccountabilityCase.Source.COMPLAINT: gettext_lazy("投诉针对单位，投诉人未指明具体工作人员；责任人待调查认定。"),
+    AccountabilityCase.Source.FINDING: gettext_lazy("督查发现的问题未登记具体责任人；责任人待调查认定。"),
+}
+NO_PERSON_DEFAULT = gettext_lazy("来源事项未指定经办人（单位层面的问题）；责任人待调查认定。")
+NO_HEAD = gettext_lazy("责任单位未登记单位负责人；直接领导责任人待调查认定。")
+HEAD_IS_PERSON = gettext_lazy("责任人即单位负责人，其直接领导责任人（本级政府分管领导）待调查认定。")
+
+
+def _unit_head(unit: Unit) -> User | None:
+    return User.objects.filter(unit=unit, role=Role.HEAD, is_active=True).order_by("pk").first()
+
+
+def responsible_persons(*, unit: Unit, person: User | None, source: str) -> dict:
+    """R46 for a proposal nobody named people for: the item's handler as the person at fault, the
+    unit's head as the directly responsible leader (2008b 四(二) 当事人和直接领导责任人), and for
+    each one missing, why."""
+    head = _unit_head(unit)
+    leader = head if head is not None and head != person else None
+    return {
+        "person": person, "person_missing_reason": "" if person else str(NO_PERSON.get(source, NO_PERSON_DEFAULT)),
+        "leader": leader,
+        "leader_missing_reason": "" if leader else str(HEAD_IS_PERSON if head is not None else NO_HEAD),
+    }
+
+
+def _responsible_errors(unit: Unit, *, person, person_missing_reason: str, leader, leader_missing_reason: str) -> dict:
+    """R46: a case names the person at fault and the directly responsible leader, or says why not."""
+    errors = {}
+    if person is None and not (person_missing_reason or "").strip():
+        errors["person"] = _("请指明责任人（当事人），或说明不能指明的原因。")
+    if person is not None and person.unit_id != unit.pk:
+        errors["person"] = _("责任人须是责任单位的工作人员。")
+    if leader is None and not (leader_missing_reason or "").strip():
+        errors["leader"] = _("请指明直接领导责任人，或说明不能指明的原因。")
+    if leader is not None and person is not None and leader.pk == person.pk:
+        errors["leader"] = _("直接领导责任人不能与责任人是同一人。")
+    return errors
+
+
 def case_propose(*, actor=None, source: str, unit: Unit, person: User | None = None, reason: str,
-                 subject_type: str = "", subject_id: int | None = None) -> AccountabilityCase:
-    """Open a proposed case; one per (source item, source) — a repeat returns the first."""
+                 subject_type: str = "", subject_id: int | None = None, person_missing_reason: str = "",
+                 leader: User | None = None, leader_missing_reason: str = "") -> AccountabilityCase:
+    """Open a proposed case; one per (source item, source) — a repeat returns the first. With no
+    people named, R46's are filled from the unit (`responsible_persons`)."""
     if source not in AccountabilityCase.Source.values:
         raise ValidationError({"source": _("未知的问责来源。")})
     if not (reason or "").strip():
@@ -44,11 +90,21 @@ def case_propose(*, actor=None, source: str, unit: Unit, person: User | None = N
         found = AccountabilityCase.objects.filter(subject_type=subject_type, subject_id=subject_id, source=source).first()
         if found:
             return found
+    people = responsible_persons(unit=unit, person=person, source=source)
+    if leader is not None or (leader_missing_reason or "").strip():
+        people.update(leader=leader, leader_missing_reason="" if leader else leader_missing_reason.strip())
+    if person is None and source == AccountabilityCase.Source.MANUAL:
+        people["person_missing_reason"] = (person_missing_reason or "").strip()
+    # An automatic proposal (the sweep's batch, another app's service) always carries its reasons
+    # and is never refused for its people; the office names them in the investigation.
+    errors = _responsible_errors(unit, **people) if source == AccountabilityCase.Source.MANUAL else {}
+    if errors:
+        raise ValidationError(errors)
     try:
         with transaction.atomic():
             case = AccountabilityCase.objects.create(
-                number=f"tmp-{secrets.token_hex(8)}", source=source, unit=unit, person=person, reason=reason.strip(),
-                subject_type=subject_type, subject_id=subject_id)
+                number=f"tmp-{secrets.token_hex(8)}", source=source, unit=unit, reason=reason.strip(),
+                subject_type=subject_type, subject_id=subject_id, **people)
             case.number = _case_number(case)
             case.save(update_fields=["number"])
     except IntegrityError:
@@ -87,9 +143,24 @@ def cases_propose(entries: list[dict]) -> list[AccountabilityCase]:
             wanted[i] = e
     if not wanted:
         return []
+    # R46 as `responsible_persons`, for the whole batch: the units' heads in one read.
+    heads: dict[int, int] = {}
+    for unit_id, head_id in (User.objects.filter(unit_id__in={e["unit_id"] for e in wanted.values()},
+                                                 role=Role.HEAD, is_active=True)
+                             .order_by("-pk").values_list("unit_id", "pk")):
+        heads[unit_id] = head_id  # the lowest pk wins, as in `_unit_head`
+
+    def people(e) -> dict:
+        person_id, head_id = e.get("person_id"), heads.get(e["unit_id"])
+        leader_id = head_id if head_id is not None and head_id != person_id else None
+        return {"person_id": person_id,
+                "person_missing_reason": "" if person_id else str(NO_PERSON.get(e["source"], NO_PERSON_DEFAULT)),
+                "leader_id": leader_id,
+                "leader_missing_reason": "" if leader_id else str(HEAD_IS_PERSON if head_id is not None else NO_HEAD)}
+
     cases = [AccountabilityCase(number=f"tmp-{secrets.token_hex(8)}", source=e["source"], unit_id=e["unit_id"],
-                                person_id=e.get("person_id"), reason=e["reason"].strip(),
-                                subject_type=e.get("subject_type", ""), subject_id=e.get("subject_id"))
+                                reason=e["reason"].strip(), subject_type=e.get("subject_type", ""),
+                                subject_id=e.get("subject_id"), **people(e))
              for e in wanted.values()]
     try:
         with transaction.atomic():
@@ -109,7 +180,7 @@ def cases_propose(entries: list[dict]) -> list[AccountabilityCase]:
                     [[c.pk for c in cases], [c.number for c in cases]])
     opened = _("问责建议：%(r)s")
     actors = [e.get("actor") for e in wanted.values()]
-    events_emit([dict(kind="cases.opened", subject=c, actor=actor, unit=c.unit_id, recipients=["office"],
+    events_emit([dict(kind="cases.opened", subject=c, actor=actor, unit=c.unit_id, recipients=["office", "leader"],
                       message=opened % {"r": c.reason}, payload={"source": c.source})
                  for c, actor in zip(cases, actors)])
     audit_records([dict(action="create", actor=actor, obj=c, summary=f"问责建议 {c.number}")
@@ -127,13 +198,40 @@ def _case_require(case, *allowed) -> None:
 
 
 @transaction.atomic
-def case_open(*, actor, unit: Unit, person: User | None = None, reason: str) -> AccountabilityCase:
-    """效能办 opens a case by hand and starts investigating at once."""
+def case_open(*, actor, unit: Unit, person: User | None = None, reason: str, person_missing_reason: str = "",
+              leader: User | None = None, leader_missing_reason: str = "") -> AccountabilityCase:
+    """效能办 opens a case by hand and starts investigating at once (R46: names the person or says
+    why not; the directly responsible leader defaults to the unit's head)."""
     require_role(actor, *CASE_OFFICERS, message=CASE_OFFICERS_ONLY)
-    if person is not None and person.unit_id != unit.pk:
-        raise ValidationError({"person": _("责任人须是责任单位的工作人员。")})
-    case = case_propose(actor=actor, source=AccountabilityCase.Source.MANUAL, unit=unit, person=person, reason=reason)
+    case = case_propose(actor=actor, source=AccountabilityCase.Source.MANUAL, unit=unit, person=person, reason=reason,
+                        person_missing_reason=person_missing_reason, leader=leader,
+                        leader_missing_reason=leader_missing_reason)
     return case_investigate(case=case, actor=actor)
+
+
+@transaction.atomic
+def case_name_persons(*, case: AccountabilityCase, actor, person: User | None, leader: User | None,
+                      person_missing_reason: str = "", leader_missing_reason: str = "") -> AccountabilityCase:
+    """R46: the investigation names (or corrects) the person at fault and the directly responsible
+    leader, or records why it cannot."""
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
+    case = _lock_case(case)
+    _case_require(case, AccountabilityCase.Status.PROPOSED, AccountabilityCase.Status.INVESTIGATING)
+    people = {"person": person, "person_missing_reason": "" if person else (person_missing_reason or "").strip(),
+              "leader": leader, "leader_missing_reason": "" if leader else (leader_missing_reason or "").strip()}
+    errors = _responsible_errors(case.unit, **people)
+    if errors:
+        raise ValidationError(errors)
+    for field, value in people.items():
+        setattr(case, field, value)
+    case.save(update_fields=list(people))
+    event_emit("cases.persons_named", subject=case, actor=actor,
+               message=_("责任人：%(p)s；直接领导责任人：%(l)s") % {
+                   "p": person.full_name if person else people["person_missing_reason"],
+                   "l": leader.full_name if leader else people["leader_missing_reason"]})
+    audit_record("update", actor=actor, obj=case, summary=f"认定责任人 {case.number}",
+                 after={"person": getattr(person, "pk", None), "leader": getattr(leader, "pk", None)})
+    return case
 
 
 @transaction.atomic
@@ -221,10 +319,6 @@ def _statement_waived(case: AccountabilityCase, statement_clock: CaseStatement |
                 and statement_clock.is_late())
 
 
-def _unit_head(unit: Unit) -> User | None:
-    return User.objects.filter(unit=unit, role=Role.HEAD, is_active=True).order_by("pk").first()
-
-
 def _decision_errors(case: AccountabilityCase, *, decision: str, reason: str, grounds: list,
                      measures: list) -> dict:
     """What any decision needs: a known kind, a reason, the facts, known grounds and measures."""
@@ -239,10 +333,55 @@ def _decision_errors(case: AccountabilityCase, *, decision: str, reason: str, gr
         errors["grounds"] = _("容错依据不在“三个区分开来”之列。")
     if any(m not in Measure.values for m in measures):
         errors["measures"] = _("未知的问责方式。")
-    if decision == AccountabilityCase.Decision.EXEMPT and not grounds:
-        # R29: an exemption names which of the 三个区分开来 applies.
-        errors["grounds"] = _("容错免责须选择适用“三个区分开来”的哪一项。")
     return errors
+
+
+def _exemption_record(*, grounds: list, ground_facts: dict, conditions: dict) -> tuple[dict, list, dict]:
+    """R29 容错: the facts for each of the 三个区分开来 (which applies, and why the others do not),
+    and each local condition the administrator set (本地默认, 种子未规定) answered with its facts;
+    an exemption needs at least one distinction that applies and every condition met."""
+    errors, facts = {}, {}
+    for g in ExemptionGround:
+        text = str((ground_facts or {}).get(g.value) or "").strip()
+        if not text:
+            errors["ground_facts"] = _("容错免责须就“三个区分开来”逐项写明事实（适用或不适用的理由）。")
+        facts[g.value] = text
+    if not grounds:
+        errors["grounds"] = _("容错免责须选择适用“三个区分开来”的哪一项。")
+    answered = []
+    for cond in ExemptionCondition.objects.filter(is_active=True):
+        met, text = (conditions or {}).get(cond.pk, (False, ""))
+        text = (text or "").strip()
+        if not text:
+            errors["conditions"] = _("请就每一项容错条件写明事实。")
+        elif not met:
+            errors["conditions"] = _("容错条件“%(c)s”未满足，不能容错免责。") % {"c": cond.label}
+        answered.append({"id": cond.pk, "label": cond.label, "met": bool(met), "facts": text})
+    return facts, answered, errors
+
+
+BODY_ROLES = {DecidingBody.APPOINTING: Role.LEADER, DecidingBody.OFFICE: Role.OFFICE}
+
+
+def deciding_body(decision: str, measures=()) -> str:
+    """Who decides (R69, 本地默认 set by the administrator in `MeasureAuthority`): for a measure
+    the strongest body any chosen measure needs; a kind without a row, and every personnel
+    measure, is the 任免机关's."""
+    kinds = list(measures) if decision == AccountabilityCase.Decision.MEASURE else [decision]
+    set_for = dict(MeasureAuthority.objects.filter(kind__in=kinds).values_list("kind", "body"))
+    bodies = {DecidingBody.APPOINTING if k in PERSONNEL_MEASURES else set_for.get(k, DecidingBody.APPOINTING)
+              for k in kinds}
+    return DecidingBody.OFFICE if bodies == {DecidingBody.OFFICE} else DecidingBody.APPOINTING
+
+
+def _require_deciding_body(actor, case: AccountabilityCase, *, decision: str, measures: list) -> str:
+    body = deciding_body(decision, measures)
+    if not has_role(actor, BODY_ROLES[body]):
+        what = "、".join(case.measure_labels(measures)) if decision == AccountabilityCase.Decision.MEASURE \
+            else str(AccountabilityCase.Decision(decision).label)
+        raise PermissionDenied(_("“%(what)s”由%(body)s决定；效能办负责调查并提请决定，不能自行决定。") % {
+            "what": what, "body": DecidingBody(body).label})
+    return body
 
 
 def _measure_errors(case: AccountabilityCase, *, person_measures: list, head_measures: list, head: User | None,
@@ -263,22 +402,27 @@ def _measure_errors(case: AccountabilityCase, *, person_measures: list, head_mea
     return errors
 
 
-def _decision_record(case: AccountabilityCase, *, decision: str, reason: str, grounds: list, person_measures: list,
-                     head_measures: list, head: User | None) -> None:
-    """The decision on the case row; grounds go with an exemption only, measures with a measure only."""
+def _decision_record(case: AccountabilityCase, *, actor, body: str, decision: str, reason: str, grounds: list,
+                     person_measures: list, head_measures: list, head: User | None, exemption: tuple) -> None:
+    """The decision on the case row, with its 问责主体 (R69); grounds and their facts go with an
+    exemption only, measures with a measure only."""
     is_exempt = decision == AccountabilityCase.Decision.EXEMPT
     is_measure = decision == AccountabilityCase.Decision.MEASURE
     case.status, case.decision, case.decision_reason = AccountabilityCase.Status.DECIDED, decision, reason.strip()
     case.exemption_grounds = grounds if is_exempt else []
+    case.exemption_facts, case.exemption_conditions = exemption if is_exempt else ({}, [])
     case.person_measures = person_measures if is_measure else []
     case.head_measures = head_measures if is_measure else []
     case.head, case.decided_at = head, timezone.now()
-    case.save(update_fields=["status", "decision", "decision_reason", "exemption_grounds", "person_measures",
-                             "head_measures", "head", "decided_at"])
+    case.decided_by, case.decided_body, case.decided_unit_id = actor, body, actor.unit_id
+    case.save(update_fields=["status", "decision", "decision_reason", "exemption_grounds", "exemption_facts",
+                             "exemption_conditions", "person_measures", "head_measures", "head", "decided_at",
+                             "decided_by", "decided_body", "decided_unit"])
 
 
 def _decision_clocks_close(case: AccountabilityCase, statement_clock: CaseStatement | None, *, actor) -> None:
-    clocks.clock_close(case, actor=actor, message=_("作出处理决定"))
+    if case.is_open:  # still investigating: a case put before the deciding body closed it then
+        clocks.clock_close(case, actor=actor, message=_("作出处理决定"))
     if statement_clock is not None and statement_clock.is_open:
         clocks.clock_close(statement_clock, actor=actor, message=_("作出处理决定，陈述申辩期限终止"))
 
@@ -288,33 +432,69 @@ def _decision_announce(case: AccountabilityCase, *, actor, head: User | None, wa
     recipients = [f"user:{case.person_id}"] if case.person_id else []
     recipients += [f"user:{head.pk}"] if head else ["head"]
     event_emit("cases.decided", subject=case, actor=actor, recipients=recipients,
-               message=_("问责案件 %(no)s 处理决定：%(d)s") % {"no": case.number, "d": case.get_decision_display()},
+               message=_("问责案件 %(no)s 处理决定：%(d)s（问责主体：%(body)s）") % {
+                   "no": case.number, "d": case.get_decision_display(), "body": case.accountability_body},
                payload={"decision": case.decision, "grounds": case.exemption_grounds, "statement_waived": waived,
+                        "body": case.decided_body, "decided_unit_id": case.decided_unit_id,
                         "person_measures": case.person_measures, "head_measures": case.head_measures})
     audit_record("decide", actor=actor, obj=case, summary=f"问责决定 {case.number}：{case.get_decision_display()}")
 
 
 @transaction.atomic
-def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, grounds=(), person_measures=(),
-                head_measures=()) -> AccountabilityCase:
-    """R27 部门首长问责, R28 过错责任追究, R29 容错纠错 (三个区分开来)."""
-    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
+def case_submit(*, case: AccountabilityCase, actor, proposal: str) -> AccountabilityCase:
+    """提请决定: the office, its investigation done, puts the case and its proposal before the
+    deciding body; the investigation clock stops here."""
+    require_role(actor, Role.OFFICE, item=case, message=_("只有效能办可以提请决定。"))
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.INVESTIGATING)
+    errors = {}
+    if not case.facts:
+        errors["facts"] = _("提请决定前须记录调查事实。")
+    if not (proposal or "").strip():
+        errors["proposal"] = _("请写明处理建议（拟给予的问责方式或容错、不予追责的理由）。")
+    if errors:
+        raise ValidationError(errors)
+    case.status, case.proposal = AccountabilityCase.Status.SUBMITTED, proposal.strip()
+    case.proposed_by, case.proposed_at = actor, timezone.now()
+    case.save(update_fields=["status", "proposal", "proposed_by", "proposed_at"])
+    clocks.clock_close(case, actor=actor, message=_("调查终结，提请决定"))
+    event_emit("cases.submitted", subject=case, actor=actor, recipients=["leader"],
+               message=_("问责案件 %(no)s 调查终结，效能办提请决定：%(p)s") % {"no": case.number, "p": case.proposal})
+    audit_record("submit", actor=actor, obj=case, summary=f"提请决定 {case.number}")
+    return case
+
+
+@transaction.atomic
+def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, grounds=(), person_measures=(),
+                head_measures=(), ground_facts=None, conditions=None) -> AccountabilityCase:
+    """R27 部门首长问责, R28 过错责任追究, R29 容错纠错 (三个区分开来, with the facts of each and the
+    local conditions), R69 问责主体: decided by the body set for the measure (normally the 任免机关)."""
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
+    case = _lock_case(case)
+    _case_require(case, AccountabilityCase.Status.INVESTIGATING, AccountabilityCase.Status.SUBMITTED)
     grounds, person_measures, head_measures = list(grounds), list(person_measures), list(head_measures)
+    errors = _decision_errors(case, decision=decision, reason=reason, grounds=grounds,
+                              measures=person_measures + head_measures)
+    if "decision" in errors or "measures" in errors:
+        raise ValidationError(errors)
+    body = _require_deciding_body(actor, case, decision=decision, measures=person_measures + head_measures)
     statement_clock = _statement_clock(case)
     waived = _statement_waived(case, statement_clock)
     is_measure = decision == AccountabilityCase.Decision.MEASURE
     head = _unit_head(case.unit) if is_measure and head_measures else None
-    errors = _decision_errors(case, decision=decision, reason=reason, grounds=grounds,
-                              measures=person_measures + head_measures)
+    exemption = ({}, [])
+    if decision == AccountabilityCase.Decision.EXEMPT:
+        *exemption, exemption_errors = _exemption_record(grounds=grounds, ground_facts=ground_facts or {},
+                                                         conditions=conditions or {})
+        errors.update(exemption_errors)
     if is_measure:
         errors.update(_measure_errors(case, person_measures=person_measures, head_measures=head_measures, head=head,
                                       statement_clock=statement_clock, waived=waived))
     if errors:
         raise ValidationError(errors)
-    _decision_record(case, decision=decision, reason=reason, grounds=grounds, person_measures=person_measures,
-                     head_measures=head_measures, head=head)
+    _decision_record(case, actor=actor, body=body, decision=decision, reason=reason, grounds=grounds,
+                     person_measures=person_measures, head_measures=head_measures, head=head,
+                     exemption=tuple(exemption))
     _decision_clocks_close(case, statement_clock, actor=actor)
     _decision_announce(case, actor=actor, head=head, waived=waived)
     return case
@@ -334,19 +514,54 @@ def case_appeal(*, case: AccountabilityCase, actor, reason: str) -> Accountabili
         raise ValidationError({"reason": _("请写明申诉理由。")})
     case.status, case.appeal_reason, case.appealed_at = AccountabilityCase.Status.APPEALED, reason.strip(), timezone.now()
     case.save(update_fields=["status", "appeal_reason", "appealed_at"])
-    event_emit("cases.appealed", subject=case, actor=actor, recipients=["office"], message=reason.strip())
+    event_emit("cases.appealed", subject=case, actor=actor, recipients=["office", "leader"], message=reason.strip())
     return case
 
 
 @transaction.atomic
 def case_appeal_decide(*, case: AccountabilityCase, actor, result: str) -> AccountabilityCase:
+    """申诉复核, by a body other than the one that decided (not the deciding unit, not the decider)."""
     require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.APPEALED)
+    if actor.pk == case.decided_by_id or (case.decided_unit_id and actor.unit_id == case.decided_unit_id):
+        raise PermissionDenied(_("申诉须由作出决定的机关（%(body)s）以外的机关复核。") % {
+            "body": case.accountability_body or _("原决定机关")})
     if not (result or "").strip():
         raise ValidationError({"result": _("请写明复核结果。")})
     case.status, case.appeal_result = AccountabilityCase.Status.CLOSED, result.strip()
-    case.save(update_fields=["status", "appeal_result"])
+    case.appeal_decided_by, case.appeal_unit_id, case.appeal_decided_at = actor, actor.unit_id, timezone.now()
+    case.save(update_fields=["status", "appeal_result", "appeal_decided_by", "appeal_unit", "appeal_decided_at"])
     event_emit("cases.appeal_decided", subject=case, actor=actor, message=result.strip(),
                recipients=[f"user:{u}" for u in {case.person_id, case.head_id} - {None}])
+    audit_record("decide", actor=actor, obj=case, summary=f"申诉复核 {case.number}")
+    return case
+
+
+@transaction.atomic
+def case_transfer_judicial(*, case: AccountabilityCase, actor, organ: str, transferred_on) -> AccountabilityCase:
+    """R46: a case where a crime is suspected is transferred to the judicial organs (移送司法机关):
+    the organ, the date and who transferred it are recorded, once."""
+    require_role(actor, *CASE_OFFICERS, item=case, message=CASE_OFFICERS_ONLY)
+    case = _lock_case(case)
+    if case.status == AccountabilityCase.Status.DISMISSED:
+        raise ValidationError(_("不予立案的案件不能移送。"))
+    if case.judicial_transferred_on:
+        raise ValidationError(_("本案已于 %(d)s 移送 %(o)s。") % {"d": case.judicial_transferred_on,
+                                                              "o": case.judicial_organ})
+    errors = {}
+    if not (organ or "").strip():
+        errors["organ"] = _("请填写接收移送的司法机关。")
+    if transferred_on is None:
+        errors["transferred_on"] = _("请填写移送日期。")
+    elif transferred_on > timezone.localdate():
+        errors["transferred_on"] = _("移送日期不能晚于今天。")
+    if errors:
+        raise ValidationError(errors)
+    case.judicial_organ, case.judicial_transferred_on = organ.strip()[:128], transferred_on
+    case.judicial_transferred_by = actor
+    case.save(update_fields=["judicial_organ", "judicial_transferred_on", "judicial_transferred_by"])
+    event_emit("cases.judicial_transfer", subject=case, actor=actor, recipients=["office", "leader"],
+               message=_("涉嫌犯罪，于 %(d)s 移送 %(o)s") % {"d": transferred_on, "o": case.judicial_organ})
+    audit_record("transfer", actor=actor, obj=case, summary=f"移送司法机关 {case.number}：{case.judicial_organ}")
     return case

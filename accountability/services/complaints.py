@@ -6,7 +6,7 @@ through 3 units, it becomes a problem case (问题工单)."""
 from __future__ import annotations
 
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ PROBLEM_UNITS = 3
 
 HANDLERS_ONLY = gettext_lazy("只有效能办可以办理此操作；投诉对象为效能办本身的，由上一级效能办或领导办理。")
 UNIT_ONLY = gettext_lazy("只有承办单位可以办理此操作。")
+FINDING_OFFICE_ONLY = gettext_lazy("投诉是否属实由效能办认定；承办单位只报告调查核实情况和处理结果。")
 
 
 def complaint_handler_roles(complaint: Complaint) -> tuple[str, ...]:
@@ -165,16 +166,18 @@ def complaint_return(*, complaint: Complaint, actor, reason: str) -> Complaint:
 
 @transaction.atomic
 def complaint_unit_reply(*, complaint: Complaint, actor, reply: str, substantiated: bool | None = None) -> Complaint:
+    """The handling unit reports what it found and did; whether the complaint is substantiated
+    is the office's finding, never the unit's (it may be the unit complained about)."""
     complaint = _lock(complaint)
     require_role(actor, *UNIT_ROLES, unit=complaint.unit_id, message=UNIT_ONLY)
+    if substantiated is not None:
+        raise PermissionDenied(FINDING_OFFICE_ONLY)
     _require_status(complaint, Complaint.Status.ASSIGNED)
     if not (reply or "").strip():
         raise ValidationError({"reply": _("请填写调查核实情况和处理结果。")})
     now = timezone.now()
     complaint.status, complaint.unit_reply, complaint.unit_replied_at = Complaint.Status.REPLIED, reply.strip(), now
-    if substantiated is not None:
-        complaint.substantiated = substantiated
-    complaint.save(update_fields=["status", "unit_reply", "unit_replied_at", "substantiated"])
+    complaint.save(update_fields=["status", "unit_reply", "unit_replied_at"])
     assignment = _current_assignment(complaint)
     ComplaintAssignment.objects.filter(pk=getattr(assignment, "pk", None)).update(replied_at=now)
     clocks.clock_close(complaint, actor=actor, message=_("承办单位已答复"))
@@ -213,10 +216,11 @@ def complaint_send_reply(*, complaint: Complaint, actor, reply: str = "", substa
     require_role(actor, *complaint_handler_roles(complaint), item=complaint, message=HANDLERS_ONLY)
     _require_status(complaint, Complaint.Status.REPLIED)
     text = (reply or "").strip() or complaint.unit_reply
-    if substantiated is not None:
-        complaint.substantiated = substantiated
-    complaint.status, complaint.reply, complaint.answered_at = Complaint.Status.ANSWERED, text, timezone.now()
-    complaint.save(update_fields=["status", "reply", "answered_at", "substantiated"])
+    now = timezone.now()
+    if substantiated is not None:  # the office's finding (属实/不属实), with who and when
+        complaint.substantiated, complaint.finding_by, complaint.finding_at = substantiated, actor, now
+    complaint.status, complaint.reply, complaint.answered_at = Complaint.Status.ANSWERED, text, now
+    complaint.save(update_fields=["status", "reply", "answered_at", "substantiated", "finding_by", "finding_at"])
     _review_close(complaint, actor=actor, outcome=ComplaintReview.Outcome.SENT, message=_("审核通过，答复投诉人"))
     event_emit("complaints.replied", subject=complaint, actor=actor, recipients=_citizen(complaint),
                message=_("您的投诉 %(no)s 已有答复，请凭投诉编号和查询码查看并评价。") % {"no": complaint.tracking_number},

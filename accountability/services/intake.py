@@ -78,7 +78,7 @@ def _new_tracking_number() -> str:
 
 
 def complaint_file(*, category: str, subject_unit: Unit, description: str, occurred_on=None, place: str = "",
-                   is_anonymous: bool = True, name: str = "", phone: str = "", files=(), channel=None,
+                   is_anonymous: bool = False, name: str = "", phone: str = "", files=(), channel=None,
                    ip: str | None = None, actor=None, captcha: tuple[str, str] | None = None) -> Filed:
     """R26: take a citizen's complaint in. The row, its attachments, its clock and its events
     are one transaction; notifications follow from the events (the outbox). `captcha` (the
@@ -93,7 +93,7 @@ def complaint_file(*, category: str, subject_unit: Unit, description: str, occur
     elif len(description) > 5000:
         errors["description"] = _("投诉内容不能超过 5000 字。")
     if not is_anonymous and (not name.strip() or not phone.strip()):
-        errors["name"] = _("实名投诉请填写姓名和联系电话；不愿留名可选择匿名。")
+        errors["name"] = _("实名投诉请填写姓名和联系电话；不愿留名可勾选匿名（匿名投诉无法电话回访和电话答复）。")
     if phone and not phone.strip().replace("-", "").isdigit():
         errors["phone"] = _("联系电话只能包含数字。")
     if subject_unit is None or not subject_unit.is_active:

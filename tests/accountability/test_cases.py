@@ -14,6 +14,8 @@ from efficiency.models import Event, Rung
 from efficiency.sweep import sweep
 from tests.clocktest.models import TimedItem
 
+from .conftest import exemption
+
 pytestmark = pytest.mark.django_db
 
 
@@ -53,9 +55,10 @@ def test_investigation_runs_on_its_own_clock(org):
 def test_an_exemption_must_name_which_of_the_three_distinctions_applies(org):  # R29
     case = investigating(org)
     with pytest.raises(ValidationError, match="三个区分开来"):
-        services.case_decide(case=case, actor=org.office, decision="exempt", reason="先行先试")
-    case = services.case_decide(case=case, actor=org.office, decision="exempt", reason="改革探索中的失误",
-                                grounds=[ExemptionGround.PIONEERING])
+        services.case_decide(case=case, actor=org.leader, decision="exempt", reason="先行先试",
+                             **{**exemption(), "grounds": []})
+    case = services.case_decide(case=case, actor=org.leader, decision="exempt", reason="改革探索中的失误",
+                                **exemption([ExemptionGround.PIONEERING]))
     assert case.decision == "exempt" and case.exemption_grounds == ["pioneering"] and case.closed_at
     assert Event.objects.get(kind="cases.decided", subject_id=case.pk).payload["grounds"] == ["pioneering"]
 
@@ -63,10 +66,10 @@ def test_an_exemption_must_name_which_of_the_three_distinctions_applies(org):  #
 def test_a_measure_needs_the_persons_statement_first(org):  # R28
     case = investigating(org)
     with pytest.raises(ValidationError, match="陈述申辩"):
-        services.case_decide(case=case, actor=org.office, decision="measure", reason="超期",
+        services.case_decide(case=case, actor=org.leader, decision="measure", reason="超期",
                              person_measures=[Measure.SELF_CRITICISM])
     services.case_record_statement(case=case, actor=org.clerk_a, statement="系统故障导致延误，非主观故意")
-    case = services.case_decide(case=case, actor=org.office, decision="measure", reason="超期属实",
+    case = services.case_decide(case=case, actor=org.leader, decision="measure", reason="超期属实",
                                 person_measures=[Measure.SELF_CRITICISM, Measure.ADMONITION])
     assert case.person_measures == ["self_criticism", "admonition"] and case.status == "decided"
 
@@ -74,7 +77,7 @@ def test_a_measure_needs_the_persons_statement_first(org):  # R28
 def test_the_unit_head_answers_for_the_unit(org):  # R27
     case = investigating(org)
     services.case_record_statement(case=case, actor=org.office, statement="单位负责人到场陈述")
-    case = services.case_decide(case=case, actor=org.office, decision="measure", reason="单位整体推诿",
+    case = services.case_decide(case=case, actor=org.leader, decision="measure", reason="单位整体推诿",
                                 head_measures=[Measure.PUBLIC_CRITICISM])
     assert case.head == org.head_a and case.head_measures == ["public_criticism"]
     event = Event.objects.get(kind="cases.decided", subject_id=case.pk)
@@ -82,25 +85,25 @@ def test_the_unit_head_answers_for_the_unit(org):  # R27
 
 
 def test_no_responsibility_is_a_decision_too(org):  # R28
-    case = services.case_decide(case=investigating(org), actor=org.office, decision="none", reason="系不可抗力")
+    case = services.case_decide(case=investigating(org), actor=org.leader, decision="none", reason="系不可抗力")
     assert case.decision == "none"
 
 
 def test_the_person_appeals_once(org):
     case = investigating(org)
     services.case_record_statement(case=case, actor=org.clerk_a, statement="有异议")
-    case = services.case_decide(case=case, actor=org.office, decision="measure", reason="超期",
+    case = services.case_decide(case=case, actor=org.leader, decision="measure", reason="超期",
                                 person_measures=[Measure.SELF_CRITICISM])
     with pytest.raises(PermissionDenied):
         services.case_appeal(case=case, actor=org.clerk_b, reason="替人申诉")
     case = services.case_appeal(case=case, actor=org.clerk_a, reason="事实认定有误")
-    case = services.case_appeal_decide(case=case, actor=org.office, result="维持原决定")
+    case = services.case_appeal_decide(case=case, actor=org.office, result="维持原决定")  # not the deciding body
     assert case.status == "closed"
     with pytest.raises(ValidationError, match="一次"):
         services.case_appeal(case=case, actor=org.clerk_a, reason="再申诉")
 
 
-def test_only_the_office_decides(org):
+def test_a_unit_head_does_not_decide(org):  # R69
     case = investigating(org)
     with pytest.raises(PermissionDenied):
         services.case_decide(case=case, actor=org.head_a, decision="none", reason="自查无责")

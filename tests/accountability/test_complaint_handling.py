@@ -118,8 +118,8 @@ def test_a_third_handling_by_the_same_unit_is_a_problem_case(org):
 
 
 def test_the_citizen_rates_and_asks_once_for_reexamination(org):  # R26
-    filed, c = to_replied(org, substantiated=False)
-    c = services.complaint_send_reply(complaint=c, actor=org.office)
+    filed, c = to_replied(org)
+    c = services.complaint_send_reply(complaint=c, actor=org.office, substantiated=False)
     assert c.status == Complaint.Status.ANSWERED and c.reply.startswith("经核查")
     c = services.complaint_rate(complaint=c, rating=Rating.DISSATISFIED)
     assert Event.objects.get(kind="complaints.rated", subject_id=c.pk).payload == {"rating": "dissatisfied"}
@@ -134,10 +134,13 @@ def test_the_citizen_rates_and_asks_once_for_reexamination(org):  # R26
 
 
 def test_a_substantiated_complaint_proposes_a_case_against_the_unit(org):  # R28
-    filed, c = to_replied(org, substantiated=True)
-    services.complaint_send_reply(complaint=c, actor=org.office)
+    filed, c = to_replied(org)
+    services.complaint_send_reply(complaint=c, actor=org.office, substantiated=True)
     case = AccountabilityCase.objects.get(source="complaint", subject_id=c.pk)
     assert case.unit == org.unit_a and case.status == AccountabilityCase.Status.PROPOSED
+    # R46: a unit-level complaint names no person, and says why; the unit's head is the leader
+    assert case.person is None and "未指明具体工作人员" in case.person_missing_reason
+    assert case.leader == org.head_a
     assert Event.objects.filter(kind="complaints.substantiated", subject_id=c.pk).count() == 1
 
 

@@ -13,5 +13,12 @@ def test_the_demo_seeds_once(settings, tmp_path):
     demo.seed()
     demo.seed()
     assert Complaint.objects.count() == 3
-    assert AccountabilityCase.objects.filter(status="decided").count() == 1
-    assert Bulletin.objects.get().status == "published"
+    case = AccountabilityCase.objects.get(status="decided")
+    assert case.decided_by.username == "lingdao" and case.decided_body == "appointing"  # R69
+    assert case.proposed_by.username == "xiaoneng2"
+    # one published by the leader's sign-off (R34), one draft waiting for it
+    assert sorted(Bulletin.objects.values_list("status", flat=True)) == ["draft", "published"]
+    assert Bulletin.objects.get(status="published").approved_by.username == "lingdao"
+    # R46: every case names its people or says why not
+    assert not AccountabilityCase.objects.filter(person__isnull=True, person_missing_reason="").exists()
+    assert not AccountabilityCase.objects.filter(leader__isnull=True, leader_missing_reason="").exists()

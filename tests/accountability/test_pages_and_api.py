@@ -51,10 +51,10 @@ def test_a_unit_does_not_see_a_complaint_before_it_is_assigned(client, org):
 def test_the_unit_replies_through_the_page(client, org):
     c = assigned(org)
     client.force_login(org.clerk_a)
-    resp = client.post(f"/accountability/complaints/{c.pk}/reply/", {"reply": "已办结并道歉", "substantiated": "true"})
+    resp = client.post(f"/accountability/complaints/{c.pk}/reply/", {"reply": "已办结并道歉"})
     assert resp.status_code == 302
     c.refresh_from_db()
-    assert c.status == "replied" and c.substantiated is True
+    assert c.status == "replied" and c.substantiated is None  # R26: the finding is the office's
 
 
 def test_the_api_runs_the_whole_handling(client, org):
@@ -80,9 +80,14 @@ def test_the_case_api_and_record_pages(client, org):
     assert resp.status_code == 201
     case_id = resp.json()["id"]
     client.post(f"/api/v1/accountability/cases/{case_id}/facts/", {"facts": "属实"}, content_type="application/json")
+    refused = client.post(f"/api/v1/accountability/cases/{case_id}/decide/",
+                          {"decision": "exempt", "reason": "探索", "grounds": []}, content_type="application/json")
+    assert refused.status_code == 403 and "任免机关" in refused.json()["error"]["message"]  # R69: not the office's
+    client.force_login(org.leader)
     resp = client.post(f"/api/v1/accountability/cases/{case_id}/decide/",
                        {"decision": "exempt", "reason": "探索", "grounds": []}, content_type="application/json")
     assert resp.status_code == 400 and "三个区分开来" in resp.json()["error"]["message"]  # R29
+    client.force_login(org.office)
     number = AccountabilityCase.objects.get().number
     assert number in client.get(f"/accountability/records/unit/{org.unit_a.pk}/").content.decode()
     assert number in client.get(f"/accountability/records/person/{org.clerk_a.pk}/").content.decode()
@@ -103,7 +108,7 @@ def test_every_office_page_renders(client, org):
     from .conftest import to_replied
 
     filed, c = to_replied(org)
-    services.complaint_send_reply(complaint=c, actor=org.office)
+    services.complaint_send_reply(complaint=c, actor=org.office, substantiated=True)
     case = AccountabilityCase.objects.get()
     b = services.bulletin_create(actor=org.office, title="通报", cases=[case], complaints=[c])
     client.force_login(org.office)
@@ -117,7 +122,9 @@ def test_every_office_page_renders(client, org):
     assert resp.status_code == 302
     case.refresh_from_db()
     assert case.status == "investigating"
-    assert client.post(f"/accountability/cases/{case.pk}/decide/", {"decision": "exempt", "reason": "x"}).status_code == 302
+    # R69: a 容错 decision is the 任免机关's (the default), not the office's: refused with the reason
+    refused = client.post(f"/accountability/cases/{case.pk}/decide/", {"decision": "exempt", "reason": "x"})
+    assert refused.status_code == 403
 
 
 def test_the_office_drafts_a_bulletin_from_the_page(client, org):

@@ -24,7 +24,7 @@ def form_data(unit, **kw):
 
 
 def api_data(unit, **kw):
-    data = {"category": "slow", "subject_unit": unit.pk, "description": "办证拖了一个月",
+    data = {"category": "slow", "subject_unit": unit.pk, "description": "办证拖了一个月", "is_anonymous": True,
             "captcha_id": "x", "captcha_answer": "PASSED"}
     data.update(kw)
     return data

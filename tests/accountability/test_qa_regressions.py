@@ -95,7 +95,7 @@ def test_assigning_a_complaint_to_a_junk_unit_through_the_api_is_a_400(client, o
 
 
 @pytest.mark.parametrize("pk", ["AAA", "null", "true", "1,2"])
-@pytest.mark.parametrize("action", ["", "approve/", "publish/"])
+@pytest.mark.parametrize("action", ["", "sign-off/", "publish/"])
 def test_a_bulletin_number_that_is_not_a_number_is_not_found(client, org, pk, action):  # #14: a ValueError (500)
     client.force_login(org.office)
     method = client.post if action else client.get

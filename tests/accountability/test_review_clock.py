@@ -35,8 +35,7 @@ def replied(org, *, subject=None, handler=None) -> Complaint:
         services.complaint_accept(complaint=c, actor=handler)
         c = services.complaint_assign(complaint=c, actor=handler, unit=org.unit_a)
     with time_machine.travel(REPLIED, tick=False):
-        return services.complaint_unit_reply(complaint=c, actor=org.head_a, reply="经核查属实，已当场办结并致歉。",
-                                             substantiated=False)
+        return services.complaint_unit_reply(complaint=c, actor=org.head_a, reply="经核查属实，已当场办结并致歉。")
 
 
 def review_of(c: Complaint) -> ComplaintReview:

@@ -17,6 +17,8 @@ from efficiency.notifications import notifications_fan_out
 from efficiency.sweep import sweep
 from efficiency.workdays import SHANGHAI
 
+from .conftest import exemption
+
 pytestmark = pytest.mark.django_db
 
 TOLD = datetime(2025, 11, 3, 10, 0, tzinfo=SHANGHAI)  # a Monday
@@ -27,12 +29,13 @@ def told(org, *, person="clerk"):
     """A case against clerk A (or unit A alone), its facts recorded on Monday."""
     with time_machine.travel(TOLD, tick=False):
         case = services.case_open(actor=org.office, unit=org.unit_a, person=org.clerk_a if person else None,
-                                  reason="不动产登记办件超期 6 个工作日")
+                                  reason="不动产登记办件超期 6 个工作日",
+                                  person_missing_reason="" if person else "集体研究决定，无具体经办人")
         return services.case_record_facts(case=case, actor=org.office, facts="系统记录显示超期属实", evidence="办件日志")
 
 
 def measure(case, org, **kw):
-    return services.case_decide(case=case, actor=org.office, decision="measure", reason="超期属实",
+    return services.case_decide(case=case, actor=org.leader, decision="measure", reason="超期属实",
                                 person_measures=[Measure.SELF_CRITICISM], **kw)
 
 
@@ -106,8 +109,8 @@ def test_a_late_statement_is_still_heard_while_the_case_is_undecided(org):  # R2
 def test_a_decision_ends_a_running_period(org):  # R29
     case = told(org)
     with time_machine.travel(TOLD + timedelta(days=1), tick=False):
-        services.case_decide(case=case, actor=org.office, decision="exempt", reason="改革探索中的失误",
-                             grounds=["pioneering"])
+        services.case_decide(case=case, actor=org.leader, decision="exempt", reason="改革探索中的失误",
+                             **exemption())
     clock = CaseStatement.objects.get(case=case)
     assert (clock.clock_state, clock.lapsed) == ("done", False)
     sweep(now=DUE + timedelta(days=1))

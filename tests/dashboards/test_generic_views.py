@@ -41,7 +41,8 @@ def _attack_items() -> None:
     from approvals.models import BAD_SCORES, Application
     from efficiency.models import Role, Unit
 
-    acc.complaint_file(category="slow", subject_unit=Unit.objects.get(code="EZ-XNB"), description="效能办推诿")
+    acc.complaint_file(category="slow", subject_unit=Unit.objects.get(code="EZ-XNB"), description="效能办推诿",
+                       is_anonymous=True)
     head = User.objects.filter(role=Role.HEAD).order_by("pk").first()
     acc.case_open(actor=User.objects.get(username="lingdao"), unit=head.unit, person=head, reason="审批超时")
     rateable = next(a for a in Application.objects.order_by("-pk") if appr.rating_allowed(a))

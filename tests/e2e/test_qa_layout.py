@@ -26,7 +26,7 @@ def test_a_wide_table_in_a_card_grid_does_not_widen_the_page_on_a_phone(phone_pa
     from accountability.models import Category
 
     filed = complaints.complaint_file(category=Category.SLOW, subject_unit=org.unit_a, place="市政务服务中心 3 号窗口",
-                                      description="窗口办理营业执照拖了一个月还没办好，" * 20)
+                                      description="窗口办理营业执照拖了一个月还没办好，" * 20, is_anonymous=True)
     login(phone_page, live_server, "office")
     phone_page.goto(f"{live_server.url}/accountability/complaints/{filed.complaint.pk}/")
     shot(phone_page, "qa_complaint_phone")

@@ -46,7 +46,8 @@ def seeded(org):
         "乙督办件": _target(org, "乙督办件", org.unit_b, status=TS.ASSIGNED, due_in_days=-9, rung=Rung.NOTICE),
     }
     filed = complaints.complaint_file(category=Category.SLOW, subject_unit=org.unit_a,
-                                      description="窗口办理营业执照拖了一个月还没办好", place="市政务服务中心")
+                                      description="窗口办理营业执照拖了一个月还没办好", place="市政务服务中心",
+                                      is_anonymous=True)
     c = complaints.complaint_accept(complaint=filed.complaint, actor=org.office)
     complaints.complaint_assign(complaint=c, actor=org.office, unit=org.unit_a)
     receive(org, make_item(org))
