@@ -8,3 +8,11 @@ from . import rollups
 @shared_task(name="dashboards.rollup_recent", ignore_result=True, time_limit=600)
 def rollup_recent_task():
     rollups.rollup_recent()
+
+
+@shared_task(name="dashboards.publish_month", ignore_result=True, time_limit=1800)
+def publish_month_task(job_id: int):
+    """发布月度考评 in the background; the page polls the job's progress."""
+    from . import services
+
+    services.publish_run(job_id)
