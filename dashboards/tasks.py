@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import rollups
+from . import rollups, services
 
 
 @shared_task(name="dashboards.rollup_recent", ignore_result=True, time_limit=600)
@@ -13,6 +13,4 @@ def rollup_recent_task():
 @shared_task(name="dashboards.publish_month", ignore_result=True, time_limit=1800)
 def publish_month_task(job_id: int):
     """发布月度考评 in the background; the page polls the job's progress."""
-    from . import services
-
     services.publish_run(job_id)
