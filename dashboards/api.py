@@ -2,6 +2,7 @@
 publishing a month's scorecards (the office publishes, the system administrator re-opens)."""
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,8 +13,10 @@ from rest_framework.views import APIView
 from efficiency.workdays import local_date
 
 from . import queries, scoring, services
+from .models import PublishJob
 from .serializers import (
-    FiguresSerializer, MonthField, PublicationSerializer, PublishSerializer, ReopenSerializer, UnitScoreSerializer,
+    FiguresSerializer, MonthField, PublicationSerializer, PublishJobSerializer, PublishSerializer, ReopenSerializer,
+    UnitScoreSerializer,
 )
 from .views import BOARD_ROLES, PUBLICATION_ROLES
 
@@ -61,14 +64,29 @@ class PublicationListView(APIView):
             month = MonthField().run_validation(request.query_params["month"])
         return Response(PublicationSerializer(queries.publication_list(month)[:200], many=True).data)
 
-    @extend_schema(request=PublishSerializer, responses={201: PublicationSerializer})
+    @extend_schema(request=PublishSerializer, responses={202: PublishJobSerializer})
     def post(self, request):
+        """Publishing runs in a Celery task: 202 with the job; poll `jobs/<id>/` until `state`
+        is `done` (then `publication` holds the publication) or `failed`."""
         if request.user.role not in BOARD_ROLES:
             raise Http404
         s = PublishSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        pub = services.month_publish(actor=request.user, month=s.validated_data["month"])
-        return Response(PublicationSerializer(pub).data, status=status.HTTP_201_CREATED)
+        job = services.publish_request(actor=request.user, month=s.validated_data["month"])
+        return Response(PublishJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PublishJobView(APIView):
+    """A publication job's state and progress (`percent`), and its publication once done."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PublishJobSerializer
+
+    def get(self, request, pk):
+        if request.user.role not in BOARD_ROLES:
+            raise Http404
+        job = get_object_or_404(PublishJob.objects.select_related("publication__published_by"), pk=pk)
+        return Response(PublishJobSerializer(job).data)
 
 
 class PublicationReopenView(APIView):

@@ -8,5 +8,6 @@ urlpatterns = [
     path("figures/", api.FiguresView.as_view(), name="dashboards-figures"),
     path("ranking/", api.RankingView.as_view(), name="dashboards-ranking"),
     path("publications/", api.PublicationListView.as_view(), name="dashboards-publications"),
+    path("publications/jobs/<int:pk>/", api.PublishJobView.as_view(), name="dashboards-publish-job"),
     path("publications/reopen/", api.PublicationReopenView.as_view(), name="dashboards-publication-reopen"),
 ]

@@ -153,8 +153,9 @@ class UnitMonthScore(models.Model):
 
     month = models.DateField(_("月份"))
     unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
-    rank = models.PositiveIntegerField(_("名次"))
-    score = models.FloatField(_("得分"))
+    # Both empty for a unit with no data in the month (无数据): it is listed, not ranked.
+    rank = models.PositiveIntegerField(_("名次"), null=True)
+    score = models.FloatField(_("得分"), null=True)
     on_time_rate = models.FloatField(_("按期办结率"), null=True)
     closed_on_time = models.IntegerField(_("按期办结"), default=0)
     closed_late = models.IntegerField(_("超期办结"), default=0)
@@ -221,3 +222,76 @@ class ScorecardPublication(models.Model):
 
     def get_absolute_url(self):
         return reverse("dashboards:scorecards") + f"?month={self.month:%Y-%m}"
+
+
+class RollupDirty(models.Model):
+    """A unit and day whose rollups are stale: filled from the event log by the rollup job
+    (`rollups.dirty_collect`, every event since the last run names its unit and day) and by any
+    service that wants a unit re-rolled; emptied by the job as it re-rolls them. The periodic
+    job's cost follows the changes, not the size of the tables."""
+
+    unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
+    date = models.DateField(_("日期"))
+
+    class Meta:
+        verbose_name = _("待重算汇总")
+        verbose_name_plural = _("待重算汇总")
+        constraints = [models.UniqueConstraint(fields=["unit", "date"], name="rollupdirty_once")]
+
+
+class RollupState(models.Model):
+    """The rollup job's place in the event log (one row, pk 1).
+
+    `last_event_id`: every event up to it has been turned into dirty units and days. The ids of
+    the previous run's range (`prev_low`, `last_event_id`] and how many events it held then are
+    kept, so an event that committed late with an id in that range (ids are given at insert,
+    rows become visible at commit) is found at the next run by a recount. `day` is the last
+    day the whole of yesterday and today was rolled (once a day, after midnight, for the stock
+    that moves with the date alone)."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    prev_low = models.BigIntegerField(default=0)
+    prev_count = models.IntegerField(default=0)
+    day = models.DateField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("汇总进度")
+        verbose_name_plural = _("汇总进度")
+
+
+class PublishJob(models.Model):
+    """Publishing a month (发布月度考评) run by a Celery task: the page polls its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    month = models.DateField(_("月份"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name=_("发起人"))
+    requested_at = models.DateTimeField(_("发起时间"))
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.QUEUED)
+    step = models.PositiveSmallIntegerField(_("已完成步骤"), default=0)
+    steps = models.PositiveSmallIntegerField(_("步骤数"), default=3)
+    message = models.TextField(_("说明"), blank=True)
+    publication = models.ForeignKey(ScorecardPublication, models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("发布记录"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("月度考评发布任务")
+        verbose_name_plural = _("月度考评发布任务")
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == self.State.DONE else int(100 * self.step / (self.steps or 1))
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    def get_absolute_url(self):
+        return reverse("dashboards:publish_job", args=[self.pk])

@@ -20,6 +20,7 @@ from efficiency.models import ClockQuerySet, Event, Rung, Unit
 from efficiency.registry import clock_model, clock_models
 from efficiency.workdays import local_date
 
+from . import scoring
 from .models import ScorecardPublication, UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
 from .periods import day_start, month_after, week_end
 
@@ -126,17 +127,19 @@ def cockpit(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     figures = today_figures(now)
     month = figures["month"]
-    ranked = UnitMonthScore.objects.filter(month=month).select_related("unit")
-    count = ranked.count()
+    # The same read as the scorecards, the ledger and the API (`scoring.month_scores`).
+    scores, _publication = scoring.month_scores(month)
+    ranked = [s for s in scores if s.rank is not None]
     return {
         "f": figures,
         "regions": on_time_by_region(month),
         "red_units": cards_by_unit("red_open"),
         "yellow_units": cards_by_unit("yellow_open"),
         "trend": trend(months_back(month, 12)),
-        "top": list(ranked.order_by("rank")[:10]),
-        "bottom": list(reversed(ranked.order_by("-rank")[:min(10, max(0, count - 10))])),
-        "unit_count": count,
+        "top": ranked[:10],
+        "bottom": ranked[10:][-10:],
+        "unit_count": len(ranked),
+        "no_data": [s for s in scores if s.rank is None],
     }
 
 

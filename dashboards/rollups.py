@@ -27,6 +27,7 @@ from efficiency.models import ClockQuerySet, Rung
 from efficiency.registry import clock_models
 from efficiency.workdays import local_date
 
+from .models import RollupDirty, RollupState
 from .periods import day_start, month_after, months_touched, week_end
 from .scoring import scores_lock, scores_store
 
@@ -63,7 +64,9 @@ def _table(model) -> tuple[str, str]:
     return connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(unit_col)
 
 
-def _items_sql(model) -> str:
+def _items_sql(model, *, units: bool = False) -> str:
+    """The INSERT of one model's UnitDay rows for the window; with `units`, of the units in
+    %(units)s only (an incremental run)."""
     # One UNION ALL of per-item deltas, one hash aggregate, one window: no joins between the
     # intermediate sets (the planner cannot estimate them and would nest loops).
     table, unit_col = _table(model)
@@ -76,7 +79,7 @@ WITH t AS (
            clock_state
     FROM {table}
     WHERE clock_start IS NOT NULL AND clock_start < %(E)s AND (closed_at IS NULL OR closed_at >= %(S)s)
-      AND {unit_col} IS NOT NULL
+      AND {unit_col} IS NOT NULL{f" AND {unit_col} = ANY(%(units)s)" if units else ""}
 ), deltas (unit_id, d, opened, on_time, late, yellow, red, dopen, dover) AS (
     -- the stock before the window, carried in on its first day
     SELECT unit_id, %(start)s::date, 0, 0, 0, 0, 0, 1, (dd < %(start)s)::int FROM t WHERE ds < %(start)s
@@ -95,7 +98,7 @@ WITH t AS (
            (level_from < 2 AND level_to >= 2)::int, (level_from < 3 AND level_to >= 3)::int, 0, 0
     FROM efficiency_event
     WHERE kind = 'clock.breach' AND subject_type = %(label)s AND at >= %(S)s AND at < %(E)s
-      AND unit_id IS NOT NULL
+      AND unit_id IS NOT NULL{" AND unit_id = ANY(%(units)s)" if units else ""}
 ), units AS (
     SELECT DISTINCT unit_id FROM deltas
 ), daily AS (
@@ -122,12 +125,20 @@ WHERE opened + on_time + late + yellow + red + open_end + overdue_end > 0
 """
 
 
-def _rollup_model(cursor, entry, start: date, end: date) -> None:
-    params = {"start": start, "end": end, "S": day_start(start), "E": day_start(end + timedelta(days=1)),
-              "label": entry.label}
-    cursor.execute("DELETE FROM dashboards_unitday WHERE item_type = %(label)s AND date BETWEEN %(start)s AND %(end)s",
-                   params)
-    cursor.execute(_items_sql(entry.model), params)
+def _window(start: date, end: date, units) -> dict:
+    return {"start": start, "end": end, "S": day_start(start), "E": day_start(end + timedelta(days=1)),
+            "units": list(units) if units is not None else None}
+
+
+def _only_units(units, column: str = "unit_id") -> str:
+    return f" AND {column} = ANY(%(units)s)" if units is not None else ""
+
+
+def _rollup_model(cursor, entry, start: date, end: date, units=None) -> None:
+    params = {**_window(start, end, units), "label": entry.label}
+    cursor.execute("DELETE FROM dashboards_unitday WHERE item_type = %(label)s AND date BETWEEN %(start)s AND %(end)s"
+                   + _only_units(units), params)
+    cursor.execute(_items_sql(entry.model, units=units is not None), params)
 
 
 def _counters_sql(where: str) -> str:
@@ -140,11 +151,12 @@ def _counters_sql(where: str) -> str:
         GROUP BY 1, 2, 3"""
 
 
-def _rollup_counters(cursor, start: date, end: date) -> None:
-    params = {"start": start, "end": end, "S": day_start(start), "E": day_start(end + timedelta(days=1)),
-              "kinds": list(COUNTED_KINDS)}
-    cursor.execute("DELETE FROM dashboards_unitdaycounter WHERE date BETWEEN %(start)s AND %(end)s", params)
-    cursor.execute(_counters_sql("kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s"), params)
+def _rollup_counters(cursor, start: date, end: date, units=None) -> None:
+    params = {**_window(start, end, units), "kinds": list(COUNTED_KINDS)}
+    cursor.execute("DELETE FROM dashboards_unitdaycounter WHERE date BETWEEN %(start)s AND %(end)s"
+                   + _only_units(units), params)
+    cursor.execute(_counters_sql("kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s"
+                                 + _only_units(units, EVENT_UNIT_SQL)), params)
 
 
 def counter_bump(events) -> None:
@@ -160,38 +172,46 @@ def counter_bump(events) -> None:
         """, [[event.pk for event in events]])
 
 
-def _rollup_months(cursor, start: date, end: date) -> None:
-    params = {"first": start.replace(day=1), "last": month_after(end)}
-    cursor.execute("DELETE FROM dashboards_unitmonth WHERE month >= %(first)s AND month < %(last)s", params)
+def _rollup_months(cursor, start: date, end: date, units=None) -> None:
+    params = {"first": start.replace(day=1), "last": month_after(end), "units": list(units or ())}
+    cursor.execute("DELETE FROM dashboards_unitmonth WHERE month >= %(first)s AND month < %(last)s"
+                   + _only_units(units), params)
     cursor.execute("""
         INSERT INTO dashboards_unitmonth (month, unit_id, item_type, opened, closed_on_time, closed_late,
                                           yellow_cards, red_cards)
         SELECT date_trunc('month', date)::date, unit_id, item_type, sum(opened), sum(closed_on_time),
                sum(closed_late), sum(yellow_cards), sum(red_cards)
-        FROM dashboards_unitday WHERE date >= %(first)s AND date < %(last)s
+        FROM dashboards_unitday WHERE date >= %(first)s AND date < %(last)s""" + _only_units(units) + """
         GROUP BY 1, 2, 3
     """, params)
 
 
-def refresh_now(*, now: datetime | None = None) -> None:
-    """The live stock per unit and type (UnitNow)."""
+def refresh_now(*, now: datetime | None = None, units=None) -> None:
+    """The live stock per unit and type (UnitNow); with `units`, of those units only."""
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LIVE_STOCK_LOCK])
         for entry in clock_models():
-            cursor.execute("DELETE FROM dashboards_unitnow WHERE item_type = %s", [entry.label])
-            stock, params = _live_stock(entry.model, now).query.sql_with_params()
+            if units is None:
+                cursor.execute("DELETE FROM dashboards_unitnow WHERE item_type = %s", [entry.label])
+            else:
+                cursor.execute("DELETE FROM dashboards_unitnow WHERE item_type = %s AND unit_id = ANY(%s)",
+                               [entry.label, list(units)])
+            stock, params = _live_stock(entry.model, now, units).query.sql_with_params()
             cursor.execute(f"""
                 INSERT INTO dashboards_unitnow (unit_id, open, yellow_open, red_open, overdue_open, due_this_week,
                                                 item_type, refreshed_at)
                 SELECT s.*, %s, %s FROM ({stock}) AS s""", [entry.label, now, *params])
 
 
-def _live_stock(model, now: datetime):
+def _live_stock(model, now: datetime, units=None):
     """One model's open items per unit: open, yellow, red, overdue and due this week, in that
     order, as the clock defines them (`efficiency.models.ClockQuerySet`)."""
     unit_field = model.clock_unit_field
-    return (model.objects.started().open().filter(**{f"{unit_field}__isnull": False})
+    qs = model.objects.started().open().filter(**{f"{unit_field}__isnull": False})
+    if units is not None:
+        qs = qs.filter(**{f"{unit_field}__in": list(units)})
+    return (qs
             .order_by().values(unit_field)
             .annotate(n=Count("pk"), yellow=Count("pk", filter=ClockQuerySet.q_at_rung(Rung.YELLOW)),
                       red=Count("pk", filter=ClockQuerySet.q_at_rung(Rung.RED, or_above=True)),
@@ -214,9 +234,92 @@ def rollup_days(start: date, end: date) -> None:
         scores_store(months_touched(start, end))
 
 
-def rollup_recent(*, now: datetime | None = None) -> None:
-    """The beat task: yesterday (late closes and breaches after midnight) and today so far."""
+def dirty_collect(cursor) -> int:
+    """Turn the events written since the last run into dirty (unit, day) rows; returns how many
+    events were read. One statement, one snapshot: the new events' units and days go into
+    RollupDirty, and the new high-water mark and count come back from the same read.
+
+    Event ids are given at insert and rows become visible at commit, so an event may commit
+    after a later id was read. The previous run's id range is read again; if it holds more
+    events than it did (a late commit), it is collected again (idempotent: ON CONFLICT)."""
+    state, _created = RollupState.objects.select_for_update().get_or_create(pk=1)
+    cursor.execute("SELECT count(*) FROM efficiency_event WHERE id > %s AND id <= %s",
+                   [state.prev_low, state.last_event_id])
+    low = state.prev_low if cursor.fetchone()[0] != state.prev_count else state.last_event_id
+    cursor.execute(f"""
+        WITH ev AS (
+            SELECT id, {EVENT_UNIT_SQL} AS unit_id, (at AT TIME ZONE '{TZ}')::date AS d
+            FROM efficiency_event WHERE id > %(low)s
+        ), dirty AS (
+            INSERT INTO dashboards_rollupdirty (unit_id, date)
+            SELECT DISTINCT unit_id, d FROM ev WHERE unit_id IS NOT NULL
+            ON CONFLICT (unit_id, date) DO NOTHING
+        )
+        SELECT coalesce(max(id), %(last)s), count(*) FILTER (WHERE id > %(last)s), count(*) FROM ev
+    """, {"low": low, "last": state.last_event_id})
+    high, new_count, read = cursor.fetchone()
+    if high > state.last_event_id:
+        state.prev_low, state.prev_count, state.last_event_id = state.last_event_id, new_count, high
+    elif low == state.last_event_id:
+        return 0  # nothing new: the state stays as it is
+    else:
+        state.prev_count = read  # the previous range, recounted with its late event(s)
+    state.save()
+    return read
+
+
+def dirty_mark(unit_ids, day: date) -> None:
+    """Ask the next run to re-roll these units from `day` on (for a change that wrote no event)."""
+    RollupDirty.objects.bulk_create([RollupDirty(unit_id=u, date=day) for u in unit_ids], ignore_conflicts=True)
+
+
+def rollup_changes(*, now: datetime | None = None) -> dict:
+    """The beat task's work: re-roll only the units and days touched since the last run.
+
+    Once a day (the first run of a new day), yesterday and today are rolled whole: the stock at
+    the end of a day moves with the date alone, without an event. Otherwise the run reads the
+    new events (by id, from the high-water mark), and for each dirty unit re-rolls its days from
+    the earliest dirty one to today, its months and its score rows, re-ranks the months touched,
+    and refreshes its live stock. A run with nothing new does a constant handful of queries.
+
+    Returns what was recomputed: {"full_days": (start, end) or None, "units": {unit_id: first
+    day}, "months": [...]}."""
     now = now or timezone.now()
     today = local_date(now)
-    rollup_days(today - timedelta(days=1), today)
-    refresh_now(now=now)
+    done = {"full_days": None, "units": {}, "months": []}
+    with transaction.atomic(), connection.cursor() as cursor:
+        scores_lock()
+        dirty_collect(cursor)
+        if RollupState.objects.filter(pk=1).exclude(day=today).update(day=today):
+            # a new day: yesterday and today whole; their dirty rows are covered by it
+            rollup_days(today - timedelta(days=1), today)
+            refresh_now(now=now)
+            done["full_days"] = (today - timedelta(days=1), today)
+            cursor.execute("DELETE FROM dashboards_rollupdirty WHERE date >= %s", [today - timedelta(days=1)])
+        cursor.execute("DELETE FROM dashboards_rollupdirty RETURNING unit_id, date")
+        firsts: dict[int, date] = {}
+        for unit_id, day in cursor.fetchall():
+            firsts[unit_id] = min(day, firsts.get(unit_id, day))
+        if not firsts:
+            return done
+        by_start: dict[date, list[int]] = {}
+        for unit_id, day in firsts.items():
+            by_start.setdefault(min(day, today), []).append(unit_id)
+        months: set[date] = set()
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        for start, units in sorted(by_start.items()):
+            for entry in clock_models():
+                _rollup_model(cursor, entry, start, today, units)
+            _rollup_counters(cursor, start, today, units)
+            _rollup_months(cursor, start, today, units)
+            months.update(months_touched(start, today))
+        units = sorted(firsts)
+        done["months"] = scores_store(sorted(months), unit_ids=units)
+        refresh_now(now=now, units=units)
+        done["units"] = firsts
+    return done
+
+
+def rollup_recent(*, now: datetime | None = None) -> dict:
+    """The beat task (every five minutes): the changes since the last run (`rollup_changes`)."""
+    return rollup_changes(now=now)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from efficiency.models import Unit
 from efficiency.registry import clock_models
@@ -64,8 +64,15 @@ class UnitScore:
     verified: int = 0
     urgings: int = 0
     parts: dict = field(default_factory=dict)
-    score: float = 0.0
-    rank: int = 0
+    score: float | None = None
+    rank: int | None = None  # None: no data in the month, not ranked
+
+    @property
+    def has_data(self) -> bool:
+        """Anything to score in the month: a close, a card, a complaint, a rating, a finding or
+        an urging. A unit without any shows 无数据 and is not ranked (it would otherwise score
+        100 on every component by default and rank first)."""
+        return any(getattr(self, f) for f in STORED_FIGURES)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -136,16 +143,24 @@ def unit_scores(month: date, *, unit_ids=None) -> list[UnitScore]:
         s.ratings, s.rating_sum = row["ratings"] or 0, row["rating_sum"] or 0
         for name in COUNTER_FIELDS.values():
             setattr(s, name, row[name] or 0)
-    w = weights()
-    ranked = sorted(scores.values(), key=lambda s: (-_scored(s, w), s.unit_name))
-    for i, s in enumerate(ranked, 1):
+    return ranked_scores(scores.values(), weights())
+
+
+def ranked_scores(scores, w) -> list[UnitScore]:
+    """Score every unit with data and rank them (1 = best, ties by name); the units without data
+    follow, unscored and unranked, by name."""
+    scored, empty = [], []
+    for s in scores:
+        if s.has_data:
+            _score(s, w)
+            scored.append(s)
+        else:
+            s.parts, s.score, s.rank = {}, None, None
+            empty.append(s)
+    scored.sort(key=lambda s: (-s.score, s.unit_name))
+    for i, s in enumerate(scored, 1):
         s.rank = i
-    return ranked
-
-
-def _scored(s: UnitScore, w) -> float:
-    _score(s, w)
-    return s.score
+    return scored + sorted(empty, key=lambda s: s.unit_name)
 
 
 def person_ji(user, month: date) -> float | None:
@@ -200,8 +215,9 @@ def publication_of(month: date) -> ScorecardPublication | None:
             .select_related("published_by").first())
 
 
-def scores_store(months) -> list[date]:
-    """Store every unit's score and rank for these months (the cockpit's ranking reads them).
+def scores_store(months, *, unit_ids=None) -> list[date]:
+    """Store every unit's score for these months and rank them (the cockpit's ranking and every
+    scorecard read them); with `unit_ids`, re-score those units only and re-rank the month.
 
     A published month is frozen: it is left as it was published (R37: the ranking the leaders
     announced does not move afterwards). Returns the months stored."""
@@ -212,39 +228,63 @@ def scores_store(months) -> list[date]:
         for month in months:
             if month in frozen:
                 continue
-            rows = [UnitMonthScore(month=month, unit_id=s.unit_id, rank=s.rank, score=s.score,
-                                   on_time_rate=s.on_time_rate, **{f: getattr(s, f) for f in STORED_FIGURES})
-                    for s in unit_scores(month)]
-            UnitMonthScore.objects.filter(month=month).delete()
+            rows = [UnitMonthScore(month=month, unit_id=s.unit_id, score=s.score, on_time_rate=s.on_time_rate,
+                                   **{f: getattr(s, f) for f in STORED_FIGURES})
+                    for s in unit_scores(month, unit_ids=unit_ids)]
+            old = UnitMonthScore.objects.filter(month=month)
+            if unit_ids is not None:
+                old = old.filter(unit_id__in=unit_ids)
+            old.delete()
             UnitMonthScore.objects.bulk_create(rows, batch_size=2000)
+            months_rank([month])
             stored.append(month)
     return stored
 
 
-def stored_scores(month: date, publication: ScorecardPublication, *, unit_ids=None) -> list[UnitScore]:
-    """A published month's frozen scores, rebuilt from its stored rows and the weights it was
-    published with (rank and score as stored)."""
-    w = {**weights(), **{c: tuple(v) for c, v in (publication.weights or {}).items()}}
-    rows = UnitMonthScore.objects.filter(month=month).select_related("unit__region").order_by("rank")
+def months_rank(months) -> None:
+    """Rank the stored scores of these months in one statement: 1 = best, ties by unit name
+    (code-point order, as `ranked_scores` sorts); a unit without data has no score and no rank."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE dashboards_unitmonthscore AS s SET rank = r.n
+            FROM (SELECT ms.id, CASE WHEN ms.score IS NULL THEN NULL ELSE row_number() OVER (
+                      PARTITION BY ms.month, ms.score IS NULL ORDER BY ms.score DESC, u.name COLLATE "C") END AS n
+                  FROM dashboards_unitmonthscore ms JOIN efficiency_unit u ON u.id = ms.unit_id
+                  WHERE ms.month = ANY(%s)) AS r
+            WHERE s.id = r.id AND s.rank IS DISTINCT FROM r.n""", [list(months)])
+
+
+def stored_scores(month: date, w: dict, *, unit_ids=None) -> list[UnitScore]:
+    """The month's stored scores (`UnitMonthScore`, written by the rollup or frozen by
+    publishing), ranked first, then the units without data; each score's parts rebuilt from its
+    stored figures with the weights it was computed with (rank and score as stored)."""
+    rows = (UnitMonthScore.objects.filter(month=month).select_related("unit__region")
+            .order_by(F("rank").asc(nulls_last=True), "unit__name"))
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=unit_ids)
     out = []
     for row in rows:
         s = UnitScore(row.unit_id, row.unit.name, row.unit.region.name,
                       **{f: getattr(row, f) for f in STORED_FIGURES})
-        _score(s, w)
+        if row.rank is not None:
+            _score(s, w)
         s.score, s.rank = row.score, row.rank
         out.append(s)
     return out
 
 
 def month_scores(month: date, *, unit_ids=None) -> tuple[list[UnitScore], ScorecardPublication | None]:
-    """What the scorecard pages, the ledger and the API show: a published month's frozen
-    scores, otherwise the scores computed now from the rollups and today's weights."""
+    """The one read of a month's unit scores: the cockpit's ranking, the scorecard pages, the
+    ledger (Excel) and the API all call it, so they cannot disagree. It reads the stored rollup
+    (`UnitMonthScore`): a published month's frozen rows with the weights it was published with,
+    otherwise the rows the last rollup stored with today's weights (a weight change re-stores
+    them at once). Figures that moved since the last rollup (events counted live, see
+    `rollups.counter_bump`) show on every page together at the next rollup, within minutes."""
     publication = publication_of(month)
+    w = weights()
     if publication is not None:
-        return stored_scores(month, publication, unit_ids=unit_ids), publication
-    return unit_scores(month, unit_ids=unit_ids), None
+        w = {**w, **{c: tuple(v) for c, v in (publication.weights or {}).items()}}
+    return stored_scores(month, w, unit_ids=unit_ids), publication
 
 
 def stored_months() -> list[date]:

@@ -21,11 +21,13 @@ class FiguresSerializer(serializers.Serializer):
 
 
 class UnitScoreSerializer(serializers.Serializer):
-    rank = serializers.IntegerField()
+    # rank and score are null for a unit with no data in the month (无数据, not ranked)
+    has_data = serializers.BooleanField()
+    rank = serializers.IntegerField(allow_null=True)
     unit_id = serializers.IntegerField()
     unit_name = serializers.CharField()
     region_name = serializers.CharField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(allow_null=True)
     on_time_rate = serializers.FloatField(allow_null=True)
     red_cards = serializers.IntegerField()
     complaints = serializers.IntegerField()
@@ -70,3 +72,12 @@ class PublicationSerializer(serializers.Serializer):
     reopened_at = serializers.DateTimeField(allow_null=True)
     reopened_by = serializers.CharField(allow_null=True)
     reopen_reason = serializers.CharField()
+
+
+class PublishJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    month = MonthField()
+    state = serializers.CharField(help_text="queued / running / done / failed")
+    percent = serializers.IntegerField()
+    message = serializers.CharField()
+    publication = PublicationSerializer(allow_null=True)

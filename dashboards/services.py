@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 
 from efficiency import permissions
 from efficiency.audit import audit_record, snapshot
+from efficiency.celery import app as celery_app
 from efficiency.events import event_emit
 from efficiency.models import Role
 from efficiency.workdays import local_date
 
 from . import rollups
-from .models import PersonAssessment, ScorecardPublication, ScoreWeight, UnitMonthScore
+from .models import PersonAssessment, PublishJob, ScorecardPublication, ScoreWeight, UnitMonthScore
 from .periods import month_after
 from .scoring import publication_of, scores_lock, scores_store, stored_months, weights
 
@@ -56,23 +57,32 @@ def _month_text(month: date) -> str:
     return f"{month:%Y-%m}"
 
 
-def month_publish(*, actor, month: date, now: datetime | None = None) -> ScorecardPublication:
+def _publish_check(actor, month: date, now: datetime) -> None:
+    permissions.require_role(actor, Role.OFFICE, message=_("只有效能办可以发布月度考评。"))
+    if month >= local_date(now).replace(day=1):
+        raise ValidationError(_("只能发布已经结束的月份，%(m)s 尚未结束。") % {"m": _month_text(month)})
+    if publication_of(month) is not None:
+        raise ValidationError(_("%(m)s 的月度考评已经发布。") % {"m": _month_text(month)})
+
+
+def month_publish(*, actor, month: date, now: datetime | None = None, reroll: bool = True) -> ScorecardPublication:
     """发布月度考评: freeze a finished month's unit scores and ranking (R37).
 
     The month's last day is rolled up again from the raw data first (late closes and cards
-    of its last minutes), then the month is scored with today's weights and frozen: from now on
-    the rollup task and a weight change leave its stored scores alone."""
-    permissions.require_role(actor, Role.OFFICE, message=_("只有效能办可以发布月度考评。"))
+    of its last minutes; `reroll=False` when the caller has just done it), then the month is
+    scored with today's weights and frozen: from now on the rollup task and a weight change
+    leave its stored scores alone."""
     now = now or timezone.now()
     month = month.replace(day=1)
-    if month >= local_date(now).replace(day=1):
-        raise ValidationError(_("只能发布已经结束的月份，%(m)s 尚未结束。") % {"m": _month_text(month)})
+    _publish_check(actor, month, now)
     with transaction.atomic():
         scores_lock()  # no rollup or weight change re-scores the month while it is being frozen
-        if publication_of(month) is not None:
-            raise ValidationError(_("%(m)s 的月度考评已经发布。") % {"m": _month_text(month)})
+        _publish_check(actor, month, now)  # again under the lock: two publishers, one wins
         last_day = month_after(month) - timedelta(days=1)
-        rollups.rollup_days(last_day, last_day)  # also stores the month's scores
+        if reroll:
+            rollups.rollup_days(last_day, last_day)  # also stores the month's scores
+        else:
+            scores_store([month])
         w = weights()
         pub = ScorecardPublication.objects.create(
             month=month, published_at=now, published_by=actor, weights={c: list(v) for c, v in w.items()},
@@ -110,3 +120,57 @@ def month_reopen(*, actor, month: date, reason: str, now: datetime | None = None
                    message=_("%(m)s 单位绩效考评已重新开放，理由：%(r)s") % {"m": _month_text(month), "r": reason},
                    payload={"month": _month_text(month), "reason": reason})
     return pub
+
+
+def publish_request(*, actor, month: date, now: datetime | None = None) -> PublishJob:
+    """Ask for a month to be published in the background (the Celery task
+    `dashboards.publish_month` does `month_publish` step by step and records its progress on
+    the job, which the page polls). Refused at once, with the same messages, when publishing
+    would be refused."""
+    now = now or timezone.now()
+    month = month.replace(day=1)
+    _publish_check(actor, month, now)
+    with transaction.atomic():
+        job = PublishJob.objects.create(month=month, requested_by=actor, requested_at=now,
+                                        message=_("等待后台任务开始……"))
+        audit_record("action", actor=actor, obj=job, summary=f"申请发布月度考评 {_month_text(month)}",
+                     after=snapshot(job))
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    # Named, not imported: `tasks` sits above this module (it calls `publish_run`).
+    try:
+        celery_app.signature("dashboards.publish_month", args=(job_id,)).delay()
+    except Exception:  # noqa: BLE001 - the broker is down: say so on the job, do not fail the page
+        PublishJob.objects.filter(pk=job_id).update(
+            state=PublishJob.State.FAILED, finished_at=timezone.now(),
+            message=_("任务队列暂不可用，未能开始发布，请稍后重试。"))
+
+
+def _job_step(job: PublishJob, step: int, message: str, **fields) -> None:
+    """Record a step of the job in its own short transaction, so the page sees it at once."""
+    PublishJob.objects.filter(pk=job.pk).update(step=step, message=message, **fields)
+
+
+def publish_run(job_id: int, *, now: datetime | None = None) -> PublishJob:
+    """The worker's side of `publish_request`: 1. roll up the month's last day again, 2. score
+    and freeze the month (`month_publish`), 3. done; each step recorded on the job."""
+    job = PublishJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.state != PublishJob.State.QUEUED:
+        return job  # run already (a task delivered twice)
+    month = job.month
+    _job_step(job, 0, _("正在重算 %(m)s 月末汇总……") % {"m": _month_text(month)}, state=PublishJob.State.RUNNING)
+    try:
+        last_day = month_after(month) - timedelta(days=1)
+        rollups.rollup_days(last_day, last_day)
+        _job_step(job, 1, _("正在计算并固定 %(m)s 的得分和名次……") % {"m": _month_text(month)})
+        pub = month_publish(actor=job.requested_by, month=month, now=now, reroll=False)
+    except ValidationError as exc:
+        _job_step(job, job.step, "；".join(exc.messages), state=PublishJob.State.FAILED, finished_at=timezone.now())
+    else:
+        _job_step(job, 3, _("已发布 %(m)s 月度考评，共 %(n)s 个单位。") % {"m": _month_text(month), "n": pub.unit_count},
+                  state=PublishJob.State.DONE, publication=pub, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job

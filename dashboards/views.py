@@ -29,7 +29,7 @@ from efficiency.registry import clock_model
 from efficiency.workdays import local_date
 
 from . import queries, scoring, services
-from .models import PersonAssessment
+from .models import PersonAssessment, PublishJob
 
 BOARD_ROLES = (Role.LEADER, Role.OFFICE)
 SCORECARDS_PER_PAGE = 100
@@ -152,15 +152,15 @@ def scorecard(request, unit_id):
     unit = get_object_or_404(Unit, pk=unit_id)
     month = _month(request)
     scores, publication = scoring.month_scores(month)
-    score = next((s for s in scores if s.unit_id == unit_id), None)
-    if score is None:
-        raise Http404
+    # A unit the month's rollup has not stored (a new unit, a month not rolled up): 无数据.
+    score = next((s for s in scores if s.unit_id == unit_id), None) or scoring.UnitScore(unit_id, unit.name)
+    ranked = sum(1 for s in scores if s.rank is not None)
     history = []
     for m in queries.months_back(month, 12):
         s, _pub = scoring.month_scores(m, unit_ids=[unit_id])
         history.append((m, s[0] if s else None))
     return render(request, "dashboards/scorecard.html", {
-        "unit": unit, "score": score, "month": month, "history": history, "total": len(scores),
+        "unit": unit, "score": score, "month": month, "history": history, "total": ranked,
         "weights": _shown_weights(publication), "components": scoring.UNIT_COMPONENTS,
         "board": request.user.role in BOARD_ROLES, "publication": publication, "finished": month < _current_month()})
 
@@ -192,7 +192,8 @@ def scorecards_export(request):
                _("整改完成率%"), _("督办催办")])
     ws.freeze_panes = "A3"
     for s in scores:
-        ws.append([s.rank, s.unit_name, s.region_name, s.score, s.closed_on_time, s.closed_late, s.on_time_rate,
+        score = s.score if s.rank is not None else _("无数据")
+        ws.append([s.rank, s.unit_name, s.region_name, score, s.closed_on_time, s.closed_late, s.on_time_rate,
                    s.red_cards, s.yellow_cards, s.complaints, s.ratings, s.satisfaction, s.findings, s.verified,
                    s.rectification_rate, s.urgings])
     out = BytesIO()
@@ -231,18 +232,37 @@ def publications(request):
 @require_POST
 @permissions.role_required(*BOARD_ROLES)
 def scorecards_publish(request):
+    """发布月度考评: the month is published by a Celery task; the page follows its progress."""
     month = queries.parse_month(request.POST.get("month"), None)
     try:
         if month is None:
             raise ValidationError(_("请选择要发布的月份（格式 YYYY-MM）。"))
-        pub = services.month_publish(actor=request.user, month=month)
+        job = services.publish_request(actor=request.user, month=month)
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("已发布 %(m)s 月度考评。") % {"m": f"{pub.month:%Y-%m}"})
+        return redirect(job)
     if request.POST.get("back") == "publications":
         return redirect("dashboards:publications")
     return redirect(reverse("dashboards:scorecards") + (f"?month={month:%Y-%m}" if month else ""))
+
+
+def _job_of(request, pk) -> PublishJob:
+    return get_object_or_404(PublishJob.objects.select_related("publication__published_by"), pk=pk)
+
+
+@login_required
+@permissions.role_required(*BOARD_ROLES)
+def publish_job(request, pk):
+    """A publication job's page: its progress, polled by htmx until it has finished."""
+    return render(request, "dashboards/publish_job.html", {"job": _job_of(request, pk)})
+
+
+@login_required
+@permissions.role_required(*BOARD_ROLES)
+def publish_job_progress(request, pk):
+    """The progress fragment htmx swaps in every second; it stops polling once finished."""
+    return render(request, "dashboards/_publish_progress.html", {"job": _job_of(request, pk)})
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from dashboards import rollups, scoring, services
-from dashboards.models import ScorecardPublication, UnitMonth, UnitMonthScore
+from dashboards.models import PublishJob, ScorecardPublication, UnitMonth, UnitMonthScore
 from efficiency.models import AuditLog, Event, Rung
 
 from .conftest import FIRST, NOW, event
@@ -166,9 +166,16 @@ def test_the_office_publishes_from_the_scorecards_page(rolled, client):
         assert 'id="publish-form"' not in client.get(url).content.decode()  # November: not finished
         page = client.get(url + "?month=2026-10").content.decode()
         assert 'id="publish-form"' in page and "未发布" in page
-        response = client.post(reverse("dashboards:scorecards_publish"), {"month": "2026-10"}, follow=True)
-    page = response.content.decode()
-    assert "已发布 2026-10 月度考评" in page
+        response = client.post(reverse("dashboards:scorecards_publish"), {"month": "2026-10"})
+        job = PublishJob.objects.get()
+        assert response.status_code == 302 and response.url == reverse("dashboards:publish_job", args=[job.pk])
+        page = client.get(response.url).content.decode()
+        assert 'hx-trigger="every 1s"' in page and "排队中" in page  # queued: the page polls
+        assert scoring.publication_of(OCTOBER) is None  # nothing published inside the request
+        services.publish_run(job.pk, now=NOW)  # what the Celery worker runs
+        fragment = client.get(reverse("dashboards:publish_job_progress", args=[job.pk])).content.decode()
+        page = client.get(url + "?month=2026-10").content.decode()
+    assert "hx-trigger" not in fragment and 'value="100"' in fragment and "已发布 2026-10 月度考评" in fragment
     assert "陈督查发布" in page and 'id="publish-form"' not in page
     assert scoring.publication_of(OCTOBER).published_by == rolled.office
 
@@ -248,8 +255,11 @@ def test_the_api_publishes_and_refuses_twice(rolled, client):
     client.force_login(rolled.office)
     with time_machine.travel(NOW, tick=False):
         r = client.post(PUBLISH, {"month": "2026-10"}, content_type="application/json")
-        assert r.status_code == 201
-        assert r.json()["month"] == "2026-10" and r.json()["standing"] is True
+        assert r.status_code == 202 and r.json()["state"] == "queued" and r.json()["publication"] is None
+        services.publish_run(r.json()["id"], now=NOW)  # the worker
+        job = client.get(f"{PUBLISH}jobs/{r.json()['id']}/").json()
+        assert job["state"] == "done" and job["percent"] == 100
+        assert job["publication"]["month"] == "2026-10" and job["publication"]["standing"] is True
         again = client.post(PUBLISH, {"month": "2026-10"}, content_type="application/json")
         assert again.status_code == 400 and "已经发布" in again.json()["error"]["message"]
         current = client.post(PUBLISH, {"month": "2026-11"}, content_type="application/json")
