@@ -28,9 +28,11 @@ def complaints_visible(user):
 
 
 def complaint_where(f, now=None) -> Q:
-    """The list's filter from its query parameters: a status (none: the open ones), window and
-    rung of the complaint's own clock (`q_deadline`)."""
+    """The list's filter from its query parameters: a status (none: the open ones; `all`: every
+    one), window and rung of the complaint's own clock (`q_deadline`)."""
     q = q_deadline(f, now)
+    if f.get("status") == "all":
+        return q
     if f.get("status"):
         return q & Q(status=f["status"])
     return q & ~Q(status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED])

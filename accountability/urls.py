@@ -17,6 +17,7 @@ urlpatterns = [
     path("public/bulletins/<int:pk>/", views.public_bulletin, name="public_bulletin"),
     path("public/bulletins/<int:pk>/pdf/", views.public_bulletin_pdf, name="public_bulletin_pdf"),
     path("complaints/", views.complaint_list, name="complaint_list"),
+    path("complaints/export.xlsx", views.complaint_export, name="complaint_export"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
     path("complaints/<int:pk>/attachments/<int:att>/", views.complaint_attachment, name="complaint_attachment"),
     path("complaints/<int:pk>/<str:action>/", views.complaint_act, name="complaint_act"),

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,9 @@ from efficiency.models import Role, User
 from efficiency.permissions import UNIT_ROLES, has_role, is_recused
 from efficiency.uploads import upload_response
 
-from . import forms, queries, security, services
+from efficiency import listing
+
+from . import filters, forms, queries, security, services
 from .models import AccountabilityCase, Complaint, ComplaintAttachment
 from .pdf import bulletin_pdf
 
@@ -190,13 +193,20 @@ def _pdf_response(b):
 # --- office and units --------------------------------------------------------------------------
 
 
+def _complaints(request) -> filters.ComplaintFilter:
+    return filters.ComplaintFilter(request.GET, queryset=queries.complaint_list(request.user), request=request)
+
+
 @login_required
 def complaint_list(request):
-    status, f = request.GET.get("status", ""), request.GET
-    items = queries.complaint_list(request.user, status=status, open_only=not status, window=f.get("window", ""),
-                                   rung=f.get("rung", ""))[:200]
-    return render(request, "accountability/complaint_list.html", {
-        "items": items, "status": status, "statuses": Complaint.Status.choices, "f": f})
+    ctx = listing.list_context(request, _complaints(request), export=reverse("accountability:complaint_export"))
+    return render(request, "accountability/complaint_list.html", ctx)
+
+
+@login_required
+def complaint_export(request):
+    qs = _complaints(request).qs.select_related("channel")
+    return listing.xlsx_response(qs, filters.COMPLAINT_COLUMNS, _("效能投诉台账.xlsx"), title=_("效能投诉台账"))
 
 
 @login_required
