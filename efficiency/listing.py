@@ -161,7 +161,11 @@ class LedgerFilterSet(django_filters.FilterSet):
 
 
 def paginate(request, qs, per_page: int = PER_PAGE):
-    """The page asked for (`page`, out of range: the last), with `paginator.count` the total."""
+    """The page asked for (`page`, out of range: the last), with `paginator.count` the total. The
+    primary key breaks ties of the list's order, so no row is on two pages or on none."""
+    order = list(qs.query.order_by or qs.model._meta.ordering)
+    if "pk" not in order and "-pk" not in order:
+        qs = qs.order_by(*order, "pk")
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
