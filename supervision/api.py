@@ -194,8 +194,11 @@ class TaskListListView(generics.ListCreateAPIView):
 
 
 class TaskListTasksView(generics.ListAPIView):
+    """The year's tasks, filtered as the list page (supervision.filters.KeyTaskFilter)."""
+
     serializer_class = KeyTaskSerializer
-    filter_backends: list = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.KeyTaskFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

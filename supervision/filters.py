@@ -10,7 +10,7 @@ from efficiency.listing import Column
 from efficiency.models import Rung
 
 from . import queries
-from .models import Assignment, AssignmentKind, AssignmentTarget
+from .models import Assignment, AssignmentKind, AssignmentTarget, KeyTask
 
 TS = AssignmentTarget.Status
 TARGET_STATUSES = [("open", _("未办结")), ("working", _("待办理（办理中、已部署）")),
@@ -96,3 +96,25 @@ ASSIGNMENT_COLUMNS = [
     Column(_("时限状态"), lambda a: a.get_clock_state_display(), 10),
     Column(_("办结时间"), lambda a: a.closed_at, 17),
 ]
+
+
+class KeyTaskFilter(listing.LedgerFilterSet):
+    """重点任务 of one year's list: `state`, `window` and `rung` are `queries.task_where`'s."""
+
+    state = listing.WhereChoice(label=_("状态"), empty_label=_("全部"), choices=[
+        ("open", _("未完成")), ("closed", _("已完成")), ("lagging", _("进度预警"))])
+    unit = listing.unit_filter(label=_("牵头单位"))
+    window = listing.window_filter()
+    rung = listing.rung_filter()
+    sort = listing.SortFilter(fields={"number": "number", "due_at": "due_at", "progress": "progress", "lag": "lag"},
+                              field_labels={"number": _("编号"), "due_at": _("期限"), "progress": _("进度"),
+                                            "lag": _("落后程度")})
+
+    search_fields = ("number", "title", "goal", "unit__name", "co_units__name", "leader_name", "owner__full_name")
+    search_placeholder = _("编号、任务、目标、牵头或配合单位、责任领导、责任人")
+    date_field = "deadline"
+    where = queries.task_where
+
+    class Meta:
+        model = KeyTask
+        fields: list[str] = []

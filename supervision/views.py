@@ -214,16 +214,19 @@ def task_lists(request):
         "lists": queries.task_lists(request.user), "form": form, "is_office": request.user.role == Role.OFFICE})
 
 
+def _tasks(request, tl) -> filters.KeyTaskFilter:
+    return filters.KeyTaskFilter(request.GET, queryset=queries.tasks_of(request.user, tl), request=request)
+
+
 @login_required
 def task_list(request, year):
     tl = get_object_or_404(queries.task_lists(request.user), year=year)
-    tasks = list(queries.tasks_of(request.user, tl))
-    for t in tasks:
-        nodes = list(t.nodes.all())
-        t.tree = _tree(nodes)
+    ctx = listing.list_context(request, _tasks(request, tl), export=reverse("supervision:task_export", args=[year]))
+    for t in ctx["items"]:
+        t.tree = _tree(list(t.nodes.all()))
         t.lagging = t.closed_at is None and t.lag is not None and t.lag > tl.lag_margin
     return render(request, "supervision/task_list.html", {
-        "tl": tl, "tasks": tasks, "is_office": request.user.role == Role.OFFICE, "import_form": ImportForm(),
+        **ctx, "tl": tl, "is_office": request.user.role == Role.OFFICE, "import_form": ImportForm(),
     })
 
 
@@ -294,8 +297,9 @@ def task_template(request):
 
 @login_required
 def task_export(request, year):
+    """The list with the page's filters, in the import template's columns (an edited export imports back)."""
     tl = get_object_or_404(queries.task_lists(request.user), year=year)
-    return _xlsx(excel.export_xlsx(tl, queries.tasks_of(request.user, tl)), f"key-tasks-{year}.xlsx")
+    return _xlsx(excel.export_xlsx(tl, _tasks(request, tl).qs), f"key-tasks-{year}.xlsx")
 
 
 @login_required

@@ -127,3 +127,58 @@ def test_the_register_of_assignments_is_paged_filtered_and_exported(client, org,
     assert sorted(column(rows, "标题")) == sorted([ledger["late"].title, ledger["calm"].title])
     client.force_login(org.clerk_a)
     assert client.get(reverse("supervision:assignment_export")).status_code == 404
+
+
+# --- 重点任务 ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tasks(org):
+    from datetime import date
+
+    import time_machine
+
+    from supervision import services
+
+    with time_machine.travel(datetime(2025, 1, 6, 9, 0, tzinfo=SHANGHAI), tick=False):
+        tl = services.tasklist_create(actor=org.office, year=2025)
+        make = lambda number, title, unit, deadline: services.keytask_create(  # noqa: E731
+            actor=org.office, task_list=tl, number=number, title=title, goal="目标", standard="标准", unit=unit,
+            deadline=deadline)
+        return {"a1": make("1", "优化营商环境", org.unit_a, date(2025, 12, 31)),
+                "a2": make("2", "不动产登记一窗受理", org.unit_a, date(2025, 6, 30)),
+                "b1": make("3", "食品安全年度检查", org.unit_b, date(2025, 9, 30))}
+
+
+def test_key_tasks_search_filter_and_export_with_the_page_filters(client, org, tasks):
+    client.force_login(org.office)
+    url = reverse("supervision:tasklist", args=[2025])
+    html = client.get(url, {"q": "不动产"}).content.decode()
+    assert total(html) == 1 and "不动产登记一窗受理" in html and "优化营商环境" not in html
+    assert total(client.get(url, {"unit": org.unit_b.pk}).content.decode()) == 1
+    assert total(client.get(url, {"date_to": "2025-09-30"}).content.decode()) == 2
+    rows = read_xlsx(client.get(reverse("supervision:task_export", args=[2025]), {"unit": org.unit_a.pk}))
+    numbers = [r[0] for r in rows if r and r[0] in ("1", "2", "3")]
+    assert sorted(numbers) == ["1", "2"]
+    api = APIClient()
+    api.force_authenticate(org.office)
+    r = api.get("/api/v1/supervision/task-lists/2025/tasks/", {"q": "食品"})
+    assert [t["id"] for t in r.json()["results"]] == [tasks["b1"].pk]
+
+
+def test_key_tasks_of_another_unit_never_reach_a_clerk_or_the_export(client, org, tasks):
+    client.force_login(org.clerk_b)
+    url = reverse("supervision:tasklist", args=[2025])
+    assert total(client.get(url).content.decode()) == 1
+    rows = read_xlsx(client.get(reverse("supervision:task_export", args=[2025])))
+    assert [r[0] for r in rows if r and r[0] in ("1", "2", "3")] == ["3"]
+
+
+def test_the_key_task_import_is_reachable_from_the_list_for_the_office(client, org, tasks):
+    client.force_login(org.office)
+    html = client.get(reverse("supervision:tasklist", args=[2025])).content.decode()
+    assert reverse("supervision:task_import", args=[2025]) in html
+    assert client.get(reverse("supervision:task_import", args=[2025])).status_code == 200
+    client.force_login(org.clerk_a)
+    assert reverse("supervision:task_import", args=[2025]) not in client.get(
+        reverse("supervision:tasklist", args=[2025])).content.decode()
