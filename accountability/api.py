@@ -208,7 +208,8 @@ class ComplaintViewSet(ObjectBody, viewsets.ReadOnlyModelViewSet):
 class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CaseSerializer
     queryset = AccountabilityCase.objects.none()
-    filterset_fields = ["status", "source", "unit", "person"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.CaseFilter  # the list page's: ?q=&status=&source=&unit=&person=&window=…
 
     def get_queryset(self):
         return queries.case_list(self.request.user)
@@ -274,6 +275,8 @@ class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
 class BulletinViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.BulletinSerializer
     queryset = Bulletin.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.BulletinFilter  # the list page's: ?q=&status=&kind=&date_from=&date_to=&sort=
 
     def get_queryset(self):
         return queries.bulletin_list(self.request.user, published_only=False)

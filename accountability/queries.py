@@ -85,6 +85,13 @@ def case_list(user, *, status: str = "", unit_id=None, person_id=None):
     return qs.order_by("-created_at")
 
 
+def case_where(f, now=None) -> Q:
+    """The case list's filter from its query parameters: status, window and rung of the case's
+    investigation clock (`q_deadline`)."""
+    q = q_deadline(f, now)
+    return q & Q(status=f["status"]) if f.get("status") else q
+
+
 def access_case(user, pk, *, request=None) -> AccountabilityCase:
     return access(user, _cases(), pk, request=request)
 

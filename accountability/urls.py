@@ -22,11 +22,13 @@ urlpatterns = [
     path("complaints/<int:pk>/attachments/<int:att>/", views.complaint_attachment, name="complaint_attachment"),
     path("complaints/<int:pk>/<str:action>/", views.complaint_act, name="complaint_act"),
     path("cases/", views.case_list, name="case_list"),
+    path("cases/export.xlsx", views.case_export, name="case_export"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/<str:action>/", views.case_act, name="case_act"),
     path("records/person/<int:pk>/", views.person_record, name="person_record"),
     path("records/unit/<int:pk>/", views.unit_record, name="unit_record"),
     path("bulletins/", views.bulletin_list, name="bulletin_list"),
+    path("bulletins/export.xlsx", views.bulletin_export, name="bulletin_export"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin_detail"),
 ]

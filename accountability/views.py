@@ -270,15 +270,24 @@ def complaint_act(request, pk, action):
     return redirect("accountability:complaint_detail", pk=c.pk)
 
 
+def _cases(request) -> filters.CaseFilter:
+    return filters.CaseFilter(request.GET, queryset=queries.case_list(request.user), request=request)
+
+
 @login_required
 def case_list(request):
-    items = list(queries.case_list(request.user, status=request.GET.get("status", ""))[:200])
-    for c in items:  # link a unit or person only where the record page opens for this user
+    ctx = listing.list_context(request, _cases(request), export=reverse("accountability:case_export"))
+    for c in ctx["items"]:  # link a unit or person only where the record page opens for this user
         c.unit_record_ok = queries.can_see_unit_record(request.user, c.unit_id)
         c.person_record_ok = c.person is not None and queries.can_see_person_record(request.user, c.person)
     return render(request, "accountability/case_list.html", {
-        "items": items,
-        "form": forms.CaseOpenForm() if request.user.role == Role.OFFICE else None})
+        **ctx, "form": forms.CaseOpenForm() if request.user.role == Role.OFFICE else None})
+
+
+@login_required
+def case_export(request):
+    return listing.xlsx_response(_cases(request).qs, filters.CASE_COLUMNS, _("问责案件台账.xlsx"),
+                                 title=_("问责案件台账"))
 
 
 @login_required
@@ -372,8 +381,21 @@ def bulletin_list(request):
             return redirect(b)
         except ValidationError as exc:
             _errors_to_form(form, exc)
-    return render(request, "accountability/bulletin_list.html", {
-        "items": queries.bulletin_list(request.user, published_only=False), "form": form})
+    ctx = listing.list_context(request, _bulletins(request), export=reverse("accountability:bulletin_export"))
+    return render(request, "accountability/bulletin_list.html", {**ctx, "form": form})
+
+
+def _bulletins(request) -> filters.BulletinFilter:
+    qs = queries.bulletin_list(request.user, published_only=False).order_by("-created_at", "-pk")
+    return filters.BulletinFilter(request.GET, queryset=qs, request=request)
+
+
+@login_required
+def bulletin_export(request):
+    if request.user.role not in (Role.OFFICE, Role.LEADER):
+        raise Http404
+    qs = _bulletins(request).qs.prefetch_related("cases", "complaints")
+    return listing.xlsx_response(qs, filters.BULLETIN_COLUMNS, _("效能通报台账.xlsx"), title=_("效能通报台账"))
 
 
 @login_required
