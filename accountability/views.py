@@ -365,7 +365,8 @@ def unit_record(request, pk):
     unit = queries.access_unit_record(request.user, pk)
     return render(request, "accountability/record.html", {
         "title": _("%(n)s 的问责记录") % {"n": unit.name}, "cases": queries.case_list(request.user, unit_id=unit.pk),
-        "complaints": queries.unit_complaints(request.user, unit)[:100]})
+        "complaints": listing.Head(queries.unit_complaints(request.user, unit)),
+        "complaints_url": reverse("accountability:complaint_list") + f"?status=all&subject_unit={unit.pk}"})
 
 
 @login_required

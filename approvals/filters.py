@@ -3,6 +3,7 @@ the same class over the same scoped queryset."""
 
 from __future__ import annotations
 
+import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from efficiency import listing
@@ -19,6 +20,7 @@ class ApplicationFilter(listing.LedgerFilterSet):
 
     status = listing.WhereChoice(label=_("状态"), choices=Status.choices, empty_label=_("全部状态"))
     unit = listing.unit_filter(label=_("办理单位"))
+    mine = django_filters.BooleanFilter(label=_("我承办的"), method="filter_mine")
     window = listing.window_filter()
     rung = listing.rung_filter()
     sort = listing.SortFilter(fields={"due_at": "due_at", "received_at": "received_at",
@@ -30,6 +32,12 @@ class ApplicationFilter(listing.LedgerFilterSet):
     search_placeholder = _("受理编号、申请人、项目、事项、单位")
     date_field = "received_at"
     where = queries.application_where
+
+    def filter_mine(self, qs, name, value):
+        user = getattr(self.request, "user", None)
+        if value is None or user is None:
+            return qs
+        return qs.filter(owner=user) if value else qs.exclude(owner=user)
 
     class Meta:
         model = Application

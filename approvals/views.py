@@ -44,10 +44,10 @@ def index(request):
     user = request.user
     ctx = {
         "today": queries.clerk_today(user),
-        "mine": queries.clerk_open(user)[:100],
-        "steps": queries.steps_for_unit(user)[:100],
+        "mine": listing.Head(queries.clerk_open(user)),
+        "steps": listing.Head(queries.steps_for_unit(user)),
         "extensions": _extensions(user),
-        "followups": queries.followups_open(user)[:100] if user.role in (Role.HEAD, Role.OFFICE) else [],
+        "followups": listing.Head(queries.followups_open(user)) if user.role in (Role.HEAD, Role.OFFICE) else [],
         "items": ServiceItem.objects.filter(unit_id=user.unit_id).order_by("code") if user.unit_id else [],
         "is_office": permissions.is_office(user) or permissions.is_leader(user),
     }

@@ -169,6 +169,25 @@ def paginate(request, qs, per_page: int = PER_PAGE):
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
+class Head:
+    """The first rows of a list a workspace shows in part, and how many there are in all, so the
+    page says it shows only the first ones (nothing is cut silently)."""
+
+    def __init__(self, qs, n: int = 100):
+        self.rows = list(qs[:n])
+        self.total = qs.count() if len(self.rows) == n else len(self.rows)
+        self.more = self.total > len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __bool__(self):
+        return bool(self.rows)
+
+
 def list_context(request, filterset, *, export: str = "") -> dict:
     """What `_list_controls.html` and `_pagination.html` read: the form, the page, the total and
     the export link carrying the current filters."""
