@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -21,7 +22,7 @@ from efficiency.client import client_ip
 from efficiency.parsers import JSONObjectParser
 from efficiency.models import Role, Unit, User
 
-from . import queries, security, serializers, services
+from . import filters, queries, security, serializers, services
 from .models import AccountabilityCase, Bulletin, Complaint
 
 SLOW_DOWN = gettext_lazy("提交过于频繁，请稍后再试。")
@@ -150,7 +151,8 @@ class PublicComplaintRate(ObjectBody, APIView):
 class ComplaintViewSet(ObjectBody, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ComplaintSerializer
     queryset = Complaint.objects.none()  # for the schema; requests use get_queryset
-    filterset_fields = ["status", "category", "is_problem"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.ComplaintFilter  # the list page's: ?q=&status=&category=&unit=&window=&rung=…
 
     def get_queryset(self):
         return queries.complaint_list(self.request.user)
@@ -208,7 +210,8 @@ class ComplaintViewSet(ObjectBody, viewsets.ReadOnlyModelViewSet):
 class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CaseSerializer
     queryset = AccountabilityCase.objects.none()
-    filterset_fields = ["status", "source", "unit", "person"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.CaseFilter  # the list page's: ?q=&status=&source=&unit=&person=&window=…
 
     def get_queryset(self):
         return queries.case_list(self.request.user)
@@ -285,6 +288,8 @@ class CaseViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
 class BulletinViewSet(ObjectBody, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.BulletinSerializer
     queryset = Bulletin.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.BulletinFilter  # the list page's: ?q=&status=&kind=&date_from=&date_to=&sort=
 
     def get_queryset(self):
         return queries.bulletin_list(self.request.user, published_only=False)

@@ -28,9 +28,11 @@ def complaints_visible(user):
 
 
 def complaint_where(f, now=None) -> Q:
-    """The list's filter from its query parameters: a status (none: the open ones), window and
-    rung of the complaint's own clock (`q_deadline`)."""
+    """The list's filter from its query parameters: a status (none: the open ones; `all`: every
+    one), window and rung of the complaint's own clock (`q_deadline`)."""
     q = q_deadline(f, now)
+    if f.get("status") == "all":
+        return q
     if f.get("status"):
         return q & Q(status=f["status"])
     return q & ~Q(status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED])
@@ -91,6 +93,13 @@ def case_list(user, *, status: str = "", unit_id=None, person_id=None):
     if person_id:
         qs = qs.filter(Q(person_id=person_id) | Q(head_id=person_id))
     return qs.order_by("-created_at")
+
+
+def case_where(f, now=None) -> Q:
+    """The case list's filter from its query parameters: status, window and rung of the case's
+    investigation clock (`q_deadline`)."""
+    q = q_deadline(f, now)
+    return q & Q(status=f["status"]) if f.get("status") else q
 
 
 def access_case(user, pk, *, request=None) -> AccountabilityCase:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,9 @@ from efficiency.models import Role, User
 from efficiency.permissions import UNIT_ROLES, has_role, is_recused
 from efficiency.uploads import upload_response
 
-from . import forms, queries, security, services
+from efficiency import listing
+
+from . import filters, forms, queries, security, services
 from .models import AccountabilityCase, Complaint, ComplaintAttachment, ExemptionGround
 from .pdf import bulletin_pdf
 
@@ -194,13 +197,20 @@ def _pdf_response(b):
 # --- office and units --------------------------------------------------------------------------
 
 
+def _complaints(request) -> filters.ComplaintFilter:
+    return filters.ComplaintFilter(request.GET, queryset=queries.complaint_list(request.user), request=request)
+
+
 @login_required
 def complaint_list(request):
-    status, f = request.GET.get("status", ""), request.GET
-    items = queries.complaint_list(request.user, status=status, open_only=not status, window=f.get("window", ""),
-                                   rung=f.get("rung", ""))[:200]
-    return render(request, "accountability/complaint_list.html", {
-        "items": items, "status": status, "statuses": Complaint.Status.choices, "f": f})
+    ctx = listing.list_context(request, _complaints(request), export=reverse("accountability:complaint_export"))
+    return render(request, "accountability/complaint_list.html", ctx)
+
+
+@login_required
+def complaint_export(request):
+    qs = _complaints(request).qs.select_related("channel")
+    return listing.xlsx_response(qs, filters.COMPLAINT_COLUMNS, _("效能投诉台账.xlsx"), title=_("效能投诉台账"))
 
 
 @login_required
@@ -265,15 +275,24 @@ def complaint_act(request, pk, action):
     return redirect("accountability:complaint_detail", pk=c.pk)
 
 
+def _cases(request) -> filters.CaseFilter:
+    return filters.CaseFilter(request.GET, queryset=queries.case_list(request.user), request=request)
+
+
 @login_required
 def case_list(request):
-    items = list(queries.case_list(request.user, status=request.GET.get("status", ""))[:200])
-    for c in items:  # link a unit or person only where the record page opens for this user
+    ctx = listing.list_context(request, _cases(request), export=reverse("accountability:case_export"))
+    for c in ctx["items"]:  # link a unit or person only where the record page opens for this user
         c.unit_record_ok = queries.can_see_unit_record(request.user, c.unit_id)
         c.person_record_ok = c.person is not None and queries.can_see_person_record(request.user, c.person)
     return render(request, "accountability/case_list.html", {
-        "items": items,
-        "form": forms.CaseOpenForm() if request.user.role == Role.OFFICE else None})
+        **ctx, "form": forms.CaseOpenForm() if request.user.role == Role.OFFICE else None})
+
+
+@login_required
+def case_export(request):
+    return listing.xlsx_response(_cases(request).qs, filters.CASE_COLUMNS, _("问责案件台账.xlsx"),
+                                 title=_("问责案件台账"))
 
 
 @login_required
@@ -380,7 +399,8 @@ def unit_record(request, pk):
     unit = queries.access_unit_record(request.user, pk)
     return render(request, "accountability/record.html", {
         "title": _("%(n)s 的问责记录") % {"n": unit.name}, "cases": queries.case_list(request.user, unit_id=unit.pk),
-        "complaints": queries.unit_complaints(request.user, unit)[:100]})
+        "complaints": listing.Head(queries.unit_complaints(request.user, unit)),
+        "complaints_url": reverse("accountability:complaint_list") + f"?status=all&subject_unit={unit.pk}"})
 
 
 @login_required
@@ -396,8 +416,21 @@ def bulletin_list(request):
             return redirect(b)
         except ValidationError as exc:
             _errors_to_form(form, exc)
-    return render(request, "accountability/bulletin_list.html", {
-        "items": queries.bulletin_list(request.user, published_only=False), "form": form})
+    ctx = listing.list_context(request, _bulletins(request), export=reverse("accountability:bulletin_export"))
+    return render(request, "accountability/bulletin_list.html", {**ctx, "form": form})
+
+
+def _bulletins(request) -> filters.BulletinFilter:
+    qs = queries.bulletin_list(request.user, published_only=False).order_by("-created_at", "-pk")
+    return filters.BulletinFilter(request.GET, queryset=qs, request=request)
+
+
+@login_required
+def bulletin_export(request):
+    if request.user.role not in (Role.OFFICE, Role.LEADER):
+        raise Http404
+    qs = _bulletins(request).qs.prefetch_related("cases", "complaints")
+    return listing.xlsx_response(qs, filters.BULLETIN_COLUMNS, _("效能通报台账.xlsx"), title=_("效能通报台账"))
 
 
 @login_required

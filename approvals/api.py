@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions as drf_permissions
 from rest_framework import status
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 from efficiency.api import error_response
 from efficiency.models import Unit, User
 
-from . import public, queries, serializers as s, services
+from . import filters, public, queries, serializers as s, services
 from .models import Material, ServiceItem
 
 
@@ -81,9 +82,11 @@ class ApplicationListView(ListAPIView):
     """The applications the user may see; POST is the window's intake (受理登记)."""
 
     serializer_class = s.ApplicationSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.ApplicationFilter  # the list page's: ?q=&status=&unit=&window=&rung=&date_from=…
 
     def get_queryset(self):
-        return queries.application_list(self.request.user, status=self.request.query_params.get("status")).prefetch_related(
+        return queries.applications_visible(self.request.user).prefetch_related(
             "steps__unit").order_by("due_at", "-received_at")
 
     @extend_schema(request=s.ReceiveSerializer, responses={201: s.ReceivedSerializer})

@@ -8,6 +8,7 @@ app_name = "approvals"
 urlpatterns = [
     path("", views.index, name="index"),
     path("applications/", views.application_list, name="list"),
+    path("applications/export.xlsx", views.application_export, name="export"),
     path("new/", views.intake, name="intake"),
     path("items/new/", views.item_edit, name="item_new"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efficiency import permissions
+from efficiency import listing, permissions
 from efficiency.models import Role, Unit, User
 
-from . import forms, public, queries, services
+from . import filters, forms, public, queries, services
 from .models import Application, ServiceItem, Status, StepStatus
 
 
@@ -43,11 +44,11 @@ def index(request):
     user = request.user
     ctx = {
         "today": queries.clerk_today(user),
-        "mine": queries.clerk_open(user)[:100],
-        "centre_open": queries.centre_open(user)[:100],
-        "steps": queries.steps_for_unit(user)[:100],
+        "mine": listing.Head(queries.clerk_open(user)),
+        "centre_open": listing.Head(queries.centre_open(user)),
+        "steps": listing.Head(queries.steps_for_unit(user)),
         "extensions": _extensions(user),
-        "followups": queries.followups_open(user)[:100] if user.role in (Role.HEAD, Role.OFFICE) else [],
+        "followups": listing.Head(queries.followups_open(user)) if user.role in (Role.HEAD, Role.OFFICE) else [],
         "items": ServiceItem.objects.filter(unit_id=user.unit_id).order_by("code") if user.unit_id else [],
         "is_office": permissions.is_office(user) or permissions.is_leader(user),
     }
@@ -64,15 +65,21 @@ def _extensions(user) -> list[Application]:
     return [a for a in rows if a.can_approve] if user.role == Role.LEADER else rows
 
 
+def _applications(request) -> filters.ApplicationFilter:
+    qs = queries.applications_visible(request.user).order_by("due_at", "-received_at")
+    return filters.ApplicationFilter(request.GET, queryset=qs, request=request)
+
+
 @login_required
 def application_list(request):
-    status, f = request.GET.get("status") or None, request.GET
-    qs = queries.application_list(request.user, status=status, window=f.get("window", ""), rung=f.get("rung", ""),
-                                  intake=f.get("intake", ""), via=f.get("via", ""))
-    qs = qs.order_by("due_at", "-received_at")[:300]
-    return render(request, "approvals/list.html", {"applications": qs, "status": status, "f": f,
-                                                   "statuses": Status.choices,
-                                                   "satisfaction": queries.satisfaction_by_unit()})
+    ctx = listing.list_context(request, _applications(request), export=reverse("approvals:export"))
+    return render(request, "approvals/list.html", {**ctx, "satisfaction": queries.satisfaction_by_unit()})
+
+
+@login_required
+def application_export(request):
+    return listing.xlsx_response(_applications(request).qs, filters.APPLICATION_COLUMNS, _("办件台账.xlsx"),
+                                 title=_("办件台账"))
 
 
 # --- staff: catalog -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services, tokens, views
+from .filters import NotificationFilter
 from .api import error_response
 from .models import ApiToken, Notification, Unit, User
 from .notifications import inbox_mark_read
@@ -101,19 +103,12 @@ class UnitMembers(generics.ListAPIView):
         return unit.members.filter(is_active=True).select_related("section").order_by("username")
 
 
-class NotificationFilter(filters.FilterSet):
-    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="true: 只看未读")
-
-    class Meta:
-        model = Notification
-        fields = ["unread"]
-
-
 class NotificationList(generics.ListAPIView):
     """One's own inbox; nobody reads another's."""
 
     serializer_class = NotificationSerializer
-    filterset_class = NotificationFilter
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = NotificationFilter  # the inbox page's: ?q=&unread=&date_from=&date_to=&sort=
 
     def get_queryset(self):
         return own_inbox(self)

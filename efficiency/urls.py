@@ -27,6 +27,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/export.xlsx", views.inbox_export, name="inbox_export"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
     path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
     path("inbox/badge/", views.inbox_badge, name="inbox_badge"),

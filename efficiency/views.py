@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 
 from . import portal, services
 from .audit import audit_record
+from .filters import NOTIFICATION_COLUMNS, NotificationFilter
+from .listing import list_context, xlsx_response
 from .models import AuditLog, Notification, Role, Unit, User
 from .permissions import role_required
 from .queries import home_todo
@@ -99,10 +101,19 @@ def home(request):
     return render(request, "efficiency/home.html", {"todo": list(todo.values()), "alerts": list(alerts.values())})
 
 
+def _inbox(request) -> NotificationFilter:
+    qs = Notification.objects.filter(user=request.user, channel="inbox").order_by("-created_at", "-pk")
+    return NotificationFilter(request.GET, queryset=qs, request=request)
+
+
 @login_required
 def inbox(request):
-    items = Notification.objects.filter(user=request.user, channel="inbox").order_by("-created_at")[:200]
-    return render(request, "efficiency/inbox.html", {"items": items})
+    return render(request, "efficiency/inbox.html", list_context(request, _inbox(request), export=reverse("inbox_export")))
+
+
+@login_required
+def inbox_export(request):
+    return xlsx_response(_inbox(request).qs, NOTIFICATION_COLUMNS, _("消息.xlsx"), title=_("消息"))
 
 
 @login_required

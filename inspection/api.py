@@ -3,6 +3,7 @@ outside the user's scope); writes through inspection.services."""
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,12 +13,14 @@ from rest_framework.response import Response
 from efficiency.api import error_response
 from efficiency.uploads import download_name, upload_response
 
-from . import queries, serializers as s, services
+from . import filters, queries, serializers as s, services
 from .models import InspectionCap, InspectorPool, TargetPool
 
 
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.PlanSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.PlanFilter  # the list page's: ?q=&status=&method=&year=&unit=&date_from=…
 
     def get_queryset(self):
         return queries.plan_list(self.request.user).prefetch_related("units", "overrides")
@@ -153,6 +156,8 @@ class DrawViewSet(viewsets.ReadOnlyModelViewSet):
 
 class VisitViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.VisitSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.VisitFilter  # the list page's: ?q=&status=&kind=&unit=&plan=&date_from=…
 
     def get_queryset(self):
         return queries.visit_list(self.request.user)
@@ -211,7 +216,8 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
 
 class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.RectificationSerializer
-    filterset_fields = ["status", "unit", "clock_state"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.RectificationFilter  # the ledger page's: ?q=&status=&unit=&clock_state=&window=…
 
     def get_queryset(self):
         return queries.rectification_list(self.request.user)

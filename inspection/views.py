@@ -7,16 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efficiency import permissions
+from efficiency import listing, permissions
 from efficiency.events import events_for
 from efficiency.models import Role
 from efficiency.uploads import download_name, upload_response
 
-from . import exports, forms, queries, services
+from . import exports, filters, forms, queries, services
 from .models import Draw, InspectionPlan, InspectorPool, TargetPool, Visit, VisitPhoto
 
 
@@ -40,22 +41,45 @@ def _act(request, fn, *, ok: str, form=None):
     return result or True
 
 
+def _plans(request) -> filters.PlanFilter:
+    qs = queries.plan_list(request.user).order_by("-start_date", "-pk")
+    return filters.PlanFilter(request.GET, queryset=qs, request=request)
+
+
 @login_required
 def plan_list(request):
-    asked = request.GET.get("year", "")
-    asked = int(asked) if asked.isdigit() and len(asked) == 4 else None  # ?year=99999999999999999999 was a 500
-    year = asked or timezone.now().year
-    plans = queries.plan_list(request.user)
-    if asked:
-        plans = plans.filter(start_date__year=year)
-    status = request.GET.get("status", "")
-    if status in InspectionPlan.Status.values:
-        plans = plans.filter(status=status)
+    f = _plans(request)
+    asked = f.form.cleaned_data.get("year") if f.is_valid() else None  # ?year=99999999999999999999 was a 500
+    year = int(asked or timezone.now().year)
     return render(request, "inspection/plan_list.html", {
-        "plans": plans, "caps": queries.cap_rows(year), "year": year, "status": status,
+        **listing.list_context(request, f, export=reverse("inspection:plan_ledger_export")),
+        "caps": queries.cap_rows(year), "year": year,
         "pending": queries.plan_list(request.user).filter(status=InspectionPlan.Status.SUBMITTED).count(),
         "can_file": permissions.is_office(request.user),
     })
+
+
+@login_required
+def plan_ledger_export(request):
+    return listing.xlsx_response(_plans(request).qs, filters.PLAN_COLUMNS, _("督查检查计划台账.xlsx"),
+                                 title=_("督查检查计划台账"))
+
+
+def _visits(request) -> filters.VisitFilter:
+    qs = queries.visit_list(request.user).order_by("-visited_on", "-pk")
+    return filters.VisitFilter(request.GET, queryset=qs, request=request)
+
+
+@login_required
+def visit_list(request):
+    ctx = listing.list_context(request, _visits(request), export=reverse("inspection:visit_export"))
+    return render(request, "inspection/visit_list.html", ctx)
+
+
+@login_required
+def visit_export(request):
+    return listing.xlsx_response(_visits(request).qs, filters.VISIT_COLUMNS, _("检查记录台账.xlsx"),
+                                 title=_("检查记录台账"))
 
 
 @login_required
@@ -317,11 +341,21 @@ def finding_accountability(request, pk):
     return redirect(finding)
 
 
+def _rectifications(request) -> filters.RectificationFilter:
+    qs = queries.rectification_list(request.user).order_by("due_at", "pk")
+    return filters.RectificationFilter(request.GET, queryset=qs, request=request)
+
+
 @login_required
 def rectification_list(request):
-    items = queries.rectification_list(request.user).filter(queries.rectification_where(request.GET, timezone.now()))
-    return render(request, "inspection/rectification_list.html", {
-        "items": items, "status": request.GET.get("status"), "f": request.GET})
+    ctx = listing.list_context(request, _rectifications(request), export=reverse("inspection:rectification_export"))
+    return render(request, "inspection/rectification_list.html", ctx)
+
+
+@login_required
+def rectification_export(request):
+    return listing.xlsx_response(_rectifications(request).qs, filters.RECTIFICATION_COLUMNS, _("整改台账.xlsx"),
+                                 title=_("整改台账"))
 
 
 @login_required

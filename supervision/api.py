@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -17,7 +18,7 @@ from efficiency.parsers import JSONObjectParser
 from efficiency.models import Role
 from efficiency.permissions import require_role
 
-from . import excel, queries, services
+from . import excel, filters, queries, services
 from .models import Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, TaskNode
 from .serializers import (
     AssignmentCreateSerializer, AssignmentDetailSerializer, AssignmentSerializer, AssignmentDispatchSerializer,
@@ -30,7 +31,11 @@ PARSERS = [JSONObjectParser, MultiPartParser, FormParser]
 
 
 class AssignmentListView(generics.ListCreateAPIView):
+    """The office's register (the overview page's): ?q=&status=&kind=&unit=&date_from=&date_to=&sort=."""
+
     serializer_class = AssignmentSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.AssignmentFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -98,18 +103,17 @@ class ReassignView(APIView):
 
 
 class TargetListView(generics.ListAPIView):
-    """The work list: ?status=&kind=&window=overdue|3|7|30&rung=3|4&owner=&unit=, sorted by due."""
+    """The work list, filtered as its page (supervision.filters.TargetFilter): ?q=&status=&kind=&unit=
+    &window=overdue|3|7|30&rung=1…5&owner=&date_from=&date_to=&sort=, by due date unless sorted."""
 
     serializer_class = AssignmentTargetSerializer
-    filter_backends: list = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.TargetFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return AssignmentTarget.objects.none()
-        f = self.request.query_params
-        return queries.target_list(self.request.user, status=f.get("status", ""), kind=f.get("kind", ""),
-                                   window=f.get("window", ""), rung=f.get("rung", ""), owner=f.get("owner", ""),
-                                   unit=f.get("unit", ""))
+        return queries.target_list(self.request.user)
 
 
 ACTIONS = {
@@ -190,8 +194,11 @@ class TaskListListView(generics.ListCreateAPIView):
 
 
 class TaskListTasksView(generics.ListAPIView):
+    """The year's tasks, filtered as the list page (supervision.filters.KeyTaskFilter)."""
+
     serializer_class = KeyTaskSerializer
-    filter_backends: list = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.KeyTaskFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

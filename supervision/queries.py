@@ -176,6 +176,19 @@ def task_lists(user):
     return KeyTaskList.objects.all()
 
 
+def task_where(f, now: datetime | None = None) -> Q:
+    """The key-task list's filter from its query parameters: state (`open`, `closed`, `lagging` —
+    R15's warning, over `with_lag`'s annotation), window and rung (`q_deadline`)."""
+    q, state = q_deadline(f, now), f.get("state", "")
+    if state == "open":
+        q &= Q(closed_at__isnull=True)
+    elif state == "closed":
+        q &= Q(closed_at__isnull=False)
+    elif state == "lagging":
+        q &= Q(closed_at__isnull=True, lag__gt=F("task_list__lag_margin"))
+    return q
+
+
 def tasks_of(user, task_list: KeyTaskList, *, now: datetime | None = None):
     qs = permissions.scope(user, task_list.tasks.select_related("unit", "owner", "report_due", "task_list")
                            .prefetch_related("co_units", "nodes__owner", "nodes__unit"))

@@ -7,7 +7,9 @@ from . import views
 app_name = "supervision"
 urlpatterns = [
     path("", views.work_list, name="work"),
+    path("export.xlsx", views.work_export, name="work_export"),
     path("overview/", views.overview, name="overview"),
+    path("assignments/export.xlsx", views.assignment_export, name="assignment_export"),
     path("assignments/new/", views.assignment_new, name="assignment_new"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
     path("assignments/<int:pk>/dispatch/", views.assignment_dispatch, name="dispatch"),

@@ -7,17 +7,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from efficiency.models import PauseReason, Role, Unit, User
+from efficiency.models import PauseReason, Role, Unit
 from efficiency.permissions import require_role, role_required
 from efficiency.uploads import download_name, upload_response
 
-from . import excel, queries, services
+from efficiency import listing
+
+from . import excel, filters, queries, services
 from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, ReassignForm, TaskListForm
-from .models import Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTaskList, ProgressReport, TaskNode
+from .models import Assignment, Coordination, KeyTaskList, ProgressReport, TaskNode
 
 ACTION_LABELS = {
     "acknowledge": gettext_lazy("签收"), "deploy": gettext_lazy("布置落实"), "feedback": gettext_lazy("反馈"), "dispute": gettext_lazy("提出争议"),
@@ -30,18 +33,20 @@ ACTION_LABELS = {
 OWN_UNIT_ACTIONS = ("pause-request", "pause-gone")
 
 
+def _targets(request) -> filters.TargetFilter:
+    return filters.TargetFilter(request.GET, queryset=queries.target_list(request.user), request=request)
+
+
 @login_required
 def work_list(request):
-    f = request.GET
-    targets = queries.target_list(request.user, status=f.get("status", ""), kind=f.get("kind", ""),
-                                  window=f.get("window", ""), rung=f.get("rung", ""), owner=f.get("owner", ""),
-                                  unit=f.get("unit", ""))
-    people = User.objects.filter(unit_id=request.user.unit_id, is_active=True) \
-        if request.user.role in (Role.CLERK, Role.HEAD) else User.objects.none()
-    return render(request, "supervision/work_list.html", {
-        "targets": targets[:200], "kinds": AssignmentKind.choices, "statuses": AssignmentTarget.Status.choices,
-        "people": people, "f": f, "is_office": request.user.role == Role.OFFICE,
-    })
+    ctx = listing.list_context(request, _targets(request), export=reverse("supervision:work_export"))
+    return render(request, "supervision/work_list.html", {**ctx, "is_office": request.user.role == Role.OFFICE})
+
+
+@login_required
+def work_export(request):
+    f = _targets(request)
+    return listing.xlsx_response(f.qs, filters.TARGET_COLUMNS, _("交办件台账.xlsx"), title=_("交办件台账"))
 
 
 @login_required
@@ -176,9 +181,18 @@ def reassign(request, pk, cpk):
 def overview(request):
     if request.user.role not in (Role.OFFICE, Role.LEADER):
         raise Http404
-    return render(request, "supervision/overview.html", {
-        "rows": queries.overview(), "assignments": queries.assignment_list(request.user)[:50],
-    })
+    f = filters.AssignmentFilter(request.GET, queryset=queries.assignment_list(request.user), request=request)
+    ctx = listing.list_context(request, f, export=reverse("supervision:assignment_export"))
+    return render(request, "supervision/overview.html", {**ctx, "rows": queries.overview()})
+
+
+@login_required
+def assignment_export(request):
+    if request.user.role not in (Role.OFFICE, Role.LEADER):
+        raise Http404
+    f = filters.AssignmentFilter(request.GET, queryset=queries.assignment_list(request.user), request=request)
+    return listing.xlsx_response(f.qs.prefetch_related("targets__unit"), filters.ASSIGNMENT_COLUMNS,
+                                 _("交办件登记簿.xlsx"), title=_("交办件登记簿"))
 
 
 # --- key tasks --------------------------------------------------------------------------------
@@ -200,16 +214,19 @@ def task_lists(request):
         "lists": queries.task_lists(request.user), "form": form, "is_office": request.user.role == Role.OFFICE})
 
 
+def _tasks(request, tl) -> filters.KeyTaskFilter:
+    return filters.KeyTaskFilter(request.GET, queryset=queries.tasks_of(request.user, tl), request=request)
+
+
 @login_required
 def task_list(request, year):
     tl = get_object_or_404(queries.task_lists(request.user), year=year)
-    tasks = list(queries.tasks_of(request.user, tl))
-    for t in tasks:
-        nodes = list(t.nodes.all())
-        t.tree = _tree(nodes)
+    ctx = listing.list_context(request, _tasks(request, tl), export=reverse("supervision:task_export", args=[year]))
+    for t in ctx["items"]:
+        t.tree = _tree(list(t.nodes.all()))
         t.lagging = t.closed_at is None and t.lag is not None and t.lag > tl.lag_margin
     return render(request, "supervision/task_list.html", {
-        "tl": tl, "tasks": tasks, "is_office": request.user.role == Role.OFFICE, "import_form": ImportForm(),
+        **ctx, "tl": tl, "is_office": request.user.role == Role.OFFICE, "import_form": ImportForm(),
     })
 
 
@@ -280,8 +297,9 @@ def task_template(request):
 
 @login_required
 def task_export(request, year):
+    """The list with the page's filters, in the import template's columns (an edited export imports back)."""
     tl = get_object_or_404(queries.task_lists(request.user), year=year)
-    return _xlsx(excel.export_xlsx(tl, queries.tasks_of(request.user, tl)), f"key-tasks-{year}.xlsx")
+    return _xlsx(excel.export_xlsx(tl, _tasks(request, tl).qs), f"key-tasks-{year}.xlsx")
 
 
 @login_required
