@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from . import calendar_views, token_views, views
+from . import calendar_views, rules_views, token_views, views
 
 api_v1 = [
     # Stable public interfaces (DESIGN.md): citizens' complaints and application lookup.
@@ -38,6 +38,8 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("org/units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("rules/", rules_views.rules_page, name="rules"),
+    path("rules/source/", rules_views.rules_source, name="rules_source"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
