@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from efficiency import clocks
 from efficiency.audit import audit_record, snapshot
 from efficiency.events import event_emit
+from efficiency.indicators import banned_indicators
 from efficiency.models import PauseReason, Role
 from efficiency.permissions import UNIT_ROLES, require_role
 from efficiency.uploads import IMAGES, PDF, upload_clean
@@ -81,8 +82,12 @@ def excess_message(kind: str, figures: dict) -> str:
              "（%(percent)s%%，R30）。") % figures
 
 
-def _plan_validate(*, start_date: date, end_date: date, units, sample_size: int):
+def _plan_validate(*, start_date: date, end_date: date, units, sample_size: int, topic: str = "", scope: str = ""):
     errors = {}
+    banned = banned_indicators(topic, scope)
+    if banned:  # rule: R53 enforced — 2019 意见 (二十二)
+        errors["scope"] = _("以下内容不得作为督查检查考核指标（2019 意见（二十二））：%(names)s。") % {
+            "names": "、".join(banned)}
     if end_date < start_date:
         errors["end_date"] = _("结束日期不能早于开始日期。")
     if not units:
@@ -99,7 +104,8 @@ def plan_create(*, actor, topic: str, scope: str, method: str, issuing_unit, reg
     """The office files a plan (计划管理): a draft until submitted for approval."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     units = list(units)
-    _plan_validate(start_date=start_date, end_date=end_date, units=units, sample_size=sample_size)
+    _plan_validate(start_date=start_date, end_date=end_date, units=units, sample_size=sample_size,
+                   topic=topic, scope=scope)
     plan = InspectionPlan.objects.create(
         topic=topic, scope=scope, method=method, issuing_unit=issuing_unit, region=region, start_date=start_date,
         end_date=end_date, sample_size=sample_size, filed_by=actor,
@@ -155,7 +161,8 @@ def plan_update(*, actor, plan: InspectionPlan, topic: str | None = None, scope:
         raise ValidationError(errors)
     for field, value in values.items():
         setattr(plan, field, value)
-    _plan_validate(start_date=plan.start_date, end_date=plan.end_date, units=units, sample_size=plan.sample_size)
+    _plan_validate(start_date=plan.start_date, end_date=plan.end_date, units=units, sample_size=plan.sample_size,
+                   topic=plan.topic, scope=plan.scope)
     plan.save(update_fields=[f for f in PLAN_EDITABLE if f != "units"])
     plan.units.set(units)
     after = _plan_state(plan)
