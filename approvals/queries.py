@@ -149,7 +149,8 @@ def item_catalog(*, unit=None):
 
 def satisfaction_by_unit(*, since=None) -> list[dict]:
     """R36: satisfied ratings (非常满意/满意/基本满意) over all, per unit; the applicant's latest
-    rating of each application counts. ≥ 90% meets the target."""
+    rating of each application counts. ≥ 90% meets the target (力争: shown and tracked, never a
+    hard stop; rule: R36 target)."""
     last_round = Rating.objects.filter(application=OuterRef("application")).order_by("-round").values("round")[:1]
     qs = Rating.objects.filter(round=Subquery(last_round))
     if since:

@@ -440,9 +440,13 @@ def _claim(model, ids, from_status: str, values: dict) -> list[int]:
 
 
 def step_on_breach(model, transitions) -> None:
-    """Sweep handler (its transaction): a step past its deadline is deemed to consent."""
+    """Sweep handler (its transaction): a step past its deadline is deemed to consent when its
+    rule (`application.review_step`) says so — a local default, not the seeds' (2014 二(二) sets
+    no limit and no deemed consent): with `deemed_approval` off the silent step stays open on its
+    cards and the lead unit decides (RULES.md "Local defaults")."""
     ids = items_crossing(transitions, Rung.YELLOW)
     if ids:
+        ids = list(ReviewStep.objects.filter(pk__in=ids, time_rule__deemed_approval=True).values_list("pk", flat=True))
         _steps_deem_consented(ids, _sweep_now(transitions))
 
 

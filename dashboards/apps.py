@@ -12,7 +12,7 @@ class DashboardsConfig(AppConfig):
 
     def ready(self):
         from efficiency.event_kinds import register_event_kinds
-        from efficiency.portal import register_unit_figures
+        from efficiency.portal import register_rankings, register_unit_figures
         from efficiency.registry import subscribe
         from efficiency.schedule import register_schedule
 
@@ -24,3 +24,5 @@ class DashboardsConfig(AppConfig):
             subscribe(kind, rollups.counter_bump, batch=True)
         # R38: the portal shows each unit's on-time rate and satisfaction from our rollups.
         register_unit_figures(queries.public_unit_table)
+        # R68: the published rankings are public.
+        register_rankings(queries.published_rankings)

@@ -271,6 +271,20 @@ def public_months(now: datetime | None = None) -> list[date]:
     return [m for m in window if m in published]
 
 
+def published_rankings(*, month: date | None = None) -> tuple[list[date], date | None, list[dict]]:
+    """The published months (standing publications, newest first) and one month's frozen
+    ranking — the latest unless `month` is given (R68, rule: R68 enforced); units and scores only."""
+    months = list(ScorecardPublication.objects.filter(reopened_at__isnull=True).order_by("-month")
+                  .values_list("month", flat=True))
+    shown = month if month in months else (months[0] if months and month is None else None)
+    if shown is None:
+        return months, None, []
+    rows = [{"rank": s.rank, "unit": s.unit, "score": s.score, "on_time_rate": s.on_time_rate}
+            for s in UnitMonthScore.objects.filter(month=shown).exclude(unit__kind=Unit.Kind.OFFICE)
+            .select_related("unit").order_by("rank", "unit__code")]
+    return months, shown, rows
+
+
 def public_unit_table(now: datetime | None = None, *, unit_id: int | None = None) -> tuple[list[date], list[dict]]:
     """Each unit's on-time rate and satisfaction over the published months of the last twelve
     (figures only, no names of people: R38), read from the frozen scores of those months, so

@@ -18,6 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import calendar, services
@@ -407,10 +408,16 @@ class CalendarDayAdmin(RoleAdmin):
 @admin.register(TimeLimitRule)
 class TimeLimitRuleAdmin(RoleAdmin):
     change_roles = SYS
-    list_display = ["code", "name", "item_kind", "limit_value", "limit_unit", "legal_limit_value",
+    list_display = ["code", "name", "item_kind", "limit_value", "limit_unit", "legal_limit_value", "basis",
                     "deemed_approval", "is_active"]
-    list_filter = ["item_kind", "is_active", "deemed_approval"]
+    list_filter = ["item_kind", "local_default", "is_active", "deemed_approval"]
     search_fields = ["code", "name"]
+    # Whether the seeds set the number is a fact about the seeds, not a setting (RULES.md).
+    readonly_fields = ["local_default"]
+
+    @admin.display(description=_("依据"), ordering="source")
+    def basis(self, obj):
+        return gettext("本地默认 (种子未规定)") if obj.local_default else obj.source
 
     def has_delete_permission(self, request, obj=None):
         return False  # rules are switched off, not deleted: clocks name them

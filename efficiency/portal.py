@@ -23,6 +23,7 @@ from .models import Unit
 # The other parts' public pages: each app registers its own in AppConfig.ready.
 _links: dict[str, dict] = {}
 _unit_figures: list[Callable] = []
+_rankings: list[Callable] = []
 
 MAX_CALC_DAYS = 366
 UNITS_PER_PAGE = 100
@@ -38,6 +39,13 @@ def register_unit_figures(fn: Callable) -> None:
     people."""
     if fn not in _unit_figures:
         _unit_figures.append(fn)
+
+
+def register_rankings(fn: Callable) -> None:
+    """fn(month=None) -> (published months, the month shown, rows of {"rank", "unit", "score",
+    "on_time_rate"}): the published performance rankings (R68); units only, never people."""
+    if fn not in _rankings:
+        _rankings.append(fn)
 
 
 def links(section: str | None = None) -> list[dict]:
@@ -59,6 +67,20 @@ def units(request):
     months, rows = _figures()
     page = Paginator(rows, UNITS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/units.html", {"months": months, "rows": page, "page": page})
+
+
+def rankings(request):
+    """结果公开化 (2010 三(八); 2019 (十四), R68): each published month's ranking of the units."""
+    month = None
+    if request.GET.get("month"):
+        try:
+            month = date.fromisoformat(request.GET["month"] + "-01")
+        except ValueError:
+            raise Http404 from None
+    months, shown, rows = _rankings[0](month=month) if _rankings else ([], None, [])
+    if month is not None and shown != month:
+        raise Http404  # not a published month
+    return render(request, "portal/rankings.html", {"months": months, "month": shown, "rows": rows})
 
 
 def unit_detail(request, code):

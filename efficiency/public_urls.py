@@ -8,5 +8,6 @@ urlpatterns = [
     path("public/", portal.index, name="portal"),
     path("public/calculator/", portal.calculator, name="portal_calculator"),
     path("public/units/", portal.units, name="portal_units"),
+    path("public/rankings/", portal.rankings, name="portal_rankings"),
     path("public/units/<str:code>/", portal.unit_detail, name="portal_unit"),
 ]

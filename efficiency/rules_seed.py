@@ -1,6 +1,15 @@
-"""The seeded time-limit rules: every row of DESIGN.md's table, with its source and rule IDs."""
+"""The seeded time-limit rules: every row of DESIGN.md's table, with its source and rule IDs.
+
+A row whose number the seeds do not set is a local default (RULES.md, "Local defaults — not from
+the seeds"): its source is `LOCAL_DEFAULT`, never a seed clause, and `local_default` is set, so
+the admin and the rules page (/rules/) show it as 本地默认 (种子未规定). The rule IDs then name the
+rule the row serves (R26: complaints are handled), not a source of the number.
+"""
 
 WD, D, H, MO = "wd", "d", "h", "mo"
+
+# The label, word for word as RULES.md has it; the admin and the rules page translate it.
+LOCAL_DEFAULT = "本地默认 (种子未规定)"
 
 # code, name, item kind, source, rule ids, limit, unit, legal limit, extra fields
 RULES = [
@@ -14,20 +23,28 @@ RULES = [
     ("decision.first_report", "未明确时限的决策部署：首次报告", "assignment", "2019 意见（十）", "R10", 1, MO, None, {}),
     ("decision.month_report", "未明确时限的决策部署：首月执行情况报告", "assignment", "2019 意见（十）", "R11", 2, MO, None, {}),
     ("emergency.press", "重大突发事件：新闻发布", "assignment", "2019 意见（十二）", "R12", 24, H, None, {"warn_value": 6, "warn_unit": H, "red_after_workdays": 0}),
-    ("task.node", "重点任务节点", "key_task", "2019 意见（七）", "R14", 20, WD, None, {}),
-    ("task.progress_report", "重点任务进度报告（默认每月）", "key_task", "2019 意见（十一）", "R15", 1, MO, None, {"red_after_workdays": 5}),
+    ("task.node", "重点任务节点", "key_task", LOCAL_DEFAULT, "R14", 20, WD, None, {}),
+    ("task.progress_report", "重点任务进度报告（默认每月）", "key_task", LOCAL_DEFAULT, "R15", 1, MO, None, {"red_after_workdays": 5}),
     ("application.service", "办件：承诺时限（不超过法定时限）", "application", "2008 鄂办发36号 三（一）2；行政许可法 §42", "R16 R17 R22", 20, WD, 20, {"deemed_approval": True}),
     ("application.joint", "联合办理：法定 45 个工作日", "application", "行政许可法 §42", "R22 R24", 45, WD, 45, {"deemed_approval": True}),
     ("application.notice", "一次性告知：收到材料后 5 个工作日内", "application", "行政许可法 §32", "R20 R21", 5, WD, None, {"red_after_workdays": 0}),
-    ("application.review_step", "联审联批：会审单位审查环节", "review_step", "驻政〔2014〕58号 二（二）", "R24", 5, WD, None, {"deemed_approval": True, "red_after_workdays": 0}),
-    ("rating.callback", "差评回访：1 个工作日内", "rating", "好差评制度", "R36", 1, WD, None, {"warn_value": None, "red_after_workdays": 0}),
-    ("rating.fix", "差评整改：15 个工作日内", "rating", "好差评制度", "R36", 15, WD, None, {}),
-    ("complaint.accept", "效能投诉：受理或不予受理", "complaint", "驻政〔2014〕58号 二（二）五", "R26", 3, WD, None, {"red_after_workdays": 1}),
-    ("complaint.return", "效能投诉：非责任单位退回", "complaint", "驻政〔2014〕58号 二（二）五", "R26", 2, WD, None, {"warn_value": None, "red_after_workdays": 0}),
-    ("complaint.reply", "效能投诉：办理答复", "complaint", "驻政〔2014〕58号 二（二）五", "R26", 10, WD, None, {}),
-    ("rectification", "整改：按督查反馈设定的期限", "rectification", "2019 意见（七）；鄂州政办发〔2010〕113号", "R13", 30, D, None, {}),
-    ("case.investigation", "问责案件调查", "accountability_case", "鄂办发〔2008〕36号 四", "R28", 20, WD, None, {}),
+    ("application.review_step", "联审联批：会审单位审查环节", "review_step", LOCAL_DEFAULT, "R24", 5, WD, None, {"deemed_approval": True, "red_after_workdays": 0}),
+    ("rating.callback", "差评回访：1 个工作日内", "rating", LOCAL_DEFAULT, "R36", 1, WD, None, {"warn_value": None, "red_after_workdays": 0}),
+    ("rating.fix", "差评整改：15 个工作日内", "rating", LOCAL_DEFAULT, "R36", 15, WD, None, {}),
+    ("complaint.accept", "效能投诉：受理或不予受理", "complaint", LOCAL_DEFAULT, "R26", 3, WD, None, {"red_after_workdays": 1}),
+    ("complaint.return", "效能投诉：非责任单位退回", "complaint", LOCAL_DEFAULT, "R26", 2, WD, None, {"warn_value": None, "red_after_workdays": 0}),
+    ("complaint.reply", "效能投诉：办理答复", "complaint", LOCAL_DEFAULT, "R26", 10, WD, None, {}),
+    ("rectification", "整改：督查反馈未设期限时的默认期限", "rectification", LOCAL_DEFAULT, "R13", 30, D, None, {}),
+    ("case.investigation", "问责案件调查", "accountability_case", LOCAL_DEFAULT, "R28", 20, WD, None, {}),
 ]
+
+
+def model_defaults(TimeLimitRule, defaults: dict) -> dict:
+    """The row's defaults with `local_default` set from its source, keeping only the fields the
+    (historical) model has: an older migration state has no `local_default` yet."""
+    fields = {f.name for f in TimeLimitRule._meta.get_fields()}
+    defaults = {**defaults, "local_default": defaults.get("source") == LOCAL_DEFAULT}
+    return {k: v for k, v in defaults.items() if k in fields}
 
 
 def seed_rules(TimeLimitRule) -> int:
@@ -35,8 +52,9 @@ def seed_rules(TimeLimitRule) -> int:
     for code, name, kind, source, rule_ids, limit, unit, legal, extra in RULES:
         _, was_created = TimeLimitRule.objects.get_or_create(
             code=code,
-            defaults=dict(name=name, item_kind=kind, source=source, rule_ids=rule_ids, limit_value=limit,
-                          limit_unit=unit, legal_limit_value=legal, **extra),
+            defaults=model_defaults(TimeLimitRule, dict(
+                name=name, item_kind=kind, source=source, rule_ids=rule_ids, limit_value=limit,
+                limit_unit=unit, legal_limit_value=legal, **extra)),
         )
         created += was_created
     return created

@@ -15,7 +15,8 @@ from django.utils.translation import ngettext
 from efficiency import clocks
 from efficiency.audit import audit_record, snapshot
 from efficiency.events import event_emit
-from efficiency.models import PauseReason, Role
+from efficiency.indicators import banned_indicators
+from efficiency.models import PauseReason, Role, Unit
 from efficiency.permissions import UNIT_ROLES, require_role
 from efficiency.uploads import IMAGES, PDF, upload_clean
 from efficiency.workdays import SHANGHAI, local_date
@@ -81,8 +82,28 @@ def excess_message(kind: str, figures: dict) -> str:
              "（%(percent)s%%，R30）。") % figures
 
 
-def _plan_validate(*, start_date: date, end_date: date, units, sample_size: int):
+def _counterpart_errors(issuing_unit, units) -> list[str]:
+    """2019 意见 (二十一)、(二十二) (R54, R58): a department's business inspection covers only its
+    counterpart department one level down (the unit whose 上级单位 it is), never a lower
+    government; only the government side (its office, the government itself) inspects governments.
+    A unit's check of itself (自查) is no inspection of another level."""
+    if issuing_unit is None or issuing_unit.kind != Unit.Kind.DEPARTMENT:
+        return []
+    return [u.name for u in units if u.pk != issuing_unit.pk
+            and (u.kind == Unit.Kind.GOVERNMENT or u.parent_id != issuing_unit.pk)]
+
+
+def _plan_validate(*, start_date: date, end_date: date, units, sample_size: int, topic: str = "", scope: str = "",
+                   issuing_unit=None):
     errors = {}
+    outside = _counterpart_errors(issuing_unit, units)
+    if outside:  # rule: R54 enforced, R58
+        errors["units"] = _("部门开展业务督查检查只能针对下一级对口部门，不得针对下级政府或其他单位：%(names)s。") % {
+            "names": "、".join(outside)}
+    banned = banned_indicators(topic, scope)
+    if banned:  # rule: R53 enforced — 2019 意见 (二十二)
+        errors["scope"] = _("以下内容不得作为督查检查考核指标（2019 意见（二十二））：%(names)s。") % {
+            "names": "、".join(banned)}
     if end_date < start_date:
         errors["end_date"] = _("结束日期不能早于开始日期。")
     if not units:
@@ -99,7 +120,8 @@ def plan_create(*, actor, topic: str, scope: str, method: str, issuing_unit, reg
     """The office files a plan (计划管理): a draft until submitted for approval."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     units = list(units)
-    _plan_validate(start_date=start_date, end_date=end_date, units=units, sample_size=sample_size)
+    _plan_validate(start_date=start_date, end_date=end_date, units=units, sample_size=sample_size,
+                   topic=topic, scope=scope, issuing_unit=issuing_unit)
     plan = InspectionPlan.objects.create(
         topic=topic, scope=scope, method=method, issuing_unit=issuing_unit, region=region, start_date=start_date,
         end_date=end_date, sample_size=sample_size, filed_by=actor,
@@ -155,7 +177,8 @@ def plan_update(*, actor, plan: InspectionPlan, topic: str | None = None, scope:
         raise ValidationError(errors)
     for field, value in values.items():
         setattr(plan, field, value)
-    _plan_validate(start_date=plan.start_date, end_date=plan.end_date, units=units, sample_size=plan.sample_size)
+    _plan_validate(start_date=plan.start_date, end_date=plan.end_date, units=units, sample_size=plan.sample_size,
+                   topic=plan.topic, scope=plan.scope, issuing_unit=plan.issuing_unit)
     plan.save(update_fields=[f for f in PLAN_EDITABLE if f != "units"])
     plan.units.set(units)
     after = _plan_state(plan)

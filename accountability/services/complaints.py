@@ -23,7 +23,7 @@ from .. import rules
 from ..models import Complaint, ComplaintAssignment, ComplaintReview, Rating
 
 
-PROBLEM_ROUNDS = 3  # 驻政〔2014〕58号: re-handled 3 times or passed through 3 units → 问题工单, 提级督办
+PROBLEM_ROUNDS = 3  # 本地默认 (种子未规定), RULES.md "Local defaults": re-handled 3 times or passed through 3 units → 问题工单, 提级督办
 PROBLEM_UNITS = 3
 
 

@@ -59,12 +59,17 @@ class TimeLimitRule(models.Model):
     due time passes, or `red_after_workdays` after the committed one when there is no legal
     limit; 督办单 `notice_after_workdays` after the red card; an accountability proposal
     `accountability_after_workdays` after the notice. A null step switches that rung off.
+    `local_default`: the seeds set no number for it (RULES.md "Local defaults"), so the admin and
+    the rules page show it as 本地默认 (种子未规定) and its `source` cites no seed clause.
     """
 
     code = models.SlugField(_("规则代码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=128)
     item_kind = models.CharField(_("适用事项"), max_length=64, db_index=True)
     source = models.CharField(_("依据"), max_length=128, blank=True)
+    local_default = models.BooleanField(
+        _("本地默认 (种子未规定)"), default=False,
+        help_text=_("种子文件未规定此时限，由本地设定，可由系统管理员修改。"))
     rule_ids = models.CharField(_("规则编号"), max_length=32, blank=True, help_text="RULES.md, e.g. R04")
     limit_value = models.PositiveIntegerField(_("承诺时限"))
     limit_unit = models.CharField(_("单位"), max_length=2, choices=LimitUnit.choices, default=LimitUnit.WORKDAYS)

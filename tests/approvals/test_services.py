@@ -158,6 +158,22 @@ def test_a_late_step_gets_its_own_red_card_and_is_deemed_to_consent(org):  # R24
     services.application_decide(actor=org.clerk_a, application=app, outcome=Status.APPROVED)
 
 
+def test_a_silent_step_is_not_deemed_to_consent_when_the_local_default_is_off(org):
+    """The review_step rule's 超时默认 is read: off, a silent co-reviewer is not counted as
+    consenting (the seeds set no deemed consent; RULES.md "Local defaults")."""
+    from efficiency.models import TimeLimitRule
+
+    TimeLimitRule.objects.filter(code="application.review_step").update(deemed_approval=False)
+    item = make_item(org, joint=[org.unit_b], legal=45, committed=30)
+    with time_machine.travel(MONDAY, tick=False):
+        app, _ = receive(org, item)
+    swept(at(2025, 11, 11, 9))
+    swept(at(2025, 11, 11, 10))
+    step = ReviewStep.objects.get(application=app)
+    assert step.breach_level >= Rung.YELLOW and step.status == StepStatus.PENDING and not step.liability_moved
+    assert not Event.objects.filter(kind="approvals.step_deemed_consented", subject_id=step.pk).exists()
+
+
 def test_a_refusal_without_reasons_counts_as_consent_and_moves_liability(org):  # R24
     item = make_item(org, joint=[org.unit_b], legal=45, committed=30)
     with time_machine.travel(MONDAY, tick=False):

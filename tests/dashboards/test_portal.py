@@ -98,3 +98,19 @@ def test_the_calculator_counts_working_days_across_national_day(client, db):  # 
 def test_the_calculator_explains_bad_input(client, db, query, message):
     response = client.get(reverse("portal_calculator") + "?" + query)
     assert response.status_code == 200 and message in response.content.decode()
+
+
+def test_r68_the_published_ranking_is_public_and_a_reopened_month_is_not(public, client):
+    assert client.get("/public/rankings/").context["rows"] == []
+    services.month_publish(actor=public.office, month=OCTOBER, now=NOW)
+    response = client.get("/public/rankings/")
+    stored = list(UnitMonthScore.objects.filter(month=OCTOBER).exclude(unit__kind="office").order_by("rank"))
+    assert response.status_code == 200 and response.context["month"] == OCTOBER
+    assert [(r["rank"], r["unit"].pk) for r in response.context["rows"]] == [(s.rank, s.unit_id) for s in stored]
+    page = response.content.decode()
+    assert stored[0].unit.name in page and public.clerk_a.full_name not in page  # units, never people
+    assert client.get("/public/rankings/?month=2026-10").context["month"] == OCTOBER
+    assert client.get("/public/rankings/?month=2026-09").status_code == 404  # not published
+    assert client.get("/public/rankings/?month=bad").status_code == 404
+    services.month_reopen(actor=public.sysadmin, month=OCTOBER, reason="数据更正", now=NOW)
+    assert client.get("/public/rankings/").context["rows"] == []
