@@ -175,3 +175,26 @@ def test_the_unit_files_its_measures_and_its_head_names_the_responsible_person(o
     rect.refresh_from_db()
     assert rect.owner == org.head_a and rect.measures_at is not None and rect.measures.startswith("建立AB岗")
     assert Event.objects.filter(kind="rectification.measures", subject_id=rect.pk).exists()
+
+
+def test_r64_a_rectification_without_goal_is_refused_and_its_plan_must_name_the_responsible_person(
+        org, approved_plan):
+    """R64 (2010 三(三)): every rectification names its goal, responsible party and deadline."""
+    visit = _visit(org, approved_plan)
+    for bad in ("", "   "):
+        with pytest.raises(ValidationError, match="整改目标"):
+            services.finding_record(actor=org.office, visit=visit, title="空岗", rectify_target=bad, rectify_days=10)
+    with pytest.raises(ValidationError, match="整改期限"):
+        services.finding_record(actor=org.office, visit=visit, title="空岗", rectify_target="整改", rectify_days=0)
+    finding = services.finding_record(actor=org.office, visit=visit, title="空岗", rectify_target="窗口有人",
+                                      rectify_days=10)  # no responsible person yet
+    rect = finding.rectification
+    assert rect.target == "窗口有人" and rect.due_at is not None and rect.owner is None
+    with pytest.raises(ValidationError, match="责任人"):
+        services.rectification_measures_set(actor=org.clerk_a, rect=rect, measures="建立AB岗")
+    with pytest.raises(ValidationError, match="责任人"):
+        services.rectification_report(actor=org.clerk_a, rect=rect, report="已整改")
+    services.rectification_measures_set(actor=org.head_a, rect=rect, measures="建立AB岗", owner=org.clerk_a)
+    services.rectification_report(actor=org.clerk_a, rect=rect, report="已整改")
+    rect.refresh_from_db()
+    assert rect.owner == org.clerk_a and rect.status == Rectification.Status.REPORTED
