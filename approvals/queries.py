@@ -11,7 +11,7 @@ from efficiency.queries import q_deadline
 from efficiency.workdays import SHANGHAI
 
 from .models import (
-    DECIDED, SATISFIED_SCORES, Application, Rating, RatingFollowUp, ReviewStep, ServiceItem, Status, StepStatus,
+    ONE_VISIT_TARGET, DECIDED, SATISFIED_SCORES, Application, Rating, RatingFollowUp, ReviewStep, ServiceItem, Status, StepStatus,
 )
 
 
@@ -92,6 +92,13 @@ def followups_open(user):
 def item_catalog(*, unit=None):
     qs = ServiceItem.objects.filter(is_published=True).select_related("unit").prefetch_related("materials", "joint_units")
     return qs.filter(unit=unit) if unit else qs
+
+
+def one_visit_count() -> dict:
+    """R44 (2019 (十五)): the published catalog items handled 最多跑一次, against the target
+    of 200 — a target shown, not a stop."""
+    n = ServiceItem.objects.filter(is_published=True, one_visit=True).count()
+    return {"count": n, "target": ONE_VISIT_TARGET, "meets": n >= ONE_VISIT_TARGET}
 
 
 def satisfaction_by_unit(*, since=None) -> list[dict]:
