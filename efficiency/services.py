@@ -33,6 +33,36 @@ def section_create(*, actor=None, unit: Unit, name: str) -> Section:
     return section
 
 
+def responsible_refusal(unit: Unit, principal: User | None, deputy: User | None) -> dict:
+    """R42: why these people cannot be the unit's 第一责任人 / 直接责任人 ({} when they can):
+    both named, both active members of the unit in a business role."""
+    errors = {}
+    for field, person, label in (("principal", principal, _("第一责任人")), ("deputy", deputy, _("直接责任人"))):
+        if person is None:
+            errors[field] = _("请指定%(who)s。") % {"who": label}
+        elif person.unit_id != unit.pk or not person.is_active or person.role not in BUSINESS_ROLES:
+            errors[field] = _("%(who)s须为本单位在岗人员。") % {"who": label}
+    return errors
+
+
+@transaction.atomic
+def unit_set_responsible(*, actor, unit: Unit, principal: User | None, deputy: User | None) -> Unit:
+    """R42 (2019 (二)): name the unit's principal (第一责任人) and deputy in charge (直接责任人).
+    The org chart is the system administrator's (DESIGN.md); the efficiency office may set them too."""
+    if getattr(actor, "role", None) not in (Role.SYSTEM_ADMIN, Role.OFFICE) or not actor.is_active:
+        raise PermissionDenied(_("只有系统管理员或效能办可以指定单位的第一责任人和直接责任人。"))
+    errors = responsible_refusal(unit, principal, deputy)
+    if errors:
+        raise ValidationError(errors)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    before = snapshot(unit, ["principal", "deputy"])
+    unit.principal, unit.deputy = principal, deputy
+    unit.save(update_fields=["principal", "deputy"])
+    audit_record("update", actor=actor, obj=unit, summary=f"指定第一责任人、直接责任人：{unit.name}"[:200],
+                 before=before, after=snapshot(unit, ["principal", "deputy"]))
+    return unit
+
+
 class RoleSeparationError(PermissionDenied):
     """三员分立 refused an account change; the message says why, and an audit row records it."""
 

@@ -60,6 +60,12 @@ class KeyTask(Clock):
     leader_name = models.CharField(_("责任领导"), max_length=64, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("责任人"))
+    # R42 (2019 (二)): the lead unit's 第一责任人 and 直接责任人, required by the services (the
+    # unit's own, unless named otherwise); null only on rows older than the rule.
+    principal = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("第一责任人"))
+    deputy = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("直接责任人"))
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     report_cycle = models.CharField(_("进度报告周期"), max_length=8, choices=ReportCycle.choices,
                                     default=ReportCycle.MONTH)

@@ -59,6 +59,14 @@ class Unit(models.Model):
     )
     group = models.OneToOneField(Group, models.PROTECT, related_name="unit", editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    # R42 (2019 (二); 2014 四(一)): the principal (主要负责同志) is the unit's first responsible
+    # person for execution, the deputy in charge (分管负责同志) the direct responsible person who
+    # reports execution to the principal. Set by `services.unit_set_responsible`; a key task
+    # copies them as its defaults.
+    principal = models.ForeignKey("efficiency.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("第一责任人（主要负责同志）"))
+    deputy = models.ForeignKey("efficiency.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("直接责任人（分管负责同志）"))
 
     class Meta:
         verbose_name = _("单位")
