@@ -78,6 +78,7 @@ def test_a_dispute_between_units_gets_the_offices_coordination_opinion(org, make
     item = make_assignment(K.MEETING, co_units=[org.unit_b])
     target_b = item.targets.get(unit=org.unit_b)
     c = services.dispute_raise(actor=org.clerk_b, target=target_b, reason="该路段养护不属本局职责")
+    services.dispute_lead_record(actor=org.head_a, coordination=c, note="牵头单位会商未果", settled=False)  # R43
     services.dispute_coordinate(actor=org.office, coordination=c, opinion="由市自然资源和规划局牵头，市场监管局配合")
     c.refresh_from_db()
     assert c.opinion and c.decided_by == org.office
