@@ -69,9 +69,18 @@ def clerk_today(user):
 
 
 def clerk_open(user):
-    """My open applications, the nearest deadline first."""
-    return (application_list(user).filter(owner=user).exclude(status__in=DECIDED)
+    """My open applications, the nearest deadline first — with those of the absent holders whose
+    backup I am (AB岗, R49: `permissions.acting_for`)."""
+    return (application_list(user).filter(owner_id__in=permissions.acting_for(user)).exclude(status__in=DECIDED)
             .order_by("paused_at", "due_at", "received_at"))
+
+
+def applications_acting(user):
+    """AB岗 (R49): the open applications of the absent holders whose backup (B角) the user is."""
+    covering = permissions.acting_for(user)[1:]
+    if not covering:  # no query for the home to-do of someone who covers nobody
+        return Application.objects.none()
+    return applications_visible(user).filter(owner_id__in=covering).exclude(status__in=DECIDED)
 
 
 def steps_for_unit(user):

@@ -67,6 +67,8 @@ def _extensions(user) -> list[Application]:
 def application_list(request):
     status, f = request.GET.get("status") or None, request.GET
     qs = queries.application_list(request.user, status=status, window=f.get("window", ""), rung=f.get("rung", ""))
+    if f.get("acting") == "1":  # AB岗 (R49): the home to-do's line of the items I act for
+        qs = qs & queries.applications_acting(request.user)
     qs = qs.order_by("due_at", "-received_at")[:300]
     return render(request, "approvals/list.html", {"applications": qs, "status": status, "f": f,
                                                    "statuses": Status.choices,
