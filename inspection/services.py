@@ -432,7 +432,8 @@ def draw_publish(*, actor, draw: Draw) -> Draw:
 
 @transaction.atomic
 def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: date, place: str = "",
-                 people_met: str = "", summary: str = "", inspectors=(), draw: Draw | None = None) -> Visit:
+                 people_met: str = "", summary: str = "", inspectors=(), draw: Draw | None = None,
+                 research: bool = False) -> Visit:
     """明查暗访 (R33). An unannounced visit notifies nobody in the unit and stays hidden from it."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     # Locked so the plan cannot close between this check and the new visit (plan_close).
@@ -448,9 +449,10 @@ def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: da
     if visited_on > local_date(timezone.now()):
         raise ValidationError({"visited_on": _("检查日期不能晚于今天。")})
     visit = Visit.objects.create(plan=plan, draw=draw, unit=unit, kind=kind, visited_on=visited_on, place=place,
-                                 people_met=people_met, summary=summary, recorded_by=actor)
+                                 people_met=people_met, summary=summary, recorded_by=actor, research=research)
     visit.inspectors.set(list(inspectors) or [actor])
-    audit_record("create", actor=actor, obj=visit, after=snapshot(visit, ["unit", "kind", "visited_on", "place"]),
+    audit_record("create", actor=actor, obj=visit,
+                 after=snapshot(visit, ["unit", "kind", "visited_on", "place", "research"]),
                  summary=f"{visit.get_kind_display()}记录：{unit}")
     # The event is filed under the office's unit while the visit is hidden, so the visited
     # unit's timelines and inboxes do not reveal it.

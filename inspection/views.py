@@ -53,6 +53,7 @@ def plan_list(request):
         plans = plans.filter(status=status)
     return render(request, "inspection/plan_list.html", {
         "plans": plans, "caps": queries.cap_rows(year), "year": year, "status": status,
+        "research": queries.research_share(year),
         "pending": queries.plan_list(request.user).filter(status=InspectionPlan.Status.SUBMITTED).count(),
         "can_file": permissions.is_office(request.user),
     })

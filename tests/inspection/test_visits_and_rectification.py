@@ -198,3 +198,19 @@ def test_r64_a_rectification_without_goal_is_refused_and_its_plan_must_name_the_
     services.rectification_report(actor=org.clerk_a, rect=rect, report="已整改")
     rect.refresh_from_db()
     assert rect.owner == org.clerk_a and rect.status == Rectification.Status.REPORTED
+
+
+def test_r41_research_visits_record_whether_announced_and_the_unannounced_share_is_counted(org, approved_plan,
+                                                                                              client):
+    """R41 (2019 (五)): ≥ 50% of decision research visits (调研) unannounced — recorded and counted."""
+    for kind in (Method.OPEN, Method.OPEN, Method.UNANNOUNCED):
+        services.visit_record(actor=org.office, plan=approved_plan, unit=org.unit_a, kind=kind,
+                              visited_on=date(2026, 3, 9), research=True)
+    _visit(org, approved_plan, kind=Method.UNANNOUNCED)  # an inspection, not a research visit: not counted
+    share = queries.research_share(2026)
+    assert (share["total"], share["unannounced"], share["share"], share["meets"]) == (3, 1, 33.3, False)
+    services.visit_record(actor=org.office, plan=approved_plan, unit=org.unit_a, kind=Method.UNANNOUNCED,
+                          visited_on=date(2026, 3, 9), research=True)
+    assert queries.research_share(2026)["meets"] is True
+    client.force_login(org.office)
+    assert "不事先通知、随机暗访 2 次" in client.get("/inspection/").content.decode()
