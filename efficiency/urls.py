@@ -50,6 +50,7 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("accountability/", include("accountability.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("duty/", include("duty.urls")),
     path("", include("efficiency.public_urls")),
 ]
 
