@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from efficiency.audit import audit_record, snapshot
 
-from .models import Material, ServiceItem
+from .models import Material, ServiceItem, ServiceStep
 
 
 class MaterialInline(admin.TabularInline):
@@ -13,12 +13,26 @@ class MaterialInline(admin.TabularInline):
     extra = 1
 
 
+class ServiceStepInline(admin.TabularInline):
+    """Shown, not edited here: steps are set through `services.item_steps_set` (the staff page
+    办理环节), which refuses a step without its limit, leader or handler (R61)."""
+
+    model = ServiceStep
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["order", "name", "limit_days", "leader", "handler"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "unit", "legal_limit", "committed_limit", "deemed_approval", "is_published"]
-    list_filter = ["deemed_approval", "is_published", "unit"]
+    list_display = ["code", "name", "unit", "legal_limit", "committed_limit", "deemed_approval", "one_visit",
+                    "is_published"]
+    list_filter = ["deemed_approval", "one_visit", "is_published", "unit"]
     search_fields = ["code", "name"]
-    inlines = [MaterialInline]
+    inlines = [MaterialInline, ServiceStepInline]
     filter_horizontal = ["joint_units"]
 
     def save_model(self, request, obj, form, change):

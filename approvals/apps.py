@@ -55,6 +55,11 @@ class ApprovalsConfig(AppConfig):
                 Todo("red", _("红牌及以上"), watch, (("rung", "3"),), alert=True),
                 Todo("notice", _("督办单及以上"), watch, (("rung", "4"),), alert=True),
             ])
+        # AB岗 (R49): the backup's line for the absent holders' open applications.
+        register_todos(
+            "approvals.acting", title=_("替岗办件（AB岗）"), url="approvals:list", order=23,
+            items=queries.applications_acting, where=lambda f, now: Q(), todos=[
+                Todo("acting", _("替岗待办"), unit, (("acting", "1"),))])
         # The window page's own lists (all of each, as the page shows them).
         register_todos(
             "approvals.steps", title=_("联审环节"), url="approvals:index", order=21,

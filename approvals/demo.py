@@ -30,6 +30,30 @@ ITEMS = [
 ]
 
 
+# R44: items handled 最多跑一次; R61: each step's limit, responsible leader and handler.
+ONE_VISIT = ["EZ-SCJG-002", "EZ-ZWSJ-001"]
+STEPS = {
+    # item code: [(step, working days, leader username, handler username)]
+    "EZ-ZRZY-002": [("受理", 1, "fuzeren", "jingban"), ("审查", 4, "fuzeren", "jingban"), ("决定", 2, "fuzeren", "fuzeren")],
+    "EZ-SCJG-002": [("受理", 1, "fuzeren2", "jingban2"), ("核准发照", 2, "fuzeren2", "jingban2")],
+}
+
+
+def _steps_and_one_visit(services, user) -> None:
+    for code in ONE_VISIT:
+        item = ServiceItem.objects.filter(code=code, one_visit=False).first()
+        if item is not None:
+            services.item_save(actor=user("xiaoneng2"), unit=item.unit, item=item, one_visit=True)
+    for code, steps in STEPS.items():
+        item = ServiceItem.objects.filter(code=code).first()
+        people = [(user(leader), user(handler)) for _n, _d, leader, handler in steps]
+        if item is None or item.steps.exists() or not all(a and b for a, b in people):
+            continue
+        services.item_steps_set(actor=user("xiaoneng2"), item=item, steps=[
+            {"name": name, "limit_days": days, "leader": leader, "handler": handler}
+            for (name, days, _l, _h), (leader, handler) in zip(steps, people)])
+
+
 def _person_id(seq: str) -> str:
     first = f"42070219850312{seq}"
     return first + id_card_check_digit(first)
@@ -105,6 +129,7 @@ def seed(stdout=None) -> None:
                 conditions=cond, procedure=proc, fee=fee, legal_limit=legal, committed_limit=committed,
                 deemed_approval=deemed, is_published=True, materials=materials,
                 joint_units=[u for u in (unit(c) for c in joint) if u])
+        _steps_and_one_visit(services, user)
         clerks = {"EZ-ZRZY": user("jingban"), "EZ-SCJG": user("jingban2"), "EZ-ZWSJ": None}
         for item_code, kind, name, id_number, phone, project, missing, then in APPLICATIONS:
             item = ServiceItem.objects.filter(code=item_code).first()

@@ -21,6 +21,9 @@ class ApplicationFilter(listing.LedgerFilterSet):
     status = listing.WhereChoice(label=_("状态"), choices=Status.choices, empty_label=_("全部状态"))
     unit = listing.unit_filter(label=_("办理单位"))
     mine = django_filters.BooleanFilter(label=_("我承办的"), method="filter_mine")
+    # AB岗 (R49): the home to-do's line of the items the user acts for while their holder is absent.
+    acting = django_filters.ChoiceFilter(label=_("替岗办件"), choices=[("1", _("我替岗的办件"))],
+                                         empty_label=_("不限"), method="filter_acting")
     window = listing.window_filter()
     rung = listing.rung_filter()
     # The 综合窗口's to-do lines: taken in today; taken in at a centre's window (queries.application_where).
@@ -35,6 +38,12 @@ class ApplicationFilter(listing.LedgerFilterSet):
     search_placeholder = _("受理编号、申请人、项目、事项、单位")
     date_field = "received_at"
     where = queries.application_where
+
+    def filter_acting(self, qs, name, value):
+        user = getattr(self.request, "user", None)
+        if value != "1" or user is None:
+            return qs
+        return qs & queries.applications_acting(user)
 
     def filter_mine(self, qs, name, value):
         user = getattr(self.request, "user", None)

@@ -22,7 +22,7 @@ class ServiceItemForm(forms.ModelForm):
     class Meta:
         model = ServiceItem
         fields = ["code", "name", "legal_basis", "conditions", "procedure", "fee", "legal_limit", "committed_limit",
-                  "deemed_approval", "pause_reasons", "is_published"]
+                  "deemed_approval", "pause_reasons", "is_published", "one_visit"]
         widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in ("legal_basis", "conditions", "procedure")}
 
     def __init__(self, *args, unit=None, **kwargs):
@@ -48,6 +48,29 @@ class ServiceItemForm(forms.ModelForm):
         d = self.cleaned_data
         fields = {name: d[name] for name in self.Meta.fields}
         return {**fields, "materials": d["materials_text"].splitlines(), "joint_units": list(d["joint_units"])}
+
+
+class ServiceStepForm(forms.Form):
+    """One 办理环节 (R61); the service refuses a step without its limit, leader or handler."""
+
+    name = forms.CharField(label=_("环节名称"), max_length=64, required=False)
+    limit_days = forms.IntegerField(label=_("环节时限（工作日）"), min_value=1, required=False)
+    leader = forms.ModelChoiceField(label=_("责任领导"), queryset=User.objects.none(), required=False)
+    handler = forms.ModelChoiceField(label=_("经办人"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = User.objects.filter(unit=unit, is_active=True).order_by("full_name")
+        self.fields["leader"].queryset = members.filter(role=Role.HEAD)
+        self.fields["handler"].queryset = members.filter(role__in=[Role.CLERK, Role.HEAD])
+
+    @property
+    def is_blank(self) -> bool:
+        d = getattr(self, "cleaned_data", {})
+        return not any(d.get(k) for k in ("name", "limit_days", "leader", "handler"))
+
+
+ServiceStepFormSet = forms.formset_factory(ServiceStepForm, extra=2)
 
 
 class IntakeForm(forms.Form):

@@ -56,6 +56,9 @@ class ServiceItem(models.Model):
         "efficiency.Unit", blank=True, related_name="joint_service_items", verbose_name=_("联审单位")
     )
     is_published = models.BooleanField(_("公开发布"), default=True)
+    # R44 (2019 (十五)): 高频事项现场办理"最多跑一次"; the catalog counts them against the target.
+    one_visit = models.BooleanField(_("最多跑一次"), default=False,
+                                    help_text=_("申请人材料齐全时，现场一次办结，无需再跑第二次。"))
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
@@ -81,6 +84,38 @@ class ServiceItem(models.Model):
     @property
     def fee_display(self) -> str:
         return self.fee or str(_("不收费"))
+
+
+# R44: 2019 意见 (十五): 200 or more high-frequency items 最多跑一次 by the end of 2019.
+ONE_VISIT_TARGET = 200
+
+
+class ServiceStep(models.Model):
+    """办理环节: one step of a service item with its own time limit, a responsible leader and a
+    named handler (R61, 2014 二(二)三: 各事项、各环节、各步骤的办理时限). Written only by
+    `approvals.services.item_steps_set`, which refuses a step without any of the three and a
+    sum of step limits above the item's committed limit."""
+
+    item = models.ForeignKey(ServiceItem, models.CASCADE, related_name="steps", verbose_name=_("事项"))
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    name = models.CharField(_("环节名称"), max_length=64)
+    limit_days = models.PositiveSmallIntegerField(_("环节时限（工作日）"))
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                               verbose_name=_("责任领导"))
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                verbose_name=_("经办人"))
+
+    class Meta:
+        verbose_name = _("办理环节")
+        verbose_name_plural = _("办理环节")
+        ordering = ["item_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "order"], name="appr_servicestep_order_unique"),
+            models.CheckConstraint(condition=models.Q(limit_days__gte=1), name="appr_servicestep_limit_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"
 
 
 class Material(models.Model):

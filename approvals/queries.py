@@ -11,7 +11,7 @@ from efficiency.queries import q_deadline
 from efficiency.workdays import SHANGHAI
 
 from .models import (
-    DECIDED, SATISFIED_SCORES, Application, Rating, RatingFollowUp, ReviewStep, ServiceItem, Status, StepStatus,
+    ONE_VISIT_TARGET, DECIDED, SATISFIED_SCORES, Application, Rating, RatingFollowUp, ReviewStep, ServiceItem, Status, StepStatus,
 )
 
 
@@ -122,9 +122,18 @@ def centre_open(user):
 
 
 def clerk_open(user):
-    """My open applications, the nearest deadline first."""
-    return (application_list(user).filter(owner=user).exclude(status__in=DECIDED)
+    """My open applications, the nearest deadline first — with those of the absent holders whose
+    backup I am (AB岗, R49: `permissions.acting_for`)."""
+    return (application_list(user).filter(owner_id__in=permissions.acting_for(user)).exclude(status__in=DECIDED)
             .order_by("paused_at", "due_at", "received_at"))
+
+
+def applications_acting(user):
+    """AB岗 (R49): the open applications of the absent holders whose backup (B角) the user is."""
+    covering = permissions.acting_for(user)[1:]
+    if not covering:  # no query for the home to-do of someone who covers nobody
+        return Application.objects.none()
+    return applications_visible(user).filter(owner_id__in=covering).exclude(status__in=DECIDED)
 
 
 def steps_for_unit(user):
@@ -145,6 +154,13 @@ def followups_open(user):
 def item_catalog(*, unit=None):
     qs = ServiceItem.objects.filter(is_published=True).select_related("unit").prefetch_related("materials", "joint_units")
     return qs.filter(unit=unit) if unit else qs
+
+
+def one_visit_count() -> dict:
+    """R44 (2019 (十五)): the published catalog items handled 最多跑一次, against the target
+    of 200 — a target shown, not a stop."""
+    n = ServiceItem.objects.filter(is_published=True, one_visit=True).count()
+    return {"count": n, "target": ONE_VISIT_TARGET, "meets": n >= ONE_VISIT_TARGET}
 
 
 def satisfaction_by_unit(*, since=None) -> list[dict]:

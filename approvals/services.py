@@ -33,7 +33,7 @@ from efficiency.workdays import local_date
 
 from .models import (
     BAD_SCORES, DECIDED, NOT_RATED, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind,
-    Material, Rating, RatingFollowUp, RefusalGround, ReviewStep, Score, ServiceItem, Status, StepStatus,
+    Material, Rating, RatingFollowUp, RefusalGround, ReviewStep, Score, ServiceItem, ServiceStep, Status, StepStatus,
 )
 from . import queries
 from .documents import ACCEPTANCE_NOTICE, ONE_TIME_NOTICE, REFUSAL_DECISION
@@ -63,7 +63,7 @@ def _sms(app: Application) -> list[str]:
 # --- service catalog ----------------------------------------------------------------------------
 
 ITEM_FIELDS = ["code", "name", "legal_basis", "conditions", "procedure", "fee", "legal_limit", "committed_limit",
-               "deemed_approval", "pause_reasons", "is_published"]
+               "deemed_approval", "pause_reasons", "is_published", "one_visit"]
 
 
 def _item_validate(item: ServiceItem) -> None:
@@ -103,6 +103,54 @@ def item_save(*, actor, unit, item: ServiceItem | None = None, materials: list[s
     audit_record("appr.item_save", actor=actor, obj=item, summary=item.name[:200],
                  before=before, after=snapshot(item, ITEM_FIELDS))
     return item
+
+
+def _step_errors(item: ServiceItem, n: int, step: dict) -> dict:
+    """R61 (2014 二(二)三): a step names its limit, a responsible leader (the unit's head) and a
+    handler (a member of the unit)."""
+    errors: dict[str, str] = {}
+    if not (step.get("name") or "").strip():
+        errors["name"] = _("第 %(n)s 个环节：请填写环节名称。") % {"n": n}
+    limit = step.get("limit_days")
+    if not isinstance(limit, int) or limit < 1:
+        errors["limit_days"] = _("第 %(n)s 个环节：须规定本环节的办理时限（至少 1 个工作日）。") % {"n": n}
+    leader, handler = step.get("leader"), step.get("handler")
+    if leader is None:
+        errors["leader"] = _("第 %(n)s 个环节：须明确责任领导。") % {"n": n}
+    elif not has_role(leader, Role.HEAD, unit=item.unit_id):
+        errors["leader"] = _("第 %(n)s 个环节：责任领导须为实施单位的负责人。") % {"n": n}
+    if handler is None:
+        errors["handler"] = _("第 %(n)s 个环节：须明确经办人。") % {"n": n}
+    elif not has_role(handler, *UNIT_ROLES, unit=item.unit_id):
+        errors["handler"] = _("第 %(n)s 个环节：经办人须为实施单位的人员。") % {"n": n}
+    return errors
+
+
+@transaction.atomic
+def item_steps_set(*, actor, item: ServiceItem, steps: list[dict]) -> list[ServiceStep]:
+    """Replace the item's steps (办理环节), in order (R61). Each step: name, limit_days, leader,
+    handler — a step missing any is refused, and the steps together may not take longer than
+    the item's committed limit (R16)."""
+    require_role(actor, *ITEM_EDITORS, unit=item.unit_id, message=_("只有本单位负责人、效能办或系统管理员可以维护办事指南。"))
+    item = ServiceItem.objects.select_for_update().get(pk=item.pk)
+    errors: dict[str, list[str]] = {}
+    for n, step in enumerate(steps, start=1):
+        for field, message in _step_errors(item, n, step).items():
+            errors.setdefault(field, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+    total = sum(step["limit_days"] for step in steps)
+    if total > item.committed_limit:
+        raise ValidationError(_("各环节时限合计 %(t)s 个工作日，超过承诺时限 %(c)s 个工作日。")
+                              % {"t": total, "c": item.committed_limit})
+    before = [snapshot(s, ["order", "name", "limit_days", "leader", "handler"]) for s in item.steps.all()]
+    item.steps.all().delete()
+    created = ServiceStep.objects.bulk_create(
+        ServiceStep(item=item, order=n, name=step["name"].strip(), limit_days=step["limit_days"],
+                    leader=step["leader"], handler=step["handler"]) for n, step in enumerate(steps, start=1))
+    audit_record("appr.item_steps", actor=actor, obj=item, summary=f"办理环节：{item.name}"[:200], before={"steps": before},
+                 after={"steps": [snapshot(s, ["order", "name", "limit_days", "leader", "handler"]) for s in created]})
+    return created
 
 
 # --- intake -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", views.intake, name="intake"),
     path("items/new/", views.item_edit, name="item_new"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("items/<int:pk>/steps/", views.item_steps, name="item_steps"),
     path("<int:pk>/", views.application_detail, name="application"),
     path("<int:pk>/receipt/", views.receipt, name="receipt"),
     path("<int:pk>/slip/", views.slip, name="slip"),

@@ -107,6 +107,30 @@ def item_edit(request, pk=None):
     return render(request, "approvals/item_form.html", {"form": form, "item": item, "unit": unit})
 
 
+@login_required
+def item_steps(request, pk):
+    """办理环节 (R61): each step with its own limit, responsible leader and handler."""
+    item = get_object_or_404(ServiceItem.objects.select_related("unit"), pk=pk)
+    if not services.can_edit_items(request.user, item.unit):
+        raise Http404
+    initial = [{"name": s.name, "limit_days": s.limit_days, "leader": s.leader_id, "handler": s.handler_id}
+               for s in item.steps.all()]
+    formset = forms.ServiceStepFormSet(request.POST or None, initial=initial, form_kwargs={"unit": item.unit})
+    errors: list[str] = []
+    if request.method == "POST" and formset.is_valid():
+        steps = [f.cleaned_data for f in formset if not f.is_blank]
+        try:
+            services.item_steps_set(actor=request.user, item=item, steps=steps)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("办理环节已保存。"))
+            return redirect("approvals:item_steps", item.pk)
+    return render(request, "approvals/item_steps.html", {"item": item, "formset": formset, "errors": errors,
+                                                         "steps": item.steps.select_related("leader", "handler")},
+                  status=400 if errors or (request.method == "POST" and not formset.is_valid()) else 200)
+
+
 # --- staff: intake and the application ----------------------------------------------------------
 
 
@@ -353,7 +377,7 @@ def followup_done(request, pk):
 
 def public_catalog(request):
     items = queries.item_catalog()
-    return render(request, "approvals/public_catalog.html", {"items": items,
+    return render(request, "approvals/public_catalog.html", {"items": items, "one_visit": queries.one_visit_count(),
                                                              "satisfaction": queries.satisfaction_by_unit()})
 
 

@@ -247,7 +247,8 @@ def run(args) -> None:
     counter = iter(range(10**6))
 
     def hand_out():
-        return services.assignment_create(actor=office, kind=AssignmentKind.INSTRUCTION, title=f"基准交办 {next(counter)}",
+        return services.assignment_create(actor=office, kind=AssignmentKind.INSTRUCTION,
+                                          issuing_leader="基准领导", title=f"基准交办 {next(counter)}",
                                           source_text="基准测试", lead_unit=lead, co_units=co)
 
     marks = (Event.objects.order_by("-id").values_list("id", flat=True).first() or 0,

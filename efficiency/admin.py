@@ -138,16 +138,40 @@ class SectionInline(admin.TabularInline):
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
 
+class UnitAdminForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and {"principal", "deputy"} & set(self.changed_data):
+            # R42: the same check as the service, as a message on the form.
+            for field, message in services.responsible_refusal(self.instance, data.get("principal"),
+                                                               data.get("deputy")).items():
+                self.add_error(field, message)
+        return data
+
+
 @admin.register(Unit)
 class UnitAdmin(RoleAdmin):
+    form = UnitAdminForm
     change_roles = SYS
-    list_display = ["code", "name", "short_name", "kind", "region", "parent", "is_active"]
+    list_display = ["code", "name", "short_name", "kind", "region", "parent", "principal", "deputy", "is_active"]
     list_filter = ["kind", "region", "is_active"]
     search_fields = ["code", "name", "short_name"]
     inlines = [SectionInline]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for name in ("principal", "deputy"):  # R42: the unit's own people
+            if name in form.base_fields:
+                form.base_fields[name].queryset = User.objects.filter(unit=obj, is_active=True) if obj else \
+                    User.objects.none()
+        return form
+
     def save_model(self, request, obj, form, change):
         if change:
+            if {"principal", "deputy"} & set(form.changed_data):
+                # R42: through the service, which checks the people and writes the audit row.
+                services.unit_set_responsible(actor=request.user, unit=obj, principal=obj.principal,
+                                              deputy=obj.deputy)
             return super().save_model(request, obj, form, change)
         # A new unit gets its permission group (co-unit sharing) through the service.
         created = services.unit_create(actor=request.user, code=obj.code, name=obj.name, region=obj.region,

@@ -81,6 +81,14 @@ USERS = [
     ("xiaoneng", "陈督查", Role.OFFICE, "HB-XNB", "综合督查处", "督查专员"),
     ("xiaoneng2", "周晓燕", Role.OFFICE, "EZ-XNB", "督查科", "科长"),
     ("lingdao", "刘振华", Role.LEADER, "EZ-GOV", "", "副市长"),
+    # R42: the principals (第一责任人) and deputies in charge (直接责任人) of the lead units of the
+    # demo key tasks.
+    ("fenguan", "钱卫东", Role.HEAD, "EZ-ZRZY", "办公室", "副局长"),
+    ("fuzeren3", "孔德明", Role.HEAD, "EZ-ZWSJ", "办公室", "局长"),
+    ("fuzeren4", "曹永刚", Role.HEAD, "EZ-ZJ", "办公室", "局长"),
+    ("fuzeren5", "严春梅", Role.HEAD, "EZ-RS", "办公室", "局长"),
+    ("fuzeren6", "华建平", Role.HEAD, "EZ-STHJ", "办公室", "局长"),
+    ("fuzeren7", "金立新", Role.HEAD, "EZ-JT", "办公室", "局长"),
     ("sysadmin", "吴系统", Role.SYSTEM_ADMIN, "HB-ZWSJ", "信息安全处", "系统管理员"),
     ("secadmin", "郑安全", Role.SECURITY_ADMIN, "HB-ZWSJ", "信息安全处", "安全管理员"),
     ("auditadmin", "冯审计", Role.AUDIT_ADMIN, "HB-ZWSJ", "信息安全处", "审计管理员"),
@@ -140,12 +148,32 @@ def _users(units: dict[str, Unit], *, must_change_password: bool) -> list[User]:
     return people
 
 
+# R42: unit code → (第一责任人, 直接责任人) usernames.
+RESPONSIBLE = {
+    "EZ-ZRZY": ("fuzeren", "fenguan"), "EZ-SCJG": ("fuzeren2", "fuzeren2"), "EZ-ZWSJ": ("fuzeren3", "fuzeren3"),
+    "EZ-ZJ": ("fuzeren4", "fuzeren4"), "EZ-RS": ("fuzeren5", "fuzeren5"), "EZ-STHJ": ("fuzeren6", "fuzeren6"),
+    "EZ-JT": ("fuzeren7", "fuzeren7"),
+}
+
+
+def _responsible(units: dict[str, Unit], people: list[User]) -> None:
+    by_name = {p.username: p for p in people}
+    office = by_name.get("xiaoneng2")
+    for code, (principal, deputy) in RESPONSIBLE.items():
+        the_unit = units[code]
+        if the_unit.principal_id is None and office and principal in by_name and deputy in by_name:
+            services.unit_set_responsible(actor=office, unit=the_unit, principal=by_name[principal],
+                                          deputy=by_name[deputy])
+
+
 @transaction.atomic
 def seed_org(*, must_change_password: bool = False) -> list[User]:
     """The org chart and one user per role; returns the demo users."""
     regions = _regions()
     units = _units(regions)
-    return _users(units, must_change_password=must_change_password)
+    people = _users(units, must_change_password=must_change_password)
+    _responsible(units, people)
+    return people
 
 
 def seed_apps(stdout=None) -> list[str]:

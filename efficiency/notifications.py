@@ -146,7 +146,13 @@ def _resolve(spec: str, event: Event, people: dict, recusal=None) -> list[tuple[
     accused hear through the procedure's own notices (`user:` specs)."""
     about, accused = recusal or (None, frozenset())
     if spec == "owner":
-        return [(f"user:{event.owner_id}", people["by_id"].get(event.owner_id))] if event.owner_id else []
+        if not event.owner_id:
+            return []
+        owner = people["by_id"].get(event.owner_id)
+        found = [(f"user:{event.owner_id}", owner)]
+        if owner is not None and owner.is_absent and owner.backup_id:  # AB岗 (R49): the backup acts
+            found.append((f"user:{owner.backup_id}", people["by_id"].get(owner.backup_id)))
+        return found
     if spec == "head":
         return [(f"user:{u.pk}", u) for u in people["heads"].get(event.unit_id, []) if u.pk not in accused]
     if spec in ("office", "leader"):
@@ -215,8 +221,12 @@ def _people(events: list[Event], recusals: dict | None = None) -> dict:
     heads = defaultdict(list)
     for u in active.filter(role=Role.HEAD, unit_id__in=units):
         heads[u.unit_id].append(u)
+    by_id = {u.pk: u for u in active.filter(pk__in=ids)}
+    backups = {u.backup_id for u in by_id.values() if u.is_absent and u.backup_id} - by_id.keys()
+    if backups:  # AB岗 (R49): an absent owner's backup hears in their place
+        by_id.update((u.pk, u) for u in active.filter(pk__in=backups))
     people = {
-        "by_id": {u.pk: u for u in active.filter(pk__in=ids)},
+        "by_id": by_id,
         "heads": heads,
         "unit_region": {},
         "region_parent": {},

@@ -208,6 +208,15 @@ def shared_units(obj, *, perm: str = "view"):
     return Unit.objects.filter(group_id__in=groups)
 
 
+def acting_for(user) -> list[int]:
+    """AB岗 (R49, 2010 四 3②): the people whose items and to-do this user handles — the user and
+    the absent holders whose backup (B角) they are (the user row's `covering`, no query). Lists
+    of "my" items, the home to-do and the clock's notices follow it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return [user.pk, *getattr(user, "covering", ())]
+
+
 def has_role(user, *roles, unit=_ANYWHERE) -> bool:
     """Whether the user holds one of `roles`. With `unit` (a Unit, its key, or None for an item
     of no unit), a unit's own roles (clerk, head) count only in that unit; the office, leader

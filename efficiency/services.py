@@ -33,6 +33,92 @@ def section_create(*, actor=None, unit: Unit, name: str) -> Section:
     return section
 
 
+def responsible_refusal(unit: Unit, principal: User | None, deputy: User | None) -> dict:
+    """R42: why these people cannot be the unit's 第一责任人 / 直接责任人 ({} when they can):
+    both named, both active members of the unit in a business role."""
+    errors = {}
+    for field, person, label in (("principal", principal, _("第一责任人")), ("deputy", deputy, _("直接责任人"))):
+        if person is None:
+            errors[field] = _("请指定%(who)s。") % {"who": label}
+        elif person.unit_id != unit.pk or not person.is_active or person.role not in BUSINESS_ROLES:
+            errors[field] = _("%(who)s须为本单位在岗人员。") % {"who": label}
+    return errors
+
+
+@transaction.atomic
+def unit_set_responsible(*, actor, unit: Unit, principal: User | None, deputy: User | None) -> Unit:
+    """R42 (2019 (二)): name the unit's principal (第一责任人) and deputy in charge (直接责任人).
+    The org chart is the system administrator's (DESIGN.md); the efficiency office may set them too."""
+    if getattr(actor, "role", None) not in (Role.SYSTEM_ADMIN, Role.OFFICE) or not actor.is_active:
+        raise PermissionDenied(_("只有系统管理员或效能办可以指定单位的第一责任人和直接责任人。"))
+    errors = responsible_refusal(unit, principal, deputy)
+    if errors:
+        raise ValidationError(errors)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    before = snapshot(unit, ["principal", "deputy"])
+    unit.principal, unit.deputy = principal, deputy
+    unit.save(update_fields=["principal", "deputy"])
+    audit_record("update", actor=actor, obj=unit, summary=f"指定第一责任人、直接责任人：{unit.name}"[:200],
+                 before=before, after=snapshot(unit, ["principal", "deputy"]))
+    return unit
+
+
+def _may_arrange_posts(actor, unit_id) -> bool:
+    return getattr(actor, "is_active", False) and (
+        actor.role == Role.OFFICE or (actor.role == Role.HEAD and actor.unit_id == unit_id))
+
+
+def _covering(backup_id: int | None, holder_id: int, *, add: bool) -> None:
+    if backup_id is None:
+        return
+    b = User.objects.select_for_update().get(pk=backup_id)
+    b.covering = sorted((set(b.covering) | {holder_id}) if add else (set(b.covering) - {holder_id}))
+    b.save(update_fields=["covering"])
+
+
+@transaction.atomic
+def user_set_backup(*, actor, user: User, backup: User | None) -> User:
+    """AB岗 (R49): name the backup holder (B角) of a person's post — an active clerk or head of
+    the same unit, not the person. Set by the unit's head (or the efficiency office)."""
+    if not _may_arrange_posts(actor, user.unit_id):
+        raise PermissionDenied(_("只有本单位负责人或效能办可以设置AB岗。"))
+    if backup is not None and (backup.pk == user.pk or backup.unit_id != user.unit_id or not backup.is_active
+                               or backup.role not in (Role.CLERK, Role.HEAD)):
+        raise ValidationError({"backup": _("B角须为本单位其他在岗的经办人或负责人。")})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user, ["backup"])
+    if user.is_absent:
+        if backup is None:
+            raise ValidationError({"backup": _("该人员离岗期间不能取消B角。")})
+        _covering(user.backup_id, user.pk, add=False)
+        _covering(backup.pk, user.pk, add=True)
+    user.backup = backup
+    user.save(update_fields=["backup"])
+    audit_record("update", actor=actor, obj=user, summary=f"设置AB岗：{user}", before=before,
+                 after=snapshot(user, ["backup"]))
+    return user
+
+
+@transaction.atomic
+def user_mark_absent(*, actor, user: User, absent: bool) -> User:
+    """AB岗 (R49): a holder leaves (or returns to) the post; while absent, the backup acts — the
+    holder's items and to-do follow them (`permissions.acting_for`). A post without a backup
+    cannot be left (无B角不得离岗). The person, their head or the office marks it."""
+    if actor.pk != user.pk and not _may_arrange_posts(actor, user.unit_id):
+        raise PermissionDenied(_("只有本人、本单位负责人或效能办可以登记离岗。"))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if absent and user.backup_id is None:
+        raise ValidationError(_("该岗位未设B角，不能登记离岗：请单位负责人先设置AB岗。"))
+    if user.is_absent == absent:
+        return user
+    user.is_absent = absent
+    user.save(update_fields=["is_absent"])
+    _covering(user.backup_id, user.pk, add=absent)
+    audit_record("update", actor=actor, obj=user, summary=f"{'离岗，由B角替岗' if absent else '返岗'}：{user}",
+                 after={"is_absent": absent, "backup": user.backup_id})
+    return user
+
+
 class RoleSeparationError(PermissionDenied):
     """三员分立 refused an account change; the message says why, and an audit row records it."""
 

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "approvals",
     "accountability",
     "dashboards",
+    "duty",
 ]
 
 MIDDLEWARE = [

@@ -55,6 +55,7 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("accountability/", include("accountability.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("duty/", include("duty.urls")),
     path("", include("efficiency.public_urls")),
 ]
 

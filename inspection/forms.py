@@ -92,6 +92,7 @@ class DrawForm(forms.Form):
 class VisitForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("被检查单位"), queryset=Unit.objects.none())
     kind = forms.ChoiceField(label=_("方式"), choices=Method.choices)
+    research = forms.BooleanField(label=_("决策调研（计入暗访调研占比，目标 ≥ 50%）"), required=False)
     visited_on = forms.DateField(label=_("检查日期"), widget=DATE)
     place = forms.CharField(label=_("地点"), required=False)
     people_met = forms.CharField(label=_("接触人员"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -211,6 +211,9 @@ class Visit(models.Model):
     draw = models.ForeignKey(Draw, models.PROTECT, null=True, blank=True, related_name="visits", verbose_name=_("抽取"))
     unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("被检查单位"))
     kind = models.CharField(_("方式"), max_length=12, choices=Method.choices)
+    # R41 (2019 (五)): a decision research visit (决策调研); at least half of them are unannounced
+    # (不事先通知、随机暗访) — `kind` records whether it was announced; `queries.research_share` counts.
+    research = models.BooleanField(_("决策调研"), default=False)
     visited_on = models.DateField(_("检查日期"))
     place = models.CharField(_("地点"), max_length=200, blank=True)
     people_met = models.TextField(_("接触人员"), blank=True)

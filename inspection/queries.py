@@ -41,6 +41,18 @@ def _hide_open_unannounced(qs, prefix: str):
     return qs.exclude(Q(**{f"{prefix}kind": Method.UNANNOUNCED, f"{prefix}status": Visit.Status.OPEN}))
 
 
+def research_share(year: int) -> dict:
+    """R41 (2019 (五)): of the year's decision research visits (调研), the share made without
+    notice (暗访); the target is 50% or more — a target shown, not a stop."""
+    from django.db.models import Count
+
+    row = Visit.objects.filter(research=True, visited_on__year=year).aggregate(
+        total=Count("pk"), unannounced=Count("pk", filter=Q(kind=Method.UNANNOUNCED)))
+    total, hidden = row["total"], row["unannounced"]
+    return {"year": year, "total": total, "unannounced": hidden,
+            "share": round(100.0 * hidden / total, 1) if total else None, "meets": bool(total) and hidden * 2 >= total}
+
+
 def visit_list(user):
     qs = Visit.objects.select_related("plan", "unit")
     if _sees_all(user):

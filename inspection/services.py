@@ -456,7 +456,8 @@ def draw_publish(*, actor, draw: Draw) -> Draw:
 
 @transaction.atomic
 def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: date, place: str = "",
-                 people_met: str = "", summary: str = "", inspectors=(), draw: Draw | None = None) -> Visit:
+                 people_met: str = "", summary: str = "", inspectors=(), draw: Draw | None = None,
+                 research: bool = False) -> Visit:
     """明查暗访 (R33). An unannounced visit notifies nobody in the unit and stays hidden from it."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     # Locked so the plan cannot close between this check and the new visit (plan_close).
@@ -472,9 +473,10 @@ def visit_record(*, actor, plan: InspectionPlan, unit, kind: str, visited_on: da
     if visited_on > local_date(timezone.now()):
         raise ValidationError({"visited_on": _("检查日期不能晚于今天。")})
     visit = Visit.objects.create(plan=plan, draw=draw, unit=unit, kind=kind, visited_on=visited_on, place=place,
-                                 people_met=people_met, summary=summary, recorded_by=actor)
+                                 people_met=people_met, summary=summary, recorded_by=actor, research=research)
     visit.inspectors.set(list(inspectors) or [actor])
-    audit_record("create", actor=actor, obj=visit, after=snapshot(visit, ["unit", "kind", "visited_on", "place"]),
+    audit_record("create", actor=actor, obj=visit,
+                 after=snapshot(visit, ["unit", "kind", "visited_on", "place", "research"]),
                  summary=f"{visit.get_kind_display()}记录：{unit}")
     # The event is filed under the office's unit while the visit is hidden, so the visited
     # unit's timelines and inboxes do not reveal it.
@@ -540,14 +542,17 @@ def finding_record(*, actor, visit: Visit, title: str, rectify_target: str, rect
         raise ValidationError({"feedback_date": _("反馈日期不能晚于今天。")})
     if feedback_date < visit.visited_on:
         raise ValidationError({"feedback_date": _("反馈日期不能早于检查日期。")})
-    if not 1 <= rectify_days <= 365:
+    # R64 (2010 三(三)): every rectification names its goal, responsible party and deadline.
+    if not (rectify_target or "").strip():
+        raise ValidationError({"rectify_target": _("整改须明确整改目标。")})
+    if rectify_days is None or not 1 <= rectify_days <= 365:
         raise ValidationError({"rectify_days": _("整改期限须在 1 到 365 天之间。")})
     unit = unit or visit.unit
     if responsible is not None and responsible.unit_id != unit.pk:
         raise ValidationError({"responsible": _("责任人须为整改单位的人员。")})
     finding = Finding.objects.create(
         visit=visit, plan=visit.plan, unit=unit, title=title, description=description, severity=severity,
-        rectify_target=rectify_target, rectify_days=rectify_days, feedback_date=feedback_date,
+        rectify_target=rectify_target.strip(), rectify_days=rectify_days, feedback_date=feedback_date,
         responsible=responsible, recorded_by=actor,
     )
     audit_record("create", actor=actor, obj=finding, after=snapshot(finding, ["title", "unit", "rectify_days"]),
@@ -607,6 +612,9 @@ def rectification_measures_set(*, actor, rect: Rectification, measures: str, own
         raise ValidationError(_("已验收的整改不能修改方案。"))
     if not measures.strip():
         raise ValidationError({"measures": _("请填写整改措施。")})
+    if owner is None and rect.owner_id is None:
+        # R64 (2010 三(三)): the plan names its responsible person (the unit's head names them).
+        raise ValidationError({"owner": _("整改方案须明确责任人（由单位负责人指定）。")})
     fields = ["measures", "measures_at"]
     if owner is not None and owner.pk != rect.owner_id:
         require_role(actor, Role.HEAD, unit=rect.unit_id, message=_("只有单位负责人可以指定整改责任人。"))
@@ -631,6 +639,9 @@ def rectification_report(*, actor, rect: Rectification, report: str, measures: s
         raise ValidationError(_("该整改事项当前不能报告（%(s)s）。") % {"s": rect.get_status_display()})
     if not report.strip():
         raise ValidationError({"report": _("请填写整改情况。")})
+    if rect.owner_id is None:
+        # R64: no rectification is reported done without a named responsible person.
+        raise ValidationError(_("整改责任人尚未明确：请单位负责人在整改方案中指定责任人后再报告。"))
     rect.report, rect.reported_at, rect.status = report.strip(), timezone.now(), Rectification.Status.REPORTED
     if measures.strip():
         rect.measures = measures.strip()

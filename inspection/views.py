@@ -54,6 +54,7 @@ def plan_list(request):
     return render(request, "inspection/plan_list.html", {
         **listing.list_context(request, f, export=reverse("inspection:plan_ledger_export")),
         "caps": queries.cap_rows(year), "year": year,
+        "research": queries.research_share(year),
         "pending": queries.plan_list(request.user).filter(status=InspectionPlan.Status.SUBMITTED).count(),
         "can_file": permissions.is_office(request.user),
     })

@@ -60,6 +60,12 @@ class KeyTask(Clock):
     leader_name = models.CharField(_("责任领导"), max_length=64, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("责任人"))
+    # R42 (2019 (二)): the lead unit's 第一责任人 and 直接责任人, required by the services (the
+    # unit's own, unless named otherwise); null only on rows older than the rule.
+    principal = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("第一责任人"))
+    deputy = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("直接责任人"))
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     report_cycle = models.CharField(_("进度报告周期"), max_length=8, choices=ReportCycle.choices,
                                     default=ReportCycle.MONTH)
@@ -286,14 +292,37 @@ class AssignmentTarget(Clock):
 
 
 class Coordination(models.Model):
-    """A dispute between units about an assignment and the office's coordination opinion (协调意见).
+    """A dispute between units about an assignment and the coordination opinion (协调意见).
 
-    With (or after) the opinion the office may act on it once (`reassign_mode`): 转办 moves the
-    disputing unit's part to another unit; 调整牵头 makes a co-unit the lead."""
+    The path of 2019 意见 (九) (R43): the lead unit (牵头单位) coordinates first and records how
+    (`lead_note`); what it settles ends there (已由牵头单位协调解决). Only what it truly cannot
+    settle goes to the government office, never without that record (不得直接上交矛盾): the
+    office gives a clear coordination opinion, or sends a preferred opinion (倾向性意见) to the
+    government leader, whose decision is then the opinion. `status` is a copy of the step that
+    only the services change. With (or after) the opinion the office may act on it once
+    (`reassign_mode`): 转办 moves the disputing unit's part to another unit; 调整牵头 makes a
+    co-unit the lead. No time limit is set (the seed sets none)."""
 
     class Reassign(models.TextChoices):
         TRANSFER = "transfer", _("转办给其他单位")
         LEAD = "lead", _("调整牵头单位")
+
+    class Status(models.TextChoices):
+        LEAD = "lead", _("待牵头单位协调")
+        SETTLED = "settled", _("已由牵头单位协调解决")
+        OFFICE = "office", _("牵头单位协调未果，待政府办公室协调")
+        LEADER = "leader", _("已提出倾向性意见，报政府领导协调")
+        DECIDED = "decided", _("已作出协调意见")
+
+    status = models.CharField(_("协调阶段"), max_length=8, choices=Status.choices, default=Status.LEAD)
+    lead_note = models.TextField(_("牵头单位协调情况"), blank=True)
+    lead_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("牵头单位协调人"))
+    lead_at = models.DateTimeField(_("牵头单位协调时间"), null=True, blank=True)
+    preferred_opinion = models.TextField(_("倾向性意见"), blank=True)
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("报请人"))
+    referred_at = models.DateTimeField(_("报请政府领导时间"), null=True, blank=True)
 
     assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="coordinations",
                                    verbose_name=_("交办件"))

@@ -184,7 +184,7 @@ class KeyTaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = KeyTask
         fields = ["id", "task_list", "number", "title", "goal", "standard", "unit", "co_units", "leader_name",
-                  "owner", "deadline", "report_cycle", "progress", "reported_at", "urge_count", "lag",
+                  "principal", "deputy", "owner", "deadline", "report_cycle", "progress", "reported_at", "urge_count", "lag",
                   "next_report_due", "nodes", *CLOCK]
 
 

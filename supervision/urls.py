@@ -15,6 +15,7 @@ urlpatterns = [
     path("assignments/<int:pk>/dispatch/", views.assignment_dispatch, name="dispatch"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/", views.coordinate, name="coordinate"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/reassign/", views.reassign, name="reassign"),
+    path("assignments/<int:pk>/coordinations/<int:cpk>/<slug:step>/", views.dispute_step, name="dispute_step"),
     path("targets/<int:pk>/evidence/", views.target_evidence, name="target_evidence"),
     path("targets/<int:pk>/<slug:action>/", views.target_action, name="target_action"),
     path("tasks/", views.task_lists, name="tasklists"),

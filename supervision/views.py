@@ -79,8 +79,12 @@ def assignment_detail(request, pk):
     is_office = request.user.role == Role.OFFICE
     return render(request, "supervision/assignment_detail.html", {
         "item": item, "targets": targets, "timeline": queries.assignment_timeline(item),
-        "coordinations": item.coordinations.select_related("unit", "raised_by", "decided_by"),
+        "coordinations": item.coordinations.select_related("unit", "raised_by", "decided_by", "lead_by",
+                                                           "referred_by"),
         "is_office": request.user.role == Role.OFFICE,
+        "is_lead_head": request.user.role == Role.HEAD and any(
+            t.is_lead and t.unit_id == request.user.unit_id for t in targets),
+        "is_leader": request.user.role == Role.LEADER,
         "dispatch_form": DispatchForm() if item.status == Assignment.Status.REGISTERED else None,
         "replies": Assignment.Reply.choices, "needs_reply": bool(services.FLOWS[item.kind].reply),
         "step_names": services.STEP_NAMES, "pause_reasons": PauseReason.choices,
@@ -156,6 +160,33 @@ def coordinate(request, pk, cpk):
             mode=reassign.cleaned_data["mode"] if reassign else Coordination.Reassign.TRANSFER)
     except ValidationError as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    return redirect(item)
+
+
+# R43: the dispute path's steps (lead unit → government office → leader).
+DISPUTE_STEPS = {
+    "settle": lambda u, c, p: services.dispute_lead_record(actor=u, coordination=c, note=p.get("note", ""), settled=True),
+    "escalate": lambda u, c, p: services.dispute_lead_record(actor=u, coordination=c, note=p.get("note", ""),
+                                                             settled=False),
+    "refer": lambda u, c, p: services.dispute_refer(actor=u, coordination=c,
+                                                    preferred_opinion=p.get("preferred_opinion", "")),
+    "decide": lambda u, c, p: services.dispute_leader_decide(actor=u, coordination=c, opinion=p.get("opinion", "")),
+}
+
+
+@login_required
+@require_POST
+def dispute_step(request, pk, cpk, step):
+    item = queries.access_assignment(request.user, pk, request=request)
+    c = get_object_or_404(Coordination, pk=cpk, assignment=item)
+    if step not in DISPUTE_STEPS:
+        raise Http404
+    try:
+        DISPUTE_STEPS[step](request.user, c, request.POST)
+    except ValidationError as e:
+        messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+    else:
+        messages.success(request, _("已记录"))
     return redirect(item)
 
 

@@ -78,12 +78,18 @@ def org(db) -> Org:
     unit_b = make_unit("鄂州市市场监督管理局", region=region, code="B")
     office_unit = make_unit("鄂州市效能办", region=region, code="OFFICE", kind=Unit.Kind.OFFICE)
     leader_unit = make_unit("鄂州市人民政府", region=region, code="GOV", kind=Unit.Kind.GOVERNMENT)
+    head_a = make_user(Role.HEAD, unit=unit_a, username="head_a", full_name="李局长")
+    head_b = make_user(Role.HEAD, unit=unit_b, username="head_b", full_name="赵局长")
+    # R42: each unit names its 第一责任人 and 直接责任人 (here the head is both).
+    for unit, head in ((unit_a, head_a), (unit_b, head_b)):
+        unit.principal = unit.deputy = head
+        unit.save(update_fields=["principal", "deputy"])
     return Org(
         region=region, unit_a=unit_a, unit_b=unit_b, office_unit=office_unit,
         clerk_a=make_user(Role.CLERK, unit=unit_a, username="clerk_a", full_name="张经办"),
-        head_a=make_user(Role.HEAD, unit=unit_a, username="head_a", full_name="李局长"),
+        head_a=head_a,
         clerk_b=make_user(Role.CLERK, unit=unit_b, username="clerk_b", full_name="王经办"),
-        head_b=make_user(Role.HEAD, unit=unit_b, username="head_b", full_name="赵局长"),
+        head_b=head_b,
         office=make_user(Role.OFFICE, unit=office_unit, username="office", full_name="陈督查"),
         leader=make_user(Role.LEADER, unit=leader_unit, username="leader", full_name="刘市长"),
         sysadmin=make_user(Role.SYSTEM_ADMIN, username="sysadmin", full_name="系统管理员"),

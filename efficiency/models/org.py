@@ -1,6 +1,7 @@
 """Org chart: regions, units and their sections, people with posts and one role each."""
 
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -59,6 +60,14 @@ class Unit(models.Model):
     )
     group = models.OneToOneField(Group, models.PROTECT, related_name="unit", editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    # R42 (2019 (二); 2014 四(一)): the principal (主要负责同志) is the unit's first responsible
+    # person for execution, the deputy in charge (分管负责同志) the direct responsible person who
+    # reports execution to the principal. Set by `services.unit_set_responsible`; a key task
+    # copies them as its defaults.
+    principal = models.ForeignKey("efficiency.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("第一责任人（主要负责同志）"))
+    deputy = models.ForeignKey("efficiency.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("直接责任人（分管负责同志）"))
 
     class Meta:
         verbose_name = _("单位")
@@ -127,6 +136,15 @@ class User(AbstractUser):
     post = models.CharField(_("职务/岗位"), max_length=64, blank=True)
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices, default=Role.PENDING)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
+    # AB岗 (R49, 2010 四 3②): the backup holder (B角) of this person's post, of the same unit, who
+    # acts while they are absent. `covering` is the backup's copy of the absent holders it acts
+    # for, kept by `services.user_mark_absent` / `user_set_backup` so that `permissions.acting_for`
+    # needs no query.
+    backup = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("B角（AB岗替岗人）"))
+    is_absent = models.BooleanField(_("离岗（由B角替岗）"), default=False)
+    covering = ArrayField(models.PositiveIntegerField(), default=list, blank=True, editable=False,
+                          verbose_name=_("正在替岗的A角"))
     must_change_password = models.BooleanField(_("首次登录须改密码"), default=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
 

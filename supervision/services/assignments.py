@@ -20,7 +20,7 @@ from efficiency.uploads import upload_clean
 from efficiency.workdays import CalendarRangeError, local_date
 
 from ..documents import ASSIGNMENT_ORDER
-from ..models import Assignment, AssignmentTarget
+from ..models import Assignment, AssignmentKind, AssignmentTarget
 from .common import (
     ENDED, FLOWS, MEMBERS_ONLY, OFFICE_ONLY, PS, STEP_NAMES, TS, _audit, _deadline_limit, _lock_target, _require,
     _target_start,
@@ -42,6 +42,11 @@ def _next_number(now: datetime) -> str:
     return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
 
 
+# R66: the kinds that carry out a decision, whose decision-maker is recorded.
+DECISION_KINDS = (AssignmentKind.INSTRUCTION, AssignmentKind.UPPER_DOC, AssignmentKind.MEETING,
+                  AssignmentKind.NO_DEADLINE)
+
+
 @transaction.atomic
 def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing_leader: str = "",
                       deadline: date | None = None, lead_unit: Unit | None = None,
@@ -50,6 +55,9 @@ def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     if kind not in FLOWS:
         raise ValidationError(_("来源类别无效。"))
+    if kind in DECISION_KINDS and not issuing_leader.strip():
+        # R66 (2008b 二(三)): 谁决策谁负责 — an item that carries out a decision names who decided.
+        raise ValidationError({"issuing_leader": _("领导批示、上级文件/重大决策、会议决定和决策部署须记录决策人（批示/交办领导）。")})
     now = timezone.now()
     if deadline is not None:
         _deadline_limit(deadline, start=now)

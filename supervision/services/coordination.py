@@ -29,9 +29,76 @@ def dispute_raise(*, actor, target: AssignmentTarget, reason: str) -> Coordinati
     _check(actor, target, "dispute")
     c = Coordination.objects.create(assignment=target.assignment, raised_by=actor, unit=target.unit,
                                     reason=_require(reason, _("争议事由")), raised_at=timezone.now())
-    event_emit("assignment.disputed", subject=target.assignment, actor=actor, unit=target.unit,
-               recipients=["office"], message=c.reason, payload={"coordination_id": c.pk})
+    lead = _lead_target(c)
+    # R43: the lead unit coordinates first (2019 意见 (九)).
+    event_emit("assignment.disputed", subject=target.assignment, actor=actor, unit=lead.unit if lead else target.unit,
+               recipients=["head"], message=c.reason, payload={"coordination_id": c.pk})
     _audit(actor, target, f"提出争议 {target}")
+    return c
+
+
+def _lead_target(c: Coordination) -> AssignmentTarget | None:
+    return AssignmentTarget.objects.select_related("unit").filter(assignment_id=c.assignment_id, is_lead=True).first()
+
+
+def _lock_coordination(c: Coordination, status: str) -> Coordination:
+    c = Coordination.objects.select_for_update().select_related("assignment").get(pk=c.pk)
+    if c.status != status:
+        raise ValidationError(_("该争议当前处于“%(s)s”阶段，不能进行此操作。") % {"s": c.get_status_display()})
+    return c
+
+
+@transaction.atomic
+def dispute_lead_record(*, actor, coordination: Coordination, note: str, settled: bool) -> Coordination:
+    """R43 (2019 意见 (九)): the lead unit's head records how it coordinated the dispute: settled
+    (the dispute ends, 已由牵头单位协调解决), or truly unsettled — only then does it go up to the
+    government office, with this record (不得直接上交矛盾)."""
+    c = _lock_coordination(coordination, Coordination.Status.LEAD)
+    lead = _lead_target(c)
+    require_role(actor, Role.HEAD, unit=lead.unit_id if lead else -1,
+                 message=_("只有牵头单位负责人可以记录牵头协调情况。"))
+    c.lead_note = _require(note, _("牵头单位协调情况"))
+    c.lead_by, c.lead_at = actor, timezone.now()
+    c.status = Coordination.Status.SETTLED if settled else Coordination.Status.OFFICE
+    c.save(update_fields=["lead_note", "lead_by", "lead_at", "status"])
+    payload = {"coordination_id": c.pk, "unit_id": c.unit_id}
+    if settled:
+        event_emit("assignment.dispute_settled", subject=c.assignment, actor=actor, unit=lead.unit,
+                   recipients=["owner", "head"], message=c.lead_note, payload=payload)
+    else:
+        event_emit("assignment.dispute_escalated", subject=c.assignment, actor=actor, unit=lead.unit,
+                   recipients=["office"], message=c.lead_note, payload=payload)
+    _audit(actor, c.assignment, f"牵头单位{'协调解决' if settled else '协调未果，报政府办公室'}：{c.assignment.number}")
+    return c
+
+
+@transaction.atomic
+def dispute_refer(*, actor, coordination: Coordination, preferred_opinion: str) -> Coordination:
+    """R43: the office sends its preferred opinion (倾向性意见) to the government leader, who
+    decides (`dispute_leader_decide`); only after the lead unit's record."""
+    require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
+    c = _lock_coordination(coordination, Coordination.Status.OFFICE)
+    c.preferred_opinion = _require(preferred_opinion, _("倾向性意见"))
+    c.referred_by, c.referred_at, c.status = actor, timezone.now(), Coordination.Status.LEADER
+    c.save(update_fields=["preferred_opinion", "referred_by", "referred_at", "status"])
+    event_emit("assignment.dispute_referred", subject=c.assignment, actor=actor, recipients=["leader"],
+               message=c.preferred_opinion, payload={"coordination_id": c.pk})
+    _audit(actor, c.assignment, f"提出倾向性意见报政府领导协调 {c.assignment.number}")
+    return c
+
+
+@transaction.atomic
+def dispute_leader_decide(*, actor, coordination: Coordination, opinion: str) -> Coordination:
+    """R43, R66: the government leader's coordination decision on a referred dispute; the leader
+    is recorded as its decision-maker (谁决策谁负责). The office then acts on it."""
+    require_role(actor, Role.LEADER, message=_("只有政府领导可以对报请协调的争议作出决定。"))
+    c = _lock_coordination(coordination, Coordination.Status.LEADER)
+    c.opinion, c.decided_by, c.decided_at = _require(opinion, _("协调意见")), actor, timezone.now()
+    c.status = Coordination.Status.DECIDED
+    c.save(update_fields=["opinion", "decided_by", "decided_at", "status"])
+    event_emit("assignment.coordinated", subject=c.assignment, actor=actor, recipients=["office"], message=c.opinion,
+               payload={"coordination_id": c.pk, "unit_id": c.unit_id})
+    _audit(actor, c.assignment, f"政府领导协调决定 {c.assignment.number}")
     return c
 
 
@@ -44,8 +111,13 @@ def dispute_coordinate(*, actor, coordination: Coordination, opinion: str, reass
     c = Coordination.objects.select_for_update().get(pk=coordination.pk)
     if c.decided_at:
         raise ValidationError(_("该争议已协调。"))
+    if c.status != Coordination.Status.OFFICE:
+        # R43 (2019 意见 (九)): 不得直接上交矛盾 — the lead unit's coordination comes first.
+        raise ValidationError(_("该争议须先经牵头单位协调并记录协调情况，确实难以解决的才由政府办公室协调（%(s)s）。")
+                              % {"s": c.get_status_display()})
     c.opinion, c.decided_by, c.decided_at = _require(opinion, _("协调意见")), actor, timezone.now()
-    c.save(update_fields=["opinion", "decided_by", "decided_at"])
+    c.status = Coordination.Status.DECIDED
+    c.save(update_fields=["opinion", "decided_by", "decided_at", "status"])
     event_emit("assignment.coordinated", subject=c.assignment, actor=actor, message=c.opinion,
                payload={"coordination_id": c.pk, "unit_id": c.unit_id})
     _audit(actor, c.assignment, f"协调争议 {c.assignment.number}")

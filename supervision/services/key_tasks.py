@@ -51,21 +51,38 @@ def _task_clock(task: KeyTask, *, actor, start: datetime | None = None) -> None:
         clocks.clock_start(task, actor=actor, rule="task.node", start=start)
 
 
+def _responsible(unit: Unit, principal, deputy) -> tuple:
+    """R42 (2019 (二)): a key task names the lead unit's 第一责任人 and 直接责任人 — the unit's
+    own (`Unit.principal`, `Unit.deputy`) unless others of the unit are named; refused if none."""
+    principal, deputy = principal or unit.principal, deputy or unit.deputy
+    errors = {}
+    for field, person, label in (("principal", principal, _("第一责任人")), ("deputy", deputy, _("直接责任人"))):
+        if person is None:
+            errors[field] = _("重点任务须明确%(who)s（牵头单位%(unit)s尚未指定）。") % {"who": label, "unit": unit.name}
+        elif person.unit_id != unit.pk:
+            errors[field] = _("%(who)s必须是牵头单位的人员。") % {"who": label}
+    if errors:
+        raise ValidationError(errors)
+    return principal, deputy
+
+
 @transaction.atomic
 def keytask_create(*, actor, task_list: KeyTaskList, number: str, title: str, goal: str, standard: str,
                    unit: Unit, co_units=(), leader_name: str = "", owner=None, deadline: date | None = None,
-                   report_cycle: str = ReportCycle.MONTH) -> KeyTask:
-    """One task of the list (R14: responsible party, goal, standard, time limit)."""
+                   report_cycle: str = ReportCycle.MONTH, principal=None, deputy=None) -> KeyTask:
+    """One task of the list (R14: responsible party, goal, standard, time limit; R42: its
+    第一责任人 and 直接责任人)."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     number = _require(number, _("编号"))
     if KeyTask.objects.filter(task_list=task_list, number=number).exists():
         raise ValidationError(_("编号 %(n)s 已存在。") % {"n": number})
     if owner is not None and owner.unit_id != unit.pk:
         raise ValidationError(_("责任人必须是牵头单位的人员。"))
+    principal, deputy = _responsible(unit, principal, deputy)
     task = KeyTask.objects.create(
         task_list=task_list, number=number, title=_require(title, _("任务名称")), goal=_require(goal, _("目标任务")),
         standard=_require(standard, _("工作标准")), unit=unit, leader_name=leader_name, owner=owner,
-        deadline=deadline, report_cycle=report_cycle,
+        deadline=deadline, report_cycle=report_cycle, principal=principal, deputy=deputy,
     )
     task.co_units.set([u for u in co_units if u.pk != unit.pk])
     for u in task.co_units.all():
@@ -80,7 +97,8 @@ def keytask_create(*, actor, task_list: KeyTaskList, number: str, title: str, go
     return task
 
 
-TASK_FIELDS = ("title", "goal", "standard", "unit", "leader_name", "owner", "deadline", "report_cycle")
+TASK_FIELDS = ("title", "goal", "standard", "unit", "leader_name", "owner", "deadline", "report_cycle", "principal",
+               "deputy")
 
 
 @transaction.atomic
@@ -88,6 +106,11 @@ def keytask_update(*, actor, task: KeyTask, co_units=None, **values) -> bool:
     """Change a task's fields; returns whether anything changed (an unchanged import writes nothing)."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     task = KeyTask.objects.select_for_update().get(pk=task.pk)
+    unit = values.get("unit", task.unit)
+    keep = unit.pk == task.unit_id  # a new lead unit brings its own responsible people (R42)
+    values["principal"], values["deputy"] = _responsible(
+        unit, values.get("principal") or (task.principal if keep else None),
+        values.get("deputy") or (task.deputy if keep else None))
     changed = [f for f in TASK_FIELDS if f in values and getattr(task, f) != values[f]]
     new_co = None
     if co_units is not None:

@@ -91,6 +91,12 @@ def test_a_pause_on_request_and_a_transfer_after_a_dispute(page, live_server, or
         page.goto(url)
         _act(page, row_b, "dispute", reason="道路排水设施养护属住建局职责，不属本局")
 
+        # R43: the lead unit coordinates first; only what it cannot settle goes to the office.
+        _as(page, live_server, "head_a")
+        page.goto(url)
+        _act(page, "#coordinations", "escalate", note="已召集市场监管局、住建局会商，职责分歧未能解决")
+        assert "已召集市场监管局" in page.inner_text("#coordinations")
+
         _as(page, live_server, "office")
         page.goto(url)
         _act(page, "#coordinations", "coordinate", opinion="配合部分转住建局办理", to_unit=str(unit_c.pk),

@@ -148,7 +148,8 @@ def test_a_new_section_in_the_unit_form_is_audited(client, org):
     unit = org.unit_a
     data = {"code": unit.code, "name": unit.name, "short_name": "", "kind": unit.kind, "region": unit.region_id,
             "parent": "", "is_active": "on", "sections-TOTAL_FORMS": "1", "sections-INITIAL_FORMS": "0",
-            "sections-0-name": "行政审批科", "sections-0-unit": unit.pk}
+            "sections-0-name": "行政审批科", "sections-0-unit": unit.pk,
+            "principal": org.head_a.pk, "deputy": org.head_a.pk}  # R42: kept as they are
     assert client.post(f"/admin/efficiency/unit/{unit.pk}/change/", data).status_code == 302
     assert AuditLog.objects.filter(action="create", object_type="efficiency.section",
                                    summary__contains="行政审批科").exists()
@@ -162,3 +163,20 @@ def test_the_user_pages_render_for_both_account_administrators(client, org, name
     assert client.get("/admin/").status_code == 200
     add = client.get("/admin/efficiency/user/add/").status_code
     assert add == (200 if name == "sysadmin" else 403)
+
+
+def test_r42_the_unit_form_refuses_a_first_responsible_person_of_another_unit(client, org):
+    """R42: the unit's 第一责任人 / 直接责任人 are its own people; the change is audited."""
+    client.force_login(org.sysadmin)
+    unit = org.unit_a
+    data = {"code": unit.code, "name": unit.name, "short_name": "", "kind": unit.kind, "region": unit.region_id,
+            "parent": "", "is_active": "on", "sections-TOTAL_FORMS": "0", "sections-INITIAL_FORMS": "0",
+            "principal": org.head_b.pk, "deputy": org.clerk_a.pk}
+    assert client.post(f"/admin/efficiency/unit/{unit.pk}/change/", data).status_code == 200
+    unit.refresh_from_db()
+    assert unit.principal == org.head_a
+    data["principal"] = org.clerk_a.pk
+    assert client.post(f"/admin/efficiency/unit/{unit.pk}/change/", data).status_code == 302
+    unit.refresh_from_db()
+    assert (unit.principal, unit.deputy) == (org.clerk_a, org.clerk_a)
+    assert AuditLog.objects.filter(object_type="efficiency.unit", summary__contains="第一责任人").exists()

@@ -175,3 +175,42 @@ def test_the_unit_files_its_measures_and_its_head_names_the_responsible_person(o
     rect.refresh_from_db()
     assert rect.owner == org.head_a and rect.measures_at is not None and rect.measures.startswith("建立AB岗")
     assert Event.objects.filter(kind="rectification.measures", subject_id=rect.pk).exists()
+
+
+def test_r64_a_rectification_without_goal_is_refused_and_its_plan_must_name_the_responsible_person(
+        org, approved_plan):
+    """R64 (2010 三(三)): every rectification names its goal, responsible party and deadline."""
+    visit = _visit(org, approved_plan)
+    for bad in ("", "   "):
+        with pytest.raises(ValidationError, match="整改目标"):
+            services.finding_record(actor=org.office, visit=visit, title="空岗", rectify_target=bad, rectify_days=10)
+    with pytest.raises(ValidationError, match="整改期限"):
+        services.finding_record(actor=org.office, visit=visit, title="空岗", rectify_target="整改", rectify_days=0)
+    finding = services.finding_record(actor=org.office, visit=visit, title="空岗", rectify_target="窗口有人",
+                                      rectify_days=10)  # no responsible person yet
+    rect = finding.rectification
+    assert rect.target == "窗口有人" and rect.due_at is not None and rect.owner is None
+    with pytest.raises(ValidationError, match="责任人"):
+        services.rectification_measures_set(actor=org.clerk_a, rect=rect, measures="建立AB岗")
+    with pytest.raises(ValidationError, match="责任人"):
+        services.rectification_report(actor=org.clerk_a, rect=rect, report="已整改")
+    services.rectification_measures_set(actor=org.head_a, rect=rect, measures="建立AB岗", owner=org.clerk_a)
+    services.rectification_report(actor=org.clerk_a, rect=rect, report="已整改")
+    rect.refresh_from_db()
+    assert rect.owner == org.clerk_a and rect.status == Rectification.Status.REPORTED
+
+
+def test_r41_research_visits_record_whether_announced_and_the_unannounced_share_is_counted(org, approved_plan,
+                                                                                              client):
+    """R41 (2019 (五)): ≥ 50% of decision research visits (调研) unannounced — recorded and counted."""
+    for kind in (Method.OPEN, Method.OPEN, Method.UNANNOUNCED):
+        services.visit_record(actor=org.office, plan=approved_plan, unit=org.unit_a, kind=kind,
+                              visited_on=date(2026, 3, 9), research=True)
+    _visit(org, approved_plan, kind=Method.UNANNOUNCED)  # an inspection, not a research visit: not counted
+    share = queries.research_share(2026)
+    assert (share["total"], share["unannounced"], share["share"], share["meets"]) == (3, 1, 33.3, False)
+    services.visit_record(actor=org.office, plan=approved_plan, unit=org.unit_a, kind=Method.UNANNOUNCED,
+                          visited_on=date(2026, 3, 9), research=True)
+    assert queries.research_share(2026)["meets"] is True
+    client.force_login(org.office)
+    assert "不事先通知、随机暗访 2 次" in client.get("/inspection/").content.decode()

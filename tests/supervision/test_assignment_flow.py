@@ -78,6 +78,7 @@ def test_a_dispute_between_units_gets_the_offices_coordination_opinion(org, make
     item = make_assignment(K.MEETING, co_units=[org.unit_b])
     target_b = item.targets.get(unit=org.unit_b)
     c = services.dispute_raise(actor=org.clerk_b, target=target_b, reason="该路段养护不属本局职责")
+    services.dispute_lead_record(actor=org.head_a, coordination=c, note="牵头单位会商未果", settled=False)  # R43
     services.dispute_coordinate(actor=org.office, coordination=c, opinion="由市自然资源和规划局牵头，市场监管局配合")
     c.refresh_from_db()
     assert c.opinion and c.decided_by == org.office
@@ -135,3 +136,18 @@ def test_our_events_read_well_in_the_inbox(org, make_assignment):
     event = Event.objects.get(kind="assignment.urged")
     title, body, link = format_event(event, target)
     assert title.startswith("【督办】") and link.endswith(f"#target-{target.pk}")
+
+
+def test_r66_an_item_that_carries_out_a_decision_records_its_decision_maker(org):
+    """R66 (2008b 二(三)): 谁决策谁负责 — a leader's instruction, a major decision, a meeting
+    decision or a decision without deadline names who decided; a field-research problem need not."""
+    for kind in (K.INSTRUCTION, K.UPPER_DOC, K.MEETING, K.NO_DEADLINE):
+        with pytest.raises(ValidationError) as exc:
+            services.assignment_create(actor=org.office, kind=kind, title="批示", source_text="请办理",
+                                       issuing_leader="  ", lead_unit=org.unit_a)
+        assert "issuing_leader" in exc.value.message_dict
+    item = services.assignment_create(actor=org.office, kind=K.MEETING, title="常务会决定", source_text="请办理",
+                                      issuing_leader="刘市长", lead_unit=org.unit_a)
+    assert item.issuing_leader == "刘市长"
+    services.assignment_create(actor=org.office, kind=K.FIELD_RESEARCH, title="调研问题", source_text="请办理",
+                               lead_unit=org.unit_a)

@@ -124,3 +124,34 @@ def test_r15_the_lagging_scan_has_no_row_cap(task, org):
     assert services.keytasks_warn_lagging(now=at(2025, 7, 1, 9, 0), batch=400) == 1050
     assert services.keytasks_warn_lagging(now=at(2025, 7, 2, 9, 0), batch=400) == 0
     assert Event.objects.filter(kind="keytask.lagging").values("subject_id").distinct().count() == 1050
+
+
+def test_r42_a_key_task_names_the_first_and_direct_responsible_persons_or_is_refused(org):
+    """R42 (2019 (二)): the unit's 第一责任人 and 直接责任人 on every key task, prefilled from the
+    unit; a unit that has named none makes the task refuse."""
+    from efficiency import services as org_services
+    from efficiency.models import AuditLog, Role
+    from tests.factories import make_unit, make_user
+
+    bare = make_unit("鄂州市交通运输局", region=org.region, code="JT")
+    principal = make_user(Role.HEAD, unit=bare, username="jt_head", full_name="金局长")
+    deputy = make_user(Role.HEAD, unit=bare, username="jt_deputy", full_name="钱副局长")
+    with time_machine.travel(JAN, tick=False):
+        tl = services.tasklist_create(actor=org.office, year=2025)
+        fields = dict(actor=org.office, task_list=tl, title="公路建设", goal="完成", standard="达标", unit=bare)
+        with pytest.raises(ValidationError) as exc:
+            services.keytask_create(number="1", **fields)
+        assert set(exc.value.message_dict) == {"principal", "deputy"}
+        with pytest.raises(ValidationError, match="牵头单位的人员"):
+            services.keytask_create(number="1", principal=org.head_a, deputy=deputy, **fields)
+        with pytest.raises(ValidationError, match="本单位在岗人员"):
+            org_services.unit_set_responsible(actor=org.office, unit=bare, principal=org.head_a, deputy=deputy)
+        org_services.unit_set_responsible(actor=org.office, unit=bare, principal=principal, deputy=deputy)
+        assert AuditLog.objects.filter(object_type="efficiency.unit", object_id=str(bare.pk)).exists()
+        bare.refresh_from_db()
+        task = services.keytask_create(number="1", **fields)  # the unit's own prefill the task
+        assert (task.principal, task.deputy) == (principal, deputy)
+        # A new lead unit brings its own; naming none for a unit without them is refused.
+        services.keytask_update(actor=org.office, task=task, unit=org.unit_a)
+        task.refresh_from_db()
+        assert (task.principal, task.deputy) == (org.head_a, org.head_a)

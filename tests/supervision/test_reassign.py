@@ -41,8 +41,13 @@ def unit_c(org):
 
 
 def _dispute(org, target, when=DISPUTED, actor=None):
+    """Raised, and not settled by the lead unit A (R43: only then does the office coordinate)."""
     with time_machine.travel(when, tick=False):
-        return services.dispute_raise(actor=actor or org.clerk_a, target=target, reason="该路段养护不属本局职责")
+        c = services.dispute_raise(actor=actor or org.clerk_a, target=target, reason="该路段养护不属本局职责")
+        lead = AssignmentTarget.objects.get(assignment_id=c.assignment_id, is_lead=True).unit
+        head = lead.members.filter(role=Role.HEAD).first() or make_user(Role.HEAD, unit=lead, username=f"head_{lead.code}")
+        return services.dispute_lead_record(actor=head, coordination=c, note="已与配合单位会商，未能达成一致",
+                                            settled=False)
 
 
 def _coordinate(org, c, when=COORDINATED, **kw):
@@ -365,3 +370,39 @@ def test_the_page_records_the_opinion_and_the_transfer_in_one_step(client, org, 
     c.refresh_from_db()
     assert c.decided_at is not None and c.reassign_mode == Coordination.Reassign.TRANSFER
     assert item.targets.get(unit=unit_c).is_lead
+
+
+def test_r43_the_office_coordinates_only_what_the_lead_unit_could_not_settle(org, item, unit_c):
+    """R43 (2019 意见 (九)): a dispute goes to the lead unit first; without its coordination record
+    the office refuses (不得直接上交矛盾); the lead may settle it; else the office gives an opinion
+    or sends a preferred opinion to the leader, who decides."""
+    target_b = item.targets.get(unit=org.unit_b)
+    with time_machine.travel(DISPUTED, tick=False):
+        c = services.dispute_raise(actor=org.clerk_b, target=target_b, reason="不属本局职责")
+        assert Event.objects.get(kind="assignment.disputed").unit_id == org.unit_a.pk  # told: the lead unit
+        with pytest.raises(ValidationError, match="须先经牵头单位协调"):
+            services.dispute_coordinate(actor=org.office, coordination=c, opinion="转住建局")
+        with pytest.raises(ValidationError, match="待牵头单位协调"):
+            services.dispute_refer(actor=org.office, coordination=c, preferred_opinion="倾向转住建局")
+        with pytest.raises(PermissionDenied):  # only the lead unit's head records its coordination
+            services.dispute_lead_record(actor=org.head_b, coordination=c, note="x", settled=False)
+        with pytest.raises(ValidationError):
+            services.dispute_lead_record(actor=org.head_a, coordination=c, note=" ", settled=False)
+        settled = services.dispute_raise(actor=org.clerk_b, target=target_b, reason="另一分歧")
+        settled = services.dispute_lead_record(actor=org.head_a, coordination=settled, note="会商一致", settled=True)
+        assert settled.status == Coordination.Status.SETTLED
+        with pytest.raises(ValidationError):
+            services.dispute_coordinate(actor=org.office, coordination=settled, opinion="x")
+        c = services.dispute_lead_record(actor=org.head_a, coordination=c, note="会商未果", settled=False)
+        assert c.status == Coordination.Status.OFFICE and c.lead_by == org.head_a
+        with pytest.raises(PermissionDenied):
+            services.dispute_leader_decide(actor=org.office, coordination=c, opinion="x")
+        c = services.dispute_refer(actor=org.office, coordination=c, preferred_opinion="倾向由住建局办理")
+        assert Event.objects.get(kind="assignment.dispute_referred").recipients == ["leader"]
+        with pytest.raises(ValidationError):  # referred: the leader decides, not the office
+            services.dispute_coordinate(actor=org.office, coordination=c, opinion="x")
+        c = services.dispute_leader_decide(actor=org.leader, coordination=c, opinion="由住建局办理")
+    assert (c.status, c.decided_by, c.preferred_opinion) == (Coordination.Status.DECIDED, org.leader, "倾向由住建局办理")
+    with time_machine.travel(COORDINATED, tick=False):
+        services.coordination_reassign(actor=org.office, coordination=c, to_unit=unit_c)
+    assert item.targets.get(unit=unit_c).transferred_from == target_b
