@@ -643,9 +643,12 @@ def application_approve_extension(*, actor, application: Application) -> Applica
     app.extension_requested_at = None
     app.save(update_fields=["extension_requested_at"])
     approved_by = _("本级人民政府负责人") if app.is_joint else _("单位负责人")
+    names = {"who": approved_by, "n": value, "due": format_due(app.due_at), "item": app.item.name,
+             "no": app.receipt_number}
     event_emit("approvals.extended", subject=app, actor=actor, recipients=["owner", *_sms(app)],
-               message=_("经%(who)s批准延长 %(n)s 个工作日，新期限 %(due)s。") % {
-                   "who": approved_by, "n": value, "due": format_due(app.due_at)})
+               message=_("经%(who)s批准延长 %(n)s 个工作日，新期限 %(due)s。") % names,
+               payload={"citizen_message": _("您申请的“%(item)s”（%(no)s）经%(who)s批准延长 %(n)s 个工作日办理，"
+                                             "新的办理期限为 %(due)s。") % names})
     audit_record("appr.ext_approve", actor=actor, obj=app, summary=f"延期 {value} 个工作日")
     return app
 
@@ -806,7 +809,8 @@ def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
         names = {"item": app.item.name, "no": app.receipt_number}
         specs += [
             dict(kind="approvals.deemed_approved", subject=app, at=now, recipients=[*_sms(app), "owner", "head", "office"],
-                 message=notice % names, payload={"receipt_number": app.receipt_number}),
+                 message=reason % names,
+                 payload={"receipt_number": app.receipt_number, "citizen_message": notice % names}),
             dict(kind="approvals.decided", subject=app, at=now, payload={"outcome": Status.DEEMED_APPROVED, "late": True}),
             dict(kind="accountability.propose", subject=app, at=now, payload={
                 "person_id": app.owner_id, "unit_id": app.unit_id, "source": "deemed_approval",

@@ -285,6 +285,9 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
                 subject = subjects.get((event.subject_type, event.subject_id))
                 title, body, link = format_event(event, subject)
                 title = title[:200]
+                # A citizen (a phone or address, not an account) reads the text written for them,
+                # when the event has one, and no staff link; staff never get the citizen's text.
+                citizen_body = (event.payload or {}).get("citizen_message") or body
                 later = later_at if event.kind in DEFERRED_KINDS else now
                 seen = set()
                 for spec in event.recipients:
@@ -298,9 +301,10 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
                             if user.email:
                                 rows.append((event.pk, user.pk, key, "email", title, body, link, "pending", later, None))
                         elif key.startswith("phone:"):
-                            rows.append((event.pk, None, key, "sms", title, body, link, "pending", later, None))
+                            rows.append((event.pk, None, key, "sms", title, citizen_body, "", "pending", later, None))
                         elif key.startswith("email:"):
-                            rows.append((event.pk, None, key, "email", title, body, link, "pending", later, None))
+                            rows.append((event.pk, None, key, "email", title, citizen_body, "", "pending", later,
+                                         None))
             _deliveries_insert(rows, now)
             Event.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out=True)
         done += len(events)
