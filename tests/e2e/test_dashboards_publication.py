@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dashboards import rollups
+from dashboards import rollups, services
+from dashboards.models import PublishJob, ScorecardPublication
 from efficiency.models import ClockState
 from efficiency.workdays import local_date
 from tests.clocktest.models import TimedItem
@@ -30,7 +31,13 @@ def test_the_office_publishes_last_month_and_the_administrator_reopens_it(page, 
     page.goto(f"{live_server.url}/dashboards/scorecards/?month={month}")
     assert "未发布" in page.text_content("#publication")
     page.click("#publish-form button[type=submit]")
-    page.wait_for_selector(".messages .success")
+    # The request only queues the job; the page shows its progress and polls (htmx) ...
+    page.wait_for_selector("#publish-progress[data-state=queued]")
+    assert not ScorecardPublication.objects.exists()
+    services.publish_run(PublishJob.objects.get().pk)  # ... while the worker publishes
+    page.wait_for_selector("#publish-progress[data-state=done]", timeout=10_000)
+    assert "100%" in page.text_content("#publish-progress")
+    page.click("#publish-progress a.btn-primary")
     assert "已发布" in page.text_content("#publication") and "陈督查" in page.text_content("#publication")
     assert page.locator("#publish-form").count() == 0
     shot(page, "dashboards_published_month")
