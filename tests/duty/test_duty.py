@@ -63,7 +63,7 @@ def test_r52_a_contact_point_not_visited_this_month_is_warned_once_after_the_cut
         visited = services.contact_point_create(actor=org.office, leader=org.leader, name="华容区某村",
                                                 unit=org.unit_b)
         services.contact_visit_record(actor=org.leader, point=visited, visited_on=date(2026, 3, 2), summary="走访")
-        with pytest.raises(ValidationError):  # only the leader's own (or by the office)
+        with pytest.raises(PermissionDenied):  # only the leader's own (or by the office)
             services.contact_visit_record(actor=org.head_a, point=point, visited_on=date(2026, 3, 2), summary="x")
     before = datetime(2026, 3, 19, 9, 0, tzinfo=SHANGHAI)  # Thursday, before the cutoff
     assert services.contact_points_warn(now=before) == 0
