@@ -222,8 +222,8 @@ def case_name_persons(*, case: AccountabilityCase, actor, person: User | None, l
     errors = _responsible_errors(case.unit, **people)
     if errors:
         raise ValidationError(errors)
-    for field, value in people.items():
-        setattr(case, field, value)
+    case.person, case.person_missing_reason = people["person"], people["person_missing_reason"]
+    case.leader, case.leader_missing_reason = people["leader"], people["leader_missing_reason"]
     case.save(update_fields=list(people))
     event_emit("cases.persons_named", subject=case, actor=actor,
                message=_("责任人：%(p)s；直接领导责任人：%(l)s") % {
