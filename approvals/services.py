@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -286,7 +286,7 @@ def _window_or_unit(actor, app: Application) -> None:
 def _unit_decides(actor, app: Application) -> None:
     if app.intake_unit_id and has_role(actor, *UNIT_ROLES, unit=app.intake_unit_id) \
             and not has_role(actor, *UNIT_ROLES, unit=app.unit_id):
-        raise PermissionDenied(_("综合窗口只负责受理；该办件由%(unit)s审查并作出决定，窗口不能办理。")
+        permissions.refuse(_("综合窗口只负责受理；该办件由%(unit)s审查并作出决定，窗口不能办理。")
                                % {"unit": app.unit.name})
     require_role(actor, *UNIT_ROLES, unit=app.unit_id, message=UNIT_ONLY)
 

@@ -284,6 +284,12 @@ def is_government_leader_for(user, unit) -> bool:
     return user.unit.kind == Unit.Kind.GOVERNMENT and user.unit.region_id == unit.region_id
 
 
+def refuse(message) -> None:
+    """A 403 for a rule that is not a role (who decided, which body hears an appeal, whose
+    finding it is): the app states the reason, this module raises it, like `require_role`."""
+    raise PermissionDenied(message)
+
+
 def require_government_leader_for(user, unit, *, message=None) -> None:
     """`require_role`'s form of `is_government_leader_for`: PermissionDenied (403) otherwise."""
     if not is_government_leader_for(user, unit):

@@ -4,7 +4,7 @@ published only by a leader's sign-off (签发), with a number; the PDF shows who
 from __future__ import annotations
 
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from efficiency.audit import audit_record
 from efficiency.events import event_emit
 from efficiency.models import Role
-from efficiency.permissions import require_role
+from efficiency.permissions import refuse, require_role
 
 from ..models import Bulletin
 from .cases import CASE_OFFICERS, CASE_OFFICERS_ONLY
@@ -81,7 +81,7 @@ def bulletin_publish(*, bulletin: Bulletin, actor) -> Bulletin:
     signed = bulletin.status == Bulletin.Status.APPROVED and bulletin.approved_by and \
         bulletin.approved_by.role == Role.LEADER
     if not signed:
-        raise PermissionDenied(SIGN_OFF_ONLY)
+        refuse(SIGN_OFF_ONLY)
     return _publish(bulletin, actor=actor)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from efficiency import clocks
 from efficiency.audit import audit_record
 from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
-from efficiency.permissions import has_role, require_role
+from efficiency.permissions import has_role, refuse, require_role
 
 from .. import rules
 from ..models import (
@@ -374,12 +374,12 @@ def deciding_body(decision: str, measures=()) -> str:
     return DecidingBody.OFFICE if bodies == {DecidingBody.OFFICE} else DecidingBody.APPOINTING
 
 
-def _require_deciding_body(actor, case: AccountabilityCase, *, decision: str, measures: list) -> str:
+def _deciding_body_or_refuse(actor, case: AccountabilityCase, *, decision: str, measures: list) -> str:
     body = deciding_body(decision, measures)
     if not has_role(actor, BODY_ROLES[body]):
         what = "、".join(case.measure_labels(measures)) if decision == AccountabilityCase.Decision.MEASURE \
             else str(AccountabilityCase.Decision(decision).label)
-        raise PermissionDenied(_("“%(what)s”由%(body)s决定；效能办负责调查并提请决定，不能自行决定。") % {
+        refuse(_("“%(what)s”由%(body)s决定；效能办负责调查并提请决定，不能自行决定。") % {
             "what": what, "body": DecidingBody(body).label})
     return body
 
@@ -477,7 +477,7 @@ def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, 
                               measures=person_measures + head_measures)
     if "decision" in errors or "measures" in errors:
         raise ValidationError(errors)
-    body = _require_deciding_body(actor, case, decision=decision, measures=person_measures + head_measures)
+    body = _deciding_body_or_refuse(actor, case, decision=decision, measures=person_measures + head_measures)
     statement_clock = _statement_clock(case)
     waived = _statement_waived(case, statement_clock)
     is_measure = decision == AccountabilityCase.Decision.MEASURE
@@ -525,7 +525,7 @@ def case_appeal_decide(*, case: AccountabilityCase, actor, result: str) -> Accou
     case = _lock_case(case)
     _case_require(case, AccountabilityCase.Status.APPEALED)
     if actor.pk == case.decided_by_id or (case.decided_unit_id and actor.unit_id == case.decided_unit_id):
-        raise PermissionDenied(_("申诉须由作出决定的机关（%(body)s）以外的机关复核。") % {
+        refuse(_("申诉须由作出决定的机关（%(body)s）以外的机关复核。") % {
             "body": case.accountability_body or _("原决定机关")})
     if not (result or "").strip():
         raise ValidationError({"result": _("请写明复核结果。")})

@@ -6,7 +6,7 @@ through 3 units, it becomes a problem case (问题工单)."""
 from __future__ import annotations
 
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from efficiency.audit import audit_record
 from efficiency.documents import issue_document
 from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
-from efficiency.permissions import UNIT_ROLES, require_role
+from efficiency.permissions import UNIT_ROLES, refuse, require_role
 
 from .. import rules
 from ..models import Complaint, ComplaintAssignment, ComplaintReview, Rating
@@ -171,7 +171,7 @@ def complaint_unit_reply(*, complaint: Complaint, actor, reply: str, substantiat
     complaint = _lock(complaint)
     require_role(actor, *UNIT_ROLES, unit=complaint.unit_id, message=UNIT_ONLY)
     if substantiated is not None:
-        raise PermissionDenied(FINDING_OFFICE_ONLY)
+        refuse(FINDING_OFFICE_ONLY)
     _require_status(complaint, Complaint.Status.ASSIGNED)
     if not (reply or "").strip():
         raise ValidationError({"reply": _("请填写调查核实情况和处理结果。")})

@@ -36,6 +36,8 @@ def test_a_citizen_goes_from_the_portal_to_a_complaint_and_tracks_it(page, live_
     p.select_option("#id_category", "slow")
     p.fill("#id_subject_unit", org.unit_a.name)
     p.fill("#id_description", "营业执照变更材料齐全，窗口说要等领导签字，两周没有结果。")
+    p.fill("#id_name", "王女士")  # real-name by default (R26): anonymity is the citizen's explicit choice
+    p.fill("#id_phone", "13900000000")
     first_key = p.input_value("input[name=captcha_id]")
     first_src = p.get_attribute("#captcha-image", "src")
     p.click("#captcha-refresh")
