@@ -46,6 +46,8 @@ class AutoSchema(openapi.AutoSchema):
         # 404: anything outside the user's scope (efficiency.permissions), an unknown number.
         if not public or "{" in self.path:
             codes.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")  # a body in a media type the parsers do not take (or none named)
         if public or self.view.get_throttles():
             codes.append("429")  # the public endpoints are rate limited
         return codes

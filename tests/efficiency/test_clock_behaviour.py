@@ -180,9 +180,9 @@ def test_a_thousand_sweeps_fire_each_rung_once_and_send_one_notice(org):
     notifications_fan_out()
     notifications_fan_out()
     notice = breaches[3]
-    # 督办单 goes to the owner, the head of unit A and the office: inbox + email each, once.
+    # 督办单 goes to the owner, the head of unit A, the office and the leader: inbox + email each, once.
     got = sorted(Notification.objects.filter(event=notice).values_list("recipient", "channel"))
-    people = sorted(f"user:{u.pk}" for u in (org.clerk_a, org.head_a, org.office))
+    people = sorted(f"user:{u.pk}" for u in (org.clerk_a, org.head_a, org.office, org.leader))
     assert got == sorted((p, c) for p in people for c in ("email", "inbox"))
 
 

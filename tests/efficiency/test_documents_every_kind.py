@@ -95,7 +95,9 @@ def test_the_accountability_decision_only_once_decided(org):  # R28
     with pytest.raises(ValidationError, match="尚未作出处理决定"):
         documents.issue_document(kind="accountability_decision", item=case, actor=org.office, check_role=True)
     acc.case_record_statement(case=case, actor=org.clerk_a, statement="系统故障导致延误")
-    case = acc.case_decide(case=case, actor=org.office, decision="measure", reason="超期属实",
+    # The office investigates and submits; the appointing body (a leader) decides (R69).
+    case = acc.case_submit(case=case, actor=org.office, proposal="建议责令作出书面检查")
+    case = acc.case_decide(case=case, actor=org.leader, decision="measure", reason="超期属实",
                            person_measures=[Measure.SELF_CRITICISM])
     doc = documents.issue_document(kind="accountability_decision", item=case, actor=org.office, check_role=True)
     check(doc, org.unit_a.name, "张经办", case.number, "超期属实", "问责决定书", "申诉")

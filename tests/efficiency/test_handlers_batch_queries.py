@@ -43,8 +43,9 @@ def test_r28_a_sweep_batch_past_every_rung_proposes_every_item_in_constant_state
     moment = START + timedelta(days=90)  # past 问责建议: 0 → 5 in one step
     # probe, (wave count and settings at 1,000), savepoint, claim + breach events, the items, the
     # proposals' INSERT; units, people, cases found, savepoint, cases' INSERT, release, numbers,
-    # cases.opened events, counters, audit rows; release.
-    with time_machine.travel(moment, tick=False), django_assert_max_num_queries(24):
+    # cases.opened events, counters, audit rows; release; the 督办单 rung's documents (6: offices,
+    # counters, rows — efficiency.documents) and the units' heads for R46's people (1).
+    with time_machine.travel(moment, tick=False), django_assert_max_num_queries(31):
         assert sweep_model(TimedItem, now=moment) == n
     assert Event.objects.filter(kind="accountability.propose").count() == n
     assert AccountabilityCase.objects.filter(source="red_card", subject_type="clocktest.timeditem").count() == n

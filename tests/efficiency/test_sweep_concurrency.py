@@ -82,9 +82,9 @@ def test_two_concurrent_fan_outs_write_each_notification_once(org):
     make_items(org, 100)
     sweep(now=START + timedelta(days=40))
     in_threads(notifications_fan_out)
-    # A jump 0 → 问责建议 tells everyone of every rung crossed: owner, head, office; inbox + email.
-    # (Other apps' subscribers may add events of their own; count the sweep's.)
-    assert Notification.objects.filter(event__kind="clock.breach").count() == 100 * 3 * 2
+    # A jump 0 → 问责建议 tells everyone of every rung crossed: owner, head, office, leader; inbox +
+    # email. (Other apps' subscribers may add events of their own; count the sweep's.)
+    assert Notification.objects.filter(event__kind="clock.breach").count() == 100 * 4 * 2
     assert not Event.objects.filter(fanned_out=False).exists()
 
 
@@ -140,6 +140,6 @@ def test_a_sweep_process_killed_mid_batch_then_rerun_misses_and_doubles_nothing(
     notifications_fan_out()
     notifications_fan_out()
     per_event = Event.objects.filter(kind="clock.breach").annotate(k=Count("notifications"))
-    # 红牌 at Oct 20 (level 3 reached in one jump): owner, head, office × inbox + email.
-    assert {e.k for e in per_event} == {6}
+    # 红牌 at Oct 20 (level 3 reached in one jump): owner, head, office, leader × inbox + email.
+    assert {e.k for e in per_event} == {8}
     assert Notification.objects.filter(event__kind="clock.breach").values("event", "recipient", "channel").annotate(n=Count("id")).filter(n__gt=1).count() == 0
