@@ -50,17 +50,24 @@ def _unit_head(unit: Unit) -> User | None:
     return User.objects.filter(unit=unit, role=Role.HEAD, is_active=True).order_by("pk").first()
 
 
-def responsible_persons(*, unit: Unit, person: User | None, source: str) -> dict:
-    """R46 for a proposal nobody named people for: the item's handler as the person at fault, the
-    unit's head as the directly responsible leader (2008b 四(二) 当事人和直接领导责任人), and for
-    each one missing, why."""
-    head = _unit_head(unit)
-    leader = head if head is not None and head != person else None
+def _r46_people(source: str, person_id: int | None, head_id: int | None) -> dict:
+    """R46 by id: the item's handler as the person at fault, the unit's head as the directly
+    responsible leader (2008b 四(二) 当事人和直接领导责任人), and for each one missing, why."""
+    leader_id = head_id if head_id is not None and head_id != person_id else None
     return {
-        "person": person, "person_missing_reason": "" if person else str(NO_PERSON.get(source, NO_PERSON_DEFAULT)),
-        "leader": leader,
-        "leader_missing_reason": "" if leader else str(HEAD_IS_PERSON if head is not None else NO_HEAD),
+        "person_id": person_id,
+        "person_missing_reason": "" if person_id else str(NO_PERSON.get(source, NO_PERSON_DEFAULT)),
+        "leader_id": leader_id,
+        "leader_missing_reason": "" if leader_id else str(HEAD_IS_PERSON if head_id is not None else NO_HEAD),
     }
+
+
+def responsible_persons(*, unit: Unit, person: User | None, source: str) -> dict:
+    """R46 for a proposal nobody named people for (`_r46_people`, with the objects)."""
+    head = _unit_head(unit)
+    people = _r46_people(source, person.pk if person else None, head.pk if head else None)
+    return {"person": person, "person_missing_reason": people["person_missing_reason"],
+            "leader": head if people["leader_id"] else None, "leader_missing_reason": people["leader_missing_reason"]}
 
 
 def _responsible_errors(unit: Unit, *, person, person_missing_reason: str, leader, leader_missing_reason: str) -> dict:
@@ -150,17 +157,10 @@ def cases_propose(entries: list[dict]) -> list[AccountabilityCase]:
                              .order_by("-pk").values_list("unit_id", "pk")):
         heads[unit_id] = head_id  # the lowest pk wins, as in `_unit_head`
 
-    def people(e) -> dict:
-        person_id, head_id = e.get("person_id"), heads.get(e["unit_id"])
-        leader_id = head_id if head_id is not None and head_id != person_id else None
-        return {"person_id": person_id,
-                "person_missing_reason": "" if person_id else str(NO_PERSON.get(e["source"], NO_PERSON_DEFAULT)),
-                "leader_id": leader_id,
-                "leader_missing_reason": "" if leader_id else str(HEAD_IS_PERSON if head_id is not None else NO_HEAD)}
-
     cases = [AccountabilityCase(number=f"tmp-{secrets.token_hex(8)}", source=e["source"], unit_id=e["unit_id"],
                                 reason=e["reason"].strip(), subject_type=e.get("subject_type", ""),
-                                subject_id=e.get("subject_id"), **people(e))
+                                subject_id=e.get("subject_id"),
+                                **_r46_people(e["source"], e.get("person_id"), heads.get(e["unit_id"])))
              for e in wanted.values()]
     try:
         with transaction.atomic():
