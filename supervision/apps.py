@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +11,8 @@ class SupervisionConfig(AppConfig):
         from efficiency.event_kinds import register_event_kinds
         from efficiency.models import Role
         from efficiency.registry import Todo, register_clock_model, register_todos
-        from efficiency.schedule import EVERY_WORKDAY_0900, register_schedule
+        from efficiency.portal import register_public_link
+        from efficiency.schedule import DAILY_0300, EVERY_WORKDAY_0900, register_schedule
 
         from . import documents, events, models, queries
 
@@ -19,7 +21,8 @@ class SupervisionConfig(AppConfig):
 
         register_event_kinds(events.KINDS)
         # An item crossing 问责建议 is proposed for accountability by the sweep itself.
-        for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment, models.AssignmentTarget):
+        for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment, models.AssignmentTarget,
+                      models.ExecutionReport):
             register_clock_model(model)
         documents.register()
         register_todos(
@@ -33,5 +36,15 @@ class SupervisionConfig(AppConfig):
                 Todo("red", _("红牌及以上"), WATCH, (("rung", "3"),), alert=True),
                 Todo("notice", _("督办单及以上"), WATCH, (("rung", "4"),), alert=True),
             ])
+        # R55: the lead drafting departments' year-end reports; the office sees the missing ones.
+        register_todos(
+            "supervision.execution_reports", title=_("年度政策执行情况报告"), url="supervision:policies", order=11,
+            items=queries.execution_reports_visible, where=queries.execution_report_where, todos=[
+                Todo("report", _("待报送"), (Role.HEAD,), (("status", "missing"),)),
+                Todo("overdue", _("逾期未报送"), WATCH, (("status", "overdue"),), alert=True),
+            ])
+        register_schedule("supervision execution reports", "supervision.execution_reports_open", DAILY_0300)
+        # R59: the progress of key work, published (secret and sensitive tasks left out).
+        register_public_link("keywork", _("重点工作进展"), reverse_lazy("supervision:public_progress"), "open")
         # R15: warn the lagging, once a working day at 09:00 (the task skips holidays itself).
         register_schedule("supervision lagging warnings", "supervision.warn_lagging", EVERY_WORKDAY_0900)

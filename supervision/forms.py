@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from efficiency.models import Unit
 
-from .models import AssignmentKind, Coordination
+from .models import AssignmentKind, Coordination, ConsultationOpinion, InternalProcedure, PolicyDocument, RequiredOutput
 
 
 class AssignmentForm(forms.Form):
@@ -13,6 +13,12 @@ class AssignmentForm(forms.Form):
     issuing_leader = forms.CharField(label=_("批示/交办领导"), max_length=64, required=False)
     deadline = forms.DateField(label=_("办理时限（可空，空则按规则）"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}))
+    # R56: an upper-level document that requires an implementing opinion, plan or measures.
+    source_document = forms.CharField(label=_("上级文件名称及文号"), max_length=200, required=False)
+    required_output = forms.ChoiceField(label=_("要求制发"), choices=[("", _("（无）")), *RequiredOutput.choices],
+                                        required=False,
+                                        help_text=_("上级文件要求制发实施意见、方案或配套措施的，办理时限按文件规定"))
+    deadline_clause = forms.CharField(label=_("规定完成时限的条款"), max_length=200, required=False)
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.filter(is_active=True),
                                        required=False, help_text=_("调研/现场办公问题可先登记，再分解交办"))
     co_units = forms.ModelMultipleChoiceField(label=_("配合单位"), queryset=Unit.objects.filter(is_active=True),
@@ -62,3 +68,39 @@ class TaskListForm(forms.Form):
     lag_margin = forms.IntegerField(label=_("预警阈值（百分点）"), min_value=1, max_value=100, initial=20)
 
 
+
+
+class PolicyDocumentForm(forms.Form):
+    number = forms.CharField(label=_("文号"), max_length=64)
+    title = forms.CharField(label=_("文件标题"), max_length=200)
+    issuer = forms.ChoiceField(label=_("发文名义"), choices=PolicyDocument.Issuer.choices)
+    issued_on = forms.DateField(label=_("印发日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    unit = forms.ModelChoiceField(label=_("牵头起草部门"), queryset=Unit.objects.filter(is_active=True))
+
+
+class ExecutionReportForm(forms.Form):
+    """R55: the three parts of the year-end report, each required."""
+
+    execution = forms.CharField(label=_("政策执行的具体情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    problems = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 3}))
+    measures = forms.CharField(label=_("解决的措施建议"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConsultationForm(forms.Form):
+    subject = forms.CharField(label=_("征求意见事项"), max_length=200)
+    draft = forms.CharField(label=_("征求意见稿"), widget=forms.Textarea(attrs={"rows": 4}))
+    units = forms.ModelMultipleChoiceField(label=_("被征询单位"), queryset=Unit.objects.filter(is_active=True))
+
+
+class OpinionForm(forms.Form):
+    stance = forms.ChoiceField(label=_("意见"), choices=ConsultationOpinion.Stance.choices)
+    text = forms.CharField(label=_("意见内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    new_principle = forms.BooleanField(label=_("新的原则性意见（仅最后决定阶段）"), required=False)
+    principle_reason = forms.CharField(label=_("新的原则性意见的理由"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProcedureForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), choices=InternalProcedure.Kind.choices)
+    title = forms.CharField(label=_("名称"), max_length=200)
+    body = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 5}))

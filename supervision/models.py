@@ -72,6 +72,9 @@ class KeyTask(Clock):
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     reported_at = models.DateTimeField(_("最近报告时间"), null=True, blank=True)
     urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    # R59 (2019 (十二)): the progress of key work is published (efficiency.portal, supervision's
+    # public progress page) except secret and sensitive items: this flag keeps a task off it.
+    is_confidential = models.BooleanField(_("保密或敏感事项（不向社会公布）"), default=False)
 
     class Meta(Clock.Meta):
         verbose_name = _("重点任务")
@@ -175,6 +178,14 @@ class AssignmentKind(models.TextChoices):
     EMERGENCY = "emergency", _("重大突发事件新闻发布")
 
 
+class RequiredOutput(models.TextChoices):
+    """What an upper-level document requires the unit to issue (2019 (七): 要求制发实施意见、方案、配套措施的)."""
+
+    OPINION = "opinion", _("实施意见")
+    PLAN = "plan", _("工作方案")
+    MEASURES = "measures", _("配套措施")
+
+
 class Assignment(Clock):
     """交办件. `unit` is the issuing office; the clock is the office's own step (splitting a
     field-research problem R05, replying to a policy difficulty R08). Each receiving unit's
@@ -207,6 +218,12 @@ class Assignment(Clock):
     reply = models.CharField(_("答复意见"), max_length=12, choices=Reply.choices, blank=True)
     reply_text = models.TextField(_("答复说明"), blank=True)
     created_at = models.DateTimeField(_("登记时间"))
+    # R56 (2019 (七)): an upper-level document that requires an implementing opinion, plan or
+    # supporting measures sets the time to do it; the item keeps the document, what it requires
+    # and the clause that sets the time, and `deadline` is that time (services.assignment_create).
+    source_document = models.CharField(_("上级文件名称及文号"), max_length=200, blank=True)
+    required_output = models.CharField(_("要求制发"), max_length=12, choices=RequiredOutput.choices, blank=True)
+    deadline_clause = models.CharField(_("规定完成时限的条款"), max_length=200, blank=True)
 
     class Meta(Clock.Meta):
         verbose_name = _("交办件")
@@ -403,6 +420,182 @@ class PauseRequest(models.Model):
 
     def get_absolute_url(self):
         return self.target.get_absolute_url()
+
+
+# --- policy documents and their year-end execution reports (R55) -----------------------------
+
+
+class PolicyDocument(models.Model):
+    """A document issued in the name of the government or its office (以政府及政府办公厅（室）名义出台的文件)
+    and its lead drafting department (牵头起草部门, `unit`), which tracks its execution and reports
+    on it to the government at each year-end (2019 (六), R55): `ExecutionReport`, one per year.
+    Registered by the office; `in_force` ends the duty for later years when it is repealed."""
+
+    class Issuer(models.TextChoices):
+        GOVERNMENT = "government", _("人民政府")
+        OFFICE = "office", _("政府办公厅（室）")
+
+    number = models.CharField(_("文号"), max_length=64, unique=True)
+    title = models.CharField(_("文件标题"), max_length=200)
+    issuer = models.CharField(_("发文名义"), max_length=12, choices=Issuer.choices, default=Issuer.GOVERNMENT)
+    issued_on = models.DateField(_("印发日期"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("牵头起草部门"))
+    in_force = models.BooleanField(_("现行有效"), default=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                      verbose_name=_("登记人"))
+    registered_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        verbose_name = _("政府文件")
+        verbose_name_plural = _("政府文件")
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:policy", args=[self.pk])
+
+
+class ExecutionReport(Clock):
+    """年度政策执行情况报告: the lead drafting department's year-end report to its government on one
+    document — the execution (具体情况), the problems (存在问题) and the proposed measures (解决的
+    措施建议), all three required (2019 (六), R55). The row is the duty: opened for every document
+    in force in the year (on registration, and on 1 January by the beat task
+    `supervision.execution_reports_open`), its clock due at the end of 31 December (moved to the
+    next working day when that is a holiday, 民法典 §203); `filed_at` set by `execution_report_file`."""
+
+    document = models.ForeignKey(PolicyDocument, models.CASCADE, related_name="reports", verbose_name=_("政府文件"))
+    year = models.PositiveIntegerField(_("年度"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("牵头起草部门"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("责任人"))
+    execution = models.TextField(_("政策执行的具体情况"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    measures = models.TextField(_("解决的措施建议"), blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("报告人"))
+    filed_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
+
+    class Meta(Clock.Meta):
+        verbose_name = _("年度政策执行情况报告")
+        verbose_name_plural = _("年度政策执行情况报告")
+        ordering = ["-year", "document"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "year"], name="execution_report_once_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.document.number} · {self.year}"
+
+    def get_absolute_url(self):
+        return self.document.get_absolute_url() + f"#report-{self.pk}"
+
+
+# --- consultation of units (征求意见/会商, R57) ------------------------------------------------
+
+
+class Consultation(models.Model):
+    """征求意见: the unit drafting the answer to an assignment (its lead unit, or the office) asks
+    other units for their opinion on a draft (2019 (四), R57). Each consulted unit's opinion is
+    signed by its principal (主要负责同志) before it is returned (`ConsultationOpinion.signed_by`);
+    once the initiator moves it to the final decision stage (最后决定阶段) a unit raises no new
+    objection unless it is a new opinion of principle, with its reason. `stage` is a copy of the
+    step that only the services change."""
+
+    class Stage(models.TextChoices):
+        CONSULTING = "consulting", _("征求意见中")
+        FINAL = "final", _("最后决定阶段")
+        DECIDED = "decided", _("已决定")
+
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="consultations", verbose_name=_("交办件"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("征求意见单位"))
+    subject = models.CharField(_("征求意见事项"), max_length=200)
+    draft = models.TextField(_("征求意见稿"))
+    units = models.ManyToManyField("efficiency.Unit", related_name="+", verbose_name=_("被征询单位"))
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.CONSULTING)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                  verbose_name=_("发起人"))
+    opened_at = models.DateTimeField(_("发起时间"))
+    final_at = models.DateTimeField(_("进入最后决定阶段时间"), null=True, blank=True)
+    decision = models.TextField(_("决定"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("决定人"))
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("征求意见")
+        verbose_name_plural = _("征求意见")
+        ordering = ["opened_at", "id"]
+
+    def __str__(self):
+        return f"{self.assignment.number} · {self.subject}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:consultation", args=[self.assignment_id, self.pk])
+
+
+class ConsultationOpinion(models.Model):
+    """A consulted unit's returned opinion, signed by its principal (R57). One per unit and stage:
+    the opinion of the consultation stage, and at most one at the final stage — which can only be
+    a new opinion of principle (新的原则性意见) with its reason. Append-only."""
+
+    class Stance(models.TextChoices):
+        AGREE = "agree", _("同意")
+        AMEND = "amend", _("原则同意，提出修改意见")
+        OBJECT = "object", _("不同意（提出异议）")
+
+    consultation = models.ForeignKey(Consultation, models.CASCADE, related_name="opinions",
+                                     verbose_name=_("征求意见"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("被征询单位"))
+    stage = models.CharField(_("阶段"), max_length=10, choices=Consultation.Stage.choices)
+    stance = models.CharField(_("意见"), max_length=8, choices=Stance.choices)
+    text = models.TextField(_("意见内容"))
+    new_principle = models.BooleanField(_("新的原则性意见"), default=False)
+    principle_reason = models.TextField(_("新的原则性意见的理由"), blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                  verbose_name=_("签字的主要负责同志"))
+    signed_at = models.DateTimeField(_("签字反馈时间"))
+
+    class Meta:
+        verbose_name = _("反馈意见")
+        verbose_name_plural = _("反馈意见")
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "unit", "stage"], name="consultation_opinion_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.consultation} · {self.unit}"
+
+
+# --- internal procedures and standards, open among departments (R59) ---------------------------
+
+
+class InternalProcedure(models.Model):
+    """内部运转流程和标准: a unit's internal procedure or standard, open to every government
+    department (2019 (十二), R59: 不在公共服务范围内的，内部运转流程和标准要在政府部门间公开).
+    Published by the unit's head; every staff account of every unit reads the list."""
+
+    class Kind(models.TextChoices):
+        PROCEDURE = "procedure", _("内部运转流程")
+        STANDARD = "standard", _("工作标准")
+
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    body = models.TextField(_("内容"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name=_("发布人"))
+    published_at = models.DateTimeField(_("发布时间"))
+
+    class Meta:
+        verbose_name = _("内部运转流程和标准")
+        verbose_name_plural = _("内部运转流程和标准")
+        ordering = ["unit__code", "kind", "-published_at"]
+
+    def __str__(self):
+        return self.title
 
 
 # --- guardian direct permission tables (co-units see shared items) --------------------------

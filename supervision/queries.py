@@ -14,7 +14,10 @@ from efficiency import permissions
 from efficiency.models import ClockQuerySet, Event, Role, Rung
 from efficiency.queries import q_deadline
 
-from .models import Assignment, AssignmentTarget, KeyTask, KeyTaskList, PauseRequest
+from .models import (
+    Assignment, AssignmentTarget, Consultation, ExecutionReport, InternalProcedure, KeyTask, KeyTaskList, PauseRequest,
+    PolicyDocument,
+)
 
 
 class Epoch(Func):
@@ -193,3 +196,78 @@ def tasks_of(user, task_list: KeyTaskList, *, now: datetime | None = None):
     qs = permissions.scope(user, task_list.tasks.select_related("unit", "owner", "report_due", "task_list")
                            .prefetch_related("co_units", "nodes__owner", "nodes__unit"))
     return with_lag(qs, now=now).order_by("number")
+
+
+# --- government documents and year-end execution reports (R55) ---------------------------------
+
+
+def documents_visible(user):
+    """Documents: the office and leaders see all; a department those it drafted."""
+    return permissions.scope(user, PolicyDocument.objects.select_related("unit")).order_by("-issued_on", "-id")
+
+
+def access_document(user, pk, *, request=None) -> PolicyDocument:
+    return permissions.access(user, PolicyDocument.objects.select_related("unit"), pk, request=request)
+
+
+def execution_reports_visible(user):
+    """The report duties: the office and leaders see all; a department its own."""
+    return permissions.scope(user, ExecutionReport.objects.select_related("document", "unit", "filed_by"))
+
+
+def execution_report_where(f, now: datetime | None = None) -> Q:
+    """Filter from query parameters: status `missing` (not yet filed), `overdue` (not filed and
+    past the year-end due time — what the office chases), `filed`; `year`."""
+    status, year = f.get("status", ""), f.get("year", "")
+    q = Q()
+    if status == "missing":
+        q &= Q(filed_at__isnull=True)
+    elif status == "overdue":
+        q &= Q(filed_at__isnull=True) & ClockQuerySet.q_overdue(now)
+    elif status == "filed":
+        q &= Q(filed_at__isnull=False)
+    if str(year).isdigit():
+        q &= Q(year=int(year))
+    return q
+
+
+def execution_report_list(user, *, now: datetime | None = None, **filters):
+    return (execution_reports_visible(user).filter(execution_report_where(filters, now or timezone.now()))
+            .order_by("-year", F("filed_at").asc(nulls_first=True), "due_at", "id"))
+
+
+# --- consultations (R57) -------------------------------------------------------------------------
+
+
+def consultations_of(item: Assignment):
+    return (item.consultations.select_related("unit", "opened_by", "decided_by")
+            .prefetch_related("units", "opinions__unit", "opinions__signed_by"))
+
+
+def access_consultation(user, item_pk, pk, *, request=None) -> Consultation:
+    item = access_assignment(user, item_pk, request=request)
+    c = consultations_of(item).filter(pk=pk).first() if str(pk).isdigit() else None
+    if c is None:
+        raise Http404
+    return c
+
+
+# --- openness (R59) ------------------------------------------------------------------------------
+
+
+def public_progress():
+    """R59 (2019 (十二)): 常规重大事项及重点工作进展情况（保密和敏感事项除外）一律向社会公布 —
+    every key task's progress for the public, except those flagged secret or sensitive. Units and
+    figures only, never people."""
+    return (KeyTask.objects.filter(is_confidential=False).select_related("task_list", "unit")
+            .only("task_list__year", "task_list__title", "number", "title", "goal", "unit__name", "progress",
+                  "deadline", "reported_at", "due_at", "closed_at", "clock_state")
+            .order_by("-task_list__year", "number"))
+
+
+def procedures_open(user):
+    """R59: 内部运转流程和标准在政府部门间公开 — every unit's, to the staff of every unit (not to
+    the three administrators, who see no business data, nor to a pending account)."""
+    if not user.is_authenticated or user.role not in (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER):
+        return InternalProcedure.objects.none()
+    return InternalProcedure.objects.select_related("unit", "published_by")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import policy_views, views
 
 app_name = "supervision"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("assignments/<int:pk>/coordinations/<int:cpk>/", views.coordinate, name="coordinate"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/reassign/", views.reassign, name="reassign"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/<slug:step>/", views.dispute_step, name="dispute_step"),
+    path("assignments/<int:pk>/consultations/new/", views.consultation_new, name="consultation_new"),
+    path("assignments/<int:pk>/consultations/<int:cpk>/", views.consultation, name="consultation"),
+    path("policies/", policy_views.policies, name="policies"),
+    path("policies/<int:pk>/", policy_views.policy, name="policy"),
+    path("procedures/", policy_views.procedures, name="procedures"),
+    path("public/progress/", policy_views.public_progress, name="public_progress"),
     path("targets/<int:pk>/evidence/", views.target_evidence, name="target_evidence"),
     path("targets/<int:pk>/<slug:action>/", views.target_action, name="target_action"),
     path("tasks/", views.task_lists, name="tasklists"),

@@ -19,8 +19,11 @@ from efficiency.uploads import download_name, upload_response
 from efficiency import listing
 
 from . import excel, filters, queries, services
-from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, ReassignForm, TaskListForm
-from .models import Assignment, Coordination, KeyTaskList, ProgressReport, TaskNode
+from .forms import (
+    AssignmentForm, ConsultationForm, DispatchForm, ImportForm, NodeForm, OpinionForm, ProgressForm, ReassignForm,
+    TaskListForm,
+)
+from .models import Assignment, Consultation, Coordination, KeyTaskList, ProgressReport, TaskNode
 
 ACTION_LABELS = {
     "acknowledge": gettext_lazy("签收"), "deploy": gettext_lazy("布置落实"), "feedback": gettext_lazy("反馈"), "dispute": gettext_lazy("提出争议"),
@@ -59,7 +62,8 @@ def assignment_new(request):
             item = services.assignment_create(
                 actor=request.user, kind=d["kind"], title=d["title"], source_text=d["source_text"],
                 issuing_leader=d["issuing_leader"], deadline=d["deadline"], lead_unit=d["lead_unit"],
-                co_units=list(d["co_units"]))
+                co_units=list(d["co_units"]), source_document=d["source_document"],
+                required_output=d["required_output"], deadline_clause=d["deadline_clause"])
         except ValidationError as e:
             form.add_error(None, e)
         else:
@@ -85,12 +89,15 @@ def assignment_detail(request, pk):
         "is_lead_head": request.user.role == Role.HEAD and any(
             t.is_lead and t.unit_id == request.user.unit_id for t in targets),
         "is_leader": request.user.role == Role.LEADER,
+        "is_lead_member": request.user.role in (Role.CLERK, Role.HEAD) and any(
+            t.is_lead and t.unit_id == request.user.unit_id for t in targets),
         "dispatch_form": DispatchForm() if item.status == Assignment.Status.REGISTERED else None,
         "replies": Assignment.Reply.choices, "needs_reply": bool(services.FLOWS[item.kind].reply),
         "step_names": services.STEP_NAMES, "pause_reasons": PauseReason.choices,
         "pause_requests": queries.pause_requests_of(item),
         "units": Unit.objects.filter(is_active=True).order_by("code") if is_office else (),
         "reassign_modes": ReassignForm.base_fields["mode"].choices,
+        "consultations": queries.consultations_of(item), "consultation_form": ConsultationForm(),
     })
 
 
@@ -208,6 +215,72 @@ def reassign(request, pk, cpk):
     return redirect(item)
 
 
+# --- consultations (征求意见, R57) ---------------------------------------------------------------
+
+
+def _errors(request, e: ValidationError) -> None:
+    messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+
+
+@login_required
+@require_POST
+def consultation_new(request, pk):
+    item = queries.access_assignment(request.user, pk, request=request)
+    form = ConsultationForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写征求意见事项、征求意见稿并选择被征询单位。"))
+        c = services.consultation_open(actor=request.user, assignment=item, **form.cleaned_data)
+    except ValidationError as e:
+        _errors(request, e)
+        return redirect(item)
+    messages.success(request, _("已发出征求意见"))
+    return redirect(c)
+
+
+CONSULTATION_STEPS = {
+    "final": lambda u, c, p: services.consultation_finalize(actor=u, consultation=c),
+    "decide": lambda u, c, p: services.consultation_decide(actor=u, consultation=c, decision=p.get("decision", "")),
+}
+
+
+@login_required
+def consultation(request, pk, cpk):
+    """One consultation: the draft, each consulted unit's signed opinion, the stage (R57)."""
+    c = queries.access_consultation(request.user, pk, cpk, request=request)
+    form = OpinionForm()
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        try:
+            if step == "opinion":
+                form = OpinionForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("请选择意见并填写意见内容。"))
+                services.opinion_return(actor=request.user, consultation=c, **form.cleaned_data)
+            elif step in CONSULTATION_STEPS:
+                CONSULTATION_STEPS[step](request.user, c, request.POST)
+            else:
+                raise Http404
+        except ValidationError as e:
+            _errors(request, e)
+        else:
+            messages.success(request, _("已记录"))
+            return redirect(c)
+        c = queries.access_consultation(request.user, pk, cpk, request=request)
+    user = request.user
+    consulted = [u.pk for u in c.units.all()]
+    answered = {o.unit_id for o in c.opinions.all() if o.stage == c.stage}
+    return render(request, "supervision/consultation.html", {
+        "c": c, "item": c.assignment, "form": form,
+        "opinions": sorted(c.opinions.all(), key=lambda o: (o.signed_at, o.pk)),
+        "pending": [u for u in c.units.all() if u.pk not in {o.unit_id for o in c.opinions.all()
+                                                              if o.stage == Consultation.Stage.CONSULTING}],
+        "can_answer": user.role == Role.HEAD and user.unit_id in consulted and user.unit_id not in answered
+        and c.stage != Consultation.Stage.DECIDED,
+        "can_lead": user.role == Role.OFFICE or (user.role in (Role.CLERK, Role.HEAD) and user.unit_id == c.unit_id),
+    })
+
+
 @login_required
 def overview(request):
     if request.user.role not in (Role.OFFICE, Role.LEADER):
@@ -296,6 +369,13 @@ def task_detail(request, pk):
                 node = get_object_or_404(TaskNode, pk=request.POST.get("node"), task=task)
                 services.node_complete(actor=request.user, node=node)
                 return redirect(task)
+            elif kind == "confidential":
+                # R59: a secret or sensitive task is kept off the public progress page.
+                require_role(request.user, Role.OFFICE, message=services.OFFICE_ONLY)
+                services.keytask_update(actor=request.user, task=task,
+                                        is_confidential=request.POST.get("is_confidential") == "1")
+                messages.success(request, _("已保存"))
+                return redirect(task)
             elif kind == "urge":
                 services.keytask_urge(actor=request.user, task=task, message=request.POST.get("message", ""))
                 messages.success(request, _("已督办"))
@@ -312,6 +392,7 @@ def task_detail(request, pk):
         "can_decompose": request.user.role == Role.OFFICE or (request.user.role == Role.HEAD
                                                               and request.user.unit_id == task.unit_id),
         "can_urge": request.user.role in (Role.OFFICE, Role.LEADER),
+        "is_office": request.user.role == Role.OFFICE,
     })
 
 

@@ -20,7 +20,7 @@ from efficiency.uploads import upload_clean
 from efficiency.workdays import CalendarRangeError, local_date
 
 from ..documents import ASSIGNMENT_ORDER
-from ..models import Assignment, AssignmentKind, AssignmentTarget
+from ..models import Assignment, AssignmentKind, AssignmentTarget, RequiredOutput
 from .common import (
     ENDED, FLOWS, MEMBERS_ONLY, OFFICE_ONLY, PS, STEP_NAMES, TS, _audit, _deadline_limit, _lock_target, _require,
     _target_start,
@@ -50,11 +50,15 @@ DECISION_KINDS = (AssignmentKind.INSTRUCTION, AssignmentKind.UPPER_DOC, Assignme
 @transaction.atomic
 def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing_leader: str = "",
                       deadline: date | None = None, lead_unit: Unit | None = None,
-                      co_units: list[Unit] | tuple = (), lead_owner=None) -> Assignment:
+                      co_units: list[Unit] | tuple = (), lead_owner=None, source_document: str = "",
+                      required_output: str = "", deadline_clause: str = "") -> Assignment:
     """The office registers an item (R39 网上交办); with a lead unit it is handed out at once."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     if kind not in FLOWS:
         raise ValidationError(_("来源类别无效。"))
+    source_document, deadline_clause = source_document.strip(), deadline_clause.strip()
+    _r56_document_time(kind=kind, source_document=source_document, required_output=required_output,
+                       deadline=deadline, deadline_clause=deadline_clause)
     if kind in DECISION_KINDS and not issuing_leader.strip():
         # R66 (2008b 二(三)): 谁决策谁负责 — an item that carries out a decision names who decided.
         raise ValidationError({"issuing_leader": _("领导批示、上级文件/重大决策、会议决定和决策部署须记录决策人（批示/交办领导）。")})
@@ -64,7 +68,8 @@ def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing
     item = Assignment.objects.create(
         number=_next_number(now), kind=kind, title=_require(title, _("标题")),
         source_text=_require(source_text, _("来源内容")), issuing_leader=issuing_leader.strip(),
-        deadline=deadline, unit=actor.unit, owner=actor, created_at=now,
+        deadline=deadline, unit=actor.unit, owner=actor, created_at=now, source_document=source_document,
+        required_output=required_output, deadline_clause=deadline_clause,
     )
     event_emit("assignment.created", subject=item, actor=actor,
                message=_("登记%(kind)s：%(title)s") % {"kind": item.get_kind_display(), "title": item.title})
@@ -76,6 +81,31 @@ def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing
         assignment_dispatch(actor=actor, assignment=item, lead_unit=lead_unit, co_units=co_units,
                             lead_owner=lead_owner)
     return item
+
+
+def _r56_document_time(*, kind: str, source_document: str, required_output: str, deadline: date | None,
+                       deadline_clause: str) -> None:
+    """R56 (2019 (七)): 要求制发实施意见、方案、配套措施的，必须在规定时间内完成 — an upper-level
+    document that requires an implementing opinion, plan or measures is done within the time the
+    document sets: the item records the document, what it requires, its time and the clause that
+    sets it; no default rule stands in for the document's time."""
+    if not required_output:
+        if deadline is not None and source_document and not deadline_clause:
+            raise ValidationError({"deadline_clause": _("请注明上级文件规定该时限的条款。")})
+        return
+    if required_output not in RequiredOutput.values:
+        raise ValidationError({"required_output": _("要求制发的类别无效。")})
+    if kind != AssignmentKind.UPPER_DOC:
+        raise ValidationError({"required_output": _("只有上级文件/重大决策交办件才记录上级文件要求制发的实施意见、方案或配套措施。")})
+    errors = {}
+    if not source_document:
+        errors["source_document"] = _("请填写上级文件名称及文号。")
+    if deadline is None:
+        errors["deadline"] = _("上级文件要求制发实施意见、方案或配套措施的，须按文件规定的时间完成：请填写文件规定的时限。")
+    if not deadline_clause:
+        errors["deadline_clause"] = _("请注明上级文件规定该时限的条款。")
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -111,6 +141,11 @@ def assignment_dispatch(*, actor, assignment: Assignment, lead_unit: Unit, co_un
     return targets
 
 
+def _document_time(target: AssignmentTarget) -> bool:
+    """R56: the target's step runs to the time an upper-level document set (not extendable here)."""
+    return target.step == "deadline" and bool(target.assignment.required_output)
+
+
 def target_actions(user, target: AssignmentTarget) -> list[str]:
     """The actions `user` may take on `target` now (the item page shows only these)."""
     actions = []
@@ -137,7 +172,7 @@ def target_actions(user, target: AssignmentTarget) -> list[str]:
         if target.status != TS.FED_BACK:
             actions.append("urge")
     if role == Role.OFFICE and target.status != TS.FED_BACK and not target.extension_value \
-            and target.paused_at is None and target.due_at is not None and timezone.now() <= target.due_at:
+            and not _document_time(target) and target.paused_at is None and target.due_at is not None and timezone.now() <= target.due_at:
         actions.append("extend")
     if role == Role.OFFICE and target.status == TS.FED_BACK:
         actions += ["close", "return"]
@@ -292,6 +327,10 @@ def target_extend(*, actor, target: AssignmentTarget, value: int, reason: str) -
     (the core refuses a late request; the item then counts as late)."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     target = _lock_target(target)
+    if _document_time(target):
+        # R56: the upper-level document set this time; only its issuer can change it.
+        raise ValidationError(_("该时限由上级文件规定（%(doc)s %(clause)s），不能延期。")
+                              % {"doc": target.assignment.source_document, "clause": target.assignment.deadline_clause})
     _check(actor, target, "extend")
     try:
         value = int(value)

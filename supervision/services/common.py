@@ -103,9 +103,11 @@ def _target_start(target: AssignmentTarget, *, actor, step: str, start: datetime
     if step in feedback and deadline is not None and len(feedback) == 1:
         target.step = "deadline"
         target.save(update_fields=["step"])
+        message = _("环节：%(s)s，时限 %(d)s") % {"s": STEP_NAMES["deadline"], "d": deadline.isoformat()}
+        if item.deadline_clause:  # R56: the upper-level document's own time, with its clause
+            message += _("（%(doc)s %(clause)s 规定）") % {"doc": item.source_document, "clause": item.deadline_clause}
         clocks.clock_start(target, actor=actor, limit=_deadline_limit(deadline, start=start or timezone.now()),
-                           start=start, message=_("环节：%(s)s，时限 %(d)s") % {"s": STEP_NAMES["deadline"],
-                                                                          "d": deadline.isoformat()})
+                           start=start, message=message)
         return
     clocks.clock_start(target, actor=actor, rule=step, start=start, message=_("环节：%(s)s") % {"s": name})
 

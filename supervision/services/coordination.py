@@ -200,7 +200,9 @@ def _target_transfer(*, actor, coordination: Coordination, targets: dict, to_uni
                    payload={"coordination_id": coordination.pk, "transferred_from": old.pk})
         return existing
     deadline = None
-    if item.deadline is not None:
+    if item.required_output and item.deadline > local_date(now):
+        deadline = item.deadline  # R56: the upper-level document's time binds the new unit too
+    elif item.deadline is not None:
         span = ((old.deadline or item.deadline) - local_date(old.assigned_at)).days
         deadline = local_date(now) + timedelta(days=max(span, 1))
     new = AssignmentTarget.objects.create(assignment=item, unit=to_unit, is_lead=was_lead, assigned_at=now,

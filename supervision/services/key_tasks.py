@@ -69,7 +69,8 @@ def _responsible(unit: Unit, principal, deputy) -> tuple:
 @transaction.atomic
 def keytask_create(*, actor, task_list: KeyTaskList, number: str, title: str, goal: str, standard: str,
                    unit: Unit, co_units=(), leader_name: str = "", owner=None, deadline: date | None = None,
-                   report_cycle: str = ReportCycle.MONTH, principal=None, deputy=None) -> KeyTask:
+                   report_cycle: str = ReportCycle.MONTH, principal=None, deputy=None,
+                   is_confidential: bool = False) -> KeyTask:
     """One task of the list (R14: responsible party, goal, standard, time limit; R42: its
     第一责任人 and 直接责任人)."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
@@ -83,6 +84,7 @@ def keytask_create(*, actor, task_list: KeyTaskList, number: str, title: str, go
         task_list=task_list, number=number, title=_require(title, _("任务名称")), goal=_require(goal, _("目标任务")),
         standard=_require(standard, _("工作标准")), unit=unit, leader_name=leader_name, owner=owner,
         deadline=deadline, report_cycle=report_cycle, principal=principal, deputy=deputy,
+        is_confidential=bool(is_confidential),
     )
     task.co_units.set([u for u in co_units if u.pk != unit.pk])
     for u in task.co_units.all():
@@ -98,7 +100,7 @@ def keytask_create(*, actor, task_list: KeyTaskList, number: str, title: str, go
 
 
 TASK_FIELDS = ("title", "goal", "standard", "unit", "leader_name", "owner", "deadline", "report_cycle", "principal",
-               "deputy")
+               "deputy", "is_confidential")
 
 
 @transaction.atomic
