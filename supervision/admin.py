@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from .models import (
-    Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, PauseRequest, ProgressReport, TaskNode,
+    Assignment, AssignmentTarget, Consultation, ConsultationOpinion, Coordination, ExecutionReport, InternalProcedure,
+    KeyTask, KeyTaskList, PauseRequest, PolicyDocument, ProgressReport, TaskNode,
 )
 
 
@@ -27,5 +28,10 @@ for model, cols in (
     (AssignmentTarget, ("assignment", "unit", "status", "due_at", "breach_level", "urge_count")),
     (Coordination, ("assignment", "unit", "raised_at", "decided_at", "reassign_mode", "reassigned_to")),
     (PauseRequest, ("target", "reason", "status", "requested_at", "decided_at", "resumed_at", "credit")),
+    (PolicyDocument, ("number", "title", "issuer", "issued_on", "unit", "in_force")),
+    (ExecutionReport, ("document", "year", "unit", "due_at", "filed_at", "breach_level")),
+    (Consultation, ("assignment", "unit", "subject", "stage", "opened_at", "decided_at")),
+    (ConsultationOpinion, ("consultation", "unit", "stage", "stance", "new_principle", "signed_by", "signed_at")),
+    (InternalProcedure, ("unit", "kind", "title", "published_at")),
 ):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnly,), {"list_display": cols}))

@@ -12,7 +12,9 @@ from efficiency.models import Unit, User
 from efficiency.workdays import local_date
 
 from . import services
-from .models import Assignment, AssignmentKind as K, KeyTask, KeyTaskList
+from .models import (
+    Assignment, AssignmentKind as K, InternalProcedure, KeyTask, KeyTaskList, PolicyDocument, RequiredOutput,
+)
 
 UNITS = ["EZ-XNB", "EZ-ZRZY", "EZ-SCJG", "EZ-ZWSJ", "EZ-ZJ", "EZ-JT", "EZ-STHJ", "EZ-RS"]
 PEOPLE = ["xiaoneng2", "jingban", "fuzeren", "jingban2", "fuzeren2", "lingdao"]
@@ -65,6 +67,7 @@ def seed(stdout=None) -> None:
     _key_tasks(office, units, people)
     for row in ASSIGNMENTS:
         _assignment(office, units, people, *row)
+    _openness(office, units, people)
     _log(stdout, f"{KeyTask.objects.count()} key tasks, {Assignment.objects.count()} assignments")
 
 
@@ -107,3 +110,31 @@ def _assignment(office, units, people, kind, title, text, leader, lead, co, days
     if progress == "fed_back":
         services.target_feedback(actor=clerk, target=target,
                                  text="建议对已批在建重点项目给予 6 个月过渡期，过渡期内“占补同步”。")
+
+
+def _openness(office, units, people) -> None:
+    """R55: a government document with its lead drafting department's report duty; R56: an upper
+    document's implementing opinion with its own time; R57: a consultation on its draft; R59: a
+    sensitive key task and an internal procedure open to all departments."""
+    today = local_date(timezone.now())
+    if not PolicyDocument.objects.filter(number=f"鄂州政发〔{today.year}〕1号").exists():
+        services.policy_document_register(
+            actor=office, number=f"鄂州政发〔{today.year}〕1号", title="关于深化工程建设项目审批制度改革的实施意见",
+            issued_on=today, unit=units["EZ-ZRZY"])
+    title = "落实省政府《关于进一步提升执行力的意见》，制发我市实施意见"
+    if not Assignment.objects.filter(title=title).exists():
+        item = services.assignment_create(
+            actor=office, kind=K.UPPER_DOC, title=title, source_text="省政府要求各市州在 60 日内制发实施意见。",
+            issuing_leader="刘振华", deadline=today + timedelta(days=60), lead_unit=units["EZ-ZWSJ"],
+            source_document="省政府《关于进一步提升执行力的意见》", required_output=RequiredOutput.OPINION,
+            deadline_clause="第七条", co_units=[])
+        services.consultation_open(actor=office, assignment=item, subject="实施意见（征求意见稿）",
+                                   draft="一、总体要求；二、重点任务；三、保障措施。", units=[units["EZ-ZRZY"],
+                                                                             units["EZ-SCJG"]])
+    task = KeyTask.objects.filter(task_list__year=today.year, number="4").first()
+    if task is not None and not task.is_confidential:
+        services.keytask_update(actor=office, task=task, is_confidential=True)
+    head = people["fuzeren"]
+    if head.unit_id and not InternalProcedure.objects.filter(unit_id=head.unit_id).exists():
+        services.procedure_publish(actor=head, kind=InternalProcedure.Kind.PROCEDURE, title="行政审批内部流转规程",
+                                   body="受理—审查—决定—送达，各环节限时办结，超时自动提醒。")

@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from efficiency.models import Event, Rung
+from efficiency.models import Document, Event, Rung
 from efficiency.schedule import EXTRA_SCHEDULES
 from efficiency.sweep import sweep
 from supervision import queries, services
@@ -110,6 +110,10 @@ def test_r55_the_office_sees_the_missing_reports_and_the_sweep_chases_them(doc, 
     sweep(now=after)
     other.refresh_from_db()
     assert other.breach_level >= Rung.YELLOW
+    sweep(now=at(2025, 2, 28, 10, 0))  # up the ladder: a 督办单 to the department, then 问责建议
+    other.refresh_from_db()
+    assert other.breach_level == Rung.ACCOUNTABILITY
+    assert Document.objects.filter(subject_type="supervision.executionreport", subject_id=other.pk).exists()
 
 
 def _reports_table(response) -> str:
