@@ -19,6 +19,7 @@ class AssignmentForm(forms.Form):
                                         required=False,
                                         help_text=_("上级文件要求制发实施意见、方案或配套措施的，办理时限按文件规定"))
     deadline_clause = forms.CharField(label=_("规定完成时限的条款"), max_length=200, required=False)
+    is_confidential = forms.BooleanField(label=_("保密或敏感事项（不向社会公布）"), required=False)
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.filter(is_active=True),
                                        required=False, help_text=_("调研/现场办公问题可先登记，再分解交办"))
     co_units = forms.ModelMultipleChoiceField(label=_("配合单位"), queryset=Unit.objects.filter(is_active=True),

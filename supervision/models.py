@@ -224,6 +224,9 @@ class Assignment(Clock):
     source_document = models.CharField(_("上级文件名称及文号"), max_length=200, blank=True)
     required_output = models.CharField(_("要求制发"), max_length=12, choices=RequiredOutput.choices, blank=True)
     deadline_clause = models.CharField(_("规定完成时限的条款"), max_length=200, blank=True)
+    # R59 (2019 (十二)): a major matter's progress is published (queries.public_matters) unless
+    # it is secret or sensitive.
+    is_confidential = models.BooleanField(_("保密或敏感事项（不向社会公布）"), default=False)
 
     class Meta(Clock.Meta):
         verbose_name = _("交办件")

@@ -103,6 +103,7 @@ def procedures(request):
 
 
 def public_progress(request):
-    """R59: the progress of key work, for the public (no login); secret and sensitive tasks are
-    never listed."""
-    return render(request, "supervision/public_progress.html", {"tasks": queries.public_progress()[:1000]})
+    """R59: the progress of key work and of routine major matters, for the public (no login);
+    secret and sensitive ones are never listed."""
+    return render(request, "supervision/public_progress.html", {"tasks": queries.public_progress()[:1000],
+                                                                "matters": queries.public_matters()[:1000]})

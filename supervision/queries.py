@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Func, IntegerField, Prefetch, Q, Value
+from django.db.models import (
+    Count, ExpressionWrapper, F, FloatField, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value,
+)
 from django.db.models.functions import Greatest, Least
 from django.http import Http404
 from django.utils import timezone
@@ -263,6 +265,24 @@ def public_progress():
             .only("task_list__year", "task_list__title", "number", "title", "goal", "unit__name", "progress",
                   "deadline", "reported_at", "due_at", "closed_at", "clock_state")
             .order_by("-task_list__year", "number"))
+
+
+# The major matters whose progress is published: decisions to carry out (upper-level documents
+# and major decisions, meeting decisions, deployments without a set time). Leaders' written
+# instructions, field-research problems, policy difficulties and emergencies are internal steps.
+PUBLIC_MATTER_KINDS = ("upper_doc", "meeting", "no_deadline")
+
+
+def public_matters():
+    """R59: the progress of routine major matters — handed out, not secret or sensitive; the
+    title, kind, lead unit, time limit and status only (never the source text or people)."""
+    lead = AssignmentTarget.objects.filter(assignment=OuterRef("pk"), is_lead=True)
+    return (Assignment.objects.filter(kind__in=PUBLIC_MATTER_KINDS, is_confidential=False)
+            .exclude(status=Assignment.Status.REGISTERED)
+            .annotate(lead_unit=Subquery(lead.values("unit__name")[:1]),
+                      lead_due=Subquery(lead.values("due_at")[:1]))
+            .only("number", "kind", "title", "status", "deadline", "created_at")
+            .order_by("-created_at", "-id"))
 
 
 def procedures_open(user):

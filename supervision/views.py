@@ -63,7 +63,8 @@ def assignment_new(request):
                 actor=request.user, kind=d["kind"], title=d["title"], source_text=d["source_text"],
                 issuing_leader=d["issuing_leader"], deadline=d["deadline"], lead_unit=d["lead_unit"],
                 co_units=list(d["co_units"]), source_document=d["source_document"],
-                required_output=d["required_output"], deadline_clause=d["deadline_clause"])
+                required_output=d["required_output"], deadline_clause=d["deadline_clause"],
+                is_confidential=d["is_confidential"])
         except ValidationError as e:
             form.add_error(None, e)
         else:

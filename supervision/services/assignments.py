@@ -51,7 +51,8 @@ DECISION_KINDS = (AssignmentKind.INSTRUCTION, AssignmentKind.UPPER_DOC, Assignme
 def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing_leader: str = "",
                       deadline: date | None = None, lead_unit: Unit | None = None,
                       co_units: list[Unit] | tuple = (), lead_owner=None, source_document: str = "",
-                      required_output: str = "", deadline_clause: str = "") -> Assignment:
+                      required_output: str = "", deadline_clause: str = "", is_confidential: bool = False
+                      ) -> Assignment:
     """The office registers an item (R39 网上交办); with a lead unit it is handed out at once."""
     require_role(actor, Role.OFFICE, message=OFFICE_ONLY)
     if kind not in FLOWS:
@@ -69,7 +70,7 @@ def assignment_create(*, actor, kind: str, title: str, source_text: str, issuing
         number=_next_number(now), kind=kind, title=_require(title, _("标题")),
         source_text=_require(source_text, _("来源内容")), issuing_leader=issuing_leader.strip(),
         deadline=deadline, unit=actor.unit, owner=actor, created_at=now, source_document=source_document,
-        required_output=required_output, deadline_clause=deadline_clause,
+        required_output=required_output, deadline_clause=deadline_clause, is_confidential=bool(is_confidential),
     )
     event_emit("assignment.created", subject=item, actor=actor,
                message=_("登记%(kind)s：%(title)s") % {"kind": item.get_kind_display(), "title": item.title})

@@ -93,3 +93,19 @@ def test_r59_only_a_units_head_publishes_and_the_parts_are_required(client, org)
                                                             "body": "一次告知"})
         assert r.status_code == 302
     assert InternalProcedure.objects.get().unit == org.unit_a
+
+
+def test_r59_major_matters_are_published_unless_secret_or_sensitive(client, org, make_assignment):
+    from supervision.models import AssignmentKind as K
+
+    meeting = make_assignment(K.MEETING, title="常务会议决定：窗口服务好差评专项整治")
+    secret = make_assignment(K.MEETING, title="常务会议决定：某敏感信访事项处置", is_confidential=True)
+    internal = make_assignment(K.INSTRUCTION, title="领导批示：内部工作安排")
+    registered = make_assignment(K.UPPER_DOC, title="尚未交办的上级文件", lead_unit=None)
+    with time_machine.travel(JAN, tick=False):
+        page = client.get(reverse("supervision:public_progress")).content.decode()
+    matters = page.split('id="matters"')[1]
+    assert meeting.title in matters and org.unit_a.name in matters
+    for hidden in (secret, internal, registered):
+        assert hidden.title not in page
+    assert meeting.source_text not in page  # the title and status only
