@@ -155,3 +155,23 @@ def test_r55_the_office_registers_a_document_on_the_page_and_a_unit_cannot(clien
         r = client.post(reverse("supervision:policies"), form)
     doc = PolicyDocument.objects.get()
     assert r.status_code == 302 and doc.unit == org.unit_a and doc.reports.count() == 1
+
+
+def test_r55_opening_a_years_duties_costs_the_same_statements_for_4_or_44_documents(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def docs(n, start):
+        for i in range(start, start + n):
+            PolicyDocument.objects.create(number=f"鄂州政发〔2024〕{i}号", title=f"文件{i}", issued_on=date(2024, 1, 5),
+                                          unit=org.unit_a, registered_by=org.office, registered_at=MARCH)
+
+    docs(1, 1)
+    services.execution_reports_open(now=at(2024, 6, 1, 3, 0))  # warm: the calendar index, the event kinds
+    counts = []
+    for year, n in ((2025, 3), (2026, 40)):
+        docs(n, 100 * year)
+        with CaptureQueriesContext(connection) as q:
+            assert services.execution_reports_open(now=at(year, 1, 1, 3, 0)) == PolicyDocument.objects.count()
+        counts.append(len(q))
+    assert counts[0] == counts[1], counts
