@@ -64,6 +64,7 @@ def main() -> int:
                            "replica": scalar(replica, "SELECT pg_is_in_recovery()")}}
     out["cockpit"] = browse(other, reverse("dashboards:cockpit"))
     out["export"] = browse(other, reverse("dashboards:scorecards_export") + "?month=2026-11")
+    out["ranking_api"] = browse(other, "/api/v1/dashboards/ranking/?month=2026-11")
     people = reverse("dashboards:people") + f"?unit={unit.pk}&month=2026-11"
     out["save"] = browse(saver, people, "post", {"user": clerk.pk, "de": 73, "neng": 81, "qin": 82, "lian": 84})
     out["saved"] = {alias: PersonAssessment.objects.using(alias).filter(user=clerk, de=73).exists()

@@ -94,7 +94,7 @@ def streaming_pair(db):
 
 
 @pytest.mark.slow
-def test_cockpit_and_export_read_the_replica_and_a_saved_page_reads_its_own_write(streaming_pair):
+def test_cockpit_export_and_ranking_api_read_the_replica_and_a_saved_page_reads_its_own_write(streaming_pair):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
            "DATABASE_URL": streaming_pair.url(streaming_pair.primary_socket),
            "DATABASE_REPLICA_URL": streaming_pair.url(streaming_pair.standby_socket)}
@@ -104,7 +104,7 @@ def test_cockpit_and_export_read_the_replica_and_a_saved_page_reads_its_own_writ
     out = json.loads(run.stdout.strip().splitlines()[-1])
 
     assert out["in_recovery"] == {"primary": False, "replica": True}  # a real hot standby
-    for page in ("cockpit", "export"):
+    for page in ("cockpit", "export", "ranking_api"):
         assert out[page]["status"] == 200
         assert any("dashboards_unitmonthscore" in sql for sql in out[page]["replica_sql"]), page
         assert not any("dashboards_" in sql for sql in out[page]["primary_sql"]), page  # only session/user
