@@ -165,8 +165,8 @@ def captcha_use(key: str, answer: str) -> tuple[bool, bool]:
     from captcha.models import CaptchaStore
 
     answer = (answer or "").strip().lower()
-    if not key:
-        return False
+    if not key:  # no challenge named: refused (an API caller may leave captcha_id out)
+        return False, False
     test_mode = getattr(settings, "CAPTCHA_TEST_MODE", False) and answer == "passed"
     # One statement (issue #17: QuerySet.delete() wraps even a plain delete in BEGIN … COMMIT) that
     # deletes the challenge whatever the answer — single use, a wrong answer included (issue #14) —

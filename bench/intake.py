@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--profile", choices=["form", "api", "bare"], help="cProfile of --n requests of one side, then stop")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
+    parser.add_argument("--statements", action="store_true",
+                        help="time each statement of --n requests of every side (mean ms), then stop")
     args = parser.parse_args()
     in_scratch_database(run, args)
 
@@ -157,6 +159,9 @@ def run(args) -> None:
             call(side, environ)
         sql = [q["sql"].split()[0] for q in ctx.captured_queries]
         print(f"{side}: {len(sql)} statements per request ({', '.join(sql)})")
+    if args.statements:
+        _statement_times(args, sides, environs, call)
+        return
     if args.profile:
         import cProfile
         import pstats
@@ -182,6 +187,47 @@ def run(args) -> None:
     print(f"complaints in the table: {Complaint.objects.count():,}")
     print(f"RATIO complaint_post {statistics.median(ratios['form']):.2f}")
     print(f"RATIO complaint_post_api {statistics.median(ratios['api']):.2f}")
+
+
+def _statement_times(args, sides, environs, call) -> None:
+    """Where a request's time goes: each statement's mean time (its round trip included), the
+    commit, and the rest (Python, the cache's round trip), per side."""
+    from django.db import connection
+
+    for side in sides:
+        batch = environs(side, args.n)
+        spent: dict[str, list[float]] = {}
+
+        def timer(execute, sql, params, many, context):
+            t = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                spent.setdefault(" ".join(sql.split())[:90], []).append(time.perf_counter() - t)
+
+        commits: list[float] = []
+        real_commit = connection._commit
+
+        def commit():
+            t = time.perf_counter()
+            real_commit()
+            commits.append(time.perf_counter() - t)
+
+        connection._commit = commit
+        t = time.perf_counter()
+        with connection.execute_wrapper(timer):
+            for environ in batch:
+                call(side, environ)
+        total = (time.perf_counter() - t) / args.n * 1000
+        del connection._commit
+        print(f"{side}: {total:.2f} ms per request")
+        in_sql = 0.0
+        for sql, times in spent.items():
+            ms = sum(times) / args.n * 1000
+            in_sql += ms
+            print(f"  {ms:6.2f} ms  x{len(times) / args.n:.0f}  {sql}")
+        commit_ms = sum(commits) / args.n * 1000
+        print(f"  {commit_ms:6.2f} ms  COMMIT\n  {total - in_sql - commit_ms:6.2f} ms  the rest (Python, the cache)")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ publishing a month's scorecards (the office publishes, the system administrator 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from efficiency.replica import reads_from_replica
 from efficiency.workdays import local_date
 
 from . import queries, scoring, services
@@ -25,6 +27,7 @@ class FiguresView(APIView):
     permission_classes = [IsAuthenticated]
     serializer_class = FiguresSerializer
 
+    @method_decorator(reads_from_replica)
     def get(self, request):
         if request.user.role not in BOARD_ROLES:
             raise Http404
@@ -39,6 +42,7 @@ class RankingView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")],
                    responses=UnitScoreSerializer(many=True))
+    @method_decorator(reads_from_replica)
     def get(self, request):
         if request.user.role not in BOARD_ROLES:
             raise Http404

@@ -23,6 +23,7 @@ from django.db.models import F, Q, Sum
 
 from efficiency.models import Unit
 from efficiency.registry import clock_models
+from efficiency.replica import read_connection
 
 from .models import ScorecardPublication, ScoreWeight, UnitDayCounter, UnitMonth, UnitMonthScore
 from .periods import day_start, month_after
@@ -166,7 +167,7 @@ def ranked_scores(scores, w) -> list[UnitScore]:
 def person_ji(user, month: date) -> float | None:
     """绩: the on-time rate of the items the person owns that closed in the month (raw, by owner FK)."""
     on_time = late = 0
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         for entry in clock_models():
             model = entry.model
             try:

@@ -26,6 +26,7 @@ from efficiency import permissions
 from efficiency.events import events_for
 from efficiency.models import Role, Unit, User
 from efficiency.registry import clock_model
+from efficiency.replica import reads_from_replica
 from efficiency.workdays import local_date
 
 from . import queries, scoring, services
@@ -45,6 +46,7 @@ def _int(value):
 
 @login_required
 @permissions.role_required(*BOARD_ROLES)
+@reads_from_replica
 def cockpit(request):
     data = queries.cockpit()
     chart = {
@@ -123,6 +125,7 @@ def _current_month():
 
 
 @login_required
+@reads_from_replica
 def scorecards(request):
     month = _month(request)
     if request.user.role not in BOARD_ROLES:
@@ -146,6 +149,7 @@ def _shown_weights(publication):
 
 
 @login_required
+@reads_from_replica
 def scorecard(request, unit_id):
     if not _scorecard_unit_ok(request.user, unit_id):
         raise Http404
@@ -176,6 +180,7 @@ def publication_note(publication) -> str:
 
 @login_required
 @permissions.role_required(*BOARD_ROLES)
+@reads_from_replica
 def scorecards_export(request):
     """台账: the month's unit scores as an Excel workbook; the first line says whether the
     month is published (frozen)."""
@@ -291,6 +296,7 @@ def _assessor_units(user):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def people(request):
     """个人考评: the unit's people, 绩 from the data, 德能勤廉 entered by the assessor (the office,
     a leader, or the unit's head for the unit's own people)."""

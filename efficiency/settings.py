@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "efficiency.replica.ReadYourWritesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "efficiency.middleware.RejectNulMiddleware",
@@ -143,6 +144,14 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL") or embedded_db.default_url(VAR_DIR), conn_max_age=60)
 }
+# A streaming read replica (docs/deploy.md, "Read replica"): the cockpit, scorecards and exports
+# read from it; writes, migrations and a browser's reads for REPLICA_PIN_SECONDS after it wrote
+# (read-your-writes; a local default) go to the primary. efficiency/replica.py.
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["efficiency.replica.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -240,7 +249,8 @@ CONTENT_SECURITY_POLICY = {
 }
 # A request that finds the database down gets a 503 page with Retry-After (efficiency.views.
 # server_error); a connection broken by a restart is checked before reuse instead of failing.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+for _alias in DATABASES.values():
+    _alias["CONN_HEALTH_CHECKS"] = True
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 30)
 # 网络安全法 §21: network logs kept at least six months. 184 days (the longest six calendar
 # months) is the local default and floor: the purge and the database refuse fewer.

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from efficiency import listing, permissions
 from efficiency.events import events_for
 from efficiency.models import Role
+from efficiency.replica import reads_from_replica
 from efficiency.uploads import download_name, upload_response
 
 from . import exports, filters, forms, queries, services
@@ -61,6 +62,7 @@ def plan_list(request):
 
 
 @login_required
+@reads_from_replica
 def plan_ledger_export(request):
     return listing.xlsx_response(_plans(request).qs, filters.PLAN_COLUMNS, _("督查检查计划台账.xlsx"),
                                  title=_("督查检查计划台账"))
@@ -78,6 +80,7 @@ def visit_list(request):
 
 
 @login_required
+@reads_from_replica
 def visit_export(request):
     return listing.xlsx_response(_visits(request).qs, filters.VISIT_COLUMNS, _("检查记录台账.xlsx"),
                                  title=_("检查记录台账"))
@@ -215,6 +218,7 @@ def plan_publish(request, pk):
 
 
 @login_required
+@reads_from_replica
 def plan_export(request, pk):
     plan = queries.access_plan(request.user, pk)
     response = HttpResponse(exports.plan_workbook(plan),
@@ -354,6 +358,7 @@ def rectification_list(request):
 
 
 @login_required
+@reads_from_replica
 def rectification_export(request):
     return listing.xlsx_response(_rectifications(request).qs, filters.RECTIFICATION_COLUMNS, _("整改台账.xlsx"),
                                  title=_("整改台账"))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from efficiency.models import PauseReason, Role, Unit
 from efficiency.permissions import require_role, role_required
+from efficiency.replica import reads_from_replica
 from efficiency.uploads import download_name, upload_response
 
 from efficiency import listing
@@ -47,6 +48,7 @@ def work_list(request):
 
 
 @login_required
+@reads_from_replica
 def work_export(request):
     f = _targets(request)
     return listing.xlsx_response(f.qs, filters.TARGET_COLUMNS, _("交办件台账.xlsx"), title=_("交办件台账"))
@@ -292,6 +294,7 @@ def overview(request):
 
 
 @login_required
+@reads_from_replica
 def assignment_export(request):
     if request.user.role not in (Role.OFFICE, Role.LEADER):
         raise Http404
@@ -409,6 +412,7 @@ def task_template(request):
 
 
 @login_required
+@reads_from_replica
 def task_export(request, year):
     """The list with the page's filters, in the import template's columns (an edited export imports back)."""
     tl = get_object_or_404(queries.task_lists(request.user), year=year)

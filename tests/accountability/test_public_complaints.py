@@ -103,6 +103,14 @@ def test_an_anonymous_api_call_needs_the_captcha(client, org, settings):
     assert again.status_code == 400  # one use per challenge
 
 
+def test_an_anonymous_api_call_without_a_captcha_is_refused_not_a_server_error(client, org):
+    data = api_data(org.unit_a)
+    data.pop("captcha_id", None)
+    resp = client.post(API, {**data, "captcha_answer": "passed"})
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "captcha"
+    assert not Complaint.objects.exists()
+
+
 def test_a_registered_channel_skips_the_captcha_and_is_marked(client, org, settings, capsys):
     settings.CAPTCHA_TEST_MODE = False
     call_command("intake_channel", "add", "12345 热线")
