@@ -7,7 +7,9 @@ One module per sub-domain; callers use `supervision.services.<name>` as before:
 - `assignments`: register, dispatch, and a target's steps (acknowledge … close, urge, extend);
 - `coordination`: disputes and the office's coordination opinion (转办, 调整牵头);
 - `pauses`: pausing a target's clock on the unit's request (暂停计时);
-- `key_tasks`: the key-task list, tasks, nodes, progress reports, lagging warnings.
+- `key_tasks`: the key-task list, tasks, nodes, progress reports, lagging warnings;
+- `projects`: key investment projects, their 代办服务组 and the procedures it handles (R51);
+- `problems`: county hard problems, their plan, leader, team and schedule (R62).
 """
 
 from .assignments import (
@@ -22,6 +24,8 @@ from .key_tasks import (
     keytask_create, keytask_update, keytask_urge, keytasks_warn_lagging, node_complete, node_create, progress_report,
     tasklist_create,
 )
+from .problems import milestone_complete, problem_create, problem_solve
+from .projects import leader_refusal, procedure_add, procedure_complete, project_close, project_register
 from .pauses import (
     open_pause_request, pause_approve, pause_refusal, pause_refuse, pause_report_gone, pause_request, pause_resume,
 )
@@ -29,8 +33,9 @@ from .pauses import (
 __all__ = [
     "FLOWS", "OFFICE_ONLY", "STEP_NAMES", "assignment_create", "assignment_dispatch", "coordination_reassign",
     "dispute_coordinate", "dispute_lead_record", "dispute_leader_decide", "dispute_raise", "dispute_refer", "keytask_create", "keytask_update", "keytask_urge",
-    "keytasks_warn_lagging", "node_complete", "node_create", "open_pause_request", "pause_approve",
+    "keytasks_warn_lagging", "leader_refusal", "milestone_complete", "node_complete", "node_create", "open_pause_request", "pause_approve",
     "pause_refusal", "pause_refuse", "pause_report_gone", "pause_request", "pause_resume", "progress_report",
     "target_acknowledge", "target_actions", "target_close", "target_deploy", "target_extend", "target_feedback",
-    "target_return", "target_urge", "tasklist_create",
+    "target_return", "target_urge", "tasklist_create", "problem_create", "problem_solve", "procedure_add",
+    "procedure_complete", "project_close", "project_register",
 ]
