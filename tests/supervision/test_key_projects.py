@@ -184,3 +184,21 @@ def test_r51_the_teams_procedures_are_on_the_home_page_of_its_members_only(proje
 
     assert line(org.clerk_a) == 1 and line(org.clerk_b) == 1 and line(org.office) == 1
     assert line(outsider) == 0
+
+
+def test_r51_r62_the_demo_has_a_key_project_with_its_team_and_a_county_hard_problem_once(db):
+    from efficiency import demo as org_demo
+    from supervision import demo
+    from supervision.models import HardProblem
+
+    org_demo.seed_org()
+    demo.seed()
+    demo.seed()
+    project = KeyProject.objects.get(name=demo.PROJECT)
+    assert project.team.leader.username == "fuzeren" and project.team.leader_rank == Rank.DIVISION
+    assert project.team.units.count() == 4 and project.procedures.count() == 3
+    assert project.procedures.filter(status="done", zero_contact=True).count() == 1
+    problem = HardProblem.objects.get(title=demo.PROBLEM)
+    assert problem.region.level == "county" and problem.leader.username == "quzhang"
+    assert problem.milestones.count() == 2 and HardProblem.objects.count() == 1
+    assert User.objects.get(username="lingdao").rank == Rank.DEPUTY_BUREAU
