@@ -429,7 +429,7 @@ class KeyProject(models.Model):
     registered_at = models.DateTimeField(_("登记时间"))
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
                                       verbose_name=_("登记人"))
-    closed_at = models.DateTimeField(_("完结时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完结时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("重点投资项目")

@@ -241,7 +241,7 @@ class KeyProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = KeyProject
         fields = ["id", "number", "name", "enterprise", "enterprise_contact", "investment", "unit", "status",
-                  "registered_at", "closed_at", "team", "procedures"]
+                  "registered_at", "finished_at", "team", "procedures"]
 
 
 class ProjectRegisterSerializer(serializers.Serializer):

@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('investment', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='总投资（万元）')),
                 ('status', models.CharField(choices=[('active', '代办中'), ('done', '代办完结')], default='active', max_length=8, verbose_name='状态')),
                 ('registered_at', models.DateTimeField(verbose_name='登记时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='完结时间')),
+                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完结时间')),
                 ('registered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='efficiency.unit', verbose_name='牵头单位')),
             ],

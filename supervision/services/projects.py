@@ -164,8 +164,8 @@ def project_close(*, actor, project: KeyProject) -> KeyProject:
         raise ValidationError(_("一包到底：尚有 %(n)s 项代办事项未办结，不能完结。") % {"n": left})
     if not project.procedures.exists():
         raise ValidationError(_("该项目尚无代办事项，不能完结。"))
-    project.status, project.closed_at = KeyProject.Status.DONE, timezone.now()
-    project.save(update_fields=["status", "closed_at"])
+    project.status, project.finished_at = KeyProject.Status.DONE, timezone.now()
+    project.save(update_fields=["status", "finished_at"])
     event_emit("project.closed", subject=project, actor=actor, recipients=["head"], message=_("项目代办完结"))
     audit_record("action", actor=actor, obj=project, summary=f"重点投资项目代办完结 {project.number}")
     return project
