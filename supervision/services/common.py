@@ -123,11 +123,15 @@ def next_number(model, prefix: str, *, width: int = 4) -> str:
 def workday_deadline(deadline, *, field: str, now: datetime) -> Limit:
     """A deadline set by date must be a future working day (the item is due at its end); the
     limit that makes the clock due then."""
-    from efficiency.workdays import is_workday
+    from efficiency.workdays import CalendarRangeError, is_workday
 
     if not isinstance(deadline, date):
         raise ValidationError({field: _("请填写完成时限（日期）。")})
-    if not is_workday(deadline):
+    try:
+        workday = is_workday(deadline)
+    except CalendarRangeError as exc:
+        raise ValidationError({field: str(exc)}) from None
+    if not workday:
         raise ValidationError({field: _("完成时限 %(d)s 不是工作日，请选择工作日。") % {"d": deadline.isoformat()}})
     try:
         return _deadline_limit(deadline, start=now)

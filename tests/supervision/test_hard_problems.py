@@ -143,3 +143,9 @@ def test_r62_the_schedule_is_on_the_home_page_of_the_team(org, county):
 
     assert line(county["clerk_land"]) == 2 and line(county["clerk_build"]) == 2
     assert line(org.clerk_a) == 0
+
+
+def test_r62_a_deadline_outside_the_working_day_calendar_is_a_clear_refusal(org, county):
+    with pytest.raises(ValidationError) as exc:
+        _create(org, county, milestones=_milestones(county, deadline=date(2999, 1, 4)))
+    assert "工作日历范围" in exc.value.message_dict["milestones"][0]
