@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from .models import (
-    Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, PauseRequest, ProgressReport, TaskNode,
+    Assignment, AssignmentTarget, Coordination, HardProblem, KeyProject, KeyTask, KeyTaskList, PauseRequest,
+    ProblemMilestone, ProgressReport, ProjectProcedure, ServiceTeam, TaskNode,
 )
 
 
@@ -27,5 +28,10 @@ for model, cols in (
     (AssignmentTarget, ("assignment", "unit", "status", "due_at", "breach_level", "urge_count")),
     (Coordination, ("assignment", "unit", "raised_at", "decided_at", "reassign_mode", "reassigned_to")),
     (PauseRequest, ("target", "reason", "status", "requested_at", "decided_at", "resumed_at", "credit")),
+    (KeyProject, ("number", "name", "enterprise", "unit", "status", "registered_at")),
+    (ServiceTeam, ("project", "leader", "leader_rank", "formed_at")),
+    (ProjectProcedure, ("title", "project", "kind", "unit", "status", "due_at", "clock_state", "zero_contact")),
+    (HardProblem, ("number", "title", "region", "leader", "unit", "status")),
+    (ProblemMilestone, ("title", "problem", "deadline", "unit", "owner", "status", "clock_state")),
 ):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnly,), {"list_display": cols}))
