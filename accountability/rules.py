@@ -21,7 +21,7 @@ creates them up front so the administrator sees them in the rules table from the
 
 from __future__ import annotations
 
-from efficiency.rules_seed import LOCAL_DEFAULT
+from efficiency.rules_seed import LOCAL_DEFAULT, app_rule, seed_app_rules
 
 WD = "wd"
 
@@ -40,16 +40,9 @@ RULES = {
 
 def seed(TimeLimitRule) -> int:
     """Create the missing rows (never overwrite an administrator's change); for the migration."""
-    created = 0
-    fields = {f.name for f in TimeLimitRule._meta.get_fields()}  # an older state has no local_default
-    for code, defaults in RULES.items():
-        defaults = {k: v for k, v in defaults.items() if k in fields}
-        created += TimeLimitRule.objects.get_or_create(code=code, defaults=defaults)[1]
-    return created
+    return seed_app_rules(TimeLimitRule, RULES)
 
 
 def rule(code: str):
     """The rule row, created with its defaults if missing."""
-    from efficiency.models import TimeLimitRule
-
-    return TimeLimitRule.objects.get_or_create(code=code, defaults=RULES[code])[0]
+    return app_rule(code, RULES[code])

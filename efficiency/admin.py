@@ -262,7 +262,7 @@ class UserChangeForm(AccountForm):
 
     class Meta:
         model = User
-        fields = ["full_name", "unit", "section", "post", "phone", "email", "is_active"]
+        fields = ["full_name", "unit", "section", "post", "rank", "phone", "email", "is_active"]
 
 
 class RoleGrantForm(AccountForm):
@@ -329,7 +329,7 @@ class UserAdmin(RoleAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return self.ADD_FIELDS
-        fields = ["username", "full_name", "role", "unit", "section", "post", "phone", "email", "is_active",
+        fields = ["username", "full_name", "role", "unit", "section", "post", "rank", "phone", "email", "is_active",
                   *self.readonly_fields]
         if _role(request) == Role.SECURITY_ADMIN:  # plain text: a read-only FK is a link to a page it may not open
             fields = [{"unit": "unit_label", "section": "section_label"}.get(f, f) for f in fields]
@@ -347,8 +347,8 @@ class UserAdmin(RoleAdmin):
         if obj is None:
             return []
         if _role(request) == Role.SECURITY_ADMIN:
-            return ["username", "full_name", "unit_label", "section_label", "post", "phone", "email", "is_active",
-                    *self.readonly_fields]
+            return ["username", "full_name", "unit_label", "section_label", "post", "rank", "phone", "email",
+                    "is_active", *self.readonly_fields]
         return ["username", "role", *self.readonly_fields]
 
     def get_actions(self, request):

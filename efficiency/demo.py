@@ -12,7 +12,7 @@ from django.apps import apps
 from django.db import transaction
 
 from . import services
-from .models import ADMIN_ROLES, Region, Role, Section, Unit, User
+from .models import ADMIN_ROLES, Rank, Region, Role, Section, Unit, User
 
 # Meets the policy (10+ characters, four classes). Printed by seed_demo; demo only.
 DEMO_PASSWORD = "Demo@2025xn"
@@ -89,6 +89,9 @@ USERS = [
     ("fuzeren5", "严春梅", Role.HEAD, "EZ-RS", "办公室", "局长"),
     ("fuzeren6", "华建平", Role.HEAD, "EZ-STHJ", "办公室", "局长"),
     ("fuzeren7", "金立新", Role.HEAD, "EZ-JT", "办公室", "局长"),
+    # R62: a county's leader and a clerk of its bureau, for the demo hard problem.
+    ("quzhang", "何文斌", Role.LEADER, "HRQ-GOV", "办公室", "副区长"),
+    ("jingban4", "陶静", Role.CLERK, "HRQ-ZRZY", "国土资源所", "科员"),
     ("sysadmin", "吴系统", Role.SYSTEM_ADMIN, "HB-ZWSJ", "信息安全处", "系统管理员"),
     ("secadmin", "郑安全", Role.SECURITY_ADMIN, "HB-ZWSJ", "信息安全处", "安全管理员"),
     ("auditadmin", "冯审计", Role.AUDIT_ADMIN, "HB-ZWSJ", "信息安全处", "审计管理员"),
@@ -156,6 +159,22 @@ RESPONSIBLE = {
 }
 
 
+# 职级 of the demo cadres (R51: a key project's service team is led by a 处级 cadre). A city's
+# bureau heads are 正处级, their deputies and a district's deputy head 副处级, a vice mayor 副厅级.
+RANKS = {
+    "fuzeren": Rank.DIVISION, "fuzeren2": Rank.DIVISION, "fuzeren3": Rank.DIVISION, "fuzeren4": Rank.DIVISION,
+    "fuzeren5": Rank.DIVISION, "fuzeren6": Rank.DIVISION, "fuzeren7": Rank.DIVISION, "fenguan": Rank.DEPUTY_DIVISION,
+    "quzhang": Rank.DEPUTY_DIVISION, "lingdao": Rank.DEPUTY_BUREAU, "xiaoneng2": Rank.SECTION,
+    "jingban": Rank.STAFF, "jingban2": Rank.STAFF, "jingban3": Rank.STAFF, "jingban4": Rank.STAFF,
+}
+
+
+def _ranks(people: list[User]) -> None:
+    for person in people:
+        if person.username in RANKS and person.rank == Rank.NONE:
+            services.user_update(actor=None, user=person, rank=RANKS[person.username])
+
+
 def _responsible(units: dict[str, Unit], people: list[User]) -> None:
     by_name = {p.username: p for p in people}
     office = by_name.get("xiaoneng2")
@@ -173,6 +192,7 @@ def seed_org(*, must_change_password: bool = False) -> list[User]:
     units = _units(regions)
     people = _users(units, must_change_password=must_change_password)
     _responsible(units, people)
+    _ranks(people)
     return people
 
 

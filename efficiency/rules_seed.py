@@ -58,3 +58,22 @@ def seed_rules(TimeLimitRule) -> int:
         )
         created += was_created
     return created
+
+
+def seed_app_rules(TimeLimitRule, rules: dict) -> int:
+    """An app's own rule rows ({code: defaults}), created if missing — never overwriting an
+    administrator's change; for the app's migration (an older state may lack some fields)."""
+    fields = {f.name for f in TimeLimitRule._meta.get_fields()}
+    created = 0
+    for code, defaults in rules.items():
+        created += TimeLimitRule.objects.get_or_create(
+            code=code, defaults={k: v for k, v in defaults.items() if k in fields})[1]
+    return created
+
+
+def app_rule(code: str, defaults: dict):
+    """An app's rule row, created with its defaults if missing (the test runner's flush puts back
+    only the core's rules)."""
+    from .models import TimeLimitRule
+
+    return TimeLimitRule.objects.get_or_create(code=code, defaults=defaults)[0]

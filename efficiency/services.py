@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .audit import audit_record, snapshot
 from .models import ADMIN_ROLES, BUSINESS_ROLES, ApiToken, Region, Role, Section, Unit, User
 
-USER_FIELDS = ["username", "full_name", "unit", "section", "post", "role", "email", "phone", "is_active"]
+USER_FIELDS = ["username", "full_name", "unit", "section", "post", "rank", "role", "email", "phone", "is_active"]
 
 
 @transaction.atomic

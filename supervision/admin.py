@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from .models import (
-    Assignment, AssignmentTarget, Consultation, ConsultationOpinion, Coordination, ExecutionReport, InternalProcedure,
-    KeyTask, KeyTaskList, PauseRequest, PolicyDocument, ProgressReport, TaskNode,
+    Assignment, AssignmentTarget, Consultation, ConsultationOpinion, Coordination, ExecutionReport, HardProblem,
+    InternalProcedure, KeyProject, KeyTask, KeyTaskList, PauseRequest, PolicyDocument, ProblemMilestone, ProgressReport,
+    ProjectProcedure, ServiceTeam, TaskNode,
 )
 
 
@@ -33,5 +34,10 @@ for model, cols in (
     (Consultation, ("assignment", "unit", "subject", "stage", "opened_at", "decided_at")),
     (ConsultationOpinion, ("consultation", "unit", "stage", "stance", "new_principle", "signed_by", "signed_at")),
     (InternalProcedure, ("unit", "kind", "title", "published_at")),
+    (KeyProject, ("number", "name", "enterprise", "unit", "status", "registered_at")),
+    (ServiceTeam, ("project", "leader", "leader_rank", "formed_at")),
+    (ProjectProcedure, ("title", "project", "kind", "unit", "status", "due_at", "clock_state", "zero_contact")),
+    (HardProblem, ("number", "title", "region", "leader", "unit", "status")),
+    (ProblemMilestone, ("title", "problem", "deadline", "unit", "owner", "status", "clock_state")),
 ):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnly,), {"list_display": cols}))

@@ -24,7 +24,9 @@ from .serializers import (
     AssignmentCreateSerializer, AssignmentDetailSerializer, AssignmentSerializer, AssignmentDispatchSerializer,
     TimelineEventSerializer, KeyTaskImportSerializer, KeyTaskSerializer, TaskNodeSerializer, CoordinationOpinionSerializer, ProgressReportSerializer,
     TargetActionSerializer, AssignmentTargetSerializer, KeyTaskListSerializer, TaskUrgeSerializer,
-    CoordinationSerializer, PauseRequestSerializer, ReassignSerializer,
+    CoordinationSerializer, PauseRequestSerializer, ReassignSerializer, HardProblemSerializer, KeyProjectSerializer,
+    MilestoneDoneSerializer, ProblemCreateSerializer, ProblemMilestoneSerializer, ProblemSolveSerializer,
+    ProcedureDoneSerializer, ProjectProcedureSerializer, ProjectRegisterSerializer,
 )
 
 PARSERS = [JSONObjectParser, MultiPartParser, FormParser]
@@ -298,3 +300,113 @@ class TaskUrgeView(APIView):
         s.is_valid(raise_exception=True)
         task = services.keytask_urge(actor=request.user, task=task, message=s.validated_data["message"])
         return Response({"urge_count": task.urge_count})
+
+
+# --- key projects (R51) and county hard problems (R62) ---------------------------------------------
+
+
+class ProjectListView(APIView):
+    serializer_class = KeyProjectSerializer
+
+    @extend_schema(responses=KeyProjectSerializer(many=True))
+    def get(self, request):
+        require_role(request.user, Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
+        qs = queries.projects_visible(request.user).prefetch_related("procedures__time_rule", "team__units")[:200]
+        return Response(KeyProjectSerializer(qs, many=True).data)
+
+    @extend_schema(request=ProjectRegisterSerializer, responses={201: KeyProjectSerializer})
+    def post(self, request):
+        s = ProjectRegisterSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        project = services.project_register(actor=request.user, **s.validated_data)
+        return Response(KeyProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailView(APIView):
+    serializer_class = KeyProjectSerializer
+
+    @extend_schema(responses=KeyProjectSerializer)
+    def get(self, request, pk):
+        return Response(KeyProjectSerializer(queries.access_project(request.user, pk, request=request)).data)
+
+
+class ProjectProcedureView(APIView):
+    serializer_class = ProjectProcedureSerializer
+
+    @extend_schema(request=ProjectProcedureSerializer, responses={201: ProjectProcedureSerializer})
+    def post(self, request, pk):
+        project = queries.access_project(request.user, pk, request=request)
+        s = ProjectProcedureSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        procedure = services.procedure_add(actor=request.user, project=project, **s.validated_data)
+        return Response(ProjectProcedureSerializer(procedure).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectCloseView(APIView):
+    serializer_class = KeyProjectSerializer
+
+    @extend_schema(request=None, responses=KeyProjectSerializer)
+    def post(self, request, pk):
+        project = queries.access_project(request.user, pk, request=request)
+        return Response(KeyProjectSerializer(services.project_close(actor=request.user, project=project)).data)
+
+
+class ProcedureDoneView(APIView):
+    serializer_class = ProcedureDoneSerializer
+
+    @extend_schema(request=ProcedureDoneSerializer, responses=ProjectProcedureSerializer)
+    def post(self, request, pk):
+        procedure = get_object_or_404(queries.procedures_visible(request.user), pk=pk)
+        s = ProcedureDoneSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        procedure = services.procedure_complete(actor=request.user, procedure=procedure, **s.validated_data)
+        return Response(ProjectProcedureSerializer(procedure).data)
+
+
+class ProblemListView(APIView):
+    serializer_class = HardProblemSerializer
+
+    @extend_schema(responses=HardProblemSerializer(many=True))
+    def get(self, request):
+        require_role(request.user, Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
+        qs = queries.problems_visible(request.user).prefetch_related("milestones", "team_units")[:200]
+        return Response(HardProblemSerializer(qs, many=True).data)
+
+    @extend_schema(request=ProblemCreateSerializer, responses={201: HardProblemSerializer})
+    def post(self, request):
+        s = ProblemCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        problem = services.problem_create(actor=request.user, **s.validated_data)
+        return Response(HardProblemSerializer(problem).data, status=status.HTTP_201_CREATED)
+
+
+class ProblemDetailView(APIView):
+    serializer_class = HardProblemSerializer
+
+    @extend_schema(responses=HardProblemSerializer)
+    def get(self, request, pk):
+        return Response(HardProblemSerializer(queries.access_problem(request.user, pk, request=request)).data)
+
+
+class ProblemSolveView(APIView):
+    serializer_class = ProblemSolveSerializer
+
+    @extend_schema(request=ProblemSolveSerializer, responses=HardProblemSerializer)
+    def post(self, request, pk):
+        problem = queries.access_problem(request.user, pk, request=request)
+        s = ProblemSolveSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(HardProblemSerializer(services.problem_solve(actor=request.user, problem=problem,
+                                                                     **s.validated_data)).data)
+
+
+class MilestoneDoneView(APIView):
+    serializer_class = MilestoneDoneSerializer
+
+    @extend_schema(request=MilestoneDoneSerializer, responses=ProblemMilestoneSerializer)
+    def post(self, request, pk):
+        milestone = get_object_or_404(queries.milestones_visible(request.user), pk=pk)
+        s = MilestoneDoneSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        milestone = services.milestone_complete(actor=request.user, milestone=milestone, **s.validated_data)
+        return Response(ProblemMilestoneSerializer(milestone).data)

@@ -23,4 +23,13 @@ urlpatterns = [
     path("tasks/<int:pk>/nodes/", api.TaskNodeView.as_view(), name="sv-task-nodes"),
     path("tasks/<int:pk>/urge/", api.TaskUrgeView.as_view(), name="sv-task-urge"),
     path("nodes/<int:pk>/complete/", api.NodeCompleteView.as_view(), name="sv-node-complete"),
+    path("projects/", api.ProjectListView.as_view(), name="sv-projects"),
+    path("projects/<int:pk>/", api.ProjectDetailView.as_view(), name="sv-project"),
+    path("projects/<int:pk>/procedures/", api.ProjectProcedureView.as_view(), name="sv-project-procedures"),
+    path("projects/<int:pk>/close/", api.ProjectCloseView.as_view(), name="sv-project-close"),
+    path("procedures/<int:pk>/complete/", api.ProcedureDoneView.as_view(), name="sv-procedure-complete"),
+    path("problems/", api.ProblemListView.as_view(), name="sv-problems"),
+    path("problems/<int:pk>/", api.ProblemDetailView.as_view(), name="sv-problem"),
+    path("problems/<int:pk>/solve/", api.ProblemSolveView.as_view(), name="sv-problem-solve"),
+    path("milestones/<int:pk>/complete/", api.MilestoneDoneView.as_view(), name="sv-milestone-complete"),
 ]

@@ -22,7 +22,7 @@ class SupervisionConfig(AppConfig):
         register_event_kinds(events.KINDS)
         # An item crossing 问责建议 is proposed for accountability by the sweep itself.
         for model in (models.KeyTask, models.TaskNode, models.ProgressDue, models.Assignment, models.AssignmentTarget,
-                      models.ExecutionReport):
+                      models.ExecutionReport, models.ProjectProcedure, models.ProblemMilestone):
             register_clock_model(model)
         documents.register()
         register_todos(
@@ -46,5 +46,19 @@ class SupervisionConfig(AppConfig):
         register_schedule("supervision execution reports", "supervision.execution_reports_open", DAILY_0300)
         # R59: the progress of key work, published (secret and sensitive tasks left out).
         register_public_link("keywork", _("重点工作进展"), reverse_lazy("supervision:public_progress"), "open")
+        # R51: a project's procedures on the home page of its team (members' units, leader); R62: a
+        # hard problem's schedule on its responsible units'.
+        register_todos(
+            "supervision.procedures", title=_("重点项目代办事项"), url="supervision:projects", order=12,
+            items=queries.procedures_visible, where=queries.procedure_where, todos=[
+                Todo("open", _("代办中"), STAFF, (("status", "open"),)),
+                Todo("overdue", _("已超期"), STAFF, (("window", "overdue"),)),
+            ])
+        register_todos(
+            "supervision.milestones", title=_("县区难题进度事项"), url="supervision:problems", order=13,
+            items=queries.milestones_visible, where=queries.milestone_where, todos=[
+                Todo("open", _("推进中"), STAFF, (("status", "open"),)),
+                Todo("overdue", _("已超期"), STAFF, (("window", "overdue"),)),
+            ])
         # R15: warn the lagging, once a working day at 09:00 (the task skips holidays itself).
         register_schedule("supervision lagging warnings", "supervision.warn_lagging", EVERY_WORKDAY_0900)

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from efficiency.models import Unit, User
-from efficiency.workdays import local_date
+from efficiency.workdays import add_workdays, local_date
 
 from . import services
 from .models import (
-    Assignment, AssignmentKind as K, InternalProcedure, KeyTask, KeyTaskList, PolicyDocument, RequiredOutput,
+    Assignment, AssignmentKind as K, HardProblem, InternalProcedure, KeyProject, KeyTask, KeyTaskList, PolicyDocument,
+    RequiredOutput,
 )
 
 UNITS = ["EZ-XNB", "EZ-ZRZY", "EZ-SCJG", "EZ-ZWSJ", "EZ-ZJ", "EZ-JT", "EZ-STHJ", "EZ-RS"]
@@ -68,7 +69,10 @@ def seed(stdout=None) -> None:
     for row in ASSIGNMENTS:
         _assignment(office, units, people, *row)
     _openness(office, units, people)
-    _log(stdout, f"{KeyTask.objects.count()} key tasks, {Assignment.objects.count()} assignments")
+    _key_project(office)
+    _hard_problem(office)
+    _log(stdout, f"{KeyTask.objects.count()} key tasks, {Assignment.objects.count()} assignments, "
+                 f"{KeyProject.objects.count()} key projects, {HardProblem.objects.count()} hard problems")
 
 
 def _key_tasks(office, units, people) -> None:
@@ -138,3 +142,48 @@ def _openness(office, units, people) -> None:
     if head.unit_id and not InternalProcedure.objects.filter(unit_id=head.unit_id).exists():
         services.procedure_publish(actor=head, kind=InternalProcedure.Kind.PROCEDURE, title="行政审批内部流转规程",
                                    body="受理—审查—决定—送达，各环节限时办结，超时自动提醒。")
+PROJECT = "临空经济区冷链物流园"
+PROBLEM = "葛华科技园企业用地报批慢"
+
+
+def _key_project(office) -> None:
+    """R51: one key investment project with its 代办服务组 (led by 李建国, 正处级) and three procedures,
+    one done with no contact for the enterprise."""
+    people = {u.username: u for u in User.objects.filter(username__in=["fuzeren", "jingban", "fuzeren4"])}
+    units = {u.code: u for u in Unit.objects.filter(code__in=["EZ-ZRZY", "EZ-ZJ", "EZ-STHJ", "EZ-SCJG"])}
+    if KeyProject.objects.filter(name=PROJECT).exists() or len(people) < 3 or len(units) < 4:
+        return
+    project = services.project_register(
+        actor=office, name=PROJECT, enterprise="湖北顺达冷链物流有限公司", enterprise_contact="程经理 027-6000 0000",
+        investment=68000, leader=people["fuzeren"], units=[units["EZ-ZJ"], units["EZ-STHJ"], units["EZ-SCJG"]])
+    today = local_date(timezone.now())
+    land = services.procedure_add(actor=people["fuzeren"], project=project, kind="land", title="项目用地征收与报批",
+                                  unit=units["EZ-ZRZY"], owner=people["jingban"])
+    services.procedure_add(actor=people["fuzeren"], project=project, kind="permit", title="建筑工程施工许可证",
+                           unit=units["EZ-ZJ"], owner=people["fuzeren4"], deadline=add_workdays(today, 15))
+    services.procedure_add(actor=people["fuzeren"], project=project, kind="permit", title="环境影响评价审批",
+                           unit=units["EZ-STHJ"])
+    services.procedure_complete(actor=people["jingban"], procedure=land, zero_contact=True,
+                                result="用地预审与规划选址意见书已办结，企业未跑腿")
+
+
+def _hard_problem(office) -> None:
+    """R62: one county hard problem of 华容区 with its plan, leader (副区长), team and schedule."""
+    people = {u.username: u for u in User.objects.filter(username__in=["quzhang", "jingban4"])}
+    units = {u.code: u for u in Unit.objects.filter(code__in=["HRQ-GOV", "HRQ-ZRZY"])}
+    if HardProblem.objects.filter(title=PROBLEM).exists() or len(people) < 2 or len(units) < 2:
+        return
+    from efficiency.models import Region
+
+    today = local_date(timezone.now())
+    services.problem_create(
+        actor=office, region=Region.objects.get(code="420703"), title=PROBLEM,
+        description="园区入驻企业反映用地报批平均 120 天，影响 6 个项目按期开工。",
+        plan="实行“预审+并联”报批：区资规分局牵头，区政府办统筹，用地预审、规划许可、林地审批同步推进。",
+        leader=people["quzhang"], unit=units["HRQ-ZRZY"], team_units=[units["HRQ-GOV"]],
+        milestones=[
+            dict(title="梳理 6 个项目用地报批堵点", deadline=add_workdays(today, 5), requirements="逐项列明卡点和责任单位",
+                 unit=units["HRQ-ZRZY"], owner=people["jingban4"]),
+            dict(title="并联报批流程上线", deadline=add_workdays(today, 20), requirements="报批时间压缩至 60 天以内",
+                 unit=units["HRQ-ZRZY"], owner=people["jingban4"]),
+        ])

@@ -43,4 +43,11 @@ KINDS = (
     K("keytask.reported", pgettext_lazy("event", "进度报告"), A.OFFICE),
     K("keytask.lagging", pgettext_lazy("event", "进度预警"), A.STAFF, S.WARNING),
     K("keytask.urged", pgettext_lazy("event", "督办"), A.STAFF, S.WARNING),
+    K("project.registered", pgettext_lazy("event", "登记重点投资项目"), A.STAFF),
+    K("project.procedure_added", pgettext_lazy("event", "代办事项"), A.STAFF),
+    K("project.procedure_done", pgettext_lazy("event", "代办办结"), A.STAFF),
+    K("project.closed", pgettext_lazy("event", "代办完结"), A.STAFF),
+    K("problem.created", pgettext_lazy("event", "登记县区难题"), A.STAFF),
+    K("problem.milestone_done", pgettext_lazy("event", "进度事项完成"), A.STAFF),
+    K("problem.solved", pgettext_lazy("event", "难题破解"), A.STAFF),
 )

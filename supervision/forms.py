@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from efficiency.models import Unit
 
-from .models import AssignmentKind, Coordination, ConsultationOpinion, InternalProcedure, PolicyDocument, RequiredOutput
+from .models import (
+    AssignmentKind, ConsultationOpinion, Coordination, InternalProcedure, PolicyDocument, ProjectProcedure, RequiredOutput,
+)
 
 
 class AssignmentForm(forms.Form):
@@ -101,7 +103,74 @@ class OpinionForm(forms.Form):
                                        widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ProcedureForm(forms.Form):
+class InternalProcedureForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=InternalProcedure.Kind.choices)
     title = forms.CharField(label=_("名称"), max_length=200)
     body = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 5}))
+# --- key projects (R51) and county hard problems (R62) ---------------------------------------------
+
+def _people():
+    from efficiency.models import BUSINESS_ROLES, User
+
+    return User.objects.filter(is_active=True, role__in=BUSINESS_ROLES).select_related("unit").order_by("unit_id", "id")
+
+
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name}（{obj.unit.name if obj.unit_id else '—'} {obj.get_rank_display()}）"
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(label=_("项目名称"), max_length=200)
+    enterprise = forms.CharField(label=_("投资企业"), max_length=200)
+    enterprise_contact = forms.CharField(label=_("企业联系人及电话"), max_length=100)
+    investment = forms.DecimalField(label=_("总投资（万元）"), min_value=0, max_digits=14, decimal_places=2)
+    leader = PersonChoice(label=_("代办服务组组长（处级干部）"), queryset=_people())
+    units = forms.ModelMultipleChoiceField(label=_("参加的有关部门"), queryset=Unit.objects.filter(is_active=True))
+
+
+class ProcedureForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), choices=ProjectProcedure.Kind.choices)
+    title = forms.CharField(label=_("代办事项"), max_length=200)
+    unit = forms.ModelChoiceField(label=_("办理单位"), queryset=Unit.objects.filter(is_active=True))
+    owner = PersonChoice(label=_("代办人"), queryset=_people(), required=False)
+    deadline = forms.DateField(label=_("办理时限（可空，空则按本地默认时限）"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ProcedureDoneForm(forms.Form):
+    result = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 2}))
+    zero_contact = forms.BooleanField(label=_("零接触：企业未与群众、部门直接接触"), required=False, initial=True)
+    contact_note = forms.CharField(label=_("有接触的，说明情况"), required=False)
+
+
+class ProblemForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("县区"), queryset=None)
+    title = forms.CharField(label=_("难题"), max_length=200)
+    description = forms.CharField(label=_("难题情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    plan = forms.CharField(label=_("破解方案"), widget=forms.Textarea(attrs={"rows": 4}))
+    leader = PersonChoice(label=_("责任领导"), queryset=_people())
+    unit = forms.ModelChoiceField(label=_("工作班子牵头单位"), queryset=Unit.objects.filter(is_active=True))
+    team_units = forms.ModelMultipleChoiceField(label=_("工作班子成员单位"), queryset=Unit.objects.filter(is_active=True),
+                                                required=False)
+
+    def __init__(self, *args, **kwargs):
+        from efficiency.models import Region
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(level=Region.Level.COUNTY)
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("事项"), max_length=200, required=False)
+    deadline = forms.DateField(label=_("完成时限（工作日）"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    requirements = forms.CharField(label=_("工作要求"), required=False)
+    unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.filter(is_active=True), required=False)
+    owner = PersonChoice(label=_("责任人"), queryset=_people(), required=False)
+
+
+MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=3)
+
+
+class MilestoneDoneForm(forms.Form):
+    result = forms.CharField(label=_("完成情况"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from efficiency.models import Clock, LimitUnit, PauseReason
+from efficiency.models import DIVISION_LEVEL, Clock, LimitUnit, PauseReason, Rank
 
 
 # --- key tasks (R14, R15) -------------------------------------------------------------------
@@ -452,6 +452,141 @@ class PolicyDocument(models.Model):
         verbose_name = _("政府文件")
         verbose_name_plural = _("政府文件")
         ordering = ["-issued_on", "-id"]
+# --- key investment projects and their service teams (R51) -----------------------------------
+
+
+class KeyProject(models.Model):
+    """重点投资项目 (R51, 2014 二(二)一): "每个重点项目都要成立由处级干部牵头和有关部门参加的专门服务
+    小组 … 全程代办、一包到底". Registered together with its `ServiceTeam` by
+    `services.project_register`, so no project is without a team. `unit` is the team leader's
+    unit; the team's member units see the project through sharing. `status` is a copy that only
+    the services change: 代办中 until every procedure is done and the team closes it (一包到底)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("代办中")
+        DONE = "done", _("代办完结")
+
+    number = models.CharField(_("项目编号"), max_length=32, unique=True)
+    name = models.CharField(_("项目名称"), max_length=200)
+    enterprise = models.CharField(_("投资企业"), max_length=200)
+    enterprise_contact = models.CharField(_("企业联系人及电话"), max_length=100)
+    investment = models.DecimalField(_("总投资（万元）"), max_digits=14, decimal_places=2)
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("牵头单位"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    registered_at = models.DateTimeField(_("登记时间"))
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                      verbose_name=_("登记人"))
+    finished_at = models.DateTimeField(_("完结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重点投资项目")
+        verbose_name_plural = _("重点投资项目")
+        ordering = ["-registered_at", "-id"]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:project", args=[self.pk])
+
+
+class ServiceTeam(models.Model):
+    """代办服务组: one per key project, led by a 处级 cadre (`leader_rank`, the leader's rank when
+    the team was formed, must be 副处级 or above) with the units concerned (`units`)."""
+
+    project = models.OneToOneField(KeyProject, models.CASCADE, related_name="team", verbose_name=_("重点投资项目"))
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                               verbose_name=_("组长（牵头干部）"))
+    leader_rank = models.PositiveSmallIntegerField(_("组长职级"), choices=Rank.choices)
+    units = models.ManyToManyField("efficiency.Unit", related_name="+", verbose_name=_("成员单位"))
+    formed_at = models.DateTimeField(_("组建时间"))
+
+    class Meta:
+        verbose_name = _("代办服务组")
+        verbose_name_plural = _("代办服务组")
+        constraints = [
+            models.CheckConstraint(condition=Q(leader_rank__gte=DIVISION_LEVEL), name="service_team_leader_division_level"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} · {_('代办服务组')}"
+
+
+class ProjectProcedure(Clock):
+    """代办事项: one procedure the team handles for the enterprise (征地拆迁, 手续证件办理 …), from
+    start to finish, on its clock: the deadline set for it, else the local default rule
+    `project.procedure`. On completion the handler records whether the enterprise stayed out of
+    it (两个"零接触": the project's land not in contact with the public, its approvals not in
+    contact with the departments); a breach is recorded with the reason and counted."""
+
+    class Kind(models.TextChoices):
+        LAND = "land", _("征地拆迁")
+        PERMIT = "permit", _("手续证件办理")
+        OTHER = "other", _("其他事务")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("代办中")
+        DONE = "done", _("已办结")
+
+    project = models.ForeignKey(KeyProject, models.CASCADE, related_name="procedures", verbose_name=_("重点投资项目"))
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices)
+    title = models.CharField(_("代办事项"), max_length=200)
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("办理单位"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("代办人"))
+    deadline = models.DateField(_("办理时限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    result = models.TextField(_("办理结果"), blank=True)
+    zero_contact = models.BooleanField(_("零接触"), null=True, blank=True)
+    contact_note = models.TextField(_("企业接触情况说明"), blank=True)
+    created_at = models.DateTimeField(_("登记时间"))
+
+    class Meta(Clock.Meta):
+        verbose_name = _("代办事项")
+        verbose_name_plural = _("代办事项")
+        ordering = ["project", "id"]
+
+    def __str__(self):
+        return f"{self.project.name} · {self.title}"
+
+    def get_absolute_url(self):
+        return self.project.get_absolute_url() + f"#procedure-{self.pk}"
+
+
+# --- county hard problems (R62) ------------------------------------------------------------------
+
+
+class HardProblem(models.Model):
+    """县区难题 (R62, 2014 二(三)): "一个难题一个方案、一名领导、一套班子，列出事项进度表，明确完成
+    时限、工作要求和各方面的责任". One plan (`plan`), one responsible leader (`leader`), one team
+    (the lead `unit` and its member `team_units`), and a schedule of `ProblemMilestone`s, each with
+    its deadline (a working day), requirements and responsible unit and person — all required by
+    `services.problem_create`. `status` changes only through the services."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("破解中")
+        SOLVED = "solved", _("已破解")
+
+    number = models.CharField(_("编号"), max_length=32, unique=True)
+    title = models.CharField(_("难题"), max_length=200)
+    description = models.TextField(_("难题情况"))
+    region = models.ForeignKey("efficiency.Region", models.PROTECT, related_name="+", verbose_name=_("县区"))
+    plan = models.TextField(_("破解方案"))
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                               verbose_name=_("责任领导"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("牵头单位"))
+    team_units = models.ManyToManyField("efficiency.Unit", related_name="+", blank=True,
+                                        verbose_name=_("工作班子成员单位"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("登记时间"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("登记人"))
+    solved_at = models.DateTimeField(_("破解时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("县区难题")
+        verbose_name_plural = _("县区难题")
+        ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.number} {self.title}"
@@ -599,6 +734,36 @@ class InternalProcedure(models.Model):
 
     def __str__(self):
         return self.title
+        return reverse("supervision:problem", args=[self.pk])
+
+
+class ProblemMilestone(Clock):
+    """One row of a hard problem's schedule (事项进度表): deadline, requirements, responsible unit
+    and person; its clock runs to the end of the deadline day, so the sweep and ladder apply."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("推进中")
+        DONE = "done", _("已完成")
+
+    problem = models.ForeignKey(HardProblem, models.CASCADE, related_name="milestones", verbose_name=_("难题"))
+    title = models.CharField(_("事项"), max_length=200)
+    deadline = models.DateField(_("完成时限"))
+    requirements = models.TextField(_("工作要求"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("责任单位"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("责任人"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    result = models.TextField(_("完成情况"), blank=True)
+
+    class Meta(Clock.Meta):
+        verbose_name = _("难题进度事项")
+        verbose_name_plural = _("难题进度事项")
+        ordering = ["problem", "deadline", "id"]
+
+    def __str__(self):
+        return f"{self.problem.title} · {self.title}"
+
+    def get_absolute_url(self):
+        return self.problem.get_absolute_url() + f"#milestone-{self.pk}"
 
 
 # --- guardian direct permission tables (co-units see shared items) --------------------------
@@ -618,3 +783,19 @@ class KeyTaskGroupObjectPermission(GroupObjectPermissionBase):
 
 class KeyTaskUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(KeyTask, models.CASCADE)
+
+
+class KeyProjectGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(KeyProject, models.CASCADE)
+
+
+class KeyProjectUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(KeyProject, models.CASCADE)
+
+
+class HardProblemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(HardProblem, models.CASCADE)
+
+
+class HardProblemUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(HardProblem, models.CASCADE)

@@ -16,7 +16,7 @@ from efficiency.permissions import require_role
 from efficiency.workdays import local_date
 
 from . import queries, services
-from .forms import ExecutionReportForm, PolicyDocumentForm, ProcedureForm
+from .forms import ExecutionReportForm, PolicyDocumentForm, InternalProcedureForm
 from .models import ExecutionReport
 
 STAFF = (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
@@ -84,7 +84,7 @@ def procedures(request):
     """R59: every unit's internal procedures and standards, open to the staff of all units; a
     unit's head publishes the unit's own."""
     _staff_only(request.user)
-    form = ProcedureForm(request.POST or None)
+    form = InternalProcedureForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             try:

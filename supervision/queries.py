@@ -17,8 +17,8 @@ from efficiency.models import ClockQuerySet, Event, Role, Rung
 from efficiency.queries import q_deadline
 
 from .models import (
-    Assignment, AssignmentTarget, Consultation, ExecutionReport, InternalProcedure, KeyTask, KeyTaskList, PauseRequest,
-    PolicyDocument,
+    Assignment, AssignmentTarget, Consultation, ExecutionReport, HardProblem, InternalProcedure, KeyProject, KeyTask,
+    KeyTaskList, PauseRequest, PolicyDocument, ProblemMilestone, ProjectProcedure,
 )
 
 
@@ -291,3 +291,80 @@ def procedures_open(user):
     if not user.is_authenticated or user.role not in (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER):
         return InternalProcedure.objects.none()
     return InternalProcedure.objects.select_related("unit", "published_by")
+# --- key projects (R51) and county hard problems (R62) ---------------------------------------------
+
+
+def access_project(user, pk, *, request=None) -> KeyProject:
+    """A key project: the office and leaders, the team's leader, and its member units (shared)."""
+    qs = KeyProject.objects.select_related("unit", "team__leader", "registered_by")
+    if str(pk).isdigit() and getattr(user, "is_authenticated", False) and qs.filter(pk=pk, team__leader=user).exists():
+        return qs.get(pk=pk)
+    return permissions.access(user, qs, pk, request=request)
+
+
+def projects_visible(user):
+    qs = KeyProject.objects.select_related("unit", "team__leader")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(Q(pk__in=permissions.scope(user, KeyProject.objects.all()).values("pk")) | Q(team__leader=user))
+
+
+def procedures_visible(user):
+    """The procedures of the projects the user may see: their team's to-do."""
+    return ProjectProcedure.objects.select_related("project", "unit", "owner").filter(
+        project__in=projects_visible(user).values("pk"))
+
+
+def _status_where(f, now) -> Q:
+    q, status = q_deadline(f, now), f.get("status", "")
+    if status in ("open", "done"):
+        q &= Q(status=status)
+    return q
+
+
+procedure_where = _status_where
+
+
+def procedure_list(user, *, now: datetime | None = None, **filters):
+    return (procedures_visible(user).filter(procedure_where(filters, now or timezone.now()))
+            .order_by(F("due_at").asc(nulls_last=True), "id"))
+
+
+def project_procedures(project: KeyProject):
+    return project.procedures.select_related("unit", "owner").order_by("id")
+
+
+def access_problem(user, pk, *, request=None) -> HardProblem:
+    """A hard problem: the office and leaders, its responsible leader, and its team's units."""
+    qs = HardProblem.objects.select_related("unit", "leader", "region", "created_by")
+    if str(pk).isdigit() and getattr(user, "is_authenticated", False) and qs.filter(pk=pk, leader=user).exists():
+        return qs.get(pk=pk)
+    return permissions.access(user, qs, pk, request=request)
+
+
+def problems_visible(user):
+    qs = HardProblem.objects.select_related("unit", "leader", "region")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(Q(pk__in=permissions.scope(user, HardProblem.objects.all()).values("pk")) | Q(leader=user))
+
+
+def milestones_visible(user):
+    return ProblemMilestone.objects.select_related("problem", "unit", "owner").filter(
+        problem__in=problems_visible(user).values("pk"))
+
+
+milestone_where = _status_where
+
+
+def milestone_list(user, *, now: datetime | None = None, **filters):
+    return (milestones_visible(user).filter(milestone_where(filters, now or timezone.now()))
+            .order_by(F("due_at").asc(nulls_last=True), "id"))
+
+
+def item_timeline(obj, children):
+    """The events of an item and of its clocked rows (`children`: a queryset of them)."""
+    label = children.model._meta.label_lower
+    return (Event.objects.filter(Q(subject_type=obj._meta.label_lower, subject_id=obj.pk)
+                                 | Q(subject_type=label, subject_id__in=list(children.values_list("pk", flat=True))))
+            .select_related("actor", "unit").order_by("at", "id"))

@@ -2,11 +2,11 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from efficiency.event_kinds import event_label, event_severity
-from efficiency.models import Event, PauseReason, Unit, User
+from efficiency.models import Event, PauseReason, Region, Unit, User
 
 from .models import (
-    Assignment, AssignmentKind, AssignmentTarget, Coordination, KeyTask, KeyTaskList, PauseRequest, ProgressReport,
-    TaskNode,
+    Assignment, AssignmentKind, AssignmentTarget, Coordination, HardProblem, KeyProject, KeyTask, KeyTaskList,
+    PauseRequest, ProblemMilestone, ProgressReport, ProjectProcedure, ServiceTeam, TaskNode,
 )
 
 CLOCK = ["due_at", "clock_state", "breach_level", "colour", "card", "closed_at", "paused_at"]
@@ -206,3 +206,94 @@ class TaskUrgeSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+
+
+# --- key projects (R51) and county hard problems (R62) ---------------------------------------------
+
+PEOPLE = User.objects.filter(is_active=True)
+UNITS = Unit.objects.filter(is_active=True)
+
+
+class ProjectProcedureSerializer(serializers.ModelSerializer):
+    colour = serializers.CharField(read_only=True)
+    local_default = serializers.BooleanField(source="time_rule.local_default", read_only=True, default=False)
+
+    class Meta:
+        model = ProjectProcedure
+        fields = ["id", "project", "kind", "title", "unit", "owner", "deadline", "status", "result", "zero_contact",
+                  "contact_note", "local_default", *CLOCK]
+        read_only_fields = ["project", "status", "result", "zero_contact", "contact_note", *CLOCK]
+        extra_kwargs = {"unit": {"queryset": UNITS}, "owner": {"queryset": PEOPLE}}
+
+
+class ServiceTeamSerializer(serializers.ModelSerializer):
+    leader_name = serializers.CharField(source="leader.full_name", read_only=True)
+
+    class Meta:
+        model = ServiceTeam
+        fields = ["leader", "leader_name", "leader_rank", "units", "formed_at"]
+
+
+class KeyProjectSerializer(serializers.ModelSerializer):
+    team = ServiceTeamSerializer(read_only=True)
+    procedures = ProjectProcedureSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = KeyProject
+        fields = ["id", "number", "name", "enterprise", "enterprise_contact", "investment", "unit", "status",
+                  "registered_at", "finished_at", "team", "procedures"]
+
+
+class ProjectRegisterSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    enterprise = serializers.CharField(max_length=200)
+    enterprise_contact = serializers.CharField(max_length=100)
+    investment = serializers.DecimalField(max_digits=14, decimal_places=2)
+    leader = serializers.PrimaryKeyRelatedField(queryset=PEOPLE)
+    units = serializers.PrimaryKeyRelatedField(queryset=UNITS, many=True)
+
+
+class ProcedureDoneSerializer(serializers.Serializer):
+    result = serializers.CharField()
+    zero_contact = serializers.BooleanField()
+    contact_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProblemMilestoneSerializer(serializers.ModelSerializer):
+    colour = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ProblemMilestone
+        fields = ["id", "title", "deadline", "requirements", "unit", "owner", "status", "result", *CLOCK]
+        read_only_fields = ["status", "result", *CLOCK]
+        extra_kwargs = {"unit": {"queryset": UNITS}, "owner": {"queryset": PEOPLE}}
+
+
+class HardProblemSerializer(serializers.ModelSerializer):
+    milestones = ProblemMilestoneSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = HardProblem
+        fields = ["id", "number", "title", "description", "region", "plan", "leader", "unit", "team_units", "status",
+                  "created_at", "solved_at", "milestones"]
+
+
+class ProblemCreateSerializer(serializers.Serializer):
+    """One plan, one leader, one team (a lead unit and its members), a schedule (R62)."""
+
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    plan = serializers.CharField()
+    leader = serializers.PrimaryKeyRelatedField(queryset=PEOPLE)
+    unit = serializers.PrimaryKeyRelatedField(queryset=UNITS)
+    team_units = serializers.PrimaryKeyRelatedField(queryset=UNITS, many=True, required=False, default=list)
+    milestones = ProblemMilestoneSerializer(many=True)
+
+
+class MilestoneDoneSerializer(serializers.Serializer):
+    result = serializers.CharField()
+
+
+class ProblemSolveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -31,4 +31,10 @@ urlpatterns = [
     path("tasks/<int:year>/import/", views.task_import, name="task_import"),
     path("tasks/item/<int:pk>/", views.task_detail, name="task"),
     path("tasks/item/<int:pk>/reports/<int:report>/attachment/", views.report_attachment, name="report_attachment"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/new/", views.project_new, name="project_new"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
+    path("problems/", views.problem_list, name="problems"),
+    path("problems/new/", views.problem_new, name="problem_new"),
+    path("problems/<int:pk>/", views.problem_detail, name="problem"),
 ]

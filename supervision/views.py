@@ -21,8 +21,8 @@ from efficiency import listing
 
 from . import excel, filters, queries, services
 from .forms import (
-    AssignmentForm, ConsultationForm, DispatchForm, ImportForm, NodeForm, OpinionForm, ProgressForm, ReassignForm,
-    TaskListForm,
+    AssignmentForm, ConsultationForm, DispatchForm, ImportForm, MilestoneDoneForm, MilestoneFormSet, NodeForm,
+    OpinionForm, ProblemForm, ProcedureDoneForm, ProcedureForm, ProgressForm, ProjectForm, ReassignForm, TaskListForm,
 )
 from .models import Assignment, Consultation, Coordination, KeyTaskList, ProgressReport, TaskNode
 
@@ -452,3 +452,126 @@ def report_attachment(request, pk, report):
     r = get_object_or_404(ProgressReport.objects.exclude(attachment=""), task=task, pk=report)
     return upload_response(r.attachment, filename=download_name(f"progress-report-{r.pk}", r.attachment,
                                                                    r.attachment_name))
+
+
+# --- key projects (R51) and county hard problems (R62) ---------------------------------------------
+
+STAFF_ROLES = (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
+
+
+def _errors(request, e: ValidationError) -> None:
+    messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
+
+
+@login_required
+@role_required(*STAFF_ROLES)
+def project_list(request):
+    """The key projects the user's team is on, and the team's procedures (the home to-do opens here)."""
+    f = {k: request.GET.get(k, "") for k in ("status", "window", "rung")}
+    return render(request, "supervision/projects.html", {
+        "projects": queries.projects_visible(request.user)[:200],
+        "procedures": queries.procedure_list(request.user, **f)[:200], "filters": f,
+        "can_register": request.user.role in (Role.OFFICE, Role.LEADER),
+    })
+
+
+@login_required
+@role_required(Role.OFFICE, Role.LEADER)
+def project_new(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_register(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("已登记重点投资项目并组建代办服务组"))
+            return redirect(project)
+        except ValidationError as e:
+            for field, errs in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+    return render(request, "supervision/project_form.html", {"form": form})
+
+
+@login_required
+def project_detail(request, pk):
+    project = queries.access_project(request.user, pk, request=request)
+    form, done_form = ProcedureForm(), ProcedureDoneForm()
+    if request.method == "POST":
+        kind = request.POST.get("form")
+        try:
+            if kind == "procedure":
+                form = ProcedureForm(request.POST)
+                if form.is_valid():
+                    services.procedure_add(actor=request.user, project=project, **form.cleaned_data)
+                    return redirect(project)
+            elif kind == "done":
+                done_form = ProcedureDoneForm(request.POST)
+                procedure = get_object_or_404(project.procedures, pk=request.POST.get("procedure"))
+                if done_form.is_valid():
+                    services.procedure_complete(actor=request.user, procedure=procedure, **done_form.cleaned_data)
+                    return redirect(project)
+            elif kind == "close":
+                services.project_close(actor=request.user, project=project)
+                messages.success(request, _("项目代办完结"))
+                return redirect(project)
+        except ValidationError as e:
+            _errors(request, e)
+    procedures = list(queries.project_procedures(project))
+    return render(request, "supervision/project_detail.html", {
+        "project": project, "team": project.team, "team_units": project.team.units.all(), "procedures": procedures,
+        "contacts": sum(1 for p in procedures if p.zero_contact is False),
+        "form": form, "done_form": done_form, "timeline": queries.item_timeline(project, project.procedures.all()),
+    })
+
+
+@login_required
+@role_required(*STAFF_ROLES)
+def problem_list(request):
+    f = {k: request.GET.get(k, "") for k in ("status", "window", "rung")}
+    return render(request, "supervision/problems.html", {
+        "problems": queries.problems_visible(request.user)[:200],
+        "milestones": queries.milestone_list(request.user, **f)[:200], "filters": f,
+        "can_register": request.user.role in (Role.OFFICE, Role.LEADER, Role.HEAD),
+    })
+
+
+def _schedule(formset) -> list[dict]:
+    """The filled rows of the schedule (a blank row is no row)."""
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and any(f.cleaned_data.values())]
+
+
+@login_required
+@role_required(Role.OFFICE, Role.LEADER, Role.HEAD)
+def problem_new(request):
+    form, formset = ProblemForm(request.POST or None), MilestoneFormSet(request.POST or None, prefix="m")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            problem = services.problem_create(actor=request.user, milestones=_schedule(formset), **form.cleaned_data)
+            messages.success(request, _("已登记县区难题"))
+            return redirect(problem)
+        except ValidationError as e:
+            for field, errs in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+    return render(request, "supervision/problem_form.html", {"form": form, "formset": formset})
+
+
+@login_required
+def problem_detail(request, pk):
+    problem = queries.access_problem(request.user, pk, request=request)
+    done_form = MilestoneDoneForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "done":
+                done_form = MilestoneDoneForm(request.POST)
+                milestone = get_object_or_404(problem.milestones, pk=request.POST.get("milestone"))
+                if done_form.is_valid():
+                    services.milestone_complete(actor=request.user, milestone=milestone, **done_form.cleaned_data)
+                    return redirect(problem)
+            elif request.POST.get("form") == "solve":
+                services.problem_solve(actor=request.user, problem=problem, note=request.POST.get("note", ""))
+                return redirect(problem)
+        except ValidationError as e:
+            _errors(request, e)
+    return render(request, "supervision/problem_detail.html", {
+        "problem": problem, "team_units": problem.team_units.all(),
+        "milestones": problem.milestones.select_related("unit", "owner"), "done_form": done_form,
+        "timeline": queries.item_timeline(problem, problem.milestones.all()),
+    })

@@ -116,6 +116,24 @@ BUSINESS_ROLES = (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
 GRANTABLE_ROLES = (Role.PENDING, *BUSINESS_ROLES)
 
 
+class Rank(models.IntegerChoices):
+    """职级: a cadre's rank, ordered, so "处级 or above" is one comparison (R51: a key project's
+    service team is led by a 处级 cadre; 县处级 counts its deputies, 副处级)."""
+
+    NONE = 0, _("未定级")
+    STAFF = 10, _("科员及以下")
+    DEPUTY_SECTION = 20, _("副科级")
+    SECTION = 30, _("正科级")
+    DEPUTY_DIVISION = 40, _("副处级")
+    DIVISION = 50, _("正处级")
+    DEPUTY_BUREAU = 60, _("副厅级")
+    BUREAU = 70, _("正厅级及以上")
+
+
+# R51 (2014 二(二)一): "由处级干部牵头" — 副处级 and above.
+DIVISION_LEVEL = Rank.DEPUTY_DIVISION
+
+
 class User(AbstractUser):
     """A person with a post in a unit and exactly one role.
 
@@ -134,6 +152,7 @@ class User(AbstractUser):
         Section, models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("内设机构")
     )
     post = models.CharField(_("职务/岗位"), max_length=64, blank=True)
+    rank = models.PositiveSmallIntegerField(_("职级"), choices=Rank.choices, default=Rank.NONE)
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices, default=Role.PENDING)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
     # AB岗 (R49, 2010 四 3②): the backup holder (B角) of this person's post, of the same unit, who

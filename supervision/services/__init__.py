@@ -11,6 +11,8 @@ One module per sub-domain; callers use `supervision.services.<name>` as before:
 - `policies`: government documents and the year-end execution reports of their lead drafting departments (R55);
 - `consultations`: consulting units on a draft, their principals' signed opinions, the final stage (R57);
 - `openness`: internal procedures and standards open among departments (R59).
+- `projects`: key investment projects, their 代办服务组 and the procedures it handles (R51);
+- `problems`: county hard problems, their plan, leader, team and schedule (R62).
 """
 
 from .assignments import (
@@ -28,6 +30,8 @@ from .key_tasks import (
 from .consultations import consultation_decide, consultation_finalize, consultation_open, opinion_return
 from .openness import procedure_publish
 from .policies import execution_report_file, execution_reports_open, policy_document_register, policy_document_repeal
+from .problems import milestone_complete, problem_create, problem_solve
+from .projects import leader_refusal, procedure_add, procedure_complete, project_close, project_register
 from .pauses import (
     open_pause_request, pause_approve, pause_refusal, pause_refuse, pause_report_gone, pause_request, pause_resume,
 )
@@ -38,8 +42,9 @@ __all__ = [
     "procedure_publish",
     "FLOWS", "OFFICE_ONLY", "STEP_NAMES", "assignment_create", "assignment_dispatch", "coordination_reassign",
     "dispute_coordinate", "dispute_lead_record", "dispute_leader_decide", "dispute_raise", "dispute_refer", "keytask_create", "keytask_update", "keytask_urge",
-    "keytasks_warn_lagging", "node_complete", "node_create", "open_pause_request", "pause_approve",
+    "keytasks_warn_lagging", "leader_refusal", "milestone_complete", "node_complete", "node_create", "open_pause_request", "pause_approve",
     "pause_refusal", "pause_refuse", "pause_report_gone", "pause_request", "pause_resume", "progress_report",
     "target_acknowledge", "target_actions", "target_close", "target_deploy", "target_extend", "target_feedback",
-    "target_return", "target_urge", "tasklist_create",
+    "target_return", "target_urge", "tasklist_create", "problem_create", "problem_solve", "procedure_add",
+    "procedure_complete", "project_close", "project_register",
 ]

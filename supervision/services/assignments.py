@@ -23,7 +23,7 @@ from ..documents import ASSIGNMENT_ORDER
 from ..models import Assignment, AssignmentKind, AssignmentTarget, RequiredOutput
 from .common import (
     ENDED, FLOWS, MEMBERS_ONLY, OFFICE_ONLY, PS, STEP_NAMES, TS, _audit, _deadline_limit, _lock_target, _require,
-    _target_start,
+    _target_start, next_number,
 )
 from .pauses import _pause_requests_end, open_pause_request, pause_refusal
 
@@ -32,14 +32,7 @@ from .pauses import _pause_requests_end, open_pause_request, pause_refusal
 
 
 def _next_number(now: datetime) -> str:
-    year = local_date(now).year
-    prefix = f"JB{year}-"
-    # The year's newest item has its highest number (numbers are given here only, in id order).
-    # Not `order_by("-number")`: after 9999 items "JB2026-10000" sorts before "JB2026-9999", and
-    # that number would be given twice. The primary key read backwards stops at the first row.
-    last = (Assignment.objects.select_for_update().filter(number__startswith=prefix)
-            .order_by("-id").values_list("number", flat=True).first())
-    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
+    return next_number(Assignment, f"JB{local_date(now).year}-")
 
 
 # R66: the kinds that carry out a decision, whose decision-maker is recorded.

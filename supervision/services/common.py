@@ -112,5 +112,34 @@ def _target_start(target: AssignmentTarget, *, actor, step: str, start: datetime
     clocks.clock_start(target, actor=actor, rule=step, start=start, message=_("环节：%(s)s") % {"s": name})
 
 
+def next_number(model, prefix: str, *, width: int = 4) -> str:
+    """The next `prefix`NNNN of `model.number`, under a row lock. The prefix's newest row has its
+    highest number (numbers are given here only, in id order). Not `order_by("-number")`: after
+    9999 items "JB2026-10000" sorts before "JB2026-9999", and that number would be given twice.
+    The primary key read backwards stops at the first row."""
+    last = (model.objects.select_for_update().filter(number__startswith=prefix)
+            .order_by("-id").values_list("number", flat=True).first())
+    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:0{width}d}"
+
+
+def workday_deadline(deadline, *, field: str, now: datetime) -> Limit:
+    """A deadline set by date must be a future working day (the item is due at its end); the
+    limit that makes the clock due then."""
+    from efficiency.workdays import CalendarRangeError, is_workday
+
+    if not isinstance(deadline, date):
+        raise ValidationError({field: _("请填写完成时限（日期）。")})
+    try:
+        workday = is_workday(deadline)
+    except CalendarRangeError as exc:
+        raise ValidationError({field: str(exc)}) from None
+    if not workday:
+        raise ValidationError({field: _("完成时限 %(d)s 不是工作日，请选择工作日。") % {"d": deadline.isoformat()}})
+    try:
+        return _deadline_limit(deadline, start=now)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
 def _lock_target(target: AssignmentTarget) -> AssignmentTarget:
     return AssignmentTarget.objects.select_for_update().select_related("assignment", "unit").get(pk=target.pk)

@@ -14,7 +14,7 @@ from efficiency.models import TimeLimitRule
 SEED_CITATION = re.compile(r"20(08|10|14|19)|号|意见|鄂|驻政|§")
 LOCAL_CODES = {"task.node", "task.progress_report", "application.review_step", "rating.callback", "rating.fix",
                "complaint.accept", "complaint.return", "complaint.reply", "complaint.review", "rectification",
-               "case.investigation", "case.statement"}
+               "case.investigation", "case.statement", "project.procedure"}
 
 
 # --- the generated index -------------------------------------------------------------------------
@@ -107,11 +107,14 @@ def test_the_rules_index_command_check_fails_on_a_stale_file(tmp_path, monkeypat
 
 @pytest.mark.django_db
 def test_no_local_default_rule_row_cites_a_seed_clause():
-    rows = {r.code: r for r in TimeLimitRule.objects.filter(code__in=LOCAL_CODES - {"complaint.review", "case.statement"})}
+    app_codes = {"complaint.review", "case.statement", "project.procedure"}
+    rows = {r.code: r for r in TimeLimitRule.objects.filter(code__in=LOCAL_CODES - app_codes)}
     from accountability import rules as accountability_rules
+    from supervision import rules as supervision_rules
 
     for code in ("complaint.review", "case.statement"):
         rows[code] = accountability_rules.rule(code)
+    rows["project.procedure"] = supervision_rules.rule("project.procedure")
     assert set(rows) == LOCAL_CODES
     for code, row in rows.items():
         assert row.local_default and row.source == rules_seed.LOCAL_DEFAULT, code
