@@ -107,6 +107,8 @@ class InternalProcedureForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=InternalProcedure.Kind.choices)
     title = forms.CharField(label=_("名称"), max_length=200)
     body = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
 # --- key projects (R51) and county hard problems (R62) ---------------------------------------------
 
 def _people():

@@ -452,6 +452,14 @@ class PolicyDocument(models.Model):
         verbose_name = _("政府文件")
         verbose_name_plural = _("政府文件")
         ordering = ["-issued_on", "-id"]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:policy", args=[self.pk])
+
+
 # --- key investment projects and their service teams (R51) -----------------------------------
 
 

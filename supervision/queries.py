@@ -291,6 +291,8 @@ def procedures_open(user):
     if not user.is_authenticated or user.role not in (Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER):
         return InternalProcedure.objects.none()
     return InternalProcedure.objects.select_related("unit", "published_by")
+
+
 # --- key projects (R51) and county hard problems (R62) ---------------------------------------------
 
 
