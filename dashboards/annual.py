@@ -133,12 +133,13 @@ def incidents_of(year: int, unit_ids=None) -> dict[int, list]:
     if unit_ids is not None:
         events = events.filter(unit_id__in=unit_ids)
     out: dict[int, list] = {}
-    for e in events.order_by("at", "pk").values("unit_id", "subject_id", "at", "payload"):
+    for e in events.order_by("at", "pk").values("unit_id", "subject_type", "subject_id", "at", "payload"):
         payload = e["payload"] if isinstance(e["payload"], dict) else {}
         measures = [m for m in (*(payload.get("person_measures") or ()), *(payload.get("head_measures") or ()))
                     if isinstance(m, str)]
         out.setdefault(e["unit_id"], []).append({
-            "case_id": e["subject_id"], "at": e["at"].isoformat(), "measures": measures,
+            "case_type": e["subject_type"], "case_id": e["subject_id"], "at": e["at"].isoformat(), "measures": measures,
+            "labels": [str(x) for x in payload.get("measure_labels") or measures],
             "major": any(m in MAJOR_MEASURES for m in measures)})
     return out
 

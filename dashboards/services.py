@@ -270,10 +270,9 @@ def annual_review_enter(*, actor, unit: Unit, year, kind: str, score, evidence: 
     return review
 
 
-def annual_parameter_set(*, actor, code: str, value) -> AnnualParameter:
-    """Set one of the annual assessment's local defaults (the system administrator): weights
-    0–100, deductions 0–100, grade thresholds 0–100 and 优秀 ≥ 良好 ≥ 合格."""
-    permissions.require_role(actor, Role.SYSTEM_ADMIN, message=_("年度考核参数由系统管理员设置。"))
+def annual_parameter_check(code: str, value) -> int:
+    """The value if it may be set: weights, deductions and grade lines 0–100, 优秀 ≥ 良好 ≥ 合格,
+    and the efficiency weight above 0 (R47: the main basis); else ValidationError."""
     if code not in AnnualParameter.Code.values:
         raise ValidationError({"code": _("未知的年度考核参数。")})
     try:
@@ -286,8 +285,15 @@ def annual_parameter_set(*, actor, code: str, value) -> AnnualParameter:
     P = AnnualParameter.Code
     if not p[P.GRADE_EXCELLENT] >= p[P.GRADE_GOOD] >= p[P.GRADE_PASS]:
         raise ValidationError({"value": _("等次分数线须满足 优秀 ≥ 良好 ≥ 合格。")})
-    if not (p[P.WEIGHT_EFFICIENCY] > 0):
+    if not p[P.WEIGHT_EFFICIENCY] > 0:
         raise ValidationError({"value": _("作风效能（年终考核结果）的权重须大于 0：它是年度考核的主要依据。")})
+    return value
+
+
+def annual_parameter_set(*, actor, code: str, value) -> AnnualParameter:
+    """Set one of the annual assessment's local defaults (the system administrator)."""
+    permissions.require_role(actor, Role.SYSTEM_ADMIN, message=_("年度考核参数由系统管理员设置。"))
+    value = annual_parameter_check(code, value)
     with transaction.atomic():
         old = AnnualParameter.objects.filter(code=code).first()
         obj, _created = AnnualParameter.objects.update_or_create(code=code, defaults={"value": value})

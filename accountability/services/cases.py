@@ -436,7 +436,9 @@ def _decision_announce(case: AccountabilityCase, *, actor, head: User | None, wa
                    "no": case.number, "d": case.get_decision_display(), "body": case.accountability_body},
                payload={"decision": case.decision, "grounds": case.exemption_grounds, "statement_waived": waived,
                         "body": case.decided_body, "decided_unit_id": case.decided_unit_id,
-                        "person_measures": case.person_measures, "head_measures": case.head_measures})
+                        "person_measures": case.person_measures, "head_measures": case.head_measures,
+                        # R47: the dashboards' year-end assessment names the measures of each incident.
+                        "measure_labels": case.measure_labels([*case.person_measures, *case.head_measures])})
     audit_record("decide", actor=actor, obj=case, summary=f"问责决定 {case.number}：{case.get_decision_display()}")
 
 

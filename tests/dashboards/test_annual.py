@@ -171,3 +171,79 @@ def test_r47_a_future_year_is_refused_and_a_past_year_is_final(rolled):
     last = assess(rolled, 2025)[rolled.unit_a.pk]
     assert last.provisional is False and last.months_scored == 0 and last.efficiency is None
     assert (last.grade, last.total) == ("", None) and len(last.months) == 12
+
+
+# --- pages, export, API ---------------------------------------------------------------------
+
+def test_r48_the_office_computes_and_reads_the_year_on_its_pages_and_exports_it(rolled, client):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    decide(rolled, ["suspension"])
+    client.force_login(rolled.office)
+    with time_machine.travel(NOW, tick=False):
+        assert client.post("/dashboards/annual/compute/", {"year": "2026"}).status_code == 302
+        response = client.post("/dashboards/annual/review/", {
+            "unit": rolled.unit_a.pk, "year": "2026", "kind": "law", "score": "88", "evidence": "执法评议报告"})
+        assert response.status_code == 302
+        page = client.get("/dashboards/annual/?year=2026").content.decode()
+        a = AnnualAssessment.objects.get(unit=rolled.unit_a, year=2026)
+        detail = client.get(a.get_absolute_url()).content.decode()
+        export = client.get("/dashboards/annual/export/?year=2026")
+    assert a.law_review == 88 and rolled.unit_a.name in page and "本地默认 (种子未规定)" in page
+    assert "停职检查" in detail and "重大责任事故" in detail and "执法评议报告" in detail
+    assert str(month_score(rolled.unit_a, OCTOBER)) in detail
+    book = load_workbook(BytesIO(b"".join(export.streaming_content)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "单位" and any(r[0] == rolled.unit_a.name and r[3] == 1 and r[8] == 88 for r in rows[1:])
+
+
+def test_r48_the_pages_refuse_bad_input_and_other_roles(rolled, client):
+    client.force_login(rolled.office)
+    with time_machine.travel(NOW, tick=False):
+        client.post("/dashboards/annual/review/", {"unit": rolled.unit_a.pk, "year": "2026", "kind": "law",
+                                                   "score": "九十", "evidence": "x"}, follow=True)
+        assert not AnnualReview.objects.exists()
+        response = client.post("/dashboards/annual/compute/", {"year": "2030"}, follow=True)
+        assert "年度须在" in response.content.decode() and not AnnualAssessment.objects.exists()
+        client.force_login(rolled.leader)  # reads, does not assess: 403 with the reason
+        assert client.get("/dashboards/annual/").status_code == 200
+        response = client.post("/dashboards/annual/compute/", {"year": "2026"})
+        assert response.status_code == 403 and "只有效能办" in response.content.decode()
+        for who in ("head_a", "clerk_a", "sysadmin"):  # not their page
+            client.force_login(getattr(rolled, who))
+            assert client.get("/dashboards/annual/").status_code == 404
+            assert client.post("/dashboards/annual/compute/", {"year": "2026"}).status_code == 404
+    assert not AnnualAssessment.objects.exists()
+
+
+def test_r48_api_computes_lists_and_takes_a_review(rolled, client):
+    client.force_login(rolled.office)
+    with time_machine.travel(NOW, tick=False):
+        listed = client.post("/api/v1/dashboards/annual/", {"year": 2026}, content_type="application/json")
+        assert listed.status_code == 200 and {r["unit_id"] for r in listed.json()} >= {rolled.unit_a.pk}
+        bad = client.post("/api/v1/dashboards/annual/reviews/", {
+            "unit": rolled.unit_a.pk, "year": 2026, "kind": "questionnaire", "score": 80, "evidence": "问卷"},
+            content_type="application/json")
+        assert bad.status_code == 400 and "有效问卷数" in bad.content.decode()
+        ok = client.post("/api/v1/dashboards/annual/reviews/", {
+            "unit": rolled.unit_a.pk, "year": 2026, "kind": "questionnaire", "score": 80, "respondents": 200,
+            "evidence": "问卷"}, content_type="application/json")
+        assert ok.status_code == 201
+        row = next(r for r in client.get("/api/v1/dashboards/annual/?year=2026").json()
+                   if r["unit_id"] == rolled.unit_a.pk)
+        assert (row["public"], row["public_source"]) == (80, "questionnaire")
+        client.force_login(rolled.clerk_a)
+        assert client.get("/api/v1/dashboards/annual/?year=2026").status_code == 404
+        client.force_login(rolled.leader)
+        assert client.post("/api/v1/dashboards/annual/", {"year": 2026},
+                           content_type="application/json").status_code == 403
+
+
+def test_r48_the_rules_page_lists_the_annual_parameters_as_local_defaults(rolled, client):
+    services.annual_parameter_set(actor=rolled.sysadmin, code="g_excellent", value=92)
+    client.force_login(rolled.office)
+    page = client.get("/rules/").content.decode()
+    row = page.split('data-parameter="g_excellent"')[1].split("</tr>")[0]
+    assert "<td>92</td>" in row and "<td>90</td>" in row and "本地默认 (种子未规定)" in row
