@@ -140,6 +140,7 @@ def incidents_of(year: int, unit_ids=None) -> dict[int, list]:
         out.setdefault(e["unit_id"], []).append({
             "case_type": e["subject_type"], "case_id": e["subject_id"], "at": e["at"].isoformat(), "measures": measures,
             "labels": [str(x) for x in payload.get("measure_labels") or measures],
+            "person_id": payload.get("person_id") if isinstance(payload.get("person_id"), int) else None,
             "major": any(m in MAJOR_MEASURES for m in measures)})
     return out
 

@@ -361,8 +361,9 @@ def annual_detail(request, year, unit_id):
     the reviews and their evidence, the parameters used."""
     row = get_object_or_404(AnnualAssessment.objects.select_related("unit", "computed_by"), year=year, unit_id=unit_id)
     reviews = AnnualReview.objects.filter(year=year, unit_id=unit_id).select_related("entered_by")
-    incidents = [{**i, "url": reverse("dashboards:item", args=[i["case_type"], i["case_id"]])}
-                 for i in row.incidents]
+    people = User.objects.in_bulk([i["person_id"] for i in row.incidents if i.get("person_id")])
+    incidents = [{**i, "url": reverse("dashboards:item", args=[i["case_type"], i["case_id"]]),
+                  "person": people.get(i.get("person_id"))} for i in row.incidents]
     return render(request, "dashboards/annual_detail.html", {
         "row": row, "reviews": reviews, "incidents": incidents, "months": sorted(row.months.items()),
         "parameters": [{**p, "used": row.parameters.get(p["code"])} for p in annual.local_defaults()]})

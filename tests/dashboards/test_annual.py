@@ -80,6 +80,7 @@ def test_r47_a_major_liability_incident_lowers_the_year_end_result_and_bars_exce
     a = assess(rolled)[rolled.unit_a.pk]
     assert (a.incident_count, a.major_count, a.deduction) == (1, 1, annual.DEFAULTS["d_major"])
     assert a.incidents[0]["case_id"] == case.pk and a.incidents[0]["measures"] == ["transfer"]
+    assert (a.incidents[0]["labels"], a.incidents[0]["person_id"]) == (["调离岗位"], rolled.clerk_a.pk)
     assert a.efficiency == round(before.efficiency - annual.DEFAULTS["d_major"], 2)
     assert a.efficiency_grade == "good" and a.grade == "good"  # still above the 优秀 line, but barred
     assert assess(rolled)[rolled.unit_b.pk].incident_count == 0  # another unit's record is untouched
@@ -192,7 +193,7 @@ def test_r48_the_office_computes_and_reads_the_year_on_its_pages_and_exports_it(
         detail = client.get(a.get_absolute_url()).content.decode()
         export = client.get("/dashboards/annual/export/?year=2026")
     assert a.law_review == 88 and rolled.unit_a.name in page and "本地默认 (种子未规定)" in page
-    assert "停职检查" in detail and "重大责任事故" in detail and "执法评议报告" in detail
+    assert "停职检查" in detail and "重大责任事故" in detail and "执法评议报告" in detail and "张经办" in detail
     assert str(month_score(rolled.unit_a, OCTOBER)) in detail
     book = load_workbook(BytesIO(b"".join(export.streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
