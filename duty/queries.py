@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
-from efficiency.models import Role, Unit
+from efficiency.models import Role, Unit, User
 from efficiency.permissions import has_role
 
 from .models import BodyDuty, ContactPoint, ContactVisit, DutyCheck, Opinion, Post
@@ -46,3 +46,13 @@ def register_unit(user, unit_id: int):
     if has_role(user, Role.OFFICE, Role.LEADER) or has_role(user, Role.HEAD, Role.CLERK, unit=unit_id):
         return Unit.objects.filter(pk=unit_id).first()
     return None
+
+
+def post_holders(unit_id: int) -> dict[str, list]:
+    """The unit's active people by their post (`User.post`), each with their AB岗 backup (R49), so
+    the register shows who holds each post and who acts for them."""
+    holders: dict[str, list] = {}
+    for user in (User.objects.filter(unit_id=unit_id, is_active=True).exclude(post="")
+                 .select_related("backup").order_by("username")):
+        holders.setdefault(user.post, []).append(user)
+    return holders

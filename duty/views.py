@@ -94,6 +94,7 @@ def posts(request, unit_id):
             return redirect("duty:posts", unit_id=unit.pk)
     return render(request, "duty/posts.html", {
         "unit": unit, "bodies": queries.post_register(unit.pk), "fields": DUTY_FIELDS,
+        "holders": queries.post_holders(unit.pk),
         "can_edit": has_role(request.user, Role.HEAD, unit=unit), "errors": errors,
         "error_text": sorted({m for ms in errors.values() for m in ms}), "form": form,
     }, status=400 if errors else 200)

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from duty import services
 from duty.models import BodyDuty, Post
-from efficiency.models import AuditLog, Section
+from efficiency.models import AuditLog, Section, User
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +78,11 @@ def test_r67_pages_read_by_the_unit_and_the_office_kept_by_the_head(org, client)
     assert response.status_code == 400 and "缺少：标准" in response.content.decode()
     assert client.post(url, form).status_code == 302
     assert Post.objects.get().name == "档案管理岗"
+    # Who holds the post, and the AB岗 backup who acts for them (R49), from the org chart.
+    User.objects.filter(pk=org.clerk_a.pk).update(post="档案管理岗", backup=org.head_a)
     page = client.get(url).content.decode()
     assert "档案管理岗" in page and "一般登记 5 个工作日" in page and "保存岗位" in page
+    assert "张经办（B角：李局长）" in page
     assert f'href="{url}"' in client.get(f"/org/units/{org.unit_a.pk}/").content.decode()  # listed on the unit
     client.force_login(org.clerk_a)  # reads, cannot keep
     assert "档案管理岗" in client.get(url).content.decode() and "保存岗位" not in client.get(url).content.decode()
