@@ -24,12 +24,12 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from efficiency.models import Event, Unit
+from efficiency.models import Event, Unit, User
 from efficiency.workdays import local_date
 
-from .models import AnnualParameter, AnnualReview, Grade
-from .periods import day_start
-from .scoring import month_scores
+from .models import AnnualParameter, AnnualReview, Grade, PersonAssessment
+from .periods import day_start, month_after
+from .scoring import month_scores, people_ji, person_total
 
 P = AnnualParameter.Code
 # 本地默认 (种子未规定): the seeds set none of these numbers.
@@ -175,3 +175,28 @@ def year_records(year: int, *, today: date, unit_ids=None) -> list[YearRecord]:
 
 def is_provisional(year: int, now: datetime) -> bool:
     return year >= local_date(now).year
+
+
+def people_year(unit_id: int, year: int, *, today: date, incidents: list) -> list[dict]:
+    """The year-end of a unit's people (R47: 平时考核 is the main basis of the 年终考核 of persons too):
+    each month the assessor marked (德能勤廉, `PersonAssessment`) scored with that month's 绩
+    (`scoring.person_total`), their mean, less the deductions for the 问责 decisions naming the
+    person as the one at fault. Computed on read, not stored: a month's marks can still be
+    changed by the assessor (docs/dashboards.md), so a stored person year would go stale."""
+    months = year_months(year, today)
+    people = list(User.objects.filter(unit_id=unit_id, is_active=True).order_by("username"))
+    marks = {(a.user_id, a.month): a for a in PersonAssessment.objects.filter(
+        user__in=people, month__gte=months[0], month__lte=months[-1])}
+    ji = people_ji([p.pk for p in people], months[0], month_after(months[-1])) if people else {}
+    p = parameters()
+    rows = []
+    for person in people:
+        scored = [person_total(marks[(person.pk, m)], ji.get((person.pk, m))) for m in months if (person.pk, m) in marks]
+        mine = [i for i in incidents if i.get("person_id") == person.pk]
+        major = sum(1 for i in mine if i["major"])
+        deduction = (len(mine) - major) * p[P.INCIDENT_DEDUCTION] + major * p[P.MAJOR_DEDUCTION]
+        mean = round(sum(scored) / len(scored), 2) if scored else None
+        result = None if mean is None else round(max(0.0, mean - deduction), 2)
+        rows.append({"person": person, "months": len(scored), "mean": mean, "incidents": len(mine), "major": major,
+                     "deduction": deduction, "result": result, "grade": grade_of(result, p, major=major > 0)})
+    return rows

@@ -364,8 +364,9 @@ def annual_detail(request, year, unit_id):
     people = User.objects.in_bulk([i["person_id"] for i in row.incidents if i.get("person_id")])
     incidents = [{**i, "url": reverse("dashboards:item", args=[i["case_type"], i["case_id"]]),
                   "person": people.get(i.get("person_id"))} for i in row.incidents]
+    people = annual.people_year(unit_id, year, today=local_date(timezone.now()), incidents=row.incidents)
     return render(request, "dashboards/annual_detail.html", {
-        "row": row, "reviews": reviews, "incidents": incidents, "months": sorted(row.months.items()),
+        "row": row, "people": people, "grades": Grade.choices, "reviews": reviews, "incidents": incidents, "months": sorted(row.months.items()),
         "parameters": [{**p, "used": row.parameters.get(p["code"])} for p in annual.local_defaults()]})
 
 

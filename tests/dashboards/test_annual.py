@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accountability import services as cases
 from dashboards import annual, rollups, services
-from dashboards.models import AnnualAssessment, AnnualParameter, AnnualReview, UnitMonthScore
+from dashboards.models import AnnualAssessment, AnnualParameter, AnnualReview, PersonAssessment, UnitMonthScore
 from efficiency.models import AuditLog
 from efficiency.workdays import SHANGHAI
 
@@ -194,6 +194,7 @@ def test_r48_the_office_computes_and_reads_the_year_on_its_pages_and_exports_it(
         export = client.get("/dashboards/annual/export/?year=2026")
     assert a.law_review == 88 and rolled.unit_a.name in page and "本地默认 (种子未规定)" in page
     assert "停职检查" in detail and "重大责任事故" in detail and "执法评议报告" in detail and "张经办" in detail
+    assert "个人年终考核" in detail
     assert str(month_score(rolled.unit_a, OCTOBER)) in detail
     book = load_workbook(BytesIO(b"".join(export.streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
@@ -248,3 +249,26 @@ def test_r48_the_rules_page_lists_the_annual_parameters_as_local_defaults(rolled
     page = client.get("/rules/").content.decode()
     row = page.split('data-parameter="g_excellent"')[1].split("</tr>")[0]
     assert "<td>92</td>" in row and "<td>90</td>" in row and "本地默认 (种子未规定)" in row
+
+
+def test_r47_a_persons_year_end_rests_on_the_monthly_marks_and_their_own_incidents(rolled):
+    from dashboards import scoring
+
+    for month, marks in ((OCTOBER, 90), (NOVEMBER, 70)):
+        services.person_assess(actor=rolled.head_a, user=rolled.clerk_a, month=month, de=marks, neng=marks,
+                               qin=marks, lian=marks)
+    expected = [scoring.person_total(a, scoring.person_ji(rolled.clerk_a, a.month))
+                for a in PersonAssessment.objects.filter(user=rolled.clerk_a).order_by("month")]
+    assert scoring.person_ji(rolled.clerk_a, OCTOBER) is not None  # the clerk closed items in October
+    rows = {r["person"].pk: r for r in annual.people_year(rolled.unit_a.pk, 2026, today=NOW.date(), incidents=[])}
+    clerk = rows[rolled.clerk_a.pk]
+    mean = round(sum(expected) / 2, 2)
+    assert (clerk["months"], clerk["mean"], clerk["result"]) == (2, mean, mean)
+    assert rows[rolled.head_a.pk]["months"] == 0 and rows[rolled.head_a.pk]["result"] is None
+    decide(rolled, ["suspension"])  # the clerk is the person at fault
+    incidents = assess(rolled)[rolled.unit_a.pk].incidents
+    rows = {r["person"].pk: r
+            for r in annual.people_year(rolled.unit_a.pk, 2026, today=NOW.date(), incidents=incidents)}
+    assert rows[rolled.clerk_a.pk]["result"] == round(clerk["mean"] - annual.DEFAULTS["d_major"], 2)
+    assert rows[rolled.clerk_a.pk]["major"] == 1 and rows[rolled.clerk_a.pk]["grade"] != "excellent"
+    assert rows[rolled.head_a.pk]["incidents"] == 0
