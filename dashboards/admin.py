@@ -1,10 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
 from efficiency.admin import SYS, ReadOnlyAdmin, RoleAdmin
 
 from . import services
-from .models import PersonAssessment, ScorecardPublication, ScoreWeight
+from .models import AnnualParameter, PersonAssessment, ScorecardPublication, ScoreWeight
 
 
 @admin.register(ScoreWeight)
@@ -43,3 +44,34 @@ class ScorecardPublicationAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             return super().changelist_view(request, extra_context)
         return redirect("dashboards:publications")
+
+
+@admin.register(AnnualParameter)
+class AnnualParameterAdmin(RoleAdmin):
+    """年度考核参数 (R47, R48): weights, deductions and grade lines — 本地默认 (种子未规定); a
+    parameter without a row keeps its default (`dashboards.annual.DEFAULTS`)."""
+
+    change_roles = SYS
+    list_display = ["code", "value", "updated_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class Checked(form):
+            def clean(self):
+                data = super().clean()
+                if data.get("code") or self.instance.code:
+                    try:
+                        services.annual_parameter_check(data.get("code") or self.instance.code, data.get("value"))
+                    except ValidationError as exc:
+                        raise ValidationError(exc.messages) from None
+                return data
+
+        return Checked
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: validated (优秀 ≥ 良好 ≥ 合格) and audited.
+        services.annual_parameter_set(actor=request.user, code=obj.code, value=obj.value)

@@ -11,12 +11,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from efficiency.models import Unit
 from efficiency.replica import reads_from_replica
 from efficiency.workdays import local_date
 
 from . import queries, scoring, services
 from .models import PublishJob
 from .serializers import (
+    AnnualAssessmentSerializer, AnnualAssessSerializer, AnnualReviewInputSerializer, AnnualReviewSerializer,
     FiguresSerializer, MonthField, PublicationSerializer, PublishJobSerializer, PublishSerializer, ReopenSerializer,
     UnitScoreSerializer,
 )
@@ -108,3 +110,47 @@ class PublicationReopenView(APIView):
         s.is_valid(raise_exception=True)
         pub = services.month_reopen(actor=request.user, **s.validated_data)
         return Response(PublicationSerializer(pub).data)
+
+
+class AnnualListView(APIView):
+    """GET `?year=YYYY`: the units' 年度考核 (R47, R48), best first. POST {"year": YYYY}:
+    compute it (the efficiency office; a year not ended gives a provisional result)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AnnualAssessmentSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("year", int)], responses=AnnualAssessmentSerializer(many=True))
+    def get(self, request):
+        if request.user.role not in BOARD_ROLES:
+            raise Http404
+        year = request.query_params.get("year", "")
+        year = int(year) if year.isdigit() else local_date(timezone.now()).year
+        return Response(AnnualAssessmentSerializer(queries.annual_list(year), many=True).data)
+
+    @extend_schema(request=AnnualAssessSerializer, responses=AnnualAssessmentSerializer(many=True))
+    def post(self, request):
+        if request.user.role not in BOARD_ROLES:
+            raise Http404
+        s = AnnualAssessSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.annual_assess(actor=request.user, year=s.validated_data["year"])
+        return Response(AnnualAssessmentSerializer(queries.annual_list(s.validated_data["year"]), many=True).data)
+
+
+class AnnualReviewView(APIView):
+    """POST: the office enters a unit's 行政执法评议考核 (`law`) or public questionnaire
+    (`questionnaire`, with `respondents`) result for a year, with its evidence (R48)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AnnualReviewSerializer
+
+    @extend_schema(request=AnnualReviewInputSerializer, responses={201: AnnualReviewSerializer})
+    def post(self, request):
+        if request.user.role not in BOARD_ROLES:
+            raise Http404
+        s = AnnualReviewInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        unit = get_object_or_404(Unit, pk=data.pop("unit"))
+        review = services.annual_review_enter(actor=request.user, unit=unit, **data)
+        return Response(AnnualReviewSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -10,4 +10,6 @@ urlpatterns = [
     path("publications/", api.PublicationListView.as_view(), name="dashboards-publications"),
     path("publications/jobs/<int:pk>/", api.PublishJobView.as_view(), name="dashboards-publish-job"),
     path("publications/reopen/", api.PublicationReopenView.as_view(), name="dashboards-publication-reopen"),
+    path("annual/", api.AnnualListView.as_view(), name="dashboards-annual"),
+    path("annual/reviews/", api.AnnualReviewView.as_view(), name="dashboards-annual-reviews"),
 ]

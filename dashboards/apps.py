@@ -13,10 +13,10 @@ class DashboardsConfig(AppConfig):
     def ready(self):
         from efficiency.event_kinds import register_event_kinds
         from efficiency.portal import register_rankings, register_unit_figures
-        from efficiency.registry import subscribe
+        from efficiency.registry import register_local_defaults, subscribe
         from efficiency.schedule import register_schedule
 
-        from . import events, queries, rollups, tasks  # noqa: F401 - tasks registers the Celery task
+        from . import annual, events, queries, rollups, tasks  # noqa: F401 - tasks registers the Celery task
 
         register_event_kinds(events.KINDS)
         register_schedule("dashboards rollup", "dashboards.rollup_recent", EVERY_5_MINUTES)
@@ -26,3 +26,5 @@ class DashboardsConfig(AppConfig):
         register_unit_figures(queries.public_unit_table)
         # R68: the published rankings are public.
         register_rankings(queries.published_rankings)
+        # R47, R48: the annual assessment's weights, deductions and grade lines (本地默认).
+        register_local_defaults("dashboards.annual", annual.local_defaults)

@@ -7,6 +7,7 @@ beat task every five minutes for yesterday and today, `manage.py rollup_rebuild`
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -295,3 +296,120 @@ class PublishJob(models.Model):
 
     def get_absolute_url(self):
         return reverse("dashboards:publish_job", args=[self.pk])
+
+
+# --- 年终考核 and 年度目标责任制考核 (R47, R48) ---------------------------------------------------
+
+
+class AnnualParameter(models.Model):
+    """年度考核参数 — 本地默认 (种子未规定). The seeds say what counts in the year-end and the annual
+    assessment (R47: 平时考核 and the major liability incidents; R48: work style and efficiency,
+    the 行政执法评议考核 and the public questionnaire) but set no weight, deduction or grade
+    threshold; these are the platform's defaults (`dashboards.annual.DEFAULTS`), a row here
+    replaces one. Set by the system administrator (`services.annual_parameter_set`); the rules
+    page lists them with their current values as local defaults."""
+
+    class Code(models.TextChoices):
+        WEIGHT_EFFICIENCY = "w_efficiency", _("年度考核权重：作风效能（年终考核结果）")
+        WEIGHT_LAW_REVIEW = "w_law_review", _("年度考核权重：行政执法评议考核")
+        WEIGHT_PUBLIC = "w_public", _("年度考核权重：群众问卷调查/满意度")
+        INCIDENT_DEDUCTION = "d_incident", _("每起责任事故（问责决定）扣分")
+        MAJOR_DEDUCTION = "d_major", _("每起重大责任事故扣分")
+        GRADE_EXCELLENT = "g_excellent", _("优秀等次最低分")
+        GRADE_GOOD = "g_good", _("良好等次最低分")
+        GRADE_PASS = "g_pass", _("合格等次最低分")
+
+    code = models.CharField(_("参数"), max_length=16, choices=Code.choices, unique=True)
+    value = models.PositiveSmallIntegerField(_("数值"))
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("年度考核参数（本地默认，种子未规定）")
+        verbose_name_plural = _("年度考核参数（本地默认，种子未规定）")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.get_code_display()} {self.value}"
+
+
+class AnnualReview(models.Model):
+    """A yearly score entered by the efficiency office with its evidence (R48): the unit's
+    行政执法评议考核 (2008b 四(三)1: an annual law-enforcement review) or the result of the public
+    questionnaire (2010 四 5: 作风建设问卷调查, a basis for the annual grade of units). Written
+    only by `services.annual_review_enter`, audited; entering it again replaces the score and
+    keeps the old one in the audit log."""
+
+    class Kind(models.TextChoices):
+        LAW_ENFORCEMENT = "law", _("行政执法评议考核")
+        QUESTIONNAIRE = "questionnaire", _("群众问卷调查")
+
+    unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    score = models.FloatField(_("得分"))
+    respondents = models.PositiveIntegerField(_("有效问卷数"), null=True, blank=True)
+    evidence = models.TextField(_("依据材料"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("录入人"))
+    entered_at = models.DateTimeField(_("录入时间"))
+
+    class Meta:
+        verbose_name = _("年度评议与问卷结果")
+        verbose_name_plural = _("年度评议与问卷结果")
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "kind"], name="annualreview_once")]
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    GOOD = "good", _("良好")
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+class AnnualAssessment(models.Model):
+    """A unit's year: the 年终考核 of its work style and efficiency (R47) and the 年度目标责任制考核
+    it feeds (R48), with every component kept on the row so the page shows how the grade came.
+
+    R47 (2008b 三(三)3; 2010 三(八)): the everyday record is the main basis of the year-end
+    result — `months` are the year's monthly scorecards (`scoring.month_scores`, the published
+    ones as published), `monthly_mean` their mean, less a deduction for each liability incident
+    (a 问责 decision against the unit, `incidents`); a major one also bars 优秀. R48: the annual
+    total weighs that result with the office's 行政执法评议考核 and the public questionnaire (or,
+    without one, the year's 好差评 ratings); a component without data is left out and named in
+    `missing`. Written only by `services.annual_assess` / `annual_review_enter`."""
+
+    unit = models.ForeignKey("efficiency.Unit", models.CASCADE, related_name="+", verbose_name=_("单位"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    months = models.JSONField(_("月度考评得分"), default=dict)  # {"2026-01": 87.5 | null}
+    months_scored = models.PositiveSmallIntegerField(_("有得分的月份数"), default=0)
+    monthly_mean = models.FloatField(_("平时考核平均分"), null=True)
+    incidents = models.JSONField(_("责任事故"), default=list)  # [{case_id, at, measures, major}]
+    incident_count = models.PositiveSmallIntegerField(_("责任事故"), default=0)
+    major_count = models.PositiveSmallIntegerField(_("重大责任事故"), default=0)
+    deduction = models.FloatField(_("责任事故扣分"), default=0)
+    efficiency = models.FloatField(_("年终考核得分（作风效能）"), null=True)
+    efficiency_grade = models.CharField(_("年终考核等次"), max_length=10, choices=Grade.choices, blank=True)
+    law_review = models.FloatField(_("行政执法评议考核"), null=True)
+    public = models.FloatField(_("群众评议"), null=True)
+    public_source = models.CharField(_("群众评议来源"), max_length=16, blank=True)  # questionnaire | ratings
+    ratings = models.IntegerField(_("评价数"), default=0)
+    missing = models.JSONField(_("缺少的考核项"), default=list)
+    total = models.FloatField(_("年度考核得分"), null=True)
+    grade = models.CharField(_("年度考核等次"), max_length=10, choices=Grade.choices, blank=True)
+    parameters = models.JSONField(_("计算参数"), default=dict)
+    provisional = models.BooleanField(_("年度未结束（临时结果）"), default=False)
+    computed_at = models.DateTimeField(_("计算时间"))
+    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                    verbose_name=_("计算人"))
+
+    class Meta:
+        verbose_name = _("年度考核")
+        verbose_name_plural = _("年度考核")
+        ordering = ["-year", F("total").desc(nulls_last=True), "unit_id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="annualassessment_once")]
+
+    def __str__(self):
+        return f"{self.unit} {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("dashboards:annual_detail", args=[self.year, self.unit_id])

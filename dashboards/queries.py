@@ -21,7 +21,7 @@ from efficiency.registry import clock_model, clock_models
 from efficiency.workdays import local_date
 
 from . import scoring
-from .models import ScorecardPublication, UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
+from .models import AnnualAssessment, ScorecardPublication, UnitDay, UnitDayCounter, UnitMonth, UnitMonthScore, UnitNow
 from .periods import day_start, month_after, week_end
 
 LIST_LIMIT = 200
@@ -309,3 +309,9 @@ def public_unit_table(now: datetime | None = None, *, unit_id: int | None = None
                      "satisfaction": round(v / n, 1) if n else None, "ratings": n,
                      "monthly": [rate(*monthly.get(m, (0, 0))) for m in months] if unit_id is not None else []})
     return months, rows
+
+
+def annual_list(year: int):
+    """年度考核 of a year, best total first, then the units without one (R47, R48)."""
+    return (AnnualAssessment.objects.filter(year=year).select_related("unit")
+            .order_by(F("total").desc(nulls_last=True), F("efficiency").desc(nulls_last=True), "unit__code"))

@@ -81,3 +81,51 @@ class PublishJobSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
     message = serializers.CharField()
     publication = PublicationSerializer(allow_null=True)
+
+
+class AnnualAssessmentSerializer(serializers.Serializer):
+    """年度考核 of a unit (R47, R48), every component."""
+
+    unit_id = serializers.IntegerField()
+    unit_name = serializers.CharField(source="unit.name")
+    year = serializers.IntegerField()
+    months = serializers.DictField(child=serializers.FloatField(allow_null=True), help_text="各月绩效考评得分")
+    months_scored = serializers.IntegerField()
+    monthly_mean = serializers.FloatField(allow_null=True, help_text="平时考核平均分")
+    incident_count = serializers.IntegerField(help_text="责任事故（问责决定）")
+    major_count = serializers.IntegerField(help_text="重大责任事故")
+    deduction = serializers.FloatField()
+    efficiency = serializers.FloatField(allow_null=True, help_text="年终考核得分（作风效能）")
+    efficiency_grade = serializers.CharField()
+    law_review = serializers.FloatField(allow_null=True, help_text="行政执法评议考核")
+    public = serializers.FloatField(allow_null=True, help_text="群众评议")
+    public_source = serializers.CharField()
+    missing = serializers.ListField(child=serializers.CharField())
+    total = serializers.FloatField(allow_null=True, help_text="年度考核得分")
+    grade = serializers.CharField(help_text="excellent 优秀 / good 良好 / pass 合格 / fail 不合格；空：待定")
+    provisional = serializers.BooleanField()
+    computed_at = serializers.DateTimeField()
+
+
+class AnnualAssessSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=9999)
+
+
+class AnnualReviewInputSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=2000, max_value=9999)
+    kind = serializers.ChoiceField(choices=["law", "questionnaire"], help_text="law 行政执法评议考核；questionnaire 群众问卷调查")
+    score = serializers.FloatField(min_value=0, max_value=100)
+    respondents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    evidence = serializers.CharField(allow_blank=True)
+
+
+class AnnualReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    unit_id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    kind = serializers.CharField()
+    score = serializers.FloatField()
+    respondents = serializers.IntegerField(allow_null=True)
+    evidence = serializers.CharField()
+    entered_at = serializers.DateTimeField()

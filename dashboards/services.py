@@ -14,11 +14,14 @@ from efficiency import permissions
 from efficiency.audit import audit_record, snapshot
 from efficiency.celery import app as celery_app
 from efficiency.events import event_emit
-from efficiency.models import Role
+from efficiency.models import Role, Unit
 from efficiency.workdays import local_date
 
-from . import rollups
-from .models import PersonAssessment, PublishJob, ScorecardPublication, ScoreWeight, UnitMonthScore
+from . import annual, rollups
+from .models import (
+    AnnualAssessment, AnnualParameter, AnnualReview, PersonAssessment, PublishJob, ScorecardPublication, ScoreWeight,
+    UnitMonthScore,
+)
 from .periods import month_after
 from .scoring import publication_of, scores_lock, scores_store, stored_months, weights
 
@@ -174,3 +177,128 @@ def publish_run(job_id: int, *, now: datetime | None = None) -> PublishJob:
                   state=PublishJob.State.DONE, publication=pub, finished_at=timezone.now())
     job.refresh_from_db()
     return job
+
+
+# --- 年终考核 and 年度目标责任制考核 (R47, R48) ---------------------------------------------------
+
+FIRST_YEAR = 2000
+
+
+def _year_check(year, now: datetime) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError({"year": _("请填写年度（四位数字）。")}) from None
+    if not FIRST_YEAR <= year <= local_date(now).year:
+        raise ValidationError({"year": _("年度须在 %(a)s 到 %(b)s 之间。") % {"a": FIRST_YEAR, "b": local_date(now).year}})
+    return year
+
+
+def _annual_store(year: int, *, actor, now: datetime, unit_ids=None) -> list[AnnualAssessment]:
+    p = annual.parameters()
+    provisional = annual.is_provisional(year, now)
+    rows = [AnnualAssessment(unit_id=r.unit_id, year=year, computed_at=now, computed_by=actor,
+                             **r.compute(p, provisional))
+            for r in annual.year_records(year, today=local_date(now), unit_ids=unit_ids)]
+    # One upsert per batch, not a statement per unit (5,000 units at the scale of a province).
+    fields = [f.name for f in AnnualAssessment._meta.concrete_fields if f.name not in ("id", "unit", "year")]
+    AnnualAssessment.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
+                                         unique_fields=["unit", "year"], update_fields=fields)
+    return list(AnnualAssessment.objects.filter(year=year, unit_id__in=[r.unit_id for r in rows])
+                .select_related("unit"))
+
+
+def annual_assess(*, actor, year, now: datetime | None = None) -> list[AnnualAssessment]:
+    """年终考核 / 年度目标责任制考核 (R47, R48): compute and store every unit's year from its monthly
+    scorecards, its liability incidents and the entered reviews. The efficiency office runs it;
+    a year not yet ended gives a provisional result, and running it again replaces the rows
+    (the old values stay in the audit log)."""
+    permissions.require_role(actor, Role.OFFICE, message=_("只有效能办可以进行年度考核。"))
+    now = now or timezone.now()
+    year = _year_check(year, now)
+    with transaction.atomic():
+        before = {a.unit_id: (a.total, a.grade) for a in AnnualAssessment.objects.filter(year=year)}
+        rows = _annual_store(year, actor=actor, now=now)
+        audit_record("action", actor=actor, object_type="dashboards.annualassessment", object_id=str(year),
+                     summary=f"年度考核 {year}：{len(rows)} 个单位",
+                     before={str(k): list(v) for k, v in before.items()} or None,
+                     after={str(a.unit_id): [a.total, a.grade] for a in rows})
+    return rows
+
+
+def annual_review_enter(*, actor, unit: Unit, year, kind: str, score, evidence: str,
+                        respondents=None, now: datetime | None = None) -> AnnualReview:
+    """R48: the office enters a unit's 行政执法评议考核 or public questionnaire result for a year,
+    with the evidence it rests on; a stored annual assessment of the unit is recomputed at once."""
+    permissions.require_role(actor, Role.OFFICE, message=_("年度执法评议和问卷结果由效能办录入。"))
+    now = now or timezone.now()
+    year = _year_check(year, now)
+    errors = {}
+    if kind not in AnnualReview.Kind.values:
+        errors["kind"] = _("请选择行政执法评议考核或群众问卷调查。")
+    try:
+        score = float(score)
+        if not 0 <= score <= 100:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["score"] = _("得分须为 0 到 100 之间的数字。")
+    if not (evidence or "").strip():
+        errors["evidence"] = _("请写明依据材料（评议考核报告、问卷汇总表等）。")
+    if kind == AnnualReview.Kind.QUESTIONNAIRE:
+        try:
+            respondents = int(respondents)
+            if respondents < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["respondents"] = _("请填写有效问卷数（至少 1 份）。")
+    else:
+        respondents = None
+    if unit.kind == Unit.Kind.OFFICE or not unit.is_active:
+        errors["unit"] = _("该单位不参加年度考核。")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        old = AnnualReview.objects.select_for_update().filter(unit=unit, year=year, kind=kind).first()
+        before = snapshot(old) if old else None
+        review, _created = AnnualReview.objects.update_or_create(
+            unit=unit, year=year, kind=kind, defaults={
+                "score": score, "respondents": respondents, "evidence": evidence.strip(),
+                "entered_by": actor, "entered_at": now})
+        audit_record("update" if old else "create", actor=actor, obj=review,
+                     summary=f"{review.get_kind_display()} {unit.name} {year}：{score}",
+                     before=before, after=snapshot(review))
+        if AnnualAssessment.objects.filter(unit=unit, year=year).exists():
+            _annual_store(year, actor=actor, now=now, unit_ids=[unit.pk])
+    return review
+
+
+def annual_parameter_check(code: str, value) -> int:
+    """The value if it may be set: weights, deductions and grade lines 0–100, 优秀 ≥ 良好 ≥ 合格,
+    and the efficiency weight above 0 (R47: the main basis); else ValidationError."""
+    if code not in AnnualParameter.Code.values:
+        raise ValidationError({"code": _("未知的年度考核参数。")})
+    try:
+        value = int(value)
+        if not 0 <= value <= 100:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError({"value": _("数值须为 0 到 100 的整数。")}) from None
+    p = {**annual.parameters(), code: value}
+    P = AnnualParameter.Code
+    if not p[P.GRADE_EXCELLENT] >= p[P.GRADE_GOOD] >= p[P.GRADE_PASS]:
+        raise ValidationError({"value": _("等次分数线须满足 优秀 ≥ 良好 ≥ 合格。")})
+    if not p[P.WEIGHT_EFFICIENCY] > 0:
+        raise ValidationError({"value": _("作风效能（年终考核结果）的权重须大于 0：它是年度考核的主要依据。")})
+    return value
+
+
+def annual_parameter_set(*, actor, code: str, value) -> AnnualParameter:
+    """Set one of the annual assessment's local defaults (the system administrator)."""
+    permissions.require_role(actor, Role.SYSTEM_ADMIN, message=_("年度考核参数由系统管理员设置。"))
+    value = annual_parameter_check(code, value)
+    with transaction.atomic():
+        old = AnnualParameter.objects.filter(code=code).first()
+        obj, _created = AnnualParameter.objects.update_or_create(code=code, defaults={"value": value})
+        audit_record("update", actor=actor, obj=obj, summary=f"年度考核参数 {code}={value}",
+                     before={"value": old.value if old else annual.DEFAULTS[code]}, after={"value": value})
+    return obj

@@ -19,4 +19,9 @@ urlpatterns = [
     path("scorecards/reopen/", views.scorecards_reopen, name="scorecards_reopen"),
     path("scorecards/publications/", views.publications, name="publications"),
     path("scorecards/unit/<int:unit_id>/", views.scorecard, name="scorecard"),
+    path("annual/", views.annual_list, name="annual"),
+    path("annual/export/", views.annual_export, name="annual_export"),
+    path("annual/compute/", views.annual_compute, name="annual_compute"),
+    path("annual/review/", views.annual_review, name="annual_review"),
+    path("annual/<int:year>/unit/<int:unit_id>/", views.annual_detail, name="annual_detail"),
 ]

@@ -24,13 +24,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from efficiency import permissions
 from efficiency.events import events_for
+from efficiency.listing import Column, xlsx_response
 from efficiency.models import Role, Unit, User
 from efficiency.registry import clock_model
 from efficiency.replica import reads_from_replica
 from efficiency.workdays import local_date
 
-from . import queries, scoring, services
-from .models import PersonAssessment, PublishJob
+from . import annual, queries, scoring, services
+from .models import AnnualAssessment, AnnualReview, Grade, PersonAssessment, PublishJob
 
 BOARD_ROLES = (Role.LEADER, Role.OFFICE)
 SCORECARDS_PER_PAGE = 100
@@ -332,3 +333,105 @@ def _score(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ValidationError(_("分数须为 0 到 100 的整数。")) from None
+
+
+# --- 年终考核 / 年度目标责任制考核 (R47, R48) -------------------------------------------------------
+
+def _year(request, data=None) -> int:
+    text = (data if data is not None else request.GET).get("year", "")
+    today = local_date(timezone.now())
+    return int(text) if str(text).isdigit() and services.FIRST_YEAR <= int(text) <= today.year else today.year
+
+
+def _years() -> list[int]:
+    this = local_date(timezone.now()).year
+    return list(range(this, this - 6, -1))
+
+
+@login_required
+@permissions.role_required(*BOARD_ROLES)
+def annual_list(request):
+    """The units' year: 年终考核 (efficiency) and 年度考核 (total, grade), best first."""
+    year = _year(request)
+    return render(request, "dashboards/annual.html", {
+        "year": year, "years": _years(), "rows": queries.annual_list(year),
+        "units": Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.OFFICE).order_by("code")[:1000],
+        "kinds": AnnualReview.Kind.choices, "can_assess": permissions.is_office(request.user),
+        "parameters": annual.local_defaults()})
+
+
+@login_required
+@permissions.role_required(*BOARD_ROLES)
+def annual_detail(request, year, unit_id):
+    """One unit's year with every component: the twelve monthly scores, the liability incidents,
+    the reviews and their evidence, the parameters used."""
+    row = get_object_or_404(AnnualAssessment.objects.select_related("unit", "computed_by"), year=year, unit_id=unit_id)
+    reviews = AnnualReview.objects.filter(year=year, unit_id=unit_id).select_related("entered_by")
+    people = User.objects.in_bulk([i["person_id"] for i in row.incidents if i.get("person_id")])
+    incidents = [{**i, "url": reverse("dashboards:item", args=[i["case_type"], i["case_id"]]),
+                  "person": people.get(i.get("person_id"))} for i in row.incidents]
+    people = annual.people_year(unit_id, year, today=local_date(timezone.now()), incidents=row.incidents)
+    return render(request, "dashboards/annual_detail.html", {
+        "row": row, "people": people, "grades": Grade.choices, "reviews": reviews, "incidents": incidents, "months": sorted(row.months.items()),
+        "parameters": [{**p, "used": row.parameters.get(p["code"])} for p in annual.local_defaults()]})
+
+
+@login_required
+@require_POST
+@permissions.role_required(*BOARD_ROLES)
+def annual_compute(request):
+    try:
+        rows = services.annual_assess(actor=request.user, year=request.POST.get("year"))
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("dashboards:annual")
+    messages.success(request, _("已计算 %(y)s 年度考核，共 %(n)s 个单位。") % {"y": request.POST.get("year"), "n": len(rows)})
+    return redirect(reverse("dashboards:annual") + f"?year={request.POST.get('year')}")
+
+
+@login_required
+@require_POST
+@permissions.role_required(*BOARD_ROLES)
+def annual_review(request):
+    unit = get_object_or_404(Unit, pk=_int(request.POST.get("unit")))
+    year = request.POST.get("year", "")
+    try:
+        services.annual_review_enter(actor=request.user, unit=unit, year=year, kind=request.POST.get("kind", ""),
+                                     score=request.POST.get("score"), respondents=request.POST.get("respondents"),
+                                     evidence=request.POST.get("evidence", ""))
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("已录入 %(u)s %(y)s 年度结果。") % {"u": unit.name, "y": year})
+    return redirect(reverse("dashboards:annual") + (f"?year={year}" if str(year).isdigit() else ""))
+
+
+def _grade_text(grade: str) -> str:
+    return str(Grade(grade).label) if grade in Grade.values else _("待定")
+
+
+ANNUAL_COLUMNS = [
+    Column(_("单位"), lambda a: a.unit.name, 28),
+    Column(_("有得分的月份数"), lambda a: a.months_scored),
+    Column(_("平时考核平均分"), lambda a: a.monthly_mean),
+    Column(_("责任事故"), lambda a: a.incident_count),
+    Column(_("重大责任事故"), lambda a: a.major_count),
+    Column(_("责任事故扣分"), lambda a: a.deduction),
+    Column(_("年终考核得分（作风效能）"), lambda a: a.efficiency, 18),
+    Column(_("年终考核等次"), lambda a: _grade_text(a.efficiency_grade)),
+    Column(_("行政执法评议考核"), lambda a: a.law_review, 16),
+    Column(_("群众评议"), lambda a: a.public),
+    Column(_("群众评议来源"), lambda a: {"questionnaire": _("问卷调查"), "ratings": _("好差评")}.get(a.public_source, "")),
+    Column(_("年度考核得分"), lambda a: a.total),
+    Column(_("年度考核等次"), lambda a: _grade_text(a.grade)),
+    Column(_("年度未结束（临时结果）"), lambda a: _("是") if a.provisional else _("否"), 18),
+    Column(_("计算时间"), lambda a: a.computed_at, 18),
+]
+
+
+@login_required
+@permissions.role_required(*BOARD_ROLES)
+def annual_export(request):
+    year = _year(request)
+    return xlsx_response(queries.annual_list(year), ANNUAL_COLUMNS, _("%(y)s 年度考核台账.xlsx") % {"y": year},
+                         title=_("%(y)s 年度考核") % {"y": year})

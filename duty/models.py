@@ -130,3 +130,71 @@ class Opinion(models.Model):
         verbose_name = _("民意台帐")
         verbose_name_plural = _("民意台帐")
         ordering = ["status", "-logged_at"]
+
+
+# --- 岗位责任制 (R67) ---------------------------------------------------------------------------
+
+# R67 (2008b 三(二)2; 2010 三(二)): "对本机关的总体职责，内设机构和岗位承办工作的内容、数量、质量、
+# 程序、标准和时限、权限、责任等作出明确规定" — the eight things every internal body's and every
+# post's duties state. `services.post_responsibility_errors` refuses an entry missing any.
+DUTY_FIELDS = (
+    ("content", _("工作内容")), ("quantity", _("数量")), ("quality", _("质量")), ("procedure", _("程序")),
+    ("standard", _("标准")), ("time_limit", _("时限")), ("authority", _("权限")), ("responsibility", _("责任")),
+)
+
+
+class DutyStatement(models.Model):
+    """The eight parts of a duty (R67), all required."""
+
+    content = models.TextField(_("工作内容"))
+    quantity = models.TextField(_("数量"))
+    quality = models.TextField(_("质量"))
+    procedure = models.TextField(_("程序"))
+    standard = models.TextField(_("标准"))
+    time_limit = models.TextField(_("时限"))
+    authority = models.TextField(_("权限"))
+    responsibility = models.TextField(_("责任"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("维护人"))
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def statement(self) -> list[tuple[str, str]]:
+        return [(label, getattr(self, name)) for name, label in DUTY_FIELDS]
+
+
+class BodyDuty(DutyStatement):
+    """内设机构职责 (R67): the duties of one internal body (the org chart's `Section`) of a unit,
+    kept by the unit's head."""
+
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    section = models.OneToOneField("efficiency.Section", models.CASCADE, related_name="duty",
+                                   verbose_name=_("内设机构"))
+
+    class Meta:
+        verbose_name = _("内设机构职责")
+        verbose_name_plural = _("内设机构职责")
+        ordering = ["unit_id", "section__name"]
+
+    def __str__(self):
+        return str(self.section)
+
+
+class Post(DutyStatement):
+    """岗位 (R67): a post inside an internal body, its duties stated in the eight parts."""
+
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    body = models.ForeignKey(BodyDuty, models.PROTECT, related_name="posts", verbose_name=_("内设机构"))
+    name = models.CharField(_("岗位名称"), max_length=64)
+
+    class Meta:
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+        ordering = ["body_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["body", "name"], name="duty_post_once_per_body")]
+
+    def __str__(self):
+        return f"{self.body.section.name} · {self.name}"

@@ -11,11 +11,14 @@ from django.utils.translation import gettext as _
 
 from efficiency.audit import audit_record, snapshot
 from efficiency.events import event_emit
-from efficiency.models import Role
+from efficiency.models import Role, Section
+from efficiency.services import section_create
 from efficiency.permissions import has_role, require_role
 from efficiency.workdays import is_workday, local_date
 
-from .models import MAX_RINGS, ContactPoint, ContactVisit, DutyCheck, DutyShift, Opinion, ReceptionDay
+from .models import (
+    DUTY_FIELDS, MAX_RINGS, BodyDuty, ContactPoint, ContactVisit, DutyCheck, DutyShift, Opinion, Post, ReceptionDay,
+)
 
 # R52: the day of the month after which a contact point not yet visited is warned — a local
 # default (本地默认，种子未规定): the seed says only "at least once a month".
@@ -154,3 +157,70 @@ def opinion_resolve(*, actor, opinion: Opinion, result: str) -> Opinion:
     row.save(update_fields=["result", "status", "resolved_at", "resolved_by"])
     audit_record("action", actor=actor, obj=row, summary=f"民意台帐销号：{row.unit}", after={"result": row.result})
     return row
+
+
+# --- 岗位责任制 (R67) ---------------------------------------------------------------------------
+
+
+def post_responsibility_errors(fields: dict) -> dict:
+    """R67: every one of the eight parts is stated; the message names the missing ones."""
+    missing = [(name, label) for name, label in DUTY_FIELDS if not str(fields.get(name) or "").strip()]
+    if not missing:
+        return {}
+    message = _("岗位责任制须写明工作内容、数量、质量、程序、标准、时限、权限和责任，缺少：%(m)s。") % {
+        "m": "、".join(str(label) for _n, label in missing)}
+    return {name: message for name, _label in missing}
+
+
+def _duty_values(fields: dict) -> dict:
+    return {name: str(fields[name]).strip() for name, _label in DUTY_FIELDS}
+
+
+def _keeper(actor, unit) -> None:
+    require_role(actor, Role.HEAD, unit=unit, message=_("岗位责任制由本单位负责人维护。"))
+
+
+@transaction.atomic
+def body_duty_set(*, actor, unit, name: str, fields: dict) -> BodyDuty:
+    """R67: an internal body's duties, in the eight parts; a body the org chart does not have
+    yet is added to it (内设机构)."""
+    _keeper(actor, unit)
+    name = _text(name, "name", _("内设机构名称"))
+    errors = post_responsibility_errors(fields)
+    if errors:
+        raise ValidationError(errors)
+    section = Section.objects.filter(unit=unit, name=name).first() or section_create(actor=actor, unit=unit, name=name)
+    old = BodyDuty.objects.select_for_update().filter(section=section).first()
+    before = snapshot(old, [n for n, _l in DUTY_FIELDS]) if old else None
+    body, _created = BodyDuty.objects.update_or_create(
+        section=section, defaults={"unit": unit, "updated_by": actor, **_duty_values(fields)})
+    audit_record("update" if old else "create", actor=actor, obj=body, summary=f"内设机构职责：{unit} {name}",
+                 before=before, after=snapshot(body, [n for n, _l in DUTY_FIELDS]))
+    return body
+
+
+@transaction.atomic
+def post_set(*, actor, body: BodyDuty, name: str, fields: dict) -> Post:
+    """R67: a post of an internal body, its duties in the eight parts; the same name again
+    replaces the post's statement."""
+    _keeper(actor, body.unit)
+    name = _text(name, "name", _("岗位名称"))
+    errors = post_responsibility_errors(fields)
+    if errors:
+        raise ValidationError(errors)
+    old = Post.objects.select_for_update().filter(body=body, name=name).first()
+    before = snapshot(old, [n for n, _l in DUTY_FIELDS]) if old else None
+    post, _created = Post.objects.update_or_create(
+        body=body, name=name, defaults={"unit": body.unit, "updated_by": actor, **_duty_values(fields)})
+    audit_record("update" if old else "create", actor=actor, obj=post, summary=f"岗位责任：{body} · {name}",
+                 before=before, after=snapshot(post, [n for n, _l in DUTY_FIELDS]))
+    return post
+
+
+@transaction.atomic
+def post_remove(*, actor, post: Post) -> None:
+    """A post the unit no longer has; the audit row keeps its statement."""
+    _keeper(actor, post.unit)
+    audit_record("delete", actor=actor, obj=post, summary=f"撤销岗位：{post}",
+                 before=snapshot(post, ["name", *[n for n, _l in DUTY_FIELDS]]))
+    post.delete()

@@ -6,4 +6,6 @@ app_name = "duty"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("posts/", views.posts_home, name="posts_home"),
+    path("posts/<int:unit_id>/", views.posts, name="posts"),
 ]

@@ -220,3 +220,30 @@ def register_todos(key: str, *, title: str, items: Callable, where: Callable, ur
 
 def todo_sources() -> list[TodoSource]:
     return sorted(_todo_sources.values(), key=lambda s: (s.order, s.key))
+
+
+# --- the unit page's links and the rules page's local defaults ----------------------------------
+
+_unit_links: dict[str, tuple] = {}
+_local_defaults: dict[str, Callable] = {}
+
+
+def register_unit_link(key: str, *, title, url_name: str) -> None:
+    """A link on the unit page (`efficiency:unit_detail`) to an app's page about that unit:
+    `reverse(url_name, args=[unit.pk])` (e.g. its 岗位责任制, R67)."""
+    _unit_links[key] = (title, url_name)
+
+
+def unit_links() -> list[tuple]:
+    return [_unit_links[k] for k in sorted(_unit_links)]
+
+
+def register_local_defaults(key: str, fn: Callable) -> None:
+    """Numbers an app uses that the seeds do not set, besides the time-limit rules: `fn()`
+    returns rows {code, name, value, default, rule_ids}; the rules page lists them, labelled
+    本地默认 (种子未规定), with their current values."""
+    _local_defaults[key] = fn
+
+
+def local_default_rows() -> list[dict]:
+    return [row for key in sorted(_local_defaults) for row in _local_defaults[key]()]

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from . import rules_catalog
+from . import registry, rules_catalog
 from .models import ADMIN_ROLES, Role, TimeLimitRule
 from .permissions import role_required
 
@@ -34,6 +34,7 @@ def rules_page(request):
     return render(request, "efficiency/rules.html", {
         "rules": rules, "counts": counts, "local_defaults": index["local_defaults"],
         "local_limits": [limit for limit in limits if limit.local_default],
+        "app_defaults": registry.local_default_rows(),
     })
 
 

@@ -16,6 +16,7 @@ api_v1 = [
     path("approvals/", include("approvals.api_urls")),
     path("accountability/", include("accountability.api_urls")),
     path("dashboards/", include("dashboards.api_urls")),
+    path("duty/", include("duty.api_urls")),
 ]
 
 # The API documentation pages style themselves inline (Swagger UI, Redoc) and Redoc parses in a

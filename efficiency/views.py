@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import portal, services
+from . import portal, registry, services
 from .audit import audit_record
 from .filters import NOTIFICATION_COLUMNS, NotificationFilter
 from .listing import list_context, xlsx_response
@@ -251,7 +251,8 @@ def unit_access(request, pk) -> Unit:
 def unit_detail(request, pk):
     unit = unit_access(request, pk)
     members = unit.members.filter(is_active=True).select_related("section").order_by("section__name", "username")
-    return render(request, "efficiency/unit_detail.html", {"unit": unit, "members": members})
+    links = [(title, reverse(url_name, args=[unit.pk])) for title, url_name in registry.unit_links()]
+    return render(request, "efficiency/unit_detail.html", {"unit": unit, "members": members, "links": links})
 
 
 # --- error pages ------------------------------------------------------------------------------

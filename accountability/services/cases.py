@@ -436,7 +436,10 @@ def _decision_announce(case: AccountabilityCase, *, actor, head: User | None, wa
                    "no": case.number, "d": case.get_decision_display(), "body": case.accountability_body},
                payload={"decision": case.decision, "grounds": case.exemption_grounds, "statement_waived": waived,
                         "body": case.decided_body, "decided_unit_id": case.decided_unit_id,
-                        "person_measures": case.person_measures, "head_measures": case.head_measures})
+                        "person_measures": case.person_measures, "head_measures": case.head_measures,
+                        # R47: the year-end assessment's incident register names the measures and the people.
+                        "measure_labels": case.measure_labels([*case.person_measures, *case.head_measures]),
+                        "person_id": case.person_id, "head_id": case.head_id})
     audit_record("decide", actor=actor, obj=case, summary=f"问责决定 {case.number}：{case.get_decision_display()}")
 
 

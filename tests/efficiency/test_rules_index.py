@@ -45,9 +45,6 @@ def test_the_index_holds_every_rule_of_rules_md_in_order():
     assert len(rules_catalog.load()["local_defaults"]) >= 10
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 is open: R47 R48 R51 R55 R56 R57 R59 R62 R67 are not "
-                   "implemented yet (the rules page shows them as 尚未落实); strict, so the mark must go "
-                   "once the last of them has its test")
 def test_every_rule_is_named_by_a_test():
     missing = rules_catalog.untested(rules_catalog.load())
     assert not missing, f"{len(missing)} rules named by no test: {' '.join(missing)}"
