@@ -163,26 +163,17 @@ def coordinate(request, pk, cpk):
     return redirect(item)
 
 
-# R43: the dispute path's steps (lead unit → government office → leader).
-DISPUTE_STEPS = {
-    "settle": lambda u, c, p: services.dispute_lead_record(actor=u, coordination=c, note=p.get("note", ""), settled=True),
-    "escalate": lambda u, c, p: services.dispute_lead_record(actor=u, coordination=c, note=p.get("note", ""),
-                                                             settled=False),
-    "refer": lambda u, c, p: services.dispute_refer(actor=u, coordination=c,
-                                                    preferred_opinion=p.get("preferred_opinion", "")),
-    "decide": lambda u, c, p: services.dispute_leader_decide(actor=u, coordination=c, opinion=p.get("opinion", "")),
-}
-
-
 @login_required
 @require_POST
 def dispute_step(request, pk, cpk, step):
     item = queries.access_assignment(request.user, pk, request=request)
     c = get_object_or_404(Coordination, pk=cpk, assignment=item)
-    if step not in DISPUTE_STEPS:
+    if step not in services.DISPUTE_STEPS:  # R43: lead unit → government office → leader
         raise Http404
+    p = request.POST
     try:
-        DISPUTE_STEPS[step](request.user, c, request.POST)
+        services.dispute_step(actor=request.user, coordination=c, step=step, note=p.get("note", ""),
+                              preferred_opinion=p.get("preferred_opinion", ""), opinion=p.get("opinion", ""))
     except ValidationError as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
     else:

@@ -16,7 +16,8 @@ from .assignments import (
 )
 from .common import FLOWS, OFFICE_ONLY, STEP_NAMES
 from .coordination import (
-    coordination_reassign, dispute_coordinate, dispute_lead_record, dispute_leader_decide, dispute_raise, dispute_refer,
+    DISPUTE_STEPS, coordination_reassign, dispute_coordinate, dispute_lead_record, dispute_leader_decide, dispute_raise,
+    dispute_refer, dispute_step,
 )
 from .key_tasks import (
     keytask_create, keytask_update, keytask_urge, keytasks_warn_lagging, node_complete, node_create, progress_report,
@@ -27,8 +28,8 @@ from .pauses import (
 )
 
 __all__ = [
-    "FLOWS", "OFFICE_ONLY", "STEP_NAMES", "assignment_create", "assignment_dispatch", "coordination_reassign",
-    "dispute_coordinate", "dispute_lead_record", "dispute_leader_decide", "dispute_raise", "dispute_refer", "keytask_create", "keytask_update", "keytask_urge",
+    "DISPUTE_STEPS", "FLOWS", "OFFICE_ONLY", "STEP_NAMES", "assignment_create", "assignment_dispatch", "coordination_reassign",
+    "dispute_coordinate", "dispute_lead_record", "dispute_leader_decide", "dispute_raise", "dispute_refer", "dispute_step", "keytask_create", "keytask_update", "keytask_urge",
     "keytasks_warn_lagging", "node_complete", "node_create", "open_pause_request", "pause_approve",
     "pause_refusal", "pause_refuse", "pause_report_gone", "pause_request", "pause_resume", "progress_report",
     "target_acknowledge", "target_actions", "target_close", "target_deploy", "target_extend", "target_feedback",
