@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from efficiency import permissions
 from efficiency.audit import audit_record, snapshot
-from efficiency.celery import app as celery_app
+from efficiency.jobs import job_enqueue
 from efficiency.events import event_emit
 from efficiency.models import Role
 from efficiency.workdays import local_date
@@ -135,18 +135,8 @@ def publish_request(*, actor, month: date, now: datetime | None = None) -> Publi
                                         message=_("等待后台任务开始……"))
         audit_record("action", actor=actor, obj=job, summary=f"申请发布月度考评 {_month_text(month)}",
                      after=snapshot(job))
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        transaction.on_commit(lambda: job_enqueue(PublishJob, job.pk, "dashboards.publish_month"))
     return job
-
-
-def _enqueue(job_id: int) -> None:
-    # Named, not imported: `tasks` sits above this module (it calls `publish_run`).
-    try:
-        celery_app.signature("dashboards.publish_month", args=(job_id,)).delay()
-    except Exception:  # noqa: BLE001 - the broker is down: say so on the job, do not fail the page
-        PublishJob.objects.filter(pk=job_id).update(
-            state=PublishJob.State.FAILED, finished_at=timezone.now(),
-            message=_("任务队列暂不可用，未能开始发布，请稍后重试。"))
 
 
 def _job_step(job: PublishJob, step: int, message: str, **fields) -> None:

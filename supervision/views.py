@@ -17,6 +17,7 @@ from efficiency.permissions import require_role, role_required
 from efficiency.uploads import download_name, upload_response
 
 from efficiency import listing
+from efficiency.exports import Ledger, ledger_export
 
 from . import excel, filters, queries, services
 from .forms import AssignmentForm, DispatchForm, ImportForm, NodeForm, ProgressForm, ReassignForm, TaskListForm
@@ -43,10 +44,13 @@ def work_list(request):
     return render(request, "supervision/work_list.html", {**ctx, "is_office": request.user.role == Role.OFFICE})
 
 
+def work_ledger(request) -> Ledger:
+    return Ledger(_targets(request).qs, filters.TARGET_COLUMNS, _("交办件台账.xlsx"), _("交办件台账"))
+
+
 @login_required
 def work_export(request):
-    f = _targets(request)
-    return listing.xlsx_response(f.qs, filters.TARGET_COLUMNS, _("交办件台账.xlsx"), title=_("交办件台账"))
+    return ledger_export(request, "supervision.work")
 
 
 @login_required
@@ -208,13 +212,21 @@ def overview(request):
     return render(request, "supervision/overview.html", {**ctx, "rows": queries.overview()})
 
 
-@login_required
-def assignment_export(request):
+def assignment_ledger(request) -> Ledger:
     if request.user.role not in (Role.OFFICE, Role.LEADER):
         raise Http404
     f = filters.AssignmentFilter(request.GET, queryset=queries.assignment_list(request.user), request=request)
-    return listing.xlsx_response(f.qs.prefetch_related("targets__unit"), filters.ASSIGNMENT_COLUMNS,
-                                 _("交办件登记簿.xlsx"), title=_("交办件登记簿"))
+    return Ledger(f.qs.prefetch_related("targets__unit"), filters.ASSIGNMENT_COLUMNS,
+                          _("交办件登记簿.xlsx"), _("交办件登记簿"))
+
+
+@login_required
+def assignment_export(request):
+    return ledger_export(request, "supervision.assignments")
+
+
+# The ledgers exported through `efficiency.exports` (registered in SupervisionConfig.ready).
+LEDGERS = {"supervision.work": work_ledger, "supervision.assignments": assignment_ledger}
 
 
 # --- key tasks --------------------------------------------------------------------------------

@@ -4,37 +4,25 @@ with a preferred opinion to the leader — the page's services and permissions, 
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
 
-from efficiency.models import AuditLog, Event, Role
+from efficiency.models import AuditLog, Event
 from supervision.models import AssignmentKind as K
 from supervision.models import Coordination
-from tests.factories import make_unit, make_user
 
-from .conftest import at
+from .conftest import api_as, at
 
 pytestmark = pytest.mark.django_db
 
 DISPUTED = at(2024, 9, 18, 10, 0)
 
 
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+api = api_as
 
 
 @pytest.fixture
 def item(org, make_assignment):
     """A meeting decision: lead unit A, co-unit B."""
     return make_assignment(K.MEETING, co_units=[org.unit_b])
-
-
-@pytest.fixture
-def unit_c(org):
-    unit = make_unit("鄂州市住房和城乡建设局", region=org.region, code="C")
-    unit.head = make_user(Role.HEAD, unit=unit, username="head_c", full_name="孙局长")
-    return unit
 
 
 @pytest.fixture(autouse=True)
