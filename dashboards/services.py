@@ -135,8 +135,13 @@ def publish_request(*, actor, month: date, now: datetime | None = None) -> Publi
                                         message=_("等待后台任务开始……"))
         audit_record("action", actor=actor, obj=job, summary=f"申请发布月度考评 {_month_text(month)}",
                      after=snapshot(job))
-        transaction.on_commit(lambda: job_enqueue(PublishJob, job.pk, "dashboards.publish_month"))
+        transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def _enqueue(job_id: int) -> None:
+    # Named, not imported: `tasks` sits above this module (it calls `publish_run`).
+    job_enqueue(PublishJob, job_id, "dashboards.publish_month")
 
 
 def _job_step(job: PublishJob, step: int, message: str, **fields) -> None:

@@ -92,8 +92,13 @@ def export_request(*, actor: User, ledger: str, params: str, total: int, title: 
                                        message=_("等待后台任务开始……"))
         audit_record("action", actor=actor, obj=job, request=request,
                      summary=f"申请导出 {title}（{total} 行）"[:255], after={"ledger": ledger, "params": params})
-        transaction.on_commit(lambda: job_enqueue(ExportJob, job.pk, "efficiency.export_build"))
+        transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def _enqueue(job_id: int) -> None:
+    # Named, not imported: `efficiency.tasks` wraps this module.
+    job_enqueue(ExportJob, job_id, "efficiency.export_build")
 
 
 def _fail(job_id: int, message: str) -> None:
