@@ -8,6 +8,12 @@ class AccountabilityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from efficiency.exports import register_ledger
+
+        from . import views as ledger_views
+
+        for name, build in ledger_views.LEDGERS.items():  # exported through efficiency.exports
+            register_ledger(name, build)
         from . import documents
         from .handlers import register
 

@@ -1,5 +1,6 @@
-"""The accountability app's official documents: the 问责决定书 (on a decided case, by hand from
-its page) and the 受理通知书 of a complaint (issued when it is accepted)."""
+"""The accountability app's official documents: the 问责决定书 (issued by `case_decide` when the
+case is decided, by the deciding body) and the 受理通知书 of a complaint (issued when it is
+accepted)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ DECIDED = (AccountabilityCase.Status.DECIDED, AccountabilityCase.Status.APPEALED
 
 
 def decision_draft(case, **_extra) -> Draft:
+    """R69 问责主体明确: issued in the name of the body that decided (`case.decided_unit`, the
+    任免机关's government or the office, numbered in its own series), naming it and its kind."""
     if case.status not in DECIDED or not case.decision:
         raise ValidationError(_("案件尚未作出处理决定，不能出具问责决定书。"))
     rows = [(_("案件编号"), case.number), (_("责任单位"), case.unit.name),
@@ -24,11 +27,13 @@ def decision_draft(case, **_extra) -> Draft:
         rows.append((_("对责任人的问责方式"), "、".join(case.measure_labels(case.person_measures))))
     if case.head_measures:
         rows.append((_("对单位负责人的问责方式"), "、".join(case.measure_labels(case.head_measures))))
-    rows += [(_("决定理由"), case.decision_reason or "—"), (_("决定时间"), format_due(case.decided_at))]
+    rows += [(_("决定理由"), case.decision_reason or "—"), (_("问责主体"), case.accountability_body or "—"),
+             (_("决定时间"), format_due(case.decided_at))]
     addressee = "、".join([case.unit.name] + ([str(case.person)] if case.person else []))
     body = [_("经调查核实，现将对下列问题的处理决定通知如下。")]
     notes = [_("当事人对本决定不服的，可以自收到本决定书之日起依照有关规定申请复核或者提出申诉；复核、申诉期间不停止本决定的执行。")]
-    return Draft(office=office_for(case.unit), addressee=addressee, addressee_unit=case.unit, body=body, rows=rows,
+    issuer = case.decided_unit if case.decided_unit_id else office_for(case.unit)
+    return Draft(office=issuer, addressee=addressee, addressee_unit=case.unit, body=body, rows=rows,
                  closing=_("特此决定。"), notes=notes)
 
 
@@ -48,7 +53,8 @@ def complaint_acceptance_draft(complaint, *, issuer=None, **_extra) -> Draft:
 def register() -> None:
     register_document_kind(DocumentKind(
         code="accountability_decision", title=gettext_lazy("问责决定书"), prefix="问责",
-        model="accountability.accountabilitycase", draft=decision_draft, roles=(Role.OFFICE,)))
+        # Issued by `case_decide` only, once per decision: nobody issues a second one by hand.
+        model="accountability.accountabilitycase", draft=decision_draft, roles=()))
     register_document_kind(DocumentKind(
         code="acceptance_notice", title=gettext_lazy("受理通知书"), prefix="受",
         model="accountability.complaint", draft=complaint_acceptance_draft, roles=()))

@@ -17,6 +17,7 @@ from efficiency.permissions import UNIT_ROLES, has_role, is_recused
 from efficiency.uploads import upload_response
 
 from efficiency import listing
+from efficiency.exports import Ledger, ledger_export
 
 from . import filters, forms, queries, security, services
 from .models import AccountabilityCase, Complaint, ComplaintAttachment, ExemptionGround
@@ -209,8 +210,7 @@ def complaint_list(request):
 
 @login_required
 def complaint_export(request):
-    qs = _complaints(request).qs.select_related("channel")
-    return listing.xlsx_response(qs, filters.COMPLAINT_COLUMNS, _("效能投诉台账.xlsx"), title=_("效能投诉台账"))
+    return ledger_export(request, "accountability.complaints")
 
 
 @login_required
@@ -291,8 +291,7 @@ def case_list(request):
 
 @login_required
 def case_export(request):
-    return listing.xlsx_response(_cases(request).qs, filters.CASE_COLUMNS, _("问责案件台账.xlsx"),
-                                 title=_("问责案件台账"))
+    return ledger_export(request, "accountability.cases")
 
 
 @login_required
@@ -425,12 +424,27 @@ def _bulletins(request) -> filters.BulletinFilter:
     return filters.BulletinFilter(request.GET, queryset=qs, request=request)
 
 
-@login_required
-def bulletin_export(request):
+def bulletin_ledger(request) -> Ledger:
     if request.user.role not in (Role.OFFICE, Role.LEADER):
         raise Http404
     qs = _bulletins(request).qs.prefetch_related("cases", "complaints")
-    return listing.xlsx_response(qs, filters.BULLETIN_COLUMNS, _("效能通报台账.xlsx"), title=_("效能通报台账"))
+    return Ledger(qs, filters.BULLETIN_COLUMNS, _("效能通报台账.xlsx"), _("效能通报台账"))
+
+
+@login_required
+def bulletin_export(request):
+    return ledger_export(request, "accountability.bulletins")
+
+
+# The ledgers exported through `efficiency.exports` (registered in AccountabilityConfig.ready).
+LEDGERS = {
+    "accountability.complaints": lambda request: Ledger(
+        _complaints(request).qs.select_related("channel"), filters.COMPLAINT_COLUMNS, _("效能投诉台账.xlsx"),
+        _("效能投诉台账")),
+    "accountability.cases": lambda request: Ledger(_cases(request).qs, filters.CASE_COLUMNS,
+                                                           _("问责案件台账.xlsx"), _("问责案件台账")),
+    "accountability.bulletins": bulletin_ledger,
+}
 
 
 @login_required

@@ -7,6 +7,12 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("限时办结")
 
     def ready(self):
+        from efficiency.exports import register_ledger
+
+        from . import views as ledger_views
+
+        for name, build in ledger_views.LEDGERS.items():  # exported through efficiency.exports
+            register_ledger(name, build)
         from efficiency.event_kinds import register_event_kinds
         from efficiency.registry import register_clock_model
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efficiency import listing, permissions
+from efficiency.exports import Ledger, ledger_export
 from efficiency.models import Role, Unit, User
 
 from . import filters, forms, public, queries, services
@@ -78,8 +79,12 @@ def application_list(request):
 
 @login_required
 def application_export(request):
-    return listing.xlsx_response(_applications(request).qs, filters.APPLICATION_COLUMNS, _("办件台账.xlsx"),
-                                 title=_("办件台账"))
+    return ledger_export(request, "approvals.applications")
+
+
+# The ledgers exported through `efficiency.exports` (registered in ApprovalsConfig.ready).
+LEDGERS = {"approvals.applications": lambda request: Ledger(
+    _applications(request).qs, filters.APPLICATION_COLUMNS, _("办件台账.xlsx"), _("办件台账"))}
 
 
 # --- staff: catalog -----------------------------------------------------------------------------

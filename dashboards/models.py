@@ -11,6 +11,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from efficiency.models import BackgroundJob
+
 
 class UnitDay(models.Model):
     """One unit's timed items of one type on one day (Asia/Shanghai date).
@@ -261,26 +263,14 @@ class RollupState(models.Model):
         verbose_name_plural = _("汇总进度")
 
 
-class PublishJob(models.Model):
+class PublishJob(BackgroundJob):
     """Publishing a month (发布月度考评) run by a Celery task: the page polls its progress."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("进行中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-
     month = models.DateField(_("月份"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                     verbose_name=_("发起人"))
-    requested_at = models.DateTimeField(_("发起时间"))
-    state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.QUEUED)
     step = models.PositiveSmallIntegerField(_("已完成步骤"), default=0)
     steps = models.PositiveSmallIntegerField(_("步骤数"), default=3)
-    message = models.TextField(_("说明"), blank=True)
     publication = models.ForeignKey(ScorecardPublication, models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("发布记录"))
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("月度考评发布任务")
@@ -289,10 +279,6 @@ class PublishJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.state == self.State.DONE else int(100 * self.step / (self.steps or 1))
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
 
     def get_absolute_url(self):
         return reverse("dashboards:publish_job", args=[self.pk])

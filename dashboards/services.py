@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from efficiency import permissions
 from efficiency.audit import audit_record, snapshot
-from efficiency.celery import app as celery_app
+from efficiency.jobs import job_enqueue
 from efficiency.events import event_emit
 from efficiency.models import Role, Unit
 from efficiency.workdays import local_date
@@ -144,12 +144,7 @@ def publish_request(*, actor, month: date, now: datetime | None = None) -> Publi
 
 def _enqueue(job_id: int) -> None:
     # Named, not imported: `tasks` sits above this module (it calls `publish_run`).
-    try:
-        celery_app.signature("dashboards.publish_month", args=(job_id,)).delay()
-    except Exception:  # noqa: BLE001 - the broker is down: say so on the job, do not fail the page
-        PublishJob.objects.filter(pk=job_id).update(
-            state=PublishJob.State.FAILED, finished_at=timezone.now(),
-            message=_("任务队列暂不可用，未能开始发布，请稍后重试。"))
+    job_enqueue(PublishJob, job_id, "dashboards.publish_month")
 
 
 def _job_step(job: PublishJob, step: int, message: str, **fields) -> None:

@@ -1,4 +1,5 @@
-"""/api/v1/ endpoints of the core: me, accounts, units (org chart), the notification inbox, API tokens."""
+"""/api/v1/ endpoints of the core: me, accounts, units (org chart), the notification inbox, API tokens,
+official documents."""
 
 from django.urls import path
 from django.utils import timezone
@@ -6,20 +7,22 @@ from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services, tokens, views
+from . import documents, services, tokens, views
+from .document_views import pdf_response
 from .filters import NotificationFilter
 from .api import error_response
 from .models import ApiToken, Notification, Unit, User
 from .notifications import inbox_mark_read
 from .passwords import password_must_change
 from .serializers import (
-    AccountChangeSerializer, AccountCreateSerializer, AccountSerializer, ApiTokenSerializer, MarkReadResultSerializer,
+    AccountChangeSerializer, AccountCreateSerializer, AccountSerializer, ApiTokenSerializer, DocumentSerializer,
+    MarkReadResultSerializer,
     MarkReadSerializer, MeSerializer, MemberSerializer, NotificationSerializer, UnitSerializer,
 )
 
@@ -214,6 +217,43 @@ class ApiTokenRevoke(APIView):
         return Response(ApiTokenSerializer(token).data)
 
 
+class DocumentList(APIView):
+    """The official documents (公文) of one item, oldest first, for a user who may see the item:
+    ?subject_type=accountability.accountabilitycase&subject_id=12 (the item's model label and
+    id, as in each document's `subject_type`/`subject_id`). An item outside the user's scope is a
+    404, as the item itself; a type no document is issued on is a 400."""
+
+    @extend_schema(parameters=[
+        OpenApiParameter("subject_type", str, required=True,
+                         description="事项类型（app_label.model），如 supervision.assignment、approvals.application"),
+        OpenApiParameter("subject_id", int, required=True, description="事项编号"),
+        OpenApiParameter("kind", str, description="文种代码，如 supervision_order、accountability_decision")],
+        responses=DocumentSerializer(many=True))
+    def get(self, request):
+        docs = documents.documents_for_user(request.user, request.query_params.get("subject_type", ""),
+                                            request.query_params.get("subject_id", ""), request=request)
+        kind = request.query_params.get("kind")
+        if kind:
+            docs = [d for d in docs if d.kind == kind]
+        return Response(DocumentSerializer(docs, many=True).data)
+
+
+class DocumentDetail(APIView):
+    """One document, for a user who may see its item (anyone else: 404)."""
+
+    @extend_schema(responses=DocumentSerializer)
+    def get(self, request, pk: int):
+        return Response(DocumentSerializer(documents.document_for_user(request.user, pk, request=request)).data)
+
+
+class DocumentPdf(APIView):
+    """The document's PDF, as printed at issue (rendered once, kept); the download is audited."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        return pdf_response(*documents.document_download(request.user, pk, request=request))
+
+
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("accounts/", AccountCreate.as_view(), name="api-accounts"),
@@ -225,6 +265,9 @@ urlpatterns = [
     path("notifications/read/", NotificationMarkRead.as_view(), name="api-notifications-read"),
     path("notifications/<int:pk>/", NotificationDetail.as_view(), name="api-notification"),
     path("notifications/<int:pk>/read/", NotificationMarkOneRead.as_view(), name="api-notification-read"),
+    path("documents/", DocumentList.as_view(), name="api-documents"),
+    path("documents/<int:pk>/", DocumentDetail.as_view(), name="api-document"),
+    path("documents/<int:pk>/pdf/", DocumentPdf.as_view(), name="api-document-pdf"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/tokens/", ApiTokenList.as_view(), name="api-tokens"),
     path("auth/tokens/<int:pk>/revoke/", ApiTokenRevoke.as_view(), name="api-token-revoke"),

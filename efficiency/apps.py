@@ -17,5 +17,9 @@ class EfficiencyConfig(AppConfig):
     def ready(self):
         from . import checks, signals  # noqa: F401 - system checks; login/logout/lockout audit
         from . import tasks  # noqa: F401 - registers the tasks `events.request_fan_out` asks for by name
+        from .exports import register_ledger
+        from .views import inbox_ledger
+
+        register_ledger("efficiency.inbox", inbox_ledger)
 
         post_migrate.connect(_sync_schedule, sender=self)

@@ -10,15 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import documents
-from .audit import audit_record
 
 
 @login_required
 def document_pdf(request, pk):
     """The document's PDF, for a user who may see its item; anyone else gets the item's 404."""
-    doc = documents.document_for_user(request.user, pk, request=request)
-    pdf = documents.document_pdf(doc)
-    audit_record("doc.download", actor=request.user, obj=doc, summary=f"下载 {doc.number}"[:255], request=request)
+    doc, pdf = documents.document_download(request.user, pk, request=request)
+    return pdf_response(doc, pdf)
+
+
+def pdf_response(doc, pdf: bytes) -> HttpResponse:
+    """A document's PDF as a download (the page's and the API's)."""
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="document-{doc.pk}.pdf"'
     resp["X-Content-Type-Options"] = "nosniff"

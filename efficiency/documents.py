@@ -416,10 +416,37 @@ def document_for_user(user, pk, *, request=None) -> Document:
     doc = Document.objects.filter(pk=pk).first() if str(pk).isdigit() else None
     if doc is None:
         raise Http404
-    model = subject_model(doc)
-    permissions.access(user, model._default_manager.all(), doc.subject_id,
-                       unit_field=getattr(model, "clock_unit_field", "unit"), request=request)
+    _item_for_user(user, subject_model(doc), doc.subject_id, request=request)
     return doc
+
+
+def _item_for_user(user, model, pk, *, request=None):
+    return permissions.access(user, model._default_manager.all(), pk,
+                              unit_field=getattr(model, "clock_unit_field", "unit"), request=request)
+
+
+def documents_for_user(user, subject_type: str, subject_id, *, request=None) -> list[Document]:
+    """The documents of one item (`app_label.model`, pk) for a user who may see the item (the
+    API's list): a type no document is issued on is bad input; an item outside the user's scope,
+    or none, is the item's 404."""
+    try:
+        model = apps.get_model(subject_type) if subject_type.count(".") == 1 else None
+    except (LookupError, ValueError):
+        model = None
+    if model is None or not kinds_for(model):
+        raise ValidationError({"subject_type": [_("该类事项没有公文（%(t)s）。") % {"t": subject_type[:64]}]})
+    if not str(subject_id).isdigit():
+        raise ValidationError({"subject_id": [_("请填写事项编号（整数）。")]})
+    item = _item_for_user(user, model, subject_id, request=request)
+    return documents_of(item)
+
+
+def document_download(user, pk, *, request=None) -> tuple[Document, bytes]:
+    """The PDF of a document the user may see (page and API alike), the download audited."""
+    doc = document_for_user(user, pk, request=request)
+    pdf = document_pdf(doc)
+    audit_record("doc.download", actor=user, obj=doc, summary=f"下载 {doc.number}"[:255], request=request)
+    return doc, pdf
 
 
 def issue_by_hand(*, kind: str, model_label: str, pk, actor, request=None, signed_by_id=None, note: str = "",
@@ -431,8 +458,7 @@ def issue_by_hand(*, kind: str, model_label: str, pk, actor, request=None, signe
     except (LookupError, ValueError):
         raise Http404 from None
     spec = document_kind(kind, model_label)
-    item = permissions.access(actor, model._default_manager.all(), pk,
-                              unit_field=getattr(model, "clock_unit_field", "unit"), request=request)
+    item = _item_for_user(actor, model, pk, request=request)
     if not permissions.has_role(actor, *spec.roles):
         raise PermissionDenied(_("您无权出具%(k)s。") % {"k": spec.title})
     signer = None

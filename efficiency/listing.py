@@ -7,7 +7,8 @@ unit's rows.
 The shared parts: the search box `q` over a ledger's `search_fields`, a date range over its
 `date_field` (days in China time), the `sort` whitelist, filters that feed the app's own
 `*_where(params, now)` helper (the one the home page's to-do counts with, so a to-do link opens
-exactly the counted rows), pagination with the total, and a streamed `.xlsx`."""
+exactly the counted rows), pagination with the total, and a streamed `.xlsx` (or, for a large one, a background job:
+`efficiency.exports`)."""
 
 from __future__ import annotations
 
@@ -226,10 +227,11 @@ def _cell(ws, value):
     return WriteOnlyCell(ws, str(value))
 
 
-def xlsx_response(rows: Iterable, columns: Sequence[Column], filename: str, *, title: str = "") -> FileResponse:
-    """Stream a workbook of `rows`: openpyxl's write-only mode keeps one row in memory while the
-    rows are read in chunks (`QuerySet.iterator`), writes to a temporary file, and the response
-    streams that file. No row cap: every row of the filtered ledger is written."""
+def xlsx_write(out, rows: Iterable, columns: Sequence[Column], *, title: str = "",
+               progress: Callable[[int], None] | None = None, every: int = 1000) -> int:
+    """Write a workbook of `rows` to the file `out`: openpyxl's write-only mode keeps one row in
+    memory while the rows are read in chunks (`QuerySet.iterator`). `progress(n)` hears the
+    count every `every` rows (the background export's progress). Returns the rows written."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=(str(title) or "Sheet1")[:31])
     for n, col in enumerate(columns):
@@ -242,9 +244,20 @@ def xlsx_response(rows: Iterable, columns: Sequence[Column], filename: str, *, t
     ws.append(header)
     if hasattr(rows, "iterator"):
         rows = rows.iterator(chunk_size=2000)
+    written = 0
     for row in rows:
         ws.append([_cell(ws, col.value(row)) for col in columns])
-    out = tempfile.TemporaryFile()
+        written += 1
+        if progress is not None and written % every == 0:
+            progress(written)
     wb.save(out)
+    return written
+
+
+def xlsx_response(rows: Iterable, columns: Sequence[Column], filename: str, *, title: str = "") -> FileResponse:
+    """Stream a workbook of `rows` (`xlsx_write` to a temporary file, the response streams that
+    file). No row cap: every row of the filtered ledger is written."""
+    out = tempfile.TemporaryFile()
+    xlsx_write(out, rows, columns, title=title)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)

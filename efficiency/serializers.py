@@ -1,8 +1,9 @@
-"""Serializers of the core's API: the current user, accounts, units, notifications, API tokens."""
+"""Serializers of the core's API: the current user, accounts, units, notifications, API tokens, documents."""
 
+from django.urls import reverse
 from rest_framework import serializers
 
-from .models import ApiToken, Notification, Region, Role, Section, Unit, User
+from .models import ApiToken, Document, Notification, Region, Role, Section, Unit, User
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -114,3 +115,23 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         from django.utils import timezone
 
         return token.state(timezone.now())
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """An issued official document (公文): what was frozen at issue, and where its PDF is."""
+
+    office_name = serializers.CharField(source="office.name", read_only=True)
+    date = serializers.CharField(source="fields.date", read_only=True, help_text="成文日期（北京时间），如 2026年3月10日")
+    signer = serializers.CharField(source="fields.signer", read_only=True, help_text="签批领导，无则为空")
+    replaces_number = serializers.CharField(source="replaces.number", read_only=True, default="",
+                                            help_text="更正文书所取代的文号，无则为空")
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "title", "number", "office", "office_name", "year", "seq", "subject_type",
+                  "subject_id", "addressee", "addressee_unit", "issued_at", "date", "issued_by_name", "signer",
+                  "replaces", "replaces_number", "pdf_url"]
+
+    def get_pdf_url(self, doc) -> str:
+        return reverse("api-document-pdf", args=[doc.pk])

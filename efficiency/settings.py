@@ -284,6 +284,9 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10) * 1024 * 1024
 # streamed by Django, or behind the shipped nginx handed to its `internal` location by
 # X-Accel-Redirect (UPLOAD_ACCEL_REDIRECT=/_uploads/ in docker-compose.yml).
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
+# A ledger export of more rows is built by a Celery task with a progress page (efficiency/exports.py);
+# up to it the workbook is streamed at once. 本地默认 (种子未规定).
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 20_000)
 UPLOAD_ACCEL_REDIRECT = env("UPLOAD_ACCEL_REDIRECT") or ""
 if UPLOAD_ACCEL_REDIRECT and not (UPLOAD_ACCEL_REDIRECT.startswith("/") and UPLOAD_ACCEL_REDIRECT.endswith("/")):
     raise ImproperlyConfigured("UPLOAD_ACCEL_REDIRECT must be a path that starts and ends with '/', e.g. /_uploads/")

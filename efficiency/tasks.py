@@ -48,3 +48,12 @@ def calendar_provisional_task():
     from .calendar import calendar_seed
 
     return calendar_seed(provisional_through=timezone.localdate().year + 1)
+
+
+@shared_task(name="efficiency.export_build", acks_late=True, time_limit=3600)
+def export_build_task(job_id: int):
+    """A large ledger export (efficiency.exports): the page polls the job's progress."""
+    from .exports import export_run
+
+    job = export_run(job_id)
+    return job.state if job else None

@@ -26,6 +26,8 @@ IMAGES = {"image/jpeg": "JPG", "image/png": "PNG", "image/webp": "WEBP"}
 PDF = {"application/pdf": "PDF"}
 EVIDENCE = {**IMAGES, **PDF}  # what an office or a citizen attaches as 佐证材料
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+# What a download may be sent as: the uploads' types, and the workbooks the platform makes (large exports).
+SERVED = {**EXTENSIONS, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"}
 _PILLOW = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # Served by the browser itself; anything else is a download.
 _SHOWN_INLINE = set(IMAGES)
@@ -164,7 +166,7 @@ def upload_response(stored, *, filename: str, content_type: str | None = None) -
     (`UPLOAD_ACCEL_REDIRECT`) nginx sends the bytes from its `internal` location; else Django
     streams them."""
     # A type recorded before the allow-list narrowed (a GIF) is sent as a plain download.
-    content_type = content_type if content_type in EXTENSIONS else _type_of(stored.name)
+    content_type = content_type if content_type in SERVED else _type_of(stored.name)
     prefix = settings.UPLOAD_ACCEL_REDIRECT
     if prefix:
         path = PurePosixPath(stored.name)
@@ -182,9 +184,10 @@ def upload_response(stored, *, filename: str, content_type: str | None = None) -
 
 
 def _type_of(name: str) -> str:
-    """The type of a file stored by `upload_clean` (its extension is ours); else a download."""
+    """The type of a file stored by `upload_clean` or made by us (its extension is ours); else a
+    download."""
     ext = PurePosixPath(name).suffix.lower().lstrip(".")
-    return {v: k for k, v in EXTENSIONS.items()}.get(ext, "application/octet-stream")
+    return {v: k for k, v in SERVED.items()}.get(ext, "application/octet-stream")
 
 
 def download_name(label: str, stored, original: str = "") -> str:

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from . import calendar_views, document_views, rules_views, token_views, views
+from . import calendar_views, document_views, export_views, rules_views, token_views, views
 
 api_v1 = [
     # Stable public interfaces (DESIGN.md): citizens' complaints and application lookup.
@@ -42,6 +42,9 @@ urlpatterns = [
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("documents/<int:pk>.pdf", document_views.document_pdf, name="document_pdf"),
     path("documents/issue/", document_views.document_issue, name="document_issue"),
+    path("exports/<int:pk>/", export_views.export_job, name="export_job"),
+    path("exports/<int:pk>/progress/", export_views.export_job_progress, name="export_job_progress"),
+    path("exports/<int:pk>/download/", export_views.export_job_download, name="export_job_download"),
     path("rules/", rules_views.rules_page, name="rules"),
     path("rules/source/", rules_views.rules_source, name="rules_source"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import portal, registry, services
+from . import exports, portal, registry, services
 from .audit import audit_record
 from .filters import NOTIFICATION_COLUMNS, NotificationFilter
-from .listing import list_context, xlsx_response
+from .listing import list_context
 from .models import AuditLog, Notification, Role, Unit, User
 from .permissions import role_required
 from .queries import home_todo
@@ -113,7 +113,11 @@ def inbox(request):
 
 @login_required
 def inbox_export(request):
-    return xlsx_response(_inbox(request).qs, NOTIFICATION_COLUMNS, _("消息.xlsx"), title=_("消息"))
+    return exports.ledger_export(request, "efficiency.inbox")
+
+
+def inbox_ledger(request) -> exports.Ledger:
+    return exports.Ledger(_inbox(request).qs, NOTIFICATION_COLUMNS, _("消息.xlsx"), _("消息"))
 
 
 @login_required

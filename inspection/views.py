@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efficiency import listing, permissions
+from efficiency.exports import Ledger, ledger_export
 from efficiency.events import events_for
 from efficiency.models import Role
 from efficiency.replica import reads_from_replica
@@ -64,8 +65,7 @@ def plan_list(request):
 @login_required
 @reads_from_replica
 def plan_ledger_export(request):
-    return listing.xlsx_response(_plans(request).qs, filters.PLAN_COLUMNS, _("督查检查计划台账.xlsx"),
-                                 title=_("督查检查计划台账"))
+    return ledger_export(request, "inspection.plans")
 
 
 def _visits(request) -> filters.VisitFilter:
@@ -82,8 +82,7 @@ def visit_list(request):
 @login_required
 @reads_from_replica
 def visit_export(request):
-    return listing.xlsx_response(_visits(request).qs, filters.VISIT_COLUMNS, _("检查记录台账.xlsx"),
-                                 title=_("检查记录台账"))
+    return ledger_export(request, "inspection.visits")
 
 
 @login_required
@@ -360,8 +359,18 @@ def rectification_list(request):
 @login_required
 @reads_from_replica
 def rectification_export(request):
-    return listing.xlsx_response(_rectifications(request).qs, filters.RECTIFICATION_COLUMNS, _("整改台账.xlsx"),
-                                 title=_("整改台账"))
+    return ledger_export(request, "inspection.rectifications")
+
+
+# The ledgers exported through `efficiency.exports` (registered in InspectionConfig.ready).
+LEDGERS = {
+    "inspection.plans": lambda request: Ledger(_plans(request).qs, filters.PLAN_COLUMNS,
+                                                       _("督查检查计划台账.xlsx"), _("督查检查计划台账")),
+    "inspection.visits": lambda request: Ledger(_visits(request).qs, filters.VISIT_COLUMNS,
+                                                        _("检查记录台账.xlsx"), _("检查记录台账")),
+    "inspection.rectifications": lambda request: Ledger(
+        _rectifications(request).qs, filters.RECTIFICATION_COLUMNS, _("整改台账.xlsx"), _("整改台账")),
+}
 
 
 @login_required

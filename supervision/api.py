@@ -24,9 +24,9 @@ from .serializers import (
     AssignmentCreateSerializer, AssignmentDetailSerializer, AssignmentSerializer, AssignmentDispatchSerializer,
     TimelineEventSerializer, KeyTaskImportSerializer, KeyTaskSerializer, TaskNodeSerializer, CoordinationOpinionSerializer, ProgressReportSerializer,
     TargetActionSerializer, AssignmentTargetSerializer, KeyTaskListSerializer, TaskUrgeSerializer,
-    CoordinationSerializer, PauseRequestSerializer, ReassignSerializer, HardProblemSerializer, KeyProjectSerializer,
-    MilestoneDoneSerializer, ProblemCreateSerializer, ProblemMilestoneSerializer, ProblemSolveSerializer,
-    ProcedureDoneSerializer, ProjectProcedureSerializer, ProjectRegisterSerializer,
+    CoordinationSerializer, DisputeStepSerializer, PauseRequestSerializer, ReassignSerializer, HardProblemSerializer,
+    KeyProjectSerializer, MilestoneDoneSerializer, ProblemCreateSerializer, ProblemMilestoneSerializer,
+    ProblemSolveSerializer, ProcedureDoneSerializer, ProjectProcedureSerializer, ProjectRegisterSerializer,
 )
 
 PARSERS = [JSONObjectParser, MultiPartParser, FormParser]
@@ -77,7 +77,15 @@ class DispatchView(APIView):
 
 
 class CoordinateView(APIView):
+    """GET: the dispute and its step on the R43 path; POST: the office's coordination opinion
+    (only once the lead unit has recorded that it could not settle it)."""
+
     serializer_class = CoordinationOpinionSerializer
+
+    @extend_schema(responses=CoordinationSerializer)
+    def get(self, request, pk, cpk):
+        item = queries.access_assignment(request.user, pk, request=request)
+        return Response(CoordinationSerializer(get_object_or_404(Coordination, pk=cpk, assignment=item)).data)
 
     @extend_schema(request=CoordinationOpinionSerializer, responses=CoordinationSerializer)
     def post(self, request, pk, cpk):
@@ -86,6 +94,28 @@ class CoordinateView(APIView):
         s = CoordinationOpinionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         c = services.dispute_coordinate(actor=request.user, coordination=c, **s.validated_data)
+        return Response(CoordinationSerializer(c).data)
+
+
+class CoordinationStepView(APIView):
+    """R43 (2019 意见 (九)) — POST /assignments/{id}/coordinations/{cid}/{step}/ with step one of
+    `settle` / `escalate` (the lead unit's head: settled there, or truly not, then up to the
+    government office), `refer` (the office: its preferred opinion to the government leader),
+    `decide` (the leader). Same services and permissions as the page: a step out of turn is a
+    400, by the wrong person a 403, on an item outside the caller's scope a 404."""
+
+    serializer_class = DisputeStepSerializer
+
+    @extend_schema(request=DisputeStepSerializer, responses=CoordinationSerializer,
+                   operation_id="v1_supervision_assignments_coordinations_step")
+    def post(self, request, pk, cpk, step):
+        if step not in services.DISPUTE_STEPS:
+            raise Http404
+        item = queries.access_assignment(request.user, pk, request=request)
+        c = get_object_or_404(Coordination, pk=cpk, assignment=item)
+        s = DisputeStepSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        c = services.dispute_step(actor=request.user, coordination=c, step=step, **s.validated_data)
         return Response(CoordinationSerializer(c).data)
 
 

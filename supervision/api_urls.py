@@ -10,6 +10,8 @@ urlpatterns = [
     path("assignments/<int:pk>/dispatch/", api.DispatchView.as_view(), name="sv-dispatch"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/", api.CoordinateView.as_view(), name="sv-coordinate"),
     path("assignments/<int:pk>/coordinations/<int:cpk>/reassign/", api.ReassignView.as_view(), name="sv-reassign"),
+    path("assignments/<int:pk>/coordinations/<int:cpk>/<slug:step>/", api.CoordinationStepView.as_view(),
+         name="sv-coordination-step"),
     path("targets/", api.TargetListView.as_view(), name="sv-targets"),
     path("targets/<int:pk>/", api.TargetDetailView.as_view(), name="sv-target"),
     path("targets/<int:pk>/<slug:action>/", api.TargetActionView.as_view(), name="sv-target-action"),

@@ -8,6 +8,12 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("重点任务与交办督办")
 
     def ready(self):
+        from efficiency.exports import register_ledger
+
+        from . import views as ledger_views
+
+        for name, build in ledger_views.LEDGERS.items():  # exported through efficiency.exports
+            register_ledger(name, build)
         from efficiency.event_kinds import register_event_kinds
         from efficiency.models import Role
         from efficiency.registry import Todo, register_clock_model, register_todos

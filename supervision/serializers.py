@@ -65,13 +65,30 @@ class AssignmentTargetSerializer(serializers.ModelSerializer):
 
 
 class CoordinationSerializer(serializers.ModelSerializer):
+    """A dispute and where it is on the R43 path: `status` lead (the lead unit coordinates) →
+    settled, or office (the government office) → leader (referred with a preferred opinion) →
+    decided (the coordination opinion)."""
+
     # A plain string here, so the schema has one enum for the mode (ReassignSerializer's).
     reassign_mode = serializers.CharField(read_only=True, help_text="transfer, lead, or empty (not reassigned)")
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = Coordination
-        fields = ["id", "unit", "reason", "raised_by", "raised_at", "opinion", "decided_by", "decided_at",
-                  "reassign_mode", "reassigned_to", "reassigned_at"]
+        fields = ["id", "assignment", "unit", "reason", "raised_by", "raised_at", "status", "status_display",
+                  "lead_note", "lead_by", "lead_at", "preferred_opinion", "referred_by", "referred_at", "opinion",
+                  "decided_by", "decided_at", "reassign_mode", "reassigned_to", "reassigned_at"]
+
+
+class DisputeStepSerializer(serializers.Serializer):
+    """R43, one step of the dispute path; the text the step records: `settle` / `escalate` (the
+    lead unit's head) `note`, how the lead unit coordinated; `refer` (the office)
+    `preferred_opinion` (倾向性意见); `decide` (the government leader) `opinion`."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="settle / escalate：牵头单位协调情况")
+    preferred_opinion = serializers.CharField(required=False, allow_blank=True, default="",
+                                              help_text="refer：报政府领导的倾向性意见")
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", help_text="decide：政府领导的协调意见")
 
 
 class PauseRequestSerializer(serializers.ModelSerializer):

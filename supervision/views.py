@@ -18,6 +18,7 @@ from efficiency.replica import reads_from_replica
 from efficiency.uploads import download_name, upload_response
 
 from efficiency import listing
+from efficiency.exports import Ledger, ledger_export
 
 from . import excel, filters, queries, services
 from .forms import (
@@ -47,11 +48,14 @@ def work_list(request):
     return render(request, "supervision/work_list.html", {**ctx, "is_office": request.user.role == Role.OFFICE})
 
 
+def work_ledger(request) -> Ledger:
+    return Ledger(_targets(request).qs, filters.TARGET_COLUMNS, _("交办件台账.xlsx"), _("交办件台账"))
+
+
 @login_required
 @reads_from_replica
 def work_export(request):
-    f = _targets(request)
-    return listing.xlsx_response(f.qs, filters.TARGET_COLUMNS, _("交办件台账.xlsx"), title=_("交办件台账"))
+    return ledger_export(request, "supervision.work")
 
 
 @login_required
@@ -173,26 +177,17 @@ def coordinate(request, pk, cpk):
     return redirect(item)
 
 
-# R43: the dispute path's steps (lead unit → government office → leader).
-DISPUTE_STEPS = {
-    "settle": lambda u, c, p: services.dispute_lead_record(actor=u, coordination=c, note=p.get("note", ""), settled=True),
-    "escalate": lambda u, c, p: services.dispute_lead_record(actor=u, coordination=c, note=p.get("note", ""),
-                                                             settled=False),
-    "refer": lambda u, c, p: services.dispute_refer(actor=u, coordination=c,
-                                                    preferred_opinion=p.get("preferred_opinion", "")),
-    "decide": lambda u, c, p: services.dispute_leader_decide(actor=u, coordination=c, opinion=p.get("opinion", "")),
-}
-
-
 @login_required
 @require_POST
 def dispute_step(request, pk, cpk, step):
     item = queries.access_assignment(request.user, pk, request=request)
     c = get_object_or_404(Coordination, pk=cpk, assignment=item)
-    if step not in DISPUTE_STEPS:
+    if step not in services.DISPUTE_STEPS:  # R43: lead unit → government office → leader
         raise Http404
+    p = request.POST
     try:
-        DISPUTE_STEPS[step](request.user, c, request.POST)
+        services.dispute_step(actor=request.user, coordination=c, step=step, note=p.get("note", ""),
+                              preferred_opinion=p.get("preferred_opinion", ""), opinion=p.get("opinion", ""))
     except ValidationError as e:
         messages.error(request, "；".join(getattr(e, "messages", None) or [str(e)]))
     else:
@@ -293,14 +288,22 @@ def overview(request):
     return render(request, "supervision/overview.html", {**ctx, "rows": queries.overview()})
 
 
-@login_required
-@reads_from_replica
-def assignment_export(request):
+def assignment_ledger(request) -> Ledger:
     if request.user.role not in (Role.OFFICE, Role.LEADER):
         raise Http404
     f = filters.AssignmentFilter(request.GET, queryset=queries.assignment_list(request.user), request=request)
-    return listing.xlsx_response(f.qs.prefetch_related("targets__unit"), filters.ASSIGNMENT_COLUMNS,
-                                 _("交办件登记簿.xlsx"), title=_("交办件登记簿"))
+    return Ledger(f.qs.prefetch_related("targets__unit"), filters.ASSIGNMENT_COLUMNS,
+                          _("交办件登记簿.xlsx"), _("交办件登记簿"))
+
+
+@login_required
+@reads_from_replica
+def assignment_export(request):
+    return ledger_export(request, "supervision.assignments")
+
+
+# The ledgers exported through `efficiency.exports` (registered in SupervisionConfig.ready).
+LEDGERS = {"supervision.work": work_ledger, "supervision.assignments": assignment_ledger}
 
 
 # --- key tasks --------------------------------------------------------------------------------

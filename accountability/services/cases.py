@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from efficiency import clocks
 from efficiency.audit import audit_record
+from efficiency.documents import issue_document
 from efficiency.events import event_emit
 from efficiency.models import Role, Unit, User
 from efficiency.permissions import has_role, refuse, require_role
@@ -29,6 +30,7 @@ from ..models import (
 
 
 CASE_OFFICERS = (Role.OFFICE, Role.LEADER)
+DECISION_DOCUMENT = "accountability_decision"  # 问责决定书 (accountability/documents.py)
 CASE_OFFICERS_ONLY = gettext_lazy("只有效能办可以办理问责案件。")
 
 
@@ -427,14 +429,16 @@ def _decision_clocks_close(case: AccountabilityCase, statement_clock: CaseStatem
         clocks.clock_close(statement_clock, actor=actor, message=_("作出处理决定，陈述申辩期限终止"))
 
 
-def _decision_announce(case: AccountabilityCase, *, actor, head: User | None, waived: bool) -> None:
-    """Tell the person and the head (the named one, else the unit's), and audit it."""
+def _decision_announce(case: AccountabilityCase, *, actor, head: User | None, waived: bool, document) -> None:
+    """Tell the person and the head (the named one, else the unit's), naming the 问责决定书, and
+    audit it."""
     recipients = [f"user:{case.person_id}"] if case.person_id else []
     recipients += [f"user:{head.pk}"] if head else ["head"]
     event_emit("cases.decided", subject=case, actor=actor, recipients=recipients,
-               message=_("问责案件 %(no)s 处理决定：%(d)s（问责主体：%(body)s）") % {
-                   "no": case.number, "d": case.get_decision_display(), "body": case.accountability_body},
-               payload={"decision": case.decision, "grounds": case.exemption_grounds, "statement_waived": waived,
+               message=_("问责案件 %(no)s 处理决定：%(d)s（问责主体：%(body)s；问责决定书 %(doc)s）") % {
+                   "no": case.number, "d": case.get_decision_display(), "body": case.accountability_body,
+                   "doc": document.number},
+               payload={"decision": case.decision, "document_id": document.pk, "document_number": document.number, "grounds": case.exemption_grounds, "statement_waived": waived,
                         "body": case.decided_body, "decided_unit_id": case.decided_unit_id,
                         "person_measures": case.person_measures, "head_measures": case.head_measures,
                         # R47: the year-end assessment's incident register names the measures and the people.
@@ -499,7 +503,8 @@ def case_decide(*, case: AccountabilityCase, actor, decision: str, reason: str, 
                      person_measures=person_measures, head_measures=head_measures, head=head,
                      exemption=tuple(exemption))
     _decision_clocks_close(case, statement_clock, actor=actor)
-    _decision_announce(case, actor=actor, head=head, waived=waived)
+    doc = issue_document(kind=DECISION_DOCUMENT, item=case, actor=actor)
+    _decision_announce(case, actor=actor, head=head, waived=waived, document=doc)
     return case
 
 

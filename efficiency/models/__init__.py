@@ -4,11 +4,13 @@ from .calendar import CalendarDay, CalendarSource, CalendarVersion, CalendarYear
 from .clock import Clock, ClockQuerySet, ClockState, LimitUnit, PauseReason, Rung, TimeLimitRule
 from .documents import Document, DocumentCounter, DocumentFile, ImmutableDocumentError
 from .events import Event, Notification
+from .exports import ExportJob
+from .jobs import BackgroundJob
 from .org import ADMIN_ROLES, BUSINESS_ROLES, DIVISION_LEVEL, GRANTABLE_ROLES, Rank, Region, Role, Section, Unit, User
 
 __all__ = [
-    "ADMIN_ROLES", "BUSINESS_ROLES", "DIVISION_LEVEL", "Rank", "ApiToken", "AppendOnlyError", "AuditLog", "CalendarDay", "CalendarSource",
+    "ADMIN_ROLES", "BUSINESS_ROLES", "DIVISION_LEVEL", "Rank", "ApiToken", "BackgroundJob", "AppendOnlyError", "AuditLog", "CalendarDay", "CalendarSource",
     "CalendarVersion", "CalendarYear", "Clock", "Document", "DocumentCounter", "DocumentFile",
-    "ImmutableDocumentError", "ClockState", "Event", "GRANTABLE_ROLES", "LimitUnit", "Notification",
+    "ImmutableDocumentError", "ClockState", "Event", "ExportJob", "GRANTABLE_ROLES", "LimitUnit", "Notification",
     "PasswordHistory", "PauseReason", "Region", "Role", "Rung", "Section", "TimeLimitRule", "Unit", "User",
 ]

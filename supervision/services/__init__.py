@@ -21,7 +21,8 @@ from .assignments import (
 )
 from .common import FLOWS, OFFICE_ONLY, STEP_NAMES
 from .coordination import (
-    coordination_reassign, dispute_coordinate, dispute_lead_record, dispute_leader_decide, dispute_raise, dispute_refer,
+    DISPUTE_STEPS, coordination_reassign, dispute_coordinate, dispute_lead_record, dispute_leader_decide, dispute_raise,
+    dispute_refer, dispute_step,
 )
 from .key_tasks import (
     keytask_create, keytask_update, keytask_urge, keytasks_warn_lagging, node_complete, node_create, progress_report,
@@ -40,8 +41,8 @@ __all__ = [
     "consultation_decide", "consultation_finalize", "consultation_open", "execution_report_file",
     "execution_reports_open", "opinion_return", "policy_document_register", "policy_document_repeal",
     "procedure_publish",
-    "FLOWS", "OFFICE_ONLY", "STEP_NAMES", "assignment_create", "assignment_dispatch", "coordination_reassign",
-    "dispute_coordinate", "dispute_lead_record", "dispute_leader_decide", "dispute_raise", "dispute_refer", "keytask_create", "keytask_update", "keytask_urge",
+    "DISPUTE_STEPS", "FLOWS", "OFFICE_ONLY", "STEP_NAMES", "assignment_create", "assignment_dispatch", "coordination_reassign",
+    "dispute_coordinate", "dispute_lead_record", "dispute_leader_decide", "dispute_raise", "dispute_refer", "dispute_step", "keytask_create", "keytask_update", "keytask_urge",
     "keytasks_warn_lagging", "leader_refusal", "milestone_complete", "node_complete", "node_create", "open_pause_request", "pause_approve",
     "pause_refusal", "pause_refuse", "pause_report_gone", "pause_request", "pause_resume", "progress_report",
     "target_acknowledge", "target_actions", "target_close", "target_deploy", "target_extend", "target_feedback",

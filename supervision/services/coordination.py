@@ -102,6 +102,24 @@ def dispute_leader_decide(*, actor, coordination: Coordination, opinion: str) ->
     return c
 
 
+# R43: the dispute path's steps after it is raised — the lead unit settles or escalates, the office
+# refers it to the government leader with its preferred opinion, the leader decides — by name, for
+# the page and the API alike (the office's own opinion is `dispute_coordinate`).
+DISPUTE_STEPS = ("settle", "escalate", "refer", "decide")
+
+
+def dispute_step(*, actor, coordination: Coordination, step: str, note: str = "", preferred_opinion: str = "",
+                 opinion: str = "") -> Coordination:
+    """One named step of `DISPUTE_STEPS`, with the text that step records."""
+    if step in ("settle", "escalate"):
+        return dispute_lead_record(actor=actor, coordination=coordination, note=note, settled=step == "settle")
+    if step == "refer":
+        return dispute_refer(actor=actor, coordination=coordination, preferred_opinion=preferred_opinion)
+    if step == "decide":
+        return dispute_leader_decide(actor=actor, coordination=coordination, opinion=opinion)
+    raise ValueError(f"unknown dispute step {step!r}")
+
+
 @transaction.atomic
 def dispute_coordinate(*, actor, coordination: Coordination, opinion: str, reassign_to: Unit | None = None,
                        mode: str = Coordination.Reassign.TRANSFER) -> Coordination:

@@ -7,6 +7,6 @@ def test_the_schema_of_every_app_validates_without_warnings(db, tmp_path):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     text = out.read_text()
-    for prefix in ("/api/v1/supervision/", "/api/v1/inspection/", "/api/v1/approvals/",
+    for prefix in ("/api/v1/documents/", "/api/v1/documents/{id}/pdf/", "/api/v1/supervision/", "/api/v1/inspection/", "/api/v1/approvals/",
                    "/api/v1/accountability/", "/api/v1/public/complaints/", "/api/v1/public/applications/"):
         assert prefix in text

@@ -13,7 +13,7 @@ from accountability.models import Category, Measure
 from approvals import services as appr
 from approvals.models import RefusalGround
 from efficiency import documents
-from efficiency.models import Document
+from efficiency.models import Document, Event
 from efficiency.workdays import SHANGHAI
 from inspection import services as insp
 from inspection.models import Method
@@ -89,18 +89,64 @@ def test_the_rectification_notice_and_the_supervision_recommendation(org, findin
     assert denied.typename == "PermissionDenied"
 
 
-def test_the_accountability_decision_only_once_decided(org):  # R28
+def _case_heard(org):
     case = acc.case_open(actor=org.office, unit=org.unit_a, person=org.clerk_a, reason="办理不动产登记超期 15 个工作日")
     case = acc.case_record_facts(case=case, actor=org.office, facts="经调取系统记录，超期属实", evidence="系统日志")
-    with pytest.raises(ValidationError, match="尚未作出处理决定"):
-        documents.issue_document(kind="accountability_decision", item=case, actor=org.office, check_role=True)
     acc.case_record_statement(case=case, actor=org.clerk_a, statement="系统故障导致延误")
-    # The office investigates and submits; the appointing body (a leader) decides (R69).
-    case = acc.case_submit(case=case, actor=org.office, proposal="建议责令作出书面检查")
+    return acc.case_submit(case=case, actor=org.office, proposal="建议责令作出书面检查")
+
+
+def test_r69_the_accountability_decision_is_issued_by_the_deciding_body_when_the_case_is_decided(org, client):
+    """R28, R69: deciding the case issues the 问责决定书 at once — in the name of the body that
+    decided (the 任免机关's government here), numbered in its own series, naming the parties, the
+    measure and the 问责主体, dated in China time — and the case page lists it."""
+    case = _case_heard(org)
+    assert not Document.objects.filter(kind="accountability_decision").exists()
     case = acc.case_decide(case=case, actor=org.leader, decision="measure", reason="超期属实",
                            person_measures=[Measure.SELF_CRITICISM])
-    doc = documents.issue_document(kind="accountability_decision", item=case, actor=org.office, check_role=True)
-    check(doc, org.unit_a.name, "张经办", case.number, "超期属实", "问责决定书", "申诉")
+    (doc,) = Document.objects.filter(kind="accountability_decision", subject_type="accountability.accountabilitycase",
+                                     subject_id=case.pk)
+    assert doc.office == org.leader.unit and doc.issued_by == org.leader
+    assert doc.number == f"{org.leader.unit.short_name or org.leader.unit.name}问责〔2026〕1号"
+    text = check(doc, org.leader.unit.name, org.unit_a.name, "张经办", case.number, "超期属实", "问责决定书",
+                 "责令作出书面检查", "任免机关", "申诉")
+    assert "问责主体" in text
+    # The person is told which document it is.
+    assert Event.objects.filter(kind="cases.decided", subject_type="accountability.accountabilitycase",
+                                subject_id=case.pk, payload__document_number=doc.number).exists()
+    client.force_login(org.office)
+    page = client.get(reverse("accountability:case_detail", args=[case.pk])).content.decode()
+    assert doc.number in page and reverse("document_pdf", args=[doc.pk]) in page
+
+
+def test_the_office_deciding_what_it_is_set_to_decide_issues_it_in_the_offices_series(org):  # R69
+    from accountability.models import DecidingBody, MeasureAuthority
+
+    MeasureAuthority.objects.update_or_create(kind=Measure.SELF_CRITICISM, defaults={"body": DecidingBody.OFFICE})
+    case = acc.case_decide(case=_case_heard(org), actor=org.office, decision="measure", reason="超期属实",
+                           person_measures=[Measure.SELF_CRITICISM])
+    (doc,) = Document.objects.filter(kind="accountability_decision", subject_id=case.pk)
+    assert doc.office == org.office_unit
+    check(doc, org.office_unit.name, "效能办", "责令作出书面检查")
+
+
+def test_a_refused_decision_issues_no_document_and_nobody_issues_one_by_hand(org):  # R69
+    case = _case_heard(org)
+    with pytest.raises(Exception) as refused:  # a personnel-free measure is the 任免机关's, not the office's
+        acc.case_decide(case=case, actor=org.office, decision="measure", reason="超期属实",
+                        person_measures=[Measure.SELF_CRITICISM])
+    assert refused.typename == "PermissionDenied"
+    with pytest.raises(ValidationError, match="请选择"):
+        acc.case_decide(case=case, actor=org.leader, decision="measure", reason="超期属实", person_measures=[])
+    assert not Document.objects.filter(kind="accountability_decision").exists()
+    with pytest.raises(ValidationError, match="尚未作出处理决定"):
+        documents.issue_document(kind="accountability_decision", item=case, actor=org.office)
+    acc.case_decide(case=case, actor=org.leader, decision="measure", reason="超期属实",
+                    person_measures=[Measure.SELF_CRITICISM])
+    with pytest.raises(Exception) as by_hand:
+        documents.issue_document(kind="accountability_decision", item=case, actor=org.office, check_role=True)
+    assert by_hand.typename == "PermissionDenied"
+    assert Document.objects.filter(kind="accountability_decision").count() == 1
 
 
 def test_the_complaint_acceptance_notice_is_issued_on_acceptance(org):  # R26

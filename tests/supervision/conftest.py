@@ -16,6 +16,27 @@ def at(*args):
     return datetime(*args, tzinfo=SHANGHAI)
 
 
+def api_as(user):
+    """An API client signed in as `user`."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def unit_c(org):
+    """A third unit, not on the item: the outsider, or the unit a dispute is transferred to."""
+    from efficiency.models import Role
+    from tests.factories import make_unit, make_user
+
+    unit = make_unit("鄂州市住房和城乡建设局", region=org.region, code="C")
+    unit.clerk = make_user(Role.CLERK, unit=unit, username="clerk_c", full_name="孙经办")
+    unit.head = make_user(Role.HEAD, unit=unit, username="head_c", full_name="孙局长")
+    return unit
+
+
 @pytest.fixture
 def make_assignment(org):
     def make(kind=AssignmentKind.INSTRUCTION, *, when=FRIDAY, co_units=(), **kw):

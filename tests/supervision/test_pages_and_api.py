@@ -3,19 +3,15 @@
 import pytest
 import time_machine
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from supervision.models import AssignmentKind as K
 
-from .conftest import FRIDAY
+from .conftest import FRIDAY, api_as
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user):
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
+_client = api_as
 
 
 @pytest.fixture
@@ -118,8 +114,7 @@ def test_the_work_list_runs_a_fixed_number_of_queries(client, org, make_assignme
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("supervision:work"))
     assert len(many) == len(few)
-    api = APIClient()
-    api.force_authenticate(org.office)
+    api = api_as(org.office)
     with CaptureQueriesContext(connection) as api_many:
         assert api.get("/api/v1/supervision/targets/").json()["count"] == 12
     assert len(api_many) <= 8

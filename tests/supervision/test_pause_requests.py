@@ -8,7 +8,6 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from efficiency.events import events_for
 from efficiency.models import Event, Rung
@@ -17,7 +16,7 @@ from supervision import services
 from supervision.models import AssignmentKind as K
 from supervision.models import PauseRequest
 
-from .conftest import at
+from .conftest import api_as, at
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +27,7 @@ APPROVED = at(2024, 9, 26, 10, 0)
 RESUMED = at(2024, 10, 8, 10, 0)  # National Day Oct 1–7 in between
 
 
-def _client(user):
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
+_client = api_as
 
 
 @pytest.fixture

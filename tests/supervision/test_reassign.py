@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from efficiency.models import Event, Role
 from efficiency.permissions import scope
@@ -17,9 +16,9 @@ from supervision import services
 from supervision.models import Assignment, AssignmentTarget, Coordination, PauseRequest
 from supervision.models import AssignmentKind as K
 from supervision.queries import assignment_timeline, target_list
-from tests.factories import make_unit, make_user
+from tests.factories import make_user
 
-from .conftest import at
+from .conftest import api_as, at
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +26,7 @@ DISPUTED = at(2024, 9, 18, 10, 0)
 COORDINATED = at(2024, 9, 20, 10, 0)
 
 
-def _client(user):
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
-
-
-@pytest.fixture
-def unit_c(org):
-    unit = make_unit("鄂州市住房和城乡建设局", region=org.region, code="C")
-    unit.clerk = make_user(Role.CLERK, unit=unit, username="clerk_c", full_name="孙经办")
-    return unit
+_client = api_as
 
 
 def _dispute(org, target, when=DISPUTED, actor=None):
