@@ -460,6 +460,147 @@ class PolicyDocument(models.Model):
         return reverse("supervision:policy", args=[self.pk])
 
 
+class ExecutionReport(Clock):
+    """年度政策执行情况报告: the lead drafting department's year-end report to its government on one
+    document — the execution (具体情况), the problems (存在问题) and the proposed measures (解决的
+    措施建议), all three required (2019 (六), R55). The row is the duty: opened for every document
+    in force in the year (on registration, and on 1 January by the beat task
+    `supervision.execution_reports_open`), its clock due at the end of 31 December (moved to the
+    next working day when that is a holiday, 民法典 §203); `filed_at` set by `execution_report_file`."""
+
+    document = models.ForeignKey(PolicyDocument, models.CASCADE, related_name="reports", verbose_name=_("政府文件"))
+    year = models.PositiveIntegerField(_("年度"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("牵头起草部门"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("责任人"))
+    execution = models.TextField(_("政策执行的具体情况"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    measures = models.TextField(_("解决的措施建议"), blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("报告人"))
+    filed_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
+
+    class Meta(Clock.Meta):
+        verbose_name = _("年度政策执行情况报告")
+        verbose_name_plural = _("年度政策执行情况报告")
+        ordering = ["-year", "document"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "year"], name="execution_report_once_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.document.number} · {self.year}"
+
+    def get_absolute_url(self):
+        return self.document.get_absolute_url() + f"#report-{self.pk}"
+
+
+# --- consultation of units (征求意见/会商, R57) ------------------------------------------------
+
+
+class Consultation(models.Model):
+    """征求意见: the unit drafting the answer to an assignment (its lead unit, or the office) asks
+    other units for their opinion on a draft (2019 (四), R57). Each consulted unit's opinion is
+    signed by its principal (主要负责同志) before it is returned (`ConsultationOpinion.signed_by`);
+    once the initiator moves it to the final decision stage (最后决定阶段) a unit raises no new
+    objection unless it is a new opinion of principle, with its reason. `stage` is a copy of the
+    step that only the services change."""
+
+    class Stage(models.TextChoices):
+        CONSULTING = "consulting", _("征求意见中")
+        FINAL = "final", _("最后决定阶段")
+        DECIDED = "decided", _("已决定")
+
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="consultations", verbose_name=_("交办件"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("征求意见单位"))
+    subject = models.CharField(_("征求意见事项"), max_length=200)
+    draft = models.TextField(_("征求意见稿"))
+    units = models.ManyToManyField("efficiency.Unit", related_name="+", verbose_name=_("被征询单位"))
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.CONSULTING)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                  verbose_name=_("发起人"))
+    opened_at = models.DateTimeField(_("发起时间"))
+    final_at = models.DateTimeField(_("进入最后决定阶段时间"), null=True, blank=True)
+    decision = models.TextField(_("决定"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("决定人"))
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("征求意见")
+        verbose_name_plural = _("征求意见")
+        ordering = ["opened_at", "id"]
+
+    def __str__(self):
+        return f"{self.assignment.number} · {self.subject}"
+
+    def get_absolute_url(self):
+        return reverse("supervision:consultation", args=[self.assignment_id, self.pk])
+
+
+class ConsultationOpinion(models.Model):
+    """A consulted unit's returned opinion, signed by its principal (R57). One per unit and stage:
+    the opinion of the consultation stage, and at most one at the final stage — which can only be
+    a new opinion of principle (新的原则性意见) with its reason. Append-only."""
+
+    class Stance(models.TextChoices):
+        AGREE = "agree", _("同意")
+        AMEND = "amend", _("原则同意，提出修改意见")
+        OBJECT = "object", _("不同意（提出异议）")
+
+    consultation = models.ForeignKey(Consultation, models.CASCADE, related_name="opinions",
+                                     verbose_name=_("征求意见"))
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("被征询单位"))
+    stage = models.CharField(_("阶段"), max_length=10, choices=Consultation.Stage.choices)
+    stance = models.CharField(_("意见"), max_length=8, choices=Stance.choices)
+    text = models.TextField(_("意见内容"))
+    new_principle = models.BooleanField(_("新的原则性意见"), default=False)
+    principle_reason = models.TextField(_("新的原则性意见的理由"), blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                  verbose_name=_("签字的主要负责同志"))
+    signed_at = models.DateTimeField(_("签字反馈时间"))
+
+    class Meta:
+        verbose_name = _("反馈意见")
+        verbose_name_plural = _("反馈意见")
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "unit", "stage"], name="consultation_opinion_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.consultation} · {self.unit}"
+
+
+# --- internal procedures and standards, open among departments (R59) ---------------------------
+
+
+class InternalProcedure(models.Model):
+    """内部运转流程和标准: a unit's internal procedure or standard, open to every government
+    department (2019 (十二), R59: 不在公共服务范围内的，内部运转流程和标准要在政府部门间公开).
+    Published by the unit's head; every staff account of every unit reads the list."""
+
+    class Kind(models.TextChoices):
+        PROCEDURE = "procedure", _("内部运转流程")
+        STANDARD = "standard", _("工作标准")
+
+    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    body = models.TextField(_("内容"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name=_("发布人"))
+    published_at = models.DateTimeField(_("发布时间"))
+
+    class Meta:
+        verbose_name = _("内部运转流程和标准")
+        verbose_name_plural = _("内部运转流程和标准")
+        ordering = ["unit__code", "kind", "-published_at"]
+
+    def __str__(self):
+        return self.title
+
+
 # --- key investment projects and their service teams (R51) -----------------------------------
 
 
@@ -600,148 +741,6 @@ class HardProblem(models.Model):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("supervision:policy", args=[self.pk])
-
-
-class ExecutionReport(Clock):
-    """年度政策执行情况报告: the lead drafting department's year-end report to its government on one
-    document — the execution (具体情况), the problems (存在问题) and the proposed measures (解决的
-    措施建议), all three required (2019 (六), R55). The row is the duty: opened for every document
-    in force in the year (on registration, and on 1 January by the beat task
-    `supervision.execution_reports_open`), its clock due at the end of 31 December (moved to the
-    next working day when that is a holiday, 民法典 §203); `filed_at` set by `execution_report_file`."""
-
-    document = models.ForeignKey(PolicyDocument, models.CASCADE, related_name="reports", verbose_name=_("政府文件"))
-    year = models.PositiveIntegerField(_("年度"))
-    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("牵头起草部门"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
-                              verbose_name=_("责任人"))
-    execution = models.TextField(_("政策执行的具体情况"), blank=True)
-    problems = models.TextField(_("存在问题"), blank=True)
-    measures = models.TextField(_("解决的措施建议"), blank=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
-                                 verbose_name=_("报告人"))
-    filed_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
-
-    class Meta(Clock.Meta):
-        verbose_name = _("年度政策执行情况报告")
-        verbose_name_plural = _("年度政策执行情况报告")
-        ordering = ["-year", "document"]
-        constraints = [
-            models.UniqueConstraint(fields=["document", "year"], name="execution_report_once_per_year"),
-        ]
-
-    def __str__(self):
-        return f"{self.document.number} · {self.year}"
-
-    def get_absolute_url(self):
-        return self.document.get_absolute_url() + f"#report-{self.pk}"
-
-
-# --- consultation of units (征求意见/会商, R57) ------------------------------------------------
-
-
-class Consultation(models.Model):
-    """征求意见: the unit drafting the answer to an assignment (its lead unit, or the office) asks
-    other units for their opinion on a draft (2019 (四), R57). Each consulted unit's opinion is
-    signed by its principal (主要负责同志) before it is returned (`ConsultationOpinion.signed_by`);
-    once the initiator moves it to the final decision stage (最后决定阶段) a unit raises no new
-    objection unless it is a new opinion of principle, with its reason. `stage` is a copy of the
-    step that only the services change."""
-
-    class Stage(models.TextChoices):
-        CONSULTING = "consulting", _("征求意见中")
-        FINAL = "final", _("最后决定阶段")
-        DECIDED = "decided", _("已决定")
-
-    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="consultations", verbose_name=_("交办件"))
-    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("征求意见单位"))
-    subject = models.CharField(_("征求意见事项"), max_length=200)
-    draft = models.TextField(_("征求意见稿"))
-    units = models.ManyToManyField("efficiency.Unit", related_name="+", verbose_name=_("被征询单位"))
-    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.CONSULTING)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                  verbose_name=_("发起人"))
-    opened_at = models.DateTimeField(_("发起时间"))
-    final_at = models.DateTimeField(_("进入最后决定阶段时间"), null=True, blank=True)
-    decision = models.TextField(_("决定"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("决定人"))
-    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("征求意见")
-        verbose_name_plural = _("征求意见")
-        ordering = ["opened_at", "id"]
-
-    def __str__(self):
-        return f"{self.assignment.number} · {self.subject}"
-
-    def get_absolute_url(self):
-        return reverse("supervision:consultation", args=[self.assignment_id, self.pk])
-
-
-class ConsultationOpinion(models.Model):
-    """A consulted unit's returned opinion, signed by its principal (R57). One per unit and stage:
-    the opinion of the consultation stage, and at most one at the final stage — which can only be
-    a new opinion of principle (新的原则性意见) with its reason. Append-only."""
-
-    class Stance(models.TextChoices):
-        AGREE = "agree", _("同意")
-        AMEND = "amend", _("原则同意，提出修改意见")
-        OBJECT = "object", _("不同意（提出异议）")
-
-    consultation = models.ForeignKey(Consultation, models.CASCADE, related_name="opinions",
-                                     verbose_name=_("征求意见"))
-    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("被征询单位"))
-    stage = models.CharField(_("阶段"), max_length=10, choices=Consultation.Stage.choices)
-    stance = models.CharField(_("意见"), max_length=8, choices=Stance.choices)
-    text = models.TextField(_("意见内容"))
-    new_principle = models.BooleanField(_("新的原则性意见"), default=False)
-    principle_reason = models.TextField(_("新的原则性意见的理由"), blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                  verbose_name=_("签字的主要负责同志"))
-    signed_at = models.DateTimeField(_("签字反馈时间"))
-
-    class Meta:
-        verbose_name = _("反馈意见")
-        verbose_name_plural = _("反馈意见")
-        ordering = ["signed_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["consultation", "unit", "stage"], name="consultation_opinion_once"),
-        ]
-
-    def __str__(self):
-        return f"{self.consultation} · {self.unit}"
-
-
-# --- internal procedures and standards, open among departments (R59) ---------------------------
-
-
-class InternalProcedure(models.Model):
-    """内部运转流程和标准: a unit's internal procedure or standard, open to every government
-    department (2019 (十二), R59: 不在公共服务范围内的，内部运转流程和标准要在政府部门间公开).
-    Published by the unit's head; every staff account of every unit reads the list."""
-
-    class Kind(models.TextChoices):
-        PROCEDURE = "procedure", _("内部运转流程")
-        STANDARD = "standard", _("工作标准")
-
-    unit = models.ForeignKey("efficiency.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
-    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
-    title = models.CharField(_("名称"), max_length=200)
-    body = models.TextField(_("内容"))
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                     verbose_name=_("发布人"))
-    published_at = models.DateTimeField(_("发布时间"))
-
-    class Meta:
-        verbose_name = _("内部运转流程和标准")
-        verbose_name_plural = _("内部运转流程和标准")
-        ordering = ["unit__code", "kind", "-published_at"]
-
-    def __str__(self):
-        return self.title
         return reverse("supervision:problem", args=[self.pk])
 
 
