@@ -97,6 +97,9 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-pk" if last.startswith("-") else "pk")
 
 
+_FORM_CLASSES: dict = {}
+
+
 class LedgerFilterSet(django_filters.FilterSet):
     """A ledger's filters. Subclasses set `search_fields` (the `q` box: number, title, parties —
     each a case-insensitive substring), `date_field` (the range `date_from`–`date_to`, whole days
@@ -124,6 +127,14 @@ class LedgerFilterSet(django_filters.FilterSet):
         if not self.date_field:
             self.filters.pop("date_from")
             self.filters.pop("date_to")
+
+    def get_form_class(self):
+        """The form class, built once per ledger (django-filter builds it on every request; the
+        fields are copied per form anyway)."""
+        form_class = _FORM_CLASSES.get(type(self))
+        if form_class is None:
+            form_class = _FORM_CLASSES[type(self)] = super().get_form_class()
+        return form_class
 
     def filter_q(self, qs, name, value):
         words = value.split()
@@ -188,12 +199,10 @@ class Total:
         return f"Total({self.n}, estimated={self.estimated})"
 
 
-def estimate_rows(qs) -> int:
+def _plan_rows(cursor, sql: str, params) -> int:
     """The planner's row estimate for the query (no rows read)."""
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
+    cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+    plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
@@ -201,13 +210,15 @@ def estimate_rows(qs) -> int:
 
 def count_total(qs, *, exact_up_to: int | None = None) -> Total:
     """How many rows the list holds: exact up to `exact_up_to` (a count bounded by LIMIT), above it
-    the planner's estimate, flagged as such."""
+    the planner's estimate, flagged as such. The query is compiled once for both."""
     exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
-    bare = qs.order_by().select_related(None)
-    n = bare.values("pk")[:exact_up_to + 1].count()
-    if n <= exact_up_to:
-        return Total(n)
-    guess = estimate_rows(bare.values("pk"))
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {int(exact_up_to) + 1}) AS bounded", params)
+        n = cursor.fetchone()[0]
+        if n <= exact_up_to:
+            return Total(n)
+        guess = _plan_rows(cursor, sql, params)
     if guess > exact_up_to:
         return Total(guess, estimated=True)
     return Total(exact_up_to, estimated=True, at_least=True)  # the planner guessed low: "more than N"
@@ -233,6 +244,8 @@ class _Key:
                 expr.asc(nulls_last=True) if self.nulls_last else expr.asc(nulls_first=True)))
 
     def value(self, obj):
+        if "__" in self.path:  # read from the row (`ledger_page` annotates it), not the relation
+            return getattr(obj, _keyset_name(self.path))
         for part in self.path.split("__"):
             if obj is None:
                 return None
@@ -278,6 +291,10 @@ def _order_keys(qs) -> list[_Key] | None:
         if field.is_relation and "__" not in k.path:
             return None  # ordering by a relation means the related model's ordering
     return keys
+
+
+def _keyset_name(path: str) -> str:
+    return "keyset_" + path.replace("__", "_")
 
 
 def _after(keys: list[_Key], values: list) -> Q:
@@ -387,8 +404,11 @@ def _page_number(text) -> int:
         return 1
 
 
-def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True) -> LedgerPage:
-    """The page `params` asks for (`after` / `before` a cursor, or `page=N`; none: the first)."""
+def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, count_qs=None) -> LedgerPage:
+    """The page `params` asks for (`after` / `before` a cursor, or `page=N`; none: the first).
+    `count_qs`: the same rows without the page's annotations (their joins are not needed to
+    count); `qs` itself by default."""
+    count_qs = qs if count_qs is None else count_qs
     if not isinstance(qs, QuerySet):  # a list already in memory: plain page numbers
         rows = list(qs)
         number = min(_page_number(params.get("page")), max(1, -(-len(rows) // per_page)))
@@ -398,6 +418,9 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True) -> 
     keys = _order_keys(qs)
     if keys is not None:
         qs = qs.order_by(*(k.order() for k in keys))
+        related = {_keyset_name(k.path): F(k.path) for k in keys if "__" in k.path}
+        if related:
+            qs = qs.annotate(**related)
     else:
         order = list(qs.query.order_by or qs.model._meta.ordering)
         qs = qs.order_by(*order, "pk")
@@ -421,7 +444,7 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True) -> 
         number = _page_number(params.get("page"))
         rows = list(qs[(number - 1) * per_page:number * per_page + 1])
         if not rows and number > 1:  # past the end: the last page
-            n = count_total(qs).n if total else 0
+            n = count_total(count_qs).n if total else 0
             number = max(1, -(-n // per_page))
             rows = list(qs[(number - 1) * per_page:number * per_page + 1])
         has_next, has_previous = len(rows) > per_page, number > 1
@@ -431,14 +454,14 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True) -> 
     elif number == 1 and not has_next:
         counted = Total(len(rows))  # the whole list is on this page: no count needed
     else:
-        counted = count_total(qs)
+        counted = count_total(count_qs)
     return LedgerPage(rows, number=number, per_page=per_page, total=counted, has_next=has_next,
                       has_previous=has_previous, keys=keys)
 
 
-def paginate(request, qs, per_page: int = PER_PAGE) -> LedgerPage:
+def paginate(request, qs, per_page: int = PER_PAGE, *, count_qs=None) -> LedgerPage:
     """The page the request asks for (`efficiency.listing.ledger_page`)."""
-    return ledger_page(qs, request.GET, per_page=per_page)
+    return ledger_page(qs, request.GET, per_page=per_page, count_qs=count_qs)
 
 
 class Head:
@@ -460,10 +483,13 @@ class Head:
         return bool(self.rows)
 
 
-def list_context(request, filterset, *, export: str = "") -> dict:
+def list_context(request, filterset, *, export: str = "", rows: Callable | None = None) -> dict:
     """What `_list_controls.html` and `_pagination.html` read: the form, the page, the total and
-    the export link carrying the current filters."""
-    page = paginate(request, filterset.qs)
+    the export link carrying the current filters. `rows(qs)`: the page's own read of the filtered
+    rows (the columns its template shows, related values annotated onto the row), so a page does
+    not fetch and build every column of every joined model."""
+    qs = filterset.qs
+    page = paginate(request, rows(qs) if rows is not None else qs, count_qs=qs)
     qs = filterset.querystring()
     return {"filter": filterset, "page": page, "items": page.object_list,
             "export_url": f"{export}?{qs}" if export and qs else export}
