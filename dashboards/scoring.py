@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from efficiency.models import Unit
 from efficiency.registry import clock_models
@@ -271,6 +271,25 @@ def stored_scores(month: date, w: dict, *, unit_ids=None) -> list[UnitScore]:
         s.score, s.rank = row.score, row.rank
         out.append(s)
     return out
+
+
+def ranking_ends(month: date, n: int = 10) -> tuple[list[UnitScore], list[UnitScore], int, int]:
+    """The cockpit's view of the month's stored ranking: the first `n`, the last `n` after them,
+    how many units are ranked and how many have no data — read through the (month, rank) index,
+    never every unit's row: (top, bottom, ranked, no_data)."""
+    rows = UnitMonthScore.objects.filter(month=month)
+    counts = rows.aggregate(ranked=Count("pk", filter=Q(rank__isnull=False)), empty=Count("pk", filter=Q(rank__isnull=True)))
+    ranked = rows.filter(rank__isnull=False).select_related("unit").only(
+        "unit_id", "unit__name", "rank", "score", *STORED_FIGURES)
+
+    def score(row):
+        s = UnitScore(row.unit_id, row.unit.name, **{f: getattr(row, f) for f in STORED_FIGURES})
+        s.score, s.rank = row.score, row.rank
+        return s
+
+    top = [score(r) for r in ranked.order_by("rank")[:n]]
+    bottom = [score(r) for r in ranked.filter(rank__gt=n).order_by("-rank")[:n]][::-1]
+    return top, bottom, counts["ranked"], counts["empty"]
 
 
 def month_scores(month: date, *, unit_ids=None) -> tuple[list[UnitScore], ScorecardPublication | None]:
