@@ -343,6 +343,22 @@ class Rating(models.Model):
         return self.score in BAD_SCORES
 
 
+class UnitSatisfaction(models.Model):
+    """R36's figure per unit, kept current by `services.rating_submit` in the rating's own
+    transaction: `total` the applications rated (each counted once, by its latest rating) and
+    `satisfied` those whose latest rating is 非常满意/满意/基本满意. The application list, the public
+    catalog and the API read these rows instead of aggregating every rating on each request."""
+
+    unit = models.OneToOneField("efficiency.Unit", models.CASCADE, primary_key=True, related_name="+",
+                                verbose_name=_("单位"))
+    total = models.IntegerField(_("评价办件数"), default=0)
+    satisfied = models.IntegerField(_("满意办件数"), default=0)
+
+    class Meta:
+        verbose_name = _("单位满意度汇总")
+        verbose_name_plural = _("单位满意度汇总")
+
+
 class FollowUpKind(models.TextChoices):
     CALLBACK = "callback", _("差评回访（1 个工作日）")
     FIX = "fix", _("差评整改（15 个工作日）")

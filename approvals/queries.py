@@ -12,6 +12,7 @@ from efficiency.workdays import SHANGHAI
 
 from .models import (
     ONE_VISIT_TARGET, DECIDED, SATISFIED_SCORES, Application, Rating, RatingFollowUp, ReviewStep, ServiceItem, Status, StepStatus,
+    UnitSatisfaction,
 )
 
 
@@ -166,16 +167,24 @@ def one_visit_count() -> dict:
 def satisfaction_by_unit(*, since=None) -> list[dict]:
     """R36: satisfied ratings (非常满意/满意/基本满意) over all, per unit; the applicant's latest
     rating of each application counts. ≥ 90% meets the target (力争: shown and tracked, never a
-    hard stop; rule: R36 target)."""
-    last_round = Rating.objects.filter(application=OuterRef("application")).order_by("-round").values("round")[:1]
-    qs = Rating.objects.filter(round=Subquery(last_round))
+    hard stop; rule: R36 target). Read from the rollup `UnitSatisfaction` (one row per unit, kept
+    by `services.rating_submit`); with `since`, counted from the ratings of that period."""
     if since:
-        qs = qs.filter(created_at__gte=since)
-    rows = (qs.values("unit_id", "unit__name")
-            .annotate(total=Count("pk"), satisfied=Count("pk", filter=Q(score__in=SATISFIED_SCORES)))
-            .order_by("unit__name"))
+        return _satisfaction_rows(_latest_ratings().filter(created_at__gte=since)
+                                  .values("unit_id", "unit__name")
+                                  .annotate(total=Count("pk"), satisfied=Count("pk", filter=Q(score__in=SATISFIED_SCORES))))
+    return _satisfaction_rows(UnitSatisfaction.objects.filter(total__gt=0)
+                              .values("unit_id", "unit__name", "total", "satisfied"))
+
+
+def _latest_ratings():
+    last_round = Rating.objects.filter(application=OuterRef("application")).order_by("-round").values("round")[:1]
+    return Rating.objects.filter(round=Subquery(last_round))
+
+
+def _satisfaction_rows(rows) -> list[dict]:
     return [{**r, "rate": round(100.0 * r["satisfied"] / r["total"], 1) if r["total"] else None,
-             "meets": bool(r["total"]) and r["satisfied"] * 10 >= r["total"] * 9} for r in rows]
+             "meets": bool(r["total"]) and r["satisfied"] * 10 >= r["total"] * 9} for r in rows.order_by("unit__name")]
 
 
 def satisfaction_from_events(*, since=None) -> dict[int, dict]:

@@ -33,7 +33,8 @@ from efficiency.workdays import local_date
 
 from .models import (
     BAD_SCORES, DECIDED, NOT_RATED, JOINT_EXTENSION, DEFAULT_EXTENSION, LEGAL_PAUSE_REASONS, Application, FollowUpKind,
-    Material, Rating, RatingFollowUp, RefusalGround, ReviewStep, Score, ServiceItem, ServiceStep, Status, StepStatus,
+    SATISFIED_SCORES, Material, Rating, RatingFollowUp, RefusalGround, ReviewStep, Score, ServiceItem, ServiceStep,
+    Status, StepStatus,
 )
 from . import queries
 from .documents import ACCEPTANCE_NOTICE, ONE_TIME_NOTICE, REFUSAL_DECISION
@@ -847,6 +848,23 @@ def rating_allowed(app: Application) -> int | None:
     return None
 
 
+def _satisfaction_move(rating: Rating, previous: Rating | None) -> None:
+    """Keep `UnitSatisfaction` (R36) in step: the application's latest rating replaces its previous
+    one, so the unit's counts move by the difference, in the rating's transaction."""
+    moves = {rating.unit_id: [1, int(rating.score in SATISFIED_SCORES)]}
+    if previous is not None:
+        move = moves.setdefault(previous.unit_id, [0, 0])
+        move[0] -= 1
+        move[1] -= int(previous.score in SATISFIED_SCORES)
+    with connection.cursor() as cursor:
+        for unit_id, (total, satisfied) in moves.items():
+            cursor.execute("""
+                INSERT INTO approvals_unitsatisfaction (unit_id, total, satisfied) VALUES (%s, %s, %s)
+                ON CONFLICT (unit_id) DO UPDATE SET total = approvals_unitsatisfaction.total + EXCLUDED.total,
+                    satisfied = approvals_unitsatisfaction.satisfied + EXCLUDED.satisfied""",
+                           [unit_id, total, satisfied])
+
+
 @transaction.atomic
 def rating_submit(*, actor=None, application: Application, score: int, comment: str = "") -> Rating:
     """好差评 (R36). A bad rating goes to the unit head and the office, to be called back within
@@ -857,8 +875,10 @@ def rating_submit(*, actor=None, application: Application, score: int, comment: 
         raise ValidationError(_("该办件目前不能评价（尚未办结，或已评价）。"))
     if score not in Score.values:
         raise ValidationError({"score": [_("请选择评价等级。")]})
+    previous = app.ratings.order_by("-round").first()
     rating = Rating.objects.create(application=app, unit=app.unit, score=score, comment=(comment or "").strip()[:2000],
                                    round=rnd, created_at=timezone.now())
+    _satisfaction_move(rating, previous)
     event_emit("approvals.rated", subject=app, payload={"score": score, "unit_id": app.unit_id, "round": rnd,
                                                         "rating_id": rating.pk},
                message=f"{rating.get_score_display()} {rating.comment}"[:500])

@@ -14,18 +14,22 @@ three events per target and each receiving unit's guardian share, as the service
 
 Figures (--repeats rounds after one warm-up, ours and the baseline alternating, every round printed;
 medians in milliseconds, and the median of the per-round ratios):
-  - the work list of one unit (`queries.target_list` as the page calls it, first page of 200 rows
-    with assignment/unit/owner read as the template does) against the plain ORM
-    `AssignmentTarget.objects.filter(unit_id=…).order_by("due_at")[:200]` (no joins; the raw SQL
-    `SELECT * … WHERE unit_id = … ORDER BY due_at LIMIT 200` is printed beside it); the same with
-    the 未办结 filter, and the office's lists over every unit (all, 未办结); --before drops the
+  - the work list of one unit (the page's read as `views.work_list` does it: the FilterSet over
+    `queries.target_list`, the first page of 50 rows by `listing.ledger_page` with the assignment's,
+    unit's and owner's values annotated onto the row (`queries.work_list_rows`), the count bounded
+    or estimated, and every value the template reads) against a plain Django page of the same rows,
+    `Paginator(AssignmentTarget.objects.filter(unit_id=…).order_by("due_at", "pk"), 50).page(1)`
+    (count(*) and the slice, no joins; the raw SQL `SELECT * … WHERE unit_id = … ORDER BY due_at
+    LIMIT 50` is printed beside it); `…_rows`: the same without the count on either side; the same
+    with the 未办结 filter, and the office's lists over every unit (all, 未办结); --before drops the
     indexes the list reads (migration supervision 0004) to show the figures without them;
   - the office overview (`queries.overview`) against its aggregate written as raw SQL;
   - the hand-out (`services.assignment_create` to a lead and two co-units: clocks, shares, events,
     audit, in one transaction) against a bulk_create of the same rows (assignment, targets with
     their clock fields, guardian shares, events, audit), with the query count of each.
 Ends with `RATIO <figure> <median of ours ÷ baseline per round>` per figure (supervision_work_list,
-…_open, supervision_office_list, …_open, supervision_overview, supervision_hand_out). No assertions on time.
+…_open, supervision_office_list, …_open, each also `…_rows`, supervision_overview,
+supervision_hand_out). No assertions on time.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from datetime import timedelta
 
 from scratch import alternate, in_scratch_database  # puts the project on sys.path
 
-PAGE = 200  # the work list page shows the first 200 rows (supervision.views.work_list)
+PAGE = 50  # the work list page shows 50 rows (efficiency.listing.PER_PAGE)
 WORK_LIST_INDEXES = ("sv_target_unit_due", "sv_target_due", "sv_target_open_due")  # supervision 0004
 
 
@@ -159,14 +163,17 @@ def run(args) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.core.paginator import Paginator
     from django.db import connection, transaction
     from django.db.models import Count
+    from django.http import QueryDict
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     import efficiency.events as events
+    from efficiency import listing
     from efficiency.models import AuditLog, Event
-    from supervision import queries, services
+    from supervision import filters, queries, services
     from supervision.models import Assignment, AssignmentGroupObjectPermission, AssignmentKind, AssignmentTarget
 
     events.request_fan_out = lambda: None  # no broker needed for the benchmark
@@ -188,12 +195,28 @@ def run(args) -> None:
     print(f"  work list of unit {unit_id}: {unit_rows:,} targets", flush=True)
     rows = []
 
-    def page_of(user, **filters):
+    def page_of(user, query="", total=True):
+        """The work list page's read, as `views.work_list` does it (the FilterSet over the scoped
+        list, the page's rows by keyset with the related values annotated, the bounded or
+        estimated count), then every value the template reads of each row."""
         def go():
+            params = QueryDict(query)
+            f = filters.TargetFilter(params, queryset=queries.target_list(user))
+            page = listing.ledger_page(queries.work_list_rows(f.qs), params, count_qs=f.qs, total=total)
             n = 0
-            for t in queries.target_list(user, **filters)[:PAGE]:  # what the template reads
-                n += bool(t.assignment.number) + bool(t.unit.name) + bool(t.owner_id and t.owner.full_name)
-            return n
+            for t in page.object_list:
+                n += (bool(t.number) + bool(t.title) + bool(queries.kind_label(t.kind)) + bool(t.unit_name)
+                      + bool(t.owner_name) + bool(t.get_status_display()) + bool(t.get_clock_state_display())
+                      + bool(t.colour) + bool(t.card))
+            return n, page.total
+        return go
+
+    def plain_page(qs, total=True):
+        """A plain Django page of the same rows: Paginator (count(*) + the slice), no joins."""
+        def go():
+            if total:
+                return list(Paginator(qs.order_by("due_at", "pk"), listing.PER_PAGE).page(1).object_list)
+            return list(qs.order_by("due_at", "pk")[:listing.PER_PAGE])
         return go
 
     def raw(sql, params):
@@ -210,22 +233,27 @@ def run(args) -> None:
     everything = AssignmentTarget.objects.all()
     of_unit = AssignmentTarget.objects.filter(unit_id=unit_id)
     repeats = args.repeats
-    for figure, label, fn, orm, base in (
-        ("supervision_work_list", "work list, one unit (all)", page_of(clerk),
+    for figure, label, user, query, orm, base in (
+        ("supervision_work_list", "work list, one unit (all)", clerk, "",
          of_unit, raw(by_unit.format(extra=""), [unit_id, PAGE])),
-        ("supervision_work_list_open", "work list, one unit, 未办结", page_of(clerk, status="open"),
+        ("supervision_work_list_open", "work list, one unit, 未办结", clerk, "status=open",
          of_unit.exclude(status__in=ended), raw(by_unit.format(extra=open_only), [unit_id, PAGE])),
-        ("supervision_office_list", "work list, office, all units", page_of(office), everything,
+        ("supervision_office_list", "work list, office, all units", office, "", everything,
          raw(f"SELECT * FROM supervision_assignmenttarget ORDER BY due_at LIMIT %s", [PAGE])),
-        ("supervision_office_list_open", "work list, office, 未办结, all units", page_of(office, status="open"),
+        ("supervision_office_list_open", "work list, office, 未办结, all units", office, "status=open",
          everything.exclude(status__in=ended),
          raw(f"SELECT * FROM supervision_assignmenttarget WHERE true {open_only} ORDER BY due_at LIMIT %s", [PAGE])),
     ):
+        fn = page_of(user, query)
         with CaptureQueriesContext(connection) as q:
-            fn()
-        ours, baseline, ratio = alternate(figure, fn, lambda orm=orm: list(orm.order_by("due_at")[:PAGE]), repeats)
+            _n, shown = fn()
+        ours, baseline, ratio = alternate(figure, fn, plain_page(orm), repeats)
         rows.append((figure, label, ours, baseline, ratio,
-                     f"{len(q.captured_queries)} queries; raw SQL {timed(base, repeats):.2f} ms"))
+                     f"{len(q.captured_queries)} queries, total shown {'约 ' if shown.estimated else ''}{shown.n:,}; "
+                     f"raw SQL {timed(base, repeats):.2f} ms"))
+        ours, baseline, ratio = alternate(figure + "_rows", page_of(user, query, total=False),
+                                          plain_page(orm, total=False), repeats)
+        rows.append((figure + "_rows", label + ", rows only", ours, baseline, ratio, "no count on either side"))
 
     raw_overview = """
         SELECT t.unit_id, u.name, count(*) AS total,
@@ -294,8 +322,10 @@ def run(args) -> None:
           f"{'ratio':>7}  note")
     for _figure, label, ms, base, ratio, note in rows:
         print(f"{label:<42} {ms:9.2f} {base:12.2f} {ratio:6.2f}x  {note}")
-    print("baselines: work lists — the plain ORM AssignmentTarget.objects.filter(unit_id=…).order_by('due_at')[:200] "
-          "(no joins); overview — its aggregate as raw SQL; hand-out — bulk_create of the rows it writes")
+    print("baselines: work lists — a plain Django page of the same rows, Paginator(AssignmentTarget.objects"
+          ".filter(unit_id=…).order_by('due_at', 'pk'), 50).page(1): count(*) and the slice, no joins (`_rows`: the "
+          "slice alone against our rows without the count); overview — its aggregate as raw SQL; hand-out — "
+          "bulk_create of the rows it writes")
     print("ratio: the median of the per-round ratios ours ÷ baseline (lower is better)")
     for figure, _label, _ms, _base, ratio, _note in rows:
         print(f"RATIO {figure} {ratio:.2f}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -65,26 +65,39 @@ def counter_total(kind: str, start: date | None = None, end: date | None = None,
 
 
 def today_figures(now: datetime) -> dict:
+    """The headline figures, three statements over the rollups: the live stock (UnitNow, with
+    when it was refreshed), today's cards (UnitDay of today), the event counters (UnitDayCounter
+    of the kinds shown, through its (kind, date) index)."""
     today = local_date(now)
     month = month_of(today)
     stock = UnitNow.objects.aggregate(
         open=Coalesce(Sum("open"), 0), yellow=Coalesce(Sum("yellow_open"), 0), red=Coalesce(Sum("red_open"), 0),
         overdue=Coalesce(Sum("overdue_open"), 0), due_week=Coalesce(Sum("due_this_week"), 0),
-    )
-    stock["complaints_overdue"] = UnitNow.objects.filter(item_type__in=complaint_types()).aggregate(
-        n=Coalesce(Sum("overdue_open"), 0))["n"]
+        complaints_overdue=Coalesce(Sum("overdue_open", filter=Q(item_type__in=complaint_types())), 0),
+        refreshed_at=Max("refreshed_at"))
     cards = UnitDay.objects.filter(date=today).aggregate(
         yellow=Coalesce(Sum("yellow_cards"), 0), red=Coalesce(Sum("red_cards"), 0))
+
+    def counted(kind, since=None, before=None):
+        q = Q(kind=kind) & (Q(date__gte=since) if since else Q()) & (Q(date__lt=before) if before else Q())
+        return Coalesce(Sum("count", filter=q), 0)
+
+    counters = UnitDayCounter.objects.filter(kind__in=COCKPIT_KINDS).aggregate(
+        complaints_today=counted("complaints.filed", today, today + timedelta(days=1)),
+        complaints_month=counted("complaints.filed", month),
+        deemed_month=counted("approvals.deemed_approved", month),
+        cases_opened=counted("cases.opened"), cases_decided=counted("cases.decided"))
     return {
         **stock,
         "yellow_today": cards["yellow"], "red_today": cards["red"],
-        "complaints_today": counter_total("complaints.filed", today, today + timedelta(days=1)),
-        "complaints_month": counter_total("complaints.filed", month),
-        "deemed_month": counter_total("approvals.deemed_approved", month),
-        "cases_open": max(0, counter_total("cases.opened") - counter_total("cases.decided")),
-        "refreshed_at": UnitNow.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first(),
+        "complaints_today": counters["complaints_today"], "complaints_month": counters["complaints_month"],
+        "deemed_month": counters["deemed_month"],
+        "cases_open": max(0, counters["cases_opened"] - counters["cases_decided"]),
         "month": month, "today": today,
     }
+
+
+COCKPIT_KINDS = ("complaints.filed", "approvals.deemed_approved", "cases.opened", "cases.decided")
 
 
 def rate(on_time, late):
@@ -124,22 +137,24 @@ def trend(months: list[date]) -> list[dict]:
 
 
 def cockpit(now: datetime | None = None) -> dict:
+    """Everything the cockpit shows, from the rollups alone: a fixed number of statements over
+    small tables keyed by unit and day or month, whatever the number of items (tested)."""
     now = now or timezone.now()
     figures = today_figures(now)
     month = figures["month"]
-    # The same read as the scorecards, the ledger and the API (`scoring.month_scores`).
-    scores, _publication = scoring.month_scores(month)
-    ranked = [s for s in scores if s.rank is not None]
+    # The stored ranking the scorecards, the ledger and the API read (`scoring.month_scores`),
+    # its two ends through the (month, rank) index.
+    top, bottom, ranked, no_data = scoring.ranking_ends(month)
     return {
         "f": figures,
         "regions": on_time_by_region(month),
         "red_units": cards_by_unit("red_open"),
         "yellow_units": cards_by_unit("yellow_open"),
         "trend": trend(months_back(month, 12)),
-        "top": ranked[:10],
-        "bottom": ranked[10:][-10:],
-        "unit_count": len(ranked),
-        "no_data": [s for s in scores if s.rank is None],
+        "top": top,
+        "bottom": bottom,
+        "unit_count": ranked,
+        "no_data_count": no_data,
     }
 
 

@@ -12,6 +12,7 @@ exactly the counted rows), pagination with the total, and a streamed `.xlsx` (or
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -19,8 +20,10 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,11 +31,17 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .models import Rung, Unit
 from .workdays import SHANGHAI
 
 PER_PAGE = 50
+# A list's total is counted exactly up to this many rows (the count stops there, so it costs the
+# same at any table size); above, the page shows the planner's estimate as "约 N 条".
+EXACT_COUNT_UP_TO = 1000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 WINDOW_CHOICES = [("overdue", _("已过期")), ("3", _("3 天内到期")), ("7", _("7 天内到期")), ("30", _("30 天内到期"))]
@@ -89,6 +98,9 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-pk" if last.startswith("-") else "pk")
 
 
+_FORM_CLASSES: dict = {}
+
+
 class LedgerFilterSet(django_filters.FilterSet):
     """A ledger's filters. Subclasses set `search_fields` (the `q` box: number, title, parties —
     each a case-insensitive substring), `date_field` (the range `date_from`–`date_to`, whole days
@@ -116,6 +128,14 @@ class LedgerFilterSet(django_filters.FilterSet):
         if not self.date_field:
             self.filters.pop("date_from")
             self.filters.pop("date_to")
+
+    def get_form_class(self):
+        """The form class, built once per ledger (django-filter builds it on every request; the
+        fields are copied per form anyway)."""
+        form_class = _FORM_CLASSES.get(type(self))
+        if form_class is None:
+            form_class = _FORM_CLASSES[type(self)] = super().get_form_class()
+        return form_class
 
     def filter_q(self, qs, name, value):
         words = value.split()
@@ -161,13 +181,288 @@ class LedgerFilterSet(django_filters.FilterSet):
 # --- page --------------------------------------------------------------------------------------
 
 
-def paginate(request, qs, per_page: int = PER_PAGE):
-    """The page asked for (`page`, out of range: the last), with `paginator.count` the total. The
-    primary key breaks ties of the list's order, so no row is on two pages or on none."""
-    order = list(qs.query.order_by or qs.model._meta.ordering)
-    if "pk" not in order and "-pk" not in order:
+class Total:
+    """A list's total as the page shows it: exact (`共 N 条`) when the list is small — counted, but
+    never more than `EXACT_COUNT_UP_TO` + 1 rows, so the count costs the same at any table
+    size — else the planner's estimate (`约 N 条`: EXPLAIN's row estimate, which for an
+    unfiltered list is pg_class.reltuples scaled to the table's current size)."""
+
+    def __init__(self, n: int, estimated: bool = False, at_least: bool = False):
+        self.n, self.estimated, self.at_least = n, estimated, at_least
+
+    def __int__(self):
+        return self.n
+
+    def __eq__(self, other):
+        return self.n == other if isinstance(other, int) else NotImplemented
+
+    def __repr__(self):
+        return f"Total({self.n}, estimated={self.estimated})"
+
+
+def _plan_rows(cursor, sql: str, params) -> int:
+    """The planner's row estimate for the query (no rows read)."""
+    cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count_total(qs, *, exact_up_to: int | None = None) -> Total:
+    """How many rows the list holds: exact up to `exact_up_to` (a count bounded by LIMIT), above it
+    the planner's estimate, flagged as such. The query is compiled once for both."""
+    exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {int(exact_up_to) + 1}) AS bounded", params)
+        n = cursor.fetchone()[0]
+        if n <= exact_up_to:
+            return Total(n)
+        guess = _plan_rows(cursor, sql, params)
+    if guess > exact_up_to:
+        return Total(guess, estimated=True)
+    return Total(exact_up_to, estimated=True, at_least=True)  # the planner guessed low: "more than N"
+
+
+# --- keyset pages ------------------------------------------------------------------------------
+
+class _Key:
+    """One column of a list's order: its path (`due_at`, `assignment__number`, an annotation),
+    direction and where NULLs go (PostgreSQL's default: last ascending, first descending)."""
+
+    def __init__(self, path: str, descending: bool, nulls_last: bool | None = None):
+        self.path, self.descending = path, descending
+        self.nulls_last = (not descending) if nulls_last is None else nulls_last
+
+    def flipped(self) -> "_Key":
+        return _Key(self.path, not self.descending, not self.nulls_last)
+
+    def order(self):
+        expr = F(self.path)
+        return expr.desc(nulls_last=True) if self.descending and self.nulls_last else (
+            expr.desc(nulls_first=True) if self.descending else (
+                expr.asc(nulls_last=True) if self.nulls_last else expr.asc(nulls_first=True)))
+
+    def value(self, obj):
+        if "__" in self.path:  # read from the row (`ledger_page` annotates it), not the relation
+            return getattr(obj, _keyset_name(self.path))
+        for part in self.path.split("__"):
+            if obj is None:
+                return None
+            obj = getattr(obj, "pk" if part == "pk" else part)
+        return obj
+
+    def equal(self, v) -> Q:
+        return Q(**{f"{self.path}__isnull": True}) if v is None else Q(**{self.path: v})
+
+    def after(self, v) -> Q | None:
+        """Rows that come after the value `v` in this column's order (None: none do)."""
+        if v is None:
+            return None if self.nulls_last else Q(**{f"{self.path}__isnull": False})
+        q = Q(**{f"{self.path}__{'lt' if self.descending else 'gt'}": v})
+        return q | Q(**{f"{self.path}__isnull": True}) if self.nulls_last else q
+
+
+def _order_keys(qs) -> list[_Key] | None:
+    """The queryset's order as keys, the primary key last (added when missing, so the order is
+    total); None when an order term is not a plain column path (then pages go by OFFSET)."""
+    keys = []
+    for term in list(qs.query.order_by or qs.model._meta.ordering):
+        if isinstance(term, str):
+            if term == "?" or "." in term:
+                return None
+            keys.append(_Key(term.lstrip("-"), term.startswith("-")))
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            nulls = True if term.nulls_last else (False if term.nulls_first else None)
+            keys.append(_Key(term.expression.name, term.descending, nulls))
+        else:
+            return None
+    pk_names = {"pk", "id", qs.model._meta.pk.name}
+    if not any(k.path in pk_names for k in keys):
+        keys.append(_Key("pk", keys[-1].descending if keys else False))
+    for k in keys:
+        head = k.path.split("__")[0]
+        if head in qs.query.annotations or head == "pk":
+            continue
+        try:
+            field = qs.model._meta.get_field(head)
+        except FieldDoesNotExist:
+            return None
+        if field.is_relation and "__" not in k.path:
+            return None  # ordering by a relation means the related model's ordering
+    return keys
+
+
+def _keyset_name(path: str) -> str:
+    return "keyset_" + path.replace("__", "_")
+
+
+def _after(keys: list[_Key], values: list) -> Q:
+    """Rows strictly after `values` in the order of `keys`, lexicographically."""
+    q, same = Q(pk__in=[]), Q()
+    for key, v in zip(keys, values):
+        step = key.after(v)
+        if step is not None:
+            q |= same & step
+        same &= key.equal(v)
+    return q
+
+
+_SIGNER = signing.Signer(salt="efficiency.listing.cursor")
+
+
+def _token(keys, obj, number: int) -> str:
+    values = [_encode(k.value(obj)) for k in keys]
+    return _SIGNER.sign_object({"v": values, "n": number}, compress=True)
+
+
+def _encode(v):
+    if isinstance(v, datetime):
+        return {"t": "dt", "v": v.isoformat()}
+    if isinstance(v, date):
+        return {"t": "d", "v": v.isoformat()}
+    if isinstance(v, Decimal):
+        return {"t": "dec", "v": str(v)}
+    if v is None or isinstance(v, int | float | str | bool):
+        return v
+    return str(v)
+
+
+def _decode(v):
+    if isinstance(v, dict):
+        kind, text = v.get("t"), v.get("v")
+        return {"dt": datetime.fromisoformat, "d": date.fromisoformat, "dec": Decimal}[kind](text)
+    return v
+
+
+def _read_token(token: str, keys) -> tuple[list, int] | None:
+    """A cursor back from a page link; a forged, stale or garbled one is no cursor (page 1)."""
+    try:
+        data = _SIGNER.unsign_object(token)
+        values = [_decode(v) for v in data["v"]]
+        number = int(data["n"])
+    except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if len(values) != len(keys) or number < 1:
+        return None
+    return values, number
+
+
+class LedgerPage:
+    """One page of a ledger: its rows, its number, the total (`Total`, exact or estimated), and
+    links to the next and previous pages. Pages follow the list's order by keyset (`after` /
+    `before`: the last or first row's values of the order's columns, the primary key last), so
+    a page costs the same at any depth and table size and no row is skipped or repeated when
+    rows come and go between two pages. `page=N` (OFFSET, in the same total order) still works
+    for a link to a given page."""
+
+    def __init__(self, rows, *, number, per_page, total, has_next, has_previous, keys):
+        self.object_list, self.number, self.per_page, self.total = rows, number, per_page, total
+        self.has_next, self.has_previous, self._keys = has_next, has_previous, keys
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def num_pages(self) -> int | None:
+        """The number of pages when the total is exact; None when it is an estimate."""
+        if self.total.estimated:
+            return None
+        return max(1, -(-self.total.n // self.per_page))
+
+    @property
+    def next_token(self) -> str:
+        if not (self.has_next and self._keys and self.object_list):
+            return ""
+        return _token(self._keys, self.object_list[-1], self.number + 1)
+
+    @property
+    def prev_token(self) -> str:
+        if not (self.has_previous and self._keys and self.object_list):
+            return ""
+        return _token(self._keys, self.object_list[0], self.number - 1)
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def _page_number(text) -> int:
+    try:
+        return max(1, int(text))
+    except (TypeError, ValueError):
+        return 1
+
+
+def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, count_qs=None) -> LedgerPage:
+    """The page `params` asks for (`after` / `before` a cursor, or `page=N`; none: the first).
+    `count_qs`: the same rows without the page's annotations (their joins are not needed to
+    count); `qs` itself by default."""
+    count_qs = qs if count_qs is None else count_qs
+    if not isinstance(qs, QuerySet):  # a list already in memory: plain page numbers
+        rows = list(qs)
+        number = min(_page_number(params.get("page")), max(1, -(-len(rows) // per_page)))
+        return LedgerPage(rows[(number - 1) * per_page:number * per_page], number=number, per_page=per_page,
+                          total=Total(len(rows)), has_next=number * per_page < len(rows),
+                          has_previous=number > 1, keys=None)
+    keys = _order_keys(qs)
+    if keys is not None:
+        qs = qs.order_by(*(k.order() for k in keys))
+        related = {_keyset_name(k.path): F(k.path) for k in keys if "__" in k.path}
+        if related:
+            qs = qs.annotate(**related)
+    else:
+        order = list(qs.query.order_by or qs.model._meta.ordering)
         qs = qs.order_by(*order, "pk")
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    after = _read_token(params.get("after", ""), keys) if keys and params.get("after") else None
+    before = _read_token(params.get("before", ""), keys) if keys and params.get("before") else None
+    if after:
+        values, number = after
+        rows = list(qs.filter(_after(keys, values))[:per_page + 1])
+        has_next, has_previous = len(rows) > per_page, True
+        rows = rows[:per_page]
+    elif before:
+        values, number = before
+        flipped = [k.flipped() for k in keys]
+        rows = list(qs.order_by(*(k.order() for k in flipped)).filter(_after(flipped, values))[:per_page + 1])
+        has_previous = len(rows) > per_page and number > 1
+        rows = rows[:per_page][::-1]
+        has_next = True
+        if not has_previous:
+            number = 1
+    else:
+        number = _page_number(params.get("page"))
+        rows = list(qs[(number - 1) * per_page:number * per_page + 1])
+        if not rows and number > 1:  # past the end: the last page
+            n = count_total(count_qs).n if total else 0
+            number = max(1, -(-n // per_page))
+            rows = list(qs[(number - 1) * per_page:number * per_page + 1])
+        has_next, has_previous = len(rows) > per_page, number > 1
+        rows = rows[:per_page]
+    if not total:
+        counted = Total(0, estimated=True)
+    elif number == 1 and not has_next:
+        counted = Total(len(rows))  # the whole list is on this page: no count needed
+    else:
+        counted = count_total(count_qs)
+    return LedgerPage(rows, number=number, per_page=per_page, total=counted, has_next=has_next,
+                      has_previous=has_previous, keys=keys)
+
+
+def paginate(request, qs, per_page: int = PER_PAGE, *, count_qs=None) -> LedgerPage:
+    """The page the request asks for (`efficiency.listing.ledger_page`)."""
+    return ledger_page(qs, request.GET, per_page=per_page, count_qs=count_qs)
 
 
 class Head:
@@ -189,10 +484,13 @@ class Head:
         return bool(self.rows)
 
 
-def list_context(request, filterset, *, export: str = "") -> dict:
+def list_context(request, filterset, *, export: str = "", rows: Callable | None = None) -> dict:
     """What `_list_controls.html` and `_pagination.html` read: the form, the page, the total and
-    the export link carrying the current filters."""
-    page = paginate(request, filterset.qs)
+    the export link carrying the current filters. `rows(qs)`: the page's own read of the filtered
+    rows (the columns its template shows, related values annotated onto the row), so a page does
+    not fetch and build every column of every joined model."""
+    qs = filterset.qs
+    page = paginate(request, rows(qs) if rows is not None else qs, count_qs=qs)
     qs = filterset.querystring()
     return {"filter": filterset, "page": page, "items": page.object_list,
             "export_url": f"{export}?{qs}" if export and qs else export}
@@ -261,3 +559,68 @@ def xlsx_response(rows: Iterable, columns: Sequence[Column], filename: str, *, t
     xlsx_write(out, rows, columns, title=title)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+class LedgerPagination(BasePagination):
+    """The API's lists, paged like the pages (`ledger_page`): `page=N`, or the `after` / `before`
+    cursors of the `next` / `previous` links; `count` is exact up to EXACT_COUNT_UP_TO rows and
+    otherwise the planner's estimate, and `count_estimated` says which."""
+
+    page_size = PER_PAGE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page = ledger_page(queryset, request.query_params, per_page=self.page_size)
+        return list(self.page.object_list)
+
+    def _link(self, **params) -> str | None:
+        url = self.request.build_absolute_uri()
+        for name in ("page", "after", "before"):
+            url = remove_query_param(url, name)
+        for name, value in params.items():
+            url = replace_query_param(url, name, value)
+        return url
+
+    def get_next_link(self):
+        if not self.page.has_next:
+            return None
+        if self.page.next_token:
+            return self._link(after=self.page.next_token)
+        return self._link(page=self.page.next_page_number)
+
+    def get_previous_link(self):
+        if not self.page.has_previous:
+            return None
+        if self.page.prev_token:
+            return self._link(before=self.page.prev_token)
+        return self._link(page=self.page.previous_page_number)
+
+    def get_paginated_response(self, data):
+        return Response({"count": self.page.total.n, "count_estimated": self.page.total.estimated,
+                         "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object", "required": ["count", "count_estimated", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 123,
+                          "description": "exact up to %d rows, else the planner's estimate" % EXACT_COUNT_UP_TO},
+                "count_estimated": {"type": "boolean"},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "page", "required": False, "in": "query", "schema": {"type": "integer"},
+             "description": "page number (OFFSET in the list's order)"},
+            {"name": "after", "required": False, "in": "query", "schema": {"type": "string"},
+             "description": "cursor of the `next` link"},
+            {"name": "before", "required": False, "in": "query", "schema": {"type": "string"},
+             "description": "cursor of the `previous` link"},
+        ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from efficiency import permissions
 from efficiency.models import ClockQuerySet, Event, Role, Rung
+from efficiency.models.clock import choice_label
 from efficiency.queries import q_deadline
 
 from .models import (
@@ -117,6 +118,26 @@ def target_where(f, now: datetime | None = None) -> Q:
     if str(unit).isdigit():
         q &= Q(unit_id=unit)
     return q
+
+
+# What the work list page reads of each row (templates/supervision/work_list.html and
+# _status.html, the sort keys of filters.TargetFilter): the target's own columns, and the
+# assignment's, unit's and owner's few columns as values on the row (`work_list_rows`), so a page
+# builds one model instance a row instead of four.
+WORK_LIST_COLUMNS = ("assignment_id", "unit_id", "owner_id", "is_lead", "status", "due_at", "assigned_at",
+                     "closed_at", "paused_at", "clock_state", "breach_level", "urge_count")
+
+
+def work_list_rows(qs):
+    """The work list's rows for its page: `number`, `title`, `kind`, `unit_name`, `owner_name`
+    read in the same query (no related instances)."""
+    return qs.select_related(None).only(*WORK_LIST_COLUMNS).annotate(
+        number=F("assignment__number"), title=F("assignment__title"), kind=F("assignment__kind"),
+        unit_name=F("unit__name"), owner_name=F("owner__full_name"))
+
+
+def kind_label(kind: str) -> str:
+    return choice_label(Assignment._meta.get_field("kind"), kind)
 
 
 def target_list(user, *, now: datetime | None = None, **filters):

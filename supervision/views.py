@@ -44,7 +44,10 @@ def _targets(request) -> filters.TargetFilter:
 
 @login_required
 def work_list(request):
-    ctx = listing.list_context(request, _targets(request), export=reverse("supervision:work_export"))
+    ctx = listing.list_context(request, _targets(request), export=reverse("supervision:work_export"),
+                               rows=queries.work_list_rows)
+    for t in ctx["items"]:
+        t.kind_label = queries.kind_label(t.kind)
     return render(request, "supervision/work_list.html", {**ctx, "is_office": request.user.role == Role.OFFICE})
 
 

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -177,7 +179,33 @@ class ClockQuerySet(models.QuerySet):
         return self.filter(self.q_at_rung(rung, or_above=or_above))
 
 
-class Clock(models.Model):
+_CHOICE_LABELS: dict = {}
+
+
+class ChoiceLabels(models.Model):
+    """`get_<field>_display()` from a table built once per field and language. Django's own
+    rebuilds the field's whole choice dict on every call, hashing (so translating) each lazy label:
+    on a 50-row list with three such columns that was most of the page's Python time
+    (bench/supervision.py)."""
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field):
+        return choice_label(field, getattr(self, field.attname))
+
+
+def choice_label(field, value):
+    """The label of a field's choice in the active language (the value itself when not a choice),
+    from a table built once per field and language."""
+    key = (field, get_language())
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {make_hashable(v): str(label) for v, label in field.flatchoices}
+    return labels.get(make_hashable(value), value)
+
+
+class Clock(ChoiceLabels):
     """Abstract deadline carried by every timed item.
 
     The current position is copied onto the row (`clock_state`, `breach_level`) and only

@@ -96,3 +96,21 @@ def test_an_export_never_holds_another_units_rows(client, org, ledger):
     rows = read_xlsx(client.get(EXPORT, {"status": "all"}))
     assert column(rows, "投诉编号") == [ledger["other"].tracking_number]
     assert read_xlsx(client.get(EXPORT, {"unit": org.unit_a.pk}))[1:] == []
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_the_complaint_list_costs_the_same_queries_at_10_and_1000_rows(client, org, ledger, rows,
+                                                                       django_assert_max_num_queries):
+    """Issue 17 (6): the page and the API read a bounded number of statements, whatever the
+    number of complaints."""
+    copies(ledger["calm"], rows, tracking_number=lambda i: f"TS-MANY-{i:05d}", link_token_hash=lambda i: f"{i:064x}")
+    client.force_login(org.clerk_a)
+    client.get(URL)
+    with django_assert_max_num_queries(14):
+        assert client.get(URL).status_code == 200
+    api = APIClient()
+    api.force_authenticate(org.clerk_a)
+    api.get("/api/v1/accountability/complaints/")
+    with django_assert_max_num_queries(8):
+        body = api.get("/api/v1/accountability/complaints/").json()
+    assert len(body["results"]) == min(50, rows + 2) and bool(body["next"]) == (rows + 2 > 50)

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from approvals import services
 from approvals.models import Application, Material, Status
 from efficiency.models import Rung
+from efficiency import listing
 from tests.listing import column, copies, read_xlsx, total
 
 from .helpers import ENTERPRISE_ID, MONDAY, make_item, receive
@@ -95,3 +96,23 @@ def test_an_export_never_holds_another_units_rows(client, org, ledger):
     client.force_login(org.clerk_b)
     assert column(read_xlsx(client.get(EXPORT)), "申请人") == ["鄂州市好味餐饮店"]
     assert read_xlsx(client.get(EXPORT, {"unit": org.unit_a.pk}))[1:] == []
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_the_application_list_costs_the_same_queries_at_10_and_1000_rows(client, org, ledger, rows,
+                                                                         django_assert_max_num_queries):
+    """Issue 17 (6): the page, its satisfaction figures (R36, from UnitSatisfaction) and the API
+    read a bounded number of statements, whatever the number of applications."""
+    copies(ledger["calm"], rows, receipt_number=lambda i: f"SL-MANY-{i:05d}")
+    client.force_login(org.clerk_a)
+    client.get(URL)
+    with django_assert_max_num_queries(14):
+        assert client.get(URL).status_code == 200
+    api = APIClient()
+    api.force_authenticate(org.clerk_a)
+    api.get("/api/v1/approvals/applications/")
+    with django_assert_max_num_queries(8):
+        body = api.get("/api/v1/approvals/applications/").json()
+    assert len(body["results"]) == min(50, rows + 2) and bool(body["next"]) == (rows + 2 > 50)
+    assert body["count_estimated"] == (rows + 2 > listing.EXACT_COUNT_UP_TO)
+    assert body["count"] == rows + 2 or body["count_estimated"]

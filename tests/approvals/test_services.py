@@ -322,3 +322,22 @@ def test_a_joint_application_extends_by_fifteen_workdays(org):  # R22
         app = services.application_approve_extension(actor=org.leader, application=app)
     assert app.extension_value == 15 and app.due_at > before
     assert app.legal_due_at == app.due_at  # 45 + 15 working days, committed = legal here
+
+
+def test_r36_the_satisfaction_rollup_equals_the_count_of_the_latest_ratings(org):  # R36
+    """The list pages read `UnitSatisfaction` (kept by rating_submit); it must say what counting
+    every application's latest rating says, also after a bad rating is re-rated good or bad."""
+    item = make_item(org)
+    with time_machine.travel(MONDAY, tick=False):
+        rated = []
+        for score in (1, 5, 2, 3, 1):
+            app, _ = receive(org, item)
+            services.application_decide(actor=org.clerk_a, application=app, outcome=Status.APPROVED)
+            services.rating_submit(application=app, score=score)
+            rated.append(app)
+        services.rating_submit(application=rated[0], score=4)  # the bad one re-rated: now satisfied
+        services.rating_submit(application=rated[4], score=2)  # re-rated, still bad
+    stored = {r["unit_id"]: (r["total"], r["satisfied"]) for r in queries.satisfaction_by_unit()}
+    counted = {r["unit_id"]: (r["total"], r["satisfied"])
+               for r in queries.satisfaction_by_unit(since=MONDAY - timedelta(days=365))}
+    assert stored == counted == {org.unit_a.pk: (5, 3)}

@@ -8,6 +8,8 @@ from django.db import connection
 from django.urls import reverse
 
 from dashboards import rollups
+from efficiency.models import ClockState, Rung
+from tests.clocktest.models import TimedItem
 from dashboards.periods import day_start, week_end
 
 from .conftest import FIRST, NOW
@@ -132,3 +134,36 @@ def test_the_menu_offers_the_cockpit_to_leaders_and_the_scorecard_to_clerks(org,
     client.force_login(org.clerk_a)
     page = client.get("/inbox/").content.decode()
     assert "驾驶舱" not in page and "绩效考评" in page
+
+
+def _more_items(org, n):
+    """n started items over the last weeks at units A and B: some closed late, some red."""
+    TimedItem.objects.bulk_create([
+        TimedItem(title=f"批量{i}", unit=org.unit_a if i % 2 else org.unit_b, clock_start=NOW - timedelta(days=1 + i % 25),
+                  limit_value=5, due_at=NOW - timedelta(days=i % 25) + timedelta(days=5),
+                  closed_at=NOW - timedelta(hours=1 + i % 30) if i % 3 == 0 else None,
+                  clock_state=ClockState.DONE_LATE if i % 3 == 0 else ClockState.ON_TRACK,
+                  breach_level=Rung.RED if i % 7 == 1 else Rung.NONE)
+        for i in range(n)])
+
+
+def test_the_cockpit_reads_the_same_queries_at_10_and_1000_items_and_never_an_item_table(org, client,
+                                                                                        django_assert_max_num_queries):
+    """Issue 17 (5): the cockpit reads only the rollups — a fixed number of statements over
+    small tables, none over the items or the events, however many items there are."""
+    client.force_login(org.leader)
+    seen = []
+    for n in (10, 990):
+        _more_items(org, n)
+        with time_machine.travel(NOW, tick=False):
+            rollups.rollup_days(FIRST, NOW.date())
+            rollups.refresh_now(now=NOW)
+            client.get(reverse("dashboards:cockpit"))
+            with django_assert_max_num_queries(18) as captured:  # 12 of them the cockpit's; session, user, nav
+                response = client.get(reverse("dashboards:cockpit"))
+        assert response.status_code == 200
+        assert response.context["f"]["open"] == raw(f"SELECT count(*) {OPEN}")
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert not any("clocktest_timeditem" in s or "efficiency_event" in s for s in sql)
+        seen.append(len(sql))
+    assert seen[0] == seen[1]

@@ -40,7 +40,9 @@ def everywhere(org, client) -> dict[str, dict]:
     with time_machine.travel(NOW, tick=False):
         c = client.get(reverse("dashboards:cockpit")).context
         shown["cockpit"] = {s.unit_id: (s.rank, s.score) for s in [*c["top"], *c["bottom"]]}
-        shown["cockpit"].update({s.unit_id: (None, None) for s in c["no_data"]})
+        unranked = UnitMonthScore.objects.filter(month=MONTH, rank__isnull=True).values_list("unit_id", flat=True)
+        assert c["no_data_count"] == len(unranked)
+        shown["cockpit"].update({unit_id: (None, None) for unit_id in unranked})
         page = client.get(reverse("dashboards:scorecards") + f"?month={MONTH:%Y-%m}").context["scores"]
         shown["scorecards"] = {s.unit_id: (s.rank, s.score) for s in page}
         shown["scorecard"] = {}

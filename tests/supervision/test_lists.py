@@ -1,7 +1,9 @@
 """The 交办件 ledgers (issue 15, 2–3): search `q` by number and title, filters, sort, pages with
 the total, the same filters in the API, the export read back — and never another unit's rows."""
 
+import re
 from datetime import datetime, timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -182,3 +184,62 @@ def test_the_key_task_import_is_reachable_from_the_list_for_the_office(client, o
     client.force_login(org.clerk_a)
     assert reverse("supervision:task_import", args=[2025]) not in client.get(
         reverse("supervision:tasklist", args=[2025])).content.decode()
+
+
+def _many(ledger, n, **fields):
+    """n more items like the calm one, each with its target at unit A (ties on due_at, some NULL)."""
+    target = ledger["calm"].targets.get()
+    items = copies(ledger["calm"], n, number=lambda i: f"JB-MANY-{i:04d}", title=lambda i: f"批量件{i:04d}")
+    return copies(target, n, assignment_id=lambda i: items[i].pk, **fields)
+
+
+def _next(html):
+    m = re.search(r'rel="next" href="([^"]+)"', html)
+    return unescape(m.group(1)) if m else None
+
+
+def test_keyset_pages_walk_every_row_once_and_keep_the_filters(client, org, ledger):
+    base = timezone.now() + timedelta(days=3)
+    _many(ledger, 120, due_at=lambda i: None if i % 10 == 0 else base + timedelta(hours=i % 4),
+          status=lambda i: "closed" if i % 6 == 0 else "handling")
+    expected = set(AssignmentTarget.objects.filter(unit=org.unit_a).exclude(status__in=AssignmentTarget.ENDED)
+                   .values_list("assignment__number", flat=True))
+    client.force_login(org.clerk_a)
+    url, seen, pages = reverse("supervision:work") + "?status=open&sort=-due_at", [], 0
+    while url:
+        html = client.get(url).content.decode()
+        seen += re.findall(r"<td>(JB[^<]*)</td>", html)
+        url, pages = _next(html), pages + 1
+        if url:
+            assert "status=open" in url and "sort=-due_at" in url and "after=" in url and "page=" not in url
+            url = reverse("supervision:work") + url if url.startswith("?") else url
+    assert len(seen) == len(set(seen)) and set(seen) == expected and pages == 3
+    api, results = APIClient(), []
+    api.force_authenticate(org.clerk_a)
+    url = "/api/v1/supervision/targets/?status=open&sort=-due_at"
+    while url:
+        body = api.get(url).json()
+        assert body["count"] == len(expected) and body["count_estimated"] is False
+        results += [t["id"] for t in body["results"]]
+        url = body["next"]
+        assert url is None or ("status=open" in url and "after=" in url)
+    assert len(results) == len(set(results)) == len(expected)
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_the_work_list_costs_the_same_queries_at_10_and_1000_rows(client, org, ledger, rows,
+                                                                  django_assert_max_num_queries):
+    _many(ledger, rows)
+    client.force_login(org.clerk_a)
+    client.get(reverse("supervision:work"))  # the session and the user read once
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("supervision:work"), {"status": "open"}).status_code == 200
+    client.force_login(org.office)
+    client.get(reverse("supervision:overview"))
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("supervision:overview")).status_code == 200
+    api = APIClient()
+    api.force_authenticate(org.clerk_a)
+    api.get("/api/v1/supervision/targets/")
+    with django_assert_max_num_queries(8):
+        assert api.get("/api/v1/supervision/targets/").status_code == 200
