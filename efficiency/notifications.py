@@ -319,25 +319,34 @@ def _events_claim(batch: int) -> list[Event]:
 def notifications_fan_out(*, batch: int = 1000) -> int:
     """Turn pending events into deliveries. Returns how many events were fanned out.
 
-    Per batch, a constant number of statements: the claim (which also marks the events), their
-    subjects (one read per model), recusals, the people the batch names, and the deliveries in
-    one INSERT; the texts' translations are looked up once per batch, and the recipients of
-    events with the same specs, unit, owner and recusal are resolved once."""
+    Per batch, a constant number of statements: the claim (which also marks the events), recusals,
+    the people the batch names, the subjects of the events somebody receives (one read per
+    model; an event whose specs name nobody active is neither loaded nor formatted), and the
+    deliveries in one INSERT; the texts' translations are looked up once per batch, and the
+    recipients of events with the same specs, unit, owner and recusal are resolved once."""
     done = 0
     while True:
         with transaction.atomic():
             events = _events_claim(batch)
             if not events:
                 return done
-            subjects = _subjects(events)
             recusals = _recusals(events)
             people = _people(events, recusals)
+            resolved: dict[tuple, list[tuple[str, User | None]]] = {}
+            heard = []  # (event, its recipients): only these are loaded and formatted
+            for event in events:
+                recusal = recusals.get((event.subject_type, event.subject_id))
+                key = (tuple(event.recipients), event.unit_id, event.owner_id, recusal)
+                if key not in resolved:
+                    resolved[key] = _recipients(event, people, recusal)
+                if resolved[key]:
+                    heard.append((event, resolved[key]))
+            subjects = _subjects([event for event, _recipients_ in heard])
             now = timezone.now()
             later_at = workdays.next_working_moment(now)  # once per batch, not per event
             texts = _batch_texts()
-            resolved: dict[tuple, list[tuple[str, User | None]]] = {}
             rows = []
-            for event in events:
+            for event, recipients in heard:
                 subject = subjects.get((event.subject_type, event.subject_id))
                 title, body, link = format_event(event, subject, texts)
                 title = title[:200]
@@ -345,11 +354,7 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
                 # when the event has one, and no staff link; staff never get the citizen's text.
                 citizen_body = (event.payload or {}).get("citizen_message") or body
                 later = later_at if event.kind in DEFERRED_KINDS else now
-                recusal = recusals.get((event.subject_type, event.subject_id))
-                key = (tuple(event.recipients), event.unit_id, event.owner_id, recusal)
-                if key not in resolved:
-                    resolved[key] = _recipients(event, people, recusal)
-                for recipient, user in resolved[key]:
+                for recipient, user in recipients:
                     if user is not None:
                         rows.append((event.pk, user.pk, recipient, "inbox", title, body, link, "sent", now, now))
                         if user.email:
