@@ -19,40 +19,47 @@ def _prepared(field, values: list) -> list:
     return [field.get_db_prep_save(v, connection) for v in values]
 
 
-def rows_insert(model, objs: list, *, computed: dict[str, str] | None = None) -> list:
-    """INSERT `objs` (unsaved instances of `model`) in one statement and set their primary keys.
-    `computed`: column → SQL expression over `id` (the new row's key, taken from the table's
-    sequence in the same statement), for a column whose value derives from the key — e.g. a
-    case number — so that no second UPDATE is needed; the value is set on the instances too."""
-    if not objs:
-        return objs
-    meta, q = model._meta, connection.ops.quote_name
-    computed = computed or {}
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk and f.column not in computed]
-    arrays, casts = [], []
-    for f in fields:
+def values_insert(model, rows: list[dict], *, computed: dict[str, str] | None = None) -> list[tuple]:
+    """INSERT `rows` ({attname: value} each) of `model` in one statement, without building a model
+    instance (a case's ~70 fields made its `__init__` the larger part of a proposal batch): a
+    field no row names takes its default, computed once for the batch. `computed`: column → SQL
+    expression over `id` (the new row's key, drawn from the table's sequence in the same
+    statement), for a column whose value derives from the key — a case number — so that no
+    second UPDATE is needed. Returns (key, *computed values) per row, in the rows' order."""
+    if not rows:
+        return []
+    from django.utils import timezone
+
+    columns = {}
+    for f in _fields(model, computed):
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            values = [f.pre_save(o, True) for o in objs]
+            default = timezone.now()
+        elif any(f.attname in row for row in rows):
+            columns[f] = [row[f.attname] if f.attname in row else f.get_default() for row in rows]
+            continue
         else:
-            values = [getattr(o, f.attname) for o in objs]
-        arrays.append(_prepared(f, values))
-        casts.append(f"%s::{f.cast_db_type(connection)}[]")
-    names = [f"c{i}" for i in range(len(fields))]
-    table = q(meta.db_table)
-    columns = ", ".join([q(pk.column), *(q(f.column) for f in fields), *(q(c) for c in computed)])
+            default = f.get_default()
+        columns[f] = [default] * len(rows)
+    return _insert(model, columns, computed or {})
+
+
+def _fields(model, computed) -> list:
+    pk = model._meta.pk
+    return [f for f in model._meta.concrete_fields if f is not pk and f.column not in (computed or {})]
+
+
+def _insert(model, columns: dict, computed: dict[str, str]) -> list[tuple]:
+    meta, q = model._meta, connection.ops.quote_name
+    pk = meta.pk
+    arrays = [_prepared(f, values) for f, values in columns.items()]
+    casts = [f"%s::{f.cast_db_type(connection)}[]" for f in columns]
+    names = [f"c{i}" for i in range(len(columns))]
+    names_sql = ", ".join([q(pk.column), *(q(f.column) for f in columns), *(q(c) for c in computed)])
     selects = ", ".join(["id", *names, *(f"({expr})" for expr in computed.values())])
-    sql = (f"INSERT INTO {table} ({columns}) SELECT {selects} FROM "
+    sql = (f"INSERT INTO {q(meta.db_table)} ({names_sql}) SELECT {selects} FROM "
            f"(SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id, v.* "
            f"FROM unnest({', '.join(casts)}) AS v({', '.join(names)})) AS r "
            f"RETURNING {q(pk.column)}{''.join(', ' + q(c) for c in computed)}")
     with connection.cursor() as cur:
         cur.execute(sql, [meta.db_table, pk.column, *arrays])
-        rows = sorted(cur.fetchall())  # the keys were drawn in the arrays' order
-    attnames = {f.column: f.attname for f in meta.concrete_fields}
-    for obj, row in zip(objs, rows):
-        obj.pk = row[0]
-        for column, value in zip(computed, row[1:]):
-            setattr(obj, attnames[column], value)
-        obj._state.adding, obj._state.db = False, connection.alias
-    return objs
+        return sorted(cur.fetchall())  # the keys were drawn in the arrays' order

@@ -42,7 +42,7 @@ def test_r28_a_sweep_batch_past_every_rung_proposes_every_item_in_constant_state
     make_items(org, n, START)
     moment = START + timedelta(days=90)  # past 问责建议: 0 → 5 in one step
     # probe, (wave count and settings at 1,000), savepoint, claim + breach events, the items, the
-    # proposals' INSERT; units, people, cases found, savepoint, cases' INSERT, release, numbers,
+    # proposals' INSERT; units, people, cases found, savepoint, cases' INSERT (numbered in it), release,
     # cases.opened events, counters, audit rows; release; the 督办单 rung's documents (6: offices,
     # counters, rows — efficiency.documents) and the units' heads for R46's people (1).
     with time_machine.travel(moment, tick=False), django_assert_max_num_queries(31):
