@@ -289,7 +289,8 @@ def _deliveries_insert(rows: list[tuple], now) -> None:
 
 _CLAIM = """
     UPDATE efficiency_event SET fanned_out = true
-    WHERE id IN (SELECT id FROM efficiency_event WHERE NOT fanned_out ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+    WHERE id = ANY(ARRAY(SELECT id FROM efficiency_event WHERE NOT fanned_out ORDER BY id LIMIT %s
+                         FOR UPDATE SKIP LOCKED))
     RETURNING id, at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, level_from, level_to, message,
               payload, recipients, fanned_out"""
 _EVENT_COLUMNS = ["id", "at", "kind", "subject_type", "subject_id", "unit_id", "actor_id", "owner_id", "level_from",
@@ -300,7 +301,8 @@ def _events_claim(batch: int) -> list[Event]:
     """Claim up to `batch` pending events and mark them fanned out, in one statement: the oldest
     not locked by another worker (FOR UPDATE SKIP LOCKED), so two workers fanning out at once
     take different events, and each event is fanned out by exactly one transaction (a rollback
-    puts it back)."""
+    puts it back). `= ANY(ARRAY(…))`, not `IN (…)`: the ids are probed through the primary key,
+    where `IN` let the planner join the whole event table by a hash."""
     from django.db import connection
 
     with connection.cursor() as cur:
