@@ -13,7 +13,9 @@ second. A copy of the table (CREATE TABLE … (LIKE … INCLUDING ALL): the same
 `next_at`) is the baseline's: what a good engineer would write, one raw UPDATE of the rows due
 through that index, no event, no handler. Ours is the real transition path: `sweep(now=…)`
 (one `clock.breach` event per transition, every app's breach handlers, all clock models of the
-tree registered) and then `notifications_fan_out()` (the events become notifications).
+tree registered) and then `notifications_fan_out()` (the events become notifications: to every
+clock's owner, the unit's head, office and leader per the rung, inbox and e-mail; `--no-people`
+leaves them out, as the bench did before 2026-12-05 06:00, so that the fan-out writes nothing).
 
 1. wave: --rounds rounds, ours and the baseline alternating (the load of a shared machine
    changes from minute to minute), each rolled back but the last of each side;
@@ -42,10 +44,10 @@ from scratch import in_scratch_database  # puts the project on sys.path
 
 SEED = """
 INSERT INTO clocktest_timeditem
-    (title, unit_id, clock_start, limit_value, limit_unit, legal_limit_unit, due_at, warn_at, red_at,
+    (title, unit_id, owner_id, clock_start, limit_value, limit_unit, legal_limit_unit, due_at, warn_at, red_at,
      notice_at, escalate_at, next_at, breach_level, clock_state, pause_reason, pauses, extension_unit,
      extension_reason, is_provisional)
-SELECT 'bench ' || g, %(unit)s, d.due - interval '28 days', 20, 'wd', 'wd', d.due, d.due - interval '1 day',
+SELECT 'bench ' || g, %(unit)s, %(owner)s, d.due - interval '28 days', 20, 'wd', 'wd', d.due, d.due - interval '1 day',
        d.due + interval '3 days', d.due + interval '5 days', d.due + interval '8 days',
        d.due - interval '1 day', 0, 'on_track', '', '[]'::jsonb, 'wd', '', false
 FROM generate_series(1, %(n)s) AS g,
@@ -84,6 +86,9 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=100, help="clocks due in a normal minute")
     parser.add_argument("--no-fanout", dest="fanout", action="store_false",
                         help="leave notifications_fan_out out of our figure (the sweep alone)")
+    parser.add_argument("--no-people", dest="people", action="store_false",
+                        help="nobody to notify (the bench before 2026-12-05 06:00: clocks without an owner, a unit "
+                             "without a head, no office): the fan-out then writes no delivery")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
@@ -116,10 +121,20 @@ def run(args) -> None:
     from tests.factories import make_unit
 
     unit = Unit.objects.first() or make_unit("基准测试单位", code="BENCH")
+    owner = None
+    if args.people:
+        # Somebody to tell, as in a real unit: every clock's owner, the unit's head, an office
+        # user and a leader (each with an e-mail address: inbox + e-mail per notice).
+        from efficiency.models import Role
+        from tests.factories import make_user
+
+        owner = make_user(Role.CLERK, unit=unit)
+        for role in (Role.HEAD, Role.OFFICE, Role.LEADER):
+            make_user(role, unit=unit)
     now = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
     with connection.cursor() as cur:
         t = time.perf_counter()
-        cur.execute(SEED, {"unit": unit.pk, "n": args.n, "now": now})
+        cur.execute(SEED, {"unit": unit.pk, "owner": owner.pk if owner else None, "n": args.n, "now": now})
         cur.execute("CREATE TABLE bench_copy (LIKE clocktest_timeditem INCLUDING ALL)")
         cur.execute("INSERT INTO bench_copy SELECT * FROM clocktest_timeditem")
         for table in ("clocktest_timeditem", "bench_copy", "efficiency_event"):
@@ -148,7 +163,7 @@ def run(args) -> None:
             pass
         if not keep:
             with connection.cursor() as cur:
-                for table in ("clocktest_timeditem", "bench_copy", "efficiency_event"):
+                for table in ("clocktest_timeditem", "bench_copy", "efficiency_event", "efficiency_notification"):
                     cur.execute(f"VACUUM {table}")
         return rows, elapsed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.db import transaction
@@ -51,7 +52,7 @@ def events_emit(specs: list[dict]) -> list[Event]:
     if not specs:
         return []
     events = [_event_new(**spec) for spec in specs]
-    Event.objects.bulk_create(events)
+    _events_insert(events)
     by_kind: dict[str, list[Event]] = {}
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)
@@ -65,6 +66,36 @@ def events_emit(specs: list[dict]) -> list[Event]:
     if any(event.recipients for event in events):
         transaction.on_commit(request_fan_out)
     return events
+
+
+_EVENT_INSERT = """
+    INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, level_from,
+                                  level_to, message, payload, recipients, fanned_out)
+    SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[],
+                         %s::bigint[], %s::smallint[], %s::smallint[], %s::text[], %s::jsonb[], %s::jsonb[],
+                         %s::boolean[])
+    RETURNING id"""
+
+
+def _events_insert(events: list[Event]) -> None:
+    """The events in one INSERT of column arrays, their ids set from RETURNING (rows come back in
+    the order of the arrays). Plain tuples, no per-field preparation: Django's bulk_create
+    compiled every field of every row, which was most of a handler batch's time."""
+    from django.db import connection
+
+    dumps = json.dumps
+    columns = [[], [], [], [], [], [], [], [], [], [], [], [], []]
+    for e in events:
+        for column, value in zip(columns, (
+                e.at, e.kind, e.subject_type, e.subject_id, e.unit_id, e.actor_id, e.owner_id, e.level_from,
+                e.level_to, e.message, dumps(e.payload, ensure_ascii=False),
+                dumps(e.recipients, ensure_ascii=False), e.fanned_out)):
+            column.append(value)
+    with connection.cursor() as cur:
+        cur.execute(_EVENT_INSERT, columns)
+        for event, (pk,) in zip(events, cur.fetchall()):
+            event.pk = pk
+            event._state.adding, event._state.db = False, connection.alias
 
 
 def _event_new(kind: str, *, subject, actor=None, message: str = "", payload: dict | None = None,

@@ -9,6 +9,7 @@ deadlines wait for 09:00 of a working day (never at night or on a holiday).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -16,7 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -117,23 +118,34 @@ def _subjects(events: list[Event]) -> dict[tuple[str, int], object]:
             for pk, obj in model._default_manager.in_bulk(ids).items()}
 
 
-def format_event(event: Event, subject) -> tuple[str, str, str]:
+def format_event(event: Event, subject, texts: dict | None = None) -> tuple[str, str, str]:
+    """(title, body, link) of an event's notification. `texts`: the batch's translations, looked
+    up once per batch rather than once per event (`_batch_texts`)."""
     custom = registry.formatter(event.kind)
     if custom:
         return custom(event, subject)
+    texts = texts if texts is not None else _batch_texts()
     name = str(subject) if subject is not None else f"{event.subject_type}#{event.subject_id}"
     link = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
     if event.kind == "clock.breach":
-        rung = Rung(event.level_to).label
+        rung = texts["rungs"][event.level_to]
         from .clocks import format_due
 
         due = format_due(getattr(subject, "due_at", None))
-        return (f"【{rung}】{name}", _("%(name)s 已到“%(rung)s”级别，期限 %(due)s。") % {
-            "name": name, "rung": rung, "due": due}, link)
-    title = f"【{event_label(event)}】{name}"  # the catalogue's label (efficiency.event_kinds)
+        return (f"【{rung}】{name}", texts["breach"] % {"name": name, "rung": rung, "due": due}, link)
+    labels = texts["labels"]
+    if event.kind not in labels:
+        labels[event.kind] = event_label(event)  # the catalogue's label (efficiency.event_kinds)
+    title = f"【{labels[event.kind]}】{name}"
     if event.kind == "clock.reminder":
-        return (title, event.message or _("该事项临近期限，请及时办理。"), link)
+        return (title, event.message or texts["reminder"], link)
     return (title, event.message, link)
+
+
+def _batch_texts() -> dict:
+    """The fixed texts of a fan-out batch in the active language, translated once per batch."""
+    return {"rungs": {int(r): str(r.label) for r in Rung}, "labels": {},
+            "breach": _("%(name)s 已到“%(rung)s”级别，期限 %(due)s。"), "reminder": _("该事项临近期限，请及时办理。")}
 
 
 # --- fan-out ----------------------------------------------------------------------------------
@@ -217,11 +229,21 @@ def _people(events: list[Event], recusals: dict | None = None) -> dict:
         ids.update(int(s[5:]) for s in e.recipients if s.startswith("user:") and s[5:].isdigit())
     units = {e.unit_id for e in events if e.unit_id}
     units |= {about for about, _accused in (recusals or {}).values() if about}
+    roles = sorted({spec for e in events for spec in e.recipients if spec in ("office", "leader")})
+    # One read of every user the batch can name: the owners and `user:` ids, the heads of the
+    # events' units, and the office / leader users with their unit's region when named.
+    wanted = Q(pk__in=ids) | Q(role=Role.HEAD, unit_id__in=units)
+    if roles:
+        wanted |= Q(role__in=roles)
     active = User.objects.filter(is_active=True)
+    found = list(active.filter(wanted).annotate(region_id=F("unit__region_id")).order_by("pk"))
     heads = defaultdict(list)
-    for u in active.filter(role=Role.HEAD, unit_id__in=units):
-        heads[u.unit_id].append(u)
-    by_id = {u.pk: u for u in active.filter(pk__in=ids)}
+    by_id = {}
+    for u in found:
+        if u.pk in ids:
+            by_id[u.pk] = u
+        if u.role == Role.HEAD and u.unit_id in units:
+            heads[u.unit_id].append(u)
     backups = {u.backup_id for u in by_id.values() if u.is_absent and u.backup_id} - by_id.keys()
     if backups:  # AB岗 (R49): an absent owner's backup hears in their place
         by_id.update((u.pk, u) for u in active.filter(pk__in=backups))
@@ -232,13 +254,13 @@ def _people(events: list[Event], recusals: dict | None = None) -> dict:
         "region_parent": {},
         "memo": {},
     }
-    roles = {spec for e in events for spec in e.recipients if spec in ("office", "leader")}
     for spec in ("office", "leader"):
         people[spec] = {"all": [], "by_region": defaultdict(list)}
     if roles:
-        for u in active.filter(role__in=sorted(roles)).annotate(region_id=F("unit__region_id")).order_by("pk"):
-            people[u.role]["all"].append(u)
-            people[u.role]["by_region"][u.region_id].append(u)
+        for u in found:
+            if u.role in roles:
+                people[u.role]["all"].append(u)
+                people[u.role]["by_region"][u.region_id].append(u)
         if units:
             people["unit_region"] = dict(Unit.objects.filter(pk__in=units).values_list("pk", "region_id"))
             people["region_parent"] = dict(Region.objects.values_list("pk", "parent_id"))
@@ -265,51 +287,102 @@ def _deliveries_insert(rows: list[tuple], now) -> None:
             ON CONFLICT DO NOTHING""", [now, *(list(c) for c in columns)])
 
 
+_CLAIM = """
+    UPDATE efficiency_event SET fanned_out = true
+    WHERE id = ANY(ARRAY(SELECT id FROM efficiency_event WHERE NOT fanned_out ORDER BY id LIMIT %s
+                         FOR UPDATE SKIP LOCKED))
+    RETURNING id, at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, level_from, level_to, message,
+              payload, recipients, fanned_out"""
+_EVENT_COLUMNS = ["id", "at", "kind", "subject_type", "subject_id", "unit_id", "actor_id", "owner_id", "level_from",
+                  "level_to", "message", "payload", "recipients", "fanned_out"]
+
+
+def _events_claim(batch: int) -> list[Event]:
+    """Claim up to `batch` pending events and mark them fanned out, in one statement: the oldest
+    not locked by another worker (FOR UPDATE SKIP LOCKED), so two workers fanning out at once
+    take different events, and each event is fanned out by exactly one transaction (a rollback
+    puts it back). `= ANY(ARRAY(…))`, not `IN (…)`: the ids are probed through the primary key,
+    where `IN` let the planner join the whole event table by a hash."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(_CLAIM, [batch])
+        rows = sorted(cur.fetchall(), key=lambda row: row[0])
+    events = []
+    for row in rows:
+        row = list(row)
+        for i in (11, 12):  # payload, recipients: jsonb comes as text through Django's connection
+            if isinstance(row[i], str):
+                row[i] = json.loads(row[i])
+        events.append(Event.from_db(connection.alias, _EVENT_COLUMNS, row))
+    return events
+
+
 def notifications_fan_out(*, batch: int = 1000) -> int:
-    """Turn pending events into deliveries. Returns how many events were fanned out."""
+    """Turn pending events into deliveries. Returns how many events were fanned out.
+
+    Per batch, a constant number of statements: the claim (which also marks the events), recusals,
+    the people the batch names, the subjects of the events somebody receives (one read per
+    model; an event whose specs name nobody active is neither loaded nor formatted), and the
+    deliveries in one INSERT; the texts' translations are looked up once per batch, and the
+    recipients of events with the same specs, unit, owner and recusal are resolved once."""
     done = 0
     while True:
         with transaction.atomic():
-            events = list(
-                Event.objects.select_for_update(skip_locked=True).filter(fanned_out=False).order_by("id")[:batch]
-            )
+            events = _events_claim(batch)
             if not events:
                 return done
-            subjects = _subjects(events)
             recusals = _recusals(events)
             people = _people(events, recusals)
+            resolved: dict[tuple, list[tuple[str, User | None]]] = {}
+            heard = []  # (event, its recipients): only these are loaded and formatted
+            for event in events:
+                recusal = recusals.get((event.subject_type, event.subject_id))
+                key = (tuple(event.recipients), event.unit_id, event.owner_id, recusal)
+                if key not in resolved:
+                    resolved[key] = _recipients(event, people, recusal)
+                if resolved[key]:
+                    heard.append((event, resolved[key]))
+            subjects = _subjects([event for event, _recipients_ in heard])
             now = timezone.now()
             later_at = workdays.next_working_moment(now)  # once per batch, not per event
+            texts = _batch_texts()
             rows = []
-            for event in events:
+            for event, recipients in heard:
                 subject = subjects.get((event.subject_type, event.subject_id))
-                title, body, link = format_event(event, subject)
+                title, body, link = format_event(event, subject, texts)
                 title = title[:200]
                 # A citizen (a phone or address, not an account) reads the text written for them,
                 # when the event has one, and no staff link; staff never get the citizen's text.
                 citizen_body = (event.payload or {}).get("citizen_message") or body
                 later = later_at if event.kind in DEFERRED_KINDS else now
-                seen = set()
-                for spec in event.recipients:
-                    for key, user in _resolve(spec, event, people,
-                                              recusals.get((event.subject_type, event.subject_id))):
-                        if key in seen or (key.startswith("user:") and user is None):
-                            continue
-                        seen.add(key)
-                        if user is not None:
-                            rows.append((event.pk, user.pk, key, "inbox", title, body, link, "sent", now, now))
-                            if user.email:
-                                rows.append((event.pk, user.pk, key, "email", title, body, link, "pending", later, None))
-                        elif key.startswith("phone:"):
-                            rows.append((event.pk, None, key, "sms", title, citizen_body, "", "pending", later, None))
-                        elif key.startswith("email:"):
-                            rows.append((event.pk, None, key, "email", title, citizen_body, "", "pending", later,
+                for recipient, user in recipients:
+                    if user is not None:
+                        rows.append((event.pk, user.pk, recipient, "inbox", title, body, link, "sent", now, now))
+                        if user.email:
+                            rows.append((event.pk, user.pk, recipient, "email", title, body, link, "pending", later,
                                          None))
+                    elif recipient.startswith("phone:"):
+                        rows.append((event.pk, None, recipient, "sms", title, citizen_body, "", "pending", later, None))
+                    elif recipient.startswith("email:"):
+                        rows.append((event.pk, None, recipient, "email", title, citizen_body, "", "pending", later,
+                                     None))
             _deliveries_insert(rows, now)
-            Event.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out=True)
         done += len(events)
         if len(events) < batch:
             return done
+
+
+def _recipients(event: Event, people: dict, recusal) -> list[tuple[str, User | None]]:
+    """An event's distinct recipients (key, user or None), in the order of its specs."""
+    seen, found = set(), []
+    for spec in event.recipients:
+        for key, user in _resolve(spec, event, people, recusal):
+            if key in seen or (key.startswith("user:") and user is None):
+                continue
+            seen.add(key)
+            found.append((key, user))
+    return found
 
 
 def _send_email(due: list[Notification]) -> list[Exception | None]:

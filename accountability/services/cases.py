@@ -38,6 +38,10 @@ def _case_number(case: AccountabilityCase) -> str:
     return f"WZ{timezone.localdate():%Y}{case.pk:06d}"
 
 
+# `_case_number` in SQL, over the new row's `id` (the year filled in as a number).
+_CASE_NUMBER_SQL = "'WZ%d' || CASE WHEN id >= 1000000 THEN id::text ELSE lpad(id::text, 6, '0') END"
+
+
 # Why an automatic proposal names no person (R46), by source: the item it came from had no handler.
 NO_PERSON = {
     AccountabilityCase.Source.COMPLAINT: gettext_lazy("投诉针对单位，投诉人未指明具体工作人员；责任人待调查认定。"),
@@ -124,16 +128,16 @@ def case_propose(*, actor=None, source: str, unit: Unit, person: User | None = N
     return case
 
 
-def cases_propose(entries: list[dict]) -> list[AccountabilityCase]:
+def cases_propose(entries: list[dict]) -> list[int]:
     """`case_propose` for a batch (a sweep batch's `accountability.propose` events) in a constant
     number of statements: one read of the cases already proposed for these sources, one INSERT
-    of the new cases, one UPDATE numbering them, their `cases.opened` events in one INSERT and
+    of the new cases numbered in the same statement (`efficiency.bulk.values_insert`: column arrays,
+    no case instance built), their `cases.opened` events in one INSERT and
     their audit rows in one more. Each entry holds `case_propose`'s arguments with `unit_id` and
     `person_id` instead of objects. A source item already proposed (now or by a concurrent
-    worker: the unique constraint) opens nothing new; returns the cases opened."""
-    from django.db import connection
-
+    worker: the unique constraint) opens nothing new; returns the ids of the cases opened."""
     from efficiency.audit import audit_records
+    from efficiency.bulk import values_insert
     from efficiency.events import events_emit
 
     def key(e):
@@ -159,35 +163,42 @@ def cases_propose(entries: list[dict]) -> list[AccountabilityCase]:
                              .order_by("-pk").values_list("unit_id", "pk")):
         heads[unit_id] = head_id  # the lowest pk wins, as in `_unit_head`
 
-    cases = [AccountabilityCase(number=f"tmp-{secrets.token_hex(8)}", source=e["source"], unit_id=e["unit_id"],
-                                reason=e["reason"].strip(), subject_type=e.get("subject_type", ""),
-                                subject_id=e.get("subject_id"),
-                                **_r46_people(e["source"], e.get("person_id"), heads.get(e["unit_id"])))
-             for e in wanted.values()]
+    rows = [dict(source=e["source"], unit_id=e["unit_id"], reason=e["reason"].strip(),
+                 subject_type=e.get("subject_type", ""), subject_id=e.get("subject_id"),
+                 **_r46_people(e["source"], e.get("person_id"), heads.get(e["unit_id"])))
+            for e in wanted.values()]
     try:
         with transaction.atomic():
-            AccountabilityCase.objects.bulk_create(cases)
+            # One INSERT of column arrays, no case instance built, numbered in the same statement
+            # from the key it draws (`_case_number`).
+            keys = values_insert(AccountabilityCase, rows,
+                                 computed={"number": _CASE_NUMBER_SQL % timezone.localdate().year})
     except IntegrityError:
         # A concurrent worker proposed some of them meanwhile: one at a time, each idempotent.
         units = Unit.objects.in_bulk({e["unit_id"] for e in wanted.values()})
         people = User.objects.in_bulk({e["person_id"] for e in wanted.values() if e.get("person_id")})
         return [case_propose(source=e["source"], unit=units[e["unit_id"]], person=people.get(e.get("person_id")),
                              actor=e.get("actor"), reason=e["reason"], subject_type=e.get("subject_type", ""),
-                             subject_id=e.get("subject_id")) for e in wanted.values()]
-    for case in cases:
-        case.number = _case_number(case)
-    with connection.cursor() as cur:
-        cur.execute("""UPDATE accountability_accountabilitycase AS c SET number = v.number
-                       FROM unnest(%s::bigint[], %s::text[]) AS v(id, number) WHERE c.id = v.id""",
-                    [[c.pk for c in cases], [c.number for c in cases]])
+                             subject_id=e.get("subject_id")).pk for e in wanted.values()]
     opened = _("问责建议：%(r)s")
+    label = AccountabilityCase._meta.label_lower
     actors = [e.get("actor") for e in wanted.values()]
-    events_emit([dict(kind="cases.opened", subject=c, actor=actor, unit=c.unit_id, recipients=["office", "leader"],
-                      message=opened % {"r": c.reason}, payload={"source": c.source})
-                 for c, actor in zip(cases, actors)])
-    audit_records([dict(action="create", actor=actor, obj=c, summary=f"问责建议 {c.number}")
-                   for c, actor in zip(cases, actors)])
-    return cases
+    events_emit([dict(kind="cases.opened", subject=_CaseRef(pk), actor=actor, unit=row["unit_id"],
+                      recipients=["office", "leader"], message=opened % {"r": row["reason"]},
+                      payload={"source": row["source"]})
+                 for (pk, _number), row, actor in zip(keys, rows, actors)])
+    audit_records([dict(action="create", actor=actor, object_type=label, object_id=str(pk), summary=f"问责建议 {number}")
+                   for (pk, number), actor in zip(keys, actors)])
+    return [pk for pk, _number in keys]
+
+
+class _CaseRef:
+    """A case just inserted, known by its key: what its event needs (`efficiency.events`)."""
+
+    _meta = AccountabilityCase._meta
+
+    def __init__(self, pk: int):
+        self.pk = pk
 
 
 def _lock_case(case) -> AccountabilityCase:

@@ -42,7 +42,7 @@ def test_r28_a_sweep_batch_past_every_rung_proposes_every_item_in_constant_state
     make_items(org, n, START)
     moment = START + timedelta(days=90)  # past 问责建议: 0 → 5 in one step
     # probe, (wave count and settings at 1,000), savepoint, claim + breach events, the items, the
-    # proposals' INSERT; units, people, cases found, savepoint, cases' INSERT, release, numbers,
+    # proposals' INSERT; units, people, cases found, savepoint, cases' INSERT (numbered in it), release,
     # cases.opened events, counters, audit rows; release; the 督办单 rung's documents (6: offices,
     # counters, rows — efficiency.documents) and the units' heads for R46's people (1).
     with time_machine.travel(moment, tick=False), django_assert_max_num_queries(31):
@@ -76,10 +76,11 @@ def test_fan_out_of_a_batch_of_events_is_constant_statements(org, n, django_asse
     items = make_items(org, n, START)
     events_emit([dict(kind="test.notice", subject=item, message="请办理",
                       recipients=["owner", "head", "office", "phone:13800000000"]) for item in items])
-    # The batch's events, its subjects, recusals, the people (owners, heads, office users, units'
-    # regions, the region tree), the deliveries' INSERT (one statement of column arrays), the
-    # events marked, the savepoint pair; a full batch (1,000) looks once more and finds none.
-    with django_assert_max_num_queries(15):
+    # The savepoint pair, the claim (which marks the events too), its subjects, the people (one read
+    # of owners, heads and office users; units' regions, the region tree), the deliveries' INSERT
+    # (one statement of column arrays); a full batch (1,000) claims once more and finds none; the
+    # calendar's stamp, when its per-process copy is more than a second old (next 09:00).
+    with django_assert_max_num_queries(12):
         assert notifications_fan_out(batch=1000) == n
     # inbox + e-mail for the owner, the head and the office user, and one SMS, per event.
     assert Notification.objects.count() == n * 7
