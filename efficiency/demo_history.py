@@ -87,7 +87,8 @@ def on_time_share(unit_code: str, month: date) -> float:
     return max(0.5, min(1.0, base + rng(f"unit:{unit_code}:{month:%Y-%m}").uniform(-0.06, 0.06)))
 
 
-def _at_work(d: date, r: random.Random) -> datetime:
+def at_work(d: date, r: random.Random) -> datetime:
+    """A moment of office hours (09:00–17:00 China time) on the day."""
     return datetime.combine(d, time(9), SHANGHAI) + timedelta(minutes=r.randrange(8 * 60))
 
 
@@ -103,7 +104,7 @@ def close(r: random.Random, item, *, share: float, now: datetime | None = None) 
         closed = item.clock_start + (item.due_at - item.clock_start) * r.uniform(0.15, 0.95)
         state, level = ClockState.DONE, Rung.NONE
     else:
-        closed = _at_work(workdays.add_workdays(local_date(item.due_at), r.randint(1, 6)), r)
+        closed = at_work(workdays.add_workdays(local_date(item.due_at), r.randint(1, 6)), r)
         state = ClockState.DONE_LATE
         level = Rung.RED if item.red_at is not None and closed > item.red_at else Rung.YELLOW
     if closed > now - PAST:

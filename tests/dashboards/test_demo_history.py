@@ -15,6 +15,7 @@ from dashboards import queries, scoring
 from efficiency import demo_history
 from efficiency.models import Event
 from efficiency.workdays import local_date
+from inspection.models import InspectionPlan, Rectification
 from supervision.models import AssignmentTarget
 
 pytestmark = pytest.mark.django_db
@@ -43,18 +44,26 @@ def test_the_history_is_closed_items_of_every_kind_with_their_events_and_no_noti
     call_command("seed_demo", stdout=StringIO())
     first = demo_history.first_day()
     past = timezone.now() - demo_history.PAST
-    for model in (Application, AssignmentTarget, Complaint, AccountabilityCase):
+    for model in (Application, AssignmentTarget, Complaint, AccountabilityCase, Rectification):
         old = model.objects.filter(clock_start__lt=past)
         assert old.exists() and not old.filter(closed_at__isnull=True).exists(), model
         assert old.filter(closed_at__gte=past).count() == 0, model  # every end is in the past
         assert local_date(old.order_by("clock_start").first().clock_start) >= first, model
     assert Rating.objects.filter(created_at__lt=past).exists()
+    plans = InspectionPlan.objects.filter(status="closed", closed_on__lt=local_date(past))
+    assert plans.count() >= 3 and all(p.visits.exists() and p.findings.exists() for p in plans)
+    assert old_kinds(past) >= {"inspection.finding", "rectification.verified", "approvals.rated", "complaints.rated",
+                               "cases.decided", "assignment.urged"}
     assert Application.objects.filter(clock_start__lt=past, receipt_number__startswith="SL").count() == \
         Application.objects.filter(clock_start__lt=past).count()
     assert Complaint.objects.filter(filed_at__lt=past).count() == Complaint.objects.filter(clock_start__lt=past).count()
     old_events = Event.objects.filter(at__lt=past)
     assert old_events.filter(kind="clock.breach").exists() and not old_events.filter(fanned_out=False).exists()
     assert not old_events.filter(notifications__isnull=False).exists()
+
+
+def old_kinds(before) -> set[str]:
+    return set(Event.objects.filter(at__lt=before).values_list("kind", flat=True).distinct())
 
 
 def test_units_do_differently_and_the_rankings_move_from_month_to_month(db):
