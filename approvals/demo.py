@@ -168,7 +168,7 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
          "华", "平", "建国", "桂兰", "志强", "红梅", "海燕", "德胜", "文斌", "春兰", "晓东", "玉珍"]
 SHOPS = ["便利店", "早餐店", "五金店", "家常菜馆", "水果店", "理发店", "烟酒店", "药店", "面馆", "建材店", "服装店"]
 # Per item (not joint: a joint item's review steps are its own story): applications a month.
-HISTORY_ITEMS = {"EZ-ZRZY-002": 9, "EZ-SCJG-001": 22, "EZ-SCJG-002": 30, "EZ-ZWSJ-001": 16}
+HISTORY_ITEMS = {"EZ-ZRZY-002": 6, "EZ-SCJG-001": 14, "EZ-SCJG-002": 18, "EZ-ZWSJ-001": 10}
 HISTORY_CLERKS = {"EZ-ZRZY": "jingban", "EZ-SCJG": "jingban2", "EZ-ZWSJ": "jingban3"}
 RATING_COMMENTS = {5: ["一次办结，非常满意", "窗口服务热情", "网上申报很方便"], 4: ["办理顺利", "材料一次告知清楚"],
                    3: ["比承诺时间晚了几天", "等待时间较长"]}

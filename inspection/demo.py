@@ -97,7 +97,7 @@ HISTORY_PLANS = [
 def _seed_history(office, leader, units: dict, people: dict) -> int:
     """Four past inspections (one a quarter): approved and finished plans, visits to three units
     each, findings and their rectifications verified on time or late by each unit's own share."""
-    if h.has_history(Rectification):
+    if h.has_history(Finding, "created_at"):  # the current plan's rectification started a month ago
         return 0
     r = h.rng("inspection")
     targets = [units[c] for c in TARGETS]

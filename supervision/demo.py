@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from efficiency import demo_history as h
+from efficiency import demo_history as h, permissions
 from efficiency.clocks import rule_cached
 from efficiency.models import Unit, User
 from efficiency.workdays import local_date
@@ -172,6 +172,7 @@ def _seed_history(office, leader_name: str = "刘振华") -> int:
     for index, target in targets:
         target.assignment = items[index]
     AssignmentTarget.objects.bulk_create([t for _i, t in targets], batch_size=1000)
+    permissions.share_with_units([(items[index], t.unit) for index, t in targets])  # as assignment_dispatch does
     events = h.breach_events([t for _i, t in targets], AssignmentTarget._meta.label_lower)
     for item in items:
         events.append(h.event("assignment.created", item, item.created_at, actor=office,
