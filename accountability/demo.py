@@ -4,11 +4,16 @@ case reason, the bulletin title); does nothing without the demo org (efficiency.
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import timedelta
 
-from efficiency.models import Unit, User
+from django.db import connection, transaction
+from django.utils import timezone
 
-from . import services
+from efficiency import demo_history as h
+from efficiency.clocks import rule_cached
+from efficiency.models import Event, Role, Rung, Unit, User
+
+from . import security, services
 from .models import AccountabilityCase, Bulletin, Complaint, Measure, Rating
 
 COMPLAINTS = [
@@ -100,6 +105,143 @@ def seed(stdout=None) -> None:
     case = _case(office, leader)
     _bulletin(office, leader, [case], complaints)
     _draft_bulletin(office)
+    past, past_cases = _seed_history(office, leader)
+    if stdout and past:
+        stdout.write(f"accountability: {past} answered complaints and {past_cases} decided cases of the last twelve months")
     if stdout:
         stdout.write(f"accountability: {Complaint.objects.count()} complaints, "
                      f"{AccountabilityCase.objects.count()} cases, {Bulletin.objects.count()} bulletins")
+
+
+# --- twelve months of history (issue 15, point 9) ------------------------------------------------
+
+HISTORY_UNITS = ["EZ-ZRZY", "EZ-SCJG", "EZ-ZWSJ", "EZ-ZWZX", "EZ-ZJ", "EZ-RS", "EZ-STHJ", "EZ-JT", "ECQ-SCJG", "HRQ-ZRZY"]
+HISTORY_COMPLAINTS = [
+    ("slow", "办理{t}已超过承诺时限，多次询问均答复“在走流程”，没有书面说明。"),
+    ("buck_passing", "办理{t}时科室之间相互推诿，来回跑了三趟仍没有人负责。"),
+    ("attitude", "窗口工作人员办理{t}时态度生硬，不愿解释需要补什么材料。"),
+    ("broken_promise", "{t}承诺“最多跑一次”，实际跑了四次才办完。"),
+    ("nonfeasance", "反映{t}相关问题一个多月，没有人联系处理。"),
+]
+HISTORY_MATTERS = ["二手房过户登记", "食品经营许可变更", "个体工商户注册", "社保关系转移", "施工许可证", "道路运输证年审",
+                   "排污许可登记", "企业投资项目备案", "公积金提取", "营业执照地址变更"]
+HISTORY_REPLIES = ["经核实，反映情况属实。已对当事工作人员批评教育，并建立超时预警和首问负责制度。",
+                   "经核查，办件因系统迁移延误，已向投诉人说明并当场办结，相关环节已优化。",
+                   "经调查，投诉反映的问题部分属实，已责成窗口落实一次性告知，并向投诉人致歉。"]
+
+
+def _seed_history(office, leader) -> tuple[int, int]:
+    """Answered and rated complaints of the last twelve months, and the accountability cases
+    decided on the worst of them; in bulk."""
+
+    if h.has_history(Complaint, "filed_at"):
+        return 0, 0
+    units = list(Unit.objects.filter(code__in=HISTORY_UNITS).order_by("code"))
+    handlers = {u.pk: User.objects.filter(unit=u, is_active=True).order_by("role", "pk").first() for u in units}
+    r, complaints = h.rng("complaints"), []
+    for start in h.starts(r, 9):
+        unit = r.choice(units)
+        category, text = r.choice(HISTORY_COMPLAINTS)
+        accepted = start + timedelta(hours=r.randint(2, 30))
+        anonymous = r.random() < 0.3
+        c = Complaint(
+            tracking_number=f"TS{start.astimezone(h.SHANGHAI):%Y%m%d}{r.randrange(10**6):06d}",
+            check_code_hash=security.digest(f"H{r.randrange(10**9)}"), link_token_hash=security.token_digest(f"h{r.random()}"),
+            status=Complaint.Status.CLOSED, category=category, subject_unit=unit, unit=unit, owner=handlers[unit.pk],
+            description=text.format(t=r.choice(HISTORY_MATTERS)), is_anonymous=anonymous,
+            complainant_name="" if anonymous else r.choice("王李张刘陈杨黄赵吴周") + r.choice(["先生", "女士"]),
+            complainant_phone="" if anonymous else f"139{r.randrange(10**8):08d}", accepted_at=accepted,
+            handling_rounds=1)
+        h.start_clock(c, rule=rule_cached("complaint.reply"), start=accepted)
+        if not h.close(r, c, share=h.on_time_share(unit.code, h.month_of(start))):
+            continue
+        c.unit_reply = c.reply = r.choice(HISTORY_REPLIES)
+        c.unit_replied_at = c.closed_at - timedelta(hours=r.randint(2, 20))
+        c.answered_at = c.finding_at = c.closed_at
+        c.substantiated, c.finding_by = r.random() < 0.35, office
+        c.rating = r.choice([Rating.SATISFIED, Rating.SATISFIED, Rating.BASICALLY]
+                            if c.clock_state == "done" else [Rating.BASICALLY, Rating.DISSATISFIED])
+        c.rated_at = c.closed_at + timedelta(hours=r.randint(2, 48))
+        c.filed_at = start  # set again after the insert: `auto_now_add` stamps it now
+        complaints.append(c)
+    filed = [c.filed_at for c in complaints]
+    Complaint.objects.bulk_create(complaints, batch_size=1000)
+    _history_filed_at(complaints, filed)
+    events = h.breach_events(complaints, Complaint._meta.label_lower)
+    for c in complaints:
+        events += [
+            h.event("complaints.filed", c, c.filed_at, message=f"收到效能投诉 {c.tracking_number}（{c.get_category_display()}，网上投诉）",
+                    payload={"category": c.category, "channel": "web", "subject_unit_id": c.subject_unit_id}),
+            h.event("complaints.accepted", c, c.accepted_at, actor=office, message=f"您的投诉 {c.tracking_number} 已受理。"),
+            h.event("complaints.assigned", c, c.accepted_at, unit_id=c.unit_id, actor=office, message=f"交办 {c.unit.name} 办理"),
+            h.event("complaints.unit_replied", c, c.unit_replied_at, unit_id=c.unit_id, actor=c.owner, message=c.unit_reply),
+            h.event("complaints.replied", c, c.answered_at, actor=office, payload={"substantiated": c.substantiated}),
+            h.event("complaints.rated", c, c.rated_at, unit_id=c.unit_id, payload={"rating": c.rating},
+                    message=c.get_rating_display()),
+        ]
+        if c.substantiated:
+            events.append(h.event("complaints.substantiated", c, c.answered_at, unit_id=c.subject_unit_id, actor=office,
+                                  payload={"category": c.category}))
+    cases = _history_cases(r, office, leader, complaints, events)
+    h.events_write(events)
+    return len(complaints), cases
+
+
+def _history_filed_at(complaints, filed) -> None:
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accountability_complaint AS c SET filed_at = v.at FROM unnest(%s::bigint[], %s::timestamptz[])"
+                       " AS v(id, at) WHERE c.id = v.id", [[c.pk for c in complaints], filed])
+    for c, at in zip(complaints, filed):
+        c.filed_at = at
+
+
+def _history_case(r, office, leader, *, opened, unit_id, person_id, source, subject_type, subject_id, reason, facts):
+    head = User.objects.filter(unit_id=unit_id, role=Role.HEAD, is_active=True).order_by("pk").first()
+    case = AccountabilityCase(
+        number=f"H{subject_type}{subject_id}"[-24:], status=AccountabilityCase.Status.DECIDED, source=source,
+        subject_type=subject_type, subject_id=subject_id, unit_id=unit_id, person_id=person_id,
+        person_missing_reason="" if person_id else "该事项未指定承办人，责任人经调查认定为单位。",
+        leader=head, leader_missing_reason="" if head else "该单位未登记负责人。", owner=office,
+        reason=reason, facts=facts, proposal="建议责令作出书面检查。", proposed_by=office, proposed_at=opened,
+        decision=AccountabilityCase.Decision.MEASURE, person_measures=[Measure.SELF_CRITICISM],
+        decision_reason="超期属实，未按规定申请延期。", decided_by=leader, decided_body="appointing",
+        decided_unit=leader.unit)
+    h.start_clock(case, rule=rule_cached("case.investigation"), start=opened)
+    if not h.close(r, case, share=0.9):
+        return None
+    case.decided_at = case.closed_at
+    return case
+
+
+def _history_cases(r, office, leader, complaints, events) -> int:
+    """The cases of the past, investigated and decided (问责): one on each substantiated complaint
+    answered late, and one on every other red card of the other parts' past (the sweep's
+    `clock.breach` events written by their demo history, read from the core's event log)."""
+    found = []
+    for c in complaints:
+        if c.substantiated and c.clock_state == "done_late":
+            found.append(_history_case(
+                r, office, leader, opened=c.answered_at + timedelta(hours=r.randint(2, 48)), unit_id=c.subject_unit_id,
+                person_id=c.owner_id, source=AccountabilityCase.Source.COMPLAINT, subject_type=Complaint._meta.label_lower,
+                subject_id=c.pk, reason=f"效能投诉 {c.tracking_number} 经查属实且超期答复：{c.description}", facts=c.reply))
+    red = Event.objects.filter(kind="clock.breach", level_to=Rung.RED, fanned_out=True, unit__isnull=False,
+                               at__lt=timezone.now() - h.PAST).order_by("at", "id")
+    for e in red[::2]:
+        found.append(_history_case(
+            r, office, leader, opened=h.sweep_moment(e.at + timedelta(days=2)), unit_id=e.unit_id, person_id=e.owner_id,
+            source=AccountabilityCase.Source.RED_CARD, subject_type=e.subject_type, subject_id=e.subject_id,
+            reason="超过时限亮红牌，未按规定申请延期", facts="经调取系统记录，该事项超过承诺时限，无延期审批手续。"))
+    cases = [case for case in found if case is not None]
+    AccountabilityCase.objects.bulk_create(cases)
+    with connection.cursor() as cursor:  # the number as `_case_number` gives it; opened then, not now
+        cursor.execute("""UPDATE accountability_accountabilitycase SET created_at = clock_start, number =
+                            'WZ' || to_char(clock_start AT TIME ZONE 'Asia/Shanghai', 'YYYY') || lpad(id::text, 6, '0')
+                          WHERE id = ANY(%s)""", [[case.pk for case in cases]])
+    events += h.breach_events(cases, AccountabilityCase._meta.label_lower)
+    for case in cases:
+        events.append(h.event("cases.opened", case, case.clock_start, unit_id=case.unit_id, actor=office,
+                              message=case.reason[:200]))
+        events.append(h.event("cases.decided", case, case.closed_at, unit_id=case.unit_id, actor=leader,
+                              message="问责：责令作出书面检查"))
+    return len(cases)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import timedelta
 
-from .models import Application, ServiceItem, Status
+from django.db import connection, transaction
+from django.utils import timezone
+
+from efficiency import demo_history as h
+from efficiency.clocks import Limit, rule_cached
+from efficiency.models import Event
+
+from .models import Application, Rating, ServiceItem, Status
 from .validators import id_card_check_digit, uscc_check_char
 
 ITEMS = [
@@ -147,5 +154,77 @@ def seed(stdout=None) -> None:
             if then == "rate":
                 services.rating_submit(application=app, score=5, comment="窗口服务热情，一次办结")
         _seed_window(user)
+        past = _seed_history(user)
+    if stdout and past:
+        stdout.write(f"  approvals: {past} closed applications of the last twelve months")
     if stdout:
         stdout.write(f"  approvals: {ServiceItem.objects.count()} service items, {Application.objects.count()} applications")
+
+
+# --- twelve months of history (issue 15, point 9) ------------------------------------------------
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+         "华", "平", "建国", "桂兰", "志强", "红梅", "海燕", "德胜", "文斌", "春兰", "晓东", "玉珍"]
+SHOPS = ["便利店", "早餐店", "五金店", "家常菜馆", "水果店", "理发店", "烟酒店", "药店", "面馆", "建材店", "服装店"]
+# Per item (not joint: a joint item's review steps are its own story): applications a month.
+HISTORY_ITEMS = {"EZ-ZRZY-002": 6, "EZ-SCJG-001": 14, "EZ-SCJG-002": 18, "EZ-ZWSJ-001": 10}
+HISTORY_CLERKS = {"EZ-ZRZY": "jingban", "EZ-SCJG": "jingban2", "EZ-ZWSJ": "jingban3"}
+RATING_COMMENTS = {5: ["一次办结，非常满意", "窗口服务热情", "网上申报很方便"], 4: ["办理顺利", "材料一次告知清楚"],
+                   3: ["比承诺时间晚了几天", "等待时间较长"]}
+
+
+def _history_applicant(r, n: int) -> dict:
+    name = r.choice(SURNAMES) + r.choice(GIVEN)
+    born = f"{r.randint(1960, 2000)}{r.randint(1, 12):02d}{r.randint(1, 28):02d}"
+    first = f"420702{born}{n % 1000:03d}"
+    return {"applicant_kind": "person", "applicant_name": name, "applicant_id_number": first + id_card_check_digit(first),
+            "applicant_phone": f"138{r.randint(0, 99999999):08d}", "project": name[0] + r.choice(GIVEN) + r.choice(SHOPS)}
+
+
+def _seed_history(user) -> int:
+    """Closed applications of the last twelve months with their ratings (好差评), in bulk."""
+    if h.has_history(Application):
+        return 0
+    rule = rule_cached("application.service")
+    apps, r = [], h.rng("approvals")
+    for code, per_month in HISTORY_ITEMS.items():
+        item = ServiceItem.objects.filter(code=code).select_related("unit").first()
+        clerk = user(HISTORY_CLERKS.get(item.unit.code, "")) if item else None
+        if clerk is None:
+            continue
+        for start in h.starts(r, per_month):
+            app = Application(item=item, unit=item.unit, owner=clerk, first_handler=clerk, status=Status.APPROVED,
+                              received_at=start, accepted_at=start, legal_limit=item.legal_limit,
+                              committed_limit=item.committed_limit, deemed_approval=False,
+                              decided_by=clerk, **_history_applicant(r, len(apps)))
+            h.start_clock(app, rule=rule, limit=Limit(item.committed_limit), legal=Limit(item.legal_limit),
+                          start=start)
+            if h.close(r, app, share=h.on_time_share(item.unit.code, h.month_of(start))):
+                app.decided_at, app.decision_reason = app.closed_at, "材料齐全，符合法定条件，准予许可。"
+                apps.append(app)
+    Application.objects.bulk_create(apps, batch_size=1000)
+    with connection.cursor() as cursor:  # the receipt number as `_accept` gives it
+        cursor.execute("""UPDATE approvals_application SET receipt_number =
+                            'SL' || to_char(accepted_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(id::text, 6, '0')
+                          WHERE id = ANY(%s)""", [[a.pk for a in apps]])
+    ratings = []
+    for app in apps:
+        if r.random() < 0.6:
+            score = r.choice([5, 5, 4]) if app.clock_state == "done" else r.choice([4, 3, 3])
+            at = min(app.closed_at + timedelta(hours=r.randint(1, 72)), timezone.now() - h.PAST)
+            ratings.append(Rating(application=app, unit=app.unit, score=score, comment=r.choice(RATING_COMMENTS[score]),
+                                  created_at=at))
+    Rating.objects.bulk_create(ratings, batch_size=1000)
+    events: list[Event] = h.breach_events(apps, Application._meta.label_lower)
+    for app in apps:
+        events.append(h.event("approvals.accepted", app, app.accepted_at, unit_id=app.unit_id, actor=app.owner))
+        events.append(h.event("approvals.decided", app, app.decided_at, unit_id=app.unit_id, actor=app.owner,
+                              message="准予许可"))
+    for rating in ratings:
+        events.append(h.event("approvals.rated", rating.application, rating.created_at, unit_id=rating.unit_id,
+                              payload={"score": rating.score, "unit_id": rating.unit_id, "round": 1,
+                                       "rating_id": rating.pk},
+                              message=f"{rating.get_score_display()} {rating.comment}"))
+    h.events_write(events)
+    return len(apps)

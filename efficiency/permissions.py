@@ -189,6 +189,22 @@ def share_with_unit(obj, unit, *, perms=("view",)) -> None:
         assign_perm(f"{obj._meta.app_label}.{perm}_{obj._meta.model_name}", unit.group, obj)
 
 
+def share_with_units(pairs, *, perm: str = "view") -> None:
+    """`share_with_unit` for many (item, unit) pairs of one model in one insert (a bulk seed)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    pairs = list(pairs)
+    if not pairs:
+        return
+    model = type(pairs[0][0])
+    perm_model = _direct_group_model(model)
+    permission = Permission.objects.get(content_type=ContentType.objects.get_for_model(model),
+                                        codename=f"{perm}_{model._meta.model_name}")
+    perm_model.objects.bulk_create([perm_model(content_object=obj, group_id=unit.group_id, permission=permission)
+                                    for obj, unit in pairs], ignore_conflicts=True)
+
+
 def unshare_with_unit(obj, unit, *, perms=("view",)) -> None:
     from guardian.shortcuts import remove_perm
 

@@ -8,13 +8,15 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from efficiency import demo_history as h, permissions
+from efficiency.clocks import rule_cached
 from efficiency.models import Unit, User
 from efficiency.workdays import add_workdays, local_date
 
 from . import services
 from .models import (
-    Assignment, AssignmentKind as K, HardProblem, InternalProcedure, KeyProject, KeyTask, KeyTaskList, PolicyDocument,
-    RequiredOutput,
+    Assignment, AssignmentKind as K, AssignmentTarget, HardProblem, InternalProcedure, KeyProject, KeyTask, KeyTaskList,
+    PolicyDocument, RequiredOutput,
 )
 
 UNITS = ["EZ-XNB", "EZ-ZRZY", "EZ-SCJG", "EZ-ZWSJ", "EZ-ZJ", "EZ-JT", "EZ-STHJ", "EZ-RS"]
@@ -71,6 +73,9 @@ def seed(stdout=None) -> None:
     _openness(office, units, people)
     _key_project(office)
     _hard_problem(office)
+    past = _seed_history(office)
+    if past:
+        _log(stdout, f"{past} closed assignments of the last twelve months")
     _log(stdout, f"{KeyTask.objects.count()} key tasks, {Assignment.objects.count()} assignments, "
                  f"{KeyProject.objects.count()} key projects, {HardProblem.objects.count()} hard problems")
 
@@ -142,6 +147,8 @@ def _openness(office, units, people) -> None:
     if head.unit_id and not InternalProcedure.objects.filter(unit_id=head.unit_id).exists():
         services.procedure_publish(actor=head, kind=InternalProcedure.Kind.PROCEDURE, title="行政审批内部流转规程",
                                    body="受理—审查—决定—送达，各环节限时办结，超时自动提醒。")
+
+
 PROJECT = "临空经济区冷链物流园"
 PROBLEM = "葛华科技园企业用地报批慢"
 
@@ -187,3 +194,80 @@ def _hard_problem(office) -> None:
             dict(title="并联报批流程上线", deadline=add_workdays(today, 20), requirements="报批时间压缩至 60 天以内",
                  unit=units["HRQ-ZRZY"], owner=people["jingban4"]),
         ])
+
+
+# --- twelve months of history (issue 15, point 9) ------------------------------------------------
+
+HISTORY_UNITS = ["EZ-ZRZY", "EZ-SCJG", "EZ-ZWSJ", "EZ-ZJ", "EZ-RS", "EZ-STHJ", "EZ-JT", "ECQ-SCJG", "HRQ-ZRZY"]
+HISTORY_TOPICS = [
+    (K.MEETING, "市政府常务会议决定：{u}牵头开展“{t}”专项行动", "市政府常务会议研究决定，由{u}牵头，相关单位配合，按期反馈办理意见。"),
+    (K.FIELD_RESEARCH, "市领导调研{t}问题的交办", "市领导在{u}调研时，企业和群众反映{t}问题，请研究提出解决办法。"),
+    (K.POLICY_INTERPRETATION, "关于{t}政策的解读", "{t}相关文件印发后，请{u}做好政策解读，回应企业和群众关切。"),
+]
+HISTORY_THEMES = ["窗口服务提速", "企业开办“一网通办”", "不动产登记“交房即交证”", "工程项目审批压减时限", "营商环境投诉整改",
+                  "社保业务“跨省通办”", "环评审批告知承诺", "道路运输证照电子化", "食品经营许可便利化", "“高效办成一件事”",
+                  "涉企收费清理", "政务服务“好差评”", "惠企政策“免申即享”", "重点项目用地保障", "农民工工资清欠"]
+HISTORY_FEEDBACK = ["已按要求完成，形成工作台账，相关制度已印发。", "已制定实施方案，明确责任科室和完成时限，阶段任务全部完成。",
+                    "已召开专题会议研究落实，问题已整改到位，群众反映良好。"]
+
+
+def _seed_history(office, leader_name: str = "刘振华") -> int:
+    """Closed assignments of the last twelve months, each handed to one to three units that fed
+    back and were closed, on time with each unit's own share; in bulk."""
+    if h.has_history(AssignmentTarget):
+        return 0
+    units = list(Unit.objects.filter(code__in=HISTORY_UNITS).order_by("code"))
+    handlers = {u.pk: User.objects.filter(unit=u, is_active=True).order_by("role", "pk").first() for u in units}
+    r = h.rng("supervision")
+    items, targets = [], []  # targets: (index of the item, target)
+    last_number: dict[int, int] = {}
+    for start in h.starts(r, 14):
+        kind, title, text = r.choice(HISTORY_TOPICS)
+        theme, chosen = r.choice(HISTORY_THEMES), r.sample(units, r.choice([1, 1, 2, 3]))
+        year = start.astimezone(h.SHANGHAI).year
+        if year not in last_number:
+            last = Assignment.objects.filter(number__startswith=f"JB{year}-").order_by("-id").values_list(
+                "number", flat=True).first()
+            last_number[year] = int(last.rsplit("-", 1)[1]) if last else 0
+        last_number[year] += 1
+        item = Assignment(number=f"JB{year}-{last_number[year]:04d}", kind=kind, title=title.format(u=chosen[0].short_name, t=theme),
+                          source_text=text.format(u=chosen[0].name, t=theme), issuing_leader=leader_name,
+                          unit=office.unit, owner=office, status=Assignment.Status.CLOSED, created_at=start)
+        flow = services.FLOWS[kind]
+        dispatched = start + timedelta(hours=r.randint(1, 20))
+        if flow.office:
+            h.start_clock(item, rule=rule_cached(flow.office), start=start)
+            item.closed_at, item.clock_state, item.next_at = dispatched, "done", None
+        ended = []
+        for n, unit in enumerate(chosen):
+            target = AssignmentTarget(unit=unit, owner=handlers[unit.pk], is_lead=n == 0, assigned_at=dispatched,
+                                      status=AssignmentTarget.Status.CLOSED, step=flow.feedback[0], reports_done=1,
+                                      feedback=r.choice(HISTORY_FEEDBACK))
+            h.start_clock(target, rule=rule_cached(flow.feedback[0]), start=dispatched)
+            if h.close(r, target, share=h.on_time_share(unit.code, h.month_of(dispatched))):
+                target.urge_count = int(target.breach_level >= 3)  # a red card: urged once (督办)
+                ended.append(target)
+        if len(ended) == len(chosen):
+            items.append(item)
+            targets.extend((len(items) - 1, t) for t in ended)
+    Assignment.objects.bulk_create(items, batch_size=1000)
+    for index, target in targets:
+        target.assignment = items[index]
+    AssignmentTarget.objects.bulk_create([t for _i, t in targets], batch_size=1000)
+    permissions.share_with_units([(items[index], t.unit) for index, t in targets])  # as assignment_dispatch does
+    events = h.breach_events([t for _i, t in targets], AssignmentTarget._meta.label_lower)
+    for item in items:
+        events.append(h.event("assignment.created", item, item.created_at, actor=office,
+                              message=f"登记{item.get_kind_display()}：{item.title}"))
+    for _i, t in targets:
+        unit = t.unit_id
+        events.append(h.event("assignment.dispatched", t, t.assigned_at, unit_id=unit, actor=office,
+                              message=f"交办给 {t.unit.name}（{'牵头' if t.is_lead else '配合'}）"))
+        if t.urge_count:
+            events.append(h.event("assignment.urged", t, min(t.closed_at, h.sweep_moment(t.red_at)), unit_id=unit,
+                                  actor=office, message="请抓紧办理并按时反馈（第 1 次督办）", payload={"count": 1}))
+        events.append(h.event("assignment.fed_back", t, t.closed_at - timedelta(minutes=30), unit_id=unit,
+                              actor=t.owner, message=t.feedback))
+        events.append(h.event("assignment.closed", t, t.closed_at, unit_id=unit, actor=office, message="审核通过，办结"))
+    h.events_write(events)
+    return len(items)

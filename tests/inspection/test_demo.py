@@ -13,4 +13,6 @@ def test_the_demo_seeds_a_plan_a_draw_and_a_rectification_once():
     demo.seed()
     assert InspectionPlan.objects.filter(topic=demo.TOPIC).count() == 1
     assert Draw.objects.get().seed == demo.SEED
-    assert Rectification.objects.count() == 1
+    # the current plan's one, beside the four past inspections' (tests/dashboards/test_demo_history.py)
+    assert Rectification.objects.filter(finding__plan__topic=demo.TOPIC).count() == 1
+    assert InspectionPlan.objects.filter(status="closed").count() == len(demo.HISTORY_PLANS)
