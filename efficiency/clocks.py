@@ -324,6 +324,17 @@ def clock_close(item, *, actor, message: str = "", at: datetime | None = None):
     return item
 
 
+def clock_set_closed(item, *, at: datetime, level: int = Rung.NONE, prev_level: int = Rung.NONE):
+    """The fields `clock_close` writes, set on an unsaved item whose clock was started with
+    `clock_start(..., save=False)` and that closed at `at` after its ladder reached `level` — for
+    a past written in bulk (the demo's twelve months of history), with no event: the caller
+    writes the events of that past itself."""
+    item.closed_at = at
+    item.clock_state = ClockState.DONE_LATE if item.is_late(at) else ClockState.DONE
+    item.breach_level, item.prev_level, item.next_at = level, prev_level, None
+    return item
+
+
 def clocks_close(model, items, *, actor, message: str = "", at: datetime | None = None,
                  events: list[dict] | None = None) -> list:
     """`clock_close` for many items of one model in a constant number of statements: one UPDATE

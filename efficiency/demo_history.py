@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from . import clocks, workdays
-from .models import ClockState, Event, Rung
+from .models import Event, Rung
 from .workdays import SHANGHAI, local_date
 
 SEED = 20251201
@@ -102,15 +102,13 @@ def close(r: random.Random, item, *, share: float, now: datetime | None = None) 
         return False
     if r.random() < share:
         closed = item.clock_start + (item.due_at - item.clock_start) * r.uniform(0.15, 0.95)
-        state, level = ClockState.DONE, Rung.NONE
+        level = Rung.NONE
     else:
         closed = at_work(workdays.add_workdays(local_date(item.due_at), r.randint(1, 6)), r)
-        state = ClockState.DONE_LATE
         level = Rung.RED if item.red_at is not None and closed > item.red_at else Rung.YELLOW
     if closed > now - PAST:
         return False
-    item.closed_at, item.clock_state, item.breach_level, item.next_at = closed, state, level, None
-    item.prev_level = Rung.YELLOW if level == Rung.RED else Rung.NONE
+    clocks.clock_set_closed(item, at=closed, level=level, prev_level=Rung.YELLOW if level == Rung.RED else Rung.NONE)
     return True
 
 

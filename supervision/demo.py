@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from efficiency import demo_history as h, permissions
-from efficiency.clocks import rule_cached
+from efficiency.clocks import clock_set_closed, rule_cached
 from efficiency.models import Unit, User
 from efficiency.workdays import add_workdays, local_date
 
@@ -237,7 +237,7 @@ def _seed_history(office, leader_name: str = "刘振华") -> int:
         dispatched = start + timedelta(hours=r.randint(1, 20))
         if flow.office:
             h.start_clock(item, rule=rule_cached(flow.office), start=start)
-            item.closed_at, item.clock_state, item.next_at = dispatched, "done", None
+            clock_set_closed(item, at=dispatched)
         ended = []
         for n, unit in enumerate(chosen):
             target = AssignmentTarget(unit=unit, owner=handlers[unit.pk], is_lead=n == 0, assigned_at=dispatched,

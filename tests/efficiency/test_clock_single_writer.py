@@ -33,6 +33,7 @@ NOT_A_CLOCK = {
     ("inspection/services.py", "plan.closed_at"): "InspectionPlan.closed_at (the plan's close)",
     ("inspection/services.py", "visit.closed_at"): "Visit.closed_at (the visit's feedback)",
     ("inspection/services.py", "update_fields:closed_at"): "Visit.closed_at",
+    ("inspection/demo.py", "plan.closed_at"): "InspectionPlan.closed_at (a past plan of the demo's history)",
 }
 # setattr with a computed name: (module, function) → the module constant bounding the names,
 # or why the object is not a clock.
