@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from efficiency import listing
 from efficiency.models import Role
 from efficiency.permissions import require_role
 from efficiency.workdays import local_date
@@ -47,8 +48,8 @@ def policies(request):
     year = request.GET.get("year", "") or str(local_date(timezone.now()).year)
     return render(request, "supervision/policies.html", {
         "form": form, "is_office": request.user.role == Role.OFFICE,
-        "documents": queries.documents_visible(request.user)[:200],
-        "reports": queries.execution_report_list(request.user, status=status, year=year)[:500],
+        "documents": listing.Head(queries.documents_visible(request.user), 200),
+        "reports": listing.Head(queries.execution_report_list(request.user, status=status, year=year), 500),
         "status": status, "year": year,
         "statuses": [("", _("全部")), ("missing", _("未报送")), ("overdue", _("逾期未报送")), ("filed", _("已报送"))],
     })
@@ -97,7 +98,7 @@ def procedures(request):
         else:
             require_role(request.user, Role.HEAD, message=_("只有单位负责人可以发布本单位的内部运转流程和标准。"))
     return render(request, "supervision/procedures.html", {
-        "items": queries.procedures_open(request.user)[:500], "form": form,
+        "items": listing.Head(queries.procedures_open(request.user), 500), "form": form,
         "can_publish": request.user.role == Role.HEAD and request.user.unit_id is not None,
     })
 
@@ -105,5 +106,5 @@ def procedures(request):
 def public_progress(request):
     """R59: the progress of key work and of routine major matters, for the public (no login);
     secret and sensitive ones are never listed."""
-    return render(request, "supervision/public_progress.html", {"tasks": queries.public_progress()[:1000],
-                                                                "matters": queries.public_matters()[:1000]})
+    return render(request, "supervision/public_progress.html", {"tasks": listing.Head(queries.public_progress(), 1000),
+                                                                "matters": listing.Head(queries.public_matters(), 1000)})

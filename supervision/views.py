@@ -475,8 +475,8 @@ def project_list(request):
     """The key projects the user's team is on, and the team's procedures (the home to-do opens here)."""
     f = {k: request.GET.get(k, "") for k in ("status", "window", "rung")}
     return render(request, "supervision/projects.html", {
-        "projects": queries.projects_visible(request.user)[:200],
-        "procedures": queries.procedure_list(request.user, **f)[:200], "filters": f,
+        "projects": listing.Head(queries.projects_visible(request.user), 200),
+        "procedures": listing.Head(queries.procedure_list(request.user, **f), 200), "filters": f,
         "can_register": request.user.role in (Role.OFFICE, Role.LEADER),
     })
 
@@ -533,8 +533,8 @@ def project_detail(request, pk):
 def problem_list(request):
     f = {k: request.GET.get(k, "") for k in ("status", "window", "rung")}
     return render(request, "supervision/problems.html", {
-        "problems": queries.problems_visible(request.user)[:200],
-        "milestones": queries.milestone_list(request.user, **f)[:200], "filters": f,
+        "problems": listing.Head(queries.problems_visible(request.user), 200),
+        "milestones": listing.Head(queries.milestone_list(request.user, **f), 200), "filters": f,
         "can_register": request.user.role in (Role.OFFICE, Role.LEADER, Role.HEAD),
     })
 
