@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from efficiency.models import ClockQuerySet, Rung
+from efficiency.models import ClockQuerySet, Rung, Unit
 from efficiency.registry import clock_models
 from efficiency.workdays import local_date
 
@@ -316,17 +316,33 @@ def rollup_changes(*, now: datetime | None = None) -> dict:
             by_start.setdefault(min(day, today), []).append(unit_id)
         months: set[date] = set()
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        # Many units dirty from the same day: their items read by the unit index cost more than
+        # one scan of the table, so that window is re-rolled for every unit (the job then costs
+        # at most the full recompute of the window).
+        bound = max(WIDE_MIN_UNITS, WIDE_SHARE * Unit.objects.count()) if len(firsts) >= WIDE_MIN_UNITS else None
+        wide = False
         for start, units in sorted(by_start.items()):
+            only = units
+            if bound is not None and len(units) >= bound:
+                only, wide = None, True
             for entry in clock_models():
-                _rollup_model(cursor, entry, start, today, units)
-            _rollup_counters(cursor, start, today, units)
-            _rollup_months(cursor, start, today, units)
+                _rollup_model(cursor, entry, start, today, only)
+            _rollup_counters(cursor, start, today, only)
+            _rollup_months(cursor, start, today, only)
             months.update(months_touched(start, today))
-        units = sorted(firsts)
+        units = None if wide else sorted(firsts)
         done["months"] = scores_store(sorted(months), unit_ids=units)
         refresh_now(now=now, units=units)
         done["units"] = firsts
     return done
+
+
+# When at least WIDE_MIN_UNITS units and WIDE_SHARE of all units are dirty, `rollup_changes`
+# re-rolls the window for every unit in one scan per table instead of reading each dirty unit's
+# items by its index (bench/rollups.py: at 500 units, 430 dirty units by the index cost 2–3× the
+# scan of every unit; 90 cost half of it).
+WIDE_MIN_UNITS = 50
+WIDE_SHARE = 0.3
 
 
 def rollup_recent(*, now: datetime | None = None) -> dict:
