@@ -150,7 +150,7 @@ def run(args) -> None:
                 units[name] = fn()
                 took[name] = (time.perf_counter() - t) * 1000
             ratios[k].append(took["ours"] / took["baseline"])
-            print(f"K={k:<5} round {r + 1}: ours {took['ours']:9.1f} ms ({units['ours']:,} units re-rolled; "
+            print(f"K={k:<5} round {r + 1}: ours {took['ours']:9.1f} ms ({units['ours']:,} dirty units; "
                   f"{touched:,} touched)  baseline {took['baseline']:9.1f} ms (all {n_units:,} units)  "
                   f"ratio {ratios[k][-1]:.3f}", flush=True)
 
