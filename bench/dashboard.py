@@ -380,7 +380,7 @@ def run(args) -> None:
     print(f"raw (indexed) / cockpit page: {raw_cockpit[0] / cockpit_ms:.1f}x;  raw / ranking: "
           f"{raw_ranking[0] / ranking_ms:.1f}x;  cockpit target < 50 ms: "
           f"{'met' if cockpit_ms < 50 else 'NOT met'}")
-    print("RATIO: the median of the per-round ratios, ours ÷ the raw aggregate with a DBA's indexes (lower is better)")
+    print("ratio: the median of the per-round ratios, ours ÷ the raw aggregate with a DBA's indexes (lower is better)")
     for figure, (ours_ms, base_ms, ratio) in figures.items():
         print(f"  {figure}: ours {ours_ms:.1f} ms, baseline {base_ms:.1f} ms (medians)")
     for figure, (_ours, _base, ratio) in figures.items():

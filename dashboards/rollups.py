@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from efficiency.models import ClockQuerySet, Rung
+from efficiency.models import ClockQuerySet, Rung, Unit
 from efficiency.registry import clock_models
 from efficiency.workdays import local_date
 
@@ -67,8 +67,13 @@ def _table(model) -> tuple[str, str]:
 def _items_sql(model, *, units: bool = False) -> str:
     """The INSERT of one model's UnitDay rows for the window; with `units`, of the units in
     %(units)s only (an incremental run)."""
-    # One UNION ALL of per-item deltas, one hash aggregate, one window: no joins between the
-    # intermediate sets (the planner cannot estimate them and would nest loops).
+    # Each kind of change (start, close, due, due-and-closed, card) counted per unit and day by
+    # its own GROUP BY over the table, so the aggregate's input is a few rows per unit and day,
+    # not one row per item and change (4 M rows a year at 1 M items, spilled to disk as a
+    # materialised CTE: most of a year's rollup). `t` is inlined into each branch (NOT
+    # MATERIALIZED): a scan each, nothing written to temporary files. Then one hash aggregate,
+    # one window: no joins between the intermediate sets (the planner cannot estimate them and
+    # would nest loops).
     table, unit_col = _table(model)
     return f"""
 WITH t AS (
@@ -80,25 +85,29 @@ WITH t AS (
     FROM {table}
     WHERE clock_start IS NOT NULL AND clock_start < %(E)s AND (closed_at IS NULL OR closed_at >= %(S)s)
       AND {unit_col} IS NOT NULL{f" AND {unit_col} = ANY(%(units)s)" if units else ""}
-), deltas (unit_id, d, opened, on_time, late, yellow, red, dopen, dover) AS (
+), deltas (unit_id, d, opened, on_time, late, yellow, red, dopen, dover) AS MATERIALIZED (
     -- the stock before the window, carried in on its first day
-    SELECT unit_id, %(start)s::date, 0, 0, 0, 0, 0, 1, (dd < %(start)s)::int FROM t WHERE ds < %(start)s
+    SELECT unit_id, %(start)s::date, 0, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE dd < %(start)s)
+      FROM t WHERE ds < %(start)s GROUP BY unit_id
     UNION ALL
-    SELECT unit_id, ds, 1, 0, 0, 0, 0, 1, 0 FROM t WHERE ds >= %(start)s
+    SELECT unit_id, ds, count(*), 0, 0, 0, 0, count(*), 0 FROM t WHERE ds >= %(start)s GROUP BY 1, 2
     UNION ALL
-    SELECT unit_id, dc, 0, (clock_state <> 'done_late')::int, (clock_state = 'done_late')::int, 0, 0, -1, 0
-      FROM t WHERE dc <= %(end)s
+    SELECT unit_id, dc, 0, count(*) FILTER (WHERE clock_state <> 'done_late'),
+           count(*) FILTER (WHERE clock_state = 'done_late'), 0, 0, -count(*), 0
+      FROM t WHERE dc <= %(end)s GROUP BY 1, 2
     UNION ALL
-    SELECT unit_id, dd, 0, 0, 0, 0, 0, 0, 1 FROM t WHERE dd BETWEEN %(start)s AND %(end)s
+    SELECT unit_id, dd, 0, 0, 0, 0, 0, 0, count(*) FROM t WHERE dd BETWEEN %(start)s AND %(end)s GROUP BY 1, 2
     UNION ALL
-    SELECT unit_id, greatest(dd, dc), 0, 0, 0, 0, 0, 0, -1
-      FROM t WHERE dd IS NOT NULL AND dc IS NOT NULL AND greatest(dd, dc) <= %(end)s
+    SELECT unit_id, greatest(dd, dc), 0, 0, 0, 0, 0, 0, -count(*)
+      FROM t WHERE dd IS NOT NULL AND dc IS NOT NULL AND greatest(dd, dc) <= %(end)s GROUP BY 1, 2
     UNION ALL
     SELECT unit_id, (at AT TIME ZONE '{TZ}')::date, 0, 0, 0,
-           (level_from < 2 AND level_to >= 2)::int, (level_from < 3 AND level_to >= 3)::int, 0, 0
+           count(*) FILTER (WHERE level_from < 2 AND level_to >= 2), count(*) FILTER (WHERE level_from < 3 AND level_to >= 3),
+           0, 0
     FROM efficiency_event
     WHERE kind = 'clock.breach' AND subject_type = %(label)s AND at >= %(S)s AND at < %(E)s
       AND unit_id IS NOT NULL{" AND unit_id = ANY(%(units)s)" if units else ""}
+    GROUP BY 1, 2
 ), units AS (
     SELECT DISTINCT unit_id FROM deltas
 ), daily AS (
@@ -307,17 +316,33 @@ def rollup_changes(*, now: datetime | None = None) -> dict:
             by_start.setdefault(min(day, today), []).append(unit_id)
         months: set[date] = set()
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        # Many units dirty from the same day: their items read by the unit index cost more than
+        # one scan of the table, so that window is re-rolled for every unit (the job then costs
+        # at most the full recompute of the window).
+        bound = max(WIDE_MIN_UNITS, WIDE_SHARE * Unit.objects.count()) if len(firsts) >= WIDE_MIN_UNITS else None
+        wide = False
         for start, units in sorted(by_start.items()):
+            only = units
+            if bound is not None and len(units) >= bound:
+                only, wide = None, True
             for entry in clock_models():
-                _rollup_model(cursor, entry, start, today, units)
-            _rollup_counters(cursor, start, today, units)
-            _rollup_months(cursor, start, today, units)
+                _rollup_model(cursor, entry, start, today, only)
+            _rollup_counters(cursor, start, today, only)
+            _rollup_months(cursor, start, today, only)
             months.update(months_touched(start, today))
-        units = sorted(firsts)
+        units = None if wide else sorted(firsts)
         done["months"] = scores_store(sorted(months), unit_ids=units)
         refresh_now(now=now, units=units)
         done["units"] = firsts
     return done
+
+
+# When at least WIDE_MIN_UNITS units and WIDE_SHARE of all units are dirty, `rollup_changes`
+# re-rolls the window for every unit in one scan per table instead of reading each dirty unit's
+# items by its index (bench/rollups.py: at 500 units, 430 dirty units by the index cost 2–3× the
+# scan of every unit; 90 cost half of it).
+WIDE_MIN_UNITS = 50
+WIDE_SHARE = 0.3
 
 
 def rollup_recent(*, now: datetime | None = None) -> dict:

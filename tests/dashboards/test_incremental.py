@@ -123,3 +123,30 @@ def test_the_first_run_of_a_new_day_rolls_yesterday_and_today_whole(settled):
         again = rollups.rollup_changes(now=tomorrow + timedelta(minutes=5))
     assert done["full_days"] == (LAST, LAST + timedelta(days=1)) and again["full_days"] is None
     assert UnitDay.objects.filter(date=LAST + timedelta(days=1)).exists()  # the stock carried into the new day
+
+
+def test_when_many_units_are_dirty_the_window_is_re_rolled_for_every_unit_and_equals_a_rebuild(settled, monkeypatch):
+    """Past WIDE_MIN_UNITS dirty units and WIDE_SHARE of all units, reading each unit's items by
+    its index costs more than one scan: the run re-rolls the window for every unit (bench/rollups.py,
+    K=1000). Here one dirty unit is enough."""
+    monkeypatch.setattr(rollups, "WIDE_MIN_UNITS", 1)
+    monkeypatch.setattr(rollups, "WIDE_SHARE", 0)
+    a, b = settled.unit_a.pk, settled.unit_b.pk
+    a_today, a_october = ids(UnitDay, unit_id=a, date=LAST), ids(UnitDay, unit_id=a, date__lt=NOVEMBER)
+    assert a_today and a_october
+    later = NOW + timedelta(minutes=7)
+    with time_machine.travel(later, tick=False):
+        item = TimedItem.objects.filter(unit_id=b, closed_at__isnull=True, clock_start__isnull=False).first()
+        clocks.clock_close(item, actor=settled.clerk_b)
+        done = rollups.rollup_changes(now=later)
+        assert done["units"] == {b: LAST} and done["months"] == [NOVEMBER]
+        assert ids(UnitDay, unit_id=a, date=LAST).isdisjoint(a_today)  # unit A's day rewritten too
+        assert ids(UnitDay, unit_id=a, date__lt=NOVEMBER) == a_october  # but nothing before the window
+        assert not RollupDirty.objects.exists()
+        columns = ("date", "unit_id", "item_type", "opened", "closed_on_time", "closed_late", "yellow_cards",
+                   "red_cards", "open_at_end", "overdue_open_at_end")
+        incremental = sorted(UnitDay.objects.values_list(*columns))
+        scores = sorted(UnitMonthScore.objects.values_list("month", "unit_id", "rank", "score"))
+        rollups.rollup_days(FIRST, LAST)
+    assert sorted(UnitDay.objects.values_list(*columns)) == incremental
+    assert sorted(UnitMonthScore.objects.values_list("month", "unit_id", "rank", "score")) == scores
