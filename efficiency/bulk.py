@@ -63,3 +63,29 @@ def _insert(model, columns: dict, computed: dict[str, str]) -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(sql, [meta.db_table, pk.column, *arrays])
         return sorted(cur.fetchall())  # the keys were drawn in the arrays' order
+
+
+def row_insert_select(obj, *, source: str, where: str = "TRUE",
+                      computed: dict[str, tuple[str, list]] | None = None) -> tuple[str, list]:
+    """The INSERT of one unsaved model instance as `INSERT … SELECT <its values> FROM <source>
+    WHERE <where> RETURNING *`, for a writable CTE (`efficiency.events.write_with`):
+    the row is written only if `source` (another CTE, a table) yields a row and `where` holds.
+    `computed`: column → (SQL expression over `source`, its parameters), in place of the
+    instance's value (a foreign key looked up in the same statement). The values are prepared
+    as `Model.save` prepares them (`pre_save`: auto_now_add stamps the instance)."""
+    meta, q = obj._meta, connection.ops.quote_name
+    computed = computed or {}
+    columns, exprs, params = [], [], []
+    for f in meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(q(f.column))
+        if f.column in computed:
+            expr, expr_params = computed[f.column]
+            exprs.append(f"({expr})")
+            params += expr_params
+        else:
+            exprs.append(f"%s::{f.cast_db_type(connection)}")
+            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+    return (f"INSERT INTO {q(meta.db_table)} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {source} "
+            f"WHERE {where} RETURNING *"), params
