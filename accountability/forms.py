@@ -1,6 +1,7 @@
 """Forms of the public complaint page and the office's actions."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from efficiency.models import Unit

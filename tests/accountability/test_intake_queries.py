@@ -195,3 +195,28 @@ def test_the_form_shows_every_error_at_once_the_unknown_unit_too(client, org):
     resp = client.post(FORM, form_data(org.unit_a, subject_unit="不存在的局", description=""))
     page = resp.content.decode()
     assert resp.status_code == 200 and "没有找到该单位" in page and not Complaint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscriber_without_an_sql_form_is_still_called_in_the_filings_transaction(client, org, monkeypatch):
+    """`write_with` runs the SQL forms inside its statement; a subscriber without one (a future
+    app's) makes it a transaction and is called after the statement with the events written."""
+    from django.db import connection
+
+    from efficiency import registry
+
+    seen = []
+
+    def batch(events):
+        seen.append(("batch", [e.kind for e in events], connection.in_atomic_block))
+
+    def each(event):
+        seen.append(("each", event.kind, connection.in_atomic_block))
+
+    monkeypatch.setitem(registry._batch_subscribers, "complaints.filed",
+                        [*registry._batch_subscribers["complaints.filed"], batch])
+    monkeypatch.setitem(registry._subscribers, "clock.started", [*registry._subscribers["clock.started"], each])
+    resp = client.post(API, api_data(org.unit_a))
+    assert resp.status_code == 201
+    assert seen == [("each", "clock.started", True), ("batch", ["complaints.filed"], True)]
+    assert UnitDayCounter.objects.get(kind="complaints.filed").count == 1  # the SQL form ran too, once
