@@ -70,15 +70,15 @@ class PublicComplaintCreate(ObjectBody, APIView):
         s = serializers.PublicComplaintInSerializer(data=data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        unit = Unit.objects.filter(pk=d["subject_unit"], is_active=True).first()
-        if unit is None:
-            return error_response(_("被投诉单位不存在。"), fields={"subject_unit": [_("被投诉单位不存在")]})
-        try:
+        try:  # the unit is looked up by the filing's own statement (issue #17)
             filed = services.complaint_file(
-                category=d["category"], subject_unit=unit, description=d["description"],
+                category=d["category"], subject_unit=services.UnitNamed(pk=d["subject_unit"]),
+                description=d["description"],
                 occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", False),
                 name=d.get("name", ""), phone=d.get("phone", ""), files=files, channel=channel, ip=ip,
                 captcha=None if channel else (d.get("captcha_id", ""), d.get("captcha_answer", "")))
+        except services.UnitMissing:
+            return error_response(_("被投诉单位不存在。"), fields={"subject_unit": [_("被投诉单位不存在")]})
         except services.CaptchaRefused:
             return error_response(_("验证码不正确或已失效，请重新获取验证码。"), code="captcha",
                                   fields={"captcha_answer": [_("验证码不正确")]})

@@ -49,14 +49,15 @@ class ComplaintForm(forms.Form):
                                      widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "latin"}))
 
     def clean_subject_unit(self):
-        value = self.cleaned_data["subject_unit"].strip()
-        # The name, or the id a channel app sends: one query either way, the name first.
-        match = Q(name=value) | Q(pk=int(value)) if value.isdigit() and len(value) < 19 else Q(name=value)
-        found = sorted(Unit.objects.filter(match, is_active=True)[:2], key=lambda u: u.name != value)
-        unit = found[0] if found else None
-        if unit is None:
-            raise forms.ValidationError(_("没有找到该单位，请从列表中选择。"))
-        return unit
+        """The name, or the id a channel app sends, looked up by the filing's own statement
+        (issue #17: no query here); `unit_missing` looks it up for a form with other errors."""
+        from .services import UnitNamed
+
+        return UnitNamed.parse(self.cleaned_data["subject_unit"])
+
+    def unit_missing(self) -> bool:
+        unit = self.cleaned_data.get("subject_unit")
+        return unit is not None and not unit.exists()
 
 
 class TrackForm(forms.Form):

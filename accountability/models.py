@@ -138,7 +138,11 @@ class Complaint(Clock):
         """Who hears it is theirs to handle: the office — for one about an office, the office
         of the level above (the fan-out leaves out the office complained about, 回避) and the
         leaders, who take it when no level above has an office."""
-        return ["office", "leader"] if self.about_office else ["office"]
+        return self.handler_recipients_for(self.about_office)
+
+    @staticmethod
+    def handler_recipients_for(about_office: bool) -> list[str]:
+        return ["office", "leader"] if about_office else ["office"]
 
 
 class ComplaintAttachment(models.Model):

@@ -159,6 +159,20 @@ def captcha_spend(key: str) -> None:
                        [key or ""])
 
 
+def captcha_use_sql(key: str, answer: str, *, when: str = "TRUE") -> tuple[str, list, str]:
+    """`captcha_use` as a CTE of a larger statement (the complaint's filing): the DELETE … RETURNING
+    (sql, params) — done only if `when` (SQL over the statement's other CTEs) holds —, and the SQL
+    condition, over that CTE named `captcha`, that the answer was right."""
+    from captcha.models import CaptchaStore
+
+    answer = (answer or "").strip().lower()
+    test_mode = bool(key) and getattr(settings, "CAPTCHA_TEST_MODE", False) and answer == "passed"
+    sql = (f"DELETE FROM {connection.ops.quote_name(CaptchaStore._meta.db_table)} WHERE hashkey = %s AND ({when}) "
+           "RETURNING (response = %s AND expiration > %s) AS right_answer, left(challenge, 1) = '?' AS was_text")
+    right = "TRUE" if test_mode else "EXISTS (SELECT 1 FROM captcha WHERE right_answer)"
+    return sql, [key or "", answer, timezone.now()], right
+
+
 def captcha_use(key: str, answer: str) -> tuple[bool, bool]:
     """One use per challenge: any answer, right or wrong, deletes it, so a solved challenge
     cannot be replayed and a wrong one cannot be guessed at again."""

@@ -55,7 +55,9 @@ def public_form(request):
             return response
         form = forms.ComplaintForm(request.POST, request.FILES)
         was_text = None  # known once the filing spent the challenge
-        if form.is_valid():
+        if not form.is_valid() and form.unit_missing():  # every error at once, the unit's too
+            form.add_error("subject_unit", services.UnitMissing().error_dict["subject_unit"])
+        elif form.is_valid():
             d = form.cleaned_data
             try:
                 filed = services.complaint_file(

@@ -21,7 +21,7 @@ class DashboardsConfig(AppConfig):
         register_event_kinds(events.KINDS)
         register_schedule("dashboards rollup", "dashboards.rollup_recent", EVERY_5_MINUTES)
         for kind in rollups.COUNTED_KINDS:
-            subscribe(kind, rollups.counter_bump, batch=True)
+            subscribe(kind, rollups.counter_bump, batch=True, sql=rollups.counter_bump_sql)
         # R38: the portal shows each unit's on-time rate and satisfaction from our rollups.
         register_unit_figures(queries.public_unit_table)
         # R68: the published rankings are public.

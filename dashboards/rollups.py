@@ -150,14 +150,20 @@ def _rollup_model(cursor, entry, start: date, end: date, units=None) -> None:
     cursor.execute(_items_sql(entry.model, units=units is not None), params)
 
 
-def _counters_sql(where: str) -> str:
-    """INSERT the UnitDayCounter rows of the counted events matching `where`."""
+def _counters_sql(where: str, source: str = "efficiency_event") -> str:
+    """INSERT the UnitDayCounter rows of the counted events of `source` matching `where`."""
     return f"""
         INSERT INTO dashboards_unitdaycounter (date, unit_id, kind, count, value_sum)
         SELECT (at AT TIME ZONE '{TZ}')::date, {EVENT_UNIT_SQL}, kind, sum({RATING_COUNTED_SQL}), sum({RATING_SQL})
-        FROM efficiency_event
+        FROM {source}
         WHERE {where}
         GROUP BY 1, 2, 3"""
+
+
+_COUNTER_ADD = """
+    ON CONFLICT (date, unit_id, kind) DO UPDATE
+       SET count = dashboards_unitdaycounter.count + EXCLUDED.count,
+           value_sum = dashboards_unitdaycounter.value_sum + EXCLUDED.value_sum"""
 
 
 def _rollup_counters(cursor, start: date, end: date, units=None) -> None:
@@ -174,11 +180,13 @@ def counter_bump(events) -> None:
     however many, so the cockpit does not wait for the beat task; the task recounts the day from
     the events with the same expressions, so both agree."""
     with connection.cursor() as cursor:
-        cursor.execute(_counters_sql("id = ANY(%s)") + """
-            ON CONFLICT (date, unit_id, kind) DO UPDATE
-               SET count = dashboards_unitdaycounter.count + EXCLUDED.count,
-                   value_sum = dashboards_unitdaycounter.value_sum + EXCLUDED.value_sum
-        """, [[event.pk for event in events]])
+        cursor.execute(_counters_sql("id = ANY(%s)") + _COUNTER_ADD, [[event.pk for event in events]])
+
+
+def counter_bump_sql(source: str, kinds: list[str]) -> tuple[str, list]:
+    """`counter_bump` as one statement over the events of `source` (the core's `write_with`
+    runs it inside the statement that writes them: no round trip of its own)."""
+    return _counters_sql("kind = ANY(%s::text[])", source) + _COUNTER_ADD, [list(kinds)]
 
 
 def _rollup_months(cursor, start: date, end: date, units=None) -> None:

@@ -61,6 +61,22 @@ def audit_records(entries: list[dict]) -> list[AuditLog]:
     return rows
 
 
+def audit_insert_sql(source: str, object_id_sql: str, *, action: str, object_type: str, actor=None,
+                     summary: str = "", before=None, after=None, request=None, actor_name: str = "") -> tuple[str, list]:
+    """The audit row of a row written in the same statement, as a data-modifying statement for a
+    writable CTE (`efficiency.events.write_with`): one row per row of `source`, its object id the
+    SQL expression `object_id_sql` over `source`. Same values as `audit_record`."""
+    row = _audit_row(action, actor=actor, object_type=object_type, object_id="-", summary=summary, before=before,
+                     after=after, request=request, actor_name=actor_name)
+    dumps = json.dumps
+    return (f"""INSERT INTO efficiency_auditlog (at, actor_id, actor_name, ip, action, object_type, object_id, summary,
+                                                 before, after)
+                SELECT now(), %s::bigint, %s::text, %s::inet, %s::text, %s::text, left(({object_id_sql})::text, 64),
+                       %s::text, %s::jsonb, %s::jsonb FROM {source}""",
+            [row.actor_id, row.actor_name, row.ip, row.action, row.object_type, row.summary,
+             None if row.before is None else dumps(row.before), None if row.after is None else dumps(row.after)])
+
+
 def _audit_row(action: str, *, actor=None, obj=None, object_type: str = "", object_id: str = "",
                summary: str = "", before=None, after=None, request=None, actor_name: str = "") -> AuditLog:
     # Every approval action passes through here (行政电子监察; rule: R65 recorded).

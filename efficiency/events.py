@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import registry
+from .audit import audit_insert_sql
 from .celery import app as celery_app
 from .event_kinds import event_kind
 from .models import Event
@@ -127,6 +130,150 @@ def _event_new(kind: str, *, subject, actor=None, message: str = "", payload: di
         # Nothing to deliver: keep it out of the fan-out's pending index.
         fanned_out=not recipients,
     )
+
+
+class Sql(NamedTuple):
+    """A value of `write_with`'s events given as an SQL expression over the row being written
+    (the CTE `s`, whose columns are the table's), with its parameters."""
+
+    expr: str
+    params: tuple | list = ()
+
+
+def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dict | None = None,
+               select: str = "s.id") -> tuple[tuple, list[int]]:
+    """Write one row, its events, what their subscribers do and its audit row in ONE statement (a
+    writable CTE): one round trip and, outside a transaction, one commit — for the hot path of
+    a public POST (issue #17), where each statement was a round trip.
+
+    - `row`: (sql, params) of a data-modifying statement writing at most one row of `model`
+      with `RETURNING *` (`efficiency.bulk.row_insert_select`); it may read the `before` CTEs.
+    - `before`: (name, sql, params) CTEs the row reads (a lookup, a DELETE … RETURNING); not
+      named `s`, `ev`, `au` or `sub<n>`.
+    - `events`: `event_emit`'s arguments without `subject` (the row written is the subject);
+      a value may be `Sql(…)` over the row. Written only if the row was.
+    - `audit`: `audit_record`'s arguments without `obj` (the row written is the object).
+    - `select`: SQL over `s` and the `before` CTEs, the statement's result; the columns of
+      `s` are NULL when no row was written.
+
+    Batch subscribers of the events' kinds that gave an SQL form (`registry.subscribe(…,
+    sql=…)`) run inside the statement; any other subscriber makes it run in a transaction and
+    is called after it, as `events_emit` would. Returns the `select` row and the events' ids."""
+    meta, q = model._meta, connection.ops.quote_name
+    label = meta.label_lower
+    field_names = {f.name for f in meta.concrete_fields}
+    ctes, params = [], []
+    for name, sql, cte_params in before:
+        ctes.append(f"{name} AS ({sql})")
+        params += cte_params
+    ctes.append(f"s AS ({row[0]})")
+    params += row[1]
+    python_handlers: dict[str, tuple[list, list]] = {}
+    if events:
+        ev_sql, ev_params = _events_insert_sql(meta, label, field_names, events)
+        ctes.append(f"ev AS ({ev_sql})")
+        params += ev_params
+        by_handler: dict = {}
+        for kind in dict.fromkeys(spec["kind"] for spec in events):
+            batch_handlers, per_event = [], registry.subscribers(kind)
+            for handler in registry.batch_subscribers(kind):
+                if registry.batch_subscriber_sql(handler) is None:
+                    batch_handlers.append(handler)
+                else:
+                    by_handler.setdefault(handler, []).append(kind)
+            if batch_handlers or per_event:
+                python_handlers[kind] = (batch_handlers, per_event)
+        for i, (handler, kinds) in enumerate(by_handler.items()):  # one statement per handler: ON CONFLICT
+            sub_sql, sub_params = registry.batch_subscriber_sql(handler)("ev", kinds)  # meets a row once
+            ctes.append(f"sub{i} AS ({sub_sql})")
+            params += sub_params
+    if audit is not None:
+        au_sql, au_params = audit_insert_sql("s", f"s.{q(meta.pk.column)}", object_type=label, **audit)
+        ctes.append(f"au AS ({au_sql})")
+        params += au_params
+    written = ("ARRAY(SELECT id FROM ev ORDER BY id), EXISTS (SELECT 1 FROM ev WHERE NOT fanned_out)" if events
+               else "'{}'::bigint[], FALSE")
+    sql = f"WITH {', '.join(ctes)} SELECT {select}, {written} FROM (SELECT 1) AS one LEFT JOIN s ON TRUE"
+    # Inside a transaction already: a savepoint, so that a failed statement (a unique key) can be
+    # retried. Outside: the statement is its own transaction, unless subscribers run after it.
+    with transaction.atomic() if connection.in_atomic_block or python_handlers else nullcontext():
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            *result, event_ids, fan_out = cur.fetchone()
+        if python_handlers and event_ids:
+            _dispatch(Event.objects.filter(pk__in=event_ids).order_by("pk"), python_handlers)
+    if fan_out:
+        transaction.on_commit(request_fan_out)
+    return tuple(result), event_ids
+
+
+def _events_insert_sql(meta, label: str, field_names: set[str], events) -> tuple[str, list]:
+    """INSERT … SELECT of `write_with`'s events, one SELECT from the written row `s` per event."""
+    q = connection.ops.quote_name
+    dumps = json.dumps
+
+    def column(attr: str, default: str) -> str:
+        name = getattr(meta.model, attr, default)
+        return f"s.{q(meta.get_field(name).column)}" if name in field_names else "NULL::bigint"
+
+    unit_column, owner_column = column("clock_unit_field", "unit"), column("clock_owner_field", "owner")
+    selects, params = [], []
+    for spec in events:
+        spec = dict(spec)
+        spec.pop("subject", None)
+        kind = spec.pop("kind")
+        event_kind(kind)
+        actor = spec.pop("actor", None)
+        values = [("%s::timestamptz", [spec.pop("at", None) or timezone.now()]), ("%s::text", [kind]),
+                  ("%s::text", [label]), (f"s.{q(meta.pk.column)}", [])]
+        values += [_key_value(spec.pop("unit", None), unit_column),
+                   ("%s::bigint", [actor.pk if getattr(actor, "pk", None) else None]),
+                   _key_value(spec.pop("owner_id", None), owner_column)]
+        values += [("%s::smallint", [spec.pop("level_from", None)]), ("%s::smallint", [spec.pop("level_to", None)]),
+                   ("%s::text", [str(spec.pop("message", ""))])]
+        payload, recipients = spec.pop("payload", None) or {}, spec.pop("recipients", ())
+        if spec:
+            raise TypeError(f"unknown event arguments {sorted(spec)}")
+        for value in (payload, recipients):
+            if isinstance(value, Sql):
+                values.append((f"({value.expr})::jsonb", list(value.params)))
+            else:
+                values.append(("%s::jsonb", [dumps(value if isinstance(value, dict) else list(value),
+                                                   ensure_ascii=False)]))
+        if isinstance(recipients, Sql):  # nothing to deliver: out of the fan-out's pending index
+            values.append((f"({recipients.expr})::jsonb = '[]'::jsonb", list(recipients.params)))
+        else:
+            values.append(("%s::boolean", [not recipients]))
+        selects.append("SELECT " + ", ".join(expr for expr, _ in values) + " FROM s")
+        for _expr, value_params in values:
+            params += value_params
+    return (f"""INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, actor_id, owner_id,
+                                              level_from, level_to, message, payload, recipients, fanned_out)
+                {' UNION ALL '.join(selects)}
+                RETURNING id, at, kind, unit_id, owner_id, payload, fanned_out"""), params
+
+
+def _key_value(value, default: str) -> tuple[str, list]:
+    """A unit or owner of `write_with`'s event: an id, an object, `Sql`, or the row's own column."""
+    if isinstance(value, Sql):
+        return f"({value.expr})::bigint", list(value.params)
+    if value is None:
+        return default, []
+    return "%s::bigint", [value if isinstance(value, int) else value.pk]
+
+
+def _dispatch(events, handlers: dict[str, tuple[list, list]]) -> None:
+    """Call the subscribers that have no SQL form with the events written (`write_with`)."""
+    by_kind: dict[str, list[Event]] = {}
+    for event in events:
+        by_kind.setdefault(event.kind, []).append(event)
+    for kind, (batch_handlers, per_event) in handlers.items():
+        of_kind = by_kind.get(kind, [])
+        for handler in batch_handlers if of_kind else ():
+            handler(of_kind)
+        for event in of_kind:
+            for handler in per_event:
+                handler(event)
 
 
 def request_fan_out() -> None:

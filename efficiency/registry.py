@@ -11,7 +11,11 @@
   transaction; this is how one app reacts to another (`accountability.propose` opening a
   proposal). With `batch=True` the handler is called once per `events_emit` call with the list
   of that call's events of the kind (a sweep batch's thousand proposals are one call), so it can
-  do its work in a constant number of statements.
+  do its work in a constant number of statements. A batch handler may also give `sql=`: a
+  function `(source, kinds) -> (sql, params)` returning one data-modifying statement that does
+  the same work from the rows of `source` (a relation with the event table's columns `id, at,
+  kind, unit_id, owner_id, payload`) whose kind is in `kinds`; `efficiency.events.write_with`
+  then runs it inside its single statement (a writable CTE) instead of calling the handler.
 - `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link), when
   the default (`【label】item`, the event's message, the item's page) does not fit.
 - `register_todos(key, items=..., where=..., url=..., todos=[Todo(...), ...])`: lines of the
@@ -110,6 +114,7 @@ class ClockModel:
 _clock_models: dict[str, ClockModel] = {}
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 _batch_subscribers: dict[str, list[Callable]] = defaultdict(list)
+_batch_subscribers_sql: dict[Callable, Callable] = {}
 _formatters: dict[str, Callable] = {}
 
 
@@ -154,12 +159,22 @@ def clock_model(label: str) -> ClockModel | None:
     return _clock_models.get(label)
 
 
-def subscribe(kind: str, handler: Callable, *, batch: bool = False) -> None:
+def subscribe(kind: str, handler: Callable, *, batch: bool = False, sql: Callable | None = None) -> None:
     """`handler(event)` per event, or with `batch=True` `handler(events)` once per emitting call
-    with the call's events of `kind` (in emitting order)."""
+    with the call's events of `kind` (in emitting order). `sql` (batch handlers only): the same
+    work as one SQL statement over a relation of events (see the module's docstring)."""
+    if sql is not None and not batch:
+        raise ValueError("an SQL form is for batch subscribers only")
     registry = _batch_subscribers if batch else _subscribers
     if handler not in registry[kind]:
         registry[kind].append(handler)
+    if sql is not None:
+        _batch_subscribers_sql[handler] = sql
+
+
+def batch_subscriber_sql(handler: Callable) -> Callable | None:
+    """The SQL form a batch handler was subscribed with, if any."""
+    return _batch_subscribers_sql.get(handler)
 
 
 def subscribers(kind: str) -> list[Callable]:

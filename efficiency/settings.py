@@ -248,8 +248,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # A request that finds the database down gets a 503 page with Retry-After (efficiency.views.
-# server_error); a connection broken by a restart is checked before reuse instead of failing.
+# server_error); a connection broken by a restart is checked before reuse instead of failing —
+# by asking its socket, no round trip, and with `SELECT 1` only when the socket has something
+# to say (efficiency/pg/base.py, issue #17).
 for _alias in DATABASES.values():
+    _alias["ENGINE"] = "efficiency.pg"
     _alias["CONN_HEALTH_CHECKS"] = True
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 30)
 # 网络安全法 §21: network logs kept at least six months. 184 days (the longest six calendar

@@ -21,12 +21,12 @@ from .complaints import (
     complaint_reexamine, complaint_return, complaint_rework, complaint_send_reply, complaint_unit_reply,
 )
 from .intake import (
-    CaptchaRefused, Filed, attachment_check, channel_add, channel_for_token, complaint_by_code, complaint_by_token,
-    complaint_file,
+    CaptchaRefused, Filed, UnitMissing, UnitNamed, attachment_check, channel_add, channel_for_token, complaint_by_code,
+    complaint_by_token, complaint_file,
 )
 
 __all__ = [
-    "CaptchaRefused", "Filed", "attachment_check", "bulletin_create", "bulletin_draft_text", "bulletin_publish", "bulletin_sign_off",
+    "CaptchaRefused", "Filed", "UnitMissing", "UnitNamed", "attachment_check", "bulletin_create", "bulletin_draft_text", "bulletin_publish", "bulletin_sign_off",
     "case_appeal", "case_appeal_decide", "case_decide", "case_dismiss", "case_investigate", "case_name_persons", "case_open",
     "case_propose", "case_record_facts", "case_record_statement", "case_submit", "case_transfer_judicial", "channel_add", "channel_for_token",
     "complaint_accept", "complaint_assign", "complaint_by_code", "complaint_by_token", "complaint_close",
