@@ -199,6 +199,9 @@ class Total:
     def __repr__(self):
         return f"Total({self.n}, estimated={self.estimated})"
 
+    def __str__(self):
+        return str(self.n)
+
 
 def _plan_rows(cursor, sql: str, params) -> int:
     """The planner's row estimate for the query (no rows read)."""
@@ -467,12 +470,17 @@ def paginate(request, qs, per_page: int = PER_PAGE, *, count_qs=None) -> LedgerP
 
 class Head:
     """The first rows of a list a workspace shows in part, and how many there are in all, so the
-    page says it shows only the first ones (nothing is cut silently)."""
+    page says it shows only the first ones (nothing is cut silently). The total (`Total`) is
+    counted as a ledger's (`count_total`): exact up to EXACT_COUNT_UP_TO rows (or `n`, when
+    larger), above it the planner's estimate — never a count(*) over the whole table."""
 
     def __init__(self, qs, n: int = 100):
         self.rows = list(qs[:n])
-        self.total = qs.count() if len(self.rows) == n else len(self.rows)
-        self.more = self.total > len(self.rows)
+        if len(self.rows) < n:
+            self.total = Total(len(self.rows))
+        else:
+            self.total = count_total(qs, exact_up_to=max(EXACT_COUNT_UP_TO, n))
+        self.more = self.total.n > len(self.rows) or (self.total.estimated and len(self.rows) == n)
 
     def __iter__(self):
         return iter(self.rows)
