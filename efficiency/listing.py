@@ -22,7 +22,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core import signing
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import F, IntegerField, OrderBy, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -277,7 +277,10 @@ def _with_count(qs, count_qs):
     if qs.query.group_by is not None or any(getattr(a, "contains_aggregate", False)
                                             for a in qs.query.annotations.values()):
         return None
-    sql, params = _bounded_count_sql(count_qs, EXACT_COUNT_UP_TO)
+    try:
+        sql, params = _bounded_count_sql(count_qs, EXACT_COUNT_UP_TO)
+    except EmptyResultSet:  # `.none()`: no rows, nothing to count
+        return None
     return qs.annotate(**{_COUNTED: RawSQL(sql, params, output_field=IntegerField())})
 
 
