@@ -26,6 +26,7 @@ from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import F, IntegerField, OrderBy, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -273,9 +274,11 @@ _COUNTED = "ledger_bounded_total"
 def _with_count(qs, count_qs):
     """The page's rows carrying the list's bounded count (`_COUNTED`, a scalar subquery the
     database runs once): the page and its total in one statement, one round trip. None when the
-    page's query groups rows (the subquery would join its GROUP BY)."""
+    page's query groups rows (the subquery would join its GROUP BY) or reads values, not models."""
     if qs.query.group_by is not None or any(getattr(a, "contains_aggregate", False)
                                             for a in qs.query.annotations.values()):
+        return None
+    if qs._iterable_class is not ModelIterable:  # values() / values_list(): the rows' shape is the caller's
         return None
     try:
         sql, params = _bounded_count_sql(count_qs, EXACT_COUNT_UP_TO)
