@@ -56,14 +56,17 @@ def index(request):
     return render(request, "approvals/index.html", ctx)
 
 
-def _extensions(user) -> list[Application]:
-    """The extension requests on the user's desk, each marked whether the user approves it (R22)."""
+def _extensions(user) -> listing.Head | list[Application]:
+    """The extension requests on the user's desk (the first 100, the page says how many in all),
+    each marked whether the user approves it (R22); a leader sees those he approves."""
     if user.role not in (Role.HEAD, Role.OFFICE, Role.LEADER):
         return []
-    rows = list(queries.extension_requests(user)[:100])
-    for app in rows:
+    head = listing.Head(queries.extension_requests(user), 100)
+    for app in head.rows:
         app.can_approve = services.can_approve_extension(user, app)
-    return [a for a in rows if a.can_approve] if user.role == Role.LEADER else rows
+    if user.role == Role.LEADER:
+        head.rows = [a for a in head.rows if a.can_approve]
+    return head
 
 
 def _applications(request) -> filters.ApplicationFilter:

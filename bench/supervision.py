@@ -13,7 +13,8 @@ open: most due in the next 60 days, about 4 % of all targets overdue with a yell
 three events per target and each receiving unit's guardian share, as the services leave them.
 
 Figures (--repeats rounds after one warm-up, ours and the baseline alternating, every round printed;
-medians in milliseconds, and the median of the per-round ratios):
+medians in milliseconds, and the median of the per-round ratios; with --calls N each round times N
+calls of each side, for less timer noise; the language is activated as LocaleMiddleware does):
   - the work list of one unit (the page's read as `views.work_list` does it: the FilterSet over
     `queries.target_list`, the first page of 50 rows by `listing.ledger_page` with the assignment's,
     unit's and owner's values annotated onto the row (`queries.work_list_rows`), the count bounded
@@ -52,6 +53,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per figure (median)")
     parser.add_argument("--db", default="eff_bench_sv")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--calls", type=int, default=1,
+                        help="calls of each side per round for the list and overview figures (the round's time is "
+                             "their sum; printed times are per call); more calls, less timer noise on a loaded machine")
     parser.add_argument("--before", action="store_true",
                         help="drop the work list's indexes (migration supervision 0004) to see the figures before them")
     args = parser.parse_args()
@@ -177,6 +181,10 @@ def run(args) -> None:
     from supervision.models import Assignment, AssignmentGroupObjectPermission, AssignmentKind, AssignmentTarget
 
     events.request_fan_out = lambda: None  # no broker needed for the benchmark
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)  # as LocaleMiddleware does for every request
 
     t = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -233,6 +241,24 @@ def run(args) -> None:
     everything = AssignmentTarget.objects.all()
     of_unit = AssignmentTarget.objects.filter(unit_id=unit_id)
     repeats = args.repeats
+    calls = max(1, args.calls)
+
+    def batch(fn):
+        """`calls` calls of `fn` (one round's sample)."""
+        if calls == 1:
+            return fn
+
+        def go():
+            for _ in range(calls):
+                fn()
+        return go
+
+    if calls > 1:
+        print(f"  each round below times {calls} calls of each side (the sum); the summary is per call", flush=True)
+
+    def per_call(figure, ours_fn, base_fn):
+        ours, baseline, ratio = alternate(figure, batch(ours_fn), batch(base_fn), repeats)
+        return ours / calls, baseline / calls, ratio
     for figure, label, user, query, orm, base in (
         ("supervision_work_list", "work list, one unit (all)", clerk, "",
          of_unit, raw(by_unit.format(extra=""), [unit_id, PAGE])),
@@ -247,12 +273,12 @@ def run(args) -> None:
         fn = page_of(user, query)
         with CaptureQueriesContext(connection) as q:
             _n, shown = fn()
-        ours, baseline, ratio = alternate(figure, fn, plain_page(orm), repeats)
+        ours, baseline, ratio = per_call(figure, fn, plain_page(orm))
         rows.append((figure, label, ours, baseline, ratio,
                      f"{len(q.captured_queries)} queries, total shown {'约 ' if shown.estimated else ''}{shown.n:,}; "
                      f"raw SQL {timed(base, repeats):.2f} ms"))
-        ours, baseline, ratio = alternate(figure + "_rows", page_of(user, query, total=False),
-                                          plain_page(orm, total=False), repeats)
+        ours, baseline, ratio = per_call(figure + "_rows", page_of(user, query, total=False),
+                                         plain_page(orm, total=False))
         rows.append((figure + "_rows", label + ", rows only", ours, baseline, ratio, "no count on either side"))
 
     raw_overview = """
@@ -267,7 +293,7 @@ def run(args) -> None:
         FROM supervision_assignmenttarget t JOIN efficiency_unit u ON u.id = t.unit_id
         GROUP BY t.unit_id, u.name ORDER BY red DESC, yellow DESC, u.name"""
     rows.append(("supervision_overview", "office overview (all units)",
-                 *alternate("supervision_overview", queries.overview, raw(raw_overview, []), repeats),
+                 *per_call("supervision_overview", queries.overview, raw(raw_overview, [])),
                  f"{len(queries.overview())} units"))
 
     # --- the hand-out, against a bulk_create of the rows it writes ---------------------------------

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +16,7 @@ from efficiency.replica import reads_from_replica
 from efficiency.workdays import local_date
 
 from . import queries, scoring, services
-from .models import PublishJob
+from .models import PublishJob, ScorecardPublication
 from .serializers import (
     AnnualAssessmentSerializer, AnnualAssessSerializer, AnnualReviewInputSerializer, AnnualReviewSerializer,
     FiguresSerializer, MonthField, PublicationSerializer, PublishJobSerializer, PublishSerializer, ReopenSerializer,
@@ -53,22 +53,28 @@ class RankingView(APIView):
         return Response(UnitScoreSerializer(scores, many=True).data)
 
 
-class PublicationListView(APIView):
-    """GET: the publications (newest first, `?month=YYYY-MM` for one month's history);
-    POST {"month": "YYYY-MM"}: 发布月度考评 (the efficiency office; a finished month only)."""
+class PublicationListView(generics.ListCreateAPIView):
+    """GET: the publications (newest first, `?month=YYYY-MM` for one month's history), paged like
+    every ledger (`efficiency.listing.LedgerPagination`; no cut); POST {"month": "YYYY-MM"}:
+    发布月度考评 (the efficiency office; a finished month only)."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = PublicationSerializer
+    filter_backends: list = []
 
-    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")],
-                   responses=PublicationSerializer(many=True))
-    def get(self, request):
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ScorecardPublication.objects.none()
+        month = None
+        if self.request.query_params.get("month"):
+            month = MonthField().run_validation(self.request.query_params["month"])
+        return queries.publication_list(month)
+
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")])
+    def get(self, request, *args, **kwargs):
         if request.user.role not in PUBLICATION_ROLES:
             raise Http404
-        month = None
-        if request.query_params.get("month"):
-            month = MonthField().run_validation(request.query_params["month"])
-        return Response(PublicationSerializer(queries.publication_list(month)[:200], many=True).data)
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=PublishSerializer, responses={202: PublishJobSerializer})
     def post(self, request):

@@ -16,7 +16,14 @@ class DashboardsConfig(AppConfig):
         from efficiency.registry import register_local_defaults, subscribe
         from efficiency.schedule import register_schedule
 
-        from . import annual, events, queries, rollups, tasks  # noqa: F401 - tasks registers the Celery task
+        from django.db.models.signals import post_delete, post_save
+
+        from . import annual, events, queries, rollups, scoring, tasks  # noqa: F401 - tasks registers the Celery task
+        from .models import ScoreWeight
+
+        # The per-process copy of the weights (scoring.weights) is read again after a change here.
+        post_save.connect(scoring.weights_changed, sender=ScoreWeight, dispatch_uid="dashboards.weights.save")
+        post_delete.connect(scoring.weights_changed, sender=ScoreWeight, dispatch_uid="dashboards.weights.delete")
 
         register_event_kinds(events.KINDS)
         register_schedule("dashboards rollup", "dashboards.rollup_recent", EVERY_5_MINUTES)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Subquery, Sum
 
+from efficiency import process_cache
 from efficiency.models import Unit
 from efficiency.registry import clock_models
 from efficiency.replica import read_connection
@@ -41,12 +42,29 @@ DEFAULT_PENALTY = {C.RED_CARDS: 10, C.COMPLAINTS: 20, C.URGING: 10}
 SCORES_LOCK = 0x0DA5_B0A2D
 
 
+_weights: dict = {}
+_weights_staleness = process_cache.Staleness(drop=_weights.clear)
+
+
 def weights() -> dict[str, tuple[int, int]]:
-    """component -> (weight, penalty); the administrator's rows over the defaults."""
-    out = {c: (w, DEFAULT_PENALTY.get(c, 10)) for c, w in DEFAULT_WEIGHTS.items()}
-    for row in ScoreWeight.objects.all():
-        out[row.component] = (row.weight, row.penalty)
-    return out
+    """component -> (weight, penalty); the administrator's rows over the defaults. From this
+    process's copy (`efficiency.process_cache`: a change saved here is read at once, one saved
+    in another process within a second), so a ranking read is not one statement more."""
+    if _weights_staleness.due():
+        _weights.clear()
+        _weights_staleness.checked()
+    if not _weights:
+        out = {c: (w, DEFAULT_PENALTY.get(c, 10)) for c, w in DEFAULT_WEIGHTS.items()}
+        for row in ScoreWeight.objects.all():
+            out[row.component] = (row.weight, row.penalty)
+        _weights.update(out)
+    return dict(_weights)
+
+
+def weights_changed(**_signal) -> None:
+    """A ScoreWeight row saved or deleted in this process (a model signal)."""
+    _weights.clear()
+    _weights_staleness.changed_here()
 
 
 @dataclass
@@ -243,11 +261,19 @@ def stored_scores(month: date, w: dict, *, unit_ids=None) -> list[UnitScore]:
     """The month's stored scores (`UnitMonthScore`, written by the rollup or frozen by
     publishing), ranked first, then the units without data; each score's parts rebuilt from its
     stored figures with the weights it was computed with (rank and score as stored)."""
+    return _scores_of(_stored_rows(month, unit_ids), w)
+
+
+def _stored_rows(month: date, unit_ids=None):
     rows = (UnitMonthScore.objects.filter(month=month)
             .order_by(F("rank").asc(nulls_last=True), "unit__name")
             .values("unit_id", "unit__name", "unit__region__name", "rank", "score", *STORED_FIGURES))
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=unit_ids)
+    return rows
+
+
+def _scores_of(rows, w: dict) -> list[UnitScore]:
     out = []
     for row in rows:  # plain rows: no three model instances per unit (5,000 of them at a province)
         s = UnitScore(row["unit_id"], row["unit__name"], row["unit__region__name"] or "",
@@ -285,11 +311,20 @@ def month_scores(month: date, *, unit_ids=None) -> tuple[list[UnitScore], Scorec
     otherwise the rows the last rollup stored with today's weights (a weight change re-stores
     them at once). Figures that moved since the last rollup (events counted live, see
     `rollups.counter_bump`) show on every page together at the next rollup, within minutes."""
-    publication = publication_of(month)
+    # One statement for an open month: the rows carry the id of the month's standing publication
+    # (a scalar subquery run once); a published month reads its publication too.
+    standing = ScorecardPublication.objects.filter(month=month, reopened_at__isnull=True).values("pk")[:1]
+    rows = list(_stored_rows(month, unit_ids).annotate(publication_id=Subquery(standing)))
+    if rows:
+        pub_id = rows[0]["publication_id"]
+        publication = (ScorecardPublication.objects.select_related("published_by").get(pk=pub_id)
+                       if pub_id is not None else None)
+    else:
+        publication = publication_of(month)
     w = weights()
     if publication is not None:
         w = {**w, **{c: tuple(v) for c, v in (publication.weights or {}).items()}}
-    return stored_scores(month, w, unit_ids=unit_ids), publication
+    return _scores_of(rows, w), publication
 
 
 def stored_months() -> list[date]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from efficiency import permissions
+from efficiency import listing, permissions
 from efficiency.events import events_for
 from efficiency.listing import Column, xlsx_response
 from efficiency.models import Role, Unit, User
@@ -224,8 +224,8 @@ def _error(request, exc) -> None:
 def publications(request):
     """The months' publication state and history: the office publishes, the system
     administrator re-opens (no business figures here, so the administrator may see it)."""
-    history = list(queries.publication_list()[:200])
-    standing = {p.month: p for p in history if p.is_standing}
+    history = listing.Head(queries.publication_list(), 200)
+    standing = {p.month: p for p in queries.publication_list().filter(reopened_at__isnull=True)}
     # The twelve finished months, and any older month still published.
     shown = set(queries.months_back(_current_month(), 13)[:-1]) | set(standing)
     months = [{"month": m, "publication": standing.get(m)} for m in sorted(shown, reverse=True)]

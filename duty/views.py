@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from efficiency import listing
 from efficiency.models import Role, Unit
 from efficiency.permissions import has_role, role_required, scope
 from efficiency.workdays import local_date
@@ -27,13 +28,14 @@ from .models import DUTY_FIELDS, BodyDuty, ContactPoint, DutyCheck, DutyShift, O
 def index(request):
     user, today = request.user, local_date(timezone.now())
     return render(request, "duty/index.html", {
-        "shifts": scope(user, DutyShift.objects.select_related("unit", "officer", "leader", "standby"))[:30],
-        "checks": scope(user, DutyCheck.objects.select_related("shift__unit"), unit_field="shift__unit")[:30],
+        "shifts": listing.Head(scope(user, DutyShift.objects.select_related("unit", "officer", "leader", "standby")), 30),
+        "checks": listing.Head(scope(user, DutyCheck.objects.select_related("shift__unit"), unit_field="shift__unit"),
+                               30),
         "check_counts": queries.duty_check_counts(),
-        "receptions": scope(user, ReceptionDay.objects.select_related("leader", "unit"))[:30],
+        "receptions": listing.Head(scope(user, ReceptionDay.objects.select_related("leader", "unit")), 30),
         "points": scope(user, ContactPoint.objects.select_related("leader", "unit")),
         "lagging": set(queries.contact_points_lagging(today).values_list("pk", flat=True)),
-        "opinions": scope(user, Opinion.objects.select_related("unit"))[:50],
+        "opinions": listing.Head(scope(user, Opinion.objects.select_related("unit")), 50),
         "opinion_counts": queries.opinion_counts(),
     })
 
@@ -63,7 +65,7 @@ def posts_home(request):
     units = (Unit.objects.filter(is_active=True).annotate(
         bodies=Count("sections__duty", distinct=True), posts=Count("sections__duty__posts", distinct=True))
         .select_related("region").order_by("code"))
-    return render(request, "duty/posts_home.html", {"units": units[:500]})
+    return render(request, "duty/posts_home.html", {"units": listing.Head(units, 500)})
 
 
 @login_required

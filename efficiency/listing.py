@@ -12,6 +12,7 @@ exactly the counted rows), pagination with the total, and a streamed `.xlsx` (or
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -21,10 +22,12 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core import signing
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
-from django.db.models import F, OrderBy, Q, QuerySet
-from django.http import FileResponse
+from django.db.models import F, IntegerField, OrderBy, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
+from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
@@ -101,6 +104,15 @@ class SortFilter(django_filters.OrderingFilter):
 _FORM_CLASSES: dict = {}
 
 
+class _SharedFields(dict):
+    """A cached ledger form's `base_fields`: each form gets its own shallow copy of every field
+    (sharing widgets and choices, which a filter form only reads) instead of Django's deep copy
+    of every choice list and lazy label, on each request."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(field) for name, field in self.items()}
+
+
 class LedgerFilterSet(django_filters.FilterSet):
     """A ledger's filters. Subclasses set `search_fields` (the `q` box: number, title, parties —
     each a case-insensitive substring), `date_field` (the range `date_from`–`date_to`, whole days
@@ -120,11 +132,24 @@ class LedgerFilterSet(django_filters.FilterSet):
     where: Callable | None = None
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, now: datetime | None = None):
-        super().__init__(data, queryset, request=request, prefix=prefix)
+        # django-filter's own __init__, but each filter a shallow copy of the class's (its own
+        # object, model and parent; the choices and options shared, which nothing here changes)
+        # rather than a deep copy of every choice list and lazy label on each request.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset, self.request, self.form_prefix = queryset, request, prefix
+        self.filters = {name: copy.copy(f) for name, f in self.base_filters.items()}
+        for f in self.filters.values():
+            f.model, f.parent = queryset.model, self
+            if f.method is not None:
+                f.method = f.method  # its FilterMethod bound to this copy (it finds the method on the parent)
         self.now = now or timezone.now()
         if self.search_placeholder:
-            self.filters["q"].extra["widget"] = forms.TextInput(
-                attrs={"type": "search", "placeholder": str(self.search_placeholder)})
+            q = self.filters["q"]
+            q.extra = {**q.extra, "widget": forms.TextInput(
+                attrs={"type": "search", "placeholder": str(self.search_placeholder)})}
         if not self.date_field:
             self.filters.pop("date_from")
             self.filters.pop("date_to")
@@ -134,7 +159,9 @@ class LedgerFilterSet(django_filters.FilterSet):
         fields are copied per form anyway)."""
         form_class = _FORM_CLASSES.get(type(self))
         if form_class is None:
-            form_class = _FORM_CLASSES[type(self)] = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _SharedFields(form_class.base_fields)
+            _FORM_CLASSES[type(self)] = form_class
         return form_class
 
     def filter_q(self, qs, name, value):
@@ -199,6 +226,9 @@ class Total:
     def __repr__(self):
         return f"Total({self.n}, estimated={self.estimated})"
 
+    def __str__(self):
+        return str(self.n)
+
 
 def _plan_rows(cursor, sql: str, params) -> int:
     """The planner's row estimate for the query (no rows read)."""
@@ -209,20 +239,52 @@ def _plan_rows(cursor, sql: str, params) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def count_total(qs, *, exact_up_to: int | None = None) -> Total:
-    """How many rows the list holds: exact up to `exact_up_to` (a count bounded by LIMIT), above it
-    the planner's estimate, flagged as such. The query is compiled once for both."""
-    exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
+def _bounded_count_sql(qs, exact_up_to: int) -> tuple[str, tuple]:
+    """The list's rows counted, but never more than `exact_up_to` + 1 of them."""
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    return f"SELECT count(*) FROM ({sql} LIMIT {int(exact_up_to) + 1}) AS bounded", params
+
+
+def _total_of(qs, n: int, exact_up_to: int) -> Total:
+    """The total from a bounded count `n`: exact up to `exact_up_to`, else the planner's estimate."""
+    if n <= exact_up_to:
+        return Total(n)
     sql, params = qs.order_by().values("pk").query.sql_with_params()
     with connections[qs.db].cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {int(exact_up_to) + 1}) AS bounded", params)
-        n = cursor.fetchone()[0]
-        if n <= exact_up_to:
-            return Total(n)
         guess = _plan_rows(cursor, sql, params)
     if guess > exact_up_to:
         return Total(guess, estimated=True)
     return Total(exact_up_to, estimated=True, at_least=True)  # the planner guessed low: "more than N"
+
+
+def count_total(qs, *, exact_up_to: int | None = None) -> Total:
+    """How many rows the list holds: exact up to `exact_up_to` (a count bounded by LIMIT), above it
+    the planner's estimate, flagged as such."""
+    exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
+    sql, params = _bounded_count_sql(qs, exact_up_to)
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        n = cursor.fetchone()[0]
+    return _total_of(qs, n, exact_up_to)
+
+
+_COUNTED = "ledger_bounded_total"
+
+
+def _with_count(qs, count_qs):
+    """The page's rows carrying the list's bounded count (`_COUNTED`, a scalar subquery the
+    database runs once): the page and its total in one statement, one round trip. None when the
+    page's query groups rows (the subquery would join its GROUP BY) or reads values, not models."""
+    if qs.query.group_by is not None or any(getattr(a, "contains_aggregate", False)
+                                            for a in qs.query.annotations.values()):
+        return None
+    if qs._iterable_class is not ModelIterable:  # values() / values_list(): the rows' shape is the caller's
+        return None
+    try:
+        sql, params = _bounded_count_sql(count_qs, EXACT_COUNT_UP_TO)
+    except EmptyResultSet:  # `.none()`: no rows, nothing to count
+        return None
+    return qs.annotate(**{_COUNTED: RawSQL(sql, params, output_field=IntegerField())})
 
 
 # --- keyset pages ------------------------------------------------------------------------------
@@ -425,6 +487,9 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, cou
     else:
         order = list(qs.query.order_by or qs.model._meta.ordering)
         qs = qs.order_by(*order, "pk")
+    counting = _with_count(qs, count_qs) if total else None
+    if counting is not None:
+        qs = counting
     after = _read_token(params.get("after", ""), keys) if keys and params.get("after") else None
     before = _read_token(params.get("before", ""), keys) if keys and params.get("before") else None
     if after:
@@ -453,7 +518,9 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, cou
     if not total:
         counted = Total(0, estimated=True)
     elif number == 1 and not has_next:
-        counted = Total(len(rows))  # the whole list is on this page: no count needed
+        counted = Total(len(rows))  # the whole list is on this page
+    elif counting is not None and rows:
+        counted = _total_of(count_qs, getattr(rows[0], _COUNTED), EXACT_COUNT_UP_TO)
     else:
         counted = count_total(count_qs)
     return LedgerPage(rows, number=number, per_page=per_page, total=counted, has_next=has_next,
@@ -467,12 +534,17 @@ def paginate(request, qs, per_page: int = PER_PAGE, *, count_qs=None) -> LedgerP
 
 class Head:
     """The first rows of a list a workspace shows in part, and how many there are in all, so the
-    page says it shows only the first ones (nothing is cut silently)."""
+    page says it shows only the first ones (nothing is cut silently). The total (`Total`) is
+    counted as a ledger's (`count_total`): exact up to EXACT_COUNT_UP_TO rows (or `n`, when
+    larger), above it the planner's estimate — never a count(*) over the whole table."""
 
     def __init__(self, qs, n: int = 100):
         self.rows = list(qs[:n])
-        self.total = qs.count() if len(self.rows) == n else len(self.rows)
-        self.more = self.total > len(self.rows)
+        if len(self.rows) < n:
+            self.total = Total(len(self.rows))
+        else:
+            self.total = count_total(qs, exact_up_to=max(EXACT_COUNT_UP_TO, n))
+        self.more = self.total.n > len(self.rows) or (self.total.estimated and len(self.rows) == n)
 
     def __iter__(self):
         return iter(self.rows)

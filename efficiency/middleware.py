@@ -24,6 +24,12 @@ def login_redirect(request, url: str):
     return redirect(url)
 
 
+# `last_seen` is written when it is at least this old (seconds), not on every request: a page
+# read no longer saves the session (BEGIN, UPDATE django_session, COMMIT and its WAL flush — three
+# round trips on every page, issue 17). The session may end up to a minute early, never late.
+LAST_SEEN_STEP = 60
+
+
 class IdleTimeoutMiddleware:
     """A session unused for SESSION_IDLE_TIMEOUT ends, for pages and the session-authenticated API
     alike (等保 2.0 level 3). An API request gets a 401 error body; one that also carries a token
@@ -45,7 +51,7 @@ class IdleTimeoutMiddleware:
                     return login_redirect(request, f"{reverse('login')}?timeout=1")
                 if "HTTP_AUTHORIZATION" not in request.META:
                     return _idle_api_response()
-            elif request.path not in PASSIVE_PATHS:
+            elif request.path not in PASSIVE_PATHS and (last is None or now - last >= LAST_SEEN_STEP):
                 request.session["last_seen"] = now
         return self.get_response(request)
 

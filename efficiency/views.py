@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
@@ -24,6 +23,7 @@ from . import exports, portal, registry, services
 from .audit import audit_record
 from .filters import NOTIFICATION_COLUMNS, NotificationFilter
 from .listing import list_context
+from .listing import paginate as list_paginate
 from .models import AuditLog, Notification, Role, Unit, User
 from .permissions import role_required
 from .queries import home_todo
@@ -192,10 +192,8 @@ def audit_list(request):
     rows = AuditLog.objects.select_related("actor")
     if form.is_valid():
         rows = form.apply(rows)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "efficiency/audit_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    page = list_paginate(request, rows.order_by("-at", "-id"))  # keyset pages, the count bounded (listing)
+    return render(request, "efficiency/audit_list.html", {"form": form, "page": page})
 
 
 @login_required

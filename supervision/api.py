@@ -19,7 +19,9 @@ from efficiency.models import Role
 from efficiency.permissions import require_role
 
 from . import excel, filters, queries, services
-from .models import Assignment, AssignmentTarget, Coordination, KeyTask, KeyTaskList, TaskNode
+from .models import (
+    Assignment, AssignmentTarget, Coordination, HardProblem, KeyProject, KeyTask, KeyTaskList, TaskNode,
+)
 from .serializers import (
     AssignmentCreateSerializer, AssignmentDetailSerializer, AssignmentSerializer, AssignmentDispatchSerializer,
     TimelineEventSerializer, KeyTaskImportSerializer, KeyTaskSerializer, TaskNodeSerializer, CoordinationOpinionSerializer, ProgressReportSerializer,
@@ -335,14 +337,22 @@ class TaskUrgeView(APIView):
 # --- key projects (R51) and county hard problems (R62) ---------------------------------------------
 
 
-class ProjectListView(APIView):
-    serializer_class = KeyProjectSerializer
+class ProjectListView(generics.ListCreateAPIView):
+    """The key projects the caller may see, newest first, paged like every ledger
+    (`efficiency.listing.LedgerPagination`: `next` / `previous` cursors, `count` exact up to 1,000
+    and estimated above) — no cut."""
 
-    @extend_schema(responses=KeyProjectSerializer(many=True))
-    def get(self, request):
+    serializer_class = KeyProjectSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return KeyProject.objects.none()
+        return queries.projects_visible(self.request.user).prefetch_related("procedures__time_rule", "team__units")
+
+    def get(self, request, *args, **kwargs):
         require_role(request.user, Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
-        qs = queries.projects_visible(request.user).prefetch_related("procedures__time_rule", "team__units")[:200]
-        return Response(KeyProjectSerializer(qs, many=True).data)
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=ProjectRegisterSerializer, responses={201: KeyProjectSerializer})
     def post(self, request):
@@ -393,14 +403,21 @@ class ProcedureDoneView(APIView):
         return Response(ProjectProcedureSerializer(procedure).data)
 
 
-class ProblemListView(APIView):
-    serializer_class = HardProblemSerializer
+class ProblemListView(generics.ListCreateAPIView):
+    """The county hard problems the caller may see, newest first, paged like every ledger
+    (`efficiency.listing.LedgerPagination`) — no cut."""
 
-    @extend_schema(responses=HardProblemSerializer(many=True))
-    def get(self, request):
+    serializer_class = HardProblemSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return HardProblem.objects.none()
+        return queries.problems_visible(self.request.user).prefetch_related("milestones", "team_units")
+
+    def get(self, request, *args, **kwargs):
         require_role(request.user, Role.CLERK, Role.HEAD, Role.OFFICE, Role.LEADER)
-        qs = queries.problems_visible(request.user).prefetch_related("milestones", "team_units")[:200]
-        return Response(HardProblemSerializer(qs, many=True).data)
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=ProblemCreateSerializer, responses={201: HardProblemSerializer})
     def post(self, request):

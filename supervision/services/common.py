@@ -92,24 +92,32 @@ def _deadline_limit(deadline: date, *, start: datetime) -> Limit:
     return Limit(days, LimitUnit.DAYS)
 
 
-def _target_start(target: AssignmentTarget, *, actor, step: str, start: datetime | None = None) -> None:
-    """Start the target's clock for one step. A set deadline replaces the default feedback rule."""
+def _target_start(target: AssignmentTarget, *, actor, step: str, start: datetime | None = None,
+                  save: bool = True, rule=None) -> dict | None:
+    """Start the target's clock for one step. A set deadline replaces the default feedback rule.
+    `save=False`: set the step and clock fields on the (unsaved) target and return the
+    `clock.started` event's spec, for a service that inserts its targets and writes their events
+    in one statement each (`assignment_dispatch`). `rule`: the step's rule, already read."""
     item = target.assignment
     feedback = FLOWS[item.kind].feedback
     deadline = target.deadline or item.deadline  # a transferred-in unit has its own (_target_transfer)
-    target.step = step
-    target.save(update_fields=["step"])
     name = STEP_NAMES.get(step, step)
     if step in feedback and deadline is not None and len(feedback) == 1:
         target.step = "deadline"
-        target.save(update_fields=["step"])
         message = _("环节：%(s)s，时限 %(d)s") % {"s": STEP_NAMES["deadline"], "d": deadline.isoformat()}
         if item.deadline_clause:  # R56: the upper-level document's own time, with its clause
             message += _("（%(doc)s %(clause)s 规定）") % {"doc": item.source_document, "clause": item.deadline_clause}
-        clocks.clock_start(target, actor=actor, limit=_deadline_limit(deadline, start=start or timezone.now()),
-                           start=start, message=message)
-        return
-    clocks.clock_start(target, actor=actor, rule=step, start=start, message=_("环节：%(s)s") % {"s": name})
+        options = {"limit": _deadline_limit(deadline, start=start or timezone.now())}
+    else:
+        target.step = step
+        message = _("环节：%(s)s") % {"s": name}
+        options = {"rule": rule or step}
+    if save:
+        target.save(update_fields=["step"])
+        clocks.clock_start(target, actor=actor, start=start, message=message, **options)
+        return None
+    clocks.clock_start(target, actor=actor, start=start, save=False, **options)
+    return clocks.clock_started_event(target, actor=actor, message=message)
 
 
 def next_number(model, prefix: str, *, width: int = 4) -> str:

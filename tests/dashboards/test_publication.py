@@ -288,7 +288,7 @@ def test_the_api_reopens_for_the_system_administrator_only(rolled, client):
     assert r.status_code == 400 and "理由" in r.json()["error"]["message"]
     r = client.post(REOPEN, {"month": "2026-10", "reason": "更正"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["standing"] is False and r.json()["reopen_reason"] == "更正"
-    listed = client.get(PUBLISH + "?month=2026-10").json()
+    listed = client.get(PUBLISH + "?month=2026-10").json()["results"]
     assert [p["standing"] for p in listed] == [False]
     assert client.get(PUBLISH + "?month=bad").status_code == 400
 
@@ -301,7 +301,7 @@ def test_the_api_ranking_of_a_published_month_is_frozen(rolled, client):
     ranking = client.get("/api/v1/dashboards/ranking/?month=2026-10").json()
     assert {r["unit_id"]: (r["score"], r["rank"]) for r in ranking} == october
     assert ranking[0]["rank"] == 1
-    assert [p["month"] for p in client.get(PUBLISH).json()] == ["2026-10"]
+    assert [p["month"] for p in client.get(PUBLISH).json()["results"]] == ["2026-10"]
 
 
 def test_the_event_subject_links_to_the_published_month(rolled):

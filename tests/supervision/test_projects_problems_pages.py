@@ -66,7 +66,7 @@ def test_r51_another_units_staff_get_404_on_a_project_page_and_api(client, org, 
     api = APIClient()
     api.force_authenticate(outsider)
     assert api.get(f"/api/v1/supervision/projects/{project.pk}/").status_code == 404
-    assert api.get("/api/v1/supervision/projects/").json() == []
+    assert api.get("/api/v1/supervision/projects/").json()["results"] == []
     procedure = project.procedures.get()
     assert api.post(f"/api/v1/supervision/procedures/{procedure.pk}/complete/",
                     {"result": "x", "zero_contact": True}, format="json").status_code == 404
