@@ -132,12 +132,12 @@ def _breach_sql(model, rows: str) -> str:
                 clock_state = {ladder.state_sql(level)}, next_at = {ladder.next_sql(level)}
             WHERE {rows.format(table=table)} AND {_OPEN_DUE_SQL} AND {level} > t.breach_level
             RETURNING t.{pk} AS id, t.{unit} AS unit_id, t.{owner} AS owner_id,
-                      t.prev_level AS level_from, t.breach_level AS level_to),
+                      t.prev_level AS level_from, t.breach_level AS level_to, t.due_at),
         ev AS (
             INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
                                           level_from, level_to, message, payload, recipients, fanned_out)
             SELECT %(now)s, 'clock.breach', %(label)s, m.id, m.unit_id, m.owner_id, m.level_from, m.level_to,
-                   '', '{{}}'::jsonb, {_recipients_sql(model).format(old='m.level_from', new='m.level_to')}, false
+                   '', jsonb_build_object('due_at', m.due_at), {_recipients_sql(model).format(old='m.level_from', new='m.level_to')}, false
             FROM moved AS m
             RETURNING id, subject_id, level_from, level_to)
         SELECT ev.level_from, ev.level_to, array_agg(ev.id), array_agg(ev.subject_id)
