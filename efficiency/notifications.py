@@ -179,6 +179,9 @@ def notifications_render(notes) -> None:
         n._rendered = (title[:200], body, link)
 
 
+Notification.render_texts = staticmethod(notifications_render)
+
+
 class RenderedRows:
     """Deliveries read in chunks, each chunk's texts rendered at once (`notifications_render`): an
     export of the inbox, in a constant number of queries per chunk. `count()` as the queryset's."""

@@ -100,13 +100,15 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Renders deliveries without stored texts, in batch: `efficiency.notifications` sets it when
+    # imported (the app's ready() imports it), so that the models need not import the module above.
+    render_texts = None
+
     def _texts(self) -> tuple[str, str, str]:
         if self.stored_title:
             return self.stored_title, self.stored_body, self.stored_link
         if "_rendered" not in self.__dict__:
-            from ..notifications import notifications_render
-
-            notifications_render([self])
+            type(self).render_texts([self])
         return self._rendered
 
     @property
