@@ -443,7 +443,8 @@ def notifications_fan_out(*, batch: int = 1000) -> int:
     with the same specs, unit, owner and recusal are resolved once."""
     done = 0
     while True:
-        with transaction.atomic():
+        # Each batch one transaction — or part of the caller's (no savepoint), as the sweep's.
+        with transaction.atomic(savepoint=False):
             events = _events_claim(batch)
             if not events:
                 return done

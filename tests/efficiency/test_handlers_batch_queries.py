@@ -76,11 +76,11 @@ def test_fan_out_of_a_batch_of_events_is_constant_statements(org, n, django_asse
     items = make_items(org, n, START)
     events_emit([dict(kind="test.notice", subject=item, message="请办理",
                       recipients=["owner", "head", "office", "phone:13800000000"]) for item in items])
-    # The savepoint pair, the claim (which marks the events too), the people (one read of owners,
-    # heads and office users; units' regions, the region tree), the deliveries' INSERT (one
-    # statement of id arrays: no subject read, no text written); a full batch (1,000) claims once
-    # more and finds none.
-    with django_assert_max_num_queries(10):
+    # The claim (which marks the events too), the people (one read of owners, heads and office
+    # users; units' regions, the region tree), the deliveries' INSERT (one statement of id arrays:
+    # no subject read, no text written) — in the caller's transaction, no savepoint; a full batch
+    # (1,000) claims once more and finds none.
+    with django_assert_max_num_queries(6):
         assert notifications_fan_out(batch=1000) == n
     # inbox + e-mail for the owner, the head and the office user, and one SMS, per event.
     assert Notification.objects.count() == n * 7
