@@ -18,7 +18,7 @@ from .document_views import pdf_response
 from .filters import NotificationFilter
 from .api import error_response
 from .models import ApiToken, Notification, Unit, User
-from .notifications import inbox_mark_read
+from .notifications import inbox_mark_read, notifications_render
 from .passwords import password_must_change
 from .serializers import (
     AccountChangeSerializer, AccountCreateSerializer, AccountSerializer, ApiTokenSerializer, DocumentSerializer,
@@ -115,6 +115,11 @@ class NotificationList(generics.ListAPIView):
 
     def get_queryset(self):
         return own_inbox(self)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        notifications_render(page or [])  # the page's texts at once
+        return page
 
 
 def own_inbox(view):

@@ -13,6 +13,7 @@ import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -23,7 +24,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import permissions, registry, workdays
-from .event_kinds import event_label
+from .event_kinds import event_kinds, event_label
 from .models import Event, Notification, Region, Role, Rung, Unit, User
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,10 @@ def format_event(event: Event, subject, texts: dict | None = None) -> tuple[str,
         rung = texts["rungs"][event.level_to]
         from .clocks import format_due
 
-        due = format_due(getattr(subject, "due_at", None))
+        # The due time the item had when it crossed the rung (the sweep writes it in the event),
+        # not the one it has when the text is read.
+        due_at = (event.payload or {}).get("due_at")
+        due = format_due(_parse_time(due_at) if due_at else getattr(subject, "due_at", None))
         return (f"【{rung}】{name}", texts["breach"] % {"name": name, "rung": rung, "due": due}, link)
     labels = texts["labels"]
     if event.kind not in labels:
@@ -140,6 +144,101 @@ def format_event(event: Event, subject, texts: dict | None = None) -> tuple[str,
     if event.kind == "clock.reminder":
         return (title, event.message or texts["reminder"], link)
     return (title, event.message, link)
+
+
+def _parse_time(value):
+    from django.utils.dateparse import parse_datetime
+
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def notifications_render(notes) -> None:
+    """The texts of deliveries written without them (the fan-out's: `stored_title` empty), for a
+    page of the inbox, an API page, an export chunk or a chunk about to be sent, in a constant
+    number of queries: their events (unless already loaded with them) and the events' subjects,
+    one read per model; the fixed texts translated once. A citizen's delivery (a phone or an
+    address, no account) reads the text written for them when the event has one, and no staff
+    link. Sets each one's `_rendered` (read by `Notification.title`, `.body`, `.link`)."""
+    todo = [n for n in notes if not n.stored_title and "_rendered" not in n.__dict__]
+    if not todo:
+        return
+    cached = {n.event_id: n.event for n in todo if Notification.event.is_cached(n)}
+    missing = {n.event_id for n in todo} - cached.keys()
+    if missing:
+        cached.update(Event.objects.in_bulk(missing))
+    subjects = _subjects(list(cached.values()))
+    texts = _batch_texts()
+    for n in todo:
+        event = cached.get(n.event_id)
+        if event is None:
+            n._rendered = ("", "", "")
+            continue
+        title, body, link = format_event(event, subjects.get((event.subject_type, event.subject_id)), texts)
+        if n.user_id is None:
+            body, link = (event.payload or {}).get("citizen_message") or body, ""
+        n._rendered = (title[:200], body, link)
+
+
+Notification.render_texts = staticmethod(notifications_render)
+
+
+class RenderedRows:
+    """Deliveries read in chunks, each chunk's texts rendered at once (`notifications_render`): an
+    export of the inbox, in a constant number of queries per chunk. `count()` as the queryset's."""
+
+    def __init__(self, qs, chunk: int = 1000):
+        self.qs, self.chunk = qs, chunk
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __iter__(self):
+        batch = []
+        for note in self.qs.iterator(chunk_size=self.chunk):
+            batch.append(note)
+            if len(batch) == self.chunk:
+                notifications_render(batch)
+                yield from batch
+                batch = []
+        notifications_render(batch)
+        yield from batch
+
+
+# Where a subject's name (`__str__`) comes from in this tree's models: what the inbox's search
+# box matches of a delivery rendered on read.
+_NAME_FIELDS = ("title", "name", "number", "tracking_number", "receipt_number", "topic")
+
+
+def notifications_text_q(qs, word: str) -> Q:
+    """The search box's condition for one word over deliveries `qs` (an inbox): the stored texts,
+    and for those rendered on read what their text is made of — the event's message, its kind's
+    label (or the rung's, for a card) and the subject's name fields (`_NAME_FIELDS`, one subquery
+    per subject model found in `qs`)."""
+    from django.apps import apps
+
+    stored = Q(stored_title__icontains=word) | Q(stored_body__icontains=word)
+    word_l = word.lower()
+    made = Q(event__message__icontains=word)
+    kinds = [k.code for k in event_kinds() if word_l in str(k.label).lower()]
+    if kinds:
+        made |= Q(event__kind__in=kinds)
+    rungs = [int(r) for r in Rung if r and word_l in str(r.label).lower()]
+    if rungs:
+        made |= Q(event__kind="clock.breach", event__level_to__in=rungs)
+    for label in qs.filter(stored_title="").values_list("event__subject_type", flat=True).distinct().order_by():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        fields = [f.name for f in model._meta.get_fields()
+                  if f.name in _NAME_FIELDS and getattr(f, "get_internal_type", lambda: "")() == "CharField"]
+        if fields:
+            named = Q()
+            for field in fields:
+                named |= Q(**{f"{field}__icontains": word})
+            made |= Q(event__subject_type=label,
+                      event__subject_id__in=model._default_manager.filter(named).values("pk"))
+    return stored | (Q(stored_title="") & made)
 
 
 def _batch_texts() -> dict:
@@ -267,113 +366,125 @@ def _people(events: list[Event], recusals: dict | None = None) -> dict:
     return people
 
 
-def _deliveries_insert(rows: list[tuple], now) -> None:
-    """A fan-out batch's deliveries in one INSERT of column arrays (no model instance per row:
-    building and preparing them was most of the fan-out's time); ON CONFLICT DO NOTHING keeps
-    the once-per-(event, recipient, channel) constraint a no-op for a repeated fan-out."""
-    if not rows:
+_DELIVERIES = """
+    INSERT INTO efficiency_notification (event_id, user_id, recipient, channel, title, body, link, status,
+                                         deliver_after, sent_at, attempts, last_error, created_at)
+    SELECT v.event_id, v.user_id, v.recipient, v.channel, '', '', '',
+           CASE WHEN v.channel = 'inbox' THEN 'sent' ELSE 'pending' END,
+           CASE WHEN v.channel <> 'inbox' AND v.later THEN %(later)s::timestamptz ELSE %(now)s::timestamptz END,
+           CASE WHEN v.channel = 'inbox' THEN %(now)s::timestamptz END, 0, '', %(now)s::timestamptz
+    FROM unnest(%(event)s::bigint[], %(user)s::bigint[], %(recipient)s::text[], %(channel)s::text[],
+                %(deferred)s::boolean[]) AS v(event_id, user_id, recipient, channel, later)
+    ON CONFLICT DO NOTHING"""
+
+
+def _deliveries_insert(columns: tuple[list, ...], now, later) -> None:
+    """A fan-out batch's deliveries in one INSERT of five column arrays — ids, the recipient key,
+    the channel, whether it waits for 09:00 — and no text: the status, the times and the texts
+    follow from those (`notifications_render` when read). ON CONFLICT DO NOTHING keeps the
+    once-per-(event, recipient, channel) constraint a no-op for a repeated fan-out."""
+    if not columns[0]:
         return
     from django.db import connection
 
-    columns = list(zip(*rows))
+    event, user, recipient, channel, deferred = columns
     with connection.cursor() as cur:
-        cur.execute("""
-            INSERT INTO efficiency_notification (event_id, user_id, recipient, channel, title, body, link, status,
-                                                 deliver_after, sent_at, attempts, last_error, created_at)
-            SELECT v.*, 0, '', %s
-            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                        %s::text[], %s::timestamptz[], %s::timestamptz[])
-                 AS v(event_id, user_id, recipient, channel, title, body, link, status, deliver_after, sent_at)
-            ON CONFLICT DO NOTHING""", [now, *(list(c) for c in columns)])
+        cur.execute(_DELIVERIES, {"event": event, "user": user, "recipient": recipient, "channel": channel,
+                                  "deferred": deferred, "now": now, "later": later})
 
 
 _CLAIM = """
     UPDATE efficiency_event SET fanned_out = true
     WHERE id = ANY(ARRAY(SELECT id FROM efficiency_event WHERE NOT fanned_out ORDER BY id LIMIT %s
                          FOR UPDATE SKIP LOCKED))
-    RETURNING id, at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, level_from, level_to, message,
-              payload, recipients, fanned_out"""
-_EVENT_COLUMNS = ["id", "at", "kind", "subject_type", "subject_id", "unit_id", "actor_id", "owner_id", "level_from",
-                  "level_to", "message", "payload", "recipients", "fanned_out"]
+    RETURNING id, kind, subject_type, subject_id, unit_id, owner_id, recipients::text"""
 
 
-def _events_claim(batch: int) -> list[Event]:
+class _Claimed(NamedTuple):
+    """What the fan-out reads of an event: who hears of it, not what it says."""
+
+    id: int
+    kind: str
+    subject_type: str
+    subject_id: int
+    unit_id: int | None
+    owner_id: int | None
+    recipients: list[str]
+
+
+def _events_claim(batch: int) -> list[_Claimed]:
     """Claim up to `batch` pending events and mark them fanned out, in one statement: the oldest
     not locked by another worker (FOR UPDATE SKIP LOCKED), so two workers fanning out at once
     take different events, and each event is fanned out by exactly one transaction (a rollback
     puts it back). `= ANY(ARRAY(…))`, not `IN (…)`: the ids are probed through the primary key,
-    where `IN` let the planner join the whole event table by a hash."""
+    where `IN` let the planner join the whole event table by a hash. Only the columns that say
+    who hears (no model instance; the specs parsed once per distinct list)."""
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute(_CLAIM, [batch])
-        rows = sorted(cur.fetchall(), key=lambda row: row[0])
+        rows = sorted(cur.fetchall())
+    specs: dict[str, list[str]] = {}
     events = []
-    for row in rows:
-        row = list(row)
-        for i in (11, 12):  # payload, recipients: jsonb comes as text through Django's connection
-            if isinstance(row[i], str):
-                row[i] = json.loads(row[i])
-        events.append(Event.from_db(connection.alias, _EVENT_COLUMNS, row))
+    for pk, kind, subject_type, subject_id, unit_id, owner_id, recipients in rows:
+        if recipients not in specs:
+            specs[recipients] = json.loads(recipients)
+        events.append(_Claimed(pk, kind, subject_type, subject_id, unit_id, owner_id, specs[recipients]))
     return events
 
 
 def notifications_fan_out(*, batch: int = 1000) -> int:
     """Turn pending events into deliveries. Returns how many events were fanned out.
 
-    Per batch, a constant number of statements: the claim (which also marks the events), recusals,
-    the people the batch names, the subjects of the events somebody receives (one read per
-    model; an event whose specs name nobody active is neither loaded nor formatted), and the
-    deliveries in one INSERT; the texts' translations are looked up once per batch, and the
-    recipients of events with the same specs, unit, owner and recusal are resolved once."""
+    Per batch, a constant number of statements: the claim (which also marks the events), recusals
+    (one read per model that has a recusal rule), the people the batch names, and the deliveries
+    in one INSERT of id arrays. No subject is loaded and no text written: a delivery's texts are
+    rendered from its event when read or sent (`notifications_render`). The recipients of events
+    with the same specs, unit, owner and recusal are resolved once."""
     done = 0
     while True:
-        with transaction.atomic():
+        # Each batch one transaction — or part of the caller's (no savepoint), as the sweep's.
+        with transaction.atomic(savepoint=False):
             events = _events_claim(batch)
             if not events:
                 return done
             recusals = _recusals(events)
             people = _people(events, recusals)
             resolved: dict[tuple, list[tuple[str, User | None]]] = {}
-            heard = []  # (event, its recipients): only these are loaded and formatted
+            now = timezone.now()
+            later_at = None
+            columns: tuple[list, ...] = ([], [], [], [], [])
+            event_ids, user_ids, keys, channels, deferred = columns
             for event in events:
                 recusal = recusals.get((event.subject_type, event.subject_id))
                 key = (tuple(event.recipients), event.unit_id, event.owner_id, recusal)
                 if key not in resolved:
                     resolved[key] = _recipients(event, people, recusal)
-                if resolved[key]:
-                    heard.append((event, resolved[key]))
-            subjects = _subjects([event for event, _recipients_ in heard])
-            now = timezone.now()
-            later_at = workdays.next_working_moment(now)  # once per batch, not per event
-            texts = _batch_texts()
-            rows = []
-            for event, recipients in heard:
-                subject = subjects.get((event.subject_type, event.subject_id))
-                title, body, link = format_event(event, subject, texts)
-                title = title[:200]
-                # A citizen (a phone or address, not an account) reads the text written for them,
-                # when the event has one, and no staff link; staff never get the citizen's text.
-                citizen_body = (event.payload or {}).get("citizen_message") or body
-                later = later_at if event.kind in DEFERRED_KINDS else now
-                for recipient, user in recipients:
+                later = event.kind in DEFERRED_KINDS
+                if later and later_at is None:
+                    later_at = workdays.next_working_moment(now)  # once per batch, not per event
+                for recipient, user in resolved[key]:
                     if user is not None:
-                        rows.append((event.pk, user.pk, recipient, "inbox", title, body, link, "sent", now, now))
-                        if user.email:
-                            rows.append((event.pk, user.pk, recipient, "email", title, body, link, "pending", later,
-                                         None))
+                        channel_list = ("inbox", "email") if user.email else ("inbox",)
                     elif recipient.startswith("phone:"):
-                        rows.append((event.pk, None, recipient, "sms", title, citizen_body, "", "pending", later, None))
+                        channel_list = ("sms",)
                     elif recipient.startswith("email:"):
-                        rows.append((event.pk, None, recipient, "email", title, citizen_body, "", "pending", later,
-                                     None))
-            _deliveries_insert(rows, now)
+                        channel_list = ("email",)
+                    else:
+                        continue
+                    for channel in channel_list:
+                        event_ids.append(event.id)
+                        user_ids.append(user.pk if user is not None else None)
+                        keys.append(recipient)
+                        channels.append(channel)
+                        deferred.append(later)
+            _deliveries_insert(columns, now, later_at or now)
         done += len(events)
         if len(events) < batch:
             return done
 
 
-def _recipients(event: Event, people: dict, recusal) -> list[tuple[str, User | None]]:
+def _recipients(event, people: dict, recusal) -> list[tuple[str, User | None]]:
     """An event's distinct recipients (key, user or None), in the order of its specs."""
     seen, found = set(), []
     for spec in event.recipients:
@@ -425,19 +536,21 @@ SENDERS = {Notification.Channel.EMAIL: _send_email, Notification.Channel.SMS: _s
 def _send_chunk(channel: str, size: int, now) -> tuple[int, int, int]:
     """Claim up to `size` due deliveries of `channel` (FOR UPDATE SKIP LOCKED: concurrent workers
     take different rows), send them through one connection, and record the outcomes in two
-    statements (the sent ones, the failed ones with their back-off). (claimed, sent, failed)."""
+    statements (the sent ones, the failed ones with their back-off); the texts are rendered
+    for the chunk at once. (claimed, sent, failed)."""
     from django.db import connection
 
     with transaction.atomic():
         due = list(
             # of=self: the user is an outer join (SMS and plain addresses have none).
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
+            .select_related("user", "event")
             .filter(status=Notification.Status.PENDING, deliver_after__lte=now, channel=channel)
             .order_by("deliver_after")[:size]
         )
         if not due:
             return 0, 0, 0
+        notifications_render(due)  # the texts, rendered for the whole chunk (its subjects: a read per model)
         outcomes = SENDERS[channel](due)
         sent = [n.pk for n, exc in zip(due, outcomes) if exc is None]
         failed = [(n, exc) for n, exc in zip(due, outcomes) if exc is not None]

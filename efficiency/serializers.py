@@ -48,6 +48,11 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # Rendered from the event when the delivery was written without them (Notification.title).
+    title = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    link = serializers.CharField(read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "title", "body", "link", "created_at", "read_at"]

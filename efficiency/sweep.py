@@ -9,10 +9,10 @@ the rows another batch holds, then finds them already moved), and the events and
 handlers run in the batch's transaction, so a sweep killed mid-batch leaves nothing behind.
 
 How a batch is taken (`sweep`, `sweep_model`): first one probe for every model, one statement
-counting the rows due through each model's partial index on `next_at`, up to SMALL — nothing
-due, and the sweep is over in one round trip without reading a table. The normal minute (a few
-due) is then one statement per model with rows due, LIMIT that count. More due: the count up
-to max(batch, the table's pages). A wave (at least that many due: a row per page or more)
+asking each model's partial index on `next_at` whether a row is due (`LIMIT 1`) — nothing due,
+and the sweep is over in one round trip without reading a table. The normal minute (a few due)
+is then one statement per model with rows due, the claim of up to SMALL rows; a full batch, and
+the rows due are counted up to max(batch, the table's pages). A wave (at least that many due: a row per page or more)
 is walked in physical order, a batch being the heap pages that hold about `batch` rows, read
 by a TID range scan and updated in place by one plain UPDATE — no read of the rows first and
 no join back to it, so each page is read and written once and in order, as a raw UPDATE's seq
@@ -132,12 +132,12 @@ def _breach_sql(model, rows: str) -> str:
                 clock_state = {ladder.state_sql(level)}, next_at = {ladder.next_sql(level)}
             WHERE {rows.format(table=table)} AND {_OPEN_DUE_SQL} AND {level} > t.breach_level
             RETURNING t.{pk} AS id, t.{unit} AS unit_id, t.{owner} AS owner_id,
-                      t.prev_level AS level_from, t.breach_level AS level_to),
+                      t.prev_level AS level_from, t.breach_level AS level_to, t.due_at),
         ev AS (
             INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
                                           level_from, level_to, message, payload, recipients, fanned_out)
             SELECT %(now)s, 'clock.breach', %(label)s, m.id, m.unit_id, m.owner_id, m.level_from, m.level_to,
-                   '', '{{}}'::jsonb, {_recipients_sql(model).format(old='m.level_from', new='m.level_to')}, false
+                   '', jsonb_build_object('due_at', m.due_at), {_recipients_sql(model).format(old='m.level_from', new='m.level_to')}, false
             FROM moved AS m
             RETURNING id, subject_id, level_from, level_to)
         SELECT ev.level_from, ev.level_to, array_agg(ev.id), array_agg(ev.subject_id)
@@ -226,29 +226,28 @@ def propose_accountability(model, transitions: Sequence[Transition]) -> None:
         "source": "red_card", "reason": reason % {"item": str(item)}}) for item in items])
 
 
-# Up to this many rows due, a model's sweep is "the normal minute": the probe's own count is
-# exact and the rows are taken in one statement through the partial index. The LIMIT keeps
-# the probe an index scan whatever the statistics say (a LIMIT this small under ORDER BY
-# next_at is never planned as a seq scan and sort).
+# The normal minute's batch: a model's first batch takes up to this many rows due, through the
+# partial index, in one statement (the claim); fewer came back, and the model is done. A LIMIT this
+# small under ORDER BY next_at is never planned as a seq scan and sort, whatever the statistics.
 SMALL = 1000
 
 
 def _probe_sql(models) -> str:
-    """One statement for every model: the rows due, counted up to SMALL, each through its
-    partial index on `next_at` (an ordered index scan that stops at the first entry after
-    `now`). A plain index scan (`breach_level`, counted, is not in the index), not an
-    index-only one — `count(*)` would be planned as one — so the first probe after a wave
-    marks the wave's dead index entries and later probes skip them."""
+    """One statement for every model: whether any row is due, each through its partial index on
+    `next_at` (an ordered index scan that stops at the first entry; `LIMIT 1`, not a count: the
+    rows due are read once, by the claim). A plain index scan (`breach_level`, selected, is not in
+    the index), not an index-only one, so the first probe after a wave marks the wave's dead index
+    entries and later probes skip them."""
     parts = []
     for i, model in enumerate(models):
         table = connection.ops.quote_name(model._meta.db_table)
-        parts.append(f"""SELECT {i}, (SELECT count(s.breach_level) FROM (SELECT t.breach_level FROM {table} AS t
-                         WHERE {_OPEN_DUE_SQL} ORDER BY t.next_at LIMIT {SMALL}) AS s)""")
+        parts.append(f"""SELECT {i}, EXISTS (SELECT t.breach_level FROM {table} AS t
+                         WHERE {_OPEN_DUE_SQL} ORDER BY t.next_at LIMIT 1)""")
     return " UNION ALL ".join(parts)
 
 
-def _probe(models, now: datetime) -> list[int]:
-    """Rows due per model (in the order of `models`), each counted up to SMALL, in one round trip."""
+def _probe(models, now: datetime) -> list[bool]:
+    """Whether each model (in the order of `models`) has a row due, in one round trip."""
     if not models:
         return []
     with connection.cursor() as cur:
@@ -257,24 +256,26 @@ def _probe(models, now: datetime) -> list[int]:
     return [due[i] for i in range(len(models))]
 
 
-def sweep_model(model, *, now: datetime, batch: int | None = None, due: int | None = None) -> int:
+def sweep_model(model, *, now: datetime, batch: int | None = None, due: bool | None = None) -> int:
     """Sweep one clock model to completion, batch by batch; each batch one transaction.
 
-    `due` is the probe's count (`_probe`, up to SMALL); without it the model is probed first.
-    Nothing due → done. A few due (fewer than SMALL, the normal minute) → one statement takes
-    exactly those through the partial index, LIMIT the count, so its plan is the small one
-    (no JIT, no planner setting to put back) and no count of the table is made. More → the
-    wave's count up to max(batch, pages): a wave (at least a batch and a row per page of the
-    table due) is walked in physical order, each batch the heap pages that hold about `batch`
-    rows, so a batch never moves more than about `batch` rows; a row that another transaction
-    rewrote behind the walk meanwhile is due still, and the next sweep takes it. Otherwise
-    the oldest `batch` rows due are taken through the partial index, batch after batch,
-    until a batch comes back short."""
+    `due` is the probe's answer (`_probe`: any row due); without it the model is probed first.
+    Nothing due → done. Something due → one statement takes up to SMALL rows through the partial
+    index (the normal minute: its plan is the small one, no JIT, no planner setting to put back,
+    no count of the table); fewer came back → done. A full batch → the wave's count up to
+    max(batch, pages): a wave (at least a batch and a row per page of the table due) is walked
+    in physical order, each batch the heap pages that hold about `batch` rows, so a batch never
+    moves more than about `batch` rows; a row that another transaction rewrote behind the walk
+    meanwhile is due still, and the next sweep takes it. Otherwise the oldest `batch` rows due
+    are taken through the partial index, batch after batch, until a batch comes back short.
+
+    Each batch is one transaction — or, when the caller has one open, part of it (no savepoint:
+    a failing batch fails the caller's transaction, which the caller rolls back)."""
     batch = batch or settings.SWEEP_BATCH_SIZE
     entry = registry.clock_model(model._meta.label_lower)
 
     def step(claim) -> Sequence[Transition]:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             moved = claim()
             if moved:
                 if entry is None or entry.proposes:
@@ -291,13 +292,14 @@ def sweep_model(model, *, now: datetime, batch: int | None = None, due: int | No
         due = _probe([model], now)[0]
     if not due:
         return 0
-    if due < SMALL and due <= batch:
-        # Rows that became due at `now` after the probe (a concurrent write) wait a minute.
-        return len(step(lambda: _run_breach(model, _ROWS_BY_NEXT_AT, "", {"now": now, "batch": due})))
-    total = 0
+    small = min(SMALL, batch)
+    total = len(step(lambda: _run_breach(model, _ROWS_BY_NEXT_AT, "", {"now": now, "batch": small})))
+    if total < small:
+        # Fewer than a batch: nothing left, or the rest is locked by another sweep.
+        return total
     due, pages, density = _due_wave(model, now, batch)
     if not due:
-        return 0
+        return total
     if due >= max(batch, pages):
         span = max(1, int(batch / density))
         for first in range(0, pages, span):
@@ -320,8 +322,8 @@ def sweep(*, now: datetime | None = None, batch: int | None = None) -> dict[str,
     entries = list(registry.clock_models())
     due = _probe([e.model for e in entries], now)
     counts = {}
-    for entry, n in zip(entries, due):
-        counts[entry.label] = sweep_model(entry.model, now=now, batch=batch, due=n) if n else 0
+    for entry, any_due in zip(entries, due):
+        counts[entry.label] = sweep_model(entry.model, now=now, batch=batch, due=any_due) if any_due else 0
     if any(counts.values()):
         request_fan_out()
     log.info("sweep as of %s: %s", now.isoformat(), counts)

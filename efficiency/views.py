@@ -28,7 +28,7 @@ from .models import AuditLog, Notification, Role, Unit, User
 from .permissions import role_required
 from .queries import home_todo
 from .middleware import login_redirect
-from .notifications import inbox_mark_read, inbox_unread_count
+from .notifications import RenderedRows, inbox_mark_read, inbox_unread_count, notifications_render
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,10 @@ def _inbox(request) -> NotificationFilter:
 
 @login_required
 def inbox(request):
-    return render(request, "efficiency/inbox.html", list_context(request, _inbox(request), export=reverse("inbox_export")))
+    context = list_context(request, _inbox(request), export=reverse("inbox_export"))
+    context["items"] = list(context["items"])
+    notifications_render(context["items"])  # the page's texts at once (events and subjects: a read per model)
+    return render(request, "efficiency/inbox.html", context)
 
 
 @login_required
@@ -117,7 +120,7 @@ def inbox_export(request):
 
 
 def inbox_ledger(request) -> exports.Ledger:
-    return exports.Ledger(_inbox(request).qs, NOTIFICATION_COLUMNS, _("消息.xlsx"), _("消息"))
+    return exports.Ledger(RenderedRows(_inbox(request).qs), NOTIFICATION_COLUMNS, _("消息.xlsx"), _("消息"))
 
 
 @login_required

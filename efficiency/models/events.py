@@ -71,16 +71,27 @@ class Notification(models.Model):
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
 
-    event = models.ForeignKey(Event, models.PROTECT, related_name="notifications")
+    # No database foreign keys and no index of their own (issue 17): a deferred FK check per
+    # delivery was half the cost of writing a fan-out batch, and each key is the first column of
+    # an index already (notification_once_per_recipient, notification_inbox). The fan-out writes
+    # deliveries only for the events it has just claimed and users are deactivated, not deleted
+    # (as for the events' own keys).
+    event = models.ForeignKey(Event, models.PROTECT, related_name="notifications", db_constraint=False,
+                              db_index=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="notifications"
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="notifications",
+        db_constraint=False, db_index=False,
     )
     # "user:<id>", "phone:<number>" or "email:<address>": what the once-only constraint keys on.
     recipient = models.CharField(_("接收人"), max_length=140)
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
-    link = models.CharField(_("链接"), max_length=255, blank=True)
+    # The texts as written, for deliveries written with them (before 2026-12-05, and any a caller
+    # writes itself). The fan-out writes none: an empty `stored_title` means "render from the
+    # event when read" (`title`, `body`, `link` below; `notifications_render` for a page or a
+    # chunk at once), so a delivery is a few ids and the texts are the reader's language.
+    stored_title = models.CharField(_("标题"), max_length=200, blank=True, db_column="title")
+    stored_body = models.TextField(_("内容"), blank=True, db_column="body")
+    stored_link = models.CharField(_("链接"), max_length=255, blank=True, db_column="link")
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
     deliver_after = models.DateTimeField(_("发送时间"), default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -88,6 +99,41 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Renders deliveries without stored texts, in batch: `efficiency.notifications` sets it when
+    # imported (the app's ready() imports it), so that the models need not import the module above.
+    render_texts = None
+
+    def _texts(self) -> tuple[str, str, str]:
+        if self.stored_title:
+            return self.stored_title, self.stored_body, self.stored_link
+        if "_rendered" not in self.__dict__:
+            type(self).render_texts([self])
+        return self._rendered
+
+    @property
+    def title(self) -> str:
+        return self._texts()[0]
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.stored_title = value
+
+    @property
+    def body(self) -> str:
+        return self._texts()[1]
+
+    @body.setter
+    def body(self, value: str) -> None:
+        self.stored_body = value
+
+    @property
+    def link(self) -> str:
+        return self._texts()[2]
+
+    @link.setter
+    def link(self, value: str) -> None:
+        self.stored_link = value
 
     class Meta:
         verbose_name = _("通知")

@@ -76,11 +76,11 @@ def test_fan_out_of_a_batch_of_events_is_constant_statements(org, n, django_asse
     items = make_items(org, n, START)
     events_emit([dict(kind="test.notice", subject=item, message="请办理",
                       recipients=["owner", "head", "office", "phone:13800000000"]) for item in items])
-    # The savepoint pair, the claim (which marks the events too), its subjects, the people (one read
-    # of owners, heads and office users; units' regions, the region tree), the deliveries' INSERT
-    # (one statement of column arrays); a full batch (1,000) claims once more and finds none; the
-    # calendar's stamp, when its per-process copy is more than a second old (next 09:00).
-    with django_assert_max_num_queries(12):
+    # The claim (which marks the events too), the people (one read of owners, heads and office
+    # users; units' regions, the region tree), the deliveries' INSERT (one statement of id arrays:
+    # no subject read, no text written) — in the caller's transaction, no savepoint; a full batch
+    # (1,000) claims once more and finds none.
+    with django_assert_max_num_queries(6):
         assert notifications_fan_out(batch=1000) == n
     # inbox + e-mail for the owner, the head and the office user, and one SMS, per event.
     assert Notification.objects.count() == n * 7
@@ -109,9 +109,10 @@ def test_sending_is_one_connection_per_chunk_and_constant_statements(org, n, set
 
     EmailBackend.open = counting_open
     try:
-        # Per channel: savepoint, the claim, the sent rows marked, release; and, the chunk being
-        # full, one more claim that finds nothing (savepoint, claim, release).
-        with django_assert_max_num_queries(14):
+        # Per channel: savepoint, the claim (with its events), the chunk's subjects for its texts
+        # (rendered at send time, one read per model), the sent rows marked, release; and, the
+        # chunk being full, one more claim that finds nothing (savepoint, claim, release).
+        with django_assert_max_num_queries(16):
             assert notifications_send() == {"sent": 2 * n, "failed": 0}
     finally:
         EmailBackend.open = real_open
