@@ -162,14 +162,15 @@ def _rollup_counters(cursor, start: date, end: date, units=None) -> None:
 def counter_bump(events) -> None:
     """Batch subscriber of the counted kinds (`subscribe(..., batch=True)`): today's counters move
     as the events are written (same transaction), one statement for the emitting call's events
-    however many, so the cockpit does not wait for the beat task; the task recounts the day from
-    the events with the same expressions, so both agree."""
+    however many (by their ids, `efficiency.events.EventBatch`: no row read into Python), so the
+    cockpit does not wait for the beat task; the task recounts the day from the events with the
+    same expressions, so both agree."""
     with connection.cursor() as cursor:
         cursor.execute(_counters_sql("id = ANY(%s)") + """
             ON CONFLICT (date, unit_id, kind) DO UPDATE
                SET count = dashboards_unitdaycounter.count + EXCLUDED.count,
                    value_sum = dashboards_unitdaycounter.value_sum + EXCLUDED.value_sum
-        """, [[event.pk for event in events]])
+        """, [list(events.ids)])
 
 
 def _rollup_months(cursor, start: date, end: date, units=None) -> None:
