@@ -218,18 +218,25 @@ _PROPOSALS = """
                COALESCE(NULLIF(btrim(e.payload->>'reason', E' \t\r\n'), ''), NULLIF(btrim(e.message, E' \t\r\n'), ''),
                         %(default_reason)s) AS reason
         FROM efficiency_event AS e WHERE e.id = ANY(%(ids)s)),
+    heads AS (  -- R46: each unit's head, the lowest key, read once per unit
+        SELECT DISTINCT ON (h.unit_id) h.unit_id, h.id FROM efficiency_user AS h
+        WHERE h.unit_id IN (SELECT unit_id FROM e) AND h.role = %(head)s AND h.is_active ORDER BY h.unit_id, h.id),
     p AS MATERIALIZED (
         SELECT e.event_id, e.subject_type, e.subject_id, e.actor_id, e.unit_id, e.source, e.reason,
-               person.id AS person_id,
-               (SELECT h.id FROM efficiency_user AS h WHERE h.unit_id = e.unit_id AND h.role = %(head)s AND h.is_active
-                ORDER BY h.id LIMIT 1) AS head_id,
+               person.id AS person_id, heads.id AS head_id,
                row_number() OVER (PARTITION BY e.subject_type, e.subject_id, e.source ORDER BY e.event_id) AS nth
         FROM e JOIN efficiency_unit AS u ON u.id = e.unit_id
-        LEFT JOIN efficiency_user AS person ON person.id = e.person_id),
+        LEFT JOIN efficiency_user AS person ON person.id = e.person_id
+        LEFT JOIN heads ON heads.unit_id = e.unit_id),
+    -- The few proposals made by someone (a sweep's have no actor), for their cases' events and
+    -- audit rows: joined to the cases inserted, not the whole batch (a join of two CTEs is a
+    -- nested loop).
+    actors AS MATERIALIZED (
+        SELECT p.subject_type, p.subject_id, p.source, p.actor_id FROM p WHERE p.nth = 1 AND p.actor_id IS NOT NULL),
     ins AS ({insert})
-    SELECT ins.id, ins.number, ins.unit_id, ins.reason, ins.source, p.actor_id
-    FROM ins JOIN p ON p.nth = 1 AND p.subject_type = ins.subject_type AND p.subject_id = ins.subject_id
-                       AND p.source = ins.source
+    SELECT ins.id, ins.number, ins.unit_id, ins.reason, ins.source, actors.actor_id
+    FROM ins LEFT JOIN actors ON actors.subject_type = ins.subject_type AND actors.subject_id = ins.subject_id
+                                 AND actors.source = ins.source
     ORDER BY ins.id"""
 
 
