@@ -288,8 +288,9 @@ def cases_propose_events(event_ids: list[int]) -> list[int]:
                    AS c(id, number, unit_id, reason, source, actor_id)"""
     columns = [ids, numbers, units, reasons, sources, actors]
     opened = _("问责建议：%(r)s").replace("%", "%%").replace("%%(r)s", "%1$s")
-    events_insert_select("cases.opened", cases + " CROSS JOIN (SELECT %s::text AS opened) AS t", [*columns, opened], subject_type=AccountabilityCase._meta.label_lower,
-                         subject_id="c.id", unit_id="c.unit_id", actor_id="c.actor_id",
+    events_insert_select("cases.opened", cases + " CROSS JOIN (SELECT %s::text AS opened) AS t", [*columns, opened],
+                         subject_type=AccountabilityCase._meta.label_lower, subject_id="c.id", unit_id="c.unit_id",
+                         actor_id="c.actor_id",
                          message="format(t.opened, c.reason)", payload="jsonb_build_object('source', c.source)",
                          recipients="""'["office", "leader"]'::jsonb""")
     audit_records_select("create", cases + " LEFT JOIN efficiency_user AS u ON u.id = c.actor_id", columns,
