@@ -15,12 +15,12 @@ from efficiency.event_kinds import event_label, register_event_kinds
 from efficiency.events import event_emit
 from django.db.models import Q
 
-from efficiency.models import Role, Rung, Unit, User
+from efficiency.models import Role, Rung
 from efficiency.registry import items_crossing
 
 from .events import KINDS
 from .models import AccountabilityCase, CaseStatement, Complaint, ComplaintReview
-from .services import case_propose, cases_propose, defendants
+from .services import cases_propose, cases_propose_events, defendants
 
 
 def on_complaint_breach(model, transitions) -> None:
@@ -96,28 +96,11 @@ def on_statement_breach(model, transitions) -> None:
 
 
 def on_propose(events) -> None:
-    """`accountability.propose` from another app (red card, deemed approval, finding, review step):
-    a batch subscriber — the emitting call's events at once, in a constant number of statements
-    (one read of the units and people named, then `cases_propose`)."""
-    def unit_of(event):
-        return (event.payload or {}).get("unit_id") or event.unit_id
-
-    units = set(Unit.objects.filter(pk__in={unit_of(e) for e in events if unit_of(e)}).values_list("pk", flat=True))
-    named = {(e.payload or {}).get("person_id") for e in events} - {None}
-    people = set(User.objects.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
-    entries = []
-    for event in events:
-        p = event.payload or {}
-        if unit_of(event) not in units:
-            continue
-        source = p.get("source") or AccountabilityCase.Source.MANUAL
-        if source not in AccountabilityCase.Source.values:
-            source = AccountabilityCase.Source.FINDING
-        entries.append(dict(source=source, unit_id=unit_of(event), actor=event.actor,
-                            person_id=p.get("person_id") if p.get("person_id") in people else None,
-                            reason=p.get("reason") or event.message or _("问责建议"),
-                            subject_type=event.subject_type, subject_id=event.subject_id))
-    cases_propose(entries)
+    """`accountability.propose` from another app (red card, deemed approval, finding, review step),
+    or a kind that implies it (`approvals.deemed_approved`): a batch subscriber — the emitting
+    call's events at once, answered in SQL from their rows by their ids (`cases_propose_events`:
+    a constant number of statements, no event or case built in Python)."""
+    cases_propose_events(list(events.ids))
 
 
 def _own_cases_only(prefix: str = ""):

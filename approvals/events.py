@@ -21,7 +21,12 @@ KINDS = (
     K("approvals.handler_reassigned", pgettext_lazy("event", "改派承办人"), A.STAFF),
     K("approvals.decided", pgettext_lazy("event", "决定"), A.CITIZEN),
     K("approvals.escalated", pgettext_lazy("event", "提请督办"), A.LEADER, S.DANGER),
-    K("approvals.deemed_approved", pgettext_lazy("event", "视为同意"), A.OFFICE, S.DANGER),
+    # 超时默认 is at once the decision (outcome `deemed`), the clock's close (late) and a proposal
+    # for accountability: one row says all three (payload: outcome, late, due_at, and the
+    # proposal's person_id and source; its unit and reason are the event's unit and message),
+    # and their subscribers hear it.
+    K("approvals.deemed_approved", pgettext_lazy("event", "视为同意"), A.OFFICE, S.DANGER,
+      implies=("approvals.decided", "clock.closed", "accountability.propose")),
     K("approvals.rated", pgettext_lazy("event", "评价"), A.INTERNAL),
     K("approvals.bad_rating", pgettext_lazy("event", "差评"), A.STAFF, S.WARNING),
 )

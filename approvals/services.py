@@ -15,17 +15,17 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from efficiency import clocks, permissions
-from efficiency.audit import audit_record, audit_records, snapshot
+from efficiency.audit import audit_record, audit_records_select, snapshot
 from efficiency.clocks import Limit, format_due
 from efficiency.documents import issue_document
-from efficiency.events import event_emit, events_emit
+from efficiency.events import event_emit, events_emit, events_insert_select
 from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, TimeLimitRule, Unit, User
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.registry import items_crossing
@@ -744,34 +744,35 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
 
 
 def application_on_breach(model, transitions) -> None:
-    """Sweep handler, in the sweep's transaction."""
+    """Sweep handler, in the sweep's transaction: one read of what decides each application's
+    path (its status, 超时默认 as frozen at intake, a co-reviewer's refusal), then each path for
+    the whole batch — the objects read only for the few escalated."""
     yellow = items_crossing(transitions, Rung.YELLOW)
     red = items_crossing(transitions, Rung.RED)
     if not yellow and not red:
         return
     now = _sweep_now(transitions)
     ids = set(yellow) | set(red)
-    apps = {a.pk: a for a in Application.objects.filter(pk__in=ids).select_related("item", "time_rule")}
     # A co-reviewer's refusal with reasons stops 超时默认: the lead unit must decide (R17, R24).
-    refused = set(ReviewStep.objects.filter(application_id__in=ids, status=StepStatus.REFUSED)
-                  .values_list("application_id", flat=True))
-    notice = [pk for pk in yellow if apps[pk].status == Status.RECEIVED]
+    refusal = ReviewStep.objects.filter(application=OuterRef("pk"), status=StepStatus.REFUSED)
+    state = {pk: (status, deemed, refused) for pk, status, deemed, refused in Application.objects.filter(pk__in=ids)
+             .annotate(refused=Exists(refusal)).values_list("pk", "status", "deemed_approval", "refused")}
+    notice = [pk for pk in yellow if state[pk][0] == Status.RECEIVED]
     _accept_by_default(notice, now)
     # 超时默认 as frozen on the application at intake, never the catalog item as it is now.
-    eligible = [pk for pk in yellow
-                if apps[pk].status == Status.ACCEPTED and apps[pk].deemed_approval and pk not in refused]
+    eligible = [pk for pk in yellow if state[pk] == (Status.ACCEPTED, True, False)]
     application_deem_approved(eligible, now=now)
-    escalated = []
-    for pk in red:
-        app = apps[pk]
-        if app.status == Status.ACCEPTED and (not app.deemed_approval or pk in refused):
-            # Not eligible for 超时默认: red card and escalation to the head, the office and leaders.
-            why = (_("会审单位已附理由不同意，不适用超时默认") if pk in refused and app.deemed_approval
-                   else _("该事项不适用超时默认"))
-            escalated.append(dict(
-                kind="approvals.escalated", subject=app, recipients=["head", "office", "leader"], at=now,
-                message=_("办件 %(no)s 超过法定期限未办结，%(why)s，提请督办。") % {"no": app.receipt_number, "why": why}))
-    events_emit(escalated)  # one INSERT for the batch
+    # Not eligible for 超时默认: red card and escalation to the head, the office and leaders.
+    escalate = {pk: state[pk][1] and state[pk][2] for pk in red
+                if state[pk][0] == Status.ACCEPTED and (not state[pk][1] or state[pk][2])}
+    if not escalate:
+        return
+    text = _("办件 %(no)s 超过法定期限未办结，%(why)s，提请督办。")
+    refused_why, never_why = _("会审单位已附理由不同意，不适用超时默认"), _("该事项不适用超时默认")
+    events_emit([dict(  # one INSERT for the batch
+        kind="approvals.escalated", subject=app, recipients=["head", "office", "leader"], at=now,
+        message=text % {"no": app.receipt_number, "why": refused_why if escalate[app.pk] else never_why})
+        for app in Application.objects.filter(pk__in=escalate).order_by("pk")])
 
 
 def _accept_by_default(ids: list[int], now: datetime) -> None:
@@ -786,41 +787,54 @@ def _accept_by_default(ids: list[int], now: datetime) -> None:
 
 def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
     """超时默认 (R17): an eligible application past its due time with no decision is approved.
-    Exactly once: the conditional UPDATE claims only rows still undecided; a second sweep or a
-    second worker claims nothing and emits nothing."""
+    Exactly once: the conditional UPDATE claims only rows still undecided (and running: a paused
+    clock's time is not up); a second sweep or a second worker claims nothing and emits nothing.
+
+    Set-based, nothing per application in Python: one UPDATE claims the applications and closes
+    their clocks (`clocks.clocks_close_claim`), one read finds their pending steps (缺席默认), one
+    INSERT … SELECT writes one `approvals.deemed_approved` event each — the decision, the late
+    close and the proposal for accountability in one row (the kind implies `approvals.decided`,
+    `clock.closed` and `accountability.propose`, whose subscribers hear it: accountability opens
+    the cases, the dashboards count) — and one more the audit rows: a constant number of
+    statements per batch (tests/approvals/test_deemed_at_scale.py)."""
     if not ids:
         return []
-    claimed = _claim(Application, ids, Status.ACCEPTED, {
+    claimed = clocks.clocks_close_claim(Application, ids, at=now, kind="approvals.deemed_approved", values={
         "status": Status.DEEMED_APPROVED, "decided_at": now,
-        "decision_reason": _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")})
+        "decision_reason": _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")},
+        where={"status": Status.ACCEPTED})
+    if not claimed:
+        return []
     _steps_deem_consented(list(ReviewStep.objects.filter(application_id__in=claimed, status=StepStatus.PENDING)
                                .values_list("pk", flat=True)), now)
-    # Set-based: one claim, one read of the claimed rows (item joined, in id order), the texts
-    # translated once, the clocks closed by one UPDATE and every event of the batch — clock.closed,
-    # deemed_approved, decided, accountability.propose — written by one INSERT whose batch
-    # subscribers (accountability's cases, the dashboards' counters) answer the whole batch at
-    # once, and the audit rows by one more: a constant number of statements per batch
-    # (tests/approvals/test_deemed_at_scale.py).
-    closed = _("超时默认，视为同意。")
-    notice = _("您申请的“%(item)s”（%(no)s）超过承诺期限未作出决定，视为同意，可凭视为同意通知书办理后续事项。")
-    reason = _("办件 %(no)s（%(item)s）超过承诺期限未作出决定，已视为同意。")
-    apps = list(Application.objects.filter(pk__in=claimed).select_related("item").order_by("pk"))
-    specs = []
-    for app in apps:
-        names = {"item": app.item.name, "no": app.receipt_number}
-        specs += [
-            dict(kind="approvals.deemed_approved", subject=app, at=now, recipients=[*_sms(app), "owner", "head", "office"],
-                 message=reason % names,
-                 payload={"receipt_number": app.receipt_number, "citizen_message": notice % names}),
-            dict(kind="approvals.decided", subject=app, at=now, payload={"outcome": Status.DEEMED_APPROVED, "late": True}),
-            dict(kind="accountability.propose", subject=app, at=now, payload={
-                "person_id": app.owner_id, "unit_id": app.unit_id, "source": "deemed_approval",
-                "reason": reason % names}),
-        ]
-    clocks.clocks_close(Application, apps, actor=None, at=now, message=closed, events=specs)
-    audit_records([dict(action="appr.deemed", obj=app, actor_name="sweep", summary=f"视为同意 {app.receipt_number}")
-                   for app in apps])
+    # The texts translated once, as format() templates: %1$s the item's name, %2$s the number.
+    # The proposal's unit and reason are the event's own (its unit, its message).
+    reason = _sql_template(_("办件 %(no)s（%(item)s）超过承诺期限未作出决定，已视为同意。"))
+    notice = _sql_template(
+        _("您申请的“%(item)s”（%(no)s）超过承诺期限未作出决定，视为同意，可凭视为同意通知书办理后续事项。"))
+    apps = """FROM approvals_application AS a JOIN approvals_serviceitem AS i ON i.id = a.item_id
+              CROSS JOIN (SELECT %s::text AS reason, %s::text AS notice, %s::text AS outcome, %s::text AS source) AS t
+              WHERE a.id = ANY(%s)"""
+    events_insert_select(
+        "approvals.deemed_approved", apps, [reason, notice, Status.DEEMED_APPROVED, "deemed_approval", claimed],
+        subject_type=Application._meta.label_lower, subject_id="a.id", unit_id="a.unit_id", owner_id="a.owner_id",
+        message="format(t.reason, i.name, a.receipt_number)",
+        payload="""jsonb_build_object(
+            'receipt_number', a.receipt_number, 'citizen_message', format(t.notice, i.name, a.receipt_number),
+            'outcome', t.outcome, 'late', a.clock_state = 'done_late', 'due_at', a.due_at,
+            'person_id', a.owner_id, 'source', t.source)""",
+        recipients="""CASE WHEN a.applicant_phone <> '' THEN jsonb_build_array('phone:' || a.applicant_phone)
+                           ELSE '[]'::jsonb END || '["owner", "head", "office"]'::jsonb""",
+        at=now)
+    audit_records_select("appr.deemed", "FROM approvals_application AS a WHERE a.id = ANY(%s)", [claimed],
+                         object_type=Application._meta.label_lower, object_id="a.id",
+                         summary="concat('视为同意 ', a.receipt_number)", actor_name="'sweep'")
     return claimed
+
+
+def _sql_template(text: str) -> str:
+    """A translated text with %(item)s and %(no)s as a format() template of PostgreSQL."""
+    return text.replace("%", "%%").replace("%%(item)s", "%1$s").replace("%%(no)s", "%2$s")
 
 
 # --- public lookup and rating -------------------------------------------------------------------------

@@ -14,11 +14,16 @@ plain clocks (`clocktest.TimedItem`) due the same way. At one moment past that d
 - baseline: the sweep of the N clocks (`sweep_model(TimedItem)`) — the core's own transition
   and one `clock.breach` event per row, set-based, no handler with work to do;
 - approvals: the sweep of the N applications (`sweep_model(Application)`) — the same
-  transition, then `application_on_breach`: the claim, the clock close, the notices
-  (`approvals.deemed_approved`, `approvals.decided`), the audit row and the
-  `accountability.propose` event, whose subscriber opens the case.
+  transition, then `application_on_breach`: the claim closing the clock, one
+  `approvals.deemed_approved` event each (also the decision, the close and the proposal: the
+  kind implies `approvals.decided`, `clock.closed`, `accountability.propose`), the audit row;
+  its subscribers open the case (with its `cases.opened` event and audit row) and move the
+  dashboards' counters;
+- floor: the same rows in one statement (FLOOR below), no subscriber;
+- bare: the applications' transition alone (no handler): what the wider table with its
+  fifteen indexes costs the core's own sweep, before any handler.
 
-The two alternate for --rounds rounds (each rolled back but the last approvals sweep), because
+The four alternate for --rounds rounds (each rolled back but the last approvals sweep), because
 the load of a shared machine changes from minute to minute; it prints every time, the best of
 each side, the ratio (approvals / baseline: the per-application overhead of the handlers) and
 the queries per application. `--solo` switches other apps' event subscribers off (accountability's
@@ -50,32 +55,58 @@ FROM generate_series(1, %(n)s) AS g
 """
 
 
-# The floor: what the same writes cost in one statement per sweep batch — the claim closing the
-# clocks too, the four events per application (clock.closed, deemed_approved, decided,
-# accountability.propose) and the audit rows by INSERT … SELECT; no subscriber runs (no case is
-# opened), so it is a bound, not a design. The handler itself is set-based (a constant number
-# of statements per batch through the core's bulk forms: events_emit with batch subscribers,
-# clocks_close, audit_records).
+# The floor: the rows the approvals sweep writes, in one statement per sweep batch — the claim
+# closing the clocks too, the one `approvals.deemed_approved` event per application (which is
+# also the decision, the close and the proposal: efficiency/event_kinds.py `implies`), its audit
+# row, the accountability case (the unit's head as R46's leader, numbered in the statement), its
+# `cases.opened` event and its audit row, by INSERT … SELECT; no subscriber runs and no counter
+# moves, so it is a bound, not a design. Until issue 17 the sweep wrote four events per
+# application (clock.closed, deemed_approved, decided, accountability.propose); the floor then
+# was those four and the audit row, without the case (3–8× the plain clocks at N = 200).
 FLOOR = """
 WITH claimed AS (
     UPDATE approvals_application
-    SET status = 'deemed', decided_at = %(now)s, decision_reason = %(reason)s, closed_at = %(now)s,
-        clock_state = CASE WHEN due_at < %(now)s THEN 'done_late' ELSE 'done' END, next_at = NULL
-    WHERE id = ANY(%(ids)s) AND status = 'accepted'
-    RETURNING id, unit_id, owner_id, receipt_number),
+    SET status = 'deemed', decided_at = %s, decision_reason = %s, closed_at = %s,
+        clock_state = CASE WHEN due_at < %s THEN 'done_late' ELSE 'done' END, next_at = NULL
+    WHERE id = ANY(%s) AND status = 'accepted'
+    RETURNING id, unit_id, owner_id, receipt_number, applicant_phone),
 ev AS (
     INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id, message, payload,
                                   recipients, fanned_out)
-    SELECT %(now)s, k.kind, 'approvals.application', c.id, c.unit_id, c.owner_id, %(reason)s || c.receipt_number,
-           '{}'::jsonb, k.recipients::jsonb, k.recipients = '[]'
-    FROM claimed AS c CROSS JOIN (VALUES ('clock.closed', '[]'), ('approvals.decided', '[]'),
-        ('approvals.deemed_approved', '["phone:13800000000", "owner", "head", "office"]'),
-        ('accountability.propose', '[]')) AS k(kind, recipients)
-    RETURNING 1)
+    SELECT %s, 'approvals.deemed_approved', 'approvals.application', c.id, c.unit_id, c.owner_id,
+           %s || c.receipt_number,
+           jsonb_build_object('receipt_number', c.receipt_number, 'outcome', 'deemed', 'late', true,
+                              'person_id', c.owner_id, 'unit_id', c.unit_id, 'source', 'deemed_approval'),
+           jsonb_build_array('phone:' || c.applicant_phone, 'owner', 'head', 'office'), false
+    FROM claimed AS c RETURNING 1),
+au AS (
+    INSERT INTO efficiency_auditlog (at, actor_name, action, object_type, object_id, summary)
+    SELECT %s, 'sweep', 'appr.deemed', 'approvals.application', c.id::text, '视为同意 ' || c.receipt_number
+    FROM claimed AS c RETURNING 1),
+cs AS (<case insert>),
+ce AS (
+    INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, message, payload, recipients,
+                                  fanned_out)
+    SELECT %s, 'cases.opened', 'accountability.accountabilitycase', cs.id, cs.unit_id, cs.reason,
+           jsonb_build_object('source', 'deemed_approval'), '["office", "leader"]'::jsonb, false
+    FROM cs RETURNING 1)
 INSERT INTO efficiency_auditlog (at, actor_name, action, object_type, object_id, summary)
-SELECT %(now)s, 'sweep', 'appr.deemed', 'approvals.application', c.id::text, '视为同意 ' || c.receipt_number
-FROM claimed AS c
+SELECT %s, '', 'create', 'accountability.accountabilitycase', cs.id::text, '问责建议 ' || cs.number FROM cs
 """
+
+
+def floor_statement(now, ids: list[int], reason: str) -> tuple[str, list]:
+    from accountability.models import AccountabilityCase
+    from efficiency.bulk import insert_select_sql
+
+    case, case_params = insert_select_sql(AccountabilityCase, {
+        "source": "'deemed_approval'", "unit_id": "c.unit_id", "person_id": "c.owner_id",
+        "reason": "%s || c.receipt_number", "subject_type": "'approvals.application'", "subject_id": "c.id",
+        "leader_id": """(SELECT h.id FROM efficiency_user AS h WHERE h.unit_id = c.unit_id AND h.role = 'head'
+                         AND h.is_active ORDER BY h.id LIMIT 1)"""}, "FROM claimed AS c", [reason],
+        computed={"number": "'WZ2026' || lpad(id::text, 6, '0')"}, returning=("unit_id", "number", "reason"))
+    return (FLOOR.replace("<case insert>", case),
+            [now, reason, now, now, ids, now, reason, now, *case_params, now, now])
 
 
 def main() -> None:
@@ -133,6 +164,7 @@ def run(args) -> None:
     from approvals.models import Application, Status
     from tests.clocktest.models import TimedItem
     from efficiency import events, registry
+    from efficiency.event_kinds import event_kinds
     from efficiency.models import Event, Rung
     from efficiency.sweep import sweep_model
 
@@ -229,19 +261,19 @@ def run(args) -> None:
     def floor_handler(model, transitions) -> None:
         ids = registry.items_crossing(transitions, Rung.YELLOW)
         with connection.cursor() as cur:
-            cur.execute(FLOOR, {"now": moment, "ids": ids, "reason": "超过承诺期限未作出决定，视为同意。"})
+            cur.execute(*floor_statement(moment, ids, "超过承诺期限未作出决定，视为同意。"))
 
-    def floor_sweep(*, keep: bool):
-        entry.on_breach[:] = [floor_handler]
+    def floor_sweep(*, keep: bool, handler=floor_handler):
+        entry.on_breach[:] = [handler] if handler else []
         try:
             return timed(Application, keep=keep)
         finally:
             entry.on_breach[:] = handlers
 
-    clocks, apps, floors = [], [], []
+    clocks, apps, floors, bares = [], [], [], []
     for r in range(args.rounds):
         last = r == args.rounds - 1
-        order = [("clocks", TimedItem), ("approvals", Application), ("floor", None)]
+        order = [("clocks", TimedItem), ("approvals", Application), ("floor", None), ("bare", None)]
         # Alternate the order; the last round ends with the approvals sweep that is kept.
         order = order if r % 2 == 0 else order[::-1]
         if last:
@@ -249,9 +281,11 @@ def run(args) -> None:
         for name, model in order:
             if name == "floor":
                 rows, elapsed, n_queries = floor_sweep(keep=False)
+            elif name == "bare":
+                rows, elapsed, n_queries = floor_sweep(keep=False, handler=None)
             else:
                 rows, elapsed, n_queries = timed(model, keep=last and name == "approvals")
-            {"clocks": clocks, "approvals": apps, "floor": floors}[name].append(elapsed)
+            {"clocks": clocks, "approvals": apps, "floor": floors, "bare": bares}[name].append(elapsed)
             print(f"round {r + 1}: {name:<9} {rows:>7,} swept in {elapsed:7.2f} s "
                   f"({1000 * elapsed / max(rows, 1):6.2f} ms each, {n_queries:,} queries, "
                   f"{n_queries / max(rows, 1):.2f} per item)")
@@ -263,8 +297,13 @@ def run(args) -> None:
           f"(per round: {', '.join(f'{a / c:.1f}' for a, c in zip(apps, clocks))})")
     print(f"RATIO deemed_approval {statistics.median(a / c for a, c in zip(apps, clocks)):.2f}")
     floor = min(floors)
-    print(f"floor: the same writes set-based, no subscribers (best of {len(floors)}): {floor:7.2f} s  "
-          f"(ratio to plain clocks {floor / base:.1f}x; approvals / floor {deemed / floor:.0f}x)")
+    print(f"floor: the same rows in one statement, no subscribers (best of {len(floors)}): {floor:7.2f} s  "
+          f"(ratio to plain clocks {floor / base:.1f}x; approvals / floor {deemed / floor:.1f}x)")
+    print(f"floor / plain clocks per round: {', '.join(f'{f / c:.1f}' for f, c in zip(floors, clocks))}; "
+          f"median {statistics.median(f / c for f, c in zip(floors, clocks)):.2f}")
+    print(f"bare (the applications' transition, no handler) / plain clocks per round: "
+          f"{', '.join(f'{b / c:.1f}' for b, c in zip(bares, clocks))}; "
+          f"median {statistics.median(b / c for b, c in zip(bares, clocks)):.2f}")
 
     # Exactly once: the committed sweep deemed every application once; a second finds nothing.
     t = time.perf_counter()
@@ -272,7 +311,9 @@ def run(args) -> None:
     second = (time.perf_counter() - t) * 1000
     approved = Application.objects.filter(status=Status.DEEMED_APPROVED).count()
     notices = Event.objects.filter(kind="approvals.deemed_approved").count()
-    proposals = Event.objects.filter(kind="accountability.propose", payload__source="deemed_approval").count()
+    # A proposal is an `accountability.propose` event or one of a kind that implies it.
+    proposing = [k.code for k in event_kinds() if "accountability.propose" in (k.code, *k.implies)]
+    proposals = Event.objects.filter(kind__in=proposing, payload__source="deemed_approval").count()
     print(f"deemed approved {approved:,}, notices {notices:,}, proposals {proposals:,}; "
           f"second sweep {second:.0f} ms moved {again}")
     assert approved == notices == proposals == args.n, (approved, notices, proposals)

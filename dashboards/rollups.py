@@ -177,10 +177,11 @@ def _rollup_counters(cursor, start: date, end: date, units=None) -> None:
 def counter_bump(events) -> None:
     """Batch subscriber of the counted kinds (`subscribe(..., batch=True)`): today's counters move
     as the events are written (same transaction), one statement for the emitting call's events
-    however many, so the cockpit does not wait for the beat task; the task recounts the day from
-    the events with the same expressions, so both agree."""
+    however many (by their ids, `efficiency.events.EventBatch`: no row read into Python), so the
+    cockpit does not wait for the beat task; the task recounts the day from the events with the
+    same expressions, so both agree."""
     with connection.cursor() as cursor:
-        cursor.execute(_counters_sql("id = ANY(%s)") + _COUNTER_ADD, [[event.pk for event in events]])
+        cursor.execute(_counters_sql("id = ANY(%s)") + _COUNTER_ADD, [list(events.ids)])
 
 
 def counter_bump_sql(source: str, kinds: list[str]) -> tuple[str, list]:

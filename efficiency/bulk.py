@@ -97,3 +97,49 @@ def _row_columns(model) -> tuple[tuple, ...]:
     q = connection.ops.quote_name
     return tuple((f, q(f.column), f"%s::{f.cast_db_type(connection)}")
                  for f in model._meta.concrete_fields if not f.primary_key)
+
+
+def insert_select(model, columns: dict[str, str], from_sql: str, params: list, *,
+                  computed: dict[str, str] | None = None, conflict: str = "",
+                  returning: tuple[str, ...] = ()) -> list[tuple]:
+    """Run `insert_select_sql`: the key and the `returning` columns of each row inserted."""
+    sql, all_params = insert_select_sql(model, columns, from_sql, params, computed=computed, conflict=conflict,
+                                        returning=returning)
+    with connection.cursor() as cur:
+        cur.execute(sql, all_params)
+        return sorted(cur.fetchall())  # the keys were drawn in the query's order
+
+
+def insert_select_sql(model, columns: dict[str, str], from_sql: str, params: list, *,
+                      computed: dict[str, str] | None = None, conflict: str = "",
+                      returning: tuple[str, ...] = ()) -> tuple[str, list]:
+    """INSERT … SELECT: the rows of `model` made in the database from a query of the caller's,
+    no row through Python. `columns`: attname → SQL expression over `from_sql` (which starts
+    with FROM); `params` fill the placeholders of the expressions, in order, then those of
+    `from_sql`. Every other field takes its default, computed once and sent as one scalar (not
+    an array per row). `computed` as in
+    `values_insert`: column → SQL expression over `id`, the key drawn from the table's sequence
+    in the same statement. `conflict`: an ON CONFLICT clause (a concurrent writer got there
+    first). Returns the statement and its parameters (a caller may put it in a WITH), which
+    return the key and the `returning` columns of each row inserted."""
+    from django.utils import timezone
+
+    meta, q = model._meta, connection.ops.quote_name
+    pk = meta.pk
+    fields = {f.attname: f for f in _fields(model, computed)}
+    given = [fields[name] for name in columns]  # in the order of `columns`, as their placeholders
+    defaults = [f for name, f in fields.items() if name not in columns]
+    now = timezone.now()
+    default_params = [f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                         else f.get_default(), connection) for f in defaults]
+    names = [q(pk.column), *(q(f.column) for f in given), *(q(f.column) for f in defaults),
+             *(q(c) for c in (computed or {}))]
+    inner = ", ".join([f"nextval(pg_get_serial_sequence(%s, %s)) AS id",
+                       *(f"({columns[f.attname]}) AS c{i}" for i, f in enumerate(given))])
+    outer = ", ".join(["id", *(f"c{i}" for i in range(len(given))),
+                       *(f"%s::{f.cast_db_type(connection)}" for f in defaults),
+                       *(f"({expr})" for expr in (computed or {}).values())])
+    sql = (f"INSERT INTO {q(meta.db_table)} ({', '.join(names)}) SELECT {outer} FROM "
+           f"(SELECT {inner} {from_sql}) AS r {conflict} "
+           f"RETURNING {', '.join([q(pk.column), *(q(c) for c in returning)])}")
+    return sql, [*default_params, meta.db_table, pk.column, *params]

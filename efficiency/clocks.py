@@ -375,6 +375,42 @@ def clocks_close(model, items, *, actor, message: str = "", at: datetime | None 
     return items
 
 
+def clocks_close_claim(model, ids, *, at: datetime, kind: str, values: dict, where: dict) -> list[int]:
+    """Close the running clocks of `ids` and claim them in the same UPDATE: `values` (the item's
+    own fields: its status, decision) are set and `where` checked on the row (e.g. still
+    undecided), so a second sweep or worker claims nothing. One statement, no item read, for a
+    batch of any size: closed_at, next_at and the done / done-late state as `clocks_close` sets
+    them. A paused clock is left alone (its time is not running). No `clock.closed` row: the
+    caller's own event of `kind` states the close, so `kind` must imply `clock.closed` in the
+    catalogue (`EventKind.implies`). Returns the ids closed, in id order."""
+    from django.db import connection
+
+    from .event_kinds import implied_kinds
+
+    if "clock.closed" not in implied_kinds(kind):
+        raise ValueError(f"{kind!r} does not imply clock.closed: close through clocks_close")
+    ids = list(ids)
+    if not ids:
+        return []
+    meta, q = model._meta, connection.ops.quote_name
+    fields = {name: meta.get_field(name) for name in (*values, *where)}
+    if any(name in CLOCK_FIELDS for name in fields):
+        raise ValueError("the clock's own fields are set here, not by the caller")
+    sets = "".join(f", {q(fields[name].column)} = %s" for name in values)
+    checks = "".join(f" AND {q(fields[name].column)} = %s" for name in where)
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            UPDATE {q(meta.db_table)}
+            SET closed_at = %s, next_at = NULL,
+                clock_state = CASE WHEN due_at IS NOT NULL AND due_at < %s THEN %s ELSE %s END{sets}
+            WHERE {q(meta.pk.column)} = ANY(%s) AND closed_at IS NULL AND paused_at IS NULL{checks}
+            RETURNING {q(meta.pk.column)}""",
+                    [at, at, ClockState.DONE_LATE, ClockState.DONE,
+                     *(fields[name].get_db_prep_save(v, connection) for name, v in values.items()), ids,
+                     *(fields[name].get_db_prep_save(v, connection) for name, v in where.items())])
+        return sorted(pk for (pk,) in cur.fetchall())
+
+
 THRESHOLDS = ("due_at", "legal_due_at", "warn_at", "red_at", "notice_at", "escalate_at")
 
 

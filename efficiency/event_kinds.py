@@ -49,6 +49,11 @@ class EventKind:
     label: Promise | str
     audience: str = Audience.STAFF
     severity: str = Severity.INFO
+    # The kinds this one also is: one row that states several facts at once (超时默认 is the
+    # decision, the clock's close and a proposal for accountability), so that a batch does not
+    # write four rows for one fact. The subscribers of an implied kind hear this kind's events
+    # too (`efficiency.events`); a timeline shows the one row under this kind's label.
+    implies: tuple[str, ...] = ()
 
     def __post_init__(self):
         app, dot, name = self.code.partition(".")
@@ -82,6 +87,12 @@ def event_kind(code: str) -> EventKind:
         raise UnknownEventKind(
             f"event kind {code!r} is not registered; declare it in its app's events.py "
             f"and register it in AppConfig.ready (efficiency.event_kinds)") from None
+
+
+def implied_kinds(code: str) -> tuple[str, ...]:
+    """The kinds an event of `code` also is (`EventKind.implies`), besides itself."""
+    kind = _kinds.get(code)
+    return kind.implies if kind else ()
 
 
 def event_kinds() -> list[EventKind]:

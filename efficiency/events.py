@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from . import registry
 from .audit import audit_insert_sql
 from .celery import app as celery_app
-from .event_kinds import event_kind
+from .event_kinds import event_kind, implied_kinds
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ def events_emit(specs: list[dict]) -> list[Event]:
     """Several events in one INSERT, each spec holding `event_emit`'s arguments: a service that
     writes two events (a clock started and the item filed) pays one statement, and a handler
     fanning a sweep batch out into a thousand events pays one too. Subscribers registered with
-    `batch=True` are called once per kind with the list of its events, so they can answer the
-    whole batch in a constant number of statements; the others once per event."""
+    `batch=True` are called once per kind with an `EventBatch` of its events, so they can answer
+    the whole batch in a constant number of statements; the others once per event."""
     if not specs:
         return []
     events = [_event_new(**spec) for spec in specs]
@@ -60,15 +61,89 @@ def events_emit(specs: list[dict]) -> list[Event]:
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)
     for kind, of_kind in by_kind.items():
-        for handler in registry.batch_subscribers(kind):
-            handler(of_kind)
-        per_event = registry.subscribers(kind)
-        for event in of_kind if per_event else ():
-            for handler in per_event:
-                handler(event)
+        _dispatch(EventBatch(kind, [e.pk for e in of_kind], of_kind))
     if any(event.recipients for event in events):
         transaction.on_commit(request_fan_out)
     return events
+
+
+class EventBatch(Sequence):
+    """The events of one kind written by one emitting call, as a batch subscriber hears them:
+    `kind` and `ids` (in the order written) — what a subscriber answering in SQL needs, e.g.
+    `INSERT … SELECT … FROM efficiency_event WHERE id = ANY(ids)`. Indexing or iterating gives
+    the `Event` rows, read in one query the first time when the emitter built none
+    (`events_insert_select`)."""
+
+    __slots__ = ("kind", "ids", "_events")
+
+    def __init__(self, kind: str, ids: list[int], events: list[Event] | None = None):
+        self.kind, self.ids, self._events = kind, ids, events
+
+    def _rows(self) -> list[Event]:
+        if self._events is None:
+            found = Event.objects.in_bulk(self.ids)
+            self._events = [found[pk] for pk in self.ids]
+        return self._events
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        return self._rows()[index]
+
+    def __repr__(self) -> str:
+        return f"<EventBatch {self.kind} ×{len(self.ids)}>"
+
+
+def _dispatch(batch: EventBatch) -> None:
+    """Run the subscribers of the batch's kind and of the kinds it implies
+    (`EventKind.implies`), each handler once."""
+    kinds = (batch.kind, *implied_kinds(batch.kind))
+    seen: set = set()
+    for kind in kinds:
+        for handler in registry.batch_subscribers(kind):
+            if handler not in seen:
+                seen.add(handler)
+                handler(batch)
+    per_event: list = []
+    for kind in kinds:
+        per_event += [handler for handler in registry.subscribers(kind) if handler not in per_event]
+    for event in batch if per_event else ():
+        for handler in per_event:
+            handler(event)
+
+
+def events_insert_select(kind: str, from_sql: str, params: list, *, subject_type: str, subject_id: str,
+                         unit_id: str = "NULL", owner_id: str = "NULL", message: str = "''",
+                         payload: str = "'{}'::jsonb", recipients: str = "'[]'::jsonb", actor_id: str = "NULL",
+                         at=None) -> EventBatch:
+    """Events of one kind made by one INSERT … SELECT from a query of the caller's, no row built
+    in Python: `subject_id`, `unit_id`, `owner_id`, `actor_id`, `message`, `payload` (jsonb)
+    and `recipients` (a jsonb array of recipient specs) are SQL expressions (no placeholder) over
+    `from_sql` (which starts with FROM; its placeholders filled by `params`). The subscribers
+    hear the batch as from `events_emit` (an `EventBatch`: kind and ids); a fan-out is asked for
+    after commit when any row has recipients. The kind must be in the catalogue."""
+    from django.db import connection
+
+    event_kind(kind)
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, message,
+                                          payload, recipients, fanned_out)
+            SELECT %s, %s, %s, s.subject_id, s.unit_id, s.actor_id, s.owner_id, s.message, s.payload, s.recipients,
+                   s.recipients = '[]'::jsonb
+            FROM (SELECT ({subject_id})::bigint AS subject_id, ({unit_id})::bigint AS unit_id,
+                         ({owner_id})::bigint AS owner_id, ({actor_id})::bigint AS actor_id, ({message})::text AS message,
+                         ({payload})::jsonb AS payload, ({recipients})::jsonb AS recipients
+                  {from_sql}) AS s
+            RETURNING id, fanned_out""", [at or timezone.now(), kind, subject_type, *params])
+        rows = cur.fetchall()
+    batch = EventBatch(kind, [pk for pk, _fanned in rows])
+    if rows:
+        _dispatch(batch)
+    if any(not fanned for _pk, fanned in rows):
+        transaction.on_commit(request_fan_out)
+    return batch
 
 
 _EVENT_INSERT = """
@@ -175,12 +250,15 @@ def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dic
         params += ev_params
         by_handler: dict = {}
         for kind in dict.fromkeys(spec["kind"] for spec in events):
-            batch_handlers, per_event = [], registry.subscribers(kind)
-            for handler in registry.batch_subscribers(kind):
-                if registry.batch_subscriber_sql(handler) is None:
-                    batch_handlers.append(handler)
-                else:
-                    by_handler.setdefault(handler, []).append(kind)
+            batch_handlers, per_event = [], []
+            for heard_as in (kind, *implied_kinds(kind)):  # as `_dispatch`: the implied kinds' subscribers too
+                for handler in registry.batch_subscribers(heard_as):
+                    if registry.batch_subscriber_sql(handler) is None:
+                        if handler not in batch_handlers:
+                            batch_handlers.append(handler)
+                    elif kind not in by_handler.setdefault(handler, []):
+                        by_handler[handler].append(kind)
+                per_event += [handler for handler in registry.subscribers(heard_as) if handler not in per_event]
             if batch_handlers or per_event:
                 python_handlers[kind] = (batch_handlers, per_event)
         for i, (handler, kinds) in enumerate(by_handler.items()):  # one statement per handler: ON CONFLICT
@@ -201,7 +279,7 @@ def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dic
             cur.execute(sql, params)
             *result, event_ids, fan_out = cur.fetchone()
         if python_handlers and event_ids:
-            _dispatch(Event.objects.filter(pk__in=event_ids).order_by("pk"), python_handlers)
+            _dispatch_written(Event.objects.filter(pk__in=event_ids).order_by("pk"), python_handlers)
     if fan_out:
         transaction.on_commit(request_fan_out)
     return tuple(result), event_ids
@@ -262,15 +340,17 @@ def _key_value(value, default: str) -> tuple[str, list]:
     return "%s::bigint", [value if isinstance(value, int) else value.pk]
 
 
-def _dispatch(events, handlers: dict[str, tuple[list, list]]) -> None:
-    """Call the subscribers that have no SQL form with the events written (`write_with`)."""
+def _dispatch_written(events, handlers: dict[str, tuple[list, list]]) -> None:
+    """Call the subscribers that have no SQL form with the events written (`write_with`): a
+    batch subscriber hears an `EventBatch`, as from `events_emit`."""
     by_kind: dict[str, list[Event]] = {}
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)
     for kind, (batch_handlers, per_event) in handlers.items():
         of_kind = by_kind.get(kind, [])
+        batch = EventBatch(kind, [event.pk for event in of_kind], of_kind)
         for handler in batch_handlers if of_kind else ():
-            handler(of_kind)
+            handler(batch)
         for event in of_kind:
             for handler in per_event:
                 handler(event)

@@ -14,6 +14,7 @@ from .bulletins import bulletin_create, bulletin_draft_text, bulletin_publish, b
 from .cases import (
     case_appeal, case_appeal_decide, case_decide, case_dismiss, case_investigate, case_name_persons, case_open,
     case_propose, case_record_facts, case_record_statement, case_submit, case_transfer_judicial, cases_propose,
+    cases_propose_events,
     deciding_body, defendants, responsible_persons,
 )
 from .complaints import (
@@ -32,5 +33,5 @@ __all__ = [
     "complaint_accept", "complaint_assign", "complaint_by_code", "complaint_by_token", "complaint_close",
     "complaint_decline", "complaint_file", "complaint_handler_roles", "complaint_rate", "complaint_reexamine",
     "complaint_return", "complaint_rework", "complaint_send_reply", "complaint_unit_reply", "deciding_body",
-    "defendants", "responsible_persons",
+    "cases_propose", "cases_propose_events", "defendants", "responsible_persons",
 ]

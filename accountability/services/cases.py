@@ -4,6 +4,7 @@ the person's statement (陈述申辩) on its own clock, decided with the exempti
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -199,6 +200,122 @@ class _CaseRef:
 
     def __init__(self, pk: int):
         self.pk = pk
+
+
+# The proposals of a batch of events, read in SQL from the event rows as `on_propose` did in
+# Python: the unit (the payload's, else the event's) must exist; the person named must exist;
+# the source is the payload's when it is a case source (a finding otherwise, manual when
+# absent); the reason the payload's, else the event's message, else "问责建议". The first event
+# per (source item, source) counts, and an item already proposed for that source opens nothing.
+_PROPOSALS = """
+    WITH e AS (
+        SELECT e.id AS event_id, e.subject_type, e.subject_id, e.actor_id,
+               COALESCE(NULLIF(e.payload->>'unit_id', '')::bigint, e.unit_id) AS unit_id,
+               NULLIF(e.payload->>'person_id', '')::bigint AS person_id,
+               CASE WHEN NULLIF(e.payload->>'source', '') IS NULL THEN %(manual)s
+                    WHEN e.payload->>'source' = ANY(%(sources)s) THEN e.payload->>'source'
+                    ELSE %(finding)s END AS source,
+               COALESCE(NULLIF(btrim(e.payload->>'reason', E' \t\r\n'), ''), NULLIF(btrim(e.message, E' \t\r\n'), ''),
+                        %(default_reason)s) AS reason
+        FROM efficiency_event AS e WHERE e.id = ANY(%(ids)s)),
+    heads AS (  -- R46: each unit's head, the lowest key, read once per unit
+        SELECT DISTINCT ON (h.unit_id) h.unit_id, h.id FROM efficiency_user AS h
+        WHERE h.unit_id IN (SELECT unit_id FROM e) AND h.role = %(head)s AND h.is_active ORDER BY h.unit_id, h.id),
+    p AS MATERIALIZED (
+        SELECT e.event_id, e.subject_type, e.subject_id, e.actor_id, e.unit_id, e.source, e.reason,
+               person.id AS person_id, heads.id AS head_id,
+               row_number() OVER (PARTITION BY e.subject_type, e.subject_id, e.source ORDER BY e.event_id) AS nth
+        FROM e JOIN efficiency_unit AS u ON u.id = e.unit_id
+        LEFT JOIN efficiency_user AS person ON person.id = e.person_id
+        LEFT JOIN heads ON heads.unit_id = e.unit_id),
+    -- The few proposals made by someone (a sweep's have no actor), for their cases' events and
+    -- audit rows: joined to the cases inserted, not the whole batch (a join of two CTEs is a
+    -- nested loop).
+    actors AS MATERIALIZED (
+        SELECT p.subject_type, p.subject_id, p.source, p.actor_id FROM p WHERE p.nth = 1 AND p.actor_id IS NOT NULL),
+    ins AS ({insert})
+    SELECT ins.id, ins.number, ins.unit_id, ins.reason, ins.source, actors.actor_id
+    FROM ins LEFT JOIN actors ON actors.subject_type = ins.subject_type AND actors.subject_id = ins.subject_id
+                                 AND actors.source = ins.source
+    ORDER BY ins.id"""
+
+
+def cases_propose_events(event_ids: list[int]) -> list[int]:
+    """`cases_propose` for a batch of `accountability.propose` events (or of a kind that implies
+    it, `EventKind.implies`), answered in SQL from the event rows, none read into Python: one
+    statement opens the cases (`efficiency.bulk.insert_select_sql`: unit, person and the unit's
+    head found by joins, R46's people and reasons, the number drawn in the same statement; an
+    item already proposed — now, or by a concurrent worker: the unique constraint — opens
+    nothing), then their `cases.opened` events and their audit rows, one INSERT … SELECT each.
+    Returns the ids of the cases opened."""
+    from django.db import connection
+
+    from efficiency.audit import audit_records_select
+    from efficiency.bulk import insert_select_sql
+    from efficiency.events import events_insert_select
+
+    if not event_ids:
+        return []
+    Source = AccountabilityCase.Source
+    no_person = {str(source): str(text) for source, text in NO_PERSON.items()}
+    insert, insert_params = insert_select_sql(AccountabilityCase, {
+        "source": "p.source", "unit_id": "p.unit_id", "reason": "p.reason", "subject_type": "p.subject_type",
+        "subject_id": "p.subject_id", "person_id": "p.person_id",
+        "person_missing_reason": "CASE WHEN p.person_id IS NOT NULL THEN '' ELSE COALESCE(%s::jsonb->>p.source, %s) END",
+        "leader_id": "CASE WHEN p.head_id <> COALESCE(p.person_id, 0) THEN p.head_id END",
+        "leader_missing_reason": "CASE WHEN p.head_id <> COALESCE(p.person_id, 0) THEN '' "
+                                 "WHEN p.head_id IS NOT NULL THEN %s ELSE %s END",
+    }, """FROM p WHERE p.nth = 1 AND NOT EXISTS (
+              SELECT 1 FROM accountability_accountabilitycase AS c
+              WHERE c.subject_type = p.subject_type AND c.subject_id = p.subject_id AND c.source = p.source)
+          ORDER BY p.event_id""",
+        [json.dumps(no_person, ensure_ascii=False), str(NO_PERSON_DEFAULT), str(HEAD_IS_PERSON), str(NO_HEAD)],
+        computed={"number": _CASE_NUMBER_SQL % timezone.localdate().year},
+        conflict="ON CONFLICT (subject_type, subject_id, source) WHERE subject_id IS NOT NULL DO NOTHING",
+        returning=("number", "unit_id", "reason", "source", "subject_type", "subject_id"))
+    # The statement's named parameters (the proposals) and the INSERT's positional ones, as one
+    # list in the order of the placeholders.
+    named = {"manual": Source.MANUAL, "sources": list(Source.values), "finding": Source.FINDING,
+             "default_reason": _("问责建议"), "ids": list(event_ids), "head": Role.HEAD}
+    sql, params = _positional(_PROPOSALS, named, insert, insert_params)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    if not rows:
+        return []
+    ids, numbers, units, reasons, sources, actors = (list(column) for column in zip(*rows))
+    cases = """FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::bigint[])
+                   AS c(id, number, unit_id, reason, source, actor_id)"""
+    columns = [ids, numbers, units, reasons, sources, actors]
+    opened = _("问责建议：%(r)s").replace("%", "%%").replace("%%(r)s", "%1$s")
+    events_insert_select("cases.opened", cases + " CROSS JOIN (SELECT %s::text AS opened) AS t", [*columns, opened],
+                         subject_type=AccountabilityCase._meta.label_lower, subject_id="c.id", unit_id="c.unit_id",
+                         actor_id="c.actor_id",
+                         message="format(t.opened, c.reason)", payload="jsonb_build_object('source', c.source)",
+                         recipients="""'["office", "leader"]'::jsonb""")
+    audit_records_select("create", cases + " LEFT JOIN efficiency_user AS u ON u.id = c.actor_id", columns,
+                         object_type=AccountabilityCase._meta.label_lower, object_id="c.id",
+                         summary="concat('问责建议 ', c.number)", actor_id="c.actor_id",
+                         actor_name="COALESCE(u.username, '')")
+    return ids
+
+
+def _positional(sql: str, named: dict, insert: str, insert_params: list) -> tuple[str, list]:
+    """`sql` with `%(name)s` placeholders and an `{insert}` slot holding a statement with `%s`
+    ones: one statement with `%s` placeholders and its parameters in order."""
+    import re
+
+    params: list = []
+
+    def one(match):
+        params.append(named[match.group(1)])
+        return "%s"
+
+    head, tail = sql.split("{insert}")
+    head = re.sub(r"%\((\w+)\)s", one, head)
+    params += insert_params
+    tail = re.sub(r"%\((\w+)\)s", one, tail)
+    return head + insert + tail, params
 
 
 def _lock_case(case) -> AccountabilityCase:

@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from accountability.models import AccountabilityCase
 from approvals import queries, services
 from approvals.models import Application, Status
 from efficiency.clocks import CLOCK_FIELDS
@@ -60,8 +61,12 @@ def test_the_head_reassigns_the_handler_and_the_clock_runs_on(org, app, clerk_a2
     moment = app.due_at + timedelta(seconds=1)
     with time_machine.travel(moment, tick=False):
         sweep(now=moment)
-    proposal = Event.objects.get(kind="accountability.propose", subject_type="approvals.application", subject_id=app.pk)
+    # (the `approvals.deemed_approved` row is the proposal too: its kind implies accountability.propose)
+    proposal = Event.objects.get(kind="approvals.deemed_approved", subject_type="approvals.application",
+                                 subject_id=app.pk)
     assert proposal.payload["person_id"] == clerk_a2.pk
+    case = AccountabilityCase.objects.get(source="deemed_approval", subject_id=app.pk)
+    assert case.person == clerk_a2
 
 
 def test_only_the_head_of_the_unit_may_reassign(org, app, clerk_a2):  # R27

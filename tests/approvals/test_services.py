@@ -4,9 +4,11 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from accountability.models import AccountabilityCase
 from approvals import queries, services
 from approvals.models import Application, Material, RatingFollowUp, ReviewStep, Status, StepStatus
 from approvals.validators import validate_id_card, validate_uscc
+from efficiency.event_kinds import implied_kinds
 from efficiency.models import Event, Rung
 from efficiency.sweep import sweep
 from efficiency.workdays import SHANGHAI
@@ -235,10 +237,17 @@ def test_the_same_application_deemed_approved_by_two_sweeps_gives_one_notice_and
     notices = Event.objects.filter(kind="approvals.deemed_approved", subject_id=app.pk)
     assert notices.count() == 1 and "phone:13800000000" in notices[0].recipients
     assert {"owner", "head", "office"} <= set(notices[0].recipients)
-    proposals = Event.objects.filter(kind="accountability.propose", subject_id=app.pk)
-    assert proposals.count() == 1
-    assert proposals[0].payload == {**proposals[0].payload, "source": "deemed_approval", "person_id": org.clerk_a.pk}
-    assert Event.objects.filter(kind="approvals.decided", subject_id=app.pk, payload__outcome="deemed").count() == 1
+    # The one row is also the decision, the late close and the proposal (the catalogue's
+    # `implies`): its payload carries what the three rows carried, and accountability opened the case.
+    assert set(implied_kinds("approvals.deemed_approved")) == {"approvals.decided", "clock.closed",
+                                                               "accountability.propose"}
+    assert notices[0].payload == {**notices[0].payload, "source": "deemed_approval", "person_id": org.clerk_a.pk,
+                                  "outcome": "deemed", "late": True}
+    assert notices[0].unit_id == app.unit_id
+    assert AccountabilityCase.objects.filter(source="deemed_approval", subject_id=app.pk,
+                                             person=org.clerk_a).count() == 1
+    assert not Event.objects.filter(kind__in=["approvals.decided", "clock.closed", "accountability.propose"],
+                                    subject_type="approvals.application", subject_id=app.pk).exists()
 
 
 def test_it_does_not_deem_approved_one_second_before_due(org):  # R17

@@ -24,7 +24,7 @@ from efficiency.registry import _batch_subscribers, _formatters, _subscribers
 ROOT = Path(settings.BASE_DIR)
 KIND = re.compile(r"^[a-z_]+\.[a-z_]+$")
 HAN = re.compile(r"[\u3400-\u9fff]")
-EMITTERS = {"event_emit", "subscribe", "event_kind", "kind_label"}
+EMITTERS = {"event_emit", "events_insert_select", "subscribe", "event_kind", "kind_label"}
 
 
 def _code_files():
@@ -92,6 +92,14 @@ def test_every_kind_named_in_the_code_is_in_the_catalogue():
 def test_the_catalogue_holds_no_kind_that_nothing_emits():
     emitted = set(kinds_in_code())
     assert sorted(k.code for k in event_kinds() if k.code not in emitted and k.code != "test.notice") == []
+
+
+def test_a_kind_implies_only_registered_kinds_and_never_itself():
+    """`EventKind.implies` (one row stating several facts: 超时默认 is the decision, the close and
+    a proposal) names kinds of the catalogue, so their subscribers exist to hear it."""
+    registered = {k.code for k in event_kinds()}
+    assert {k.code: [i for i in k.implies if i not in registered or i == k.code]
+            for k in event_kinds() if k.implies} == {"approvals.deemed_approved": []}
 
 
 def test_every_subscription_and_notification_formatter_names_a_registered_kind():

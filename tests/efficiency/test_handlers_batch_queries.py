@@ -182,3 +182,27 @@ def test_a_batch_subscriber_hears_each_emitting_call_once_with_its_events_of_the
     assert [[e.pk for e in b] for b in batches] == [[e.pk for e in emitted[:3]]]
     assert [e.pk for e in singles] == [e.pk for e in emitted[:3]]
     assert events_emit([]) == [] and len(batches) == 1
+
+
+def test_events_written_in_sql_reach_the_subscribers_of_the_kinds_they_imply_by_their_ids(
+        org, monkeypatch, django_assert_max_num_queries):
+    """`events_insert_select` writes a batch by one INSERT … SELECT; a batch subscriber of a kind
+    the batch's kind implies (`EventKind.implies`) hears it once, with the ids — no row read."""
+    from collections import defaultdict
+
+    from efficiency import registry
+    from efficiency.events import events_insert_select
+
+    monkeypatch.setattr(registry, "_subscribers", defaultdict(list))
+    monkeypatch.setattr(registry, "_batch_subscribers", defaultdict(list))
+    heard = []
+    registry.subscribe("accountability.propose", lambda batch: heard.append((batch.kind, list(batch.ids))),
+                       batch=True)
+    items = make_items(org, 3, START)
+    with django_assert_max_num_queries(1):
+        batch = events_insert_select("approvals.deemed_approved", "FROM clocktest_timeditem AS t WHERE t.id = ANY(%s)",
+                                     [[i.pk for i in items]], subject_type="clocktest.timeditem", subject_id="t.id",
+                                     unit_id="t.unit_id", owner_id="t.owner_id", message="t.title")
+    assert heard == [("approvals.deemed_approved", batch.ids)] and len(batch.ids) == 3
+    assert sorted((e.subject_id, e.unit_id, e.message) for e in batch) == sorted(
+        (i.pk, org.unit_a.pk, i.title) for i in items)
