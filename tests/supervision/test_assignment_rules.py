@@ -171,7 +171,7 @@ def test_a_red_card_reaches_accountability_by_one_event_and_one_proposal_only(or
     from efficiency import registry
 
     target = make_assignment(K.POLICY_INTERPRETATION).targets.get()
-    with mock.patch("accountability.handlers.cases_propose", wraps=handlers.cases_propose) as proposed:
+    with mock.patch("accountability.handlers.cases_propose_events", wraps=handlers.cases_propose_events) as proposed:
         sweep(now=at(2024, 11, 1, 9, 0))
         sweep(now=at(2024, 11, 2, 9, 0))
     target.refresh_from_db()
@@ -179,7 +179,7 @@ def test_a_red_card_reaches_accountability_by_one_event_and_one_proposal_only(or
     event = Event.objects.get(kind="accountability.propose")
     assert (event.subject_type, event.subject_id, event.payload["source"]) == (
         "supervision.assignmenttarget", target.pk, "red_card")
-    # One batch call with one entry: not a second one hidden by the unique constraint.
+    # One batch call with one event id: not a second one hidden by the unique constraint.
     assert proposed.call_count == 1 and len(proposed.call_args.args[0]) == 1
     case = AccountabilityCase.objects.get()
     assert (case.source, case.subject_id, case.unit_id) == ("red_card", target.pk, target.unit_id)
