@@ -7,12 +7,15 @@ lists read the live items of one figure, filtered and capped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import json
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, Max, Q, Sum
+from django.db import connections
+from django.db.models import F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 
 from efficiency import permissions
@@ -64,37 +67,52 @@ def counter_total(kind: str, start: date | None = None, end: date | None = None,
     return qs.aggregate(n=Coalesce(Sum("count"), 0))["n"]
 
 
-def today_figures(now: datetime) -> dict:
-    """The headline figures, three statements over the rollups: the live stock (UnitNow, with
-    when it was refreshed), today's cards (UnitDay of today), the event counters (UnitDayCounter
-    of the kinds shown, through its (kind, date) index)."""
+def _figure_rows(now: datetime) -> dict:
+    """The headline figures' three one-row aggregates over the rollups: the live stock (UnitNow,
+    with when it was refreshed), today's cards (UnitDay of today), the event counters
+    (UnitDayCounter of the kinds shown, through its (kind, date) index)."""
     today = local_date(now)
     month = month_of(today)
-    stock = UnitNow.objects.aggregate(
-        open=Coalesce(Sum("open"), 0), yellow=Coalesce(Sum("yellow_open"), 0), red=Coalesce(Sum("red_open"), 0),
-        overdue=Coalesce(Sum("overdue_open"), 0), due_week=Coalesce(Sum("due_this_week"), 0),
-        complaints_overdue=Coalesce(Sum("overdue_open", filter=Q(item_type__in=complaint_types())), 0),
-        refreshed_at=Max("refreshed_at"))
-    cards = UnitDay.objects.filter(date=today).aggregate(
-        yellow=Coalesce(Sum("yellow_cards"), 0), red=Coalesce(Sum("red_cards"), 0))
 
     def counted(kind, since=None, before=None):
         q = Q(kind=kind) & (Q(date__gte=since) if since else Q()) & (Q(date__lt=before) if before else Q())
         return Coalesce(Sum("count", filter=q), 0)
 
-    counters = UnitDayCounter.objects.filter(kind__in=COCKPIT_KINDS).aggregate(
-        complaints_today=counted("complaints.filed", today, today + timedelta(days=1)),
-        complaints_month=counted("complaints.filed", month),
-        deemed_month=counted("approvals.deemed_approved", month),
-        cases_opened=counted("cases.opened"), cases_decided=counted("cases.decided"))
+    return {
+        "stock": _one_row(UnitNow.objects).annotate(
+            open=Coalesce(Sum("open"), 0), yellow=Coalesce(Sum("yellow_open"), 0),
+            red=Coalesce(Sum("red_open"), 0), overdue=Coalesce(Sum("overdue_open"), 0),
+            due_week=Coalesce(Sum("due_this_week"), 0),
+            complaints_overdue=Coalesce(Sum("overdue_open", filter=Q(item_type__in=complaint_types())), 0),
+            refreshed_at=Max("refreshed_at")),
+        "cards": _one_row(UnitDay.objects.filter(date=today)).annotate(
+            yellow=Coalesce(Sum("yellow_cards"), 0), red=Coalesce(Sum("red_cards"), 0)),
+        "counters": _one_row(UnitDayCounter.objects.filter(kind__in=COCKPIT_KINDS)).annotate(
+            complaints_today=counted("complaints.filed", today, today + timedelta(days=1)),
+            complaints_month=counted("complaints.filed", month),
+            deemed_month=counted("approvals.deemed_approved", month),
+            cases_opened=counted("cases.opened"), cases_decided=counted("cases.decided")),
+    }
+
+
+def _figures(now: datetime, folded: dict) -> dict:
+    today = local_date(now)
+    stock, cards, counters = folded["stock"], folded["cards"], folded["counters"]
+    del stock["_one"]
     return {
         **stock,
+        "refreshed_at": parse_datetime(stock["refreshed_at"]) if stock["refreshed_at"] else None,
         "yellow_today": cards["yellow"], "red_today": cards["red"],
         "complaints_today": counters["complaints_today"], "complaints_month": counters["complaints_month"],
         "deemed_month": counters["deemed_month"],
         "cases_open": max(0, counters["cases_opened"] - counters["cases_decided"]),
-        "month": month, "today": today,
+        "month": month_of(today), "today": today,
     }
+
+
+def today_figures(now: datetime) -> dict:
+    """The headline figures, one statement over the rollups (`_figure_rows`)."""
+    return _figures(now, _fold(_figure_rows(now), {}))
 
 
 COCKPIT_KINDS = ("complaints.filed", "approvals.deemed_approved", "cases.opened", "cases.decided")
@@ -105,27 +123,31 @@ def rate(on_time, late):
     return round(100 * on_time / closed, 1) if closed else None
 
 
-def on_time_by_region(month: date) -> list[dict]:
-    rows = (UnitMonth.objects.filter(month=month).values(name=F("unit__region__name"))
+def _on_time_by_region(month: date):
+    return (UnitMonth.objects.filter(month=month).values(name=F("unit__region__name"))
             .annotate(on_time=Sum("closed_on_time"), late=Sum("closed_late"), red=Sum("red_cards"))
             .order_by("name"))
-    return [{**r, "rate": rate(r["on_time"], r["late"])} for r in rows]
 
 
-def cards_by_unit(field: str, n: int = 15) -> list[dict]:
+def _cards_by_unit(field: str, n: int = 15):
     """Units with the most open red (or yellow) items now, for the bar chart and the 红黄牌榜."""
-    rows = (UnitNow.objects.values("unit_id", name=F("unit__name")).annotate(n=Sum(field))
+    return (UnitNow.objects.values("unit_id", name=F("unit__name")).annotate(n=Sum(field))
             .filter(n__gt=0).order_by("-n", "name")[:n])
-    return list(rows)
 
 
-def trend(months: list[date]) -> list[dict]:
-    rows = {r["month"]: r for r in UnitMonth.objects.filter(month__in=months).values("month").annotate(
-        opened=Sum("opened"), on_time=Sum("closed_on_time"), late=Sum("closed_late"),
-        yellow=Sum("yellow_cards"), red=Sum("red_cards"))}
-    complaints = dict(
-        UnitDayCounter.objects.filter(kind="complaints.filed", date__gte=months[0])
-        .annotate(m=TruncMonth("date")).values("m").annotate(n=Sum("count")).values_list("m", "n"))
+def _trend_lists(months: list[date]) -> dict:
+    return {
+        "trend_rows": UnitMonth.objects.filter(month__in=months).values("month").annotate(
+            opened=Sum("opened"), on_time=Sum("closed_on_time"), late=Sum("closed_late"),
+            yellow=Sum("yellow_cards"), red=Sum("red_cards")),
+        "trend_complaints": (UnitDayCounter.objects.filter(kind="complaints.filed", date__gte=months[0])
+                             .annotate(m=TruncMonth("date")).values("m").annotate(n=Sum("count"))),
+    }
+
+
+def _trend(months: list[date], folded: dict) -> list[dict]:
+    rows = {date.fromisoformat(r["month"][:10]): r for r in folded["trend_rows"]}
+    complaints = {date.fromisoformat(r["m"][:10]): r["n"] for r in folded["trend_complaints"]}
     out = []
     for m in months:
         r = rows.get(m, {})
@@ -137,25 +159,52 @@ def trend(months: list[date]) -> list[dict]:
 
 
 def cockpit(now: datetime | None = None) -> dict:
-    """Everything the cockpit shows, from the rollups alone: a fixed number of statements over
+    """Everything the cockpit shows, from the rollups alone: the figures, the regions, the red and
+    yellow bars and the trend in ONE statement (`_fold`), the stored ranking's two ends in two —
     small tables keyed by unit and day or month, whatever the number of items (tested)."""
     now = now or timezone.now()
-    figures = today_figures(now)
-    month = figures["month"]
+    month = month_of(local_date(now))
+    months = months_back(month, 12)
+    folded = _fold({**_figure_rows(now), "ranking": scoring.ranking_counts(month)}, {
+        "regions": _on_time_by_region(month), "red_units": _cards_by_unit("red_open"),
+        "yellow_units": _cards_by_unit("yellow_open"), **_trend_lists(months)})
     # The stored ranking the scorecards, the ledger and the API read (`scoring.month_scores`),
     # its two ends through the (month, rank) index.
-    top, bottom, ranked, no_data = scoring.ranking_ends(month)
+    top, bottom, ranked, no_data = scoring.ranking_ends(month, counts=folded["ranking"])
     return {
-        "f": figures,
-        "regions": on_time_by_region(month),
-        "red_units": cards_by_unit("red_open"),
-        "yellow_units": cards_by_unit("yellow_open"),
-        "trend": trend(months_back(month, 12)),
+        "f": _figures(now, folded),
+        "regions": [{**r, "rate": rate(r["on_time"], r["late"])} for r in folded["regions"]],
+        "red_units": folded["red_units"],
+        "yellow_units": folded["yellow_units"],
+        "trend": _trend(months, folded),
         "top": top,
         "bottom": bottom,
         "unit_count": ranked,
         "no_data_count": no_data,
     }
+
+
+def _one_row(qs):
+    """An aggregate over the whole of `qs` as a one-row queryset (a constant, not grouped by), so
+    that it can be folded with others into one statement (`_fold`)."""
+    return qs.values(_one=Value(1))
+
+
+def _fold(rows: dict, lists: dict) -> dict:
+    """Run several querysets as ONE statement: each a subquery of a json_build_object, `rows`
+    giving one object (a one-row aggregate), `lists` an array of objects in the queryset's own
+    order (an aggregate over a sorted subquery keeps its order). At load every statement waits
+    for its turn, so the count of statements, not their size, sets the page's time."""
+    parts, params = [], []
+    for key, qs in [*rows.items(), *lists.items()]:
+        sql, p = qs.query.sql_with_params()
+        agg = "row_to_json(t)" if key in rows else "coalesce(json_agg(t), '[]')"
+        parts.append(f"'{key}', (SELECT {agg} FROM ({sql}) t)")
+        params.extend(p)
+    with connections[next(iter(rows.values())).db].cursor() as cursor:
+        cursor.execute(f"SELECT json_build_object({', '.join(parts)})", params)
+        out = cursor.fetchone()[0]
+    return json.loads(out) if isinstance(out, str) else out
 
 
 # --- drill-down lists ---------------------------------------------------------------------------

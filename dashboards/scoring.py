@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Subquery, Sum
+from django.db.models import Count, F, Q, Subquery, Sum, Value
 
 from efficiency import process_cache
 from efficiency.models import Unit
@@ -285,12 +285,21 @@ def _scores_of(rows, w: dict) -> list[UnitScore]:
     return out
 
 
-def ranking_ends(month: date, n: int = 10) -> tuple[list[UnitScore], list[UnitScore], int, int]:
+def ranking_counts(month: date):
+    """How many units the month's stored ranking ranks and how many have no data, as a one-row
+    queryset (the cockpit folds it into its one statement)."""
+    return UnitMonthScore.objects.filter(month=month).values(_one=Value(1)).annotate(
+        ranked=Count("pk", filter=Q(rank__isnull=False)), empty=Count("pk", filter=Q(rank__isnull=True)))
+
+
+def ranking_ends(month: date, n: int = 10, *, counts: dict | None = None
+                 ) -> tuple[list[UnitScore], list[UnitScore], int, int]:
     """The cockpit's view of the month's stored ranking: the first `n`, the last `n` after them,
-    how many units are ranked and how many have no data — read through the (month, rank) index,
-    never every unit's row: (top, bottom, ranked, no_data)."""
+    how many units are ranked and how many have no data (`ranking_counts`, read here unless the
+    caller read it) — read through the (month, rank) index, never every unit's row:
+    (top, bottom, ranked, no_data)."""
     rows = UnitMonthScore.objects.filter(month=month)
-    counts = rows.aggregate(ranked=Count("pk", filter=Q(rank__isnull=False)), empty=Count("pk", filter=Q(rank__isnull=True)))
+    counts = counts if counts is not None else ranking_counts(month).get()
     ranked = rows.filter(rank__isnull=False).select_related("unit").only(
         "unit_id", "unit__name", "rank", "score", *STORED_FIGURES)
 

@@ -149,4 +149,7 @@ class Notification(models.Model):
             models.Index(fields=["deliver_after"], name="notification_pending",
                          condition=Q(status="pending") & ~Q(channel="inbox")),
             models.Index(fields=["user", "read_at"], name="notification_inbox"),
+            # The unread badge on every page (`inbox_unread_count`): a person's unread inbox rows.
+            models.Index(fields=["user"], name="notification_unread_inbox",
+                         condition=Q(channel="inbox", read_at__isnull=True)),
         ]

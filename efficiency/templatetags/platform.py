@@ -13,6 +13,15 @@ register.filter("kind_label", event_kinds.kind_label)
 
 
 @register.filter
+def unread_badge(count: int) -> str:
+    """The unread count as the badge shows it: "99+" once it reaches the bound the count stops at
+    (`notifications.UNREAD_BOUND`)."""
+    from efficiency.notifications import UNREAD_BOUND
+
+    return f"{UNREAD_BOUND - 1}+" if count >= UNREAD_BOUND else str(count)
+
+
+@register.filter
 def minutes(value) -> int | str:
     """A timedelta as whole minutes (the lockout page says "30 分钟")."""
     try:

@@ -159,7 +159,7 @@ def test_the_cockpit_reads_the_same_queries_at_10_and_1000_items_and_never_an_it
             rollups.rollup_days(FIRST, NOW.date())
             rollups.refresh_now(now=NOW)
             client.get(reverse("dashboards:cockpit"))
-            with django_assert_max_num_queries(18) as captured:  # 12 of them the cockpit's; session, user, nav
+            with django_assert_max_num_queries(7) as captured:  # 3 the cockpit's; session, user, badge, unit (nav)
                 response = client.get(reverse("dashboards:cockpit"))
         assert response.status_code == 200
         assert response.context["f"]["open"] == raw(f"SELECT count(*) {OPEN}")
