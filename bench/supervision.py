@@ -16,9 +16,11 @@ Figures (--repeats rounds after one warm-up, ours and the baseline alternating, 
 medians in milliseconds, and the median of the per-round ratios; with --calls N each round times N
 calls of each side, for less timer noise; the language is activated as LocaleMiddleware does):
   - the work list of one unit (the page's read as `views.work_list` does it: the FilterSet over
-    `queries.target_list`, the first page of 50 rows by `listing.ledger_page` with the assignment's,
-    unit's and owner's values annotated onto the row (`queries.work_list_rows`), the count bounded
-    or estimated, and every value the template reads) against a plain Django page of the same rows,
+    `queries.target_list`, the first page of 50 rows by `listing.ledger_page` with the assignment's
+    and owner's values annotated onto the row (`queries.work_list_rows`), the unit names and kind
+    labels filled in once per page (`queries.work_list_labels`, unit names from the process's
+    copy), the count bounded or estimated, and every value the template reads) against a plain
+    Django page of the same rows,
     `Paginator(AssignmentTarget.objects.filter(unit_id=…).order_by("due_at", "pk"), 50).page(1)`
     (count(*) and the slice, no joins; the raw SQL `SELECT * … WHERE unit_id = … ORDER BY due_at
     LIMIT 50` is printed beside it); `…_rows`: the same without the count on either side; the same
@@ -206,14 +208,15 @@ def run(args) -> None:
     def page_of(user, query="", total=True):
         """The work list page's read, as `views.work_list` does it (the FilterSet over the scoped
         list, the page's rows by keyset with the related values annotated, the bounded or
-        estimated count), then every value the template reads of each row."""
+        estimated count, the unit names and kind labels once per page), then every value the
+        template reads of each row."""
         def go():
             params = QueryDict(query)
             f = filters.TargetFilter(params, queryset=queries.target_list(user))
             page = listing.ledger_page(queries.work_list_rows(f.qs), params, count_qs=f.qs, total=total)
             n = 0
-            for t in page.object_list:
-                n += (bool(t.number) + bool(t.title) + bool(queries.kind_label(t.kind)) + bool(t.unit_name)
+            for t in queries.work_list_labels(page.object_list):
+                n += (bool(t.number) + bool(t.title) + bool(t.kind_label) + bool(t.unit_name)
                       + bool(t.owner_name) + bool(t.get_status_display()) + bool(t.get_clock_state_display())
                       + bool(t.colour) + bool(t.card))
             return n, page.total

@@ -12,8 +12,33 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import registry
-from .models import CalendarSource, CalendarYear, ClockQuerySet, Role
+from . import process_cache, registry
+from .models import CalendarSource, CalendarYear, ClockQuerySet, Role, Unit
+
+
+# Unit id -> name: units change rarely, so lists show their names from this process's copy
+# instead of joining the unit table on every page (efficiency.process_cache).
+_unit_names: dict[int, str] = {}
+_unit_names_staleness = process_cache.Staleness(drop=_unit_names.clear)
+
+
+def unit_names(ids) -> dict[int, str]:
+    """The names of the units `ids` (id -> name; an unknown id is left out), from this process's
+    copy: a rename saved here is read at once, one saved in another process within a second
+    (`process_cache.RECHECK_SECONDS`). The ids not in the copy yet are read in one query."""
+    if _unit_names_staleness.due():
+        _unit_names.clear()
+        _unit_names_staleness.checked()
+    missing = {i for i in ids if i is not None and i not in _unit_names}
+    if missing:
+        _unit_names.update(Unit.objects.filter(pk__in=missing).order_by().values_list("pk", "name"))
+    return {i: _unit_names[i] for i in ids if i in _unit_names}
+
+
+def unit_names_changed(**_signal) -> None:
+    """A Unit row saved or deleted in this process (a model signal)."""
+    _unit_names.clear()
+    _unit_names_staleness.changed_here()
 
 
 def provisional_years_with_open_deadlines() -> list[int]:

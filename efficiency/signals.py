@@ -1,13 +1,14 @@
-"""Audit rows for logins, logouts, failed logins and lockouts; the calendar and rule caches' invalidation."""
+"""Audit rows for logins, logouts, failed logins and lockouts; the calendar, rule and unit-name
+caches' invalidation."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import clocks, workdays
+from . import clocks, queries, workdays
 from .audit import audit_record
-from .models import CalendarDay, CalendarVersion, CalendarYear, TimeLimitRule
+from .models import CalendarDay, CalendarVersion, CalendarYear, TimeLimitRule, Unit
 
 
 @receiver(user_logged_in)
@@ -38,4 +39,6 @@ for _model in (CalendarDay, CalendarYear, CalendarVersion):
     post_save.connect(workdays.calendar_changed, sender=_model, dispatch_uid=f"calendar-changed-{_model.__name__}")
     post_delete.connect(workdays.calendar_changed, sender=_model, dispatch_uid=f"calendar-gone-{_model.__name__}")
 post_save.connect(clocks.rules_changed, sender=TimeLimitRule, dispatch_uid="rules-changed")
+post_save.connect(queries.unit_names_changed, sender=Unit, dispatch_uid="unit-names-changed")
+post_delete.connect(queries.unit_names_changed, sender=Unit, dispatch_uid="unit-names-gone")
 post_delete.connect(clocks.rules_changed, sender=TimeLimitRule, dispatch_uid="rules-gone")

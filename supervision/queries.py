@@ -15,7 +15,7 @@ from django.utils import timezone
 from efficiency import permissions
 from efficiency.models import ClockQuerySet, Event, Role, Rung
 from efficiency.models.clock import choice_label
-from efficiency.queries import q_deadline
+from efficiency.queries import q_deadline, unit_names
 
 from .models import (
     Assignment, AssignmentTarget, Consultation, ExecutionReport, HardProblem, InternalProcedure, KeyProject, KeyTask,
@@ -122,18 +122,30 @@ def target_where(f, now: datetime | None = None) -> Q:
 
 # What the work list page reads of each row (templates/supervision/work_list.html and
 # _status.html, the sort keys of filters.TargetFilter): the target's own columns, and the
-# assignment's, unit's and owner's few columns as values on the row (`work_list_rows`), so a page
-# builds one model instance a row instead of four.
+# assignment's and owner's few columns as values on the row (`work_list_rows`), so a page builds
+# one model instance a row instead of four. The unit's name and the kind's label are filled in
+# once per page (`work_list_labels`), not joined or looked up per row.
 WORK_LIST_COLUMNS = ("assignment_id", "unit_id", "owner_id", "is_lead", "status", "due_at", "assigned_at",
                      "closed_at", "paused_at", "clock_state", "breach_level", "urge_count")
 
 
 def work_list_rows(qs):
-    """The work list's rows for its page: `number`, `title`, `kind`, `unit_name`, `owner_name`
-    read in the same query (no related instances)."""
+    """The work list's rows for its page: `number`, `title`, `kind`, `owner_name` read in the same
+    query (no related instances, no join of the unit)."""
     return qs.select_related(None).only(*WORK_LIST_COLUMNS).annotate(
         number=F("assignment__number"), title=F("assignment__title"), kind=F("assignment__kind"),
-        unit_name=F("unit__name"), owner_name=F("owner__full_name"))
+        owner_name=F("owner__full_name"))
+
+
+def work_list_labels(rows) -> list:
+    """The page's rows with `unit_name` (this process's copy of unit names,
+    `efficiency.queries.unit_names`) and `kind_label`, each looked up once per page."""
+    rows = list(rows)
+    names = unit_names({t.unit_id for t in rows})
+    kinds = {k: kind_label(k) for k in {t.kind for t in rows}}
+    for t in rows:
+        t.unit_name, t.kind_label = names.get(t.unit_id, ""), kinds[t.kind]
+    return rows
 
 
 def kind_label(kind: str) -> str:

@@ -46,8 +46,7 @@ def _targets(request) -> filters.TargetFilter:
 def work_list(request):
     ctx = listing.list_context(request, _targets(request), export=reverse("supervision:work_export"),
                                rows=queries.work_list_rows)
-    for t in ctx["items"]:
-        t.kind_label = queries.kind_label(t.kind)
+    ctx["items"] = queries.work_list_labels(ctx["items"])
     return render(request, "supervision/work_list.html", {**ctx, "is_office": request.user.role == Role.OFFICE})
 
 
