@@ -193,7 +193,8 @@ def _one_row(qs):
 def _fold(rows: dict, lists: dict) -> dict:
     """Run several querysets as ONE statement: each a subquery of a json_build_object, `rows`
     giving one object (a one-row aggregate), `lists` an array of objects in the queryset's own
-    order (an aggregate over a sorted subquery keeps its order). At load every statement waits
+    order (PostgreSQL feeds an aggregate over a sorted subquery in that order — its manual says
+    "usually": a plain subquery scan with nothing joined after it, as here). At load every statement waits
     for its turn, so the count of statements, not their size, sets the page's time."""
     parts, params = [], []
     for key, qs in [*rows.items(), *lists.items()]:
