@@ -4,6 +4,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.db import connections
 
 from efficiency.models import Region, Role, Unit
 
@@ -96,3 +97,13 @@ def org(db) -> Org:
         secadmin=make_user(Role.SECURITY_ADMIN, username="secadmin", full_name="安全管理员"),
         auditadmin=make_user(Role.AUDIT_ADMIN, username="auditadmin", full_name="审计管理员"),
     )
+
+
+@pytest.fixture
+def other_process():
+    """A second connection to the same database: what another worker process would change."""
+    other = connections.create_connection("default")
+    other.connect()
+    other.set_autocommit(True)
+    yield other
+    other.close()

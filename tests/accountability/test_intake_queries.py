@@ -12,7 +12,6 @@ Before issue #17 Django's log held 17 entries (15 statements); then 8 (6 and BEG
 from datetime import date
 
 import pytest
-from django.db import connections
 
 from accountability.models import Complaint
 from dashboards.models import UnitDayCounter
@@ -88,16 +87,6 @@ def test_a_complaint_about_an_office_tells_the_leaders_too(client, org, steady):
     assert c.about_office and c.subject_unit_id == office.pk
     _filed_whole(c)
     assert Event.objects.get(subject_id=c.pk, kind="complaints.filed").recipients == ["office", "leader"]
-
-
-@pytest.fixture
-def other_process():
-    """A second connection to the same database: what another worker process would change."""
-    other = connections.create_connection("default")
-    other.connect()
-    other.set_autocommit(True)
-    yield other
-    other.close()
 
 
 def _later(monkeypatch, seconds: float) -> None:

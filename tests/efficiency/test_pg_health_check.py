@@ -4,7 +4,7 @@ issue #17): a quiet socket is trusted, a connection the server ended is replaced
 import select
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 
 def _request_starts() -> None:
@@ -40,16 +40,10 @@ def test_a_quiet_connection_is_reused_without_select_1(selects_1):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_connection_the_server_ended_is_checked_and_replaced(selects_1):
+def test_a_connection_the_server_ended_is_checked_and_replaced(selects_1, other_process):
     pid = _pid()
-    other = connections.create_connection("default")
-    try:
-        other.connect()
-        other.set_autocommit(True)
-        with other.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s)", [pid])
-    finally:
-        other.close()
+    with other_process.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(%s)", [pid])
     # The server's FATAL message on its way: wait for the socket (not a timing assertion).
     assert select.select([connection.connection.fileno()], [], [], 10)[0]
     _request_starts()

@@ -3,7 +3,7 @@ issue #17): the page's row query does not join the unit table, a rename saved he
 one saved by another process within the recheck window, and scoping is unchanged."""
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -51,16 +51,6 @@ def test_a_unit_renamed_in_this_process_shows_its_new_name_at_once(client, org, 
     org.unit_a.save(update_fields=["name"])
     html = _table(client.get(reverse("supervision:work")).content.decode())
     assert "鄂州市自然资源局（更名）" in html and "鄂州市自然资源和规划局" not in html
-
-
-@pytest.fixture
-def other_process():
-    """A second connection to the same database: what another worker process would change."""
-    other = connections.create_connection("default")
-    other.connect()
-    other.set_autocommit(True)
-    yield other
-    other.close()
 
 
 @pytest.mark.django_db(transaction=True)
