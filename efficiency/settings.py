@@ -317,6 +317,9 @@ NOTIFY_RATE = {
 }
 NOTIFY_WINDOW = env_int("NOTIFY_WINDOW", 60)
 NOTIFY_CHUNK = env_int("NOTIFY_CHUNK", 500)
+# A process asks a worker for the fan-out of new events at most once in this many seconds, the
+# task counted down by as much, so it sees every event of the window (efficiency.events.request_fan_out).
+FAN_OUT_WINDOW_SECONDS = float(env("FAN_OUT_WINDOW_SECONDS", "1"))
 
 # Celery: Redis in production, kombu's filesystem transport when nothing is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
