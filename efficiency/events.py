@@ -18,6 +18,7 @@ from .audit import audit_insert_sql
 from .celery import app as celery_app
 from .event_kinds import event_kind, implied_kinds
 from .models import Event
+from .pg.prepared import execute_prepared
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +279,7 @@ def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dic
     # retried. Outside: the statement is its own transaction, unless subscribers run after it.
     with transaction.atomic() if connection.in_atomic_block or python_handlers else nullcontext():
         with connection.cursor() as cur:
-            cur.execute(sql, params)
+            execute_prepared(cur, sql, params)  # parsed and planned once per connection
             *result, event_ids, fan_out = cur.fetchone()
         if python_handlers and event_ids:
             _dispatch_written(Event.objects.filter(pk__in=event_ids).order_by("pk"), python_handlers)
