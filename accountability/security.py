@@ -63,15 +63,30 @@ def _count_hit(full: str, window: int) -> int:
     """The hit count after this hit, the window starting at the first. On Redis one round trip
     (SET NX EX and INCR pipelined) where Django's add + incr take three (SET, EXISTS, INCR): it
     is on every complaint POST (issue #17)."""
-    get_client = getattr(getattr(cache, "_cache", None), "get_client", None)  # django.core.cache.backends.redis
-    if get_client is None:
+    backend = getattr(cache, "_cache", None)  # django.core.cache.backends.redis.RedisCacheClient
+    if not hasattr(backend, "get_client"):
         cache.add(full, 0, window)
         return cache.incr(full)
     redis_key = cache.make_and_validate_key(full)
-    pipe = get_client(redis_key, write=True).pipeline(transaction=False)
+    pipe = _redis_client(backend, redis_key).pipeline(transaction=False)
     pipe.set(redis_key, 0, ex=window, nx=True)
     pipe.incr(redis_key)
     return pipe.execute()[1]
+
+
+_redis_clients: dict[int, tuple] = {}
+
+
+def _redis_client(backend, redis_key: str):
+    """The backend's Redis client for writes, made once per connection pool: Django's
+    `get_client` builds a new `redis.Redis` on every call, and its ~170 response callbacks with
+    it — more time than the rate limit's round trip (issue #17). The client holds no connection
+    of its own (the pool does), so sharing it between threads is what redis-py does anyway."""
+    pool = backend._get_connection_pool(True)
+    found = _redis_clients.get(id(pool))
+    if found is None or found[0] is not pool:
+        found = _redis_clients[id(pool)] = (pool, backend.get_client(redis_key, write=True))
+    return found[1]
 
 
 def blocked(key: str, *, limit: int) -> bool:

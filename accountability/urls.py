@@ -7,6 +7,7 @@ from . import views
 app_name = "accountability"
 urlpatterns = [
     path("public/complaint/", views.public_form, name="public_form"),
+    path("public/complaint/filed/", views.public_filed, name="public_filed"),
     path("public/captcha/", views.public_captcha, name="public_captcha"),
     path("public/units.json", views.units_json, name="units_json"),
     path("public/track/", views.public_track, name="public_track"),

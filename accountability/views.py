@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from efficiency.client import client_ip
@@ -68,10 +73,8 @@ def public_form(request):
             except ValidationError as exc:  # a wrong CAPTCHA included (services.CaptchaRefused)
                 was_text = getattr(exc, "was_text", None)
                 _errors_to_form(form, exc)
-            else:
-                link = request.build_absolute_uri(f"/accountability/public/t/{filed.link_token}/")
-                return render(request, "accountability/public/filed.html",
-                              {"c": filed.complaint, "code": filed.check_code, "link": link})
+            else:  # Post/Redirect/Get: a refresh of the receipt never files the complaint again
+                return _receipt_redirect(filed)
         if was_text is None:  # the form's own errors: the challenge untouched, keep the kind it was
             was_text = "question" in security.captcha_show(request.POST.get("captcha_id", ""))
         data = form.data.copy()
@@ -82,6 +85,43 @@ def public_form(request):
     else:
         form = forms.ComplaintForm(initial=security.captcha_new(kind))
     return _form_page(request, form)
+
+
+# The receipt travels from the POST to the receipt page in a cookie signed with SECRET_KEY (its
+# own salt), short-lived, HttpOnly, sent back only to that page: nothing is guessable or
+# forgeable, nothing is written on the server for it (no session row on an anonymous POST), and
+# the check code — kept only as a hash — never appears in a URL, a log line or the history.
+RECEIPT_COOKIE = "complaint_receipt"
+RECEIPT_SALT = "accountability.receipt"
+RECEIPT_SECONDS = 15 * 60  # the receipt page shows it again on a refresh for this long
+
+
+def _receipt_redirect(filed):
+    c = filed.complaint
+    response = redirect("accountability:public_filed")
+    response.status_code = 303  # See Other: the browser GETs the receipt
+    response.set_cookie(
+        RECEIPT_COOKIE, signing.dumps([c.tracking_number, filed.check_code, filed.link_token, c.filed_at.isoformat(),
+                                       c.due_at.isoformat() if c.due_at else ""], salt=RECEIPT_SALT),
+        max_age=RECEIPT_SECONDS, path=reverse("accountability:public_filed"),
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Strict")
+    return response
+
+
+@never_cache
+def public_filed(request):
+    """The receipt after a filing (the form's POST answers 303 here): the tracking number, the
+    check code and the link, read from the signed cookie the POST set. Without one (expired,
+    another browser, tampered with), back to the form."""
+    try:
+        number, code, token, filed_at, due_at = signing.loads(
+            request.COOKIES[RECEIPT_COOKIE], salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS)
+    except (KeyError, signing.BadSignature, ValueError, TypeError):
+        return redirect("accountability:public_form")
+    link = request.build_absolute_uri(f"/accountability/public/t/{token}/")
+    c = {"tracking_number": number, "filed_at": datetime.fromisoformat(filed_at),
+         "due_at": datetime.fromisoformat(due_at) if due_at else None}
+    return render(request, "accountability/public/filed.html", {"c": c, "code": code, "link": link})
 
 
 def public_captcha(request):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from .audit import audit_insert_sql
 from .celery import app as celery_app
 from .event_kinds import event_kind, implied_kinds
 from .models import Event
+from .pg.prepared import execute_prepared
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +279,7 @@ def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dic
     # retried. Outside: the statement is its own transaction, unless subscribers run after it.
     with transaction.atomic() if connection.in_atomic_block or python_handlers else nullcontext():
         with connection.cursor() as cur:
-            cur.execute(sql, params)
+            execute_prepared(cur, sql, params)  # parsed and planned once per connection
             *result, event_ids, fan_out = cur.fetchone()
         if python_handlers and event_ids:
             _dispatch_written(Event.objects.filter(pk__in=event_ids).order_by("pk"), python_handlers)
@@ -356,15 +359,39 @@ def _dispatch_written(events, handlers: dict[str, tuple[list, list]]) -> None:
                 handler(event)
 
 
+# The clock of the fan-out window: process-local and monotonic (tests set it instead of sleeping).
+monotonic = time.monotonic
+_fan_out_asked_at = float("-inf")  # when this process last handed a fan-out task to the broker
+
+
 def request_fan_out() -> None:
     """Ask a worker to deliver pending notifications; never fails the caller (Redis may be down).
 
+    Coalesced per process (issue #17: a broker round trip on every complaint POST): at most one
+    task per `FAN_OUT_WINDOW_SECONDS` (settings, default 1 s), sent with a countdown of the window.
+    Why no event is left behind: this runs after the emitting transaction committed (on_commit).
+    A call at time t that skips the send found a task asked at t0 > t − window, whose ETA is
+    ≥ t0 + window > t (the countdown is counted from the send, which follows t0): that task
+    starts after t, and its claim reads every event committed before t — this call's included.
+    The event row stays the outbox: should the worker's clock run ahead of this host's (the
+    ETA is wall-clock time), or the task be lost, the beat's fan-out every minute delivers the
+    event. Window 0, or tasks run eagerly (no worker, no countdown): one task per call.
+
     The task is named, not imported: `efficiency.tasks` sits on top of the core's layers
     (it wraps notifications and the sweep, which emit events), so this layer may not import it."""
+    global _fan_out_asked_at
+    window = float(getattr(settings, "FAN_OUT_WINDOW_SECONDS", 1.0))
+    if celery_app.conf.task_always_eager:
+        window = 0.0
+    now = monotonic()
+    if window > 0 and now - _fan_out_asked_at < window:
+        return  # the task asked at _fan_out_asked_at runs after this commit (see above)
     try:
-        celery_app.signature("efficiency.notifications_fan_out").delay()
+        celery_app.signature("efficiency.notifications_fan_out").apply_async(countdown=window or None)
     except Exception:  # noqa: BLE001 - the broker being down must not lose the write
         log.warning("broker unavailable; pending notifications wait for the periodic fan-out", exc_info=True)
+    else:  # only a task that left opens the window: after a failure the next call tries again
+        _fan_out_asked_at = now
 
 
 def events_for(obj):

@@ -255,6 +255,9 @@ for _alias in DATABASES.values():
     _alias["ENGINE"] = "efficiency.pg"
     _alias["CONN_HEALTH_CHECKS"] = True
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 30)
+# The complaint POST's one statement is prepared once per connection (efficiency/pg/prepared.py).
+# Off behind a transaction-pooling pooler (PgBouncer transaction mode), where PREPARE does not hold.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 # 网络安全法 §21: network logs kept at least six months. 184 days (the longest six calendar
 # months) is the local default and floor: the purge and the database refuse fewer.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)
@@ -317,6 +320,9 @@ NOTIFY_RATE = {
 }
 NOTIFY_WINDOW = env_int("NOTIFY_WINDOW", 60)
 NOTIFY_CHUNK = env_int("NOTIFY_CHUNK", 500)
+# A process asks a worker for the fan-out of new events at most once in this many seconds, the
+# task counted down by as much, so it sees every event of the window (efficiency.events.request_fan_out).
+FAN_OUT_WINDOW_SECONDS = float(env("FAN_OUT_WINDOW_SECONDS", "1"))
 
 # Celery: Redis in production, kombu's filesystem transport when nothing is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"

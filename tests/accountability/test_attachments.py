@@ -34,7 +34,7 @@ def _urls(filed):
 
 def test_the_html_on_a_citizens_photo_is_gone_and_the_photo_is_served_as_an_image(client, org):
     resp = client.post(FORM, form_data(org.unit_a, attachments=[png("x.png", tail=SCRIPT)]))
-    assert resp.status_code == 200
+    assert resp.status_code == 303
     a = Complaint.objects.get().attachments.get()
     assert re.fullmatch(r"complaints/\d{4}/\d{2}/[0-9a-f]{32}\.png", a.file.name), a.file.name
     assert a.original_name == "x.png" and b"<script" not in a.file.read()

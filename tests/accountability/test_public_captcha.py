@@ -27,7 +27,7 @@ def _challenge(client, kind="image"):
 def test_a_solved_captcha_cannot_be_replayed_for_a_second_complaint(client, org):
     challenge, answer = _challenge(client)
     data = form_data(org.unit_a, captcha_id=challenge["captcha_id"], captcha_answer=answer.upper())
-    assert 'id="tracking-number"' in client.post(FORM, data).content.decode()
+    assert 'id="tracking-number"' in client.post(FORM, data, follow=True).content.decode()
     replay = client.post(FORM, data).content.decode()
     assert "验证码不正确或已失效" in replay
     assert Complaint.objects.count() == 1
@@ -60,7 +60,7 @@ def test_the_text_question_is_answered_in_digits_and_is_single_use(client, org):
     a, b = (words.index(ch) + 1 for ch in re.findall(f"[{words}]", challenge["question"]))
     assert answer == str(a + b)
     data = form_data(org.unit_a, captcha_id=challenge["captcha_id"], captcha_answer=str(a + b))
-    assert 'id="tracking-number"' in client.post(FORM, data).content.decode()
+    assert 'id="tracking-number"' in client.post(FORM, data, follow=True).content.decode()
     assert "验证码不正确或已失效" in client.post(FORM, data).content.decode()
 
 

@@ -31,8 +31,8 @@ def api_data(unit, **kw):
 
 
 def test_the_form_files_an_anonymous_complaint_with_a_photo(client, org):  # R26
-    resp = client.post(FORM, form_data(org.unit_a, attachments=[png()]))
-    assert resp.status_code == 200
+    resp = client.post(FORM, form_data(org.unit_a, attachments=[png()]), follow=True)
+    assert resp.redirect_chain == [("/accountability/public/complaint/filed/", 303)] and resp.status_code == 200
     c = Complaint.objects.get()
     assert c.is_anonymous and c.attachments.get().content_type == "image/png"
     page = resp.content.decode()

@@ -56,6 +56,7 @@ def test_a_citizen_complains_from_a_phone_and_follows_it_to_reexamination(
     p.click("button[type=submit]")
     number = p.inner_text("#tracking-number").strip()
     code = p.inner_text("#check-code").strip()
+    assert p.url.endswith("/accountability/public/complaint/filed/")  # the form's POST answered 303
     shot(p, "accountability_1_filed_phone")
     c = Complaint.objects.get(tracking_number=number)
     assert c.is_anonymous and c.attachments.count() == 1

@@ -52,6 +52,11 @@ def test_a_citizen_goes_from_the_portal_to_a_complaint_and_tracks_it(page, live_
     p.click("#complaint-form button[type=submit]:not([name])")
     number = p.inner_text("#tracking-number").strip()
     code = p.inner_text("#check-code").strip()
+    # Post/Redirect/Get: the receipt is a page of its own; reloading it shows it again and files nothing.
+    assert p.url.endswith("/accountability/public/complaint/filed/")
+    p.reload()
+    assert p.inner_text("#tracking-number").strip() == number and p.inner_text("#check-code").strip() == code
+    assert Complaint.objects.count() == 1
 
     # Tracking: the menu leads there; the deadline is followed across the office's steps.
     def track() -> str:

@@ -1,0 +1,71 @@
+"""A hot statement prepared once per connection (efficiency/pg/prepared.py, issue #17): the
+same results as the plain statement, one round trip even the first time, a new connection
+prepares again, a failed first use leaves no name behind that would clash, and the setting
+turns it off (a transaction-pooling pooler)."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from efficiency.pg.prepared import execute_prepared
+
+pytestmark = pytest.mark.django_db
+
+SQL = "SELECT %s::int + %s::int, 'a%%b', %s::text[]"
+
+
+def run(sql=SQL, params=(1, 2, ["x", "y"])):
+    with connection.cursor() as cur:
+        execute_prepared(cur, sql, list(params))
+        return cur.fetchone()
+
+
+def prepared_names() -> list[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
+        return [name for (name,) in cur.fetchall()]
+
+
+def test_a_statement_is_prepared_once_and_executed_by_name():
+    with CaptureQueriesContext(connection) as first:
+        assert run() == (3, "a%b", ["x", "y"])
+    with CaptureQueriesContext(connection) as again:
+        assert run(params=(5, 6, [])) == (11, "a%b", [])
+    assert len(first) == 1 and first[0]["sql"].startswith("PREPARE ")  # one round trip: PREPARE; EXECUTE
+    assert len(again) == 1 and again[0]["sql"].startswith("EXECUTE efficiency_hot_")
+    assert again[0]["sql"].split("(")[0].split()[-1] in prepared_names()
+
+
+@pytest.mark.django_db(transaction=True)  # a connection of its own, closed outside any transaction
+def test_a_new_connection_prepares_again():
+    run()
+    connection.close()
+    with CaptureQueriesContext(connection) as captured:
+        assert run() == (3, "a%b", ["x", "y"])
+    assert captured[0]["sql"].startswith("PREPARE ")
+
+
+def test_a_failed_first_use_is_retried_under_a_new_name():
+    sql = "SELECT 1 / %s::int"
+    with pytest.raises(Exception), transaction.atomic():  # division by zero after the PREPARE went through
+        run(sql, [0])
+    assert run(sql, [1]) == (1,)  # not "prepared statement already exists"
+    assert run(sql, [2]) == (0,)
+
+
+def test_the_setting_turns_it_off(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(connection) as captured:
+        assert run() == (3, "a%b", ["x", "y"])
+    assert captured[0]["sql"].startswith("SELECT ")
+
+
+def test_a_unique_violation_in_a_prepared_write_is_an_integrity_error():
+    """The complaint's filing retries a duplicate tracking number (IntegrityError) as before."""
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE prepared_once (k int PRIMARY KEY)")
+    sql = "INSERT INTO prepared_once VALUES (%s) RETURNING k"
+    assert run(sql, [1]) == (1,)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run(sql, [1])
+    assert run(sql, [2]) == (2,)
