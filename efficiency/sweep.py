@@ -202,10 +202,14 @@ _ROWS_BY_PAGES = "t.ctid >= %(first)s::tid AND t.ctid < %(end)s::tid"
 # or bitmap scan either: the rows are taken in physical order by the TID range scan, whatever
 # the planner's statistics from before the wave say about the partial index.
 _SET_BATCH = "SET LOCAL jit = off; "
-_SET_PAGES = _SET_BATCH + "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
+# And no nested loop: the statement's deliveries join the batch's events (estimated at one row, being
+# a CTE's) to the users and units, which without index scans a nested loop would read once per event.
+_SET_PAGES = _SET_BATCH + ("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
+                           "SET LOCAL enable_nestloop = off; ")
 # SET LOCAL lasts to the end of the transaction — the batch's, whose breach handlers run after
 # the statement, or a caller's around the whole sweep — so each statement puts them back.
-_PLANNER = ("jit", "enable_indexscan", "enable_bitmapscan", "enable_seqscan", "enable_indexonlyscan")
+_PLANNER = ("jit", "enable_indexscan", "enable_bitmapscan", "enable_seqscan", "enable_indexonlyscan",
+            "enable_nestloop")
 _RESET = " ".join(f"SET LOCAL {name} TO DEFAULT;" for name in _PLANNER)
 
 
