@@ -3,7 +3,8 @@
 Set-based: per model and batch, one UPDATE … RETURNING claims the rows whose next rung is due,
 moves each straight to the highest rung it has reached (`efficiency.ladder`, the one table
 of rungs, generates the UPDATE's expressions), and in the same statement inserts one
-`clock.breach` event per row. Exactly once: the UPDATE only matches
+`clock.breach` event per row and the events' deliveries (`notifications.deliveries_sql`; not for
+a model with a recusal rule, whose events wait for the fan-out). Exactly once: the UPDATE only matches
 rows still below the new rung (a conditional UPDATE is the claim; a concurrent sweep waits on
 the rows another batch holds, then finds them already moved), and the events and breach
 handlers run in the batch's transaction, so a sweep killed mid-batch leaves nothing behind.

@@ -109,3 +109,22 @@ def test_items_with_a_recusal_rule_are_left_to_the_fan_out(org):
     fan-out applies it, so the sweep writes those cards for the fan-out."""
     assert deliveries_sql("ev", ["owner"], Complaint) is None
     assert deliveries_sql("ev", ["owner"], TimedItem) is not None
+
+
+def test_subscribers_of_breaches_hear_the_sweeps_batch(org, monkeypatch):
+    """The sweep's events reach `clock.breach` subscribers as `events_emit`'s would: those with an
+    SQL form inside the statement (`events.subscriber_ctes`), the others after it, by batch."""
+    from collections import defaultdict
+
+    from efficiency import registry
+
+    monkeypatch.setattr(registry, "_subscribers", defaultdict(list))
+    monkeypatch.setattr(registry, "_batch_subscribers", defaultdict(list))
+    heard, each = [], []
+    registry.subscribe("clock.breach", lambda batch: heard.append(sorted(batch.ids)), batch=True)
+    registry.subscribe("clock.breach", each.append)
+    item = started(org.unit_a, org.clerk_a)
+    with time_machine.travel(item.due_at, tick=False):
+        sweep(now=item.due_at)
+    cards = sorted(Event.objects.filter(kind="clock.breach").values_list("pk", flat=True))
+    assert heard == [cards] and [e.pk for e in each] == cards
