@@ -153,14 +153,13 @@ def _claim_sql(model, rows: str, delivered: bool) -> tuple[str, tuple[str, ...],
     return _claims[key]
 
 
-def _breach_sql(model, rows: str, params: dict) -> tuple[str, list, dict, bool]:
+def _breach_sql(model, rows: str, params: dict) -> tuple[str, list, dict]:
     """The claim of the rows `rows` picks and, in the same statement, one `clock.breach` event
     per row moved, what the subscribers of `clock.breach` that have an SQL form do, and the
     events' deliveries (`notifications.deliveries_sql`: the recipients resolved in SQL, the
-    events written fanned out) — one round trip for the normal minute's whole work. Returns the
-    statement, its parameters, the subscribers to call after it (`subscriber_ctes`) and whether
-    the deliveries are written (not for a model with a recusal rule: its events wait for the
-    fan-out). The statement returns a row per (from-rung, to-rung): the events' ids and the
+    events written fanned out; not for a model with a recusal rule, whose events wait for the
+    fan-out) — one round trip for the normal minute's whole work. Returns the statement, its
+    parameters and the subscribers to call after it (`subscriber_ctes`). The statement returns a row per (from-rung, to-rung): the events' ids and the
     subject ids as two arrays (a wave's 500,000 transitions come back as one or a few such
     rows, not as a row or four array elements each).
 
@@ -186,7 +185,7 @@ def _breach_sql(model, rows: str, params: dict) -> tuple[str, list, dict, bool]:
     sql += "".join(f", {cte}" for cte in ctes) + """
         SELECT ev.level_from, ev.level_to, array_agg(ev.id), array_agg(ev.subject_id)
         FROM ev GROUP BY ev.level_from, ev.level_to"""
-    return sql, values + more, python_handlers, delivered
+    return sql, values + more, python_handlers
 
 
 # The oldest `batch` rows due, through the partial index on `next_at`, as a TID list (which a
@@ -215,7 +214,7 @@ _RESET = " ".join(f"SET LOCAL {name} TO DEFAULT;" for name in _PLANNER)
 
 
 def _run_breach(model, rows: str, settings_sql: str, params: dict) -> Transitions:
-    sql, values, python_handlers, _delivered = _breach_sql(model, rows, params)
+    sql, values, python_handlers = _breach_sql(model, rows, params)
     with connection.cursor() as cur:
         cur.execute(settings_sql + sql, values)
         groups = cur.fetchall()
