@@ -16,6 +16,9 @@ through that index, no event, no handler. Ours is the real transition path: `swe
 tree registered) and then `notifications_fan_out()` (the events become notifications: to every
 clock's owner, the unit's head, office and leader per the rung, inbox and e-mail; `--no-people`
 leaves them out, as the bench did before 2026-12-05 06:00, so that the fan-out writes nothing).
+Since 2026-12-05 10:00 the sweep writes its cards' deliveries in its own statement (docs/clock.md,
+"The cards delivered in the claim's statement"): the fan-out call after it finds nothing, and
+"sweep alone" includes the deliveries.
 
 A second baseline, the hand-written one (`HAND`), does the same work as ours in one raw SQL
 statement over a third copy of the clocks: UPDATE the due clocks RETURNING them, INSERT one
@@ -39,7 +42,7 @@ Every round is printed; the last lines are, per figure, the median of the per-ro
 (lower is better; milliseconds of ours for the steady state):
 
     RATIO sweep_wave <ours / raw>
-    RATIO sweep_wave_sweep_alone <the sweep without the fan-out / raw>
+    RATIO sweep_wave_sweep_alone <the sweep without the fan-out call after it / raw>
     RATIO sweep_wave_vs_handwritten <ours / hand-written>
     RATIO sweep_normal_minute <ours / raw>
     RATIO sweep_normal_minute_sweep_alone <…>

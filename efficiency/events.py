@@ -251,23 +251,9 @@ def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dic
         ev_sql, ev_params = _events_insert_sql(meta, label, field_names, events)
         ctes.append(f"ev AS ({ev_sql})")
         params += ev_params
-        by_handler: dict = {}
-        for kind in dict.fromkeys(spec["kind"] for spec in events):
-            batch_handlers, per_event = [], []
-            for heard_as in (kind, *implied_kinds(kind)):  # as `_dispatch`: the implied kinds' subscribers too
-                for handler in registry.batch_subscribers(heard_as):
-                    if registry.batch_subscriber_sql(handler) is None:
-                        if handler not in batch_handlers:
-                            batch_handlers.append(handler)
-                    elif kind not in by_handler.setdefault(handler, []):
-                        by_handler[handler].append(kind)
-                per_event += [handler for handler in registry.subscribers(heard_as) if handler not in per_event]
-            if batch_handlers or per_event:
-                python_handlers[kind] = (batch_handlers, per_event)
-        for i, (handler, kinds) in enumerate(by_handler.items()):  # one statement per handler: ON CONFLICT
-            sub_sql, sub_params = registry.batch_subscriber_sql(handler)("ev", kinds)  # meets a row once
-            ctes.append(f"sub{i} AS ({sub_sql})")
-            params += sub_params
+        sub_ctes, sub_params, python_handlers = subscriber_ctes(dict.fromkeys(spec["kind"] for spec in events))
+        ctes += sub_ctes
+        params += sub_params
     if audit is not None:
         au_sql, au_params = audit_insert_sql("s", f"s.{q(meta.pk.column)}", object_type=label, **audit)
         ctes.append(f"au AS ({au_sql})")
@@ -282,10 +268,37 @@ def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dic
             execute_prepared(cur, sql, params)  # parsed and planned once per connection
             *result, event_ids, fan_out = cur.fetchone()
         if python_handlers and event_ids:
-            _dispatch_written(Event.objects.filter(pk__in=event_ids).order_by("pk"), python_handlers)
+            dispatch_written(Event.objects.filter(pk__in=event_ids).order_by("pk"), python_handlers)
     if fan_out:
         transaction.on_commit(request_fan_out)
     return tuple(result), event_ids
+
+
+def subscriber_ctes(kinds, source: str = "ev") -> tuple[list[str], list, dict[str, tuple[list, list]]]:
+    """What the subscribers of events of `kinds` written by a statement's CTE `source` do, as
+    more CTEs of that statement (a writable CTE: no round trip of their own) — `write_with`'s and
+    the sweep's: the batch subscribers of each kind and of the kinds it implies that gave an SQL
+    form (`registry.subscribe(…, sql=…)`), one CTE `sub<i>` each; and, kind → (batch handlers,
+    per-event handlers), those without one, for the caller to call after the statement
+    (`dispatch_written`). Positional parameters, in the order of the CTEs."""
+    ctes, params, python_handlers, by_handler = [], [], {}, {}
+    for kind in kinds:
+        batch_handlers, per_event = [], []
+        for heard_as in (kind, *implied_kinds(kind)):  # as `_dispatch`: the implied kinds' subscribers too
+            for handler in registry.batch_subscribers(heard_as):
+                if registry.batch_subscriber_sql(handler) is None:
+                    if handler not in batch_handlers:
+                        batch_handlers.append(handler)
+                elif kind not in by_handler.setdefault(handler, []):
+                    by_handler[handler].append(kind)
+            per_event += [handler for handler in registry.subscribers(heard_as) if handler not in per_event]
+        if batch_handlers or per_event:
+            python_handlers[kind] = (batch_handlers, per_event)
+    for i, (handler, of_kinds) in enumerate(by_handler.items()):  # one statement per handler: ON CONFLICT
+        sub_sql, sub_params = registry.batch_subscriber_sql(handler)(source, of_kinds)  # meets a row once
+        ctes.append(f"sub{i} AS ({sub_sql})")
+        params += sub_params
+    return ctes, params, python_handlers
 
 
 def _events_insert_sql(meta, label: str, field_names: set[str], events) -> tuple[str, list]:
@@ -343,9 +356,9 @@ def _key_value(value, default: str) -> tuple[str, list]:
     return "%s::bigint", [value if isinstance(value, int) else value.pk]
 
 
-def _dispatch_written(events, handlers: dict[str, tuple[list, list]]) -> None:
-    """Call the subscribers that have no SQL form with the events written (`write_with`): a
-    batch subscriber hears an `EventBatch`, as from `events_emit`."""
+def dispatch_written(events, handlers: dict[str, tuple[list, list]]) -> None:
+    """Call the subscribers that have no SQL form (`subscriber_ctes`) with the events written
+    (`write_with`, the sweep): a batch subscriber hears an `EventBatch`, as from `events_emit`."""
     by_kind: dict[str, list[Event]] = {}
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)

@@ -366,31 +366,139 @@ def _people(events: list[Event], recusals: dict | None = None) -> dict:
     return people
 
 
-_DELIVERIES = """
+# A batch's deliveries from a relation `v(event_id, user_id, recipient, channel, later)` — ids, the
+# recipient key, the channel, whether it waits for 09:00 — and no text: the status, the times and
+# the texts follow from those (`notifications_render` when read). The fan-out's ON CONFLICT DO
+# NOTHING keeps the once-per-(event, recipient, channel) constraint a no-op when it runs again;
+# events written by the same statement have no delivery yet, so theirs need no arbiter (a
+# speculative insertion costs an index probe and a WAL record more per row). The Python
+# fan-out gives the relation as five arrays (`_deliveries_insert`); a statement that writes events
+# gives it as their recipients resolved in SQL (`deliveries_sql`). Parameters: the relation's,
+# then the time of the deliveries and the 09:00 they wait for.
+_INSERT_DELIVERIES = """
     INSERT INTO efficiency_notification (event_id, user_id, recipient, channel, title, body, link, status,
                                          deliver_after, sent_at, attempts, last_error, created_at)
     SELECT v.event_id, v.user_id, v.recipient, v.channel, '', '', '',
            CASE WHEN v.channel = 'inbox' THEN 'sent' ELSE 'pending' END,
-           CASE WHEN v.channel <> 'inbox' AND v.later THEN %(later)s::timestamptz ELSE %(now)s::timestamptz END,
-           CASE WHEN v.channel = 'inbox' THEN %(now)s::timestamptz END, 0, '', %(now)s::timestamptz
-    FROM unnest(%(event)s::bigint[], %(user)s::bigint[], %(recipient)s::text[], %(channel)s::text[],
-                %(deferred)s::boolean[]) AS v(event_id, user_id, recipient, channel, later)
-    ON CONFLICT DO NOTHING"""
+           CASE WHEN v.channel <> 'inbox' AND v.later THEN n.later ELSE n.now END,
+           CASE WHEN v.channel = 'inbox' THEN n.now END, 0, '', n.now
+    FROM {rows} AS v(event_id, user_id, recipient, channel, later),
+         (SELECT %s::timestamptz, %s::timestamptz) AS n(now, later)
+    {conflict}"""
+_ARRAYS = "unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::boolean[])"
 
 
 def _deliveries_insert(columns: tuple[list, ...], now, later) -> None:
-    """A fan-out batch's deliveries in one INSERT of five column arrays — ids, the recipient key,
-    the channel, whether it waits for 09:00 — and no text: the status, the times and the texts
-    follow from those (`notifications_render` when read). ON CONFLICT DO NOTHING keeps the
-    once-per-(event, recipient, channel) constraint a no-op for a repeated fan-out."""
+    """A fan-out batch's deliveries in one INSERT of five column arrays (`_INSERT_DELIVERIES`)."""
     if not columns[0]:
         return
     from django.db import connection
 
-    event, user, recipient, channel, deferred = columns
     with connection.cursor() as cur:
-        cur.execute(_DELIVERIES, {"event": event, "user": user, "recipient": recipient, "channel": channel,
-                                  "deferred": deferred, "now": now, "later": later})
+        cur.execute(_INSERT_DELIVERIES.format(rows=_ARRAYS, conflict="ON CONFLICT DO NOTHING"), [*columns, now, later])
+
+
+# The recipients of the events of `{src}` (columns id, kind, unit_id, owner_id, recipients) in SQL,
+# one SELECT per recipient spec, each (event_id, user_id, email, recipient key, kind): what
+# `_recipients` gives for an item without a recusal rule. Active users only; an absent owner's
+# backup (AB岗, R49); "office" / "leader": those of the unit's region and the one above, else the
+# nearest region further up with any (`_responsible`), everyone of the role for an event whose
+# unit has no region.
+_SPEC_SQL = {
+    # The owner, and an absent owner's backup, with one read of the owner.
+    "owner": """SELECT e.id, p.id, p.email, 'user:' || p.id, e.kind FROM {src} AS e
+                JOIN efficiency_user AS o ON o.id = e.owner_id
+                CROSS JOIN LATERAL (SELECT o.id, o.email UNION ALL
+                                    SELECT b.id, b.email FROM efficiency_user AS b
+                                    WHERE o.is_absent AND b.id = o.backup_id AND b.is_active) AS p(id, email)
+                WHERE e.recipients ? 'owner' AND o.is_active""",
+    "head": """SELECT e.id, u.id, u.email, 'user:' || u.id, e.kind FROM {src} AS e
+               JOIN efficiency_user AS u ON u.unit_id = e.unit_id AND u.role = 'head'
+               WHERE e.recipients ? 'head' AND u.is_active""",
+    "user": """SELECT e.id, u.id, u.email, s.spec, e.kind FROM {src} AS e
+               CROSS JOIN LATERAL jsonb_array_elements_text(e.recipients) AS s(spec)
+               JOIN efficiency_user AS u
+                 ON u.id = CASE WHEN s.spec ~ '^user:[0-9]{{1,18}}$' THEN substr(s.spec, 6)::bigint END
+               WHERE u.is_active""",
+    # Per event and role, the users of the role in the regions above the unit's (depth 0: its
+    # own), those at depth <= max(1, the nearest depth that has any); the events whose unit has
+    # no region: everyone of the role.
+    "office": """SELECT f.event_id, f.user_id, f.email, 'user:' || f.user_id, f.kind FROM (
+                     SELECT e.id AS event_id, e.kind, u.id AS user_id, u.email, a.depth,
+                            min(a.depth) OVER (PARTITION BY e.id, r.role) AS nearest
+                     FROM {src} AS e
+                     CROSS JOIN LATERAL (SELECT x FROM jsonb_array_elements_text(e.recipients) AS x
+                                         WHERE x IN ('office', 'leader')) AS r(role)
+                     JOIN efficiency_unit AS eu ON eu.id = e.unit_id
+                     JOIN (WITH RECURSIVE up(start, region, depth) AS (
+                               SELECT DISTINCT eu2.region_id, eu2.region_id, 0
+                               FROM {src} AS e2 JOIN efficiency_unit AS eu2 ON eu2.id = e2.unit_id
+                               WHERE e2.recipients ?| '{{office,leader}}' AND eu2.region_id IS NOT NULL
+                               UNION ALL
+                               SELECT up.start, g.parent_id, up.depth + 1
+                               FROM up JOIN efficiency_region AS g ON g.id = up.region
+                               WHERE g.parent_id IS NOT NULL AND up.depth < 64)
+                           SELECT * FROM up) AS a ON a.start = eu.region_id
+                     JOIN efficiency_unit AS uu ON uu.region_id = a.region
+                     JOIN efficiency_user AS u ON u.unit_id = uu.id AND u.role = r.role AND u.is_active
+                     WHERE e.recipients ?| '{{office,leader}}') AS f
+                 WHERE f.depth <= greatest(1, f.nearest)
+                 UNION
+                 SELECT e.id, u.id, u.email, 'user:' || u.id, e.kind FROM {src} AS e
+                 CROSS JOIN LATERAL (SELECT x FROM jsonb_array_elements_text(e.recipients) AS x
+                                     WHERE x IN ('office', 'leader')) AS r(role)
+                 JOIN efficiency_user AS u ON u.role = r.role AND u.is_active
+                 WHERE e.recipients ?| '{{office,leader}}'
+                   AND NOT EXISTS (SELECT 1 FROM efficiency_unit AS eu WHERE eu.id = e.unit_id
+                                   AND eu.region_id IS NOT NULL)""",
+}
+_SPEC_SQL["leader"] = _SPEC_SQL["office"]
+# A phone number or an address named by the event: one SMS or e-mail, no account.
+_ADDRESS_SQL = """
+    SELECT e.id, NULL::bigint, s.spec, CASE WHEN s.spec LIKE 'phone:%%' THEN 'sms' ELSE 'email' END,
+           e.kind = ANY(%s::text[])
+    FROM {src} AS e CROSS JOIN LATERAL jsonb_array_elements_text(e.recipients) AS s(spec)
+    WHERE s.spec LIKE 'phone:_%%' OR s.spec LIKE 'email:_%%'"""
+
+
+def delivers_in_sql(model) -> bool:
+    """Whether events about items of `model` can be delivered by `deliveries_sql`: not with a
+    recusal rule (回避), which the Python fan-out applies."""
+    rule = permissions.scope_rule(model) if model is not None else None
+    return rule is None or rule.about is None
+
+
+def deliveries_sql(source: str, specs, model=None) -> tuple[str, list] | None:
+    """The fan-out of the events of `source` as one INSERT … SELECT (`_INSERT_DELIVERIES`), their
+    recipients resolved in SQL: the same deliveries as `notifications_fan_out` (tested), so that a
+    statement writing events can deliver them in itself (the sweep: claim, events and deliveries
+    in one round trip) and write them already fanned out. `source`: a relation with the event
+    table's columns `id, kind, unit_id, owner_id, recipients`, events written by the same
+    statement (they have no delivery yet: no ON CONFLICT); `specs`: every recipient spec its
+    events may name (only those are compiled in). None when this cannot be done in SQL: events
+    about items of `model` with a recusal rule (回避, `permissions.recusal_of`) — those wait for
+    the fan-out."""
+    if not delivers_in_sql(model):
+        return None
+    parts = dict.fromkeys(("user" if s.startswith("user:") else s) for s in specs)
+    people = list(dict.fromkeys(_SPEC_SQL[part] for part in parts if part in _SPEC_SQL))
+    addresses = any(s.startswith(("phone:", "email:")) for s in specs)
+    now = timezone.now()
+    later = workdays.next_working_moment(now)
+    rows, params = [], []
+    if people:
+        rows.append(f"""SELECT p.event_id, p.user_id, p.recipient, c.channel, p.kind = ANY(%s::text[])
+                        FROM ({' UNION '.join(people)}) AS p(event_id, user_id, email, recipient, kind)
+                        CROSS JOIN LATERAL (VALUES ('inbox'), ('email')) AS c(channel)
+                        WHERE c.channel = 'inbox' OR p.email <> ''""".format(src=source))
+        params.append(list(DEFERRED_KINDS))
+    if addresses:
+        rows.append(_ADDRESS_SQL.format(src=source))
+        params.append(list(DEFERRED_KINDS))
+    if not rows:
+        return "SELECT 1 WHERE false", []
+    # UNION: one row per (event, recipient, channel) — an address named twice is one delivery.
+    return _INSERT_DELIVERIES.format(rows=f"({' UNION '.join(rows)})", conflict=""), [*params, now, later]
 
 
 _CLAIM = """

@@ -3,7 +3,8 @@
 Set-based: per model and batch, one UPDATE … RETURNING claims the rows whose next rung is due,
 moves each straight to the highest rung it has reached (`efficiency.ladder`, the one table
 of rungs, generates the UPDATE's expressions), and in the same statement inserts one
-`clock.breach` event per row. Exactly once: the UPDATE only matches
+`clock.breach` event per row and the events' deliveries (`notifications.deliveries_sql`; not for
+a model with a recusal rule, whose events wait for the fan-out). Exactly once: the UPDATE only matches
 rows still below the new rung (a conditional UPDATE is the claim; a concurrent sweep waits on
 the rows another batch holds, then finds them already moved), and the events and breach
 handlers run in the batch's transaction, so a sweep killed mid-batch leaves nothing behind.
@@ -24,8 +25,10 @@ index, batch after batch, until a batch comes back short.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -36,7 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import documents, ladder, registry
-from .events import events_emit, request_fan_out
+from .events import EventBatch, dispatch_written, events_emit, request_fan_out, subscriber_ctes
+from .notifications import deliveries_sql, delivers_in_sql
 from .models import Rung
 from .registry import Transition, Transitions
 
@@ -105,11 +109,59 @@ def _col(model, name: str) -> str:
     return model._meta.get_field(name).column
 
 
-def _breach_sql(model, rows: str) -> str:
+_NAMED = re.compile(r"%\((\w+)\)s")
+# The claim-and-events part of a model's statement, per (model, rows, recipients, delivered): its
+# text with positional placeholders, the names of its parameters in order, and the specs its cards
+# can name. Built once; a minute's sweep only fills in the values.
+_claims: dict[tuple, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _claim_sql(model, rows: str, delivered: bool) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    recipients = _recipients_sql(model)
+    key = (model, rows, recipients, delivered)
+    if key not in _claims:
+        meta = model._meta
+        table = connection.ops.quote_name(meta.db_table)
+        pk, unit, owner = meta.pk.column, _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
+        level = f"({ladder.rung_sql()})"
+        sql = f"""
+            WITH moved AS (
+                UPDATE {table} AS t
+                SET prev_level = t.breach_level, breach_level = {level},
+                    clock_state = {ladder.state_sql(level)}, next_at = {ladder.next_sql(level)}
+                WHERE {rows.format(table=table)} AND {_OPEN_DUE_SQL} AND {level} > t.breach_level
+                RETURNING t.{pk} AS id, t.{unit} AS unit_id, t.{owner} AS owner_id,
+                          t.prev_level AS level_from, t.breach_level AS level_to, t.due_at),
+            ev AS (
+                INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
+                                              level_from, level_to, message, payload, recipients, fanned_out)
+                SELECT %(now)s, 'clock.breach', %(label)s, m.id, m.unit_id, m.owner_id, m.level_from, m.level_to,
+                       '', jsonb_build_object('due_at', m.due_at), {recipients.format(old='m.level_from', new='m.level_to')},
+                       {'true' if delivered else 'false'}
+                FROM moved AS m
+                RETURNING id, at, kind, subject_id, unit_id, owner_id, level_from, level_to, payload, recipients)"""
+        names: list[str] = []
+
+        def put(match):  # `%(name)s` → `%s`: the CTEs that follow come with positional parameters
+            names.append(match.group(1))
+            return "%s"
+
+        overrides = _rung_overrides(model)
+        specs = dict.fromkeys(spec for a in range(0, 5) for b in range(a + 1, 6)
+                              for spec in recipients_for(a, b, overrides))
+        _claims[key] = (_NAMED.sub(put, sql), tuple(names), tuple(specs))
+    return _claims[key]
+
+
+def _breach_sql(model, rows: str, params: dict) -> tuple[str, list, dict]:
     """The claim of the rows `rows` picks and, in the same statement, one `clock.breach` event
-    per row moved. Returns a row per (from-rung, to-rung): the events' ids and the subject ids
-    as two arrays (a wave's 500,000 transitions come back as one or a few such rows, not as a
-    row or four array elements each).
+    per row moved, what the subscribers of `clock.breach` that have an SQL form do, and the
+    events' deliveries (`notifications.deliveries_sql`: the recipients resolved in SQL, the
+    events written fanned out; not for a model with a recusal rule, whose events wait for the
+    fan-out) — one round trip for the normal minute's whole work. Returns the statement, its
+    parameters and the subscribers to call after it (`subscriber_ctes`). The statement returns a row per (from-rung, to-rung): the events' ids and the
+    subject ids as two arrays (a wave's 500,000 transitions come back as one or a few such
+    rows, not as a row or four array elements each).
 
     The claim is one plain UPDATE with no FOR UPDATE and no join: its own condition (`level >
     t.breach_level`, re-checked by PostgreSQL on the newest row version when another sweep got
@@ -121,28 +173,19 @@ def _breach_sql(model, rows: str) -> str:
     rows in ascending ctid order — there is no deadlock between them. A row another
     transaction rewrote meanwhile is skipped (its ctid no longer matches) and stays due for
     the next batch or sweep."""
-    meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    pk, unit, owner = meta.pk.column, _col(model, model.clock_unit_field), _col(model, model.clock_owner_field)
-    level = f"({ladder.rung_sql()})"
-    return f"""
-        WITH moved AS (
-            UPDATE {table} AS t
-            SET prev_level = t.breach_level, breach_level = {level},
-                clock_state = {ladder.state_sql(level)}, next_at = {ladder.next_sql(level)}
-            WHERE {rows.format(table=table)} AND {_OPEN_DUE_SQL} AND {level} > t.breach_level
-            RETURNING t.{pk} AS id, t.{unit} AS unit_id, t.{owner} AS owner_id,
-                      t.prev_level AS level_from, t.breach_level AS level_to, t.due_at),
-        ev AS (
-            INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, owner_id,
-                                          level_from, level_to, message, payload, recipients, fanned_out)
-            SELECT %(now)s, 'clock.breach', %(label)s, m.id, m.unit_id, m.owner_id, m.level_from, m.level_to,
-                   '', jsonb_build_object('due_at', m.due_at), {_recipients_sql(model).format(old='m.level_from', new='m.level_to')}, false
-            FROM moved AS m
-            RETURNING id, subject_id, level_from, level_to)
+    delivered = delivers_in_sql(model)
+    sql, names, specs = _claim_sql(model, rows, delivered)
+    params = {**params, "label": model._meta.label_lower}
+    values = [params[name] for name in names]
+    ctes, more, python_handlers = subscriber_ctes(["clock.breach"])
+    if delivered:
+        deliveries, deliveries_params = deliveries_sql("ev", specs, model)
+        ctes.append(f"dl AS ({deliveries})")
+        more += deliveries_params
+    sql += "".join(f", {cte}" for cte in ctes) + """
         SELECT ev.level_from, ev.level_to, array_agg(ev.id), array_agg(ev.subject_id)
-        FROM ev GROUP BY ev.level_from, ev.level_to
-    """
+        FROM ev GROUP BY ev.level_from, ev.level_to"""
+    return sql, values + more, python_handlers
 
 
 # The oldest `batch` rows due, through the partial index on `next_at`, as a TID list (which a
@@ -159,20 +202,28 @@ _ROWS_BY_PAGES = "t.ctid >= %(first)s::tid AND t.ctid < %(end)s::tid"
 # or bitmap scan either: the rows are taken in physical order by the TID range scan, whatever
 # the planner's statistics from before the wave say about the partial index.
 _SET_BATCH = "SET LOCAL jit = off; "
-_SET_PAGES = _SET_BATCH + "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
+# And no nested loop: the statement's deliveries join the batch's events (estimated at one row, being
+# a CTE's) to the users and units, which without index scans a nested loop would read once per event.
+_SET_PAGES = _SET_BATCH + ("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
+                           "SET LOCAL enable_nestloop = off; ")
 # SET LOCAL lasts to the end of the transaction — the batch's, whose breach handlers run after
 # the statement, or a caller's around the whole sweep — so each statement puts them back.
-_PLANNER = ("jit", "enable_indexscan", "enable_bitmapscan", "enable_seqscan", "enable_indexonlyscan")
+_PLANNER = ("jit", "enable_indexscan", "enable_bitmapscan", "enable_seqscan", "enable_indexonlyscan",
+            "enable_nestloop")
 _RESET = " ".join(f"SET LOCAL {name} TO DEFAULT;" for name in _PLANNER)
 
 
 def _run_breach(model, rows: str, settings_sql: str, params: dict) -> Transitions:
+    sql, values, python_handlers = _breach_sql(model, rows, params)
     with connection.cursor() as cur:
-        cur.execute(settings_sql + _breach_sql(model, rows), {**params, "label": model._meta.label_lower})
+        cur.execute(settings_sql + sql, values)
         groups = cur.fetchall()
         if settings_sql:
             cur.execute(_RESET)
-    return Transitions(groups)
+    moved = Transitions(groups)
+    if python_handlers and moved:  # subscribers of clock.breach without an SQL form
+        dispatch_written(EventBatch("clock.breach", [t.event_id for t in moved]), python_handlers)
+    return moved
 
 
 def _sweep_batch_postgres(model, now: datetime, batch: int) -> Transitions:
@@ -232,7 +283,8 @@ def propose_accountability(model, transitions: Sequence[Transition]) -> None:
 SMALL = 1000
 
 
-def _probe_sql(models) -> str:
+@functools.lru_cache(maxsize=16)
+def _probe_sql(models: tuple) -> str:
     """One statement for every model: whether any row is due, each through its partial index on
     `next_at` (an ordered index scan that stops at the first entry; `LIMIT 1`, not a count: the
     rows due are read once, by the claim). A plain index scan (`breach_level`, selected, is not in
@@ -251,7 +303,7 @@ def _probe(models, now: datetime) -> list[bool]:
     if not models:
         return []
     with connection.cursor() as cur:
-        cur.execute(_probe_sql(models), {"now": now})
+        cur.execute(_probe_sql(tuple(models)), {"now": now})
         due = dict(cur.fetchall())
     return [due[i] for i in range(len(models))]
 
@@ -324,8 +376,8 @@ def sweep(*, now: datetime | None = None, batch: int | None = None) -> dict[str,
     counts = {}
     for entry, any_due in zip(entries, due):
         counts[entry.label] = sweep_model(entry.model, now=now, batch=batch, due=any_due) if any_due else 0
-    if any(counts.values()):
-        request_fan_out()
+    if any(counts[e.label] and not delivers_in_sql(e.model) for e in entries):
+        request_fan_out()  # events written for the fan-out (a model with a recusal rule)
     log.info("sweep as of %s: %s", now.isoformat(), counts)
     return counts
 

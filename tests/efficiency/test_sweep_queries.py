@@ -1,5 +1,6 @@
 """The normal minute costs a constant number of queries, whatever the number of open clocks
-(issue 17): one probe for every clock model, then one statement per model with rows due."""
+(issue 17): one probe for every clock model, then one statement per model with rows due — the
+claim, its events and their deliveries."""
 
 from datetime import datetime, timedelta
 
@@ -7,7 +8,8 @@ import pytest
 
 from efficiency import clocks
 from efficiency.clocks import Limit
-from efficiency.models import Event
+from efficiency.models import Event, Notification
+from efficiency.notifications import notifications_fan_out
 from efficiency.sweep import sweep
 from efficiency.workdays import SHANGHAI
 from tests.clocktest.models import TimedItem
@@ -34,13 +36,18 @@ def test_the_normal_minute_issues_the_same_few_queries_at_any_table_size(
     make_items(org, 5, START)  # due: 0 → 黄牌
 
     # The probe (whether any row is due, per model), and for the one model with rows due the
-    # claim with its events — in the caller's transaction, no savepoint. No count of the table,
-    # no planner settings to put back, nothing per row.
+    # claim with its events and their deliveries — in the caller's transaction, no savepoint. No
+    # count of the table, no planner settings to put back, nothing per row, no fan-out after.
     with django_assert_max_num_queries(2):
         counts = sweep(now=SWEEP_AT)
     assert counts["clocktest.timeditem"] == 5
     assert sum(counts.values()) == 5
-    assert Event.objects.filter(kind="clock.breach", level_to=2).count() == 5
+    cards = Event.objects.filter(kind="clock.breach", level_to=2)
+    assert cards.count() == 5 and not cards.filter(fanned_out=False).exists()
+    # 黄牌: the owner and the unit's head, inbox and e-mail each.
+    assert Notification.objects.filter(event__in=cards).count() == 5 * 4
+    with django_assert_num_queries(1):
+        assert notifications_fan_out() == 0
 
     # Nothing due: one statement for every clock model.
     with django_assert_num_queries(1):
