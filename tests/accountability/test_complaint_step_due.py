@@ -181,12 +181,16 @@ def _page_statement(client, url: str):
     return pages[0]
 
 
-@pytest.mark.parametrize(("query", "index"), [
-    ("", "acc_complaint_open_step"),
-    ("?status=assigned", "acc_complaint_status_step"),
-    ("?status=all", "acc_complaint_step"),
+OPEN, STATUS, EVERY = "acc_complaint_open_step", "acc_complaint_status_step", "acc_complaint_step"
+
+
+@pytest.mark.parametrize(("query", "indexes"), [
+    ("", {OPEN, EVERY}),
+    # One status: its own index, or (when that status is much of the open list) the open one.
+    ("?status=assigned", {STATUS, OPEN, EVERY}),
+    ("?status=all", {EVERY}),
 ])
-def test_the_page_statement_reads_the_lists_index_in_order_without_a_sort(client, org, query, index):
+def test_the_page_statement_reads_the_lists_index_in_order_without_a_sort(client, org, query, indexes):
     _seed(org, 3000)
     client.force_login(org.office)
     first = client.get(URL + query)
@@ -201,4 +205,6 @@ def test_the_page_statement_reads_the_lists_index_in_order_without_a_sort(client
         plan = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
         nodes = list(_nodes(plan))
         assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], json.dumps(plan)[:3000]
-        assert index in {n.get("Index Name") for n in nodes}, json.dumps(plan)[:3000]
+        # The page's rows (not the bounded count's InitPlan) come from an index in the list's order.
+        page_scans = [n for n in nodes if n.get("Alias") == "accountability_complaint"]
+        assert [n.get("Index Name") in indexes for n in page_scans] == [True], json.dumps(plan)[:3000]
