@@ -20,7 +20,7 @@ from efficiency.registry import items_crossing
 
 from .events import KINDS
 from .models import AccountabilityCase, CaseStatement, Complaint, ComplaintReview
-from .services import cases_propose, cases_propose_events, defendants
+from .services import cases_propose, cases_propose_events, complaint_review_due_sync, defendants
 
 
 def on_complaint_breach(model, transitions) -> None:
@@ -128,7 +128,9 @@ def register() -> None:
     register_event_kinds(KINDS)
     register_clock_model(Complaint, on_breach=on_complaint_breach, proposes=False)
     register_clock_model(AccountabilityCase, proposes=False)  # never a proposal against a case itself
-    register_clock_model(ComplaintReview, on_breach=on_review_breach, rung_recipients=REVIEW_RUNG_RECIPIENTS)
+    # The complaint keeps a copy of its open review's due time (its list's order, `step_due`).
+    register_clock_model(ComplaintReview, on_breach=on_review_breach, rung_recipients=REVIEW_RUNG_RECIPIENTS,
+                         on_change=complaint_review_due_sync)
     register_clock_model(CaseStatement, on_breach=on_statement_breach)
     subscribe("accountability.propose", on_propose, batch=True)
     register_formatter("complaints.*", _format_complaint)

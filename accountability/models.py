@@ -104,6 +104,18 @@ class Complaint(Clock):
     reexamine_requested_at = models.DateTimeField(_("申请复查时间"), null=True, blank=True)
     handling_rounds = models.PositiveSmallIntegerField(_("办理次数"), default=0)
     is_problem = models.BooleanField(_("问题工单（提级督办）"), default=False)
+    # The due time of the office's running review of the unit's reply (none when no review is
+    # open): a copy of that review's clock, written in the transaction of each change of it by
+    # the core's clock hook (`register_clock_model(ComplaintReview, on_change=…)`,
+    # `services.complaint_review_due_sync`) — never set by hand.
+    review_due = models.DateTimeField(_("审核期限"), null=True, blank=True, editable=False)
+    # The due time of the step the complaint is at (`step_clock`): its own clock's while that
+    # runs, else the open review's. Computed by PostgreSQL in the statement that writes the clock
+    # or the copy above, so the list's order is a column with an index (issue 17).
+    step_due = models.GeneratedField(
+        expression=models.Case(models.When(closed_at__isnull=True, then=models.F("due_at")),
+                               default=models.F("review_due")),
+        output_field=models.DateTimeField(_("当前环节期限"), null=True), db_persist=True)
 
     class Meta(Clock.Meta):
         verbose_name = _("效能投诉")
@@ -111,7 +123,15 @@ class Complaint(Clock):
         ordering = ["-filed_at", "-id"]
         indexes = [*Clock.Meta.indexes,
                    # The office's incoming list: open complaints by due date.
-                   models.Index(fields=["status", "due_at"], name="acc_complaint_status_due")]
+                   models.Index(fields=["status", "due_at"], name="acc_complaint_status_due"),
+                   # The complaint list's order exactly (`queries.complaint_list`: the step's due
+                   # time, the latest filed first, the primary key last as the keyset cursor), so
+                   # its first page and every `after` page read 51 index entries at any size:
+                   # the open ones (the default list), one status, and every one (`status=all`).
+                   models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_open_step",
+                                condition=~models.Q(status__in=["closed", "declined"])),
+                   models.Index(fields=["status", "step_due", "-filed_at", "-id"], name="acc_complaint_status_step"),
+                   models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_step")]
 
     def __str__(self):
         return f"{self.tracking_number} {self.get_category_display()}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -44,9 +44,9 @@ def complaint_list(user, *, status: str = "", open_only: bool = False, window: s
     qs = complaints_visible(user)
     if open_only or status or window or rung:
         qs = qs.filter(complaint_where({"status": status, "window": window, "rung": rung}, timezone.now()))
-    review_due = ComplaintReview.objects.open().filter(complaint=OuterRef("pk")).values("due_at")[:1]
-    qs = qs.annotate(step_due=Case(When(closed_at__isnull=True, then=F("due_at")), default=Subquery(review_due)))
-    return qs.order_by(F("step_due").asc(nulls_last=True), "-filed_at")
+    # `step_due`: a column (the clock's due time, or the open review's), so the order, the keyset
+    # cursor and the indexes `acc_complaint_*step` are the same three columns, pk last.
+    return qs.order_by(F("step_due").asc(nulls_last=True), "-filed_at", "-pk")
 
 
 def complaint_timeline(c: Complaint):

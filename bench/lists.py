@@ -62,7 +62,7 @@ def main() -> None:
 
 def columns(cur, table: str) -> list[str]:
     cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id' "
-                "ORDER BY ordinal_position", [table])
+                "AND is_generated = 'NEVER' ORDER BY ordinal_position", [table])  # PostgreSQL computes the rest
     return [r[0] for r in cur.fetchall()]
 
 

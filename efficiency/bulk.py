@@ -47,7 +47,8 @@ def values_insert(model, rows: list[dict], *, computed: dict[str, str] | None = 
 
 def _fields(model, computed) -> list:
     pk = model._meta.pk
-    return [f for f in model._meta.concrete_fields if f is not pk and f.column not in (computed or {})]
+    return [f for f in model._meta.concrete_fields
+            if f is not pk and not f.generated and f.column not in (computed or {})]
 
 
 def _insert(model, columns: dict, computed: dict[str, str]) -> list[tuple]:
@@ -74,7 +75,8 @@ def row_insert_select(obj, *, source: str, where: str = "TRUE",
     the row is written only if `source` (another CTE, a table) yields a row and `where` holds.
     `computed`: column → (SQL expression over `source`, its parameters), in place of the
     instance's value (a foreign key looked up in the same statement). The values are prepared
-    as `Model.save` prepares them (`pre_save`: auto_now_add stamps the instance)."""
+    as `Model.save` prepares them (`pre_save`: auto_now_add stamps the instance); a generated column
+    (`GeneratedField`) is PostgreSQL's to compute."""
     computed = computed or {}
     columns, exprs, params = [], [], []
     for f, column, placeholder in _row_columns(type(obj)):
@@ -96,7 +98,7 @@ def _row_columns(model) -> tuple[tuple, ...]:
     process: the casts took a third of a complaint POST's Python when computed per request."""
     q = connection.ops.quote_name
     return tuple((f, q(f.column), f"%s::{f.cast_db_type(connection)}")
-                 for f in model._meta.concrete_fields if not f.primary_key)
+                 for f in model._meta.concrete_fields if not (f.primary_key or f.generated))
 
 
 def insert_select(model, columns: dict[str, str], from_sql: str, params: list, *,

@@ -160,6 +160,19 @@ def schedule(item, *, now: datetime | None = None) -> None:
 
 def _save(item, fields=CLOCK_FIELDS):
     item.save(update_fields=list(fields))
+    clocks_changed(type(item), [item.pk])
+
+
+def clocks_changed(model, ids) -> None:
+    """Tell the model's `on_change` hooks (`registry.register_clock_model`) that the clock fields
+    of `ids` were just written, in the writer's transaction. Every writer here calls it; a
+    service that inserts items started with `clock_start(save=False)` calls it after its INSERT."""
+    from .registry import clock_model
+
+    entry = clock_model(model._meta.label_lower)
+    if entry is not None and entry.on_change and ids:
+        for hook in entry.on_change:
+            hook(model, list(ids))
 
 
 def _rule_limits(rule: TimeLimitRule | None, limit: Limit | None, legal: Limit | None):
@@ -369,6 +382,7 @@ def clocks_close(model, items, *, actor, message: str = "", at: datetime | None 
                         [now, [item.pk for item in running], [item.clock_state for item in running]])
     if paused:
         model._default_manager.bulk_update(paused, CLOCK_FIELDS)
+    clocks_changed(model, [item.pk for item in items])
     events_emit([*(dict(kind="clock.closed", subject=item, actor=actor, message=message, at=now,
                         payload={"late": item.clock_state == ClockState.DONE_LATE, "due_at": iso(item.due_at)})
                    for item in items), *(events or ())])
@@ -408,7 +422,9 @@ def clocks_close_claim(model, ids, *, at: datetime, kind: str, values: dict, whe
                     [at, at, ClockState.DONE_LATE, ClockState.DONE,
                      *(fields[name].get_db_prep_save(v, connection) for name, v in values.items()), ids,
                      *(fields[name].get_db_prep_save(v, connection) for name, v in where.items())])
-        return sorted(pk for (pk,) in cur.fetchall())
+        closed = sorted(pk for (pk,) in cur.fetchall())
+    clocks_changed(model, closed)
+    return closed
 
 
 THRESHOLDS = ("due_at", "legal_due_at", "warn_at", "red_at", "notice_at", "escalate_at")

@@ -6,7 +6,12 @@
   the rungs it names, who hears of that model's cards (`efficiency.sweep.RUNG_RECIPIENTS`
   otherwise). An item crossing the last rung (问责建议) makes the sweep emit one
   `accountability.propose` event, unless `proposes=False` (a model that proposes otherwise, or
-  the accountability case itself).
+  the accountability case itself). `on_change(model, ids)`: called by `efficiency.clocks` after
+  every write of clock fields of that model's items (start, pause, resume, extension, close,
+  recompute; one call per statement, with the ids written), in the same transaction — for an
+  app that keeps a copy of a clock's date on another row (the complaint's `review_due`, the due
+  time of its open review). A clock started with `save=False` is inserted by the caller, who
+  calls `clocks.clocks_changed` once the rows exist.
 - `subscribe(kind, handler, batch=False)`: called with each event of that kind, in the emitting
   transaction; this is how one app reacts to another (`accountability.propose` opening a
   proposal). With `batch=True` the handler is called once per `events_emit` call with the list
@@ -105,6 +110,8 @@ class ClockModel:
     rung_recipients: dict[int, tuple[str, ...]] | None = None
     # Whether crossing 问责建议 emits `accountability.propose` (efficiency.sweep).
     proposes: bool = True
+    # Called with (model, ids) after clock fields of those items were written (efficiency.clocks).
+    on_change: list[Callable[[type[models.Model], list[int]], None]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -134,13 +141,16 @@ def _check_specs(specs: Iterable[str]) -> tuple[str, ...]:
 
 
 def register_clock_model(model, *, on_breach: Callable | None = None,
-                         rung_recipients: dict[int, Iterable[str]] | None = None, proposes: bool = True) -> None:
+                         rung_recipients: dict[int, Iterable[str]] | None = None, proposes: bool = True,
+                         on_change: Callable | None = None) -> None:
     """`rung_recipients`: who hears of this model's cards, per rung ({Rung.RED: ["owner",
     "leader"], …}); rungs not named keep the sweep's default. Compiled into the sweep's SQL for
-    this model only."""
+    this model only. `on_change`: see the module's docstring."""
     entry = _clock_models.setdefault(model._meta.label_lower, ClockModel(model))
     if on_breach and on_breach not in entry.on_breach:
         entry.on_breach.append(on_breach)
+    if on_change and on_change not in entry.on_change:
+        entry.on_change.append(on_change)
     entry.proposes = entry.proposes and proposes
     if rung_recipients is not None:
         from .models import Rung

@@ -19,7 +19,8 @@ from .cases import (
 )
 from .complaints import (
     complaint_accept, complaint_assign, complaint_close, complaint_decline, complaint_handler_roles, complaint_rate,
-    complaint_reexamine, complaint_return, complaint_rework, complaint_send_reply, complaint_unit_reply,
+    complaint_reexamine, complaint_return, complaint_review_due_sync, complaint_rework, complaint_send_reply,
+    complaint_unit_reply,
 )
 from .intake import (
     CaptchaRefused, Filed, UnitMissing, UnitNamed, attachment_check, channel_add, channel_for_token, complaint_by_code,
@@ -32,6 +33,6 @@ __all__ = [
     "case_propose", "case_record_facts", "case_record_statement", "case_submit", "case_transfer_judicial", "channel_add", "channel_for_token",
     "complaint_accept", "complaint_assign", "complaint_by_code", "complaint_by_token", "complaint_close",
     "complaint_decline", "complaint_file", "complaint_handler_roles", "complaint_rate", "complaint_reexamine",
-    "complaint_return", "complaint_rework", "complaint_send_reply", "complaint_unit_reply", "deciding_body",
+    "complaint_return", "complaint_review_due_sync", "complaint_rework", "complaint_send_reply", "complaint_unit_reply", "deciding_body",
     "cases_propose", "cases_propose_events", "defendants", "responsible_persons",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,20 @@ from ..models import Complaint, ComplaintAssignment, ComplaintReview, Rating
 
 PROBLEM_ROUNDS = 3  # 本地默认 (种子未规定), RULES.md "Local defaults": re-handled 3 times or passed through 3 units → 问题工单, 提级督办
 PROBLEM_UNITS = 3
+
+
+# --- the step's due time ------------------------------------------------------------------------
+
+
+def complaint_review_due_sync(model, review_ids) -> None:
+    """Copy the due time of each complaint's open review (none: NULL) onto the complaints whose
+    reviews `review_ids` just had their clock written — the `on_change` hook of the review's
+    clock (handlers.register), so it runs in the clock's transaction, for every writer of it
+    (open, close, pause, resume, extension, a calendar recompute). One UPDATE; the complaint's
+    `step_due` (a generated column) follows in the same statement."""
+    open_due = ComplaintReview.objects.open().filter(complaint=OuterRef("pk")).order_by("pk").values("due_at")[:1]
+    touched = ComplaintReview.objects.filter(pk__in=review_ids).values("complaint_id")
+    Complaint.objects.filter(pk__in=Subquery(touched)).update(review_due=Subquery(open_due))
 
 
 # --- handling ------------------------------------------------------------------------------------
