@@ -6,7 +6,9 @@ lists read the live items of one figure, filtered and capped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+import functools
 import json
 from datetime import date, datetime, timedelta
 
@@ -67,11 +69,11 @@ def counter_total(kind: str, start: date | None = None, end: date | None = None,
     return qs.aggregate(n=Coalesce(Sum("count"), 0))["n"]
 
 
-def _figure_rows(now: datetime) -> dict:
+def _figure_rows(today: date, complaints: Iterable[str]) -> dict:
     """The headline figures' three one-row aggregates over the rollups: the live stock (UnitNow,
-    with when it was refreshed), today's cards (UnitDay of today), the event counters
-    (UnitDayCounter of the kinds shown, through its (kind, date) index)."""
-    today = local_date(now)
+    with when it was refreshed; `complaints`: the item types counted as complaints), today's
+    cards (UnitDay of today), the event counters (UnitDayCounter of the kinds shown, through its
+    (kind, date) index)."""
     month = month_of(today)
 
     def counted(kind, since=None, before=None):
@@ -83,7 +85,7 @@ def _figure_rows(now: datetime) -> dict:
             open=Coalesce(Sum("open"), 0), yellow=Coalesce(Sum("yellow_open"), 0),
             red=Coalesce(Sum("red_open"), 0), overdue=Coalesce(Sum("overdue_open"), 0),
             due_week=Coalesce(Sum("due_this_week"), 0),
-            complaints_overdue=Coalesce(Sum("overdue_open", filter=Q(item_type__in=complaint_types())), 0),
+            complaints_overdue=Coalesce(Sum("overdue_open", filter=Q(item_type__in=list(complaints))), 0),
             refreshed_at=Max("refreshed_at")),
         "cards": _one_row(UnitDay.objects.filter(date=today)).annotate(
             yellow=Coalesce(Sum("yellow_cards"), 0), red=Coalesce(Sum("red_cards"), 0)),
@@ -112,7 +114,7 @@ def _figures(now: datetime, folded: dict) -> dict:
 
 def today_figures(now: datetime) -> dict:
     """The headline figures, one statement over the rollups (`_figure_rows`)."""
-    return _figures(now, _fold(_figure_rows(now), {}))
+    return _figures(now, _fold(_figure_rows(local_date(now), complaint_types()), {}))
 
 
 COCKPIT_KINDS = ("complaints.filed", "approvals.deemed_approved", "cases.opened", "cases.decided")
@@ -160,28 +162,37 @@ def _trend(months: list[date], folded: dict) -> list[dict]:
 
 def cockpit(now: datetime | None = None) -> dict:
     """Everything the cockpit shows, from the rollups alone: the figures, the regions, the red and
-    yellow bars and the trend in ONE statement (`_fold`), the stored ranking's two ends in two —
-    small tables keyed by unit and day or month, whatever the number of items (tested)."""
+    yellow bars, the trend and the stored ranking's two ends in ONE statement (`_fold`) — small
+    tables keyed by unit and day or month, whatever the number of items (tested)."""
     now = now or timezone.now()
-    month = month_of(local_date(now))
-    months = months_back(month, 12)
-    folded = _fold({**_figure_rows(now), "ranking": scoring.ranking_counts(month)}, {
-        "regions": _on_time_by_region(month), "red_units": _cards_by_unit("red_open"),
-        "yellow_units": _cards_by_unit("yellow_open"), **_trend_lists(months)})
-    # The stored ranking the scorecards, the ledger and the API read (`scoring.month_scores`),
-    # its two ends through the (month, rank) index.
-    top, bottom, ranked, no_data = scoring.ranking_ends(month, counts=folded["ranking"])
+    today = local_date(now)
+    months = months_back(month_of(today), 12)
+    folded = _run(UnitNow.objects.all().db, *_cockpit_statement(today, tuple(complaint_types())))
     return {
         "f": _figures(now, folded),
         "regions": [{**r, "rate": rate(r["on_time"], r["late"])} for r in folded["regions"]],
         "red_units": folded["red_units"],
         "yellow_units": folded["yellow_units"],
         "trend": _trend(months, folded),
-        "top": top,
-        "bottom": bottom,
-        "unit_count": ranked,
-        "no_data_count": no_data,
+        "top": scoring.ranking_scores(folded["top"]),
+        "bottom": scoring.ranking_scores(folded["bottom"][::-1]),
+        "unit_count": folded["ranking"]["ranked"],
+        "no_data_count": folded["ranking"]["empty"],
     }
+
+
+@functools.lru_cache(maxsize=4)
+def _cockpit_statement(today: date, complaints: tuple[str, ...]) -> tuple[str, tuple]:
+    """The cockpit's one statement and its parameters: they depend on the day alone (and the item
+    types counted as complaints), so each process builds and compiles it once a day, not on
+    every view (Django's compiler took a third of the page's own time)."""
+    month = month_of(today)
+    # The stored ranking the scorecards, the ledger and the API read (`scoring.month_scores`):
+    # how many units it ranks, and its two ends through the (month, rank) index.
+    return _fold_sql({**_figure_rows(today, complaints), "ranking": scoring.ranking_counts(month)}, {
+        "regions": _on_time_by_region(month), "red_units": _cards_by_unit("red_open"),
+        "yellow_units": _cards_by_unit("yellow_open"), **_trend_lists(months_back(month, 12)),
+        **scoring.ranking_ends(month)})
 
 
 def _one_row(qs):
@@ -196,14 +207,24 @@ def _fold(rows: dict, lists: dict) -> dict:
     order (PostgreSQL feeds an aggregate over a sorted subquery in that order — its manual says
     "usually": a plain subquery scan with nothing joined after it, as here). At load every statement waits
     for its turn, so the count of statements, not their size, sets the page's time."""
+    return _run(next(iter(rows.values())).db, *_fold_sql(rows, lists))
+
+
+def _fold_sql(rows: dict, lists: dict) -> tuple[str, tuple]:
+    """`_fold`'s statement and parameters."""
     parts, params = [], []
     for key, qs in [*rows.items(), *lists.items()]:
         sql, p = qs.query.sql_with_params()
         agg = "row_to_json(t)" if key in rows else "coalesce(json_agg(t), '[]')"
         parts.append(f"'{key}', (SELECT {agg} FROM ({sql}) t)")
         params.extend(p)
-    with connections[next(iter(rows.values())).db].cursor() as cursor:
-        cursor.execute(f"SELECT json_build_object({', '.join(parts)})", params)
+    return f"SELECT json_build_object({', '.join(parts)})", tuple(params)
+
+
+def _run(db: str, sql: str, params: tuple) -> dict:
+    """A folded statement's object (on `db`: the router's choice for this request)."""
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
         out = cursor.fetchone()[0]
     return json.loads(out) if isinstance(out, str) else out
 

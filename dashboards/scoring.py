@@ -280,7 +280,8 @@ def _scores_of(rows, w: dict) -> list[UnitScore]:
                       **{f: row[f] for f in STORED_FIGURES})
         if row["rank"] is not None:
             _score(s, w)
-        s.score, s.rank = row["score"], row["rank"]
+        # JSON writes 97.0 as 97: the stored score is a float.
+        s.score, s.rank = (None if row["score"] is None else float(row["score"])), row["rank"]
         out.append(s)
     return out
 
@@ -292,25 +293,25 @@ def ranking_counts(month: date):
         ranked=Count("pk", filter=Q(rank__isnull=False)), empty=Count("pk", filter=Q(rank__isnull=True)))
 
 
-def ranking_ends(month: date, n: int = 10, *, counts: dict | None = None
-                 ) -> tuple[list[UnitScore], list[UnitScore], int, int]:
-    """The cockpit's view of the month's stored ranking: the first `n`, the last `n` after them,
-    how many units are ranked and how many have no data (`ranking_counts`, read here unless the
-    caller read it) — read through the (month, rank) index, never every unit's row:
-    (top, bottom, ranked, no_data)."""
-    rows = UnitMonthScore.objects.filter(month=month)
-    counts = counts if counts is not None else ranking_counts(month).get()
-    ranked = rows.filter(rank__isnull=False).select_related("unit").only(
-        "unit_id", "unit__name", "rank", "score", *STORED_FIGURES)
+def ranking_ends(month: date, n: int = 10) -> dict:
+    """The cockpit's view of the month's stored ranking as querysets of values for its one
+    statement (`dashboards.queries._fold`): the first `n` (`top`), the last `n` after them
+    (`bottom`, last first) — read through the (month, rank) index, never every unit's row.
+    `ranking_scores` makes the rows `UnitScore`s."""
+    ranked = UnitMonthScore.objects.filter(month=month, rank__isnull=False).values(
+        "unit_id", "rank", "score", *STORED_FIGURES, unit_name=F("unit__name"))
+    return {"top": ranked.order_by("rank")[:n], "bottom": ranked.filter(rank__gt=n).order_by("-rank")[:n]}
 
-    def score(row):
-        s = UnitScore(row.unit_id, row.unit.name, **{f: getattr(row, f) for f in STORED_FIGURES})
-        s.score, s.rank = row.score, row.rank
-        return s
 
-    top = [score(r) for r in ranked.order_by("rank")[:n]]
-    bottom = [score(r) for r in ranked.filter(rank__gt=n).order_by("-rank")[:n]][::-1]
-    return top, bottom, counts["ranked"], counts["empty"]
+def ranking_scores(rows: list[dict]) -> list[UnitScore]:
+    """`ranking_ends`' rows (read in order) as `UnitScore`s."""
+    scores = []
+    for row in rows:
+        s = UnitScore(row["unit_id"], row["unit_name"], **{f: row[f] for f in STORED_FIGURES})
+        # JSON writes 97.0 as 97: the stored score is a float.
+        s.score, s.rank = (None if row["score"] is None else float(row["score"])), row["rank"]
+        scores.append(s)
+    return scores
 
 
 def month_scores(month: date, *, unit_ids=None) -> tuple[list[UnitScore], ScorecardPublication | None]:

@@ -26,7 +26,7 @@ from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import F, IntegerField, OrderBy, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, ValuesIterable
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -271,15 +271,52 @@ def count_total(qs, *, exact_up_to: int | None = None) -> Total:
 _COUNTED = "ledger_bounded_total"
 
 
+# --- rows read as values -------------------------------------------------------------------------
+
+class Row:
+    """A list's row read as values (`values_rows`), not a model instance: its columns as
+    attributes. A subclass adds what the page's template calls on a row."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+class _RowIterable(ValuesIterable):
+    """values() rows, each made into `row_class(values)`."""
+
+    row_class: type = Row
+
+    def __iter__(self):
+        return map(self.row_class, super().__iter__())
+
+
+_ROW_ITERABLES: dict[type, type] = {}
+
+
+def values_rows(qs, row_class: type = Row, *fields, **expressions):
+    """`qs.values(*fields, **expressions)` yielding `row_class` objects: a wide list's page reads
+    only the columns its template shows and builds no model instance a row (Django's
+    `Model.from_db` sets every field of the model, deferred or not). `ledger_page` pages and
+    counts such a queryset like any other."""
+    iterable = _ROW_ITERABLES.get(row_class)
+    if iterable is None:
+        iterable = _ROW_ITERABLES[row_class] = type(f"{row_class.__name__}Iterable", (_RowIterable,),
+                                                    {"row_class": row_class})
+    qs = qs.values(*fields, **expressions)
+    qs._iterable_class = iterable
+    return qs
+
+
 def _with_count(qs, count_qs):
     """The page's rows carrying the list's bounded count (`_COUNTED`, a scalar subquery the
     database runs once): the page and its total in one statement, one round trip. None when the
-    page's query groups rows (the subquery would join its GROUP BY) or reads values, not models."""
+    page's query groups rows (the subquery would join its GROUP BY) or reads plain values (dicts,
+    tuples), not models or `Row`s."""
     if qs.query.group_by is not None or any(getattr(a, "contains_aggregate", False)
                                             for a in qs.query.annotations.values()):
         return None
-    if qs._iterable_class is not ModelIterable:  # values() / values_list(): the rows' shape is the caller's
-        return None
+    if not issubclass(qs._iterable_class, ModelIterable | _RowIterable):
+        return None  # values() / values_list(): the rows' shape is the caller's
     try:
         sql, params = _bounded_count_sql(count_qs, EXACT_COUNT_UP_TO)
     except EmptyResultSet:  # `.none()`: no rows, nothing to count
@@ -307,6 +344,9 @@ class _Key:
                 expr.asc(nulls_last=True) if self.nulls_last else expr.asc(nulls_first=True)))
 
     def value(self, obj):
+        if isinstance(obj, Row):  # a values row: the column, or its copy `ledger_page` annotated
+            name = _keyset_name(self.path)
+            return getattr(obj, name if name in vars(obj) else self.path)
         if "__" in self.path:  # read from the row (`ledger_page` annotates it), not the relation
             return getattr(obj, _keyset_name(self.path))
         for part in self.path.split("__"):
@@ -499,7 +539,11 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, cou
     keys = _order_keys(qs)
     if keys is not None:
         qs = qs.order_by(*(k.order() for k in keys))
-        related = {_keyset_name(k.path): F(k.path) for k in keys if "__" in k.path}
+        # The order's values each row must carry for the page's cursors: a related column's copy
+        # on a model row; on a values row (`values_rows`), any the row does not read itself.
+        fields = qs._fields if issubclass(qs._iterable_class, _RowIterable) else None
+        related = {_keyset_name(k.path): F(k.path) for k in keys
+                   if "__" in k.path or (fields is not None and k.path not in fields)}
         if related:
             qs = qs.annotate(**related)
     else:

@@ -16,23 +16,37 @@ from . import process_cache, registry
 from .models import CalendarSource, CalendarYear, ClockQuerySet, Role, Unit
 
 
-# Unit id -> name: units change rarely, so lists show their names from this process's copy
-# instead of joining the unit table on every page (efficiency.process_cache).
-_unit_names: dict[int, str] = {}
+# Unit id -> (name, short name): units change rarely, so lists show their names (and every page's
+# header the user's unit) from this process's copy instead of joining or reading the unit table on
+# every page (efficiency.process_cache).
+_unit_names: dict[int, tuple[str, str]] = {}
 _unit_names_staleness = process_cache.Staleness(drop=_unit_names.clear)
 
 
-def unit_names(ids) -> dict[int, str]:
-    """The names of the units `ids` (id -> name; an unknown id is left out), from this process's
-    copy: a rename saved here is read at once, one saved in another process within a second
-    (`process_cache.RECHECK_SECONDS`). The ids not in the copy yet are read in one query."""
+def _unit_rows(ids) -> dict[int, tuple[str, str]]:
+    """The copy's rows of the units `ids`; the ids not in the copy yet are read in one query."""
     if _unit_names_staleness.due():
         _unit_names.clear()
         _unit_names_staleness.checked()
     missing = {i for i in ids if i is not None and i not in _unit_names}
     if missing:
-        _unit_names.update(Unit.objects.filter(pk__in=missing).order_by().values_list("pk", "name"))
+        _unit_names.update((pk, (name, short)) for pk, name, short in
+                           Unit.objects.filter(pk__in=missing).order_by().values_list("pk", "name", "short_name"))
     return {i: _unit_names[i] for i in ids if i in _unit_names}
+
+
+def unit_names(ids) -> dict[int, str]:
+    """The names of the units `ids` (id -> name; an unknown id is left out), from this process's
+    copy: a rename saved here is read at once, one saved in another process within a second
+    (`process_cache.RECHECK_SECONDS`)."""
+    return {i: name for i, (name, _short) in _unit_rows(ids).items()}
+
+
+def unit_label(unit_id) -> str:
+    """A unit as the page header shows it: its short name, else its name ("" for none), from the
+    same copy."""
+    name, short = _unit_rows((unit_id,)).get(unit_id, ("", ""))
+    return short or name
 
 
 def unit_names_changed(**_signal) -> None:

@@ -12,8 +12,8 @@ from django.db.models.functions import Greatest, Least
 from django.http import Http404
 from django.utils import timezone
 
-from efficiency import permissions
-from efficiency.models import ClockQuerySet, Event, Role, Rung
+from efficiency import listing, permissions
+from efficiency.models import ClockFace, ClockQuerySet, Event, Role, Rung
 from efficiency.models.clock import choice_label
 from efficiency.queries import q_deadline, unit_names
 
@@ -122,29 +122,45 @@ def target_where(f, now: datetime | None = None) -> Q:
 
 # What the work list page reads of each row (templates/supervision/work_list.html and
 # _status.html, the sort keys of filters.TargetFilter): the target's own columns, and the
-# assignment's and owner's few columns as values on the row (`work_list_rows`), so a page builds
-# one model instance a row instead of four. The unit's name and the kind's label are filled in
-# once per page (`work_list_labels`), not joined or looked up per row.
-WORK_LIST_COLUMNS = ("assignment_id", "unit_id", "owner_id", "is_lead", "status", "due_at", "assigned_at",
-                     "closed_at", "paused_at", "clock_state", "breach_level", "urge_count")
+# assignment's and owner's few columns, read as values (`work_list_rows`: no model instance a
+# row). The unit's name and the labels are filled in once per page (`work_list_labels`), not
+# joined or looked up per row.
+WORK_LIST_COLUMNS = ("assignment_id", "unit_id", "is_lead", "status", "due_at", "closed_at", "paused_at",
+                     "clock_state", "breach_level", "urge_count")
+
+
+class WorkRow(ClockFace, listing.Row):
+    """A work list row: the columns above, `number`, `title`, `kind`, `owner_name`, and what
+    `work_list_labels` adds (`unit_name`, `kind_label`, the status and clock state labels)."""
+
+    def get_status_display(self) -> str:
+        return self.status_label
+
+    def get_clock_state_display(self) -> str:
+        return self.clock_state_label
 
 
 def work_list_rows(qs):
-    """The work list's rows for its page: `number`, `title`, `kind`, `owner_name` read in the same
-    query (no related instances, no join of the unit)."""
-    return qs.select_related(None).only(*WORK_LIST_COLUMNS).annotate(
-        number=F("assignment__number"), title=F("assignment__title"), kind=F("assignment__kind"),
-        owner_name=F("owner__full_name"))
+    """The work list's rows for its page (`WorkRow`s): `number`, `title`, `kind`, `owner_name`
+    read in the same query (no join of the unit)."""
+    return listing.values_rows(qs, WorkRow, *WORK_LIST_COLUMNS, number=F("assignment__number"),
+                               title=F("assignment__title"), kind=F("assignment__kind"),
+                               owner_name=F("owner__full_name"))
 
 
 def work_list_labels(rows) -> list:
     """The page's rows with `unit_name` (this process's copy of unit names,
-    `efficiency.queries.unit_names`) and `kind_label`, each looked up once per page."""
+    `efficiency.queries.unit_names`), `kind_label` and the status and clock state labels, each
+    looked up once per page."""
     rows = list(rows)
     names = unit_names({t.unit_id for t in rows})
     kinds = {k: kind_label(k) for k in {t.kind for t in rows}}
+    field = AssignmentTarget._meta.get_field
+    statuses = {v: choice_label(field("status"), v) for v in {t.status for t in rows}}
+    states = {v: choice_label(field("clock_state"), v) for v in {t.clock_state for t in rows}}
     for t in rows:
         t.unit_name, t.kind_label = names.get(t.unit_id, ""), kinds[t.kind]
+        t.status_label, t.clock_state_label = statuses[t.status], states[t.clock_state]
     return rows
 
 

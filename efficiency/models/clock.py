@@ -205,7 +205,33 @@ def choice_label(field, value):
     return labels.get(make_hashable(value), value)
 
 
-class Clock(ChoiceLabels):
+class ClockFace:
+    """How a clock looks on a page, from its row's `closed_at`, `paused_at`, `clock_state` and
+    `breach_level`: a model instance (`Clock`) or a list's values row (`efficiency.listing.Row`)."""
+
+    @property
+    def colour(self) -> str:
+        """Status colour: green on track, yellow warning, red overdue, blue done, grey paused."""
+        if self.closed_at:
+            return "red" if self.clock_state == ClockState.DONE_LATE else "blue"
+        if self.paused_at:
+            return "grey"
+        if self.breach_level >= Rung.YELLOW:
+            return "red"
+        if self.breach_level == Rung.HINT:
+            return "yellow"
+        return "green"
+
+    @property
+    def card(self) -> str:
+        if self.breach_level >= Rung.RED:
+            return "red"
+        if self.breach_level == Rung.YELLOW:
+            return "yellow"
+        return ""
+
+
+class Clock(ClockFace, ChoiceLabels):
     """Abstract deadline carried by every timed item.
 
     The current position is copied onto the row (`clock_state`, `breach_level`) and only
@@ -285,23 +311,3 @@ class Clock(ChoiceLabels):
         at = at or self.closed_at or timezone.now()
         return self.due_at is not None and at > self.due_at
 
-    @property
-    def colour(self) -> str:
-        """Status colour: green on track, yellow warning, red overdue, blue done, grey paused."""
-        if self.closed_at:
-            return "red" if self.clock_state == ClockState.DONE_LATE else "blue"
-        if self.paused_at:
-            return "grey"
-        if self.breach_level >= Rung.YELLOW:
-            return "red"
-        if self.breach_level == Rung.HINT:
-            return "yellow"
-        return "green"
-
-    @property
-    def card(self) -> str:
-        if self.breach_level >= Rung.RED:
-            return "red"
-        if self.breach_level == Rung.YELLOW:
-            return "yellow"
-        return ""

@@ -21,6 +21,15 @@ def unread_badge(count: int) -> str:
     return f"{UNREAD_BOUND - 1}+" if count >= UNREAD_BOUND else str(count)
 
 
+@register.simple_tag
+def unit_label(unit_id) -> str:
+    """The header's unit: its short name, else its name, from this process's copy of the units
+    (`efficiency.queries.unit_label`: no query a page)."""
+    from efficiency.queries import unit_label as label
+
+    return label(unit_id) if unit_id else ""
+
+
 @register.filter
 def minutes(value) -> int | str:
     """A timedelta as whole minutes (the lockout page says "30 分钟")."""

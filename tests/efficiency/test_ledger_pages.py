@@ -101,3 +101,16 @@ def test_the_page_says_about_when_the_total_is_estimated(client, org, messages, 
     html = client.get("/inbox/").content.decode()
     assert "data-estimated" in html and "约 " in html and "共 137 条" not in html
     assert 'rel="next"' in html and "末页" not in html  # no last page to link when the total is a guess
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=[str(o) for o in ORDERS])
+def test_values_rows_page_and_count_like_model_rows(messages, order, django_assert_num_queries):
+    """`listing.values_rows` (a wide list's page as values, no model instance a row): the same
+    pages in the same order, the order's columns the rows do not read carried for the cursors,
+    and the total in the page's one statement."""
+    qs = messages.order_by(*order)
+    rows = listing.values_rows(qs, listing.Row, "pk", "stored_title")
+    with django_assert_num_queries(1):
+        first = listing.ledger_page(rows, QueryDict(), per_page=20, count_qs=qs)
+    assert isinstance(first.object_list[0], listing.Row) and first.total == 137 and not first.total.estimated
+    assert _walk(rows) == _walk(qs)
