@@ -79,11 +79,6 @@ def cases_visible(user):
     return scope(user, _cases())
 
 
-def case_where(f, now=None) -> Q:
-    """The case list's filter from its query parameters (the home page's to-do counts the same)."""
-    return Q(status=f["status"]) if f.get("status") else Q()
-
-
 def case_list(user, *, status: str = "", unit_id=None, person_id=None):
     qs = scope(user, _cases())  # a clerk: their own cases only (the rule registered in handlers)
     if status:
@@ -97,7 +92,7 @@ def case_list(user, *, status: str = "", unit_id=None, person_id=None):
 
 def case_where(f, now=None) -> Q:
     """The case list's filter from its query parameters: status, window and rung of the case's
-    investigation clock (`q_deadline`)."""
+    investigation clock (`q_deadline`); the home page's to-do counts the same."""
     q = q_deadline(f, now)
     return q & Q(status=f["status"]) if f.get("status") else q
 
