@@ -92,7 +92,7 @@ def test_a_dispute_raised_in_time_is_not_late_even_when_the_office_coordinates_a
     _coordinate(org, c, when=at(2024, 10, 9, 10, 0), reassign_to=unit_c)
     old.refresh_from_db()
     assert old.clock_state == "done" and old.closed_at == at(2024, 9, 29, 23, 59, 59)
-    assert Event.objects.get(kind="clock.closed", subject_id=old.pk).payload["late"] is False
+    assert Event.objects.get(kind="clock.closed", subject_type="supervision.assignmenttarget", subject_id=old.pk).payload["late"] is False
 
 
 def test_a_dispute_raised_after_the_due_time_counts_as_late(org, item, unit_c):
