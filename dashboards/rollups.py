@@ -136,7 +136,6 @@ DAY_KEY = ("date", "unit_id", "item_type")
 DAY_FIGURES = ("opened", "closed_on_time", "closed_late", "yellow_cards", "red_cards", "open_at_end",
                "overdue_open_at_end")
 DAY_COLUMNS = (*DAY_KEY, *DAY_FIGURES)
-NEW_DAYS = "rollup_new_unitday"  # a temporary table: the window's rows, before they are written
 
 
 @contextmanager
@@ -161,53 +160,71 @@ def _only_units(units, column: str = "unit_id") -> str:
     return f" AND {column} = ANY(%(units)s)" if units is not None else ""
 
 
-def _rollup_models(cursor, start: date, end: date, units=None) -> None:
-    """The UnitDay rows of every registered model for the window (of `units` only, if given).
+def _scratch(cursor, table: str, columns) -> str:
+    """A temporary table with these columns of `table` (this session's, emptied at commit),
+    empty; returns its name."""
+    name = f"rollup_new_{table.removeprefix('dashboards_')}"
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
+                   f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
+    cursor.execute(f"TRUNCATE {name}")
+    return name
 
-    The new rows are computed into a temporary table, then only the differences are written:
-    rows that are gone deleted, changed rows updated, new rows inserted (in the unique index's
-    order). A rebuild over rows that mostly hold already (the nightly window, the five-minute
-    job's days, `rollup_rebuild` of a year) writes, WAL-logs and foreign-key-checks only what
-    changed instead of every row twice (a DELETE and an INSERT)."""
-    entries = list(clock_models())
-    window = _window(start, end, units)
-    cursor.execute(f"""CREATE TEMPORARY TABLE IF NOT EXISTS {NEW_DAYS} (
-        date date, unit_id bigint, item_type varchar(64), opened int, closed_on_time int, closed_late int,
-        yellow_cards int, red_cards int, open_at_end int, overdue_open_at_end int) ON COMMIT DELETE ROWS""")
-    cursor.execute(f"TRUNCATE {NEW_DAYS}")
-    with _local_zone(cursor):
-        for entry in entries:
-            cursor.execute(f"INSERT INTO {NEW_DAYS} " + _items_sql(entry.model, units=units is not None),
-                           {**window, "label": entry.label})
-    cursor.execute(f"ANALYZE {NEW_DAYS}")
-    params = {**window, "labels": [e.label for e in entries]}
-    figures = ", ".join(DAY_FIGURES)
-    # One full join of the new rows with the window's rows finds what differs; then the three
-    # writes touch only those rows (the same statement, one snapshot).
+
+def _replace(cursor, table: str, new: str, key, figures, scope: str, params: dict, *, nullable=()) -> None:
+    """Make the rows of `table` matching `scope` equal the rows of the temporary table `new`,
+    writing only the differences: one full join finds them, then the rows that are gone are
+    deleted, the changed ones updated and the new ones inserted (in the unique index's order),
+    in one statement. A rebuild over rows that mostly hold already (the nightly window, the
+    job's days, `rollup_rebuild` of a year) then writes, WAL-logs and index-checks only what
+    changed — not every row twice, a DELETE and an INSERT that checks the unique index against
+    the row it just deleted. A `nullable` key column (an id) is compared through coalesce(…, 0)."""
+    columns = (*key, *figures)
+    same = " AND ".join(f"coalesce(n.{c}, 0) = coalesce(o.{c}, 0)" if c in nullable else f"n.{c} = o.{c}"
+                        for c in key)
     cursor.execute(f"""
         WITH old AS (
-            SELECT id, {", ".join(DAY_COLUMNS)} FROM dashboards_unitday
-            WHERE item_type = ANY(%(labels)s) AND date BETWEEN %(start)s AND %(end)s{_only_units(units)}
+            SELECT id, {", ".join(columns)} FROM {table} WHERE {scope}
         ), diff AS MATERIALIZED (
-            SELECT o.id, n.date IS NULL AS gone, {", ".join(f"n.{c}" for c in DAY_COLUMNS)}
-            FROM {NEW_DAYS} AS n FULL JOIN old AS o ON {" AND ".join(f"n.{c} = o.{c}" for c in DAY_KEY)}
-            WHERE o.id IS NULL OR n.date IS NULL
-               OR ({", ".join(f"o.{c}" for c in DAY_FIGURES)}) IS DISTINCT FROM ({", ".join(f"n.{c}" for c in DAY_FIGURES)})
+            SELECT o.id, n.{key[0]} IS NULL AS gone, {", ".join(f"n.{c}" for c in columns)}
+            FROM {new} AS n FULL JOIN old AS o ON {same}
+            WHERE o.id IS NULL OR n.{key[0]} IS NULL
+               OR ({", ".join(f"o.{c}" for c in figures)}) IS DISTINCT FROM ({", ".join(f"n.{c}" for c in figures)})
         ), gone AS (
-            DELETE FROM dashboards_unitday AS u USING diff WHERE u.id = diff.id AND diff.gone
+            DELETE FROM {table} AS t USING diff WHERE t.id = diff.id AND diff.gone
         ), changed AS (
-            UPDATE dashboards_unitday AS u SET ({figures}) = ({", ".join(f"diff.{c}" for c in DAY_FIGURES)})
-            FROM diff WHERE u.id = diff.id AND NOT diff.gone
+            UPDATE {table} AS t SET ({", ".join(figures)}) = ({", ".join(f"diff.{c}" for c in figures)})
+            FROM diff WHERE t.id = diff.id AND NOT diff.gone
         )
-        INSERT INTO dashboards_unitday ({", ".join(DAY_COLUMNS)})
-        SELECT {", ".join(DAY_COLUMNS)} FROM diff WHERE id IS NULL ORDER BY date, unit_id, item_type""", params)
+        INSERT INTO {table} ({", ".join(columns)})
+        SELECT {", ".join(columns)} FROM diff WHERE id IS NULL ORDER BY {", ".join(key)}""", params)
 
 
-def _counters_sql(where: str, source: str = "efficiency_event", day: str = f"(at AT TIME ZONE '{TZ}')::date") -> str:
-    """INSERT the UnitDayCounter rows of the counted events of `source` matching `where`; `day`
-    is the event's local date (`at::date` inside `_local_zone`)."""
+def _rollup_models(cursor, start: date, end: date, units=None) -> None:
+    """The UnitDay rows of every registered model for the window (of `units` only, if given):
+    computed into a temporary table, then written as differences (`_replace`)."""
+    entries = list(clock_models())
+    window = _window(start, end, units)
+    new = _scratch(cursor, "dashboards_unitday", DAY_COLUMNS)
+    with _local_zone(cursor):
+        for entry in entries:
+            cursor.execute(f"INSERT INTO {new} " + _items_sql(entry.model, units=units is not None),
+                           {**window, "label": entry.label})
+    cursor.execute(f"ANALYZE {new}")
+    _replace(cursor, "dashboards_unitday", new, DAY_KEY, DAY_FIGURES,
+             "item_type = ANY(%(labels)s) AND date BETWEEN %(start)s AND %(end)s" + _only_units(units),
+             {**window, "labels": [e.label for e in entries]})
+
+
+COUNTER_KEY = ("date", "unit_id", "kind")
+COUNTER_FIGURES = ("count", "value_sum")
+
+
+def _counters_sql(where: str, source: str = "efficiency_event", day: str = f"(at AT TIME ZONE '{TZ}')::date",
+                  into: str = "dashboards_unitdaycounter") -> str:
+    """INSERT the UnitDayCounter rows of the counted events of `source` matching `where` (into
+    `into`); `day` is the event's local date (`at::date` inside `_local_zone`)."""
     return f"""
-        INSERT INTO dashboards_unitdaycounter (date, unit_id, kind, count, value_sum)
+        INSERT INTO {into} (date, unit_id, kind, count, value_sum)
         SELECT {day}, {EVENT_UNIT_SQL}, kind, sum({RATING_COUNTED_SQL}), sum({RATING_SQL})
         FROM {source}
         WHERE {where}
@@ -222,11 +239,12 @@ _COUNTER_ADD = """
 
 def _rollup_counters(cursor, start: date, end: date, units=None) -> None:
     params = {**_window(start, end, units), "kinds": list(COUNTED_KINDS)}
-    cursor.execute("DELETE FROM dashboards_unitdaycounter WHERE date BETWEEN %(start)s AND %(end)s"
-                   + _only_units(units), params)
+    new = _scratch(cursor, "dashboards_unitdaycounter", (*COUNTER_KEY, *COUNTER_FIGURES))
     with _local_zone(cursor):
         cursor.execute(_counters_sql("kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s"
-                                     + _only_units(units, EVENT_UNIT_SQL), day="at::date"), params)
+                                     + _only_units(units, EVENT_UNIT_SQL), day="at::date", into=new), params)
+    _replace(cursor, "dashboards_unitdaycounter", new, COUNTER_KEY, COUNTER_FIGURES,
+             "date BETWEEN %(start)s AND %(end)s" + _only_units(units), params, nullable=("unit_id",))
 
 
 def counter_bump(events) -> None:
