@@ -164,7 +164,8 @@ def _only_units(units, column: str = "unit_id") -> str:
 
 def _scratch(cursor, table: str, columns) -> str:
     """A temporary table with these columns of `table` (this session's, emptied at commit),
-    empty; returns its name."""
+    empty; returns its name. Created if missing in every transaction, so a transaction-pooling
+    pgbouncer that hands the next transaction another server connection is fine."""
     name = f"rollup_new_{table.removeprefix('dashboards_')}"
     cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
                    f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
