@@ -162,10 +162,15 @@ def _only_units(units, column: str = "unit_id") -> str:
     return f" AND {column} = ANY(%(units)s)" if units is not None else ""
 
 
-def _scratch(cursor, table: str, columns) -> str:
-    """A temporary table with these columns of `table` (this session's, emptied at commit),
-    empty; returns its name. Created if missing in every transaction, so a transaction-pooling
-    pgbouncer that hands the next transaction another server connection is fine."""
+def _scratch(cursor, table: str, columns, scope: str, params: dict) -> str:
+    """Where to compute the rows of `table` matching `scope`: `table` itself when it has none
+    there (a first build: nothing to compare, the rows go straight in), else a temporary table
+    with these columns (this session's, emptied at commit, empty now) for `_replace`. Created if
+    missing in every transaction, so a transaction-pooling pgbouncer that hands the next
+    transaction another server connection is fine."""
+    cursor.execute(f"SELECT EXISTS (SELECT FROM {table} WHERE {scope})", params)
+    if not cursor.fetchone()[0]:
+        return table
     name = f"rollup_new_{table.removeprefix('dashboards_')}"
     cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
                    f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
@@ -180,7 +185,10 @@ def _replace(cursor, table: str, new: str, key, figures, scope: str, params: dic
     in one statement. A rebuild over rows that mostly hold already (the nightly window, the
     job's days, `rollup_rebuild` of a year) then writes, WAL-logs and index-checks only what
     changed — not every row twice, a DELETE and an INSERT that checks the unique index against
-    the row it just deleted. A `nullable` key column (an id) is compared through coalesce(…, 0)."""
+    the row it just deleted. A `nullable` key column (an id) is compared through coalesce(…, 0).
+    Nothing to do when the rows went straight into `table` (`_scratch`)."""
+    if new == table:
+        return
     columns = (*key, *figures)
     same = " AND ".join(f"coalesce(n.{c}, 0) = coalesce(o.{c}, 0)" if c in nullable else f"n.{c} = o.{c}"
                         for c in key)
@@ -204,19 +212,20 @@ def _replace(cursor, table: str, new: str, key, figures, scope: str, params: dic
 
 def _rollup_models(cursor, start: date, end: date, units=None) -> None:
     """The UnitDay rows of every registered model for the window (of `units` only, if given):
-    computed into a temporary table, then written as differences (`_replace`)."""
+    computed into a temporary table and written as differences (`_replace`), or straight into
+    the table when it has no rows there (`_scratch`)."""
     entries = list(clock_models())
     window = _window(start, end, units)
-    new = _scratch(cursor, "dashboards_unitday", DAY_COLUMNS)
+    scope, params = ("item_type = ANY(%(labels)s) AND date BETWEEN %(start)s AND %(end)s" + _only_units(units),
+                     {**window, "labels": [e.label for e in entries]})
+    new = _scratch(cursor, "dashboards_unitday", DAY_COLUMNS, scope, params)
     with _local_zone(cursor):
         for entry in entries:
-            cursor.execute(f"INSERT INTO {new} " + _items_sql(entry.model, units=units is not None),
-                           {**window, "label": entry.label})
-    if units is None:
+            cursor.execute(f"INSERT INTO {new} ({', '.join(DAY_COLUMNS)}) "
+                           + _items_sql(entry.model, units=units is not None), {**window, "label": entry.label})
+    if new != "dashboards_unitday" and units is None:
         cursor.execute(f"ANALYZE {new}")  # a whole window's rows: the full join's estimates
-    _replace(cursor, "dashboards_unitday", new, DAY_KEY, DAY_FIGURES,
-             "item_type = ANY(%(labels)s) AND date BETWEEN %(start)s AND %(end)s" + _only_units(units),
-             {**window, "labels": [e.label for e in entries]})
+    _replace(cursor, "dashboards_unitday", new, DAY_KEY, DAY_FIGURES, scope, params)
 
 
 COUNTER_KEY = ("date", "unit_id", "kind")
@@ -243,12 +252,13 @@ _COUNTER_ADD = """
 
 def _rollup_counters(cursor, start: date, end: date, units=None) -> None:
     params = {**_window(start, end, units), "kinds": list(COUNTED_KINDS)}
-    new = _scratch(cursor, "dashboards_unitdaycounter", (*COUNTER_KEY, *COUNTER_FIGURES))
+    scope = "date BETWEEN %(start)s AND %(end)s" + _only_units(units)
+    new = _scratch(cursor, "dashboards_unitdaycounter", (*COUNTER_KEY, *COUNTER_FIGURES), scope, params)
     with _local_zone(cursor):
         cursor.execute(_counters_sql("kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s"
                                      + _only_units(units, EVENT_UNIT_SQL), day="at::date", into=new), params)
-    _replace(cursor, "dashboards_unitdaycounter", new, COUNTER_KEY, COUNTER_FIGURES,
-             "date BETWEEN %(start)s AND %(end)s" + _only_units(units), params, nullable=("unit_id",))
+    _replace(cursor, "dashboards_unitdaycounter", new, COUNTER_KEY, COUNTER_FIGURES, scope, params,
+             nullable=("unit_id",))
 
 
 def counter_bump(events) -> None:
