@@ -17,6 +17,7 @@ scores (`scoring.scores_store`), under the same advisory lock.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
@@ -65,73 +66,91 @@ def _table(model) -> tuple[str, str]:
 
 
 def _items_sql(model, *, units: bool = False) -> str:
-    """The INSERT of one model's UnitDay rows for the window; with `units`, of the units in
-    %(units)s only (an incremental run)."""
-    # Each kind of change (start, close, due, due-and-closed, card) counted per unit and day by
-    # its own GROUP BY over the table, so the aggregate's input is a few rows per unit and day,
-    # not one row per item and change (4 M rows a year at 1 M items, spilled to disk as a
-    # materialised CTE: most of a year's rollup). `t` is inlined into each branch (NOT
-    # MATERIALIZED): a scan each, nothing written to temporary files. Then one hash aggregate,
-    # one window: no joins between the intermediate sets (the planner cannot estimate them and
-    # would nest loops).
+    """The SELECT of one model's UnitDay rows for the window (the columns of `DAY_COLUMNS`);
+    with `units`, of the units in %(units)s only (an incremental run). Run it inside
+    `_local_zone`: `::date` is then the Asia/Shanghai date. (One statement per model: in one
+    UNION ALL of every model the planner sorted the grouping sets instead of hashing them,
+    4× slower.)
+
+    One scan of the table, one aggregate with four grouping sets (per unit and: start day,
+    close day, due day, the later of due and close day) — each item counted once in each, no
+    per-item delta rows; the stock before the window is folded into its first day
+    (greatest(day, start)). The cards from the sweep's `clock.breach` events join the per-day
+    aggregate; one running-sum window gives the stock at the end of each day with a change,
+    and `generate_series` carries it over the days without one (a row per day with a flow or
+    a stock, as before: the readers see dense rows)."""
     table, unit_col = _table(model)
+    only = f" AND {unit_col} = ANY(%(units)s)" if units else ""
     return f"""
-WITH t AS (
-    SELECT {unit_col} AS unit_id,
-           (clock_start AT TIME ZONE '{TZ}')::date AS ds,
-           (closed_at AT TIME ZONE '{TZ}')::date AS dc,
-           (due_at AT TIME ZONE '{TZ}')::date AS dd,
-           clock_state
-    FROM {table}
-    WHERE clock_start IS NOT NULL AND clock_start < %(E)s AND (closed_at IS NULL OR closed_at >= %(S)s)
-      AND {unit_col} IS NOT NULL{f" AND {unit_col} = ANY(%(units)s)" if units else ""}
-), deltas (unit_id, d, opened, on_time, late, yellow, red, dopen, dover) AS MATERIALIZED (
-    -- the stock before the window, carried in on its first day
-    SELECT unit_id, %(start)s::date, 0, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE dd < %(start)s)
-      FROM t WHERE ds < %(start)s GROUP BY unit_id
-    UNION ALL
-    SELECT unit_id, ds, count(*), 0, 0, 0, 0, count(*), 0 FROM t WHERE ds >= %(start)s GROUP BY 1, 2
-    UNION ALL
-    SELECT unit_id, dc, 0, count(*) FILTER (WHERE clock_state <> 'done_late'),
-           count(*) FILTER (WHERE clock_state = 'done_late'), 0, 0, -count(*), 0
-      FROM t WHERE dc <= %(end)s GROUP BY 1, 2
-    UNION ALL
-    SELECT unit_id, dd, 0, 0, 0, 0, 0, 0, count(*) FROM t WHERE dd BETWEEN %(start)s AND %(end)s GROUP BY 1, 2
-    UNION ALL
-    SELECT unit_id, greatest(dd, dc), 0, 0, 0, 0, 0, 0, -count(*)
-      FROM t WHERE dd IS NOT NULL AND dc IS NOT NULL AND greatest(dd, dc) <= %(end)s GROUP BY 1, 2
-    UNION ALL
-    SELECT unit_id, (at AT TIME ZONE '{TZ}')::date, 0, 0, 0,
-           count(*) FILTER (WHERE level_from < 2 AND level_to >= 2), count(*) FILTER (WHERE level_from < 3 AND level_to >= 3),
-           0, 0
-    FROM efficiency_event
-    WHERE kind = 'clock.breach' AND subject_type = %(label)s AND at >= %(S)s AND at < %(E)s
-      AND unit_id IS NOT NULL{" AND unit_id = ANY(%(units)s)" if units else ""}
-    GROUP BY 1, 2
-), units AS (
-    SELECT DISTINCT unit_id FROM deltas
-), daily AS (
-    SELECT unit_id, d, sum(opened) AS opened, sum(on_time) AS on_time, sum(late) AS late,
-           sum(yellow) AS yellow, sum(red) AS red, sum(dopen) AS dopen, sum(dover) AS dover
-    FROM (
-        SELECT * FROM deltas
-        UNION ALL
-        SELECT unit_id, days.d::date, 0, 0, 0, 0, 0, 0, 0
-        FROM units CROSS JOIN generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS days(d)
-    ) AS all_rows
-    GROUP BY unit_id, d
-), dense AS (
+SELECT s.d + n AS date, s.unit_id, %(label)s AS item_type,
+       CASE WHEN n = 0 THEN s.opened ELSE 0 END, CASE WHEN n = 0 THEN s.on_time ELSE 0 END,
+       CASE WHEN n = 0 THEN s.late ELSE 0 END, CASE WHEN n = 0 THEN s.yellow ELSE 0 END,
+       CASE WHEN n = 0 THEN s.red ELSE 0 END, s.open_end::int, s.overdue_end::int
+FROM (
     SELECT unit_id, d, opened, on_time, late, yellow, red,
-           sum(dopen) OVER w AS open_end, sum(dover) OVER w AS overdue_end
-    FROM daily
+           sum(dopen) OVER w AS open_end, sum(dover) OVER w AS overdue_end,
+           coalesce(lead(d) OVER w, %(end)s::date + 1) - d AS span
+    FROM (
+        SELECT unit_id, d, sum(opened)::int AS opened, sum(on_time)::int AS on_time, sum(late)::int AS late,
+               sum(yellow)::int AS yellow, sum(red)::int AS red, sum(dopen)::int AS dopen, sum(dover)::int AS dover
+        FROM (
+            SELECT unit_id, CASE g WHEN 7 THEN ds WHEN 11 THEN dc WHEN 13 THEN dd ELSE dx END AS d,
+                   CASE g WHEN 7 THEN started ELSE 0 END AS opened,
+                   CASE g WHEN 11 THEN n - late ELSE 0 END AS on_time, CASE g WHEN 11 THEN late ELSE 0 END AS late,
+                   0 AS yellow, 0 AS red,
+                   CASE g WHEN 7 THEN n WHEN 11 THEN -n ELSE 0 END AS dopen,
+                   CASE g WHEN 13 THEN n WHEN 14 THEN -n ELSE 0 END AS dover
+            FROM (
+                SELECT unit_id, grouping(ds, dc, dd, dx) AS g, ds, dc, dd, dx, count(*)::int AS n,
+                       count(*) FILTER (WHERE started)::int AS started, count(*) FILTER (WHERE late)::int AS late
+                FROM (
+                    SELECT {unit_col} AS unit_id, clock_start >= %(S)s AS started, clock_state = 'done_late' AS late,
+                           greatest(clock_start::date, %(start)s) AS ds, closed_at::date AS dc,
+                           CASE WHEN due_at IS NOT NULL THEN greatest(due_at::date, %(start)s) END AS dd,
+                           CASE WHEN due_at IS NOT NULL AND closed_at IS NOT NULL
+                                THEN greatest(due_at, closed_at)::date END AS dx
+                    FROM {table}
+                    WHERE clock_start IS NOT NULL AND clock_start < %(E)s AND (closed_at IS NULL OR closed_at >= %(S)s)
+                      AND {unit_col} IS NOT NULL{only}
+                ) AS t
+                GROUP BY GROUPING SETS ((unit_id, ds), (unit_id, dc), (unit_id, dd), (unit_id, dx))
+            ) AS sets
+            UNION ALL
+            SELECT unit_id, at::date, 0, 0, 0,
+                   count(*) FILTER (WHERE level_from < 2 AND level_to >= 2),
+                   count(*) FILTER (WHERE level_from < 3 AND level_to >= 3), 0, 0
+            FROM efficiency_event
+            WHERE kind = 'clock.breach' AND subject_type = %(label)s AND at >= %(S)s AND at < %(E)s
+              AND unit_id IS NOT NULL{only.replace(unit_col, "unit_id")}
+            GROUP BY 1, 2
+        ) AS deltas
+        WHERE d <= %(end)s
+        GROUP BY unit_id, d
+    ) AS daily
     WINDOW w AS (PARTITION BY unit_id ORDER BY d)
-)
-INSERT INTO dashboards_unitday (date, unit_id, item_type, opened, closed_on_time, closed_late,
-                                yellow_cards, red_cards, open_at_end, overdue_open_at_end)
-SELECT d, unit_id, %(label)s, opened, on_time, late, yellow, red, open_end, overdue_end
-FROM dense
-WHERE opened + on_time + late + yellow + red + open_end + overdue_end > 0
+) AS s, generate_series(0, s.span - 1) AS n
+WHERE CASE WHEN n = 0 THEN s.opened + s.on_time + s.late + s.yellow + s.red ELSE 0 END
+      + s.open_end + s.overdue_end > 0
 """
+
+
+DAY_KEY = ("date", "unit_id", "item_type")
+DAY_FIGURES = ("opened", "closed_on_time", "closed_late", "yellow_cards", "red_cards", "open_at_end",
+               "overdue_open_at_end")
+DAY_COLUMNS = (*DAY_KEY, *DAY_FIGURES)
+
+
+@contextmanager
+def _local_zone(cursor):
+    """Inside: the session's time zone is Asia/Shanghai, so `timestamptz::date` is the local
+    date — a third of the cost of `AT TIME ZONE 'Asia/Shanghai'`, which looks the zone up by
+    name for every value (3 s of a year's statement at 1 M items). Only raw SQL runs inside:
+    Django reads timestamps as in the connection's time zone, restored on the way out."""
+    cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)", [TZ])
+    zone = cursor.fetchone()[0]
+    yield
+    # Not on an error: the rollback of the transaction (or savepoint) restores the zone.
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone])
 
 
 def _window(start: date, end: date, units) -> dict:
@@ -143,18 +162,83 @@ def _only_units(units, column: str = "unit_id") -> str:
     return f" AND {column} = ANY(%(units)s)" if units is not None else ""
 
 
-def _rollup_model(cursor, entry, start: date, end: date, units=None) -> None:
-    params = {**_window(start, end, units), "label": entry.label}
-    cursor.execute("DELETE FROM dashboards_unitday WHERE item_type = %(label)s AND date BETWEEN %(start)s AND %(end)s"
-                   + _only_units(units), params)
-    cursor.execute(_items_sql(entry.model, units=units is not None), params)
+def _scratch(cursor, table: str, columns, scope: str, params: dict) -> str:
+    """Where to compute the rows of `table` matching `scope`: `table` itself when it has none
+    there (a first build: nothing to compare, the rows go straight in), else a temporary table
+    with these columns (this session's, emptied at commit, empty now) for `_replace`. Created if
+    missing in every transaction, so a transaction-pooling pgbouncer that hands the next
+    transaction another server connection is fine."""
+    cursor.execute(f"SELECT EXISTS (SELECT FROM {table} WHERE {scope})", params)
+    if not cursor.fetchone()[0]:
+        return table
+    name = f"rollup_new_{table.removeprefix('dashboards_')}"
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
+                   f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
+    cursor.execute(f"TRUNCATE {name}")
+    return name
 
 
-def _counters_sql(where: str, source: str = "efficiency_event") -> str:
-    """INSERT the UnitDayCounter rows of the counted events of `source` matching `where`."""
+def _replace(cursor, table: str, new: str, key, figures, scope: str, params: dict, *, nullable=()) -> None:
+    """Make the rows of `table` matching `scope` equal the rows of the temporary table `new`,
+    writing only the differences: one full join finds them, then the rows that are gone are
+    deleted, the changed ones updated and the new ones inserted (in the unique index's order),
+    in one statement. A rebuild over rows that mostly hold already (the nightly window, the
+    job's days, `rollup_rebuild` of a year) then writes, WAL-logs and index-checks only what
+    changed — not every row twice, a DELETE and an INSERT that checks the unique index against
+    the row it just deleted. A `nullable` key column (an id) is compared through coalesce(…, 0).
+    Nothing to do when the rows went straight into `table` (`_scratch`)."""
+    if new == table:
+        return
+    columns = (*key, *figures)
+    same = " AND ".join(f"coalesce(n.{c}, 0) = coalesce(o.{c}, 0)" if c in nullable else f"n.{c} = o.{c}"
+                        for c in key)
+    cursor.execute(f"""
+        WITH old AS (
+            SELECT id, {", ".join(columns)} FROM {table} WHERE {scope}
+        ), diff AS MATERIALIZED (
+            SELECT o.id, n.{key[0]} IS NULL AS gone, {", ".join(f"n.{c}" for c in columns)}
+            FROM {new} AS n FULL JOIN old AS o ON {same}
+            WHERE o.id IS NULL OR n.{key[0]} IS NULL
+               OR ({", ".join(f"o.{c}" for c in figures)}) IS DISTINCT FROM ({", ".join(f"n.{c}" for c in figures)})
+        ), gone AS (
+            DELETE FROM {table} AS t USING diff WHERE t.id = diff.id AND diff.gone
+        ), changed AS (
+            UPDATE {table} AS t SET ({", ".join(figures)}) = ({", ".join(f"diff.{c}" for c in figures)})
+            FROM diff WHERE t.id = diff.id AND NOT diff.gone
+        )
+        INSERT INTO {table} ({", ".join(columns)})
+        SELECT {", ".join(columns)} FROM diff WHERE id IS NULL ORDER BY {", ".join(key)}""", params)
+
+
+def _rollup_models(cursor, start: date, end: date, units=None) -> None:
+    """The UnitDay rows of every registered model for the window (of `units` only, if given):
+    computed into a temporary table and written as differences (`_replace`), or straight into
+    the table when it has no rows there (`_scratch`)."""
+    entries = list(clock_models())
+    window = _window(start, end, units)
+    scope, params = ("item_type = ANY(%(labels)s) AND date BETWEEN %(start)s AND %(end)s" + _only_units(units),
+                     {**window, "labels": [e.label for e in entries]})
+    new = _scratch(cursor, "dashboards_unitday", DAY_COLUMNS, scope, params)
+    with _local_zone(cursor):
+        for entry in entries:
+            cursor.execute(f"INSERT INTO {new} ({', '.join(DAY_COLUMNS)}) "
+                           + _items_sql(entry.model, units=units is not None), {**window, "label": entry.label})
+    if new != "dashboards_unitday" and units is None:
+        cursor.execute(f"ANALYZE {new}")  # a whole window's rows: the full join's estimates
+    _replace(cursor, "dashboards_unitday", new, DAY_KEY, DAY_FIGURES, scope, params)
+
+
+COUNTER_KEY = ("date", "unit_id", "kind")
+COUNTER_FIGURES = ("count", "value_sum")
+
+
+def _counters_sql(where: str, source: str = "efficiency_event", day: str = f"(at AT TIME ZONE '{TZ}')::date",
+                  into: str = "dashboards_unitdaycounter") -> str:
+    """INSERT the UnitDayCounter rows of the counted events of `source` matching `where` (into
+    `into`); `day` is the event's local date (`at::date` inside `_local_zone`)."""
     return f"""
-        INSERT INTO dashboards_unitdaycounter (date, unit_id, kind, count, value_sum)
-        SELECT (at AT TIME ZONE '{TZ}')::date, {EVENT_UNIT_SQL}, kind, sum({RATING_COUNTED_SQL}), sum({RATING_SQL})
+        INSERT INTO {into} (date, unit_id, kind, count, value_sum)
+        SELECT {day}, {EVENT_UNIT_SQL}, kind, sum({RATING_COUNTED_SQL}), sum({RATING_SQL})
         FROM {source}
         WHERE {where}
         GROUP BY 1, 2, 3"""
@@ -168,10 +252,13 @@ _COUNTER_ADD = """
 
 def _rollup_counters(cursor, start: date, end: date, units=None) -> None:
     params = {**_window(start, end, units), "kinds": list(COUNTED_KINDS)}
-    cursor.execute("DELETE FROM dashboards_unitdaycounter WHERE date BETWEEN %(start)s AND %(end)s"
-                   + _only_units(units), params)
-    cursor.execute(_counters_sql("kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s"
-                                 + _only_units(units, EVENT_UNIT_SQL)), params)
+    scope = "date BETWEEN %(start)s AND %(end)s" + _only_units(units)
+    new = _scratch(cursor, "dashboards_unitdaycounter", (*COUNTER_KEY, *COUNTER_FIGURES), scope, params)
+    with _local_zone(cursor):
+        cursor.execute(_counters_sql("kind = ANY(%(kinds)s) AND at >= %(S)s AND at < %(E)s"
+                                     + _only_units(units, EVENT_UNIT_SQL), day="at::date", into=new), params)
+    _replace(cursor, "dashboards_unitdaycounter", new, COUNTER_KEY, COUNTER_FIGURES, scope, params,
+             nullable=("unit_id",))
 
 
 def counter_bump(events) -> None:
@@ -245,8 +332,7 @@ def rollup_days(start: date, end: date) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         scores_lock()  # one rollup at a time, and no score writer meanwhile
         cursor.execute("SET LOCAL work_mem = '256MB'")  # the year's deltas aggregate in memory
-        for entry in clock_models():
-            _rollup_model(cursor, entry, start, end)
+        _rollup_models(cursor, start, end)
         _rollup_counters(cursor, start, end)
         _rollup_months(cursor, start, end)
         scores_store(months_touched(start, end))
@@ -334,8 +420,7 @@ def rollup_changes(*, now: datetime | None = None) -> dict:
             only = units
             if bound is not None and len(units) >= bound:
                 only, wide = None, True
-            for entry in clock_models():
-                _rollup_model(cursor, entry, start, today, only)
+            _rollup_models(cursor, start, today, only)
             _rollup_counters(cursor, start, today, only)
             _rollup_months(cursor, start, today, only)
             months.update(months_touched(start, today))

@@ -132,16 +132,21 @@ def test_when_many_units_are_dirty_the_window_is_re_rolled_for_every_unit_and_eq
     monkeypatch.setattr(rollups, "WIDE_MIN_UNITS", 1)
     monkeypatch.setattr(rollups, "WIDE_SHARE", 0)
     a, b = settled.unit_a.pk, settled.unit_b.pk
-    a_today, a_october = ids(UnitDay, unit_id=a, date=LAST), ids(UnitDay, unit_id=a, date__lt=NOVEMBER)
-    assert a_today and a_october
+    a_october = ids(UnitDay, unit_id=a, date__lt=NOVEMBER)
+    assert a_october
+    rolled = []
+    roll = rollups._rollup_models
+    monkeypatch.setattr(rollups, "_rollup_models", lambda cursor, start, end, units=None: (
+        rolled.append((start, end, units)), roll(cursor, start, end, units)))
     later = NOW + timedelta(minutes=7)
     with time_machine.travel(later, tick=False):
         item = TimedItem.objects.filter(unit_id=b, closed_at__isnull=True, clock_start__isnull=False).first()
         clocks.clock_close(item, actor=settled.clerk_b)
         done = rollups.rollup_changes(now=later)
         assert done["units"] == {b: LAST} and done["months"] == [NOVEMBER]
-        assert ids(UnitDay, unit_id=a, date=LAST).isdisjoint(a_today)  # unit A's day rewritten too
-        assert ids(UnitDay, unit_id=a, date__lt=NOVEMBER) == a_october  # but nothing before the window
+        # unit A's day re-rolled too (every unit: no unit list; only what changed is written)
+        assert rolled == [(LAST, LAST, None)]
+        assert ids(UnitDay, unit_id=a, date__lt=NOVEMBER) == a_october  # nothing before the window
         assert not RollupDirty.objects.exists()
         columns = ("date", "unit_id", "item_type", "opened", "closed_on_time", "closed_late", "yellow_cards",
                    "red_cards", "open_at_end", "overdue_open_at_end")

@@ -316,3 +316,43 @@ def test_odd_payloads_sum_in_one_row_live_as_in_the_recount(org):  # R35
     today = local_date(timezone.now())
     rollups.rollup_days(today, today)
     assert counters() == live
+
+
+def _places():
+    """Where each UnitDay row lies in the table (its ctid): an UPDATE or a re-INSERT moves it."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT date, unit_id, item_type, ctid::text FROM dashboards_unitday")
+        return {(d, u, t): place for d, u, t, place in c.fetchall()}
+
+
+def test_a_year_equals_the_raw_counts_and_a_rebuild_rewrites_only_the_rows_that_changed(mixed):  # R37
+    """The year's rollup (`manage.py rollup_rebuild` of a year; bench/rollups.py times it): every
+    day of every type equals the straight counts, no row before the data. Rolled again after one
+    change, only that unit's rows from the day of the change are written, and the result equals
+    a rebuild into empty tables."""
+    year, data_from = LAST - timedelta(days=365), FIRST - timedelta(days=40)
+    rollups.rollup_days(year, LAST)
+    assert not UnitDay.objects.filter(date__lt=data_from).exists()
+    for label, model in MODELS.items():
+        for unit in (mixed.unit_a, mixed.unit_b):
+            for d in days(data_from, LAST):
+                assert rolled_day(label, unit.pk, d) == raw_day(model, label, unit.pk, d), (label, unit, d)
+    before = _places()
+    item = TimedItem.objects.filter(unit=mixed.unit_a, closed_at__isnull=True, clock_start__lt=at(LAST, 0)).first()
+    closed = max(item.clock_start, at(LAST - timedelta(days=3), 10 * 60))
+    TimedItem.objects.filter(pk=item.pk).update(closed_at=closed, clock_state=ClockState.DONE_LATE)
+    rollups.rollup_days(year, LAST)
+    after, changed_from = _places(), local_date(closed)
+    moved = {key for key in after if before.get(key) != after[key]}
+    assert moved and all(key[1] == mixed.unit_a.pk and key[2] == "clocktest.timeditem" and key[0] >= changed_from
+                         for key in moved)
+    again = rows()
+    UnitDay.objects.all().delete()
+    UnitDayCounter.objects.all().delete()
+    UnitMonth.objects.all().delete()
+    rollups.rollup_days(year, LAST)
+    assert rows() == again
+    for d in days(changed_from, LAST):
+        assert rolled_day("clocktest.timeditem", mixed.unit_a.pk, d) == raw_day(TimedItem, "clocktest.timeditem", mixed.unit_a.pk, d)
