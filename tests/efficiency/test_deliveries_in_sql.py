@@ -61,15 +61,21 @@ def sql_fan_out(specs) -> None:
         cur.execute(f"WITH ev AS (SELECT * FROM efficiency_event WHERE NOT fanned_out) {sql}", params)
 
 
-def test_the_deliveries_written_in_sql_are_those_of_the_python_fan_out(org, tree):  # noqa: F811
+def python_then_sql(events, specs) -> tuple[list, list]:
+    """The same events fanned out by the Python fan-out (rolled back) and by deliveries_sql."""
     with time_machine.travel(NIGHT, tick=False):
-        events_emit(events_for(org, tree))
+        events_emit(events)
         with transaction.atomic():
             notifications_fan_out()
             by_python = deliveries()
             transaction.set_rollback(True)
-        sql_fan_out(SPECS + ["user:1"])
-    assert deliveries() == by_python
+        sql_fan_out(specs)
+    return by_python, deliveries()
+
+
+def test_the_deliveries_written_in_sql_are_those_of_the_python_fan_out(org, tree):  # noqa: F811
+    by_python, by_sql = python_then_sql(events_for(org, tree), SPECS + ["user:1"])
+    assert by_sql == by_python
     kinds = {(r[3], r[4], r[5] == NIGHT) for r in by_python}  # deferred to 09:00 (a card's mail) or not
     assert kinds == {("inbox", "sent", True), ("email", "pending", True), ("email", "pending", False),
                      ("sms", "pending", False)}
@@ -78,14 +84,8 @@ def test_the_deliveries_written_in_sql_are_those_of_the_python_fan_out(org, tree
 
 def test_nobody_at_the_units_level_or_above_reaches_the_nearest_level_further_up_in_sql_too(org, tree):  # noqa: F811
     type(org.office).objects.filter(pk__in=[org.office.pk, tree.echeng_office.pk]).update(is_active=False)
-    with time_machine.travel(NIGHT, tick=False):
-        events_emit(events_for(org, tree))
-        with transaction.atomic():
-            notifications_fan_out()
-            by_python = deliveries()
-            transaction.set_rollback(True)
-        sql_fan_out(SPECS)
-    assert deliveries() == by_python
+    by_python, by_sql = python_then_sql(events_for(org, tree), SPECS)
+    assert by_sql == by_python
     assert f"user:{tree.province_office.pk}" in {r[2] for r in by_python}
 
 
