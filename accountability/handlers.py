@@ -20,7 +20,7 @@ from efficiency.registry import items_crossing
 
 from .events import KINDS
 from .models import AccountabilityCase, CaseStatement, Complaint, ComplaintReview
-from .services import cases_propose, cases_propose_events, complaint_review_due_sync, defendants
+from .services import cases_propose, cases_propose_events, cases_propose_sql, complaint_review_due_sync, defendants
 
 
 def on_complaint_breach(model, transitions) -> None:
@@ -99,7 +99,8 @@ def on_propose(events) -> None:
     """`accountability.propose` from another app (red card, deemed approval, finding, review step),
     or a kind that implies it (`approvals.deemed_approved`): a batch subscriber — the emitting
     call's events at once, answered in SQL from their rows by their ids (`cases_propose_events`:
-    a constant number of statements, no event or case built in Python)."""
+    one statement, no event or case built in Python). Inside a statement that writes the events
+    (超时默认's, `write_with`), its SQL form `cases_propose_sql` runs instead."""
     cases_propose_events(list(events.ids))
 
 
@@ -132,7 +133,7 @@ def register() -> None:
     register_clock_model(ComplaintReview, on_breach=on_review_breach, rung_recipients=REVIEW_RUNG_RECIPIENTS,
                          on_change=complaint_review_due_sync)
     register_clock_model(CaseStatement, on_breach=on_statement_breach)
-    subscribe("accountability.propose", on_propose, batch=True)
+    subscribe("accountability.propose", on_propose, batch=True, sql=cases_propose_sql)
     register_formatter("complaints.*", _format_complaint)
     register_formatter("cases.*", _format_case)
 

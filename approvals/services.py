@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from efficiency import clocks, permissions
-from efficiency.audit import audit_record, audit_records_select, snapshot
+from efficiency.audit import audit_record, audit_records_select_sql, snapshot
 from efficiency.clocks import Limit, format_due
 from efficiency.documents import issue_document
-from efficiency.events import event_emit, events_emit, events_insert_select
+from efficiency.events import (EventBatch, Sql, dispatch_written, event_emit, events_emit, events_insert_select_sql,
+                               request_fan_out, subscriber_ctes)
 from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, TimeLimitRule, Unit, User
 from efficiency.permissions import UNIT_ROLES, has_role, require_role
 from efficiency.registry import items_crossing
@@ -744,24 +745,35 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
 
 
 def application_on_breach(model, transitions) -> None:
-    """Sweep handler, in the sweep's transaction: one read of what decides each application's
-    path (its status, 超时默认 as frozen at intake, a co-reviewer's refusal), then each path for
-    the whole batch — the objects read only for the few escalated."""
+    """Sweep handler, in the sweep's transaction. 超时默认 first, for every application that
+    crossed the yellow rung, in one statement whose claim checks eligibility on the row itself
+    (`_deem_approved`: accepted, 超时默认 as frozen at intake, no co-reviewer's refusal) — the
+    normal batch is only that. Then one read of what decides the path of the others (status,
+    超时默认, a refusal), each path for the whole batch; the objects read only for the few
+    escalated."""
     yellow = items_crossing(transitions, Rung.YELLOW)
     red = items_crossing(transitions, Rung.RED)
     if not yellow and not red:
         return
-    now = _sweep_now(transitions)
-    ids = set(yellow) | set(red)
-    # A co-reviewer's refusal with reasons stops 超时默认: the lead unit must decide (R17, R24).
+    now = None
+    claimed: list[int] = []
+    if yellow:
+        # 超时默认 as frozen on the application at intake, never the catalog item as it is now; a
+        # co-reviewer's refusal with reasons stops it: the lead unit must decide (R17, R24).
+        claimed, now = _deem_approved(
+            yellow, now=Sql("COALESCE((SELECT at FROM efficiency_event WHERE id = %s), %s::timestamptz)",
+                            [transitions[0].event_id, timezone.now()]),
+            condition=Sql("t.deemed_approval AND NOT EXISTS (SELECT 1 FROM approvals_reviewstep AS r "
+                          "WHERE r.application_id = t.id AND r.status = %s)", [StepStatus.REFUSED]))
+    rest = (set(yellow) - set(claimed)) | set(red)
+    if not rest:
+        return
+    now = now or _sweep_now(transitions)
     refusal = ReviewStep.objects.filter(application=OuterRef("pk"), status=StepStatus.REFUSED)
-    state = {pk: (status, deemed, refused) for pk, status, deemed, refused in Application.objects.filter(pk__in=ids)
+    state = {pk: (status, deemed, refused) for pk, status, deemed, refused in Application.objects.filter(pk__in=rest)
              .annotate(refused=Exists(refusal)).values_list("pk", "status", "deemed_approval", "refused")}
-    notice = [pk for pk in yellow if state[pk][0] == Status.RECEIVED]
+    notice = [pk for pk in yellow if pk in state and state[pk][0] == Status.RECEIVED]
     _accept_by_default(notice, now)
-    # 超时默认 as frozen on the application at intake, never the catalog item as it is now.
-    eligible = [pk for pk in yellow if state[pk] == (Status.ACCEPTED, True, False)]
-    application_deem_approved(eligible, now=now)
     # Not eligible for 超时默认: red card and escalation to the head, the office and leaders.
     escalate = {pk: state[pk][1] and state[pk][2] for pk in red
                 if state[pk][0] == Status.ACCEPTED and (not state[pk][1] or state[pk][2])}
@@ -789,34 +801,36 @@ def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
     """超时默认 (R17): an eligible application past its due time with no decision is approved.
     Exactly once: the conditional UPDATE claims only rows still undecided (and running: a paused
     clock's time is not up); a second sweep or a second worker claims nothing and emits nothing.
+    Returns the ids approved (`_deem_approved`: one statement)."""
+    return _deem_approved(ids, now=Sql("%s::timestamptz", [now]))[0] if ids else []
 
-    Set-based, nothing per application in Python: one UPDATE claims the applications and closes
-    their clocks (`clocks.clocks_close_claim`), one read finds their pending steps (缺席默认), one
-    INSERT … SELECT writes one `approvals.deemed_approved` event each — the decision, the late
-    close and the proposal for accountability in one row (the kind implies `approvals.decided`,
-    `clock.closed` and `accountability.propose`, whose subscribers hear it: accountability opens
-    the cases, the dashboards count) — and one more the audit rows: a constant number of
-    statements per batch (tests/approvals/test_deemed_at_scale.py)."""
-    if not ids:
-        return []
-    claimed = clocks.clocks_close_claim(Application, ids, at=now, kind="approvals.deemed_approved", values={
-        "status": Status.DEEMED_APPROVED, "decided_at": now,
-        "decision_reason": _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")},
-        where={"status": Status.ACCEPTED})
-    if not claimed:
-        return []
-    _steps_deem_consented(list(ReviewStep.objects.filter(application_id__in=claimed, status=StepStatus.PENDING)
-                               .values_list("pk", flat=True)), now)
+
+def _deem_approved(ids: list[int], *, now: Sql, condition: Sql | None = None) -> tuple[list[int], datetime]:
+    """超时默认 for a batch in ONE statement (writable CTEs), nothing per application in Python:
+    the claim closing the clocks (`clocks.clocks_close_claim_sql`: status, decision, the late
+    close; `condition` more on the row), one `approvals.deemed_approved` event each — the
+    decision, the late close and the proposal for accountability in one row (the kind implies
+    `approvals.decided`, `clock.closed` and `accountability.propose`) — what its subscribers do
+    in SQL (`efficiency.events.subscriber_ctes`: accountability opens the cases with their
+    events and audit rows, the dashboards count), the applications' audit rows, and the read
+    of their pending steps (缺席默认, claimed after it when there are any). `now`: the moment,
+    as SQL (the sweep's: its breach event's `at`, read in the statement). Returns the ids
+    approved and the moment (tests/approvals/test_deemed_at_scale.py)."""
     # The texts translated once, as format() templates: %1$s the item's name, %2$s the number.
     # The proposal's unit and reason are the event's own (its unit, its message).
     reason = _sql_template(_("办件 %(no)s（%(item)s）超过承诺期限未作出决定，已视为同意。"))
     notice = _sql_template(
         _("您申请的“%(item)s”（%(no)s）超过承诺期限未作出决定，视为同意，可凭视为同意通知书办理后续事项。"))
-    apps = """FROM approvals_application AS a JOIN approvals_serviceitem AS i ON i.id = a.item_id
+    at = Sql("(SELECT at FROM dm_now)")
+    claim, claim_params = clocks.clocks_close_claim_sql(
+        Application, Sql("%s", [list(ids)]), at=at, kind="approvals.deemed_approved", values={
+            "status": Status.DEEMED_APPROVED, "decided_at": at,
+            "decision_reason": _("超过承诺期限未作出决定，依“凡超过规定期限未做出决定的，一律视为同意”视为同意。")},
+        where={"status": Status.ACCEPTED}, condition=condition)
+    ev, ev_params = events_insert_select_sql(
+        "approvals.deemed_approved", """FROM dm_claimed AS a JOIN approvals_serviceitem AS i ON i.id = a.item_id
               CROSS JOIN (SELECT %s::text AS reason, %s::text AS notice, %s::text AS outcome, %s::text AS source) AS t
-              WHERE a.id = ANY(%s)"""
-    events_insert_select(
-        "approvals.deemed_approved", apps, [reason, notice, Status.DEEMED_APPROVED, "deemed_approval", claimed],
+              ORDER BY a.id""", [reason, notice, Status.DEEMED_APPROVED, "deemed_approval"],
         subject_type=Application._meta.label_lower, subject_id="a.id", unit_id="a.unit_id", owner_id="a.owner_id",
         message="format(t.reason, i.name, a.receipt_number)",
         payload="""jsonb_build_object(
@@ -825,11 +839,30 @@ def application_deem_approved(ids: list[int], *, now: datetime) -> list[int]:
             'person_id', a.owner_id, 'source', t.source)""",
         recipients="""CASE WHEN a.applicant_phone <> '' THEN jsonb_build_array('phone:' || a.applicant_phone)
                            ELSE '[]'::jsonb END || '["owner", "head", "office"]'::jsonb""",
-        at=now)
-    audit_records_select("appr.deemed", "FROM approvals_application AS a WHERE a.id = ANY(%s)", [claimed],
-                         object_type=Application._meta.label_lower, object_id="a.id",
-                         summary="concat('视为同意 ', a.receipt_number)", actor_name="'sweep'")
-    return claimed
+        at=at)
+    subs, subs_params, handlers = subscriber_ctes(["approvals.deemed_approved"], "ev")
+    au, au_params = audit_records_select_sql(
+        "appr.deemed", "FROM dm_claimed AS a", [], object_type=Application._meta.label_lower, object_id="a.id",
+        summary="concat('视为同意 ', a.receipt_number)", actor_name="'sweep'")
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            WITH dm_now AS (SELECT {now.expr} AS at), dm_claimed AS ({claim}), ev AS ({ev}),
+                 {''.join(f'{cte}, ' for cte in subs)}dm_au AS ({au})
+            SELECT (SELECT at FROM dm_now), ARRAY(SELECT id FROM dm_claimed ORDER BY id),
+                   ARRAY(SELECT r.id FROM approvals_reviewstep AS r
+                         WHERE r.application_id IN (SELECT id FROM dm_claimed) AND r.status = %s ORDER BY r.id),
+                   ARRAY(SELECT id FROM ev ORDER BY id), EXISTS (SELECT 1 FROM ev WHERE NOT fanned_out)""",
+                    [*now.params, *claim_params, *ev_params, *subs_params, *au_params, StepStatus.PENDING])
+        moment, claimed, pending, event_ids, fan_out = cur.fetchone()
+    if not claimed:
+        return [], moment
+    clocks.clocks_changed(Application, claimed)
+    if handlers:  # subscribers with no SQL form: called after the statement, as `events_emit` would
+        dispatch_written(EventBatch("approvals.deemed_approved", event_ids), handlers)
+    if fan_out:
+        transaction.on_commit(request_fan_out)
+    _steps_deem_consented(pending, moment)
+    return claimed, moment
 
 
 def _sql_template(text: str) -> str:

@@ -110,17 +110,24 @@ def audit_purge() -> int:
         return cur.fetchone()[0]
 
 
-def audit_records_select(action: str, from_sql: str, params: list, *, object_type: str, object_id: str,
-                         summary: str, actor_id: str = "NULL", actor_name: str = "''") -> int:
-    """Audit rows made by one INSERT … SELECT from a query of the caller's (a sweep batch deeming a
-    thousand applications approved, the cases a batch of proposals opened): `object_id`,
-    `summary`, `actor_id` and `actor_name` are SQL expressions (no placeholder) over `from_sql`
-    (which starts with FROM; its placeholders filled by `params`). `at` is stamped by the
-    database's trigger, as for one row. Returns the number of rows written."""
+def audit_records_select(action: str, from_sql: str, params: list, **columns) -> int:
+    """Audit rows made by one INSERT … SELECT from a query of the caller's (the cases a batch of
+    proposals opened; `audit_records_select_sql`'s arguments). Returns the number of rows written."""
+    sql, sql_params = audit_records_select_sql(action, from_sql, params, **columns)
     with connection.cursor() as cur:
-        cur.execute(f"""
-            INSERT INTO efficiency_auditlog (at, actor_id, actor_name, action, object_type, object_id, summary)
-            SELECT now(), ({actor_id})::bigint, ({actor_name})::text, %s, %s, left(({object_id})::text, 64),
-                   left(({summary})::text, 255)
-            {from_sql}""", [action, object_type[:64], *params])
+        cur.execute(sql, sql_params)
         return cur.rowcount
+
+
+def audit_records_select_sql(action: str, from_sql: str, params: list, *, object_type: str, object_id: str,
+                             summary: str, actor_id: str = "NULL", actor_name: str = "''") -> tuple[str, list]:
+    """The INSERT … SELECT of `audit_records_select`, for a writable CTE of the caller's (a sweep
+    batch deeming a thousand applications approved writes their audit rows in its statement):
+    `object_id`, `summary`, `actor_id` and `actor_name` are SQL expressions (no placeholder) over
+    `from_sql` (which starts with FROM; its placeholders filled by `params`). `at` is stamped by
+    the database's trigger, as for one row."""
+    return (f"""
+        INSERT INTO efficiency_auditlog (at, actor_id, actor_name, action, object_type, object_id, summary)
+        SELECT now(), ({actor_id})::bigint, ({actor_name})::text, %s, %s, left(({object_id})::text, 64),
+               left(({summary})::text, 255)
+        {from_sql}""", [action, object_type[:64], *params])

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import ladder, process_cache, workdays
-from .events import event_emit
+from .events import Sql, event_emit
 from .models import ClockState, LimitUnit, Rung, TimeLimitRule
 from .workdays import SHANGHAI, end_of_day, local_date
 
@@ -399,32 +399,54 @@ def clocks_close_claim(model, ids, *, at: datetime, kind: str, values: dict, whe
     catalogue (`EventKind.implies`). Returns the ids closed, in id order."""
     from django.db import connection
 
+    ids = list(ids)
+    if not ids:
+        return []
+    sql, params = clocks_close_claim_sql(model, Sql("%s", [ids]), at=Sql("%s::timestamptz", [at]), kind=kind,
+                                         values=values, where=where, returning="id")
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        closed = sorted(pk for (pk,) in cur.fetchall())
+    clocks_changed(model, closed)
+    return closed
+
+
+def clocks_close_claim_sql(model, ids: Sql, *, at: Sql, kind: str, values: dict, where: dict, condition: Sql = None,
+                           returning: str = "*") -> tuple[str, list]:
+    """`clocks_close_claim` as one UPDATE for a writable CTE of the caller's (超时默认 claims,
+    closes, writes its events, their subscribers' rows and its audit rows in one statement):
+    `ids` an SQL array of keys, `at` the moment, `values`' items a value or `Sql`, `condition`
+    more SQL on the row (`t`); it returns `returning` of the rows claimed. The caller calls
+    `clocks_changed` with the ids once the statement ran."""
+    from django.db import connection
+
     from .event_kinds import implied_kinds
 
     if "clock.closed" not in implied_kinds(kind):
         raise ValueError(f"{kind!r} does not imply clock.closed: close through clocks_close")
-    ids = list(ids)
-    if not ids:
-        return []
     meta, q = model._meta, connection.ops.quote_name
     fields = {name: meta.get_field(name) for name in (*values, *where)}
     if any(name in CLOCK_FIELDS for name in fields):
         raise ValueError("the clock's own fields are set here, not by the caller")
-    sets = "".join(f", {q(fields[name].column)} = %s" for name in values)
-    checks = "".join(f" AND {q(fields[name].column)} = %s" for name in where)
-    with connection.cursor() as cur:
-        cur.execute(f"""
-            UPDATE {q(meta.db_table)}
-            SET closed_at = %s, next_at = NULL,
-                clock_state = CASE WHEN due_at IS NOT NULL AND due_at < %s THEN %s ELSE %s END{sets}
-            WHERE {q(meta.pk.column)} = ANY(%s) AND closed_at IS NULL AND paused_at IS NULL{checks}
-            RETURNING {q(meta.pk.column)}""",
-                    [at, at, ClockState.DONE_LATE, ClockState.DONE,
-                     *(fields[name].get_db_prep_save(v, connection) for name, v in values.items()), ids,
-                     *(fields[name].get_db_prep_save(v, connection) for name, v in where.items())])
-        closed = sorted(pk for (pk,) in cur.fetchall())
-    clocks_changed(model, closed)
-    return closed
+    sets = "".join(f", {q(fields[name].column)} = {value.expr if isinstance(value, Sql) else '%s'}"
+                   for name, value in values.items())
+    checks = "".join(f" AND t.{q(fields[name].column)} = %s" for name in where)
+    sql = f"""
+        UPDATE {q(meta.db_table)} AS t
+        SET closed_at = {at.expr}, next_at = NULL,
+            clock_state = CASE WHEN t.due_at IS NOT NULL AND t.due_at < {at.expr} THEN %s ELSE %s END{sets}
+        WHERE t.{q(meta.pk.column)} = ANY({ids.expr}) AND t.closed_at IS NULL AND t.paused_at IS NULL{checks}
+              {"AND " + condition.expr if condition else ""}
+        RETURNING {returning}"""
+    params = [*at.params, *at.params, ClockState.DONE_LATE, ClockState.DONE]
+    for name, value in values.items():
+        if isinstance(value, Sql):
+            params += list(value.params)
+        else:
+            params.append(fields[name].get_db_prep_save(value, connection))
+    params += [*ids.params, *(fields[name].get_db_prep_save(v, connection) for name, v in where.items()),
+               *(condition.params if condition else [])]
+    return sql, params
 
 
 THRESHOLDS = ("due_at", "legal_due_at", "warn_at", "red_at", "notice_at", "escalate_at")

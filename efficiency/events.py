@@ -116,37 +116,52 @@ def _dispatch(batch: EventBatch) -> None:
             handler(event)
 
 
-def events_insert_select(kind: str, from_sql: str, params: list, *, subject_type: str, subject_id: str,
-                         unit_id: str = "NULL", owner_id: str = "NULL", message: str = "''",
-                         payload: str = "'{}'::jsonb", recipients: str = "'[]'::jsonb", actor_id: str = "NULL",
-                         at=None) -> EventBatch:
-    """Events of one kind made by one INSERT … SELECT from a query of the caller's, no row built
-    in Python: `subject_id`, `unit_id`, `owner_id`, `actor_id`, `message`, `payload` (jsonb)
-    and `recipients` (a jsonb array of recipient specs) are SQL expressions (no placeholder) over
-    `from_sql` (which starts with FROM; its placeholders filled by `params`). The subscribers
-    hear the batch as from `events_emit` (an `EventBatch`: kind and ids); a fan-out is asked for
-    after commit when any row has recipients. The kind must be in the catalogue."""
-    from django.db import connection
+# The columns of the events a statement just wrote, as its subscribers' SQL forms read them
+# (`registry.subscribe(…, sql=…)`): `RETURNING` of `write_with`'s, the sweep's and
+# `events_insert_select_sql`'s INSERT.
+EVENT_COLUMNS = "id, at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, message, payload, fanned_out"
 
-    event_kind(kind)
+
+def events_insert_select(kind: str, from_sql: str, params: list, **columns) -> EventBatch:
+    """Events of one kind made by one INSERT … SELECT from a query of the caller's, no row built
+    in Python (`events_insert_select_sql`'s arguments). The subscribers hear the batch as from
+    `events_emit` (an `EventBatch`: kind and ids); a fan-out is asked for after commit when any
+    row has recipients."""
+    sql, sql_params = events_insert_select_sql(kind, from_sql, params, **columns)
     with connection.cursor() as cur:
-        cur.execute(f"""
-            INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, message,
-                                          payload, recipients, fanned_out)
-            SELECT %s, %s, %s, s.subject_id, s.unit_id, s.actor_id, s.owner_id, s.message, s.payload, s.recipients,
-                   s.recipients = '[]'::jsonb
-            FROM (SELECT ({subject_id})::bigint AS subject_id, ({unit_id})::bigint AS unit_id,
-                         ({owner_id})::bigint AS owner_id, ({actor_id})::bigint AS actor_id, ({message})::text AS message,
-                         ({payload})::jsonb AS payload, ({recipients})::jsonb AS recipients
-                  {from_sql}) AS s
-            RETURNING id, fanned_out""", [at or timezone.now(), kind, subject_type, *params])
+        cur.execute(sql, sql_params)
         rows = cur.fetchall()
-    batch = EventBatch(kind, [pk for pk, _fanned in rows])
+    batch = EventBatch(kind, [row[0] for row in rows])
     if rows:
         _dispatch(batch)
-    if any(not fanned for _pk, fanned in rows):
+    if any(not row[-1] for row in rows):
         transaction.on_commit(request_fan_out)
     return batch
+
+
+def events_insert_select_sql(kind: str, from_sql: str, params: list, *, subject_type: str, subject_id: str,
+                             unit_id: str = "NULL", owner_id: str = "NULL", message: str = "''",
+                             payload: str = "'{}'::jsonb", recipients: str = "'[]'::jsonb", actor_id: str = "NULL",
+                             at=None) -> tuple[str, list]:
+    """The INSERT … SELECT of `events_insert_select`, for a writable CTE of the caller's (the
+    statement and its parameters; it returns `EVENT_COLUMNS`): `subject_id`, `unit_id`,
+    `owner_id`, `actor_id`, `message`, `payload` (jsonb) and `recipients` (a jsonb array of
+    recipient specs) are SQL expressions (no placeholder) over `from_sql` (which starts with
+    FROM; its placeholders filled by `params`); `at` a moment or `Sql` (an expression without
+    placeholders, e.g. over an earlier CTE). The kind must be in the catalogue. A caller that
+    runs it inside its own statement runs the subscribers too (`subscriber_ctes`)."""
+    event_kind(kind)
+    at_sql, at_params = (at.expr, []) if isinstance(at, Sql) else ("%s::timestamptz", [at or timezone.now()])
+    return (f"""
+        INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, actor_id, owner_id, message,
+                                      payload, recipients, fanned_out)
+        SELECT {at_sql}, %s, %s, s.subject_id, s.unit_id, s.actor_id, s.owner_id, s.message, s.payload, s.recipients,
+               s.recipients = '[]'::jsonb
+        FROM (SELECT ({subject_id})::bigint AS subject_id, ({unit_id})::bigint AS unit_id,
+                     ({owner_id})::bigint AS owner_id, ({actor_id})::bigint AS actor_id, ({message})::text AS message,
+                     ({payload})::jsonb AS payload, ({recipients})::jsonb AS recipients
+              {from_sql}) AS s
+        RETURNING {EVENT_COLUMNS}""", [*at_params, kind, subject_type, *params])
 
 
 _EVENT_INSERT = """
@@ -274,13 +289,15 @@ def write_with(*, model, row: tuple[str, list], before=(), events=(), audit: dic
     return tuple(result), event_ids
 
 
-def subscriber_ctes(kinds, source: str = "ev") -> tuple[list[str], list, dict[str, tuple[list, list]]]:
+def subscriber_ctes(kinds, source: str = "ev", prefix: str = "sub") -> tuple[list[str], list, dict[str, tuple[list, list]]]:
     """What the subscribers of events of `kinds` written by a statement's CTE `source` do, as
-    more CTEs of that statement (a writable CTE: no round trip of their own) — `write_with`'s and
-    the sweep's: the batch subscribers of each kind and of the kinds it implies that gave an SQL
-    form (`registry.subscribe(…, sql=…)`), one CTE `sub<i>` each; and, kind → (batch handlers,
-    per-event handlers), those without one, for the caller to call after the statement
-    (`dispatch_written`). Positional parameters, in the order of the CTEs."""
+    more CTEs of that statement (a writable CTE: no round trip of their own) — `write_with`'s,
+    the sweep's, 超时默认's: the batch subscribers of each kind and of the kinds it implies that
+    gave an SQL form (`registry.subscribe(…, sql=…)`), one CTE `<prefix><i>` each, or the CTEs
+    the form gives whole (`name AS (…)`: a subscriber that writes rows, then their events); and, kind → (batch
+    handlers, per-event handlers), those without one (or whose form answered None), for the
+    caller to call after the statement (`dispatch_written`). Positional parameters, in the order
+    of the CTEs. `prefix`: for a subscriber's own subscribers (CTE names are the statement's)."""
     ctes, params, python_handlers, by_handler = [], [], {}, {}
     for kind in kinds:
         batch_handlers, per_event = [], []
@@ -292,13 +309,17 @@ def subscriber_ctes(kinds, source: str = "ev") -> tuple[list[str], list, dict[st
                 elif kind not in by_handler.setdefault(handler, []):
                     by_handler[handler].append(kind)
             per_event += [handler for handler in registry.subscribers(heard_as) if handler not in per_event]
-        if batch_handlers or per_event:
-            python_handlers[kind] = (batch_handlers, per_event)
+        python_handlers[kind] = (batch_handlers, per_event)
     for i, (handler, of_kinds) in enumerate(by_handler.items()):  # one statement per handler: ON CONFLICT
-        sub_sql, sub_params = registry.batch_subscriber_sql(handler)(source, of_kinds)  # meets a row once
-        ctes.append(f"sub{i} AS ({sub_sql})")
+        form = registry.batch_subscriber_sql(handler)(source, of_kinds)  # meets a row once
+        if form is None:  # no SQL form this time: called after the statement
+            for kind in of_kinds:
+                python_handlers[kind][0].append(handler)
+            continue
+        sub_sql, sub_params = form
+        ctes += [f"{prefix}{i} AS ({sub_sql})"] if isinstance(sub_sql, str) else list(sub_sql)
         params += sub_params
-    return ctes, params, python_handlers
+    return ctes, params, {kind: h for kind, h in python_handlers.items() if h[0] or h[1]}
 
 
 def _events_insert_sql(meta, label: str, field_names: set[str], events) -> tuple[str, list]:
@@ -344,7 +365,7 @@ def _events_insert_sql(meta, label: str, field_names: set[str], events) -> tuple
     return (f"""INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, actor_id, owner_id,
                                               level_from, level_to, message, payload, recipients, fanned_out)
                 {' UNION ALL '.join(selects)}
-                RETURNING id, at, kind, unit_id, owner_id, payload, fanned_out"""), params
+                RETURNING {EVENT_COLUMNS}"""), params
 
 
 def _key_value(value, default: str) -> tuple[str, list]:

@@ -18,9 +18,12 @@
   of that call's events of the kind (a sweep batch's thousand proposals are one call), so it can
   do its work in a constant number of statements. A batch handler may also give `sql=`: a
   function `(source, kinds) -> (sql, params)` returning one data-modifying statement that does
-  the same work from the rows of `source` (a relation with the event table's columns `id, at,
-  kind, unit_id, owner_id, payload`) whose kind is in `kinds`; `efficiency.events.write_with`
-  then runs it inside its single statement (a writable CTE) instead of calling the handler.
+  the same work from the rows of `source` (a relation with the event table's columns
+  `efficiency.events.EVENT_COLUMNS`) whose kind is in `kinds` — or, for work in several
+  steps, `sql` a list of whole CTEs (`name AS (…)`, names the subscriber's own, e.g. its app's
+  prefix), or None to be called as a handler this time; `efficiency.events.write_with`, the
+  sweep and 超时默认 then run it inside their single statement (writable CTEs) instead of
+  calling the handler.
 - `register_formatter(kind, fn)`: how an event reads in a notification (title, body, link), when
   the default (`【label】item`, the event's message, the item's page) does not fit.
 - `register_todos(key, items=..., where=..., url=..., todos=[Todo(...), ...])`: lines of the

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import documents, ladder, registry
-from .events import EventBatch, dispatch_written, events_emit, request_fan_out, subscriber_ctes
+from .events import EVENT_COLUMNS, EventBatch, dispatch_written, events_emit, request_fan_out, subscriber_ctes
 from .notifications import deliveries_sql, delivers_in_sql
 from .models import Rung
 from .registry import Transition, Transitions
@@ -139,7 +139,7 @@ def _claim_sql(model, rows: str, delivered: bool) -> tuple[str, tuple[str, ...],
                        '', jsonb_build_object('due_at', m.due_at), {recipients.format(old='m.level_from', new='m.level_to')},
                        {'true' if delivered else 'false'}
                 FROM moved AS m
-                RETURNING id, at, kind, subject_id, unit_id, owner_id, level_from, level_to, payload, recipients)"""
+                RETURNING {EVENT_COLUMNS}, level_from, level_to, recipients)"""
         names: list[str] = []
 
         def put(match):  # `%(name)s` → `%s`: the CTEs that follow come with positional parameters

@@ -15,6 +15,7 @@ from .cases import (
     case_appeal, case_appeal_decide, case_decide, case_dismiss, case_investigate, case_name_persons, case_open,
     case_propose, case_record_facts, case_record_statement, case_submit, case_transfer_judicial, cases_propose,
     cases_propose_events,
+    cases_propose_sql,
     deciding_body, defendants, responsible_persons,
 )
 from .complaints import (
@@ -34,5 +35,5 @@ __all__ = [
     "complaint_accept", "complaint_assign", "complaint_by_code", "complaint_by_token", "complaint_close",
     "complaint_decline", "complaint_file", "complaint_handler_roles", "complaint_rate", "complaint_reexamine",
     "complaint_return", "complaint_review_due_sync", "complaint_rework", "complaint_send_reply", "complaint_unit_reply", "deciding_body",
-    "cases_propose", "cases_propose_events", "defendants", "responsible_persons",
+    "cases_propose", "cases_propose_events", "cases_propose_sql", "defendants", "responsible_persons",
 ]

@@ -208,7 +208,7 @@ class _CaseRef:
 # absent); the reason the payload's, else the event's message, else "问责建议". The first event
 # per (source item, source) counts, and an item already proposed for that source opens nothing.
 _PROPOSALS = """
-    WITH e AS (
+    acc_e AS (
         SELECT e.id AS event_id, e.subject_type, e.subject_id, e.actor_id,
                COALESCE(NULLIF(e.payload->>'unit_id', '')::bigint, e.unit_id) AS unit_id,
                NULLIF(e.payload->>'person_id', '')::bigint AS person_id,
@@ -217,45 +217,79 @@ _PROPOSALS = """
                     ELSE %(finding)s END AS source,
                COALESCE(NULLIF(btrim(e.payload->>'reason', E' \t\r\n'), ''), NULLIF(btrim(e.message, E' \t\r\n'), ''),
                         %(default_reason)s) AS reason
-        FROM efficiency_event AS e WHERE e.id = ANY(%(ids)s)),
-    heads AS (  -- R46: each unit's head, the lowest key, read once per unit
+        FROM {source} AS e WHERE {which}),
+    acc_heads AS (  -- R46: each unit's head, the lowest key, read once per unit
         SELECT DISTINCT ON (h.unit_id) h.unit_id, h.id FROM efficiency_user AS h
-        WHERE h.unit_id IN (SELECT unit_id FROM e) AND h.role = %(head)s AND h.is_active ORDER BY h.unit_id, h.id),
-    p AS MATERIALIZED (
+        WHERE h.unit_id IN (SELECT unit_id FROM acc_e) AND h.role = %(head)s AND h.is_active ORDER BY h.unit_id, h.id),
+    acc_p AS MATERIALIZED (
         SELECT e.event_id, e.subject_type, e.subject_id, e.actor_id, e.unit_id, e.source, e.reason,
                person.id AS person_id, heads.id AS head_id,
                row_number() OVER (PARTITION BY e.subject_type, e.subject_id, e.source ORDER BY e.event_id) AS nth
-        FROM e JOIN efficiency_unit AS u ON u.id = e.unit_id
+        FROM acc_e AS e JOIN efficiency_unit AS u ON u.id = e.unit_id
         LEFT JOIN efficiency_user AS person ON person.id = e.person_id
-        LEFT JOIN heads ON heads.unit_id = e.unit_id),
+        LEFT JOIN acc_heads AS heads ON heads.unit_id = e.unit_id),
     -- The few proposals made by someone (a sweep's have no actor), for their cases' events and
     -- audit rows: joined to the cases inserted, not the whole batch (a join of two CTEs is a
     -- nested loop).
-    actors AS MATERIALIZED (
-        SELECT p.subject_type, p.subject_id, p.source, p.actor_id FROM p WHERE p.nth = 1 AND p.actor_id IS NOT NULL),
-    ins AS ({insert})
-    SELECT ins.id, ins.number, ins.unit_id, ins.reason, ins.source, actors.actor_id
-    FROM ins LEFT JOIN actors ON actors.subject_type = ins.subject_type AND actors.subject_id = ins.subject_id
-                                 AND actors.source = ins.source
-    ORDER BY ins.id"""
+    acc_actors AS MATERIALIZED (
+        SELECT p.subject_type, p.subject_id, p.source, p.actor_id FROM acc_p AS p
+        WHERE p.nth = 1 AND p.actor_id IS NOT NULL),
+    acc_ins AS ({insert}),
+    acc_c AS (
+        SELECT ins.id, ins.number, ins.unit_id, ins.reason, ins.source, actors.actor_id
+        FROM acc_ins AS ins LEFT JOIN acc_actors AS actors
+             ON actors.subject_type = ins.subject_type AND actors.subject_id = ins.subject_id
+                AND actors.source = ins.source)"""
 
 
 def cases_propose_events(event_ids: list[int]) -> list[int]:
     """`cases_propose` for a batch of `accountability.propose` events (or of a kind that implies
     it, `EventKind.implies`), answered in SQL from the event rows, none read into Python: one
-    statement opens the cases (`efficiency.bulk.insert_select_sql`: unit, person and the unit's
-    head found by joins, R46's people and reasons, the number drawn in the same statement; an
-    item already proposed — now, or by a concurrent worker: the unique constraint — opens
-    nothing), then their `cases.opened` events and their audit rows, one INSERT … SELECT each.
-    Returns the ids of the cases opened."""
+    statement (`cases_propose_sql`'s CTEs over the events by their ids). Returns the ids of the
+    cases opened."""
     from django.db import connection
 
-    from efficiency.audit import audit_records_select
-    from efficiency.bulk import insert_select_sql
-    from efficiency.events import events_insert_select
+    from efficiency.events import dispatch_written, request_fan_out
 
     if not event_ids:
         return []
+    ctes, params, handlers = _proposals_ctes("efficiency_event", "e.id = ANY(%(which)s)", list(event_ids))
+    with connection.cursor() as cur:
+        cur.execute(f"""WITH {', '.join(ctes)}
+                        SELECT ARRAY(SELECT id FROM acc_c ORDER BY id), ARRAY(SELECT id FROM acc_ev ORDER BY id),
+                               EXISTS (SELECT 1 FROM acc_ev WHERE NOT fanned_out)""", params)
+        ids, event_ids, fan_out = cur.fetchone()
+    if handlers and event_ids:
+        from efficiency.models import Event
+
+        dispatch_written(Event.objects.filter(pk__in=event_ids).order_by("pk"), handlers)
+    if fan_out:
+        transaction.on_commit(request_fan_out)
+    return ids
+
+
+def cases_propose_sql(source: str, kinds: list[str]):
+    """`on_propose`'s SQL form (`registry.subscribe(…, sql=…)`): the proposals of the events of
+    `kinds` in the CTE `source` of another's statement (超时默认's batch: its claim, events,
+    cases and audit rows in one statement) as more CTEs of it — the cases opened (unit, person
+    and the unit's head found by joins, R46's people and reasons, the number drawn in the same
+    statement; an item already proposed — now, or by a concurrent worker: the unique
+    constraint — opens nothing), their `cases.opened` events, what those events' subscribers
+    with an SQL form do, and their audit rows. None (called as a handler after the statement)
+    when a subscriber of `cases.opened` has no SQL form. The `cases.opened` rows wait for the
+    fan-out the statement's own events ask for, or the beat's."""
+    ctes, params, handlers = _proposals_ctes(source, "e.kind = ANY(%(which)s::text[])", list(kinds))
+    return None if handlers else (ctes, params)
+
+
+def _proposals_ctes(source: str, which: str, which_value) -> tuple[list[str], list, dict]:
+    """The CTEs (`acc_…`) opening the cases of the proposal events of `source` matching `which`
+    (over `e`, its value `%(which)s`), their events, their subscribers' and their audit rows:
+    the CTEs, their positional parameters, the subscribers of `cases.opened` to call after."""
+    from efficiency.audit import audit_records_select_sql
+    from efficiency.bulk import insert_select_sql
+    from efficiency.events import events_insert_select_sql, subscriber_ctes
+
     Source = AccountabilityCase.Source
     no_person = {str(source): str(text) for source, text in NO_PERSON.items()}
     insert, insert_params = insert_select_sql(AccountabilityCase, {
@@ -265,7 +299,7 @@ def cases_propose_events(event_ids: list[int]) -> list[int]:
         "leader_id": "CASE WHEN p.head_id <> COALESCE(p.person_id, 0) THEN p.head_id END",
         "leader_missing_reason": "CASE WHEN p.head_id <> COALESCE(p.person_id, 0) THEN '' "
                                  "WHEN p.head_id IS NOT NULL THEN %s ELSE %s END",
-    }, """FROM p WHERE p.nth = 1 AND NOT EXISTS (
+    }, """FROM acc_p AS p WHERE p.nth = 1 AND NOT EXISTS (
               SELECT 1 FROM accountability_accountabilitycase AS c
               WHERE c.subject_type = p.subject_type AND c.subject_id = p.subject_id AND c.source = p.source)
           ORDER BY p.event_id""",
@@ -273,31 +307,25 @@ def cases_propose_events(event_ids: list[int]) -> list[int]:
         computed={"number": _CASE_NUMBER_SQL % timezone.localdate().year},
         conflict="ON CONFLICT (subject_type, subject_id, source) WHERE subject_id IS NOT NULL DO NOTHING",
         returning=("number", "unit_id", "reason", "source", "subject_type", "subject_id"))
-    # The statement's named parameters (the proposals) and the INSERT's positional ones, as one
-    # list in the order of the placeholders.
+    # The named parameters (the proposals) and the INSERT's positional ones, as one list in the
+    # order of the placeholders.
     named = {"manual": Source.MANUAL, "sources": list(Source.values), "finding": Source.FINDING,
-             "default_reason": _("问责建议"), "ids": list(event_ids), "head": Role.HEAD}
-    sql, params = _positional(_PROPOSALS, named, insert, insert_params)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    if not rows:
-        return []
-    ids, numbers, units, reasons, sources, actors = (list(column) for column in zip(*rows))
-    cases = """FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::bigint[])
-                   AS c(id, number, unit_id, reason, source, actor_id)"""
-    columns = [ids, numbers, units, reasons, sources, actors]
+             "default_reason": _("问责建议"), "which": which_value, "head": Role.HEAD}
+    sql, params = _positional(_PROPOSALS.replace("{source}", source).replace("{which}", which), named,
+                              insert, insert_params)
     opened = _("问责建议：%(r)s").replace("%", "%%").replace("%%(r)s", "%1$s")
-    events_insert_select("cases.opened", cases + " CROSS JOIN (SELECT %s::text AS opened) AS t", [*columns, opened],
-                         subject_type=AccountabilityCase._meta.label_lower, subject_id="c.id", unit_id="c.unit_id",
-                         actor_id="c.actor_id",
-                         message="format(t.opened, c.reason)", payload="jsonb_build_object('source', c.source)",
-                         recipients="""'["office", "leader"]'::jsonb""")
-    audit_records_select("create", cases + " LEFT JOIN efficiency_user AS u ON u.id = c.actor_id", columns,
-                         object_type=AccountabilityCase._meta.label_lower, object_id="c.id",
-                         summary="concat('问责建议 ', c.number)", actor_id="c.actor_id",
-                         actor_name="COALESCE(u.username, '')")
-    return ids
+    ev_sql, ev_params = events_insert_select_sql(
+        "cases.opened", "FROM acc_c AS c CROSS JOIN (SELECT %s::text AS opened) AS t ORDER BY c.id", [opened],
+        subject_type=AccountabilityCase._meta.label_lower, subject_id="c.id", unit_id="c.unit_id",
+        actor_id="c.actor_id", message="format(t.opened, c.reason)", payload="jsonb_build_object('source', c.source)",
+        recipients="""'["office", "leader"]'::jsonb""")
+    sub_ctes, sub_params, handlers = subscriber_ctes(["cases.opened"], "acc_ev", "acc_sub")
+    au_sql, au_params = audit_records_select_sql(
+        "create", "FROM acc_c AS c LEFT JOIN efficiency_user AS u ON u.id = c.actor_id", [],
+        object_type=AccountabilityCase._meta.label_lower, object_id="c.id",
+        summary="concat('问责建议 ', c.number)", actor_id="c.actor_id", actor_name="COALESCE(u.username, '')")
+    return ([sql, f"acc_ev AS ({ev_sql})", *sub_ctes, f"acc_au AS ({au_sql})"],
+            [*params, *ev_params, *sub_params, *au_params], handlers)
 
 
 def _positional(sql: str, named: dict, insert: str, insert_params: list) -> tuple[str, list]:
