@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
-from efficiency import permissions
-from efficiency.models import Event, Region, Unit
-from efficiency.queries import q_deadline
+from efficiency import listing, permissions
+from efficiency.models import ClockFace, Event, Region, Unit
+from efficiency.models.clock import choice_label
+from efficiency.queries import q_deadline, unit_names
 from efficiency.workdays import SHANGHAI
 
 from .models import (
@@ -23,6 +25,48 @@ def _applications():
 
 def applications_visible(user):
     return permissions.scope(user, _applications())
+
+
+# What the application list page reads of each row (templates/approvals/list.html and
+# _clock.html): the application's own columns and the item's name, read as values (no model
+# instance a row, none of the seven joined models' columns); the unit's name and the labels are
+# filled in once per page (`application_list_labels`).
+APPLICATION_LIST_COLUMNS = ("id", "receipt_number", "applicant_name", "unit_id", "status", "due_at", "clock_start",
+                            "closed_at", "paused_at", "clock_state", "breach_level")
+
+
+class ApplicationRow(ClockFace, listing.Row):
+    """An application list row: the columns above, `item_name`, and what
+    `application_list_labels` adds (`unit_name`, the status and clock state labels)."""
+
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:application", args=[self.id])
+
+    def get_status_display(self) -> str:
+        return self.status_label
+
+    def get_clock_state_display(self) -> str:
+        return self.clock_state_label
+
+
+def application_list_rows(qs):
+    """The application list's rows for its page (`ApplicationRow`s), the item's name read in the
+    same query."""
+    return listing.values_rows(qs, ApplicationRow, *APPLICATION_LIST_COLUMNS, item_name=F("item__name"))
+
+
+def application_list_labels(rows) -> list:
+    """The page's rows with `unit_name` (this process's copy of unit names) and the status and
+    clock state labels, each looked up once per page."""
+    rows = list(rows)
+    names = unit_names({a.unit_id for a in rows})
+    field = Application._meta.get_field
+    statuses = {v: choice_label(field("status"), v) for v in {a.status for a in rows}}
+    states = {v: choice_label(field("clock_state"), v) for v in {a.clock_state for a in rows}}
+    for a in rows:
+        a.unit_name = names.get(a.unit_id, "")
+        a.status_label, a.clock_state_label = statuses[a.status], states[a.clock_state]
+    return rows
 
 
 def _day_start(now=None):

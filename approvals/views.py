@@ -76,7 +76,9 @@ def _applications(request) -> filters.ApplicationFilter:
 
 @login_required
 def application_list(request):
-    ctx = listing.list_context(request, _applications(request), export=reverse("approvals:export"))
+    ctx = listing.list_context(request, _applications(request), export=reverse("approvals:export"),
+                               rows=queries.application_list_rows)
+    ctx["items"] = queries.application_list_labels(ctx["items"])
     return render(request, "approvals/list.html", {**ctx, "satisfaction": queries.satisfaction_by_unit()})
 
 

@@ -27,8 +27,12 @@ from django.db import connections
 from django.db.models import F, IntegerField, OrderBy, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable
+from django.forms.renderers import DjangoTemplates
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -38,6 +42,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from . import queries
 from .models import Rung, Unit
 from .workdays import SHANGHAI
 
@@ -78,10 +83,55 @@ def rung_filter():
     return WhereChoice(label=_("预警"), choices=RUNG_CHOICES, empty_label=_("不限"))
 
 
+class _ActiveUnitChoices(BaseChoiceIterator):
+    """A unit drop-down's choices: the empty label, then the active units in code order from
+    this process's copy (`efficiency.queries.active_units`), read again at each render — no query
+    a request, a unit added or renamed is listed on the next one. (A BaseChoiceIterator: Django
+    keeps it lazy instead of freezing the choices into a list when the field is built.)"""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from queries.active_units()
+
+    def __len__(self):
+        return len(queries.active_units()) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(queries.active_units())
+
+
+class UnitChoiceField(django_filters.fields.ModelChoiceField):
+    """A ModelChoiceField over the active units (its `queryset`, which the API schema reads)
+    whose choices and validation come from the process's copy of units: a value is an active
+    unit's id, cleaned to that id (the filter's `unit=<id>`), anything else refused with
+    Django's own "select a valid choice" error."""
+
+    iterator = _ActiveUnitChoices
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            pk = int(str(value))
+        except (TypeError, ValueError):
+            pk = None
+        if pk is None or pk not in dict(queries.active_units()):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})
+        return pk
+
+
+class UnitFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitChoiceField
+
+
 def unit_filter(field: str = "unit", label=_("单位")):
-    return django_filters.ModelChoiceFilter(
-        field_name=field, label=label, empty_label=_("全部"), distinct="__" in field,
-        queryset=Unit.objects.filter(is_active=True).order_by("code"))
+    return UnitFilter(field_name=field, label=label, empty_label=_("全部"), distinct="__" in field,
+                      queryset=Unit.objects.filter(is_active=True).order_by("code"))
 
 
 class SortFilter(django_filters.OrderingFilter):
@@ -101,6 +151,48 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-pk" if last.startswith("-") else "pk")
 
 
+def _html_attrs(attrs) -> str:
+    """Django's `django/forms/widgets/attrs.html` in Python: ` name="value"` each (escaped), a
+    True attribute by its name alone, a False one left out."""
+    return mark_safe("".join(format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+                             for name, value in attrs.items() if value is not False))
+
+
+def _option_html(option) -> str:
+    # select.html's line break and indent, then select_option.html with its closing line break
+    return format_html('\n  <option value="{}"{}>{}</option>\n', option["value"], _html_attrs(option["attrs"]),
+                       option["label"])
+
+
+def _select_html(widget) -> str:
+    """Django's `select.html` and its `select_option.html` per option, the same HTML (and the same
+    escaping: every name, value and label through `format_html`) built in Python."""
+    parts = [format_html('<select name="{}"{}>', widget["name"], _html_attrs(widget["attrs"]))]
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(format_html('\n  <optgroup label="{}">', group_name))
+        parts.extend(_option_html(option) for option in options)
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return mark_safe("".join(parts))
+
+
+class LedgerFormRenderer(DjangoTemplates):
+    """The ledgers' filter forms' renderer: a `<select>` (a unit drop-down lists every active
+    unit) is built in Python in one pass instead of one template render per option — the same
+    HTML as Django's widget templates; every other widget through those templates."""
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget")
+        if (template_name == forms.Select.template_name and widget is not None and "optgroups" in widget
+                and all(o["template_name"] == forms.Select.option_template_name
+                        for _name, options, _index in widget["optgroups"] for o in options)):
+            return _select_html(widget)
+        return super().render(template_name, context, request)
+
+
+_FORM_RENDERER = LedgerFormRenderer()
 _FORM_CLASSES: dict = {}
 
 
@@ -161,6 +253,7 @@ class LedgerFilterSet(django_filters.FilterSet):
         if form_class is None:
             form_class = super().get_form_class()
             form_class.base_fields = _SharedFields(form_class.base_fields)
+            form_class.default_renderer = _FORM_RENDERER
             _FORM_CLASSES[type(self)] = form_class
         return form_class
 

@@ -19,15 +19,29 @@ from .models import CalendarSource, CalendarYear, ClockQuerySet, Role, Unit
 # Unit id -> (name, short name): units change rarely, so lists show their names (and every page's
 # header the user's unit) from this process's copy instead of joining or reading the unit table on
 # every page (efficiency.process_cache).
+# The same copy holds the active units' ids in code order once a list's unit drop-down asked for
+# them (`active_units`), under the key "active".
 _unit_names: dict[int, tuple[str, str]] = {}
-_unit_names_staleness = process_cache.Staleness(drop=_unit_names.clear)
+_active_units: dict[str, tuple[int, ...]] = {}
+
+
+def _unit_copy_drop() -> None:
+    _unit_names.clear()
+    _active_units.clear()
+
+
+_unit_names_staleness = process_cache.Staleness(drop=_unit_copy_drop)
+
+
+def _unit_copy_checked() -> None:
+    if _unit_names_staleness.due():
+        _unit_copy_drop()
+        _unit_names_staleness.checked()
 
 
 def _unit_rows(ids) -> dict[int, tuple[str, str]]:
     """The copy's rows of the units `ids`; the ids not in the copy yet are read in one query."""
-    if _unit_names_staleness.due():
-        _unit_names.clear()
-        _unit_names_staleness.checked()
+    _unit_copy_checked()
     missing = {i for i in ids if i is not None and i not in _unit_names}
     if missing:
         _unit_names.update((pk, (name, short)) for pk, name, short in
@@ -49,9 +63,22 @@ def unit_label(unit_id) -> str:
     return short or name
 
 
+def active_units() -> list[tuple[int, str]]:
+    """The active units as (id, name), in code order — the lists' unit drop-downs
+    (`efficiency.listing.unit_filter`) — from the same copy: one query when the copy is read
+    again (at most once a second, or after a change saved here), none otherwise."""
+    _unit_copy_checked()
+    ids = _active_units.get("active")
+    if ids is None:
+        rows = list(Unit.objects.filter(is_active=True).order_by("code").values_list("pk", "name", "short_name"))
+        _unit_names.update((pk, (name, short)) for pk, name, short in rows)
+        ids = _active_units["active"] = tuple(pk for pk, _name, _short in rows)
+    return [(pk, _unit_names[pk][0]) for pk in ids]
+
+
 def unit_names_changed(**_signal) -> None:
     """A Unit row saved or deleted in this process (a model signal)."""
-    _unit_names.clear()
+    _unit_copy_drop()
     _unit_names_staleness.changed_here()
 
 
