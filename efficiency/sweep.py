@@ -233,7 +233,7 @@ def _run_breach(model, rows: str, settings_sql: str, params: dict) -> Transition
             groups = cur.fetchall()
             cur.execute(_RESET)
         else:  # the normal minute's claim: parsed and planned once per connection (a generic plan)
-            execute_prepared(cur, sql, values)
+            execute_prepared(cur, sql, values, generic=True)
             groups = cur.fetchall()
     moved = Transitions(groups)
     if python_handlers and moved:  # subscribers of clock.breach without an SQL form
@@ -322,7 +322,7 @@ def _probe(models, now: datetime) -> list[bool]:
     if not models:
         return []
     with connection.cursor() as cur:
-        execute_prepared(cur, _probe_sql(tuple(models)), [now] * len(models))  # planned once per connection
+        execute_prepared(cur, _probe_sql(tuple(models)), [now] * len(models), generic=True)  # planned once per connection
         due = dict(cur.fetchall())
     return [due[i] for i in range(len(models))]
 

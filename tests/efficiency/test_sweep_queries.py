@@ -55,12 +55,15 @@ def test_the_normal_minute_issues_the_same_few_queries_at_any_table_size(
 
 
 def _statements(captured) -> list[str]:
-    return [q["sql"].split("(")[0].split()[0] for q in captured]
+    return [q["sql"].removeprefix(GENERIC).split("(")[0].split()[0] for q in captured]
+
+
+GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan; "
 
 
 def test_the_normal_minute_is_prepared_once_per_connection_and_the_walk_is_not(org, settings):
     """The probe and the small claim are server-side prepared statements (efficiency/pg/prepared.py:
-    parsed and planned once per connection, a generic plan after PostgreSQL's first five); a full
+    parsed and planned once per connection, a generic plan from the first EXECUTE on); a full
     first batch's count and the batches after it are planned each time (their sizes vary, and they
     set the planner first). `DATABASE_PREPARED_STATEMENTS = False` (PgBouncer's transaction mode):
     plain statements, the same rows."""
@@ -78,6 +81,10 @@ def test_the_normal_minute_is_prepared_once_per_connection_and_the_walk_is_not(o
         assert sweep(now=SWEEP_AT)["clocktest.timeditem"] == 3
     assert _statements(first) == ["PREPARE", "PREPARE"]  # PREPARE …; EXECUTE …: one round trip each
     assert _statements(again) == ["EXECUTE", "EXECUTE"]
+    assert all(GENERIC in q["sql"] for q in [*first, *again])  # a generic plan from the first EXECUTE
+    with connection.cursor() as cur:
+        cur.execute("SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements")
+        assert cur.fetchone() == (4, 0)  # the probe and the claim, planned once each: generic
 
     make_items(org, 5, START)
     with CaptureQueriesContext(connection) as walked:  # a full first batch of 2: the batches after it
