@@ -343,6 +343,10 @@ def run(args) -> None:
         runs.append((time.perf_counter() - t) * 1000)
         assert sum(again.values()) == 0, again
     print(f"steady state (nothing due): {', '.join(f'{x:.1f}' for x in runs)} ms")
+    with connection.cursor() as cur:  # the sweep's statements prepared on this connection (efficiency/pg/prepared.py)
+        cur.execute("SELECT name, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name")
+        print("prepared:", ", ".join(f"{name} (generic plans {g}, custom plans {c})" for name, g, c in cur.fetchall())
+              or "none")
 
     if args.rounds:
         print(f"RATIO sweep_wave {median(wave):.2f}")

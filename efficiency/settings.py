@@ -141,14 +141,19 @@ TEMPLATES = [
 
 # PostgreSQL is the only database (docs/adr/0005-postgresql-everywhere.md): DATABASE_URL names
 # the server; without it, the embedded cluster under VAR_DIR/pgdata that `make run` starts.
+# A connection lives DATABASE_CONN_MAX_AGE seconds (was 60): the sweep, once a minute, runs its
+# statements prepared on its worker's connection (efficiency/pg/prepared.py), which a 60 s life
+# gave one or two uses; health checks catch a connection a restart broke.
+_conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 600)
 DATABASES = {
-    "default": dj_database_url.parse(env("DATABASE_URL") or embedded_db.default_url(VAR_DIR), conn_max_age=60)
+    "default": dj_database_url.parse(env("DATABASE_URL") or embedded_db.default_url(VAR_DIR),
+                                     conn_max_age=_conn_max_age)
 }
 # A streaming read replica (docs/deploy.md, "Read replica"): the cockpit, scorecards and exports
 # read from it; writes, migrations and a browser's reads for REPLICA_PIN_SECONDS after it wrote
 # (read-your-writes; a local default) go to the primary. efficiency/replica.py.
 if env("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=60)
+    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=_conn_max_age)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["efficiency.replica.ReplicaRouter"]
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
@@ -350,6 +355,9 @@ if CELERY_BROKER_URL.startswith("redis://"):
     CELERY_BROKER_TRANSPORT = "efficiency.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS |= {"socket_keepalive": True, "health_check_interval": 10}
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes the database connection every this many tasks; out of reach: the
+# worker closes it by Django's rule instead (efficiency/celery.py, DATABASE_CONN_MAX_AGE).
+CELERY_DB_REUSE_MAX = 2**31
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

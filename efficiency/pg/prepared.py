@@ -27,8 +27,14 @@ MAX_PREPARED = 32  # names per connection: the hot statements are a handful of t
 _PLACEHOLDER = re.compile(r"%%|%s")
 
 
-def execute_prepared(cursor, sql: str, params: list | tuple) -> None:
-    """`cursor.execute(sql, params)` (psycopg2 `%s` placeholders), as a prepared statement."""
+def execute_prepared(cursor, sql: str, params: list | tuple, *, generic: bool = False) -> None:
+    """`cursor.execute(sql, params)` (psycopg2 `%s` placeholders), as a prepared statement.
+
+    `generic`: its generic plan from the first EXECUTE on (`SET LOCAL plan_cache_mode =
+    force_generic_plan` in the same round trip), not after PostgreSQL's five custom plans — for a
+    statement run once a minute on a connection that lives minutes (the sweep's). The setting
+    lasts to the end of the transaction (of the statement itself outside one); it touches only
+    prepared statements, whose plans the caller has checked generic and custom alike."""
     db = cursor.db
     if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True) or db.vendor != "postgresql":
         cursor.execute(sql, params)
@@ -59,5 +65,6 @@ def execute_prepared(cursor, sql: str, params: list | tuple) -> None:
 
         call = f"PREPARE {name} AS {_PLACEHOLDER.sub(numbered, sql)}; "
     arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-    cursor.execute(f"{call}EXECUTE {name}{arguments}", params)
+    force = "SET LOCAL plan_cache_mode = force_generic_plan; " if generic else ""
+    cursor.execute(f"{call}{force}EXECUTE {name}{arguments}", params)
     prepared[sql] = name

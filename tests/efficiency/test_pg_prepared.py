@@ -69,3 +69,37 @@ def test_a_unique_violation_in_a_prepared_write_is_an_integrity_error():
     with pytest.raises(IntegrityError), transaction.atomic():
         run(sql, [1])
     assert run(sql, [2]) == (2,)
+
+
+@pytest.mark.django_db(transaction=True)  # a real transaction, for SET LOCAL to end with
+def test_generic_forces_the_generic_plan_from_the_first_execute_for_the_transaction_only():
+    sql = "SELECT count(*) FROM pg_class WHERE relpages >= %s"
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            execute_prepared(cur, sql, [0], generic=True)
+            execute_prepared(cur, sql, [1], generic=True)
+            cur.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                        "WHERE statement LIKE '%%relpages >= $1%%'")
+            assert cur.fetchone() == (2, 0)  # PostgreSQL alone: five custom plans first
+    with connection.cursor() as cur:
+        cur.execute("SHOW plan_cache_mode")
+        assert cur.fetchone() == ("auto",)  # SET LOCAL: over with the transaction
+
+
+def test_the_worker_keeps_its_connection_between_tasks_by_djangos_rule(monkeypatch):
+    """Celery's Django fixup closed the worker's connection after every task, and with it the
+    sweep's prepared statements; now it never does (CELERY_DB_REUSE_MAX), and the worker closes
+    the connection when Django would (efficiency/celery.py) — not for an eager task."""
+    from types import SimpleNamespace
+
+    from celery.fixups.django import DjangoWorkerFixup
+
+    import efficiency.celery as worker
+
+    assert DjangoWorkerFixup(worker.app).db_reuse_max >= 2**31
+    calls = []
+    monkeypatch.setattr("django.db.close_old_connections", lambda: calls.append(1))
+    worker.close_old_connections(sender=SimpleNamespace(request=SimpleNamespace(is_eager=True)))
+    assert calls == []
+    worker.close_old_connections(sender=SimpleNamespace(request=SimpleNamespace(is_eager=False)))
+    assert calls == [1]

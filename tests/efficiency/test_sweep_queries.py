@@ -52,3 +52,50 @@ def test_the_normal_minute_issues_the_same_few_queries_at_any_table_size(
     # Nothing due: one statement for every clock model.
     with django_assert_num_queries(1):
         assert sum(sweep(now=SWEEP_AT + timedelta(minutes=1)).values()) == 0
+
+
+def _statements(captured) -> list[str]:
+    return [q["sql"].removeprefix(GENERIC).split("(")[0].split()[0] for q in captured]
+
+
+GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan; "
+
+
+def test_the_normal_minute_is_prepared_once_per_connection_and_the_walk_is_not(org, settings):
+    """The probe and the small claim are server-side prepared statements (efficiency/pg/prepared.py:
+    parsed and planned once per connection, a generic plan from the first EXECUTE on); a full
+    first batch's count and the batches after it are planned each time (their sizes vary, and they
+    set the planner first). `DATABASE_PREPARED_STATEMENTS = False` (PgBouncer's transaction mode):
+    plain statements, the same rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with connection.cursor() as cur:  # as a new connection: nothing prepared (another test's may be)
+        cur.execute("DEALLOCATE ALL")
+    connection.__dict__.pop("_prepared_statements", None)
+    make_items(org, 3, START)
+    with CaptureQueriesContext(connection) as first:
+        assert sweep(now=SWEEP_AT)["clocktest.timeditem"] == 3
+    make_items(org, 3, START)
+    with CaptureQueriesContext(connection) as again:
+        assert sweep(now=SWEEP_AT)["clocktest.timeditem"] == 3
+    assert _statements(first) == ["PREPARE", "PREPARE"]  # PREPARE …; EXECUTE …: one round trip each
+    assert _statements(again) == ["EXECUTE", "EXECUTE"]
+    assert all(GENERIC in q["sql"] for q in [*first, *again])  # a generic plan from the first EXECUTE
+    with connection.cursor() as cur:
+        cur.execute("SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements")
+        assert cur.fetchone() == (4, 0)  # the probe and the claim, planned once each: generic
+
+    make_items(org, 5, START)
+    with CaptureQueriesContext(connection) as walked:  # a full first batch of 2: the batches after it
+        assert sweep(now=SWEEP_AT, batch=2)["clocktest.timeditem"] == 5
+    kinds = _statements(walked)
+    assert kinds[:2] == ["EXECUTE", "PREPARE"]  # the probe; the claim of LIMIT 2 (a text of its own)
+    assert "PREPARE" not in kinds[2:] and "EXECUTE" not in kinds[2:]
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    make_items(org, 3, START)
+    with CaptureQueriesContext(connection) as plain:
+        assert sweep(now=SWEEP_AT)["clocktest.timeditem"] == 3
+    assert _statements(plain)[0] == "SELECT" and _statements(plain)[1] == "WITH"
+    assert Event.objects.filter(kind="clock.breach").count() == 14
