@@ -23,6 +23,7 @@ import re
 
 from django.conf import settings
 
+INVALID_STATEMENT_NAME = "26000"  # SQLSTATE: prepared statement "…" does not exist
 MAX_PREPARED = 32  # names per connection: the hot statements are a handful of texts
 _PLACEHOLDER = re.compile(r"%%|%s")
 
@@ -66,5 +67,16 @@ def execute_prepared(cursor, sql: str, params: list | tuple, *, generic: bool = 
         call = f"PREPARE {name} AS {_PLACEHOLDER.sub(numbered, sql)}; "
     arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
     force = "SET LOCAL plan_cache_mode = force_generic_plan; " if generic else ""
-    cursor.execute(f"{call}{force}EXECUTE {name}{arguments}", params)
+    try:
+        cursor.execute(f"{call}{force}EXECUTE {name}{arguments}", params)
+    except Exception as exc:
+        if getattr(exc.__cause__ or exc, "pgcode", None) == INVALID_STATEMENT_NAME:
+            forget(db)  # the session lost its statements (DEALLOCATE ALL, DISCARD ALL): prepare again next time
+        raise
     prepared[sql] = name
+
+
+def forget(db) -> None:
+    """Nothing is prepared on `db`'s session any more as far as this module knows: the next use
+    of each statement prepares it again. For whoever ran DEALLOCATE ALL or DISCARD ALL on it."""
+    db.__dict__.pop("_prepared_statements", None)

@@ -103,3 +103,16 @@ def test_the_worker_keeps_its_connection_between_tasks_by_djangos_rule(monkeypat
     assert calls == []
     worker.close_old_connections(sender=SimpleNamespace(request=SimpleNamespace(is_eager=False)))
     assert calls == [1]
+
+
+def test_a_session_that_lost_its_statements_fails_once_then_prepares_again():
+    """Someone ran DEALLOCATE ALL (or DISCARD ALL) on the session behind our back: the call that
+    finds its name gone fails, the module forgets what it had prepared, and the next call works."""
+    assert run() == (3, "a%b", ["x", "y"])
+    with connection.cursor() as cur:
+        cur.execute("DEALLOCATE ALL")
+    with pytest.raises(Exception, match="does not exist"), transaction.atomic():
+        run()
+    with CaptureQueriesContext(connection) as captured:
+        assert run() == (3, "a%b", ["x", "y"])
+    assert captured[0]["sql"].startswith("PREPARE ")

@@ -67,12 +67,14 @@ def test_the_normal_minute_is_prepared_once_per_connection_and_the_walk_is_not(o
     first batch's count and the batches after it are planned each time (their sizes vary, and they
     set the planner first). `DATABASE_PREPARED_STATEMENTS = False` (PgBouncer's transaction mode):
     plain statements, the same rows."""
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
     from django.test.utils import CaptureQueriesContext
+
+    from efficiency.pg.prepared import forget
 
     with connection.cursor() as cur:  # as a new connection: nothing prepared (another test's may be)
         cur.execute("DEALLOCATE ALL")
-    connection.__dict__.pop("_prepared_statements", None)
+    forget(connections[DEFAULT_DB_ALIAS])  # the wrapper itself: `connection` is only a proxy to it
     make_items(org, 3, START)
     with CaptureQueriesContext(connection) as first:
         assert sweep(now=SWEEP_AT)["clocktest.timeditem"] == 3
