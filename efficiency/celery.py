@@ -9,7 +9,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-
 # The worker's database connection lives across tasks as a web process's does across requests:
 # Celery's Django fixup would close it before and after every task (settings.CELERY_DB_REUSE_MAX
 # turns that off), so the sweep's statements, prepared once per connection (efficiency/pg/
