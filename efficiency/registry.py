@@ -275,3 +275,32 @@ def register_local_defaults(key: str, fn: Callable) -> None:
 
 def local_default_rows() -> list[dict]:
     return [row for key in sorted(_local_defaults) for row in _local_defaults[key]()]
+
+
+# --- gaming detection (issue 18): detectors registered by the core and the apps -------------
+
+@dataclass(frozen=True)
+class GamingDetector:
+    """One pattern of gaming a clock (`efficiency.gaming`). `sql(th, start, end)` returns one
+    SELECT (sql, params) over the event log and the items' tables giving the columns
+    `efficiency.gaming.FINDING_COLUMNS` for items whose evidence falls in [start, end); `th` is
+    the pattern's thresholds {name: value} as the office has set them (defaults: `thresholds`,
+    {name: (default, label)}, local defaults — the seeds set none)."""
+
+    code: str
+    label: str
+    sql: Callable
+    thresholds: dict = field(default_factory=dict)
+    description: str = ""
+
+
+_gaming_detectors: dict[str, GamingDetector] = {}
+
+
+def register_gaming_detector(code: str, *, label, sql: Callable, thresholds: dict | None = None,
+                             description: str = "") -> None:
+    _gaming_detectors[code] = GamingDetector(code, label, sql, dict(thresholds or {}), description)
+
+
+def gaming_detectors() -> list[GamingDetector]:
+    return list(_gaming_detectors.values())
