@@ -66,8 +66,15 @@ def _endpoint(methods: tuple[str, ...]):
 
 
 def _channel(request):
-    token = ((request.POST if request.method == "POST" else request.GET).get("api_key") or "").strip()
-    return services.channel_for_token(token) if token else None
+    """The channel a GET's api_key names (optional on a read); one given but unknown is a 403,
+    so that an integrator learns of a revoked token rather than silently losing its details."""
+    token = (request.GET.get("api_key") or "").strip()
+    if not token:
+        return None
+    channel = services.channel_for_token(token)
+    if channel is None:
+        raise Open311Error(403, _("api_key 无效或渠道已停用。"))
+    return channel
 
 
 @_endpoint(("GET",))

@@ -404,4 +404,27 @@ def test_xml_is_well_formed_and_escaped_against_hostile_input(client, org, chann
 
 def test_a_nul_byte_is_refused(client, org, api_key):
     resp = client.post(f"{BASE}requests.json", post_data(org, api_key, description="a\x00b"))
-    assert resp.status_code == 400 and not Complaint.objects.exists()
+    assert resp.status_code == 400 and resp.json()[0]["code"] == 400 and not Complaint.objects.exists()
+
+
+def test_a_get_with_a_bad_api_key_is_403(client, org):
+    file_complaint(org.unit_a)
+    resp = get(client, "requests", api_key="revoked")
+    assert resp.status_code == 403 and "api_key" in errors(resp)
+    assert get(client, "requests").status_code == 200  # no key at all: the public view
+
+
+def test_the_public_list_reads_the_filing_time_index(org):
+    """The 90-day window, newest first, at any size: the plan walks acc_complaint_filed."""
+    from django.db import connection
+
+    from accountability import queries
+
+    file_complaint(org.unit_a)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        qs = Complaint.objects.filter(filed_at__gte=FILED - timedelta(days=90), filed_at__lte=FILED).order_by(
+            "-filed_at", "-id")[:1000]
+        plan = qs.explain()
+    assert "acc_complaint_filed" in plan
+    assert queries.complaints_open311(since=FILED - timedelta(days=90), until=FILED) == []
