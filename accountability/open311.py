@@ -185,14 +185,13 @@ def new_request(post) -> NewRequest:
         raise Open311Error(400, _("lat 和 long 须同时提供。"))
     if not (lat or address or address_id):
         raise Open311Error(400, _("请提供投诉地点：lat 和 long，或 address_string，或 address_id。"))
-    place = []
+    place = []  # stored with the complaint: in Chinese whatever the request's language
     if address:
         place.append(address)
     if address_id:
-        place.append(_("地址编号 %(id)s") % {"id": address_id})
+        place.append(f"地址编号 {address_id}")
     if lat:
-        place.append(_("坐标 %(lat).6f,%(long).6f") % {"lat": _number("lat", lat, -90, 90),
-                                                        "long": _number("long", lon, -180, 180)})
+        place.append(f"坐标 {_number('lat', lat, -90, 90):.6f},{_number('long', lon, -180, 180):.6f}")
     unit = (post.get(f"attribute[{UNIT_ATTRIBUTE}]") or "").strip()
     if not unit:
         raise Open311Error(400, _("缺少必填属性 attribute[%(code)s]（被投诉单位）。") % {"code": UNIT_ATTRIBUTE})
@@ -206,7 +205,7 @@ def new_request(post) -> NewRequest:
     if media:
         if not re.match(r"^https?://\S+$", media) or len(media) > 500:
             raise Open311Error(400, _("media_url 须为 http 或 https 地址。"))
-        extra.append(_("图片链接（未下载，请核实后查看）：%(url)s") % {"url": media})
+        extra.append(f"图片链接（未下载，请核实后查看）：{media}")
     name = ((post.get("last_name") or "").strip() + (post.get("first_name") or "").strip())[:64]
     phone = (post.get("phone") or "").strip()
     if bool(name) != bool(phone):

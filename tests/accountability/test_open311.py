@@ -428,3 +428,11 @@ def test_the_public_list_reads_the_filing_time_index(org):
         plan = qs.explain()
     assert "acc_complaint_filed" in plan
     assert queries.complaints_open311(since=FILED - timedelta(days=90), until=FILED) == []
+
+
+def test_an_english_client_reads_english_names_with_the_same_codes(client, org, api_key):
+    body = client.get(f"{BASE}services.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    slow = next(s for s in body if s["service_code"] == "slow")
+    assert slow["service_name"] != "慢作为" and slow["service_name"].isascii()
+    resp = client.post(f"{BASE}requests.json", post_data(org, api_key, service_code="nope"), HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 404 and errors(resp) == 'No complaint category has the service_code "nope".'
