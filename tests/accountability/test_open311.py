@@ -328,6 +328,9 @@ def test_the_list_filters_by_ids_code_and_date_window(client, org):
         assert numbers(**window) == [old.tracking_number]
         assert numbers(start_date="2026-11-02T01:00:00Z") == [graft.tracking_number, slow.tracking_number]
         assert numbers(end_date="2026-11-02T09:00:00+08:00") == []
+        # an offset's "+" sent unencoded reaches us as a space: still read as the offset
+        assert client.get(f"{BASE}requests.json?end_date=2026-11-02T09:00:00+08:00").json() == []
+        assert len(client.get(f"{BASE}requests.json?start_date=2026-11-02T09:00:00+08:00").json()) == 2
         root = xml(get(client, "requests", "xml", service_code="slow"))
         assert [e.text for e in root.findall("request/service_request_id")] == [slow.tracking_number]
 
