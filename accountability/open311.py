@@ -219,26 +219,34 @@ def new_request(post) -> NewRequest:
 # --- service requests as the world sees them ----------------------------------------------------------
 
 
-def request_row(c: Complaint, *, own: bool, agency_default: str, service_notice: str, expected=None,
-                notes_detail: str = "") -> dict:
-    """One complaint as a service request. `own`: the caller is the channel that filed it, which
-    also sees the description and the place (never the complainant's name or phone)."""
-    notes = str(c.get_status_display())
-    if own and notes_detail:
-        notes = f"{notes}：{notes_detail}"
+class Labels:
+    """The status and category labels in the request's language, looked up once per answer."""
+
+    def __init__(self):
+        self.status = {value: str(label) for value, label in Complaint.Status.choices}
+        self.category = {value: str(label) for value, label in Category.choices}
+
+
+def request_row(c: dict, *, labels: Labels, own: bool, agency_default: str, service_notice: str,
+                expected=None) -> dict:
+    """One complaint (a dict of `queries.complaints_open311`) as a service request. `own`: the
+    caller is the channel that filed it, which also sees the description, the place and the
+    reason or reply after the status (never the complainant's name or phone)."""
+    notes = labels.status.get(c["status"], c["status"])
+    detail = status_detail(c) if own else ""
     return {
-        "service_request_id": c.tracking_number,
-        "status": public_status(c.status),
-        "status_notes": notes,
-        "service_name": str(Category(c.category).label) if c.category in Category.values else c.category,
-        "service_code": c.category,
-        "description": c.description if own else "",
-        "agency_responsible": c.unit.name if c.unit_id else agency_default,
+        "service_request_id": c["tracking_number"],
+        "status": public_status(c["status"]),
+        "status_notes": f"{notes}：{detail}" if detail else notes,
+        "service_name": labels.category.get(c["category"], c["category"]),
+        "service_code": c["category"],
+        "description": c["description"] if own else "",
+        "agency_responsible": c["unit_name"] or agency_default,
         "service_notice": service_notice,
-        "requested_datetime": w3c(c.filed_at),
-        "updated_datetime": w3c(getattr(c, "updated_at", None) or c.filed_at),
+        "requested_datetime": w3c(c["filed_at"]),
+        "updated_datetime": w3c(c["updated_at"] or c["filed_at"]),
         "expected_datetime": w3c(expected),
-        "address": c.place if own else "",
+        "address": c["place"] if own else "",
         "address_id": "",
         "zipcode": "",
         "lat": None,
@@ -247,12 +255,13 @@ def request_row(c: Complaint, *, own: bool, agency_default: str, service_notice:
     }
 
 
-def status_detail(c: Complaint) -> str:
+def status_detail(c: dict) -> str:
     """What the complainant's channel reads after the status: the reason for a refusal, the reply."""
-    if c.status == Complaint.Status.DECLINED:
-        return c.decline_reason
-    if c.answered_at and c.status in (Complaint.Status.ANSWERED, Complaint.Status.CLOSED, Complaint.Status.REEXAMINING):
-        return c.reply
+    if c["status"] == Complaint.Status.DECLINED:
+        return c["decline_reason"]
+    if c["answered_at"] and c["status"] in (Complaint.Status.ANSWERED, Complaint.Status.CLOSED,
+                                            Complaint.Status.REEXAMINING):
+        return c["reply"]
     return ""
 
 

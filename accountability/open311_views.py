@@ -129,13 +129,12 @@ def _request_create(request, fmt):
                                              "account_id": None}], status=201)
 
 
-def _rows(request, complaints, *, expected=False):
-    channel = _channel(request)
+def _rows(request, complaints, *, expected=None):
+    channel, labels = _channel(request), open311.Labels()
     agency, notice = _("效能办"), _limits()
     return [open311.request_row(
-        c, own=channel is not None and c.channel_id == channel.pk, agency_default=agency, service_notice=notice,
-        notes_detail=open311.status_detail(c),
-        expected=queries.complaint_citizen_deadline(c)["due_at"] if expected else None) for c in complaints]
+        c, labels=labels, own=channel is not None and c["channel_id"] == channel.pk, agency_default=agency,
+        service_notice=notice, expected=expected) for c in complaints]
 
 
 def _request_list(request, fmt):
@@ -161,7 +160,8 @@ def request_detail(request, fmt, number):
     found = queries.complaints_open311(numbers=[number], limit=1) if open311.TRACKING_RE.match(number) else []
     if not found:
         raise Open311Error(404, _("没有编号为“%(no)s”的投诉。") % {"no": number[:20]})
-    return render(fmt, "service_requests", _rows(request, found, expected=True))
+    due = queries.complaint_citizen_deadline(queries.complaint_by_number(number))["due_at"]
+    return render(fmt, "service_requests", _rows(request, found, expected=due))
 
 
 @_endpoint(("GET",))
@@ -171,4 +171,4 @@ def token(request, fmt, token):
     found = queries.complaints_open311(numbers=[number], limit=1) if open311.TRACKING_RE.match(number) else []
     if not found:
         raise Open311Error(404, _("没有该 token 对应的投诉。"))
-    return render(fmt, "service_requests", [{"service_request_id": found[0].tracking_number, "token": number}])
+    return render(fmt, "service_requests", [{"service_request_id": found[0]["tracking_number"], "token": number}])
