@@ -119,9 +119,10 @@ def _request_create(request, fmt):
             description=new.description, occurred_on=new.occurred_on, place=new.place,
             is_anonymous=new.is_anonymous, name=new.name, phone=new.phone, channel=channel, ip=client_ip(request))
     except services.UnitMissing:
-        raise Open311Error(400, _("attribute[%(code)s]：没有找到该被投诉单位。") % {"code": open311.UNIT_ATTRIBUTE})
-    except ValidationError as exc:
-        raise Open311Error(400, "；".join(exc.messages))
+        raise Open311Error(400, _("attribute[%(code)s]：没有找到该被投诉单位。")
+                           % {"code": open311.UNIT_ATTRIBUTE}) from None
+    except ValidationError as exc:  # the filing's own checks (length, real name, phone)
+        raise Open311Error(400, "；".join(exc.messages)) from None
     c = filed.complaint
     notice = _("投诉已登记，编号 %(no)s，查询码 %(code)s（只显示这一次，请转告投诉人）。%(limits)s") % {
         "no": c.tracking_number, "code": filed.check_code, "limits": _limits()}

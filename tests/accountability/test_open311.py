@@ -439,3 +439,17 @@ def test_an_english_client_reads_english_names_with_the_same_codes(client, org, 
     assert slow["service_name"] != "慢作为" and slow["service_name"].isascii()
     resp = client.post(f"{BASE}requests.json", post_data(org, api_key, service_code="nope"), HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 404 and errors(resp) == 'No complaint category has the service_code "nope".'
+
+
+def test_the_list_takes_a_fixed_number_of_queries(client, org, channel, api_key):
+    def counted():
+        with CaptureQueriesContext(connection) as captured:
+            assert get(client, "requests", "xml", api_key=api_key).status_code == 200
+        return len(captured.captured_queries)
+
+    file_complaint(org.unit_a, channel=channel[0])
+    counted()  # this process reads the rules once (efficiency.process_cache)
+    few = counted()
+    for _ in range(5):
+        file_complaint(org.unit_a, channel=channel[0])
+    assert counted() == few == 2  # the channel, the list
