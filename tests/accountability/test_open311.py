@@ -453,3 +453,19 @@ def test_the_list_takes_a_fixed_number_of_queries(client, org, channel, api_key)
     for _ in range(5):
         file_complaint(org.unit_a, channel=channel[0])
     assert counted() == few == 2  # the channel, the list
+
+
+def test_an_answered_complaint_is_closed_and_a_reexamination_opens_it(client, org, channel, api_key):  # R26
+    c = file_complaint(org.unit_a, channel=channel[0]).complaint
+    c = services.complaint_accept(complaint=c, actor=org.office)
+    c = services.complaint_assign(complaint=c, actor=org.office, unit=org.unit_a)
+    c = services.complaint_unit_reply(complaint=c, actor=org.head_a, reply="已责令窗口当日办结。")
+    c = services.complaint_send_reply(complaint=c, actor=org.office, substantiated=True)
+    [public] = get(client, f"requests/{c.tracking_number}").json()
+    [own] = get(client, f"requests/{c.tracking_number}", api_key=api_key).json()
+    assert public["status"] == own["status"] == "closed" and public["status_notes"] == "已答复"
+    assert own["status_notes"] == f"已答复：{c.reply}" and public["expected_datetime"] is None
+    assert public["updated_datetime"] >= public["requested_datetime"]
+    services.complaint_reexamine(complaint=c, reason="答复没有解决问题")
+    [again] = get(client, f"requests/{c.tracking_number}").json()
+    assert again["status"] == "open" and again["status_notes"] == "复查中"
