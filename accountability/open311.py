@@ -55,9 +55,9 @@ TRACKING_RE = re.compile(r"^TS\d{14}$")
 class Open311Error(Exception):
     """An answer in the specification's error format: [{"code": status, "description": …}]."""
 
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None):
         super().__init__(description)
-        self.status, self.description = status, str(description)
+        self.status, self.description, self.retry_after = status, str(description), retry_after
 
 
 def public_status(status: str) -> str:

@@ -21,6 +21,8 @@ from . import open311, queries, security, services
 from .open311 import Open311Error, error, render
 
 READS_WINDOW_SECONDS = 60
+KEY_FAILS_PER_IP = 10  # 本地默认: wrong api_keys from one address before it waits KEY_WINDOW_SECONDS
+KEY_WINDOW_SECONDS = 600
 
 
 def _limits() -> str:
@@ -58,23 +60,35 @@ def _endpoint(methods: tuple[str, ...]):
             try:
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
-                return error(fmt, exc.status, exc.description)
+                response = error(fmt, exc.status, exc.description)
+                if exc.retry_after:
+                    response["Retry-After"] = str(exc.retry_after)
+                return response
 
         return endpoint
 
     return wrap
 
 
+def _channel_for(request, token: str):
+    """The active channel of an api_key, else a 403 — counted per client address: after
+    KEY_FAILS_PER_IP wrong keys the address waits (429), without a lookup, so a flood of guesses
+    costs no database round trip."""
+    key = f"open311-key:{client_ip(request) or 'unknown'}"
+    if security.blocked(key, limit=KEY_FAILS_PER_IP):
+        raise Open311Error(429, _("api_key 错误次数过多，请稍后再试。"), retry_after=KEY_WINDOW_SECONDS)
+    channel = services.channel_for_token(token)
+    if channel is None:
+        security.allow(key, limit=KEY_FAILS_PER_IP, window=KEY_WINDOW_SECONDS)
+        raise Open311Error(403, _("api_key 无效或渠道已停用。"))
+    return channel
+
+
 def _channel(request):
     """The channel a GET's api_key names (optional on a read); one given but unknown is a 403,
     so that an integrator learns of a revoked token rather than silently losing its details."""
     token = (request.GET.get("api_key") or "").strip()
-    if not token:
-        return None
-    channel = services.channel_for_token(token)
-    if channel is None:
-        raise Open311Error(403, _("api_key 无效或渠道已停用。"))
-    return channel
+    return _channel_for(request, token) if token else None
 
 
 @_endpoint(("GET",))
@@ -109,9 +123,7 @@ def _request_create(request, fmt):
     token = (request.POST.get("api_key") or "").strip()
     if not token:
         raise Open311Error(403, _("缺少 api_key（投诉受理渠道令牌）。"))
-    channel = services.channel_for_token(token)
-    if channel is None:
-        raise Open311Error(403, _("api_key 无效或渠道已停用。"))
+    channel = _channel_for(request, token)
     new = open311.new_request(request.POST)
     try:
         filed = services.complaint_file(

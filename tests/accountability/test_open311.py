@@ -469,3 +469,16 @@ def test_an_answered_complaint_is_closed_and_a_reexamination_opens_it(client, or
     services.complaint_reexamine(complaint=c, reason="答复没有解决问题")
     [again] = get(client, f"requests/{c.tracking_number}").json()
     assert again["status"] == "open" and again["status_notes"] == "复查中"
+
+
+def test_wrong_api_keys_from_one_address_are_slowed_down_and_the_right_one_from_another_is_not(
+        client, org, api_key, settings):
+    from accountability import open311_views
+
+    settings.TRUSTED_PROXIES = [NGINX]
+    codes = [client.post(f"{BASE}requests.json", post_data(org, f"guess-{n}"), **behind_proxy(CLIENT_A)).status_code
+             for n in range(open311_views.KEY_FAILS_PER_IP + 2)]
+    assert codes == [403] * open311_views.KEY_FAILS_PER_IP + [429] * 2
+    resp = client.get(f"{BASE}requests.json", {"api_key": "guess"}, **behind_proxy(CLIENT_A))
+    assert resp.status_code == 429 and resp["Retry-After"] == "600"
+    assert client.post(f"{BASE}requests.json", post_data(org, api_key), **behind_proxy(CLIENT_B)).status_code == 201
