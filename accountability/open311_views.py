@@ -37,6 +37,9 @@ def _endpoint(methods: tuple[str, ...]):
     for), jurisdiction (when this server is given one), the per-address limit on reads, and
     `Open311Error` turned into the specification's error list."""
 
+    if "GET" in methods:  # a monitor's HEAD is a GET without the body
+        methods = (*methods, "HEAD")
+
     def wrap(view):
         @csrf_exempt
         def endpoint(request, fmt: str, **kwargs):
@@ -51,7 +54,7 @@ def _endpoint(methods: tuple[str, ...]):
             expected = getattr(settings, "OPEN311_JURISDICTION_ID", "")
             if jurisdiction and expected and jurisdiction != expected:
                 return error(fmt, 404, _("未知的 jurisdiction_id。"))
-            if request.method == "GET" and not security.allow(
+            if request.method != "POST" and not security.allow(
                     f"open311:{client_ip(request) or 'unknown'}", window=READS_WINDOW_SECONDS,
                     limit=getattr(settings, "OPEN311_READS_PER_MINUTE", 60)):
                 response = error(fmt, 429, _("查询过于频繁，请稍后再试。"))

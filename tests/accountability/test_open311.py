@@ -115,6 +115,9 @@ def test_an_unknown_service_code_and_format_are_404(client):
 def test_a_wrong_method_is_405_in_the_format_asked_for(client):
     resp = client.post(f"{BASE}services.xml")
     assert resp.status_code == 405 and xml(resp).find("error/code").text == "405"
+    assert resp["Allow"] == "GET, HEAD"
+    assert client.delete(f"{BASE}requests.json").status_code == 405
+    assert client.head(f"{BASE}services.json").status_code == 200
 
 
 # --- POST requests ------------------------------------------------------------------------------------
