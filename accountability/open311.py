@@ -219,6 +219,15 @@ def new_request(post) -> NewRequest:
 # --- service requests as the world sees them ----------------------------------------------------------
 
 
+_COORDINATES = re.compile(r"坐标 (-?\d{1,3}\.\d{6}),(-?\d{1,3}\.\d{6})$")
+
+
+def coordinates(place: str) -> tuple[float | None, float | None]:
+    """lat and long as `new_request` wrote them at the end of the place (no column of their own)."""
+    found = _COORDINATES.search(place or "")
+    return (float(found[1]), float(found[2])) if found else (None, None)
+
+
 class Labels:
     """The status and category labels in the request's language, looked up once per answer."""
 
@@ -234,6 +243,7 @@ def request_row(c: dict, *, labels: Labels, own: bool, agency_default: str, serv
     reason or reply after the status (never the complainant's name or phone)."""
     notes = labels.status.get(c["status"], c["status"])
     detail = status_detail(c) if own else ""
+    lat, long = coordinates(c["place"]) if own else (None, None)
     return {
         "service_request_id": c["tracking_number"],
         "status": public_status(c["status"]),
@@ -249,8 +259,8 @@ def request_row(c: dict, *, labels: Labels, own: bool, agency_default: str, serv
         "address": c["place"] if own else "",
         "address_id": "",
         "zipcode": "",
-        "lat": None,
-        "long": None,
+        "lat": lat,
+        "long": long,
         "media_url": "",
     }
 

@@ -184,6 +184,9 @@ def test_a_post_in_xml(client, org, api_key):
     root = xml(resp)
     assert root.tag == "service_requests" and root.find("request/service_request_id").text.startswith("TS")
     assert Complaint.objects.get().place == "坐标 30.391000,114.894000"
+    [own] = get(client, "requests", api_key=api_key).json()
+    [public] = get(client, "requests").json()
+    assert (own["lat"], own["long"]) == (30.391, 114.894) and public["lat"] is public["long"] is None
 
 
 def test_a_real_name_request_keeps_name_and_phone_and_never_returns_them(client, org, api_key):
