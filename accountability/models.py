@@ -131,7 +131,10 @@ class Complaint(Clock):
                    models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_open_step",
                                 condition=~models.Q(status__in=["closed", "declined"])),
                    models.Index(fields=["status", "step_due", "-filed_at", "-id"], name="acc_complaint_status_step"),
-                   models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_step")]
+                   models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_step"),
+                   # Open311's public list (queries.complaints_open311): a window of filing
+                   # times, the latest first.
+                   models.Index(fields=["-filed_at", "-id"], name="acc_complaint_filed")]
 
     def __str__(self):
         return f"{self.tracking_number} {self.get_category_display()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -202,6 +203,38 @@ def complaint_public(c: Complaint) -> dict:
         "can_reexamine": c.status == Complaint.Status.ANSWERED and c.reexamine_requested_at is None,
         "reexamine_requested_at": c.reexamine_requested_at,
     }
+
+
+# The moments a complaint's public state changes (GREATEST skips the empty ones in PostgreSQL).
+_CHANGED_AT = ("filed_at", "accepted_at", "unit_replied_at", "answered_at", "finding_at", "rated_at",
+               "reexamine_requested_at", "clock_start", "closed_at")
+
+
+def complaints_open311(*, numbers=None, categories=(), statuses=(), since=None, until=None, limit: int = 1000):
+    """Complaints as Open311 service requests, as dicts of the fields it may show (public: no
+    scope; the caller renders only the public ones). `numbers` (tracking numbers) overrides
+    every other filter, as the specification's service_request_id does. Newest first;
+    `updated_at` is the latest public change. Dicts, not instances: a list of 1000 builds in a
+    third of the time."""
+    qs = Complaint.objects.annotate(updated_at=Greatest(*_CHANGED_AT)).values(
+        "tracking_number", "status", "category", "description", "place", "filed_at", "channel_id",
+        "decline_reason", "reply", "answered_at", "updated_at", unit_name=F("unit__name"))
+    if numbers is not None:
+        return list(qs.filter(tracking_number__in=numbers).order_by("-filed_at", "-id")[:limit])
+    if categories:
+        qs = qs.filter(category__in=categories)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    return list(qs.filter(filed_at__gte=since, filed_at__lte=until).order_by("-filed_at", "-id")[:limit])
+
+
+def complaint_by_number(number: str) -> Complaint | None:
+    return Complaint.objects.filter(tracking_number=number).first()
+
+
+def units_complainable() -> list[tuple[int, str]]:
+    """Every active unit a complaint may name, for the Open311 service definition."""
+    return list(Unit.objects.filter(is_active=True).order_by("name", "id").values_list("id", "name"))
 
 
 def exemption_conditions():

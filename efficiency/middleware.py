@@ -98,6 +98,9 @@ class RejectNulMiddleware:
             message = _("请求中含有非法字符（NUL），请检查输入后重试。")
             if request.path.startswith("/api/"):
                 return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
+            if request.path.startswith("/open311/"):  # GeoReport v2's error list
+                return JsonResponse([{"code": 400, "description": message}], safe=False, status=400,
+                                    json_dumps_params={"ensure_ascii": False})
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 

@@ -450,6 +450,12 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} would believe anyone's X-Forwarded-For")
 AXES_CLIENT_IP_CALLABLE = "efficiency.client.client_ip"
 
+# Open311 GeoReport v2 (/open311/v2/, docs/open311.md). Reads are public and limited per client
+# address (本地默认 60 a minute); a jurisdiction_id other than this one (when set) is a 404.
+OPEN311_READS_PER_MINUTE = env_int("OPEN311_READS_PER_MINUTE", 60)
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "") or ""
+OPEN311_CONTACT = env("OPEN311_CONTACT", "") or ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -54,6 +54,8 @@ urlpatterns = [
     path("api/docs/", api_docs_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
     path("api/redoc/", api_docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("api/v1/", include(api_v1)),
+    # Open311 GeoReport v2 (a stable public interface): complaints from other civic systems.
+    path("open311/v2/", include("accountability.open311_urls")),
     path("supervision/", include("supervision.urls")),
     path("inspection/", include("inspection.urls")),
     path("approvals/", include("approvals.urls")),
