@@ -76,6 +76,7 @@ class PublicComplaintCreate(ObjectBody, APIView):
                 description=d["description"],
                 occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", False),
                 name=d.get("name", ""), phone=d.get("phone", ""), files=files, channel=channel, ip=ip,
+                received_at=d.get("received_at"),
                 captcha=None if channel else (d.get("captcha_id", ""), d.get("captcha_answer", "")))
         except services.UnitMissing:
             return error_response(_("被投诉单位不存在。"), fields={"subject_unit": [_("被投诉单位不存在")]})

@@ -83,6 +83,9 @@ class Complaint(Clock):
     complainant_name = models.CharField(_("投诉人姓名"), max_length=64, blank=True)
     complainant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     channel = models.ForeignKey(IntakeChannel, models.PROTECT, null=True, blank=True, verbose_name=_("受理渠道"))
+    # When the channel (12345 热线) itself received the complaint, as the channel says; read by
+    # the gaming detector intake_lag (体外循环, accountability/gaming.py) against the clock's start.
+    channel_received_at = models.DateTimeField(_("渠道收件时间"), null=True, blank=True)
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
     about_office = models.BooleanField(_("投诉效能办本身（回避：由上一级效能办或领导办理）"), default=False)
     filed_at = models.DateTimeField(_("投诉时间"), auto_now_add=True)
@@ -131,7 +134,10 @@ class Complaint(Clock):
                    models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_open_step",
                                 condition=~models.Q(status__in=["closed", "declined"])),
                    models.Index(fields=["status", "step_due", "-filed_at", "-id"], name="acc_complaint_status_step"),
-                   models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_step")]
+                   models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_step"),
+                   # The gaming detector intake_lag (accountability/gaming.py): only the channels' rows.
+                   models.Index(fields=["filed_at"], name="acc_complaint_channel_filed",
+                                condition=models.Q(channel_received_at__isnull=False))]
 
     def __str__(self):
         return f"{self.tracking_number} {self.get_category_display()}"

@@ -234,12 +234,20 @@ class PublicRatingView(APIView):
     authentication_classes: list = []
     permission_classes = [drf_permissions.AllowAny]
 
+    def dispatch(self, request, *args, **kwargs):
+        # No authentication here (the code is the key), but a staff member's session still says
+        # who entered the rating (the gaming detector rating_by_staff): read before DRF's
+        # anonymous user replaces it.
+        self.session_user = getattr(request, "user", None)
+        return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(request=s.ApplicationRatingSerializer, responses={201: s.PublicApplicationSerializer})
     def post(self, request, receipt_number):
         data = _valid(s.ApplicationRatingSerializer, request)
         app, error = _public_app(request, receipt_number, data["code"])
         if error:
             return error
-        services.rating_submit(application=app, score=data["score"], comment=data["comment"])
+        services.rating_submit(application=app, score=data["score"], comment=data["comment"],
+                               actor=self.session_user, request=request)
         app.refresh_from_db()
         return Response(public.public_view(app), status=status.HTTP_201_CREATED)
