@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from efficiency.api import error_response
+from efficiency.api import KeepsSessionUser, error_response
 from efficiency.client import client_ip
 from efficiency.parsers import JSONObjectParser
 from efficiency.models import Role, Unit, User
@@ -126,7 +126,7 @@ class PublicComplaintStatus(APIView):
         return Response(serializers.PublicComplaintStatusSerializer(queries.complaint_public(c)).data)
 
 
-class PublicComplaintRate(ObjectBody, APIView):
+class PublicComplaintRate(KeepsSessionUser, ObjectBody, APIView):
     """POST {code, rating, comment} — the citizen rates the reply; {code, reexamine: reason} asks
     for the one re-examination."""
 
@@ -142,7 +142,8 @@ class PublicComplaintRate(ObjectBody, APIView):
             c = services.complaint_reexamine(complaint=c, reason=request.data["reexamine"])
         else:
             c = services.complaint_rate(complaint=c, rating=request.data.get("rating", ""),
-                                        comment=request.data.get("comment", ""))
+                                        comment=request.data.get("comment", ""), actor=self.session_user,
+                                        request=request)
         return Response(serializers.PublicComplaintStatusSerializer(queries.complaint_public(c)).data)
 
 

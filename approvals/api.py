@@ -16,7 +16,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from efficiency.api import error_response
+from efficiency.api import KeepsSessionUser, error_response
 from efficiency.models import Unit, User
 
 from . import filters, public, queries, serializers as s, services
@@ -227,19 +227,12 @@ class PublicApplicationView(APIView):
         return error or Response(public.public_view(app))
 
 
-class PublicRatingView(APIView):
+class PublicRatingView(KeepsSessionUser, APIView):
     """好差评 by the applicant after the decision (no login)."""
 
     serializer_class = s.PublicApplicationSerializer
     authentication_classes: list = []
     permission_classes = [drf_permissions.AllowAny]
-
-    def dispatch(self, request, *args, **kwargs):
-        # No authentication here (the code is the key), but a staff member's session still says
-        # who entered the rating (the gaming detector rating_by_staff): read before DRF's
-        # anonymous user replaces it.
-        self.session_user = getattr(request, "user", None)
-        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(request=s.ApplicationRatingSerializer, responses={201: s.PublicApplicationSerializer})
     def post(self, request, receipt_number):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from efficiency.gaming_evidence import burst_sql
 from efficiency.registry import register_gaming_detector
 
 APP = "approvals.application"
@@ -105,52 +106,19 @@ def split_matter_sql(th, start, end):
 
 
 def rating_burst_sql(th, start, end):
-    # Read H hours before `start`, so a burst across the boundary is seen whole; reported when
-    # one of its ratings falls in [start, end). Key: the burst's first rating.
-    hours = int(th["hours"])
-    sql = f"""
-        WITH r AS (
-            SELECT r.id, r.application_id, r.unit_id, r.created_at, r.score, h.kind, h.hash,
-                   count(*) OVER w_ahead AS ahead
-            FROM approvals_rating r
-            CROSS JOIN LATERAL (VALUES ('phone', r.phone_hash), ('device', r.device_hash)) h(kind, hash)
-            WHERE r.created_at >= %s::timestamptz - %s::int * interval '1 hour' AND r.created_at < %s
-              AND r.score >= {GOOD} AND h.hash <> ''
-            WINDOW w_ahead AS (PARTITION BY r.unit_id, h.kind, h.hash ORDER BY r.created_at
-                               RANGE BETWEEN CURRENT ROW AND '{hours} hours'::interval FOLLOWING)
-        ), m AS (  -- the ratings inside some window of H hours holding N or more
-            SELECT r.*, bool_or(r.ahead >= %s::int) OVER (
-                       PARTITION BY r.unit_id, r.kind, r.hash ORDER BY r.created_at
-                       RANGE BETWEEN '{hours} hours'::interval PRECEDING AND CURRENT ROW) AS member
-            FROM r
-        ), i AS (  -- islands: a new burst after a gap longer than H
-            SELECT m.*, sum(CASE WHEN m.prev IS NULL OR m.created_at - m.prev > '{hours} hours'::interval
-                                 THEN 1 ELSE 0 END)
-                        OVER (PARTITION BY m.unit_id, m.kind, m.hash ORDER BY m.created_at, m.id) AS burst
-            FROM (SELECT m.*, lag(m.created_at) OVER (PARTITION BY m.unit_id, m.kind, m.hash
-                                                      ORDER BY m.created_at, m.id) AS prev
-                  FROM m WHERE m.member) m
-        ), b AS (
-            SELECT i.unit_id, i.kind, i.hash, array_agg(i.id ORDER BY i.created_at, i.id) AS rating_ids,
-                   array_agg(i.application_id ORDER BY i.created_at, i.id) AS application_ids,
-                   min(i.created_at) AS first_at, max(i.created_at) AS last_at
-            FROM i GROUP BY i.unit_id, i.kind, i.hash, i.burst
-            HAVING count(*) >= %s::int AND max(i.created_at) >= %s
-        )
-        SELECT '{APP}'::text AS subject_type, b.application_ids[1]::bigint AS subject_id,
-               b.unit_id::bigint AS unit_id,
-               'rating_burst:' || b.kind || ':' || left(b.hash, 16) || ':' || b.rating_ids[1] AS key,
-               jsonb_build_object('by', b.kind, 'hash', left(b.hash, 12), 'count', cardinality(b.rating_ids),
-                                  'rating_ids', b.rating_ids, 'application_ids', b.application_ids,
-                                  'first_at', b.first_at, 'last_at', b.last_at,
-                                  'threshold_count', %s::int, 'threshold_hours', {hours}) AS figures,
-               ARRAY(SELECT e.id FROM efficiency_event e
-                     JOIN unnest(b.rating_ids, b.application_ids) AS x(rating_id, application_id)
-                       ON e.subject_type = '{APP}' AND e.subject_id = x.application_id
-                      AND e.kind = 'approvals.rated' AND (e.payload ->> 'rating_id')::bigint = x.rating_id
-                     ORDER BY e.id)::bigint[] AS event_ids
-        FROM b"""
-    return sql, [start, hours, end, th["count"], th["count"], start, th["count"]]
+    source = f"""
+        SELECT r.id, r.application_id AS item_id, r.unit_id, r.created_at AS at, h.kind, h.hash
+        FROM approvals_rating r
+        CROSS JOIN LATERAL (VALUES ('phone', r.phone_hash), ('device', r.device_hash)) h(kind, hash)
+        WHERE r.created_at >= %s::timestamptz - %s::int * interval '1 hour' AND r.created_at < %s
+          AND r.score >= {GOOD} AND h.hash <> ''"""
+    events = f"""ARRAY(SELECT e.id FROM efficiency_event e
+                      JOIN unnest(b.rating_ids, b.item_ids) AS x(rating_id, application_id)
+                        ON e.subject_type = '{APP}' AND e.subject_id = x.application_id
+                       AND e.kind = 'approvals.rated' AND (e.payload ->> 'rating_id')::bigint = x.rating_id
+                      ORDER BY e.id)"""
+    return burst_sql(source, [start, int(th["hours"]), end], subject_type=APP, code="rating_burst",
+                     count=th["count"], hours=th["hours"], start=start, end=end, events=events)
 
 
 def rating_by_staff_sql(th, start, end):

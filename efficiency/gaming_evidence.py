@@ -51,3 +51,46 @@ def arrival_check(value: datetime | None, *, now: datetime, field: str) -> datet
     if value < now - MAX_ARRIVAL_AGE:
         raise ValidationError({field: [_("收件时间早于一年前，请核对。")]})
     return value
+
+
+def burst_sql(source: str, source_params: list, *, subject_type: str, code: str, count: int, hours: int,
+              start, end, events: str) -> tuple[str, list]:
+    """The SELECT (FINDING_COLUMNS) of a rating burst: `count` or more ratings from one phone
+    or one device (one keyed hash) for one unit within `hours` hours. `source` is a SELECT of
+    (id, item_id, unit_id, at, kind, hash) — the good ratings with each non-empty hash — over
+    [start − hours, end) (bound by the caller with `source_params`), so a burst across `start`
+    is seen whole; a burst is reported when one of its ratings falls in [start, end). One
+    finding per burst, keyed by its first rating; `events` is an SQL array expression over
+    `b.rating_ids` and `b.item_ids` (the events that prove it)."""
+    hours = int(hours)
+    span = f"'{hours} hours'::interval"
+    sql = f"""
+        WITH r AS (
+            SELECT s.*, count(*) OVER (PARTITION BY s.unit_id, s.kind, s.hash ORDER BY s.at
+                                       RANGE BETWEEN CURRENT ROW AND {span} FOLLOWING) AS ahead
+            FROM ({source}) s
+        ), m AS (  -- the ratings inside some window of `hours` holding `count` or more
+            SELECT r.*, bool_or(r.ahead >= %s::int) OVER (PARTITION BY r.unit_id, r.kind, r.hash ORDER BY r.at
+                                                         RANGE BETWEEN {span} PRECEDING AND CURRENT ROW) AS member
+            FROM r
+        ), i AS (  -- bursts: a new one after a gap longer than `hours`
+            SELECT m.*, count(*) FILTER (WHERE m.prev IS NULL OR m.at - m.prev > {span})
+                        OVER (PARTITION BY m.unit_id, m.kind, m.hash ORDER BY m.at, m.id) AS burst
+            FROM (SELECT m.*, lag(m.at) OVER (PARTITION BY m.unit_id, m.kind, m.hash ORDER BY m.at, m.id) AS prev
+                  FROM m WHERE m.member) m
+        ), b AS (
+            SELECT i.unit_id, i.kind, i.hash, array_agg(i.id ORDER BY i.at, i.id) AS rating_ids,
+                   array_agg(i.item_id ORDER BY i.at, i.id) AS item_ids, min(i.at) AS first_at, max(i.at) AS last_at
+            FROM i GROUP BY i.unit_id, i.kind, i.hash, i.burst
+            HAVING count(*) >= %s::int AND max(i.at) >= %s
+        )
+        SELECT '{subject_type}'::text AS subject_type, b.item_ids[1]::bigint AS subject_id,
+               b.unit_id::bigint AS unit_id,
+               '{code}:' || b.kind || ':' || left(b.hash, 16) || ':' || b.rating_ids[1] AS key,
+               jsonb_build_object('by', b.kind, 'hash', left(b.hash, 12), 'count', cardinality(b.rating_ids),
+                                  'rating_ids', b.rating_ids, 'item_ids', b.item_ids,
+                                  'first_at', b.first_at, 'last_at', b.last_at,
+                                  'threshold_count', %s::int, 'threshold_hours', {hours}) AS figures,
+               ({events})::bigint[] AS event_ids
+        FROM b"""
+    return sql, [*source_params, count, count, start, count]

@@ -191,6 +191,7 @@ def test_rating_burst_finds_five_good_ratings_from_one_phone_and_one_device_with
     assert sorted(f["figures"]["by"] for f in found) == ["device", "phone"]
     for f in found:
         assert f["unit_id"] == org.unit_a.pk and f["subject_id"] == apps[0][0].pk
+        assert f["figures"]["item_ids"] == [a.pk for a, _c in apps]
         assert f["figures"]["rating_ids"] == [r.pk for r in ratings] and f["figures"]["count"] == 5
         assert f["key"].endswith(f":{ratings[0].pk}")
         assert f["event_ids"] == list(Event.objects.filter(kind="approvals.rated").order_by("id")
