@@ -36,8 +36,9 @@ def intake_lag_sql(th, start, end):
         JOIN wd ws ON ws.d = (c.channel_received_at AT TIME ZONE 'Asia/Shanghai')::date
         JOIN wd wr ON wr.d = (COALESCE(c.clock_start, c.filed_at) AT TIME ZONE 'Asia/Shanghai')::date
         WHERE c.channel_received_at IS NOT NULL AND c.filed_at >= %s AND c.filed_at < %s
+          AND c.channel_received_at < COALESCE(c.clock_start, c.filed_at) - %s::int * interval '1 day'
           AND wr.n - ws.n > %s::int"""
-    return sql, [th["working_days"], start, end, th["working_days"]]
+    return sql, [th["working_days"], start, end, th["working_days"], th["working_days"]]
 
 
 def _rated_events(item: str) -> str:

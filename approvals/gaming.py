@@ -22,12 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from efficiency.gaming_evidence import burst_sql
 from efficiency.registry import register_gaming_detector
 
+from .models import RESTARTABLE
+
 APP = "approvals.application"
 TZ = "Asia/Shanghai"
 GOOD = 4  # Score.GOOD: 满意 and 非常满意 are 好评
-# Ended without a decision on the merits, or on hold for materials: the same matter filed again
-# starts a new clock (不予受理, 撤回, 不予许可, 一次性告知后另行申报).
-ENDED = ("unaccepted", "withdrawn", "rejected", "notice")
+ENDED = tuple(str(s) for s in RESTARTABLE)  # 不予受理, 撤回, 不予许可, 一次性告知后另行申报
 
 
 def _events(subject: str, kinds: tuple[str, ...]) -> str:
@@ -50,12 +50,16 @@ def intake_lag_sql(th, start, end):
         FROM approvals_application a
         JOIN wd ws ON ws.d = (a.submitted_at AT TIME ZONE '{TZ}')::date
         JOIN wd wr ON wr.d = (a.received_at AT TIME ZONE '{TZ}')::date
-        WHERE a.received_at >= %s AND a.received_at < %s AND a.submitted_at < a.received_at
+        WHERE a.received_at >= %s AND a.received_at < %s
+          -- necessary for more than N working days between the dates: cheap, before the joins
+          AND a.submitted_at < a.received_at - %s::int * interval '1 day'
           AND wr.n - ws.n > %s::int"""
-    return sql, [th["working_days"], start, end, th["working_days"]]
+    return sql, [th["working_days"], start, end, th["working_days"], th["working_days"]]
 
 
 def resubmit_restart_sql(th, start, end):
+    # Driven by the few ended applications (the partial index appr_app_ended), each joined to
+    # the first filing of the same matter after it (appr_app_matter), not by every application.
     ended = ", ".join(f"'{s}'" for s in ENDED)
     sql = f"""
         SELECT '{APP}'::text AS subject_type, b.id::bigint AS subject_id, b.unit_id::bigint AS unit_id,
@@ -69,24 +73,27 @@ def resubmit_restart_sql(th, start, end):
                ({_events('a.id', ('clock.started', 'approvals.not_accepted', 'approvals.decided',
                                   'approvals.notice_issued'))}
                 || {_events('b.id', ('clock.started',))})::bigint[] AS event_ids
-        FROM approvals_application b
+        FROM (SELECT p.*, COALESCE(p.decided_at, p.notice_issued_at) AS ended
+              FROM approvals_application p
+              WHERE p.status IN ({ended})
+                AND COALESCE(p.decided_at, p.notice_issued_at) >= %s::timestamptz - %s::int * interval '1 day'
+                AND COALESCE(p.decided_at, p.notice_issued_at) < %s) a
         JOIN LATERAL (
-            SELECT p.id, p.status, p.clock_start, p.received_at,
-                   COALESCE(p.decided_at, p.notice_issued_at) AS ended
-            FROM approvals_application p
-            WHERE p.applicant_id_number = b.applicant_id_number AND p.item_id = b.item_id
-              AND p.received_at < b.received_at AND p.id <> b.id AND p.status IN ({ended})
-              AND COALESCE(p.decided_at, p.notice_issued_at) <= b.received_at
-              AND COALESCE(p.decided_at, p.notice_issued_at) > b.received_at - %s::int * interval '1 day'
-            ORDER BY p.received_at DESC LIMIT 1
-        ) a ON TRUE
+            SELECT n.* FROM approvals_application n
+            WHERE n.applicant_id_number = a.applicant_id_number AND n.item_id = a.item_id
+              AND n.received_at >= a.ended AND n.received_at < a.ended + %s::int * interval '1 day'
+              AND n.id <> a.id
+            ORDER BY n.received_at LIMIT 1
+        ) b ON TRUE
         JOIN wd wa ON wa.d = (COALESCE(a.clock_start, a.received_at) AT TIME ZONE '{TZ}')::date
         JOIN wd wb ON wb.d = (COALESCE(b.clock_start, b.received_at) AT TIME ZONE '{TZ}')::date
         WHERE b.received_at >= %s AND b.received_at < %s"""
-    return sql, [th["days"], th["days"], start, end]
+    return sql, [th["days"], start, th["days"], end, th["days"], start, end]
 
 
 def split_matter_sql(th, start, end):
+    # Candidates from the index appr_app_matter in its own order (no sort of the year): a
+    # filing whose (K−1)th earlier filing of the same matter fell on the same local day.
     sql = f"""
         SELECT '{APP}'::text AS subject_type, g.ids[1]::bigint AS subject_id, g.unit_id::bigint AS unit_id,
                'split_matter:' || g.ids[1] AS key,
@@ -95,14 +102,21 @@ def split_matter_sql(th, start, end):
                ARRAY(SELECT e.id FROM efficiency_event e WHERE e.subject_type = '{APP}'
                      AND e.subject_id = ANY(g.ids) AND e.kind = 'clock.started' ORDER BY e.id)::bigint[] AS event_ids
         FROM (
-            SELECT a.unit_id, a.item_id, (a.received_at AT TIME ZONE '{TZ}')::date AS day,
-                   array_agg(a.id ORDER BY a.received_at, a.id) AS ids
-            FROM approvals_application a
-            WHERE a.received_at >= %s AND a.received_at < %s
-            GROUP BY a.unit_id, a.item_id, a.applicant_id_number, 3
+            SELECT a.unit_id, a.item_id, c.day, array_agg(a.id ORDER BY a.received_at, a.id) AS ids
+            FROM (SELECT DISTINCT x.applicant_id_number, x.item_id, (x.received_at AT TIME ZONE '{TZ}')::date AS day
+                  FROM (SELECT a.applicant_id_number, a.item_id, a.received_at,
+                               lag(a.received_at, %s::int - 1) OVER (PARTITION BY a.applicant_id_number, a.item_id
+                                                                     ORDER BY a.received_at) AS earlier
+                        FROM approvals_application a
+                        WHERE a.received_at >= %s AND a.received_at < %s) x
+                  WHERE (x.earlier AT TIME ZONE '{TZ}')::date = (x.received_at AT TIME ZONE '{TZ}')::date) c
+            JOIN approvals_application a ON a.applicant_id_number = c.applicant_id_number AND a.item_id = c.item_id
+             AND a.received_at >= c.day::timestamp AT TIME ZONE '{TZ}'
+             AND a.received_at < (c.day + 1)::timestamp AT TIME ZONE '{TZ}'
+            GROUP BY a.unit_id, a.item_id, a.applicant_id_number, c.day
             HAVING count(*) >= %s::int
         ) g"""
-    return sql, [th["count"], start, end, th["count"]]
+    return sql, [th["count"], th["count"], start, end, th["count"]]
 
 
 def rating_burst_sql(th, start, end):

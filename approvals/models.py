@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -153,6 +154,9 @@ class Status(models.TextChoices):
 
 
 DECIDED = (Status.APPROVED, Status.REJECTED, Status.DEEMED_APPROVED, Status.WITHDRAWN, Status.NOT_ACCEPTED)
+# Ended without a decision on the merits, or waiting for materials: the same matter filed again
+# starts a new clock (the gaming detector resubmit_restart, approvals/gaming.py).
+RESTARTABLE = (Status.NOT_ACCEPTED, Status.WITHDRAWN, Status.REJECTED, Status.NOTICE_ISSUED)
 # Ended before acceptance or by the applicant: nothing to rate.
 NOT_RATED = (Status.WITHDRAWN, Status.NOT_ACCEPTED)
 
@@ -250,6 +254,9 @@ class Application(Clock):
             # again or split, and the intake window scanned by time.
             models.Index(fields=["applicant_id_number", "item", "received_at"], name="appr_app_matter"),
             models.Index(fields=["received_at"], name="appr_app_received"),
+            # resubmit_restart starts from the RESTARTABLE applications, by the time they ended.
+            models.Index(Coalesce("decided_at", "notice_issued_at"), name="appr_app_ended",
+                         condition=models.Q(status__in=RESTARTABLE)),
         ]
 
     def __str__(self):

@@ -6,13 +6,14 @@ DATABASE_URL names the server; the benchmark creates its own scratch database (-
 with DJANGO_SETTINGS_MODULE=tests.settings and drops it at the end (--keep keeps it).
 
 Seed (SQL, `INSERT … SELECT generate_series` from one row made by the services, as bench/lists.py):
---items applications over the last 365 days on --units units (4 catalog items each), 70 % decided,
-half of those rated (one phone and one device per applicant), with their events (clock.started,
+--items applications over the last 365 days on --units units (4 catalog items each), 70 % approved,
+6 % refused, withdrawn or not accepted, half of the decided rated (one phone per applicant, one
+device per rating), with their events (clock.started,
 approvals.accepted, approvals.decided, approvals.rated); --complaints complaints, 30 % from a
 channel with its receipt time; clean — arrival at most an hour before intake, applicants filing
 the same item again only months later. Then planted cases, --plant of each: 体外循环 (14 days),
 退回重报 (refused, filed again 3 days later), 拆分 (3 on one day), 集中好评 (6 from one phone in
-12 h), 工作人员代评, 投诉体外循环.
+12 h), 工作人员代评, and for complaints 体外循环, 集中好评, 工作人员代评; complaints half rated.
 
 Figures (--rounds rounds after one warm-up, alternating which goes first, every round printed):
   - ours: every detector of `registry.gaming_detectors()` (the generic ones too once merged),
@@ -21,8 +22,9 @@ Figures (--rounds rounds after one warm-up, alternating which goes first, every 
     (JIT off for both sides, as the sweep runs);
   - baseline: the floor any implementation pays — one read of the same evidence rows, each table
     once through the index a DBA would add on its time column (applications by received_at,
-    ratings by created_at, channel complaints by filed_at, and, when the core's detectors are
-    registered, the clock events by (kind, at)), reading the columns the detectors read.
+    ratings by created_at, channel complaints by filed_at, rated complaints by rated_at, and,
+    when the core's detectors are registered, the clock events by (kind, at)), reading the
+    columns the detectors read.
 Ends with `RATIO gaming_detect_1m <median ours ÷ baseline>`, the absolute medians, and
 `planted found N/N` (every planted case's finding key present) with the other findings counted.
 """
@@ -62,16 +64,19 @@ def seed(args, cur, *, a_id, c_id, items, clerk_ids, now) -> None:
     unit_of = "(%(units)s::int[])[1 + (g / 5) %% cardinality(%(items)s::int[])]"
     params = {"now": now, "items": [i for i, _u in items], "units": [u for _i, u in items]}
     t = time.perf_counter()
-    # Applicants: g / 3 — each files three times, for three different items (g / 5 picks the item).
+    # Applicants: g %% 333333 — each files three times, 78 days apart, for three different items;
+    # 3 %% refused (不予许可), 2 %% withdrawn, 1 %% not accepted, 70 %% approved, the rest open.
     clone(cur, "approvals_application", a_id, 1, n, {
         "receipt_number": "'SB' || lpad(g::text, 12, '0')", "item_id": item_of, "unit_id": unit_of,
-        "applicant_id_number": "lpad((g / 3)::text, 18, '0')", "applicant_phone": "'1' || lpad((g / 3)::text, 10, '0')",
+        "applicant_id_number": "lpad((g %% 333333)::text, 18, '0')",
+        "applicant_phone": "'1' || lpad((g %% 333333)::text, 10, '0')",
         "received_at": when, "submitted_at": f"{when} - (g %% 60) * interval '1 minute'",
         "clock_start": when, "accepted_at": when,
-        "status": f"CASE WHEN {decided} THEN 'approved' ELSE 'accepted' END",
-        "decided_at": f"CASE WHEN {decided} THEN {when} + interval '6 days' END",
-        "closed_at": f"CASE WHEN {decided} THEN {when} + interval '6 days' END",
-        "clock_state": f"CASE WHEN {decided} THEN 'done' ELSE t.clock_state END",
+        "status": f"CASE WHEN g %% 100 < 3 THEN 'rejected' WHEN g %% 100 < 5 THEN 'withdrawn' "
+                  f"WHEN g %% 100 = 5 THEN 'unaccepted' WHEN {decided} THEN 'approved' ELSE 'accepted' END",
+        "decided_at": f"CASE WHEN {decided} OR g %% 100 < 6 THEN {when} + interval '6 days' END",
+        "closed_at": f"CASE WHEN {decided} OR g %% 100 < 6 THEN {when} + interval '6 days' END",
+        "clock_state": f"CASE WHEN {decided} OR g %% 100 < 6 THEN 'done' ELSE t.clock_state END",
     }, params)
     print(f"  {n} applications in {time.perf_counter() - t:.0f} s", flush=True)
     t = time.perf_counter()
@@ -86,6 +91,10 @@ def seed(args, cur, *, a_id, c_id, items, clerk_ids, now) -> None:
         "filed_at": when, "clock_start": when, "subject_unit_id": unit_of, "unit_id": unit_of,
         "channel_id": "CASE WHEN g %% 10 < 3 THEN t.channel_id END",
         "channel_received_at": f"CASE WHEN g %% 10 < 3 THEN {when} - (g %% 50) * interval '1 minute' END",
+        # half of them answered and rated, each by its own complainant
+        "rated_at": f"CASE WHEN g %% 2 = 0 THEN {when} + interval '10 days' END",
+        "rating": "CASE WHEN g %% 2 = 1 THEN '' WHEN g %% 3 = 0 THEN 'dissatisfied' ELSE 'satisfied' END",
+        "rating_phone_hash": "CASE WHEN g %% 2 = 0 THEN md5('c' || g) || md5('c2' || g) ELSE '' END",
     }, params)
     print(f"  ratings, {args.complaints} complaints in {time.perf_counter() - t:.0f} s", flush=True)
     plant(cur, args, a_id=a_id, c_id=c_id, clerk_ids=clerk_ids, params=params)
@@ -107,9 +116,14 @@ def seed(args, cur, *, a_id, c_id, items, clerk_ids, now) -> None:
         FROM approvals_rating r""")
     cur.execute("""
         INSERT INTO efficiency_event (at, kind, subject_type, subject_id, unit_id, message, payload, recipients, fanned_out)
-        SELECT c.clock_start, k.kind, 'accountability.complaint', c.id, c.subject_unit_id, '', '{}', '[]', TRUE
+        SELECT c.clock_start, k.kind, 'accountability.complaint', c.id, c.subject_unit_id, '', '{}'::jsonb,
+               '[]'::jsonb, TRUE
         FROM accountability_complaint c CROSS JOIN (VALUES ('clock.started'), ('complaints.filed')) k(kind)
-        WHERE c.id <> %s""", [c_id])
+        WHERE c.id <> %s
+        UNION ALL
+        SELECT c.rated_at, 'complaints.rated', 'accountability.complaint', c.id, c.subject_unit_id, '',
+               jsonb_build_object('rating', c.rating), '[]'::jsonb, TRUE
+        FROM accountability_complaint c WHERE c.rated_at IS NOT NULL""", [c_id])
     print(f"  events in {time.perf_counter() - t:.0f} s", flush=True)
     for table in ("approvals_application", "approvals_rating", "accountability_complaint", "efficiency_event"):
         cur.execute(f"VACUUM ANALYZE {table}")
@@ -168,6 +182,18 @@ def plant(cur, args, *, a_id, c_id, clerk_ids, params) -> None:
     clone(cur, "accountability_complaint", c_id, args.complaints + 1, args.complaints + k, {
         "tracking_number": "'GT' || lpad(g::text, 12, '0')", "link_token_hash": "'g' || lpad(to_hex(g), 63, '0')",
         "filed_at": base, "clock_start": base, "channel_received_at": f"{base} - interval '14 days'"}, params)
+    # 集中好评（投诉）: six complaints about one unit each rated 满意 from one phone within 12 hours.
+    for h in range(6):
+        clone(cur, "accountability_complaint", c_id, args.complaints + 1, args.complaints + k, {
+            "tracking_number": f"'GC{h}' || lpad(g::text, 12, '0')",
+            "link_token_hash": f"'c{h}' || lpad(to_hex(g), 62, '0')", "filed_at": base, "clock_start": base,
+            "subject_unit_id": common["unit_id"], "rated_at": f"{base} + interval '{10 * 24 + 2 * h} hours'",
+            "rating": "'satisfied'", "rating_phone_hash": "md5('cburst' || g) || md5('x')"}, params)
+    # 工作人员代评（投诉）: 满意 entered by a clerk of the unit complained about (the template's).
+    clone(cur, "accountability_complaint", c_id, args.complaints + 1, args.complaints + k, {
+        "tracking_number": "'GK' || lpad(g::text, 12, '0')", "link_token_hash": "'k' || lpad(to_hex(g), 63, '0')",
+        "filed_at": base, "clock_start": base, "rated_at": f"{base} + interval '10 days'", "rating": "'satisfied'",
+        "rating_entered_by_id": str(int(clerk_ids[0]))}, params)
 
 
 def planted_keys(cur) -> set[str]:
@@ -187,7 +213,13 @@ def planted_keys(cur) -> set[str]:
         SELECT 'rating_by_staff:' || r.id FROM approvals_rating r WHERE r.entered_by_id IS NOT NULL
         UNION ALL
         SELECT 'intake_lag:accountability.complaint:' || id FROM accountability_complaint
-          WHERE tracking_number LIKE 'GT%%'""", [])
+          WHERE tracking_number LIKE 'GT%%'
+        UNION ALL
+        SELECT 'rating_burst.complaint:phone:' || left(rating_phone_hash, 16) || ':' || min(id)
+          FROM accountability_complaint WHERE tracking_number LIKE 'GC%%' GROUP BY rating_phone_hash
+        UNION ALL
+        SELECT 'rating_by_staff.complaint:' || id || ':' || extract(epoch FROM rated_at)::bigint
+          FROM accountability_complaint WHERE tracking_number LIKE 'GK%%'""", [])
     return {r[0] for r in cur.fetchall()}
 
 
@@ -258,15 +290,17 @@ def run(args) -> None:
         statements.append((det.code, f"WITH {wd_sql}, found AS ({sql}) SELECT {', '.join(FINDING_COLUMNS)} FROM found",
                            [*wd_params, *params]))
     mine = {"intake_lag.application", "intake_lag.complaint", "resubmit_restart", "split_matter", "rating_burst",
-            "rating_by_staff"}
+            "rating_by_staff", "rating_burst.complaint", "rating_by_staff.complaint"}
     baseline_sql = [
-        ("SELECT count(*), count(DISTINCT (applicant_id_number, item_id)), max(submitted_at), max(decided_at), "
+        ("SELECT count(*), max(applicant_id_number), max(item_id), max(submitted_at), max(decided_at), "
          "max(notice_issued_at), max(status), max(intake_unit_id) FROM approvals_application "
          "WHERE received_at >= %s AND received_at < %s", [start, end]),
-        ("SELECT count(*), count(DISTINCT phone_hash), count(DISTINCT device_hash), max(entered_by_id), max(score) "
+        ("SELECT count(*), max(phone_hash), max(device_hash), max(entered_by_id), max(score) "
          "FROM approvals_rating WHERE created_at >= %s AND created_at < %s", [start, end]),
         ("SELECT count(*), max(channel_received_at), max(clock_start) FROM accountability_complaint "
          "WHERE channel_received_at IS NOT NULL AND filed_at >= %s AND filed_at < %s", [start, end]),
+        ("SELECT count(*), max(rating_phone_hash), max(rating_device_hash), max(rating_entered_by_id), "
+         "max(rating) FROM accountability_complaint WHERE rated_at >= %s AND rated_at < %s", [start, end]),
     ]
     if {d.code for d in detectors} - mine:  # the core's detectors read the clocks' events
         baseline_sql.append(("SELECT count(*), max(subject_id) FROM efficiency_event WHERE kind LIKE 'clock.%%' "

@@ -65,10 +65,13 @@ def burst_sql(source: str, source_params: list, *, subject_type: str, code: str,
     hours = int(hours)
     span = f"'{hours} hours'::interval"
     sql = f"""
-        WITH r AS (
+        WITH s AS ({source}),
+        c AS (  -- a hash aggregate first: only a phone or device with `count` ratings in all is sorted
+            SELECT s.unit_id, s.kind, s.hash FROM s GROUP BY 1, 2, 3 HAVING count(*) >= %s::int
+        ), r AS (
             SELECT s.*, count(*) OVER (PARTITION BY s.unit_id, s.kind, s.hash ORDER BY s.at
                                        RANGE BETWEEN CURRENT ROW AND {span} FOLLOWING) AS ahead
-            FROM ({source}) s
+            FROM s JOIN c USING (unit_id, kind, hash)
         ), m AS (  -- the ratings inside some window of `hours` holding `count` or more
             SELECT r.*, bool_or(r.ahead >= %s::int) OVER (PARTITION BY r.unit_id, r.kind, r.hash ORDER BY r.at
                                                          RANGE BETWEEN {span} PRECEDING AND CURRENT ROW) AS member
@@ -93,4 +96,4 @@ def burst_sql(source: str, source_params: list, *, subject_type: str, code: str,
                                   'threshold_count', %s::int, 'threshold_hours', {hours}) AS figures,
                ({events})::bigint[] AS event_ids
         FROM b"""
-    return sql, [*source_params, count, count, start, count]
+    return sql, [*source_params, count, count, count, start, count]
