@@ -253,3 +253,15 @@ def test_rating_by_staff_finds_a_good_rating_entered_by_a_signed_in_clerk_of_the
     assert found[0]["figures"]["entered_by"] == org.clerk_a.pk and found[0]["figures"]["entered_by_name"] == "张经办"
     assert found[0]["event_ids"] == event_ids(mine, "approvals.rated")
     assert run_detector("rating_by_staff", {"score": 6}, *WEEK) == []
+
+
+def test_the_intake_form_refuses_an_arrival_in_the_future_on_its_field(client, org):
+    item = make_item(org)
+    client.force_login(org.clerk_a)
+    with time_machine.travel(MONDAY, tick=False):
+        page = client.post(f"/approvals/new/?item={item.pk}", {
+            "item": item.pk, "applicant_kind": "enterprise", "applicant_name": "某公司",
+            "applicant_id_number": ENTERPRISE_ID, "applicant_phone": "13800000000",
+            "materials": [m.pk for m in item.materials.filter(required=True)], "submitted_at": "2025-11-04T09:30"})
+    assert page.status_code == 200 and "收件时间不能晚于当前时间" in page.content.decode()
+    assert not Application.objects.exists()
