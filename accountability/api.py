@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from efficiency.api import error_response
+from efficiency.api import KeepsSessionUser, error_response
 from efficiency.client import client_ip
 from efficiency.parsers import JSONObjectParser
 from efficiency.models import Role, Unit, User
@@ -76,6 +76,7 @@ class PublicComplaintCreate(ObjectBody, APIView):
                 description=d["description"],
                 occurred_on=d.get("occurred_on"), place=d.get("place", ""), is_anonymous=d.get("is_anonymous", False),
                 name=d.get("name", ""), phone=d.get("phone", ""), files=files, channel=channel, ip=ip,
+                received_at=d.get("received_at"),
                 captcha=None if channel else (d.get("captcha_id", ""), d.get("captcha_answer", "")))
         except services.UnitMissing:
             return error_response(_("被投诉单位不存在。"), fields={"subject_unit": [_("被投诉单位不存在")]})
@@ -125,7 +126,7 @@ class PublicComplaintStatus(APIView):
         return Response(serializers.PublicComplaintStatusSerializer(queries.complaint_public(c)).data)
 
 
-class PublicComplaintRate(ObjectBody, APIView):
+class PublicComplaintRate(KeepsSessionUser, ObjectBody, APIView):
     """POST {code, rating, comment} — the citizen rates the reply; {code, reexamine: reason} asks
     for the one re-examination."""
 
@@ -141,7 +142,8 @@ class PublicComplaintRate(ObjectBody, APIView):
             c = services.complaint_reexamine(complaint=c, reason=request.data["reexamine"])
         else:
             c = services.complaint_rate(complaint=c, rating=request.data.get("rating", ""),
-                                        comment=request.data.get("comment", ""))
+                                        comment=request.data.get("comment", ""), actor=self.session_user,
+                                        request=request)
         return Response(serializers.PublicComplaintStatusSerializer(queries.complaint_public(c)).data)
 
 

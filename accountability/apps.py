@@ -19,6 +19,9 @@ class AccountabilityConfig(AppConfig):
 
         register()
         documents.register()
+        from . import gaming
+
+        gaming.register()
         self.register_todos()
 
         # The public portal lists this part's public pages (R38).

@@ -83,6 +83,9 @@ class Complaint(Clock):
     complainant_name = models.CharField(_("投诉人姓名"), max_length=64, blank=True)
     complainant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     channel = models.ForeignKey(IntakeChannel, models.PROTECT, null=True, blank=True, verbose_name=_("受理渠道"))
+    # When the channel (12345 热线) itself received the complaint, as the channel says; read by
+    # the gaming detector intake_lag (体外循环, accountability/gaming.py) against the clock's start.
+    channel_received_at = models.DateTimeField(_("渠道收件时间"), null=True, blank=True)
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
     about_office = models.BooleanField(_("投诉效能办本身（回避：由上一级效能办或领导办理）"), default=False)
     filed_at = models.DateTimeField(_("投诉时间"), auto_now_add=True)
@@ -100,6 +103,13 @@ class Complaint(Clock):
     rating = models.CharField(_("评价"), max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("评价意见"), blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    # Who rated, for the gaming detectors (accountability/gaming.py): keyed hashes (HMAC with
+    # SECRET_KEY, efficiency.gaming_evidence) of the complainant's phone and of the device, never
+    # the raw number; the signed-in staff user who entered the rating, if any.
+    rating_phone_hash = models.CharField(_("评价手机号摘要"), max_length=64, blank=True)
+    rating_device_hash = models.CharField(_("评价设备摘要"), max_length=64, blank=True)
+    rating_entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                          related_name="+", verbose_name=_("评价录入人员"))
     reexamine_reason = models.TextField(_("复查理由"), blank=True)
     reexamine_requested_at = models.DateTimeField(_("申请复查时间"), null=True, blank=True)
     handling_rounds = models.PositiveSmallIntegerField(_("办理次数"), default=0)
@@ -134,7 +144,13 @@ class Complaint(Clock):
                    models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_step"),
                    # Open311's public list (queries.complaints_open311): a window of filing
                    # times, the latest first.
-                   models.Index(fields=["-filed_at", "-id"], name="acc_complaint_filed")]
+                   models.Index(fields=["-filed_at", "-id"], name="acc_complaint_filed"),
+                   # The gaming detector intake_lag (accountability/gaming.py): only the channels' rows.
+                   models.Index(fields=["filed_at"], name="acc_complaint_channel_filed",
+                                condition=models.Q(channel_received_at__isnull=False)),
+                   # The rating detectors (accountability/gaming.py).
+                   models.Index(fields=["rated_at"], name="acc_complaint_rated",
+                                condition=models.Q(rated_at__isnull=False))]
 
     def __str__(self):
         return f"{self.tracking_number} {self.get_category_display()}"

@@ -21,6 +21,10 @@ class PublicComplaintInSerializer(serializers.Serializer):
     attachments = serializers.ListField(child=serializers.FileField(), required=False)
     captcha_id = serializers.CharField(required=False, allow_blank=True)
     captcha_answer = serializers.CharField(required=False, allow_blank=True)
+    received_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="Registered channels only: when the channel (12345 热线) received the complaint, with its "
+                  "time zone; not in the future, not over a year old. Default: now.")
 
 
 class PublicComplaintCreatedSerializer(serializers.Serializer):

@@ -195,7 +195,8 @@ def public_act(request, action):
             form = forms.RateForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("请选择满意、基本满意或不满意。"))
-            c = services.complaint_rate(complaint=c, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+            c = services.complaint_rate(complaint=c, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"],
+                                        actor=request.user, request=request)
             messages.success(request, _("感谢您的评价。"))
         elif action == "reexamine":
             c = services.complaint_reexamine(complaint=c, reason=request.POST.get("reason", ""))

@@ -16,7 +16,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from efficiency.api import error_response
+from efficiency.api import KeepsSessionUser, error_response
 from efficiency.models import Unit, User
 
 from . import filters, public, queries, serializers as s, services
@@ -227,7 +227,7 @@ class PublicApplicationView(APIView):
         return error or Response(public.public_view(app))
 
 
-class PublicRatingView(APIView):
+class PublicRatingView(KeepsSessionUser, APIView):
     """好差评 by the applicant after the decision (no login)."""
 
     serializer_class = s.PublicApplicationSerializer
@@ -240,6 +240,7 @@ class PublicRatingView(APIView):
         app, error = _public_app(request, receipt_number, data["code"])
         if error:
             return error
-        services.rating_submit(application=app, score=data["score"], comment=data["comment"])
+        services.rating_submit(application=app, score=data["score"], comment=data["comment"],
+                               actor=self.session_user, request=request)
         app.refresh_from_db()
         return Response(public.public_view(app), status=status.HTTP_201_CREATED)

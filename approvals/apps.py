@@ -25,6 +25,9 @@ class ApprovalsConfig(AppConfig):
         register_clock_model(Application, on_breach=services.application_on_breach)
         register_clock_model(RatingFollowUp)
         documents.register()
+        from . import gaming
+
+        gaming.register()
         self.register_todos()
 
         # The public portal lists this part's public pages (R38).

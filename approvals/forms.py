@@ -82,6 +82,11 @@ class IntakeForm(forms.Form):
     project = forms.CharField(label=_("申请事由/项目名称"), max_length=200, required=False)
     materials = forms.ModelMultipleChoiceField(label=_("已收材料（逐项核对打勾）"), queryset=Material.objects.none(),
                                                required=False, widget=forms.CheckboxSelectMultiple)
+    submitted_at = forms.DateTimeField(
+        label=_("材料到达时间"), required=False,
+        help_text=_("网上申报的提交时间，或材料先于登记送达窗口的时间；当场收件请留空。"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
 
     def __init__(self, *args, item: ServiceItem, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -153,6 +154,9 @@ class Status(models.TextChoices):
 
 
 DECIDED = (Status.APPROVED, Status.REJECTED, Status.DEEMED_APPROVED, Status.WITHDRAWN, Status.NOT_ACCEPTED)
+# Ended without a decision on the merits, or waiting for materials: the same matter filed again
+# starts a new clock (the gaming detector resubmit_restart, approvals/gaming.py).
+RESTARTABLE = (Status.NOT_ACCEPTED, Status.WITHDRAWN, Status.REJECTED, Status.NOTICE_ISSUED)
 # Ended before acceptance or by the applicant: nothing to rate.
 NOT_RATED = (Status.WITHDRAWN, Status.NOT_ACCEPTED)
 
@@ -206,6 +210,10 @@ class Application(Clock):
     materials_received = models.ManyToManyField(Material, blank=True, related_name="+", verbose_name=_("已收材料"))
     missing_materials = models.JSONField(_("缺少材料"), default=list, blank=True)
     received_at = models.DateTimeField(_("收件时间"))
+    # When the materials reached the office: the online submission's time from 一网通办, or the
+    # window's receipt; the intake moment unless the intake says otherwise. Read by the gaming
+    # detector intake_lag (体外循环: logged long after the materials arrived, approvals/gaming.py).
+    submitted_at = models.DateTimeField(_("材料提交时间"), null=True, blank=True)
     notice_issued_at = models.DateTimeField(_("一次性告知时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     accepted_by_default = models.BooleanField(_("逾期未告知，自收件之日起视为受理"), default=False)
@@ -242,6 +250,13 @@ class Application(Clock):
             # The same filtered by status (the home page's to-do links): without it the walk above
             # passes every decided application due earlier (682,500 of 1M rows in bench/lists.py).
             models.Index(fields=["status", "due_at", "-received_at", "-id"], name="appr_app_status_list_order"),
+            # The gaming detectors (approvals/gaming.py): the same matter (applicant, item) filed
+            # again or split, and the intake window scanned by time.
+            models.Index(fields=["applicant_id_number", "item", "received_at"], name="appr_app_matter"),
+            models.Index(fields=["received_at"], name="appr_app_received"),
+            # resubmit_restart starts from the RESTARTABLE applications, by the time they ended.
+            models.Index(Coalesce("decided_at", "notice_issued_at"), name="appr_app_ended",
+                         condition=models.Q(status__in=RESTARTABLE)),
         ]
 
     def __str__(self):
@@ -334,12 +349,21 @@ class Rating(models.Model):
     comment = models.TextField(_("评价内容"), blank=True)
     round = models.PositiveSmallIntegerField(_("第几次评价"), default=1)
     created_at = models.DateTimeField(_("评价时间"))
+    # Who rated, for the gaming detectors (rating_burst, rating_by_staff): keyed hashes
+    # (HMAC-SHA256 with SECRET_KEY, `services.rater_hash`) of the phone the rating is tied to and
+    # of the device (client address + user agent) — never the raw number — and the signed-in
+    # staff user who entered it, if any.
+    phone_hash = models.CharField(_("评价手机号摘要"), max_length=64, blank=True)
+    device_hash = models.CharField(_("评价设备摘要"), max_length=64, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("录入人员"))
 
     class Meta:
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["application", "round"], name="appr_rating_once_per_round")]
+        indexes = [models.Index(fields=["created_at"], name="appr_rating_created")]  # approvals/gaming.py
 
     def __str__(self):
         return f"{self.application} {self.get_score_display()}"

@@ -78,6 +78,9 @@ class ReceiveSerializer(serializers.Serializer):
     applicant_phone = serializers.CharField(max_length=20)
     project = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     material_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    submitted_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="材料到达时间（网上申报的提交时间或窗口收到材料的时间）；不填为受理登记时刻")
 
 
 class ReceivedSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ from efficiency import clocks, permissions
 from efficiency.audit import audit_record, audit_records_select_sql, snapshot
 from efficiency.clocks import Limit, format_due
 from efficiency.documents import issue_document
+from efficiency.gaming_evidence import arrival_check, device_hash, keyed_hash
 from efficiency.events import (EventBatch, Sql, dispatch_written, event_emit, events_emit, events_insert_select_sql,
                                request_fan_out, subscriber_ctes)
 from efficiency.models import ClockQuerySet, Event, LimitUnit, PauseReason, Role, Rung, TimeLimitRule, Unit, User
@@ -223,7 +224,8 @@ def _check_applicant(applicant_kind, applicant_name, applicant_id_number, applic
 @transaction.atomic
 def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applicant_name: str,
                         applicant_id_number: str, applicant_phone: str, project: str = "",
-                        materials: list[Material] = ()) -> tuple[Application, str | None]:
+                        materials: list[Material] = (),
+                        submitted_at: datetime | None = None) -> tuple[Application, str | None]:
     """受理登记 by the first handler (R19, R25). Complete materials: accepted at once, returns the
     check code (shown once). Missing materials: the application waits on the §32 clock for
     the one-time notice (R20, R21); returns no code yet.
@@ -233,18 +235,24 @@ def application_receive(*, actor, item: ServiceItem, applicant_kind: str, applic
     and the window are recorded (`intake_unit`, `intake_section`), the window officer is the
     first handler, the department's clerk with the least open work its handler, and the centre
     keeps sight of it (a co-unit grant: the centre sees what it took in, nothing else of the
-    department). The clock starts at intake, as at the department's own desk."""
+    department). The clock starts at intake, as at the department's own desk.
+
+    `submitted_at`: when the materials arrived (an online submission, a window's earlier
+    receipt), the intake moment by default; refused in the future or over a year old. The gaming
+    detector intake_lag (体外循环) reads it against the clock's start."""
     window = can_take_in(actor, item)
     if not window:
         require_role(actor, *UNIT_ROLES, unit=item.unit_id, message=UNIT_ONLY)
     applicant_id_number, phone = _check_applicant(applicant_kind, applicant_name, applicant_id_number,
                                                   applicant_phone)
+    now = timezone.now()
+    submitted_at = arrival_check(submitted_at, now=now, field="submitted_at")
     materials = [m for m in materials if m.item_id == item.pk]
     owner = _route_owner(item.unit) if window else actor
     app = Application.objects.create(
         item=item, unit=item.unit, owner=owner, first_handler=actor, applicant_kind=applicant_kind,
         applicant_name=applicant_name.strip(), applicant_id_number=applicant_id_number, applicant_phone=phone,
-        project=project.strip(), received_at=timezone.now(), missing_materials=_missing(item, materials),
+        project=project.strip(), received_at=now, submitted_at=submitted_at, missing_materials=_missing(item, materials),
         intake_unit=actor.unit if window else None, intake_section=actor.section if window else None,
         **_terms(item),
     )
@@ -913,9 +921,14 @@ def _satisfaction_move(rating: Rating, previous: Rating | None) -> None:
 
 
 @transaction.atomic
-def rating_submit(*, actor=None, application: Application, score: int, comment: str = "") -> Rating:
+def rating_submit(*, actor=None, application: Application, score: int, comment: str = "",
+                  request=None) -> Rating:
     """好差评 (R36). A bad rating goes to the unit head and the office, to be called back within
-    1 working day and fixed within 15, both on the clock; the applicant may rate once more."""
+    1 working day and fixed within 15, both on the clock; the applicant may rate once more.
+
+    For the gaming detectors (rating_burst, rating_by_staff) the rating keeps keyed hashes of the
+    phone it is tied to (the applicant's: the check code reached them there) and of the device
+    (`request`: address and user agent), and `actor`, a signed-in staff user who entered it."""
     app = Application.objects.select_for_update().get(pk=application.pk)
     rnd = rating_allowed(app)
     if rnd is None:
@@ -923,8 +936,11 @@ def rating_submit(*, actor=None, application: Application, score: int, comment: 
     if score not in Score.values:
         raise ValidationError({"score": [_("请选择评价等级。")]})
     previous = app.ratings.order_by("-round").first()
+    staff = actor if actor is not None and actor.is_authenticated else None
     rating = Rating.objects.create(application=app, unit=app.unit, score=score, comment=(comment or "").strip()[:2000],
-                                   round=rnd, created_at=timezone.now())
+                                   round=rnd, created_at=timezone.now(),
+                                   phone_hash=keyed_hash("phone", app.applicant_phone),
+                                   device_hash=device_hash(request), entered_by=staff)
     _satisfaction_move(rating, previous)
     event_emit("approvals.rated", subject=app, payload={"score": score, "unit_id": app.unit_id, "round": rnd,
                                                         "rating_id": rating.pk},
@@ -937,7 +953,8 @@ def rating_submit(*, actor=None, application: Application, score: int, comment: 
         event_emit("approvals.bad_rating", subject=app, recipients=["head", "office"],
                    message=_("办件 %(no)s 收到差评（%(s)s）：%(c)s。请 1 个工作日内回访，15 个工作日内整改。") % {
                        "no": app.receipt_number, "s": rating.get_score_display(), "c": rating.comment})
-    audit_record("appr.rate", actor=actor, obj=rating, actor_name="applicant", summary=rating.get_score_display())
+    audit_record("appr.rate", actor=staff, obj=rating, actor_name="" if staff else "applicant", request=request,
+                 summary=rating.get_score_display())
     return rating
 
 

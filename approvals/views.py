@@ -159,7 +159,7 @@ def intake(request):
             app, code = services.application_receive(
                 actor=user, item=item, applicant_kind=d["applicant_kind"], applicant_name=d["applicant_name"],
                 applicant_id_number=d["applicant_id_number"], applicant_phone=d["applicant_phone"],
-                project=d["project"], materials=list(d["materials"]))
+                project=d["project"], materials=list(d["materials"]), submitted_at=d.get("submitted_at"))
         except ValidationError as exc:
             for field, errs in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
                 form.add_error(field if field in form.fields else None, errs)
@@ -418,7 +418,8 @@ def public_lookup(request):
                 if rating_form.is_valid():
                     try:
                         services.rating_submit(application=app, score=rating_form.cleaned_data["score"],
-                                               comment=rating_form.cleaned_data["comment"])
+                                               comment=rating_form.cleaned_data["comment"],
+                                               actor=request.user, request=request)
                         ctx["thanks"] = True
                     except ValidationError as exc:
                         ctx["error"] = _errors(exc)

@@ -48,3 +48,15 @@ def error_response(message: str, *, code: str = "invalid", status_code: int = 40
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+class KeepsSessionUser:
+    """For a public endpoint without authentication (a code is the key) that still records who
+    acted when a staff member's browser session makes the call (the gaming detectors'
+    rating_by_staff): `self.session_user`, read before DRF's anonymous user replaces it."""
+
+    session_user = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.session_user = getattr(request, "user", None)
+        return super().dispatch(request, *args, **kwargs)

@@ -19,6 +19,7 @@ from efficiency import clocks
 from efficiency.audit import audit_record
 from efficiency.bulk import row_insert_select
 from efficiency.events import Sql, write_with
+from efficiency.gaming_evidence import arrival_check
 from efficiency.models import Unit
 from efficiency.uploads import EVIDENCE, Cleaned, upload_clean
 
@@ -113,7 +114,8 @@ def _new_tracking_number() -> str:
 
 def complaint_file(*, category: str, subject_unit: Unit | UnitNamed, description: str, occurred_on=None,
                    place: str = "", is_anonymous: bool = False, name: str = "", phone: str = "", files=(), channel=None,
-                   ip: str | None = None, actor=None, captcha: tuple[str, str] | None = None) -> Filed:
+                   ip: str | None = None, actor=None, captcha: tuple[str, str] | None = None,
+                   received_at=None) -> Filed:
     """R26: take a citizen's complaint in. The row, its attachments, its clock and its events
     are one transaction; notifications follow from the events (the outbox). `captcha` (the
     challenge's id and the answer, from a caller without a channel) is consumed in that same
@@ -122,7 +124,11 @@ def complaint_file(*, category: str, subject_unit: Unit | UnitNamed, description
     Without attachments the filing is ONE statement (issue #17, `efficiency.events.write_with`):
     the unit's lookup (`subject_unit` a `UnitNamed`, or a `Unit` checked again), the CAPTCHA's
     DELETE, the complaint with its clock, its events, their subscribers' counters and the audit
-    row. `UnitMissing` or `CaptchaRefused` when nothing was filed for those reasons."""
+    row. `UnitMissing` or `CaptchaRefused` when nothing was filed for those reasons.
+
+    `received_at`: when a registered channel received it (12345 热线), a column of the same
+    INSERT; refused from a caller without a channel, in the future or over a year old. The gaming
+    detector intake_lag (体外循环) reads it against the clock's start."""
     description = (description or "").strip()
     errors = {}
     if category not in Category.values:
@@ -147,6 +153,13 @@ def complaint_file(*, category: str, subject_unit: Unit | UnitNamed, description
             except ValidationError as exc:
                 errors["attachments"] = exc.messages[0]
                 break
+    if received_at is not None and channel is None:
+        errors["received_at"] = _("只有登记的受理渠道可以报送渠道收件时间。")
+    elif received_at is not None:
+        try:
+            received_at = arrival_check(received_at, now=timezone.now(), field="received_at")
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
     if isinstance(subject_unit, Unit):
@@ -159,7 +172,7 @@ def complaint_file(*, category: str, subject_unit: Unit | UnitNamed, description
                 complaint = _complaint_create(
                     category=category, subject_unit=subject_unit, description=description, occurred_on=occurred_on,
                     place=place, is_anonymous=is_anonymous, name=name, phone=phone, files=cleaned, channel=channel,
-                    ip=ip, code=code, token=token, actor=actor, captcha=captcha)
+                    ip=ip, code=code, token=token, actor=actor, captcha=captcha, received_at=received_at)
             return Filed(complaint, code, token)
         except CaptchaRefused:
             if cleaned:  # rolled back with the transaction: single use all the same
@@ -172,13 +185,14 @@ def complaint_file(*, category: str, subject_unit: Unit | UnitNamed, description
 
 
 def _complaint_create(*, category, subject_unit: UnitNamed, description, occurred_on, place, is_anonymous, name,
-                      phone, files, channel, ip, code, token, actor, captcha) -> Complaint:
+                      phone, files, channel, ip, code, token, actor, captcha, received_at=None) -> Complaint:
     complaint = Complaint(
         tracking_number=_new_tracking_number(), check_code_hash=security.digest(code),
         link_token_hash=security.token_digest(token), category=category, description=description,
         occurred_on=occurred_on, place=place.strip()[:200], is_anonymous=is_anonymous,
         complainant_name="" if is_anonymous else name.strip()[:64],
         complainant_phone="" if is_anonymous else phone.strip()[:20], channel=channel, submitted_ip=ip,
+        channel_received_at=received_at if channel else None,
     )
     # The clock is set before the INSERT: one statement for the row and its deadlines. The rule
     # and the calendar come from this process's copies (efficiency.process_cache).
