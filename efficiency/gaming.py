@@ -285,10 +285,14 @@ def _decide(pk, *, actor, status: str, reason: str, request=None):
         finding.status, finding.reason = status, (reason or "").strip()
         finding.decided_by, finding.decided_at = actor, now
         finding.save(update_fields=["status", "reason", "decided_by", "decided_at"])
-        kind = "gaming.confirmed" if status == "confirmed" else "gaming.dismissed"
-        event_emit(kind, subject=finding, actor=actor, at=now, unit=finding.unit_id, message=finding.reason,
-                   payload={"pattern": finding.pattern, "subject_type": finding.subject_type,
-                            "subject_id": finding.subject_id})
+        said = dict(subject=finding, actor=actor, at=now, unit=finding.unit_id, message=finding.reason,
+                    payload={"pattern": finding.pattern, "subject_type": finding.subject_type,
+                             "subject_id": finding.subject_id})
+        # The confirmation is counted per unit and day (dashboards' rollups): the scorecard's deduction.
+        if status == "confirmed":
+            event_emit("gaming.confirmed", **said)
+        else:
+            event_emit("gaming.dismissed", **said)
         audit_record("action", actor=actor, obj=finding, request=request,
                      summary=f"{'确认' if status == 'confirmed' else '排除'}规避时限线索 {finding.pattern} "
                              f"{finding.subject_type}#{finding.subject_id}"[:255],
