@@ -10,8 +10,12 @@ models or items). The apps register their own (体外循环, ratings, re-submiss
 - `serial_extension`: the same item's clock extended `min_extensions` times or more (one
   extension per clock run, R22: a second one needs a restart), the last one in the window;
   figures: each extension and the days it added; evidence: the extension events.
-- `close_reopen`: a clock closed and started again on the same item; figures: when it closed,
-  when it started again, the due dates before and after, the days given back.
+- `close_reopen`: a clock closed when it had at most `share` of its limit left (or was overdue)
+  and started again on the same item within `max_gap_days`, with a later due date: the lapse
+  hidden behind a fresh limit. (Apps close and start an item's clock from one stage to the next —
+  a complaint accepted then assigned, a monthly progress report — early in the limit: not this.)
+  Figures: when it closed, the share left then, when it started again, the due dates before and
+  after, the days given back.
 - `restart`: a clock started again while it was running (not closed), `min_restarts` times or
   more for the item; figures: each restart and the days it gave back.
 """
@@ -156,11 +160,16 @@ def close_reopen_sql(th, start, end):
                                   'gap_hours', round((extract(epoch FROM r.at - r.closed_at) / 3600.0)::numeric, 1),
                                   'days_given_back', round((extract(epoch FROM r.new_due_at - r.old_due_at)
                                                             / 86400.0)::numeric, 1),
-                                  'max_gap_days', %s::int) AS figures,
+                                  'share_left_at_close', round((extract(epoch FROM r.old_due_at - r.closed_at)
+                                      / nullif(extract(epoch FROM r.old_due_at - r.prev_at), 0))::numeric, 3),
+                                  'max_gap_days', %s::int, 'share', %s::float) AS figures,
                ARRAY[r.closed_id, r.event_id]::bigint[] AS event_ids
         FROM ({starts}) r
-        WHERE r.closed_id IS NOT NULL AND r.at - r.closed_at <= make_interval(days => %s::int)"""
-    return sql, [th["max_gap_days"], *params, th["max_gap_days"]]
+        WHERE r.closed_id IS NOT NULL AND r.at - r.closed_at <= make_interval(days => %s::int)
+          AND r.new_due_at > r.old_due_at
+          AND extract(epoch FROM r.old_due_at - r.closed_at)
+              <= %s::float * extract(epoch FROM r.old_due_at - r.prev_at)"""
+    return sql, [th["max_gap_days"], th["share"], *params, th["max_gap_days"], th["share"]]
 
 
 def restart_sql(th, start, end):
@@ -197,9 +206,11 @@ def register() -> None:
         "min_extensions": (2, _("同一事项延期至少次数")),
         "lookback_days": (365, _("回溯天数")),
     }, description=_("同一事项经重新计时后一再延期。"))
-    reg("close_reopen", label=_("办结后重新计时"), sql=close_reopen_sql, thresholds={
+    reg("close_reopen", label=_("临期办结后重新计时"), sql=close_reopen_sql, thresholds={
+        "share": (0.1, _("办结时剩余时限占比不超过（超期为负）")),
         "max_gap_days": (30, _("办结后多少天内重新计时")),
-    }, description=_("事项办结（停止计时）后又重新开始计时。"))
+    }, description=_("临近期限或已超期时停止计时，随即对同一事项重新计时，得到更晚的期限。"
+                     "环节之间的正常转换（受理后交办、按月进度报告）在期限之前办结，不在此列。"))
     reg("restart", label=_("重复起算"), sql=restart_sql, thresholds={
         "min_restarts": (2, _("同一事项未办结即重新起算至少次数")),
     }, description=_("事项未办结即重新开始计时，时限被一再重置。"))

@@ -100,7 +100,7 @@ FIGURE_LABELS = {
     "lookback_days": gettext_lazy("阈值：回溯天数"), "closed_at": gettext_lazy("办结时间"),
     "reopened_at": gettext_lazy("重新计时时间"), "new_due_at": gettext_lazy("新期限"),
     "gap_hours": gettext_lazy("间隔小时"), "days_given_back": gettext_lazy("时限被重置增加天数"),
-    "max_gap_days": gettext_lazy("阈值：办结后天数"), "restarts": gettext_lazy("重新起算记录"),
+    "max_gap_days": gettext_lazy("阈值：办结后天数"), "share_left_at_close": gettext_lazy("办结时剩余时限占比"), "restarts": gettext_lazy("重新起算记录"),
     "previous_start": gettext_lazy("上次起算"), "min_restarts": gettext_lazy("阈值：至少重新起算次数"),
 }
 

@@ -57,10 +57,12 @@ def serial_extensions(org):
 
 
 def close_reopen(org):
+    """Closed on its due day (Mon Nov 3 + 5 working days = Mon Nov 10) at 16:00, restarted the
+    next morning with a fresh limit."""
     item = started(org.unit_b, org.clerk_b, org.head_b, at(2025, 11, 3, 10), limit=5)
-    with time_machine.travel(at(2025, 11, 7, 16), tick=False):
+    with time_machine.travel(at(2025, 11, 10, 16), tick=False):
         clocks.clock_close(item, actor=org.clerk_b)
-    with time_machine.travel(at(2025, 11, 10, 9), tick=False):
+    with time_machine.travel(at(2025, 11, 11, 9), tick=False):
         clocks.clock_start(item, actor=org.clerk_b, limit=Limit(5))
     return item
 
@@ -126,10 +128,16 @@ def test_serial_extensions_across_restarts_are_found_with_the_days_added(org):
 def test_a_clock_closed_and_started_again_is_found_with_the_time_it_gave_back(org):
     item = close_reopen(org)
     started(org.unit_b, org.clerk_b, org.head_b, at(2025, 11, 3, 10))  # a plain item
+    # A stage closed early in its limit and the next one started (受理 → 交办): not this pattern.
+    stages = started(org.unit_b, org.clerk_b, org.head_b, at(2025, 11, 3, 10), limit=5)
+    with time_machine.travel(at(2025, 11, 4, 10), tick=False):
+        clocks.clock_close(stages, actor=org.clerk_b)
+        clocks.clock_start(stages, actor=org.clerk_b, limit=Limit(10))
     assert gaming.detect(START, END, codes=["close_reopen"])["close_reopen"]["found"] == 1
     (f,) = findings("close_reopen")
     assert f.subject_id == item.pk
-    assert float(f.figures["days_given_back"]) > 0 and float(f.figures["gap_hours"]) == 65.0
+    assert float(f.figures["days_given_back"]) > 0 and float(f.figures["gap_hours"]) == 17.0
+    assert float(f.figures["share_left_at_close"]) < 0.1
     kinds = list(Event.objects.filter(pk__in=f.event_ids).order_by("at").values_list("kind", flat=True))
     assert kinds == ["clock.closed", "clock.started"]
 

@@ -83,7 +83,7 @@ def test_a_findings_page_shows_the_figures_in_words_and_the_events_with_links(cl
     client.force_login(org.office)
     f = found.get(pattern="close_reopen")
     page = client.get(reverse("gaming_detail", args=[f.pk])).content.decode()
-    assert "办结后重新计时" in page and "时限被重置增加天数" in page and "2025-11-07 16:00" in page
+    assert "临期办结后重新计时" in page and "时限被重置增加天数" in page and "2025-11-10 16:00" in page
     assert "停止计时" in page and "开始计时" in page
     assert reverse("dashboards:item", args=["clocktest.timeditem", f.subject_id]) in page
 
@@ -111,7 +111,7 @@ def test_the_export_contains_the_findings_with_the_filters(client, org, found):
     rows = list(load_workbook(BytesIO(b"".join(response.streaming_content if response.streaming
                                                else [response.content]))).active.values)
     text = "\n".join(" ".join(str(c) for c in row if c is not None) for row in rows)
-    assert text.count("临期暂停") >= 3 and "鄂州市自然资源和规划局" in text and "办结后重新计时" not in text
+    assert text.count("临期暂停") >= 3 and "鄂州市自然资源和规划局" in text and "临期办结后重新计时" not in text
 
 
 def test_the_run_button_queues_a_job_that_the_task_runs(client, org, django_capture_on_commit_callbacks):
