@@ -201,7 +201,7 @@ def register() -> None:
         "share": (0.1, _("暂停时剩余时限占比不超过")),
         "last_workdays": (1, _("或在到期前最后几个工作日内暂停")),
         "min_count": (3, _("同一单位在识别时段内至少次数")),
-    }, description=_("在时限最后10%或到期前最后一个工作日暂停计时，同一单位反复出现。"))
+    }, description=_("在时限最后十分之一或到期前最后一个工作日暂停计时，同一单位反复出现。"))
     reg("serial_extension", label=_("连续延期"), sql=serial_extension_sql, thresholds={
         "min_extensions": (2, _("同一事项延期至少次数")),
         "lookback_days": (365, _("回溯天数")),

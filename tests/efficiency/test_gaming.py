@@ -254,3 +254,18 @@ def test_the_nightly_run_is_scheduled_and_runs_with_a_settable_now(org):
     # 90 days later the pauses are out of the window: nothing new, the findings stay.
     out = gaming_detect_task.apply(kwargs={"now": (at(2025, 12, 1, 2, 30) + timedelta(days=120)).isoformat()}).get()
     assert out["late_pause"]["found"] == 0 and GamingFinding.objects.count() == 3
+
+
+def test_the_command_reports_each_pattern_and_refuses_bad_input(org):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    late_pauses(org, 3)
+    out = StringIO()
+    call_command("gaming_detect", "--from", "2025-11-01", "--to", "2025-12-31", stdout=out)
+    assert "late_pause: found=3 new=3" in out.getvalue() and "total seconds=" in out.getvalue()
+    for bad in (["--from", "2025-13-01"], ["--pattern", "nope"], ["--from", "2025-12-31", "--to", "2025-11-01"]):
+        with pytest.raises(SystemExit) as exit_:
+            call_command("gaming_detect", *bad, stdout=StringIO(), stderr=StringIO())
+        assert exit_.value.code == 2
