@@ -7,8 +7,8 @@ models or items). The apps register their own (体外循环, ratings, re-submiss
   `last_workdays` working days before due, by a unit that did so at least `min_count` times in
   the window. One finding per item; figures: each such pause (when, due, share of the limit
   left, working days left) and the unit's count; evidence: the pause events.
-- `serial_extension`: the same item's clock extended `min_extensions` times or more (one
-  extension per clock run, R22: a second one needs a restart), the last one in the window;
+- `serial_extension`: the same item's clock extended `min_extensions` times or more (`clock_extend`
+  allows one extension per clock run: a second one needs a restart), the last one in the window;
   figures: each extension and the days it added; evidence: the extension events.
 - `close_reopen`: a clock closed when it had at most `share` of its limit left (or was overdue)
   and started again on the same item within `max_gap_days`, with a later due date: the lapse
