@@ -184,3 +184,17 @@ def test_a_confirmed_finding_takes_points_off_the_months_score_a_dismissed_one_d
     assert after.parts["gaming"] == -5.0
     # open findings never count
     assert GamingFinding.objects.filter(unit=org.unit_a, status="open").count() == 1
+
+
+def test_the_api_lists_the_findings_for_the_office_and_leaders_only(org, found):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(org.office)
+    body = api.get("/api/v1/gaming/findings/", {"pattern": "late_pause"}).json()
+    assert len(body["results"]) == 3 and body["results"][0]["unit_name"] == "鄂州市自然资源和规划局"
+    assert body["results"][0]["figures"]["unit_count"] == 3
+    api.force_authenticate(org.leader)
+    assert api.get("/api/v1/gaming/findings/").status_code == 200
+    api.force_authenticate(org.clerk_a)
+    assert api.get("/api/v1/gaming/findings/").status_code == 404
