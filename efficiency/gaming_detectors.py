@@ -22,12 +22,17 @@ models or items). The apps register their own (体外循环, ratings, re-submiss
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from . import registry
 
 TZ = "Asia/Shanghai"
+# How far before the window a restart's previous start is looked for (本地默认): an item restarted
+# more than this after its first start is not seen as restarted.
+HISTORY_DAYS = 400
 # The due time the clock had at a moment, from the events that carry it (started, extended,
 # resumed, rescheduled, closed and — since issue 18 — paused).
 DUE_KINDS = ("clock.started", "clock.extended", "clock.resumed", "clock.rescheduled", "clock.closed", "clock.paused")
@@ -75,8 +80,9 @@ def late_pause_sql(th, start, end):
              WHERE r.subject_type = e.subject_type AND r.subject_id = e.subject_id AND r.kind = 'clock.resumed'
                AND (r.at, r.id) > (e.at, e.id) ORDER BY r.at, r.id LIMIT 1),
             i.due_at) AS due_at) d
-        JOIN wd wdp ON wdp.d = (e.at AT TIME ZONE '{TZ}')::date
-        JOIN wd wdd ON wdd.d = (d.due_at AT TIME ZONE '{TZ}')::date
+        -- LEFT: a due date beyond `wd` (a limit of months) is judged by its share of the limit only.
+        LEFT JOIN wd wdp ON wdp.d = (e.at AT TIME ZONE '{TZ}')::date
+        LEFT JOIN wd wdd ON wdd.d = (d.due_at AT TIME ZONE '{TZ}')::date
         WHERE e.kind = 'clock.paused' AND e.subject_type = %s AND e.at >= %s AND e.at < %s
           AND i.clock_start IS NOT NULL AND i.clock_start <= e.at AND d.due_at > e.at"""
     pauses, params = _union(part, lambda label: [label, start, end])
@@ -108,8 +114,6 @@ def serial_extension_sql(th, start, end):
                               - (e.payload->>'old_due_at')::timestamptz) / 86400.0)::numeric, 1) AS days
         FROM efficiency_event e JOIN {table} i ON i.id = e.subject_id
         WHERE e.kind = 'clock.extended' AND e.subject_type = %s AND e.at >= %s AND e.at < %s"""
-    from datetime import timedelta
-
     rows, params = _union(part, lambda label: [label, start - timedelta(days=th["lookback_days"]), end])
     sql = f"""
         SELECT x.subject_type, x.subject_id, max(x.unit_id) AS unit_id,
@@ -129,25 +133,27 @@ def serial_extension_sql(th, start, end):
 
 
 def _starts_sql(start, end) -> tuple[str, list]:
-    """Every clock start in the window that follows an earlier start of the same item, with the
-    close between them (if any), the due time before it and the one it set."""
+    """Every clock start in the window that follows an earlier start of the same item (within
+    `HISTORY_DAYS` before the window), with the close between them (if any), the due time before
+    it and the one it set. The previous start comes from a window function over the starts (one
+    sort), not a probe per start: most items start once, and a probe each cost 3.7 s at 200,000."""
     part = f"""
         SELECT s.id AS event_id, s.subject_type, s.subject_id, coalesce(s.unit_id, i.{{unit}}) AS unit_id, s.at,
-               (s.payload->>'due_at')::timestamptz AS new_due_at,
-               prev.id AS prev_id, prev.at AS prev_at,
+               (s.payload->>'due_at')::timestamptz AS new_due_at, s.prev_id, s.prev_at,
                cl.id AS closed_id, cl.at AS closed_at,
                {_due_before('s', '(s.at, s.id)')} AS old_due_at
-        FROM efficiency_event s
+        FROM (SELECT e.id, e.at, e.subject_type, e.subject_id, e.unit_id, e.payload,
+                     lag(e.id) OVER w AS prev_id, lag(e.at) OVER w AS prev_at
+              FROM efficiency_event e
+              WHERE e.kind = 'clock.started' AND e.subject_type = %s AND e.at >= %s AND e.at < %s
+              WINDOW w AS (PARTITION BY e.subject_id ORDER BY e.at, e.id)) s
         JOIN {{table}} i ON i.id = s.subject_id
-        CROSS JOIN LATERAL (SELECT p.id, p.at FROM efficiency_event p
-            WHERE p.subject_type = s.subject_type AND p.subject_id = s.subject_id AND p.kind = 'clock.started'
-              AND (p.at, p.id) < (s.at, s.id) ORDER BY p.at DESC, p.id DESC LIMIT 1) prev
         LEFT JOIN LATERAL (SELECT c.id, c.at FROM efficiency_event c
             WHERE c.subject_type = s.subject_type AND c.subject_id = s.subject_id AND c.kind = 'clock.closed'
-              AND (c.at, c.id) > (prev.at, prev.id) AND (c.at, c.id) < (s.at, s.id)
+              AND (c.at, c.id) > (s.prev_at, s.prev_id) AND (c.at, c.id) < (s.at, s.id)
             ORDER BY c.at DESC, c.id DESC LIMIT 1) cl ON true
-        WHERE s.kind = 'clock.started' AND s.subject_type = %s AND s.at >= %s AND s.at < %s"""
-    return _union(part, lambda label: [label, start, end])
+        WHERE s.at >= %s AND s.prev_id IS NOT NULL"""
+    return _union(part, lambda label: [label, start - timedelta(days=HISTORY_DAYS), end, start])
 
 
 def close_reopen_sql(th, start, end):
