@@ -116,6 +116,9 @@ class ScoreWeight(models.Model):
         SATISFACTION = "satisfaction", _("满意度（好差评）")
         RECTIFICATION = "rectification", _("整改完成率")
         URGING = "urging", _("督办催办")
+        # A deduction, not a weighted part: `penalty` points off the score per finding of gaming a
+        # clock that the office confirmed in the month (issue 18; 本地默认, 种子未规定).
+        GAMING = "gaming", _("规避时限（已确认）")
         PERSON_DE = "person_de", _("德")
         PERSON_NENG = "person_neng", _("能")
         PERSON_QIN = "person_qin", _("勤")
@@ -125,7 +128,7 @@ class ScoreWeight(models.Model):
     component = models.CharField(_("考评项"), max_length=16, choices=Component.choices, unique=True)
     weight = models.PositiveSmallIntegerField(_("权重"))
     penalty = models.PositiveSmallIntegerField(
-        _("每次扣分"), default=10, help_text=_("红牌、查实投诉、督办催办每次扣的分数（满分100）")
+        _("每次扣分"), default=10, help_text=_("红牌、查实投诉、督办催办、确认的规避时限每次扣的分数（满分100）")
     )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -181,6 +184,7 @@ class UnitMonthScore(models.Model):
     findings = models.IntegerField(_("问题"), default=0)
     verified = models.IntegerField(_("整改销号"), default=0)
     urgings = models.IntegerField(_("督办催办"), default=0)
+    gaming = models.IntegerField(_("规避时限（已确认）"), default=0)
 
     class Meta:
         verbose_name = _("单位月度考评")

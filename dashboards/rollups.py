@@ -40,6 +40,7 @@ COUNTED_KINDS = (
     "complaints.filed", "complaints.accepted", "complaints.substantiated", "complaints.rated",
     "approvals.deemed_approved", "approvals.rated", "cases.opened", "cases.decided",
     "rectification.verified", "inspection.finding", "assignment.urged", "keytask.urged",
+    "gaming.confirmed",  # the core's: a finding of gaming a clock the office confirmed (issue 18)
 )
 # Satisfaction on a 0–100 scale: 好差评 满意 / 基本满意 / 不满意, and 1–5 stars for applications.
 # complaints.rated carries the choice value (accountability.models.Rating); the Chinese labels

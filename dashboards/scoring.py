@@ -8,7 +8,11 @@ Each component is on a 0–100 scale, then weighted:
 - 满意度 (好差评, R35: citizens' and third parties' evaluation counts): the mean rating, 满意 100,
   基本满意 60, 不满意 0, stars ×20 (100 when nobody rated);
 - 整改完成率: rectifications verified / inspection findings of the month (100 when none);
-- 督办催办: 100 less `penalty` per urging the unit received.
+- 督办催办: 100 less `penalty` per urging the unit received;
+- 规避时限 (issue 18): a deduction from the weighted score, `penalty` points (本地默认 5, 种子未规定)
+  per finding of gaming a clock the office confirmed in the month (`gaming.confirmed`); open and
+  dismissed findings never count. Not a weighted part (its weight is 0), so a unit without
+  confirmed findings scores as before.
 
 A person: 德、能、勤、廉 entered by the assessor, 绩 the on-time rate of the items the person owns.
 """
@@ -35,8 +39,9 @@ PERSON_COMPONENTS = [C.PERSON_DE, C.PERSON_NENG, C.PERSON_QIN, C.PERSON_JI, C.PE
 DEFAULT_WEIGHTS = {
     C.ON_TIME: 30, C.RED_CARDS: 15, C.COMPLAINTS: 15, C.SATISFACTION: 20, C.RECTIFICATION: 10, C.URGING: 10,
     C.PERSON_DE: 20, C.PERSON_NENG: 20, C.PERSON_QIN: 20, C.PERSON_JI: 30, C.PERSON_LIAN: 10,
+    C.GAMING: 0,  # a deduction (its penalty), not a weighted part
 }
-DEFAULT_PENALTY = {C.RED_CARDS: 10, C.COMPLAINTS: 20, C.URGING: 10}
+DEFAULT_PENALTY = {C.RED_CARDS: 10, C.COMPLAINTS: 20, C.URGING: 10, C.GAMING: 5}
 # pg_advisory_xact_lock key: the rollup (`rollups.rollup_days`) and every writer of the stored
 # scores, one at a time.
 SCORES_LOCK = 0x0DA5_B0A2D
@@ -82,6 +87,7 @@ class UnitScore:
     findings: int = 0
     verified: int = 0
     urgings: int = 0
+    gaming: int = 0
     parts: dict = field(default_factory=dict)
     score: float | None = None
     rank: int | None = None  # None: no data in the month, not ranked
@@ -121,12 +127,17 @@ def _score(s: UnitScore, w: dict) -> None:
     }
     total = sum(w[c][0] for c in UNIT_COMPONENTS) or 1
     s.score = round(sum(s.parts[c] * w[c][0] for c in UNIT_COMPONENTS) / total, 2)
+    if s.gaming:
+        penalty = w.get(C.GAMING, (0, DEFAULT_PENALTY[C.GAMING]))[1]
+        s.parts[C.GAMING] = -float(penalty * s.gaming)
+        s.score = round(max(0.0, s.score - penalty * s.gaming), 2)
 
 
 RATING_KINDS = ("complaints.rated", "approvals.rated")
 COUNTER_FIELDS = {
     "complaints.substantiated": "complaints", "inspection.finding": "findings",
     "rectification.verified": "verified", "assignment.urged": "urgings", "keytask.urged": "urgings",
+    "gaming.confirmed": "gaming",
 }
 
 
@@ -197,7 +208,7 @@ def person_total(assessment, ji: float | None) -> float:
 
 
 STORED_FIGURES = ("closed_on_time", "closed_late", "red_cards", "yellow_cards", "complaints", "ratings",
-                  "rating_sum", "findings", "verified", "urgings")
+                  "rating_sum", "findings", "verified", "urgings", "gaming")
 
 
 def scores_lock() -> None:

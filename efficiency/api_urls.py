@@ -1,6 +1,7 @@
 """/api/v1/ endpoints of the core: me, accounts, units (org chart), the notification inbox, API tokens,
 official documents."""
 
+from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,14 +17,16 @@ from rest_framework.views import APIView
 from . import documents, services, tokens, views
 from .document_views import pdf_response
 from .filters import NotificationFilter
+from .gaming_views import GAMING_ROLES, GamingFilter
 from .api import error_response
-from .models import ApiToken, Notification, Unit, User
+from .models import ApiToken, GamingFinding, Notification, Unit, User
+from .permissions import has_role
 from .notifications import inbox_mark_read, notifications_render
 from .passwords import password_must_change
 from .serializers import (
     AccountChangeSerializer, AccountCreateSerializer, AccountSerializer, ApiTokenSerializer, DocumentSerializer,
     MarkReadResultSerializer,
-    MarkReadSerializer, MeSerializer, MemberSerializer, NotificationSerializer, UnitSerializer,
+    GamingFindingSerializer, MarkReadSerializer, MeSerializer, MemberSerializer, NotificationSerializer, UnitSerializer,
 )
 
 
@@ -259,6 +262,23 @@ class DocumentPdf(APIView):
         return pdf_response(*documents.document_download(request.user, pk, request=request))
 
 
+class GamingFindingList(generics.ListAPIView):
+    """The efficiency office's list of gaming findings (issue 18), read only: the page's filters
+    (?q=&pattern=&status=&unit=&date_from=&date_to=&sort=), keyset pages. The office and leaders
+    only; anyone else gets 404. Decisions are taken on the page (`/gaming/<id>/`)."""
+
+    serializer_class = GamingFindingSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = GamingFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return GamingFinding.objects.none()
+        if not has_role(self.request.user, *GAMING_ROLES):
+            raise Http404
+        return GamingFinding.objects.select_related("unit").order_by("-last_seen_at", "-pk")
+
+
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("accounts/", AccountCreate.as_view(), name="api-accounts"),
@@ -273,6 +293,7 @@ urlpatterns = [
     path("documents/", DocumentList.as_view(), name="api-documents"),
     path("documents/<int:pk>/", DocumentDetail.as_view(), name="api-document"),
     path("documents/<int:pk>/pdf/", DocumentPdf.as_view(), name="api-document-pdf"),
+    path("gaming/findings/", GamingFindingList.as_view(), name="api-gaming-findings"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/tokens/", ApiTokenList.as_view(), name="api-tokens"),
     path("auth/tokens/<int:pk>/revoke/", ApiTokenRevoke.as_view(), name="api-token-revoke"),

@@ -267,7 +267,9 @@ def clock_pause(item, *, actor, reason: str, note: str = ""):
                                   "unit": credit_unit(item.limit_unit)}]
     item.next_at = None
     _save(item)
-    event_emit("clock.paused", subject=item, actor=actor, message=note, payload={"reason": reason})
+    # The due time at the pause: what gaming detection (late_pause) measures the pause against.
+    event_emit("clock.paused", subject=item, actor=actor, message=note,
+               payload={"reason": reason, "due_at": iso(item.due_at)})
     return item
 
 

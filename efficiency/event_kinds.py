@@ -138,4 +138,8 @@ register_event_kinds([
     EventKind("clock.reminder", pgettext_lazy("event", "临期提醒"), severity=Severity.WARNING),
     EventKind("clock.rescheduled", pgettext_lazy("event", "期限调整"), severity=Severity.WARNING),
     EventKind("accountability.propose", pgettext_lazy("event", "移送问责"), Audience.OFFICE, Severity.DANGER),
+    # Gaming detection (efficiency.gaming): a run's new findings of a pattern, and the office's decisions.
+    EventKind("gaming.found", pgettext_lazy("event", "识别规避时限线索"), Audience.OFFICE, Severity.WARNING),
+    EventKind("gaming.confirmed", pgettext_lazy("event", "确认规避时限"), Audience.OFFICE, Severity.DANGER),
+    EventKind("gaming.dismissed", pgettext_lazy("event", "排除规避时限线索"), Audience.OFFICE),
 ])

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import ApiToken, Document, Notification, Region, Role, Section, Unit, User
+from .models import ApiToken, Document, GamingFinding, Notification, Region, Role, Section, Unit, User
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -140,3 +140,17 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     def get_pdf_url(self, doc) -> str:
         return reverse("api-document-pdf", args=[doc.pk])
+
+
+class GamingFindingSerializer(serializers.ModelSerializer):
+    """A finding of gaming a clock (issue 18), for the office and leaders (read only)."""
+
+    unit_name = serializers.CharField(source="unit.name", default="", read_only=True)
+    figures = serializers.JSONField(read_only=True)
+    event_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = GamingFinding
+        fields = ["id", "pattern", "subject_type", "subject_id", "unit", "unit_name", "key", "figures", "event_ids",
+                  "status", "decided_by", "decided_at", "reason", "first_seen_at", "last_seen_at"]
+        read_only_fields = fields

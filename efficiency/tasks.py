@@ -57,3 +57,22 @@ def export_build_task(job_id: int):
 
     job = export_run(job_id)
     return job.state if job else None
+
+
+@shared_task(name="efficiency.gaming_detect", acks_late=True, time_limit=3600)
+def gaming_detect_task(now: str | None = None):
+    """The nightly gaming detection (02:30): the last `gaming.NIGHTLY_DAYS` days."""
+    from datetime import datetime
+
+    from . import gaming
+
+    return gaming.detect_nightly(now=datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(name="efficiency.gaming_run", acks_late=True, time_limit=3600)
+def gaming_run_task(job_id: int):
+    """A detection the office asked for (`gaming.run_request`)."""
+    from . import gaming
+
+    job = gaming.run_job(job_id)
+    return job.state if job else None

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from . import calendar_views, document_views, export_views, rules_views, token_views, views
+from . import calendar_views, document_views, export_views, gaming_views, rules_views, token_views, views
 
 api_v1 = [
     # Stable public interfaces (DESIGN.md): citizens' complaints and application lookup.
@@ -47,6 +47,14 @@ urlpatterns = [
     path("exports/<int:pk>/download/", export_views.export_job_download, name="export_job_download"),
     path("rules/", rules_views.rules_page, name="rules"),
     path("rules/source/", rules_views.rules_source, name="rules_source"),
+    path("gaming/", gaming_views.gaming_list, name="gaming_list"),
+    path("gaming/export.xlsx", gaming_views.gaming_export, name="gaming_export"),
+    path("gaming/rules/", gaming_views.gaming_rules, name="gaming_rules"),
+    path("gaming/run/", gaming_views.gaming_run, name="gaming_run"),
+    path("gaming/runs/<int:pk>/", gaming_views.gaming_run_page, name="gaming_run_page"),
+    path("gaming/runs/<int:pk>/progress/", gaming_views.gaming_run_progress, name="gaming_run_progress"),
+    path("gaming/<int:pk>/", gaming_views.gaming_detail, name="gaming_detail"),
+    path("gaming/<int:pk>/decide/", gaming_views.gaming_decide, name="gaming_decide"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

@@ -5,12 +5,13 @@ from .clock import Clock, ClockFace, ClockQuerySet, ClockState, LimitUnit, Pause
 from .documents import Document, DocumentCounter, DocumentFile, ImmutableDocumentError
 from .events import Event, Notification
 from .exports import ExportJob
+from .gaming import GamingFinding, GamingRule, GamingRun
 from .jobs import BackgroundJob
 from .org import ADMIN_ROLES, BUSINESS_ROLES, DIVISION_LEVEL, GRANTABLE_ROLES, Rank, Region, Role, Section, Unit, User
 
 __all__ = [
     "ADMIN_ROLES", "BUSINESS_ROLES", "DIVISION_LEVEL", "Rank", "ApiToken", "BackgroundJob", "AppendOnlyError", "AuditLog", "CalendarDay", "CalendarSource",
     "CalendarVersion", "CalendarYear", "Clock", "ClockFace", "Document", "DocumentCounter", "DocumentFile",
-    "ImmutableDocumentError", "ClockState", "Event", "ExportJob", "GRANTABLE_ROLES", "LimitUnit", "Notification",
+    "ImmutableDocumentError", "ClockState", "Event", "ExportJob", "GamingFinding", "GamingRule", "GamingRun", "GRANTABLE_ROLES", "LimitUnit", "Notification",
     "PasswordHistory", "PauseReason", "Region", "Role", "Rung", "Section", "TimeLimitRule", "Unit", "User",
 ]

@@ -5,7 +5,7 @@ from pathlib import Path
 from dashboards.rollups import COUNTED_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
-PARTS = ("supervision", "inspection", "approvals", "accountability")
+PARTS = ("supervision", "inspection", "approvals", "accountability", "efficiency")
 
 
 def test_every_counted_kind_is_emitted_by_a_part():
