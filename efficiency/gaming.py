@@ -180,6 +180,17 @@ def _moment(value) -> datetime:
     return datetime.combine(value, time.min, ZoneInfo(SHANGHAI))
 
 
+def found_cte(det, values: dict, start, end) -> tuple[str, list]:
+    """`WITH wd AS (…), found AS (<the detector's SELECT>)` for evidence in [start, end) (dates:
+    Shanghai days, or aware datetimes) and the thresholds `values`, with its parameters: the head
+    of the runner's statement (and of the tests' and the bench's, so all three run the same SQL)."""
+    start_at, end_at = _moment(start), _moment(end)
+    wd_sql, wd_params = workday_cte(start_at.astimezone(ZoneInfo(SHANGHAI)).date() - timedelta(days=WD_BEFORE),
+                                    end_at.astimezone(ZoneInfo(SHANGHAI)).date() + timedelta(days=WD_AFTER))
+    sql, params = det.sql(values, start_at, end_at)
+    return f"WITH {wd_sql}, found AS ({sql})", [*wd_params, *params]
+
+
 def detect(start, end, *, codes=None, now: datetime | None = None) -> dict[str, dict]:
     """Run the active detectors over evidence in [start, end) (dates: Shanghai days, or aware
     datetimes). Per detector ONE statement: its SELECT under `wd`, upserted into the findings on
@@ -191,8 +202,6 @@ def detect(start, end, *, codes=None, now: datetime | None = None) -> dict[str, 
 
     now = now or timezone.now()
     start_at, end_at = _moment(start), _moment(end)
-    wd_sql, wd_params = workday_cte(start_at.astimezone(ZoneInfo(SHANGHAI)).date() - timedelta(days=WD_BEFORE),
-                                    end_at.astimezone(ZoneInfo(SHANGHAI)).date() + timedelta(days=WD_AFTER))
     rules = rules_ensure()
     out: dict[str, dict] = {}
     for det in gaming_detectors():
@@ -201,10 +210,10 @@ def detect(start, end, *, codes=None, now: datetime | None = None) -> dict[str, 
         rule = rules.get(det.code)
         if rule is not None and not rule.is_active:
             continue
-        sql, params = det.sql(threshold_values(det, rule.thresholds if rule else {}), start_at, end_at)
+        head, params = found_cte(det, threshold_values(det, rule.thresholds if rule else {}), start_at, end_at)
         cols = ", ".join(FINDING_COLUMNS)
         statement = f"""
-            WITH {wd_sql}, found AS ({sql}),
+            {head},
             one AS (SELECT DISTINCT ON (key) {cols} FROM found WHERE key IS NOT NULL ORDER BY key, subject_id),
             up AS (
                 INSERT INTO efficiency_gamingfinding AS g (pattern, subject_type, subject_id, unit_id, key, figures,
@@ -223,7 +232,7 @@ def detect(start, end, *, codes=None, now: datetime | None = None) -> dict[str, 
             # No JIT: the union over every clock model plans at a cost far above the JIT's thresholds
             # and compiling it took 19 of 20 s at 200,000 items (docs/gaming.md); the statement runs
             # in a fraction of a second without it.
-            cursor.execute("SET LOCAL jit = off; " + statement, [*wd_params, *params, det.code, now, now])
+            cursor.execute("SET LOCAL jit = off; " + statement, [*params, det.code, now, now])
             found, new = cursor.fetchone()
             if new and rule is not None:
                 event_emit("gaming.found", subject=rule, at=now, unit=None,

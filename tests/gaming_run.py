@@ -1,28 +1,22 @@
-"""Runs one gaming detector as the core's runner will (`efficiency.gaming`): its SELECT inside
-`WITH wd AS (…), found AS (<select>)`, the calendar from start − 400 days to end + 31 days.
-Until the runner lands (branch i-gaming) the app detectors' tests call this; at the merge it
-points at the runner."""
+"""Runs one gaming detector's SELECT under the runner's own head (`efficiency.gaming.found_cte`:
+`WITH wd AS (…), found AS (<select>)`) and returns its rows, without writing findings — the app
+detectors' tests read the figures and evidence a finding would get."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
-
 from django.db import connection
 
 from efficiency import registry
-from efficiency.gaming import FINDING_COLUMNS, workday_cte
-from efficiency.workdays import local_date
+from efficiency.gaming import FINDING_COLUMNS, found_cte
 
 
 def detector_statement(code: str, th: dict | None, start, end) -> tuple[str, list]:
     det = {d.code: d for d in registry.gaming_detectors()}[code]
     values = {name: default for name, (default, _label) in det.thresholds.items()}
     values.update(th or {})
-    wd_sql, wd_params = workday_cte(local_date(start) - timedelta(days=400), local_date(end) + timedelta(days=31))
-    sql, params = det.sql(values, start, end)
-    return (f"WITH {wd_sql}, found AS ({sql}) SELECT {', '.join(FINDING_COLUMNS)} FROM found ORDER BY key",
-            [*wd_params, *params])
+    head, params = found_cte(det, values, start, end)
+    return f"{head} SELECT {', '.join(FINDING_COLUMNS)} FROM found ORDER BY key", params
 
 
 def run_detector(code: str, th: dict | None, start, end) -> list[dict]:

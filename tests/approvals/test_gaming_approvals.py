@@ -53,6 +53,25 @@ def test_intake_lag_finds_materials_logged_two_working_days_after_they_arrived(o
     assert f["event_ids"] == event_ids(late, "clock.started", "approvals.accepted") and f["event_ids"]
 
 
+def test_the_runner_files_an_app_detectors_finding_on_the_offices_list_once(org):
+    """The app's detector through the core's runner (`efficiency.gaming.detect`): one finding on
+    the office's list, against the unit, with the detector's evidence; a second run adds none."""
+    from efficiency import gaming
+    from efficiency.models import GamingFinding
+
+    item = make_item(org)
+    late, _c = receive(org, item, MONDAY + timedelta(days=2), submitted_at=MONDAY)
+    counts = gaming.detect(*WEEK, codes={"intake_lag.application"}, now=MONDAY + timedelta(days=3))
+    assert counts == {"intake_lag.application": {"found": 1, "new": 1}}
+    f = GamingFinding.objects.get()
+    assert (f.pattern, f.subject_type, f.subject_id, f.unit_id, f.status) == (
+        "intake_lag.application", "approvals.application", late.pk, org.unit_a.pk, "open")
+    assert f.event_ids == event_ids(late, "clock.started", "approvals.accepted")
+    assert gaming.detect(*WEEK, codes={"intake_lag.application"}, now=MONDAY + timedelta(days=4)) == {
+        "intake_lag.application": {"found": 1, "new": 0}}
+    assert GamingFinding.objects.count() == 1
+
+
 def test_intake_lag_counts_working_days_not_calendar_days_and_obeys_its_threshold(org):
     item = make_item(org)
     friday = MONDAY + timedelta(days=4)
