@@ -1,6 +1,6 @@
 """Gaming detectors of the complaints (issue 18), each one SELECT giving
 `efficiency.gaming.FINDING_COLUMNS`, registered in `AccountabilityConfig.ready`; thresholds are
-local defaults (本地默认, 种子未规定), docs/gaming-apps.md.
+local defaults (本地默认, 种子未规定), docs/gaming.md ("The apps' detectors").
 
 - intake_lag.complaint (体外循环): a registered channel (12345 热线) received it more than N
   working days before it was logged here, where its clock starts.

@@ -2,7 +2,7 @@
 ratings and the event log, giving `efficiency.gaming.FINDING_COLUMNS` for the evidence in
 [start, end). Registered in `ApprovalsConfig.ready`; the core's runner wraps each into its
 INSERT … ON CONFLICT (key). The thresholds are local defaults (本地默认, 种子未规定), editable by
-the office; docs/gaming-apps.md.
+the office; docs/gaming.md ("The apps' detectors").
 
 - intake_lag (体外循环): the materials arrived (`submitted_at`: an online submission, the
   window's receipt) more than N working days before the intake was logged (`received_at`, where
