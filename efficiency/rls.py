@@ -35,6 +35,7 @@ import contextvars
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject, empty
 
 SYSTEM = "system"  # the scope of system work: `all`, and the login role (which may bypass RLS)
 ALL, PUBLIC, NONE = "all", "public", "none"
@@ -134,7 +135,12 @@ PUBLIC_PREFIXES = ("/public/", "/api/v1/public/", "/open311/", "/inspection/publ
 
 
 def request_scope(request) -> str:
-    user = getattr(request, "user", None)
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject) and object.__getattribute__(user, "_wrapped") is empty:
+        # Not loaded yet (its own session and user queries are running, or none has asked): the
+        # request's first statements read no walled table; `none` until it is loaded, then the
+        # user's scope with the next statement. Asking here would load it twice.
+        return NONE
     if user is not None and getattr(user, "is_authenticated", False):
         return scope_of(user)
     return PUBLIC if request.path.startswith(PUBLIC_PREFIXES) else NONE
@@ -150,6 +156,7 @@ class RowLevelScopeMiddleware:
         set_process_default(NONE)
 
     def __call__(self, request):
+        request.user.is_authenticated  # noqa: B018 - loaded here, before the scope asks (IdleTimeout does anyway)
         with scoped(lambda: request_scope(request)):
             return self.get_response(request)
 
