@@ -32,6 +32,7 @@ role, so a task acting for a user is walled like a request; system work resets t
 from __future__ import annotations
 
 import contextvars
+import re
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -90,12 +91,23 @@ def system():
     return scoped(SYSTEM)
 
 
+# Transaction control goes alone: ROLLBACK TO SAVEPOINT runs in an aborted transaction, where a
+# `set_config` in front of it would fail too.
+_CONTROL = ("ROLLBACK", "SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
+_SENT = re.compile(r"^SELECT set_config\('efficiency\.scope', [^;]*\); ")
+
+
+def without_scope(sql: str) -> str:
+    """A captured statement without the scope sent in front of it (for tests that read SQL)."""
+    return _SENT.sub("", sql, count=1)
+
+
 class Scoped:
     """The connection's execute wrapper (installed by `efficiency.pg.base`)."""
 
     def __call__(self, execute, sql, params, many, context):
         db = context["connection"]
-        if not getattr(settings, "DATABASE_RLS", True) or _resolving.get():
+        if not getattr(settings, "DATABASE_RLS", True) or _resolving.get() or sql.startswith(_CONTROL):
             return execute(sql, params, many, context)
         token = _resolving.set(True)  # resolving the request's user may run queries of its own
         try:

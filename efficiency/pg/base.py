@@ -49,14 +49,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _rollback(self):
         from efficiency.rls import forget
 
-        forget(self)
-        return super()._rollback()
+        try:
+            return super()._rollback()
+        finally:
+            forget(self)
 
     def _savepoint_rollback(self, sid):
         from efficiency.rls import forget
 
-        forget(self)
-        return super()._savepoint_rollback(sid)
+        try:
+            return super()._savepoint_rollback(sid)
+        finally:
+            forget(self)
 
     def close_if_health_check_failed(self):
         if (self.connection is not None and self.health_check_enabled and not self.health_check_done
