@@ -235,10 +235,12 @@ def run(args) -> None:
                 html = page(url)().content.decode()
             print(f"  {figure}: {url}: {len(q.captured_queries)} queries, {len(html):,} bytes", flush=True)
             if args.explain:
+                from efficiency.rls import without_scope
+
                 for s in q.captured_queries:
                     if s["sql"].startswith("SELECT") and float(s["time"]) > 0.005:
                         with connection.cursor() as cur:
-                            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + s["sql"])
+                            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + without_scope(s["sql"]))
                             print(f"    {s['time']} s: {s['sql'][:300]}\n      "
                                   + "\n      ".join(r[0] for r in cur.fetchall()))
             ours, base, ratio = alternate(f"{figure} @{size}", batch(page(url)), batch(plain(qs)), args.rounds)

@@ -152,7 +152,7 @@ def run(args) -> None:
                 for s in q.captured_queries:
                     if ("_complaint" in s["sql"] or "_application" in s["sql"]) and "EXPLAIN" not in s["sql"]:
                         with connection.cursor() as cur:
-                            cur.execute("EXPLAIN " + s["sql"].split("; ", 1)[-1])
+                            cur.execute("EXPLAIN " + rls.without_scope(s["sql"]))
                             print(f"    {s['sql'][:160]}\n      " + "\n      ".join(r[0] for r in cur.fetchall()))
     results = {}
     for figure, who, url in figures:

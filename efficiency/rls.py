@@ -107,7 +107,8 @@ class Scoped:
 
     def __call__(self, execute, sql, params, many, context):
         db = context["connection"]
-        if not getattr(settings, "DATABASE_RLS", True) or _resolving.get() or sql.startswith(_CONTROL):
+        if not getattr(settings, "DATABASE_RLS", True) or _resolving.get() or (
+                isinstance(sql, str) and sql.startswith(_CONTROL)):
             return execute(sql, params, many, context)
         token = _resolving.set(True)  # resolving the request's user may run queries of its own
         try:
@@ -125,9 +126,9 @@ class Scoped:
             head_params.append("none" if scope == SYSTEM else role)
         db.__dict__["_rls_sent"] = None  # unknown until the statement succeeds
         cursor = context["cursor"]
-        if many or getattr(cursor, "name", None) or params is None:
-            # executemany, a server-side cursor (DECLARE takes one statement) or a text without
-            # placeholders to merge with: a statement of its own, on a plain cursor.
+        if many or getattr(cursor, "name", None) or params is None or not isinstance(sql, str):
+            # executemany, a server-side cursor (DECLARE takes one statement), a text without
+            # placeholders to merge with or a composed one (psycopg2.sql): a statement of its own.
             with db.connection.cursor() as plain:
                 plain.execute(head, head_params)
             result = execute(sql, params, many, context)
