@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -119,11 +120,18 @@ class Scoped:
             return execute(sql, params, many, context)
         role = getattr(settings, "DATABASE_RLS_ROLE", "")
         setting = ALL if scope == SYSTEM else scope
-        head = "SELECT set_config('efficiency.scope', %s, false)"
+        named = isinstance(params, Mapping)  # `%(name)s` placeholders
+        head = "SELECT set_config('efficiency.scope', {}, false)"
         head_params = [setting]
         if role:
-            head += ", set_config('role', %s, false)"
+            head += ", set_config('role', {}, false)"
             head_params.append("none" if scope == SYSTEM else role)
+        if named:
+            keys = [f"_efficiency_rls_{n}" for n in range(len(head_params))]
+            head = head.format(*(f"%({k})s" for k in keys))
+            head_params = dict(zip(keys, head_params))
+        else:
+            head = head.format(*(["%s"] * len(head_params)))
         db.__dict__["_rls_sent"] = None  # unknown until the statement succeeds
         cursor = context["cursor"]
         if many or getattr(cursor, "name", None) or params is None or not isinstance(sql, str):
@@ -133,13 +141,17 @@ class Scoped:
                 plain.execute(head, head_params)
             result = execute(sql, params, many, context)
         else:
-            result = execute(f"{head}; {sql}", [*head_params, *params], many, context)
+            merged = {**params, **head_params} if named else [*head_params, *params]
+            result = execute(f"{head}; {sql}", merged, many, context)
         db.__dict__["_rls_sent"] = scope
         return result
 
 
 def forget(db) -> None:
-    """The server's scope is no longer known (a rollback undoes a session `set_config`)."""
+    """The server's scope is no longer known (a rollback undoes a session `set_config`). `db`: a
+    connection, or `django.db.connection` (a proxy: the wrapper behind it)."""
+    if "_alias" in db.__dict__ and "_connections" in db.__dict__:
+        db = db._connections[db._alias]
     db.__dict__.pop("_rls_sent", None)
 
 
