@@ -173,3 +173,21 @@ def test_the_sweep_as_the_app_role_without_a_scope_moves_nothing(app_role, org):
     with rls.system():
         assert TimedItem.objects.filter(breach_level=Rung.YELLOW).count() == 0
         assert sweep(now=SWEEP_AT + timedelta(minutes=1))["clocktest.timeditem"] == 2
+
+
+def test_db_roles_makes_the_system_role_a_bypassing_member_of_the_app_role_and_nothing_more(db):
+    from django.core.management.base import CommandError
+
+    from efficiency.management.commands.db_roles import app_role_grants, system_role_grants
+
+    app, system = "efficiency_rls_dbroles_app", "efficiency_rls_dbroles_system"
+    app_role_grants(app)
+    system_role_grants(system, app)
+    with connection.cursor() as cur:
+        cur.execute("""SELECT rolbypassrls, rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication,
+                              pg_has_role(rolname, %s, 'USAGE') FROM pg_roles WHERE rolname = %s""", [app, system])
+        assert cur.fetchone() == (True, False, True)
+        cur.execute("SELECT rolbypassrls FROM pg_roles WHERE rolname = %s", [app])
+        assert cur.fetchone() == (False,)  # the web's role never bypasses
+    with pytest.raises(CommandError, match="must not be the app role"):
+        system_role_grants(app, app)

@@ -33,6 +33,17 @@ from psycopg2 import sql
 AUDIT_TABLE = "efficiency_auditlog"
 
 
+def _owns_nothing_and_connects(cur, role: str, kind: str) -> None:
+    cur.execute("""
+        SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = %s) AND n.nspname = 'public'
+    """, [role])
+    if cur.fetchone()[0]:
+        raise CommandError(f"the {kind} role {role!r} owns tables in this database: it must own nothing")
+    cur.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+        sql.Identifier(connection.settings_dict["NAME"]), sql.Identifier(role)))
+
+
 def app_role_grants(role: str, password: str | None = None) -> None:
     """Create (if missing) and grant the app role, in the current database, as its owner."""
     with transaction.atomic(), connection.cursor() as cur:
@@ -62,14 +73,7 @@ def app_role_grants(role: str, password: str | None = None) -> None:
                                    "replication or bypassrls): remove it as a superuser")
             cur.execute(sql.SQL("ALTER ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
                         .format(r))
-        cur.execute("""
-            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = %s) AND n.nspname = 'public'
-        """, [role])
-        if cur.fetchone()[0]:
-            raise CommandError(f"the app role {role!r} owns tables in this database: it must own nothing")
-        cur.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-            sql.Identifier(connection.settings_dict["NAME"]), r))
+        _owns_nothing_and_connects(cur, role, "app")
         statements = [
             "GRANT USAGE ON SCHEMA public TO {r}",
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
@@ -119,14 +123,7 @@ def system_role_grants(role: str, app_role: str, password: str | None = None) ->
         if found is None or not found[0] or found[1] or not found[2]:
             raise CommandError(f"the system role {role!r} must exist with BYPASSRLS and no other attribute, "
                                f"and be a member of {app_role!r}: {fix}")
-        cur.execute("""
-            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = %s) AND n.nspname = 'public'
-        """, [role])
-        if cur.fetchone()[0]:
-            raise CommandError(f"the system role {role!r} owns tables in this database: it must own nothing")
-        cur.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-            sql.Identifier(connection.settings_dict["NAME"]), r))
+        _owns_nothing_and_connects(cur, role, "system")
 
 
 def _role_and_password(url):
