@@ -11,9 +11,9 @@ session's scope allows it. The scope is one custom setting, `efficiency.scope`:
   group through the model's guardian direct group-permission table (`view_<model>`);
 - `none`, empty or unset — nothing (fail closed: a new connection has it unset).
 
-Every policy also admits the rows the current transaction wrote (see `written_here` in the
-migration's SQL): an INSERT … RETURNING or an UPDATE that hands an item to another unit must see
-its own new row, as PostgreSQL checks it against the read policy.
+Every policy also admits the row a statement is writing (`efficiency_row_being_written`): an
+INSERT … RETURNING or an UPDATE that hands an item to another unit must pass its own new row,
+which PostgreSQL checks against the read policy before storing it.
 
 How the scope reaches the server, with no round trip of its own: the connection remembers what
 it last sent; when the scope wanted now (the request's user, a task's user, the process
@@ -201,17 +201,16 @@ CREATE OR REPLACE FUNCTION efficiency_scope_group() RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT group_id FROM efficiency_unit WHERE id = efficiency_scope_unit() $$;
 
--- A row this transaction (or one of its savepoints) wrote: its xmin falls in the window of xids
--- from this transaction's own onwards (modulo 2^32). Rows written meanwhile by transactions that
--- began after this one fall in it too: documented in docs/rls.md.
-CREATE OR REPLACE FUNCTION efficiency_written_here(row_xmin xid) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT (row_xmin::text::bigint - (t::text::bigint % 4294967296) + 4294967296) % 4294967296 < 1000000
-   FROM pg_current_xact_id_if_assigned() AS t $$;
+-- The row a statement is writing, as PostgreSQL checks it against the read policy before storing
+-- it (INSERT … RETURNING, an UPDATE's new version): its ctid is still the invalid (4294967295,0),
+-- which no stored row has. One expression, inlined into the policy.
+CREATE OR REPLACE FUNCTION efficiency_row_being_written(row_ctid tid) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT row_ctid = '(4294967295,0)'::tid $$;
 """
 
 DROP_FUNCTIONS_SQL = """
-DROP FUNCTION IF EXISTS efficiency_written_here(xid);
+DROP FUNCTION IF EXISTS efficiency_row_being_written(tid);
 DROP FUNCTION IF EXISTS efficiency_scope_group();
 DROP FUNCTION IF EXISTS efficiency_scope_unit();
 DROP FUNCTION IF EXISTS efficiency_scope_all();
@@ -223,7 +222,8 @@ POLICY = "efficiency_unit_scope"
 def policy_sql(table: str, *, unit_column: str = "unit_id", pk: str = "id", shared: tuple | None = None) -> str:
     """ENABLE (not FORCE: the owner migrates unhindered) and one policy on `table`. `shared`:
     (the guardian direct group-permission table, app_label, model_name) of a shareable model."""
-    arms = ["(SELECT efficiency_scope_all())", f"{unit_column} = (SELECT efficiency_scope_unit())"]
+    arms = ["(SELECT efficiency_scope_all())", f"{unit_column} = (SELECT efficiency_scope_unit())",
+            f"efficiency_row_being_written({table}.ctid)"]
     if shared:
         perm_table, app_label, model = shared
         arms.append(
@@ -232,7 +232,6 @@ def policy_sql(table: str, *, unit_column: str = "unit_id", pk: str = "id", shar
             " AND p.permission_id = (SELECT ap.id FROM auth_permission ap JOIN django_content_type ct"
             f" ON ct.id = ap.content_type_id WHERE ct.app_label = '{app_label}' AND ct.model = '{model}'"
             f" AND ap.codename = 'view_{model}'))")
-    arms.append(f"efficiency_written_here({table}.xmin)")
     using = "\n     OR ".join(arms)
     return (f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
             f"DROP POLICY IF EXISTS {POLICY} ON {table};\n"

@@ -3,9 +3,8 @@
 CI connects as a superuser, which bypasses row-level security; these fixtures make the
 statements run as roles like the deployment's: `app_role` — every scope but system switches to a
 role like the app's (no BYPASSRLS), as the worker does with DATABASE_RLS_ROLE; `system_role` —
-the session runs as a role like the worker's (BYPASSRLS, member of the app role). Both need
-committed data (`transactional_db`): every policy admits the rows the current transaction wrote,
-so data written inside a test's own transaction would be visible to everyone.
+the session runs as a role like the worker's (BYPASSRLS, member of the app role). Both use
+committed data (`transactional_db`): each request runs its own transactions, as in production.
 """
 
 from __future__ import annotations

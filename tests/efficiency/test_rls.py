@@ -191,3 +191,20 @@ def test_db_roles_makes_the_system_role_a_bypassing_member_of_the_app_role_and_n
         assert cur.fetchone() == (False,)  # the web's role never bypasses
     with pytest.raises(CommandError, match="must not be the app role"):
         system_role_grants(app, app)
+
+
+def test_a_unit_user_may_hand_an_item_to_another_unit_but_not_touch_anothers(app_role, org, items):
+    """The wall is on reading: a clerk's INSERT … RETURNING of a co-unit's row, or moving an item
+    to another unit, passes (PostgreSQL checks the new row against the read policy before storing
+    it: `efficiency_row_being_written`); the rows of another unit stay out of reach of UPDATE and
+    DELETE, and the handed rows out of sight afterwards."""
+    with rls.acting_for(org.clerk_a):
+        with transaction.atomic(), transaction.atomic():  # a savepoint too
+            handed = TimedItem.objects.create(unit=org.unit_b, title="handed to B")  # RETURNING id
+        assert TimedItem.objects.filter(title="A1").update(unit=org.unit_b) == 1
+        assert TimedItem.objects.filter(title="B1").update(title="changed") == 0
+        assert TimedItem.objects.filter(title="B1").delete()[0] == 0
+        assert _titles() == ["B2 shared with A"]
+    with rls.system():
+        assert TimedItem.objects.get(pk=handed.pk).unit_id == org.unit_b.pk
+        assert _titles() == ["A1", "B1", "B2 shared with A", "handed to B"]
