@@ -14,9 +14,10 @@ Each figure alternates, in the same run and the same connection, the same page t
 test client (the whole view) with row-level security on — every statement as a role like the
 app's (no BYPASSRLS, `set_config('role', …)` and the user's scope sent with the request's first
 statement, as the worker does with DATABASE_RLS_ROLE; the web logs in as that role instead) — and
-off: the login superuser (RLS bypassed) with DATABASE_RLS off (no scope sent). The scope is
-sent again on every call (what a connection serving users in turn pays; the same user again
-sends nothing). Pages: the office's and unit 1's clerk's complaint list and application list
+off: the login superuser (RLS bypassed) with DATABASE_RLS off (no scope sent). The switch
+happens once per side and round, before its --calls calls: the first call sends the scope and
+the role with its first statements, the others nothing (a connection serving the same user
+again); --calls 1 pays the switch on every call. Pages: the office's and unit 1's clerk's complaint list and application list
 (the clerk's goes through the co-unit arm of the policy) and the leader's cockpit.
 
 Every round is printed; ends with `RATIO rls_lists <…>` (the median over the list figures of
@@ -123,8 +124,8 @@ def run(args) -> None:
 
     def page(who, url, mode):
         def go():
+            mode()  # once per side and round: the connection then serves the same user `calls` times
             for _ in range(args.calls):
-                mode()
                 response = clients[who].get(url)
                 assert response.status_code == 200, (url, response.status_code)
         return go

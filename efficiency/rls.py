@@ -221,25 +221,34 @@ POLICY = "efficiency_unit_scope"
 
 def policy_sql(table: str, *, unit_column: str = "unit_id", pk: str = "id", shared: tuple | None = None) -> str:
     """ENABLE (not FORCE: the owner migrates unhindered) and one policy on `table`. `shared`:
-    (the guardian direct group-permission table, app_label, model_name) of a shareable model."""
+    (the guardian direct group-permission table, app_label, model_name) of a shareable model:
+    its co-unit arm is a function of its own, `efficiency_shared_<table>(pk)`, which PostgreSQL
+    neither inlines (its SET clause) nor plans with the statement — an EXISTS sub-query in the
+    policy tripled the planning time of every statement on the table (docs/rls.md) — and calls
+    only for the rows the arms before it refused."""
     arms = ["(SELECT efficiency_scope_all())", f"{unit_column} = (SELECT efficiency_scope_unit())",
             f"efficiency_row_being_written({table}.ctid)"]
+    function = ""
     if shared:
         perm_table, app_label, model = shared
-        arms.append(
-            f"EXISTS (SELECT 1 FROM {perm_table} p WHERE p.content_object_id = {table}.{pk}"
-            " AND p.group_id = (SELECT efficiency_scope_group())"
-            " AND p.permission_id = (SELECT ap.id FROM auth_permission ap JOIN django_content_type ct"
-            f" ON ct.id = ap.content_type_id WHERE ct.app_label = '{app_label}' AND ct.model = '{model}'"
-            f" AND ap.codename = 'view_{model}'))")
+        function = (
+            f"CREATE OR REPLACE FUNCTION efficiency_shared_{table}(item bigint) RETURNS boolean\n"
+            "LANGUAGE sql STABLE PARALLEL SAFE SET search_path = public AS\n"
+            f"$$ SELECT EXISTS (SELECT 1 FROM {perm_table} p WHERE p.content_object_id = item\n"
+            "   AND p.group_id = efficiency_scope_group()\n"
+            "   AND p.permission_id = (SELECT ap.id FROM auth_permission ap JOIN django_content_type ct\n"
+            f"       ON ct.id = ap.content_type_id WHERE ct.app_label = '{app_label}' AND ct.model = '{model}'\n"
+            f"       AND ap.codename = 'view_{model}')) $$;\n")
+        arms.append(f"efficiency_shared_{table}({table}.{pk})")
     using = "\n     OR ".join(arms)
-    return (f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
+    return (f"{function}ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
             f"DROP POLICY IF EXISTS {POLICY} ON {table};\n"
             f"CREATE POLICY {POLICY} ON {table} FOR ALL\n  USING ({using})\n  WITH CHECK (true);\n")
 
 
 def drop_policy_sql(table: str) -> str:
-    return f"DROP POLICY IF EXISTS {POLICY} ON {table};\nALTER TABLE {table} DISABLE ROW LEVEL SECURITY;\n"
+    return (f"DROP POLICY IF EXISTS {POLICY} ON {table};\nALTER TABLE {table} DISABLE ROW LEVEL SECURITY;\n"
+            f"DROP FUNCTION IF EXISTS efficiency_shared_{table}(bigint);\n")
 
 
 def policies(tables) -> tuple[str, str]:
