@@ -197,6 +197,11 @@ CREATE OR REPLACE FUNCTION efficiency_scope_unit() RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN s ~ '^[0-9]{1,18}$' THEN s::bigint END FROM current_setting('efficiency.scope', true) AS s $$;
 
+CREATE OR REPLACE FUNCTION efficiency_view_permission(app text, model text) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE AS
+$$ SELECT ap.id FROM auth_permission ap JOIN django_content_type ct ON ct.id = ap.content_type_id
+   WHERE ct.app_label = app AND ct.model = model AND ap.codename = 'view_' || model $$;
+
 CREATE OR REPLACE FUNCTION efficiency_scope_group() RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT group_id FROM efficiency_unit WHERE id = efficiency_scope_unit() $$;
@@ -212,6 +217,7 @@ $$ SELECT row_ctid = '(4294967295,0)'::tid $$;
 DROP_FUNCTIONS_SQL = """
 DROP FUNCTION IF EXISTS efficiency_row_being_written(tid);
 DROP FUNCTION IF EXISTS efficiency_scope_group();
+DROP FUNCTION IF EXISTS efficiency_view_permission(text, text);
 DROP FUNCTION IF EXISTS efficiency_scope_unit();
 DROP FUNCTION IF EXISTS efficiency_scope_all();
 """
@@ -222,24 +228,23 @@ POLICY = "efficiency_unit_scope"
 def policy_sql(table: str, *, unit_column: str = "unit_id", pk: str = "id", shared: tuple | None = None) -> str:
     """ENABLE (not FORCE: the owner migrates unhindered) and one policy on `table`. `shared`:
     (the guardian direct group-permission table, app_label, model_name) of a shareable model:
-    its co-unit arm is a function of its own, `efficiency_shared_<table>(pk)`, which PostgreSQL
-    neither inlines (its SET clause) nor plans with the statement — an EXISTS sub-query in the
-    policy tripled the planning time of every statement on the table (docs/rls.md) — and calls
-    only for the rows the arms before it refused."""
+    its co-unit arm is `pk IN (SELECT efficiency_shared_<table>(group, permission))`: the ids
+    shared with the group, read once per statement into a hash (a hashed sub-plan over a function
+    PostgreSQL does not inline, so it plans no join) — an EXISTS over the grant table in the
+    policy tripled the planning time of every statement on the table, a function per row made a
+    clerk's list five times slower (docs/rls.md)."""
     arms = ["(SELECT efficiency_scope_all())", f"{unit_column} = (SELECT efficiency_scope_unit())",
             f"efficiency_row_being_written({table}.ctid)"]
     function = ""
     if shared:
         perm_table, app_label, model = shared
         function = (
-            f"CREATE OR REPLACE FUNCTION efficiency_shared_{table}(item bigint) RETURNS boolean\n"
-            "LANGUAGE sql STABLE PARALLEL SAFE SET search_path = public AS\n"
-            f"$$ SELECT EXISTS (SELECT 1 FROM {perm_table} p WHERE p.content_object_id = item\n"
-            "   AND p.group_id = efficiency_scope_group()\n"
-            "   AND p.permission_id = (SELECT ap.id FROM auth_permission ap JOIN django_content_type ct\n"
-            f"       ON ct.id = ap.content_type_id WHERE ct.app_label = '{app_label}' AND ct.model = '{model}'\n"
-            f"       AND ap.codename = 'view_{model}')) $$;\n")
-        arms.append(f"efficiency_shared_{table}({table}.{pk})")
+            f"CREATE OR REPLACE FUNCTION efficiency_shared_{table}(unit_group integer, permission integer) "
+            "RETURNS SETOF bigint\nLANGUAGE sql STABLE PARALLEL SAFE ROWS 100 AS\n"
+            f"$$ SELECT p.content_object_id FROM {perm_table} p WHERE p.group_id = unit_group\n"
+            "   AND p.permission_id = permission $$;\n")
+        arms.append(f"{table}.{pk} IN (SELECT efficiency_shared_{table}((SELECT efficiency_scope_group()), "
+                    f"(SELECT efficiency_view_permission('{app_label}', '{model}'))))")
     using = "\n     OR ".join(arms)
     return (f"{function}ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
             f"DROP POLICY IF EXISTS {POLICY} ON {table};\n"
@@ -248,7 +253,7 @@ def policy_sql(table: str, *, unit_column: str = "unit_id", pk: str = "id", shar
 
 def drop_policy_sql(table: str) -> str:
     return (f"DROP POLICY IF EXISTS {POLICY} ON {table};\nALTER TABLE {table} DISABLE ROW LEVEL SECURITY;\n"
-            f"DROP FUNCTION IF EXISTS efficiency_shared_{table}(bigint);\n")
+            f"DROP FUNCTION IF EXISTS efficiency_shared_{table}(integer, integer);\n")
 
 
 def policies(tables) -> tuple[str, str]:
