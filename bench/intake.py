@@ -173,7 +173,9 @@ def run(args) -> None:
         environ = environs(side, 1)[0]
         with CaptureQueriesContext(connection) as ctx:
             call(side, environ)
-        sql = [q["sql"].split()[0] for q in ctx.captured_queries]
+        from efficiency.rls import without_scope
+
+        sql = [without_scope(q["sql"]).split()[0] for q in ctx.captured_queries]
         print(f"{side}: {len(sql)} statements per request ({', '.join(sql)})")
     if args.statements:
         _statement_times(args, sides, environs, call)

@@ -76,36 +76,22 @@ def clone(cur, table: str, template_id: int, start: int, stop: int, overrides: d
                 {**(params or {}), "start": start, "stop": stop, "template": template_id})
 
 
-def run(args) -> None:
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.core.paginator import Paginator
+def seed(n_units: int):
+    """The org chart, one complaint and one application made by the services, and `grow(start,
+    stop)`, which copies them in SQL (see the module's docstring). Returns (office, head, clerk,
+    units, grow); the head and the clerk are of units[0]. Also used by bench/rls.py."""
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone, translation
+    from django.utils import timezone
 
-    import efficiency.events as events
     from accountability import services as acc
-    from accountability.models import Category, Complaint
+    from accountability.models import Category
     from approvals import services as appr
-    from approvals.models import SATISFIED_SCORES, Application, Material
+    from approvals.models import SATISFIED_SCORES, Material
     from efficiency.models import Role, Unit
     from tests.factories import RegionFactory, make_unit, make_user
 
-    events.request_fan_out = lambda: None  # no broker needed
-    translation.activate(settings.LANGUAGE_CODE)
-    sizes = [int(s) for s in args.sizes.split(",")]
-
-    t = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrated scratch database {args.db} in {time.perf_counter() - t:.1f} s", flush=True)
-
     region = RegionFactory(code="420700", name="鄂州市")
-    units = [make_unit(f"第{i + 1}号单位", code=f"LU{i + 1:04d}", region=region) for i in range(args.units)]
+    units = [make_unit(f"第{i + 1}号单位", code=f"LU{i + 1:04d}", region=region) for i in range(n_units)]
     office_unit = make_unit("鄂州市效能办", region=region, code="OFFICE", kind=Unit.Kind.OFFICE)
     office = make_user(Role.OFFICE, unit=office_unit, username="bench_office")
     head = make_user(Role.HEAD, unit=units[0], username="bench_head")
@@ -171,6 +157,35 @@ def run(args) -> None:
             for table in ("accountability_complaint", "approvals_application", "approvals_rating"):
                 cur.execute(f"ANALYZE {table}")
 
+    return office, head, clerk, units, grow
+
+
+def run(args) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.paginator import Paginator
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    import efficiency.events as events
+    from accountability.models import Complaint
+    from approvals.models import Application
+
+    events.request_fan_out = lambda: None  # no broker needed
+    translation.activate(settings.LANGUAGE_CODE)
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    t = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrated scratch database {args.db} in {time.perf_counter() - t:.1f} s", flush=True)
+
+    office, _head, _clerk, _units, grow = seed(args.units)
+
     with connection.cursor() as cur:
         for sql in BASELINE_INDEXES:
             cur.execute(sql)
@@ -220,10 +235,12 @@ def run(args) -> None:
                 html = page(url)().content.decode()
             print(f"  {figure}: {url}: {len(q.captured_queries)} queries, {len(html):,} bytes", flush=True)
             if args.explain:
+                from efficiency.rls import without_scope
+
                 for s in q.captured_queries:
                     if s["sql"].startswith("SELECT") and float(s["time"]) > 0.005:
                         with connection.cursor() as cur:
-                            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + s["sql"])
+                            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + without_scope(s["sql"]))
                             print(f"    {s['time']} s: {s['sql'][:300]}\n      "
                                   + "\n      ".join(r[0] for r in cur.fetchall()))
             ours, base, ratio = alternate(f"{figure} @{size}", batch(page(url)), batch(plain(qs)), args.rounds)

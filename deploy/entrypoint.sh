@@ -7,7 +7,9 @@ if [ "${MIGRATE:-0}" = "1" ]; then
   if [ -n "${DATABASE_OWNER_URL:-}" ]; then
     APP_DATABASE_URL="$DATABASE_URL"
     DATABASE_URL="$DATABASE_OWNER_URL" python manage.py migrate --noinput
-    DATABASE_URL="$DATABASE_OWNER_URL" python manage.py db_roles --app-url "$APP_DATABASE_URL"
+    # DATABASE_SYSTEM_URL: the worker's and beat's role, which bypasses row-level security (docs/rls.md)
+    DATABASE_URL="$DATABASE_OWNER_URL" python manage.py db_roles --app-url "$APP_DATABASE_URL" \
+      ${DATABASE_SYSTEM_URL:+--system-url "$DATABASE_SYSTEM_URL"}
   else
     python manage.py migrate --noinput
   fi

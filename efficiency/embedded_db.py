@@ -10,7 +10,7 @@ This module is imported by the settings, so it imports nothing from Django and r
 cluster's state from its ``postmaster.pid`` alone. Starting and stopping import the wheel.
 
     python -m efficiency.embedded_db start   # init (first time) and start; prints DATABASE_URL
-    python -m efficiency.embedded_db url [app|owner|superuser]   # a role's URL (exit 1 if not running)
+    python -m efficiency.embedded_db url [app|owner|system|superuser]   # a role's URL (exit 1 if not running)
     python -m efficiency.embedded_db migrate # migrate and `db_roles` as the owner role
     python -m efficiency.embedded_db stop    # fast, clean shutdown (as pg_ctl stop -m fast)
     python -m efficiency.embedded_db run     # `make run`: database, migrate, demo data, web + worker + beat
@@ -30,7 +30,8 @@ from urllib.parse import quote
 DATABASE = "efficiency"
 SUPERUSER = "postgres"  # the cluster's superuser: creates the roles and the database, nothing else
 OWNER = "efficiency_owner"  # owns the schema: migrations, `db_roles`
-APP = "efficiency_app"  # web, worker and beat: owns nothing (see `manage.py db_roles`)
+APP = "efficiency_app"  # the web: owns nothing (see `manage.py db_roles`), subject to row-level security
+SYSTEM = "efficiency_system"  # worker and beat: the app's privileges, BYPASSRLS (docs/rls.md)
 
 
 @contextmanager
@@ -87,10 +88,13 @@ def start(var_dir: Path) -> str:
         Path(var_dir).mkdir(parents=True, exist_ok=True)
         server = get_server(pgdata(var_dir), cleanup_mode=None)  # stays up until stop()
     # The owner owns the database (so its public schema, PostgreSQL 15+); the app role is made
-    # a login here and given its privileges by `manage.py db_roles` after each migrate.
+    # a login here and given its privileges by `manage.py db_roles` after each migrate. The
+    # system role bypasses row-level security, which only a superuser may give.
     server.psql(f"""
-        SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['{OWNER}', '{APP}']) AS r
+        SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['{OWNER}', '{APP}', '{SYSTEM}']) AS r
         WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \\gexec
+        ALTER ROLE {SYSTEM} BYPASSRLS;
+        GRANT {APP} TO {SYSTEM};
         SELECT 'CREATE DATABASE {DATABASE} OWNER {OWNER} ENCODING ''UTF8'' TEMPLATE template0'
         WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{DATABASE}') \\gexec
     """)
@@ -133,6 +137,10 @@ def migrate(var_dir: Path, root: Path, env: dict | None = None) -> None:
     app = env["DATABASE_URL"]
     as_owner = dict(env, DATABASE_URL=owner or app)
     command = ["db_roles", "--migrate", "--app-url", app] if owner else ["migrate", "--noinput"]
+    system = env.get("DATABASE_SYSTEM_URL") or (running_url(var_dir, SYSTEM) if owner and not env.get(
+        "DATABASE_OWNER_URL") else None)
+    if owner and system:
+        command += ["--system-url", system]
     subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=as_owner, check=True)
 
 
@@ -149,7 +157,13 @@ def run(var_dir: Path, root: Path) -> int:
     try:
         migrate(var_dir, root, env)
         if embedded:
-            env["DATABASE_URL"] = running_url(var_dir)  # web, worker, beat and seed_demo: the app role
+            env["DATABASE_URL"] = running_url(var_dir)  # web and seed_demo: the app role
+            env["DATABASE_SYSTEM_URL"] = running_url(var_dir, SYSTEM)  # worker and beat (Procfile.dev)
+        if env.get("DATABASE_SYSTEM_URL"):
+            from urllib.parse import unquote, urlsplit
+
+            # worker and beat log in as the system role; a task acting for a user assumes the app role
+            env.setdefault("DATABASE_RLS_ROLE", unquote(urlsplit(env["DATABASE_URL"]).username or ""))
         subprocess.run([python, "manage.py", "seed_demo"], cwd=root, env=env, check=True)
         port = env.setdefault("WEB_PORT", "8000")
         print(f"\n  效能督查平台: http://127.0.0.1:{port}/   (demo logins above; Ctrl-C stops everything)\n",
@@ -185,7 +199,7 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
     elif action == "url":
         role = argv[1] if len(argv) > 1 else APP
-        url = running_url(var_dir, {"app": APP, "owner": OWNER, "superuser": SUPERUSER}.get(role, role))
+        url = running_url(var_dir, {"app": APP, "owner": OWNER, "system": SYSTEM, "superuser": SUPERUSER}.get(role, role))
         if url is None:
             print(f"embedded PostgreSQL is not running under {pgdata(var_dir)} (make db starts it)",
                   file=sys.stderr)

@@ -30,7 +30,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import listing
+from . import listing, rls
 from .audit import audit_record
 from .jobs import job_enqueue
 from .models import ExportJob, User
@@ -119,8 +119,9 @@ def export_run(job_id: int) -> ExportJob | None:
         _fail(job_id, _("无法生成：台账不存在或申请人账号已停用。"))
         return ExportJob.objects.get(pk=job_id)
     try:
-        ledger = build(Asker(job.requested_by, job.params))
-        with tempfile.TemporaryFile() as out:
+        # Row-level security as the requester (docs/rls.md): the worker's system role bypasses it.
+        with rls.acting_for(job.requested_by), tempfile.TemporaryFile() as out:
+            ledger = build(Asker(job.requested_by, job.params))
             written = listing.xlsx_write(
                 out, ledger.rows, ledger.columns, title=ledger.title,
                 progress=lambda n: ExportJob.objects.filter(pk=job_id).update(done=n))

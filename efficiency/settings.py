@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "efficiency.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "efficiency.rls.RowLevelScopeMiddleware",
     "efficiency.middleware.IdleTimeoutMiddleware",
     "efficiency.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -263,6 +264,12 @@ DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 30)
 # The complaint POST's one statement is prepared once per connection (efficiency/pg/prepared.py).
 # Off behind a transaction-pooling pooler (PgBouncer transaction mode), where PREPARE does not hold.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+# Row-level security, the second wall (efficiency/rls.py, docs/rls.md): every statement carries the
+# scope of the request's user (or the task's), set when it changes. DATABASE_RLS_ROLE: the role
+# work acting for a user assumes when the process logs in as the system role (BYPASSRLS) — the
+# worker and beat; empty for the web, which logs in as the app role.
+DATABASE_RLS = env_bool("DATABASE_RLS", True)
+DATABASE_RLS_ROLE = env("DATABASE_RLS_ROLE", "") or ""
 # 网络安全法 §21: network logs kept at least six months. 184 days (the longest six calendar
 # months) is the local default and floor: the purge and the database refuse fewer.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)

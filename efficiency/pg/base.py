@@ -30,6 +30,38 @@ def socket_quiet(connection) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    """Also: every statement carries the row-level-security scope when it changed (efficiency/rls.py);
+    a new connection, a rollback and a savepoint's rollback forget what was sent (PostgreSQL undoes
+    a session `set_config` made in a transaction that rolls back)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from efficiency.rls import Scoped
+
+        self.execute_wrappers.append(Scoped())
+
+    def get_new_connection(self, conn_params):
+        from efficiency.rls import forget
+
+        forget(self)
+        return super().get_new_connection(conn_params)
+
+    def _rollback(self):
+        from efficiency.rls import forget
+
+        try:
+            return super()._rollback()
+        finally:
+            forget(self)
+
+    def _savepoint_rollback(self, sid):
+        from efficiency.rls import forget
+
+        try:
+            return super()._savepoint_rollback(sid)
+        finally:
+            forget(self)
+
     def close_if_health_check_failed(self):
         if (self.connection is not None and self.health_check_enabled and not self.health_check_done
                 and socket_quiet(self.connection)):

@@ -1,0 +1,21 @@
+"""Row-level security on accountability's items that carry a unit (issue #18, efficiency/rls.py, docs/rls.md)."""
+
+from django.db import migrations
+
+from efficiency.rls import policies
+
+TABLES = [
+    ("accountability_complaint", {"shared": ("accountability_complaintgroupobjectpermission", "accountability", "complaint")}),
+    ("accountability_accountabilitycase", {"shared": ("accountability_accountabilitycasegroupobjectpermission", "accountability", "accountabilitycase")}),
+]
+FORWARD, BACKWARD = policies(TABLES)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("accountability", "0008_complaint_step_due"),
+        ("efficiency", "0017_row_level_security"),
+    ]
+
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]
