@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("duty", "0002_post_responsibility"),
-        ("efficiency", "0017_row_level_security"),
+        ("efficiency", "0018_row_level_security"),
     ]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

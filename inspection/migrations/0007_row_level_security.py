@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("inspection", "0006_visit_research"),
-        ("efficiency", "0017_row_level_security"),
+        ("efficiency", "0018_row_level_security"),
     ]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

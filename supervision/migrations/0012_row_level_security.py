@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("supervision", "0011_key_projects_hard_problems"),
-        ("efficiency", "0017_row_level_security"),
+        ("efficiency", "0018_row_level_security"),
     ]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("clocktest", "0004_clock_prev_level"),
-        ("efficiency", "0017_row_level_security"),
+        ("efficiency", "0018_row_level_security"),
     ]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

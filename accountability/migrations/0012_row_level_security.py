@@ -14,8 +14,8 @@ FORWARD, BACKWARD = policies(TABLES)
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accountability", "0008_complaint_step_due"),
-        ("efficiency", "0017_row_level_security"),
+        ("accountability", "0011_complaint_rating_evidence"),
+        ("efficiency", "0018_row_level_security"),
     ]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -9,7 +9,7 @@ from efficiency.rls import DROP_FUNCTIONS_SQL, FUNCTIONS_SQL
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("efficiency", "0016_notification_unread_inbox"),
+        ("efficiency", "0017_gaming"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

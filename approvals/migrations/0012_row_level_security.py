@@ -15,8 +15,8 @@ FORWARD, BACKWARD = policies(TABLES)
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("approvals", "0010_application_list_order_indexes"),
-        ("efficiency", "0017_row_level_security"),
+        ("approvals", "0011_gaming_evidence"),
+        ("efficiency", "0018_row_level_security"),
     ]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
