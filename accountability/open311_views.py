@@ -27,7 +27,7 @@ KEY_WINDOW_SECONDS = 600
 
 def _limits() -> str:
     accept, reply = clocks.rule_cached("complaint.accept"), clocks.rule_cached("complaint.reply")
-    return _("效能办在 %(accept)s 内决定是否受理；交办后承办单位在 %(reply)s 内答复。") % {
+    return _("效能办在 %(accept)s内决定是否受理；交办后承办单位在 %(reply)s内答复。") % {
         "accept": f"{accept.limit_value} {accept.get_limit_unit_display()}",
         "reply": f"{reply.limit_value} {reply.get_limit_unit_display()}"}
 
