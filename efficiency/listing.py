@@ -511,15 +511,15 @@ def _after(keys: list[_Key], values: list) -> Q:
 
 def _read(qs, arms, start: int, stop: int) -> list:
     """`qs[start:stop]`; with `arms` (disjoint conditions that together make the list, e.g. a
-    unit user's own rows and those shared with it: `permissions.scope_arms`), a UNION ALL of each
-    arm's first `stop` rows in the list's order, merged in that order: each arm read by its own
-    index instead of one scan of the list's order across every unit's rows."""
+    unit user's own rows and those shared with it: `permissions.scope_arms`), the rows whose keys
+    are in a UNION ALL of each arm's first `stop` keys in the list's order: each arm read by its
+    own index (or, for the few shared ones, sorted alone) instead of one scan of the list's order
+    across every unit's rows, and the page's joins made for those ≤ 2 × `stop` rows only."""
     if not arms:
         return list(qs[start:stop])
-    if len(arms) == 1:
-        return list(qs.filter(arms[0])[start:stop])
-    parts = [qs.filter(arm)[:stop] for arm in arms]
-    return list(parts[0].union(*parts[1:], all=True).order_by(*qs.query.order_by)[start:stop])
+    keys = [qs.filter(arm).values("pk")[:stop] for arm in arms]
+    firsts = keys[0].union(*keys[1:], all=True) if len(keys) > 1 else keys[0]
+    return list(qs.filter(pk__in=firsts)[start:stop])
 
 
 def _rows_after(qs, keys: list[_Key], values: list, limit: int, arms=None) -> list:
