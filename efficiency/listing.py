@@ -514,8 +514,10 @@ def _read(qs, arms, start: int, stop: int) -> list:
     unit user's own rows and those shared with it: `permissions.scope_arms`), the rows whose keys
     are in a UNION ALL of each arm's first `stop` keys in the list's order: each arm read by its
     own index (or, for the few shared ones, sorted alone) instead of one scan of the list's order
-    across every unit's rows, and the page's joins made for those ≤ 2 × `stop` rows only."""
-    if not arms:
+    across every unit's rows, and the page's joins made for those ≤ 2 × `stop` rows only. A
+    DISTINCT list (a search over a relation) is one read: its keys' query would select its order's
+    columns too."""
+    if not arms or qs.query.distinct:
         return list(qs[start:stop])
     keys = [qs.filter(arm).values("pk")[:stop] for arm in arms]
     firsts = keys[0].union(*keys[1:], all=True) if len(keys) > 1 else keys[0]

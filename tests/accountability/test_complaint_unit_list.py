@@ -84,6 +84,17 @@ def test_under_row_level_security_a_unit_user_sees_the_same_own_and_shared_rows(
     assert forward == expected
 
 
+def test_a_unit_users_search_over_a_relation_is_one_read_with_the_same_rows(client, org):
+    """`q` over the units' names makes the list DISTINCT: read as before (`listing._read`)."""
+    _seed(org, 60)
+    _share_some_of_b(org)
+    client.force_login(org.clerk_a)
+    response = client.get(URL + "?" + urlencode({"q": "鄂州市"}))
+    assert response.status_code == 200
+    expected = list(queries.complaint_list(org.clerk_a, open_only=True).values_list("pk", flat=True))[:50]
+    assert [row.pk for row in response.context["page"].object_list] == expected
+
+
 def test_the_office_list_is_one_read(client, org):
     """Region-wide users have no arms: their list stays the one ordered read."""
     assert queries.complaint_arms(org.office) is None and queries.complaint_arms(org.leader) is None
