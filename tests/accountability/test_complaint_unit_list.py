@@ -119,9 +119,12 @@ def test_a_unit_users_open_list_reads_its_own_rows_through_the_units_index_witho
         plan = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
         own = [n for n in _nodes(plan) if n.get("Index Name") == "acc_complaint_unit_open_step"]
         assert len(own) == 1, json.dumps(plan)[:3000]
-        # Its arm's LIMIT stops the scan itself: the unit's rows come in the list's order, no Sort
-        # of them (only the ≤ 2 × 51 keys the arms give are sorted, with the page's joins).
-        assert [n for n in _nodes(plan) if n["Node Type"] == "Limit" and n["Plans"][0] is own[0]], \
-            json.dumps(plan)[:3000]
         if "after=" in url:
+            # A deep page starts the unit's read at its cursor. (At this test's size the planner
+            # reads the unit's rows after it by bitmap and sorts them: docs/rls.md, Cost.)
             assert "step_due >=" in own[0].get("Index Cond", ""), json.dumps(own[0])
+        else:
+            # Its arm's LIMIT stops the scan itself: the unit's rows come in the list's order, no
+            # Sort of them (only the ≤ 2 × 51 keys the arms give are sorted, with the page's joins).
+            assert [n for n in _nodes(plan) if n["Node Type"] == "Limit" and n["Plans"][0] is own[0]], \
+                json.dumps(plan)[:3000]
