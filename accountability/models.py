@@ -140,6 +140,10 @@ class Complaint(Clock):
                    # the open ones (the default list), one status, and every one (`status=all`).
                    models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_open_step",
                                 condition=~models.Q(status__in=["closed", "declined"])),
+                   # A unit user's open list (`queries.complaint_arms`): the unit's own rows in the
+                   # list's order, so row-level security's policy is tested on them only.
+                   models.Index(fields=["unit", "step_due", "-filed_at", "-id"], name="acc_complaint_unit_open_step",
+                                condition=~models.Q(status__in=["closed", "declined"])),
                    models.Index(fields=["status", "step_due", "-filed_at", "-id"], name="acc_complaint_status_step"),
                    models.Index(fields=["step_due", "-filed_at", "-id"], name="acc_complaint_step"),
                    # Open311's public list (queries.complaints_open311): a window of filing

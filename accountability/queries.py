@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from efficiency.event_kinds import event_kind
 from efficiency.events import subject_label
 from efficiency.models import Event, Role, Unit
-from efficiency.permissions import access, scope
+from efficiency.permissions import access, scope, scope_arms
 from efficiency.queries import q_deadline
 
 from .models import AccountabilityCase, Bulletin, CaseStatement, Complaint, ComplaintReview
@@ -48,6 +48,12 @@ def complaint_list(user, *, status: str = "", open_only: bool = False, window: s
     # `step_due`: a column (the clock's due time, or the open review's), so the order, the keyset
     # cursor and the indexes `acc_complaint_*step` are the same three columns, pk last.
     return qs.order_by(F("step_due").asc(nulls_last=True), "-filed_at", "-pk")
+
+
+def complaint_arms(user):
+    """The complaint list's rows for a unit user as its own and the shared ones, each read by
+    its own index (`permissions.scope_arms`, `listing.ledger_page`); None for the others."""
+    return scope_arms(user, Complaint)
 
 
 def complaint_timeline(c: Complaint):

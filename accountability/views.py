@@ -247,7 +247,8 @@ def _complaints(request) -> filters.ComplaintFilter:
 
 @login_required
 def complaint_list(request):
-    ctx = listing.list_context(request, _complaints(request), export=reverse("accountability:complaint_export"))
+    ctx = listing.list_context(request, _complaints(request), export=reverse("accountability:complaint_export"),
+                               arms=queries.complaint_arms(request.user))
     return render(request, "accountability/complaint_list.html", ctx)
 
 

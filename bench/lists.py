@@ -144,8 +144,9 @@ def seed(n_units: int):
                 "next_at": f"CASE WHEN {closed} THEN NULL ELSE {due_open} - interval '1 day' END",
             }, {"now": now})
             # One rating per decided copy; then the rollup as rating_submit keeps it (latest rating each).
-            cur.execute("""INSERT INTO approvals_rating (application_id, unit_id, score, comment, round, created_at)
-                           SELECT id, unit_id, 1 + id %% 5, '', 1, closed_at FROM approvals_application
+            cur.execute("""INSERT INTO approvals_rating (application_id, unit_id, score, comment, round, created_at,
+                                                         phone_hash, device_hash)
+                           SELECT id, unit_id, 1 + id %% 5, '', 1, closed_at, '', '' FROM approvals_application
                            WHERE closed_at IS NOT NULL AND id > %s""", [mark])
             cur.execute("""INSERT INTO approvals_unitsatisfaction (unit_id, total, satisfied)
                            SELECT r.unit_id, count(*), count(*) FILTER (WHERE r.score = ANY(%s))

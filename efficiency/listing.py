@@ -332,9 +332,14 @@ def _plan_rows(cursor, sql: str, params) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _bounded_count_sql(qs, exact_up_to: int) -> tuple[str, tuple]:
-    """The list's rows counted, but never more than `exact_up_to` + 1 of them."""
-    sql, params = qs.order_by().values("pk").query.sql_with_params()
+def _bounded_count_sql(qs, exact_up_to: int, arms=None) -> tuple[str, tuple]:
+    """The list's rows counted, but never more than `exact_up_to` + 1 of them (`arms`: as
+    `_read`'s, each arm counted by its own read)."""
+    if arms:
+        parts = [qs.filter(arm).order_by().values("pk")[:int(exact_up_to) + 1] for arm in arms]
+        sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    else:
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
     return f"SELECT count(*) FROM ({sql} LIMIT {int(exact_up_to) + 1}) AS bounded", params
 
 
@@ -350,11 +355,11 @@ def _total_of(qs, n: int, exact_up_to: int) -> Total:
     return Total(exact_up_to, estimated=True, at_least=True)  # the planner guessed low: "more than N"
 
 
-def count_total(qs, *, exact_up_to: int | None = None) -> Total:
+def count_total(qs, *, exact_up_to: int | None = None, arms=None) -> Total:
     """How many rows the list holds: exact up to `exact_up_to` (a count bounded by LIMIT), above it
     the planner's estimate, flagged as such."""
     exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
-    sql, params = _bounded_count_sql(qs, exact_up_to)
+    sql, params = _bounded_count_sql(qs, exact_up_to, arms)
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         n = cursor.fetchone()[0]
@@ -504,7 +509,22 @@ def _after(keys: list[_Key], values: list) -> Q:
     return q
 
 
-def _rows_after(qs, keys: list[_Key], values: list, limit: int) -> list:
+def _read(qs, arms, start: int, stop: int) -> list:
+    """`qs[start:stop]`; with `arms` (disjoint conditions that together make the list, e.g. a
+    unit user's own rows and those shared with it: `permissions.scope_arms`), the rows whose keys
+    are in a UNION ALL of each arm's first `stop` keys in the list's order: each arm read by its
+    own index (or, for the few shared ones, sorted alone) instead of one scan of the list's order
+    across every unit's rows, and the page's joins made for those ≤ 2 × `stop` rows only. A
+    DISTINCT list (a search over a relation) is one read: its keys' query would select its order's
+    columns too."""
+    if not arms or qs.query.distinct:
+        return list(qs[start:stop])
+    keys = [qs.filter(arm).values("pk")[:stop] for arm in arms]
+    firsts = keys[0].union(*keys[1:], all=True) if len(keys) > 1 else keys[0]
+    return list(qs.filter(pk__in=firsts)[start:stop])
+
+
+def _rows_after(qs, keys: list[_Key], values: list, limit: int, arms=None) -> list:
     """The first `limit` rows after `values`, with the first key's bound (`k >= v`, `k <= v`
     descending, `k IS NULL` inside the NULLs) as a condition PostgreSQL can start the index scan
     at: the lexicographic `_after` alone is an OR that the index can only filter, so page N read
@@ -514,11 +534,11 @@ def _rows_after(qs, keys: list[_Key], values: list, limit: int) -> list:
     after = _after(keys, values)
     if v is None:
         if not k.nulls_last:  # NULLs first: the rows after are mostly non-null; plain filter
-            return list(qs.filter(after)[:limit])
-        return list(qs.filter(Q(**{f"{k.path}__isnull": True}) & after)[:limit])
-    rows = list(qs.filter(Q(**{f"{k.path}__{'lte' if k.descending else 'gte'}": v}) & after)[:limit])
+            return _read(qs.filter(after), arms, 0, limit)
+        return _read(qs.filter(Q(**{f"{k.path}__isnull": True}) & after), arms, 0, limit)
+    rows = _read(qs.filter(Q(**{f"{k.path}__{'lte' if k.descending else 'gte'}": v}) & after), arms, 0, limit)
     if k.nulls_last and len(rows) < limit:
-        rows += list(qs.filter(**{f"{k.path}__isnull": True})[:limit - len(rows)])
+        rows += _read(qs.filter(**{f"{k.path}__isnull": True}), arms, 0, limit - len(rows))
     return rows
 
 
@@ -618,10 +638,13 @@ def _page_number(text) -> int:
         return 1
 
 
-def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, count_qs=None) -> LedgerPage:
+def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, count_qs=None,
+                arms=None) -> LedgerPage:
     """The page `params` asks for (`after` / `before` a cursor, or `page=N`; none: the first).
     `count_qs`: the same rows without the page's annotations (their joins are not needed to
-    count); `qs` itself by default."""
+    count); `qs` itself by default. `arms`: disjoint conditions that together make the list
+    (`permissions.scope_arms`), each read on its own and merged (`_read`); the total is then a
+    statement of its own."""
     count_qs = qs if count_qs is None else count_qs
     if not isinstance(qs, QuerySet):  # a list already in memory: plain page numbers
         rows = list(qs)
@@ -642,20 +665,20 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, cou
     else:
         order = list(qs.query.order_by or qs.model._meta.ordering)
         qs = qs.order_by(*order, "pk")
-    counting = _with_count(qs, count_qs) if total else None
+    counting = _with_count(qs, count_qs) if total and not arms else None
     if counting is not None:
         qs = counting
     after = _read_token(params.get("after", ""), keys) if keys and params.get("after") else None
     before = _read_token(params.get("before", ""), keys) if keys and params.get("before") else None
     if after:
         values, number = after
-        rows = _rows_after(qs, keys, values, per_page + 1)
+        rows = _rows_after(qs, keys, values, per_page + 1, arms)
         has_next, has_previous = len(rows) > per_page, True
         rows = rows[:per_page]
     elif before:
         values, number = before
         flipped = [k.flipped() for k in keys]
-        rows = _rows_after(qs.order_by(*(k.order() for k in flipped)), flipped, values, per_page + 1)
+        rows = _rows_after(qs.order_by(*(k.order() for k in flipped)), flipped, values, per_page + 1, arms)
         has_previous = len(rows) > per_page and number > 1
         rows = rows[:per_page][::-1]
         has_next = True
@@ -663,11 +686,11 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, cou
             number = 1
     else:
         number = _page_number(params.get("page"))
-        rows = list(qs[(number - 1) * per_page:number * per_page + 1])
+        rows = _read(qs, arms, (number - 1) * per_page, number * per_page + 1)
         if not rows and number > 1:  # past the end: the last page
-            n = count_total(count_qs).n if total else 0
+            n = count_total(count_qs, arms=arms).n if total else 0
             number = max(1, -(-n // per_page))
-            rows = list(qs[(number - 1) * per_page:number * per_page + 1])
+            rows = _read(qs, arms, (number - 1) * per_page, number * per_page + 1)
         has_next, has_previous = len(rows) > per_page, number > 1
         rows = rows[:per_page]
     if not total:
@@ -677,14 +700,14 @@ def ledger_page(qs, params, *, per_page: int = PER_PAGE, total: bool = True, cou
     elif counting is not None and rows:
         counted = _total_of(count_qs, getattr(rows[0], _COUNTED), EXACT_COUNT_UP_TO)
     else:
-        counted = count_total(count_qs)
+        counted = count_total(count_qs, arms=arms)
     return LedgerPage(rows, number=number, per_page=per_page, total=counted, has_next=has_next,
                       has_previous=has_previous, keys=keys)
 
 
-def paginate(request, qs, per_page: int = PER_PAGE, *, count_qs=None) -> LedgerPage:
+def paginate(request, qs, per_page: int = PER_PAGE, *, count_qs=None, arms=None) -> LedgerPage:
     """The page the request asks for (`efficiency.listing.ledger_page`)."""
-    return ledger_page(qs, request.GET, per_page=per_page, count_qs=count_qs)
+    return ledger_page(qs, request.GET, per_page=per_page, count_qs=count_qs, arms=arms)
 
 
 class Head:
@@ -711,13 +734,13 @@ class Head:
         return bool(self.rows)
 
 
-def list_context(request, filterset, *, export: str = "", rows: Callable | None = None) -> dict:
+def list_context(request, filterset, *, export: str = "", rows: Callable | None = None, arms=None) -> dict:
     """What `_list_controls.html` and `_pagination.html` read: the form, the page, the total and
     the export link carrying the current filters. `rows(qs)`: the page's own read of the filtered
     rows (the columns its template shows, related values annotated onto the row), so a page does
-    not fetch and build every column of every joined model."""
+    not fetch and build every column of every joined model. `arms`: `ledger_page`'s."""
     qs = filterset.qs
-    page = paginate(request, rows(qs) if rows is not None else qs, count_qs=qs)
+    page = paginate(request, rows(qs) if rows is not None else qs, count_qs=qs, arms=arms)
     qs = filterset.querystring()
     return {"filter": filterset, "page": page, "items": page.object_list,
             "export_url": f"{export}?{qs}" if export and qs else export}

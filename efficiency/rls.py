@@ -197,10 +197,12 @@ CREATE OR REPLACE FUNCTION efficiency_scope_unit() RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN s ~ '^[0-9]{1,18}$' THEN s::bigint END FROM current_setting('efficiency.scope', true) AS s $$;
 
+-- The arguments by position: in a SQL function a column's name wins over an argument's, so
+-- `ct.model = model` would compare the column with itself (any model of the app: 0020).
 CREATE OR REPLACE FUNCTION efficiency_view_permission(app text, model text) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT ap.id FROM auth_permission ap JOIN django_content_type ct ON ct.id = ap.content_type_id
-   WHERE ct.app_label = app AND ct.model = model AND ap.codename = 'view_' || model $$;
+   WHERE ct.app_label = $1 AND ct.model = $2 AND ap.codename = 'view_' || $2 $$;
 
 CREATE OR REPLACE FUNCTION efficiency_scope_group() RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS
@@ -213,6 +215,9 @@ CREATE OR REPLACE FUNCTION efficiency_row_being_written(row_ctid tid) RETURNS bo
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT row_ctid = '(4294967295,0)'::tid $$;
 """
+
+VIEW_PERMISSION_SQL = FUNCTIONS_SQL[FUNCTIONS_SQL.index("-- The arguments by position"):
+                                    FUNCTIONS_SQL.index("CREATE OR REPLACE FUNCTION efficiency_scope_group")]
 
 DROP_FUNCTIONS_SQL = """
 DROP FUNCTION IF EXISTS efficiency_row_being_written(tid);

@@ -62,6 +62,29 @@ def test_every_table_with_a_unit_has_a_policy_or_a_stated_reason(db):
     assert {"accountability_complaint", "approvals_application", "supervision_assignment"} <= policed
 
 
+def test_the_co_unit_arm_checks_each_models_own_view_permission(db):
+    """`efficiency_view_permission(app, model)` is the model's own `view_` permission, for every
+    shareable walled model of an app with several (0018's compared the column with itself and
+    gave any model's of the app: a complaint shared with a unit stayed hidden under RLS)."""
+    from django.contrib.auth.models import Permission
+
+    from efficiency.permissions import _direct_group_model
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_policies WHERE policyname = %s", [rls.POLICY])
+        policed = {row[0] for row in cur.fetchall()}
+        checked = 0
+        for model in apps.get_models():
+            if model._meta.db_table not in policed or _direct_group_model(model) is None:
+                continue
+            meta = model._meta
+            cur.execute("SELECT efficiency_view_permission(%s, %s)", [meta.app_label, meta.model_name])
+            assert cur.fetchone()[0] == Permission.objects.get(
+                content_type__app_label=meta.app_label, codename=f"view_{meta.model_name}").pk, meta.label
+            checked += 1
+    assert checked >= 3
+
+
 @pytest.mark.urls("tests.efficiency.rls_urls")
 def test_an_unscoped_query_in_a_request_returns_only_the_users_scope(app_role, org, items):
     """`TimedItem.objects.all()` in a view that forgot `permissions.scope`, as the app role."""
