@@ -283,8 +283,7 @@ def run(args) -> None:
     detectors = registry.gaming_detectors()
     statements = []
     for det in detectors:
-        th = {name: default for name, (default, _label) in det.thresholds.items()}
-        head, params = found_cte(det, th, start, end)
+        head, params = found_cte(det, gaming.threshold_values(det, {}), start, end)
         statements.append((det.code, f"{head} SELECT {', '.join(FINDING_COLUMNS)} FROM found", params))
     mine = {"intake_lag.application", "intake_lag.complaint", "resubmit_restart", "split_matter", "rating_burst",
             "rating_by_staff", "rating_burst.complaint", "rating_by_staff.complaint"}

@@ -68,15 +68,6 @@ class ThresholdError(ValueError):
     pass
 
 
-def _detector(code: str):
-    from .registry import gaming_detectors
-
-    for det in gaming_detectors():
-        if det.code == code:
-            return det
-    return None
-
-
 def threshold_values(det, stored: dict | None) -> dict:
     """The pattern's thresholds: the office's values over the registered defaults; a stored name
     no longer registered, or of the wrong type, is ignored (the default holds)."""
@@ -137,7 +128,9 @@ def rule_update(code: str, *, actor, is_active: bool, thresholds: dict, request=
 
     if not is_office(actor):
         refuse(_("只有效能办可以修改规避时限识别规则。"))
-    det = _detector(code)
+    from .registry import gaming_detector
+
+    det = gaming_detector(code)
     if det is None:
         raise Http404
     clean = thresholds_clean(det, thresholds)

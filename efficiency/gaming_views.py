@@ -25,7 +25,7 @@ from .event_kinds import event_label
 from .listing import Column, list_context
 from .models import Event, GamingFinding, GamingRun, Role
 from .permissions import has_role, is_office, role_required
-from .registry import gaming_detectors
+from .registry import gaming_detector, gaming_detectors
 
 GAMING_ROLES = (Role.OFFICE, Role.LEADER)
 
@@ -35,7 +35,8 @@ def pattern_choices():
 
 
 def pattern_label(code: str) -> str:
-    return str(dict(pattern_choices()).get(code, code))
+    det = gaming_detector(code)
+    return str(det.label) if det else code
 
 
 class GamingFilter(listing.LedgerFilterSet):

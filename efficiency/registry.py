@@ -304,3 +304,7 @@ def register_gaming_detector(code: str, *, label, sql: Callable, thresholds: dic
 
 def gaming_detectors() -> list[GamingDetector]:
     return list(_gaming_detectors.values())
+
+
+def gaming_detector(code: str) -> GamingDetector | None:
+    return _gaming_detectors.get(code)

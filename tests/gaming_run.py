@@ -8,14 +8,12 @@ import json
 from django.db import connection
 
 from efficiency import registry
-from efficiency.gaming import FINDING_COLUMNS, found_cte
+from efficiency.gaming import FINDING_COLUMNS, found_cte, threshold_values
 
 
 def detector_statement(code: str, th: dict | None, start, end) -> tuple[str, list]:
-    det = {d.code: d for d in registry.gaming_detectors()}[code]
-    values = {name: default for name, (default, _label) in det.thresholds.items()}
-    values.update(th or {})
-    head, params = found_cte(det, values, start, end)
+    det = registry.gaming_detector(code)
+    head, params = found_cte(det, threshold_values(det, th), start, end)
     return f"{head} SELECT {', '.join(FINDING_COLUMNS)} FROM found ORDER BY key", params
 
 
